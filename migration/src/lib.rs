@@ -1,0 +1,15 @@
+//! Database schema for Feder, one file per change. Run at start-up by `feder serve` and every
+//! other command, so a fresh `./data/feder.db` is created and migrated on first use.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,283 @@
+//! Typed configuration: `config.toml` (every key optional, defaults run as they are on a laptop),
+//! then `FEDER_*` environment overrides, then validation with messages a person can act on.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::Path, time::Duration};
+use url::Url;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub blog: BlogConfig,
+    pub delivery: DeliveryConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server binds to.
+    pub listen: String,
+    /// Public host name (and port, for local development) the blog is reached at.
+    pub domain: String,
+    /// A directory whose templates replace the built-in ones of the same name.
+    pub theme_dir: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlogConfig {
+    /// The fediverse handle is `@username@domain`.
+    pub username: String,
+    pub title: String,
+    pub description: String,
+    /// Language of the interface and the default language of posts (BCP 47, e.g. `en`, `de`).
+    pub lang: String,
+    /// Default author shown on posts without an `author` in their front matter.
+    pub author: String,
+    /// URL of the blog's avatar (PNG/JPEG); the built-in one when empty.
+    pub icon_url: Option<String>,
+    pub posts_per_page: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// How many deliveries are in flight at once.
+    pub concurrency: usize,
+    /// First retry delay; each later one doubles it (with jitter), up to `max_retry_seconds`.
+    pub retry_base_seconds: u64,
+    pub max_retry_seconds: u64,
+    /// After this many failed attempts a delivery is given up.
+    pub max_attempts: i32,
+    /// Timeout of one delivery request.
+    pub timeout_seconds: u64,
+    /// How often the queue is checked for work that another process (the CLI) added.
+    pub poll_millis: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            blog: BlogConfig::default(),
+            delivery: DeliveryConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            domain: "localhost:8080".into(),
+            theme_dir: None,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://data/feder.db".into(),
+        }
+    }
+}
+
+impl Default for BlogConfig {
+    fn default() -> Self {
+        BlogConfig {
+            username: "blog".into(),
+            title: "A Feder blog".into(),
+            description: "A blog you can follow from the fediverse.".into(),
+            lang: "en".into(),
+            author: "The author".into(),
+            icon_url: None,
+            posts_per_page: 10,
+        }
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            concurrency: 32,
+            retry_base_seconds: 60,
+            max_retry_seconds: 12 * 3600,
+            max_attempts: 16,
+            timeout_seconds: 10,
+            poll_millis: 1000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads `path` (a missing file means all defaults), then applies the environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let mut config = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.display().to_string(),
+                source,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        config.apply_env(|name| std::env::var(name).ok());
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = var("FEDER_LISTEN") {
+            self.server.listen = v;
+        }
+        if let Some(v) = var("FEDER_DOMAIN") {
+            self.server.domain = v;
+        }
+        if let Some(v) = var("FEDER_DATABASE_URL") {
+            self.database.url = v;
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        self.base_url()?;
+        let name = &self.blog.username;
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name {
+            return Err(ConfigError::Invalid(format!(
+                "blog.username {name:?} must be letters, digits and _ (Mastodon rejects other handles)"
+            )));
+        }
+        if !(self.database.url.starts_with("sqlite:") || self.database.url.starts_with("postgres"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "database.url {:?} must start with sqlite:// or postgres://",
+                self.database.url
+            )));
+        }
+        if self.blog.posts_per_page == 0 || self.delivery.concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "blog.posts_per_page and delivery.concurrency must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.listen.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "server.listen {:?} is not an address like 127.0.0.1:8080",
+                self.server.listen
+            ))
+        })
+    }
+
+    /// Local development mode: the domain is `localhost` or `localhost:PORT`. Then plain http
+    /// and loopback peers are allowed; otherwise only https and public addresses.
+    pub fn is_local_dev(&self) -> bool {
+        let host = self
+            .server
+            .domain
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        host == "localhost"
+    }
+
+    pub fn base_url(&self) -> Result<Url, ConfigError> {
+        let scheme = if self.is_local_dev() { "http" } else { "https" };
+        let url = Url::parse(&format!("{scheme}://{}/", self.server.domain)).map_err(|_| {
+            ConfigError::Invalid(format!(
+                "server.domain {:?} is not a host name like blog.example or localhost:8080",
+                self.server.domain
+            ))
+        })?;
+        if url.path() != "/" || url.host_str().is_none_or(str::is_empty) {
+            return Err(ConfigError::Invalid(format!(
+                "server.domain {:?} must be a bare host name, without scheme or path",
+                self.server.domain
+            )));
+        }
+        Ok(url)
+    }
+
+    pub fn delivery_timeout(&self) -> Duration {
+        Duration::from_secs(self.delivery.timeout_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_and_local_mode() {
+        let mut config = Config::default();
+        config.apply_env(|name| match name {
+            "FEDER_DOMAIN" => Some("blog.example".into()),
+            "FEDER_LISTEN" => Some("0.0.0.0:9000".into()),
+            _ => None,
+        });
+        assert!(config.validate().is_ok());
+        assert!(!config.is_local_dev());
+        assert_eq!(
+            config.base_url().map(|u| u.to_string()).ok(),
+            Some("https://blog.example/".to_string())
+        );
+        config.server.domain = "localhost:1234".into();
+        assert!(config.is_local_dev());
+        assert_eq!(
+            config.base_url().map(|u| u.to_string()).ok(),
+            Some("http://localhost:1234/".to_string())
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let mut config = Config::default();
+        config.server.domain = "https://blog.example/path".into();
+        assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.blog.username = "no spaces".into();
+        assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.database.url = "mysql://x".into();
+        assert!(config.validate().is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one per table of `migration/`. Plain rows: the blog's logic lives in
+//! `services/`, and conversions to ActivityPub JSON in `federation/objects.rs`.
+
+pub mod activity;
+pub mod actor;
+pub mod comment;
+pub mod delivery;
+pub mod follower;
+pub mod following;
+pub mod post;
+pub mod reaction;
+pub mod remote_post;
+pub mod site_key;

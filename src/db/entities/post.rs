@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+/// A blog post. A deleted post keeps its row (with `deleted_at`) so its URL answers 410 Gone.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "posts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub title: String,
+    /// Plain text; rendered as HTML where needed.
+    pub summary: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub lang: String,
+    /// JSON array of tag names.
+    pub tags: String,
+    pub author: Option<String>,
+    pub published_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    pub fn tag_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything ActivityPub: the wire format (`protocol`), conversions between rows and JSON
+//! (`objects`), actors, signatures, the inbox, and the persistent delivery queue.
+
+pub mod activities;
+pub mod actor;
+pub mod delivery;
+pub mod fetch;
+pub mod objects;
+pub mod outbox;
+pub mod protocol;
+pub mod signatures;
+
+/// The Content-Type of every ActivityPub document we serve.
+pub const AP_CONTENT_TYPE: &str = "application/activity+json";
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";

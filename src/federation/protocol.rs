@@ -1,0 +1,300 @@
+//! The wire format of what remote servers send us, read leniently: real servers send strings or
+//! arrays, objects or ids, `Public` or `as:Public`, extra LD signatures and proofs. A field that
+//! has an unexpected shape is treated as absent rather than failing the whole document.
+
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use url::Url;
+
+/// The id of a value that is an id string, or an object (or link) with `id`/`href`.
+pub fn id_of(value: &Value) -> Option<Url> {
+    match value {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(map) => map
+            .get("id")
+            .or_else(|| map.get("href"))
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok()),
+        Value::Array(items) => items.iter().find_map(id_of),
+        _ => None,
+    }
+}
+
+/// Every id in a value that may be one id or a list of them (`to`, `cc`).
+pub fn ids_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(ids_of).collect(),
+        Value::String(s) => vec![normalize_public(s)],
+        Value::Object(_) => id_of(value).map(|u| vec![u.to_string()]).unwrap_or_default(),
+        _ => vec![],
+    }
+}
+
+fn normalize_public(s: &str) -> String {
+    match s {
+        "Public" | "as:Public" => super::PUBLIC.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn lenient_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    Ok(id_of(&Value::deserialize(d)?))
+}
+
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => DateTime::parse_from_rfc3339(&s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    })
+}
+
+/// A `type` that may be a string or a list of strings (JSON-LD allows both).
+fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Array(items) => items
+            .iter()
+            .find_map(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    })
+}
+
+/// The public key block of an actor (`publicKey`, one object or a list).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApKey {
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub owner: Option<Url>,
+    pub public_key_pem: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApActor {
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "type_name")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub preferred_username: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub url: Value,
+    #[serde(default)]
+    pub icon: Value,
+    pub inbox: Url,
+    #[serde(default)]
+    pub endpoints: Value,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub shared_inbox: Option<Url>,
+    #[serde(default)]
+    pub public_key: Value,
+}
+
+const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Application", "Group", "Organization"];
+
+impl ApActor {
+    pub fn check(&self) -> Result<(), AppError> {
+        if !ACTOR_TYPES.contains(&self.kind.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "{} is a {:?}, not an actor",
+                self.id, self.kind
+            )));
+        }
+        if !matches!(self.inbox.scheme(), "http" | "https") {
+            return Err(AppError::BadRequest("actor inbox is not http(s)".into()));
+        }
+        Ok(())
+    }
+
+    /// The key with id `key_id`, or the first key when no id is asked for.
+    pub fn key(&self, key_id: Option<&str>) -> Option<ApKey> {
+        let keys: Vec<ApKey> = match &self.public_key {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|k| serde_json::from_value(k.clone()).ok())
+                .collect(),
+            other => serde_json::from_value(other.clone()).ok().into_iter().collect(),
+        };
+        keys.into_iter()
+            .filter(|k| k.owner.as_ref().is_none_or(|o| o == &self.id))
+            .find(|k| key_id.is_none_or(|wanted| k.id == wanted))
+    }
+
+    pub fn shared_inbox(&self) -> Option<Url> {
+        self.endpoints
+            .get("sharedInbox")
+            .and_then(|v| id_of(v))
+            .or_else(|| self.shared_inbox.clone())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+    }
+
+    /// The profile page: `url` when it is on the actor's host (as Mastodon requires).
+    pub fn html_url(&self) -> Option<String> {
+        let url = match &self.url {
+            Value::Array(items) => items.iter().find_map(|i| {
+                let is_html = i
+                    .get("mediaType")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == "text/html");
+                is_html.then(|| id_of(i)).flatten()
+            }),
+            other => id_of(other),
+        }?;
+        (url.host_str() == self.id.host_str() && matches!(url.scheme(), "http" | "https"))
+            .then(|| url.to_string())
+    }
+
+    pub fn icon_url(&self) -> Option<String> {
+        let icon = match &self.icon {
+            Value::Array(items) => items.first()?,
+            other => other,
+        };
+        icon.get("url")
+            .and_then(id_of)
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(|u| u.to_string())
+    }
+}
+
+/// Any incoming activity: the parts every type has; the object stays raw until its type is known.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Activity {
+    #[serde(deserialize_with = "lenient_url_required")]
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "type_name")]
+    pub kind: String,
+    #[serde(deserialize_with = "lenient_url_required")]
+    pub actor: Url,
+    #[serde(default)]
+    pub object: Value,
+    #[serde(default)]
+    pub target: Value,
+}
+
+fn lenient_url_required<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    id_of(&Value::deserialize(d)?).ok_or_else(|| serde::de::Error::custom("expected a URL"))
+}
+
+/// A Note (or Article, Page…) as sent in Create/Update or fetched by id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApObject {
+    pub id: Url,
+    #[serde(rename = "type", deserialize_with = "type_name")]
+    pub kind: String,
+    #[serde(default)]
+    pub attributed_to: Value,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub in_reply_to: Option<Url>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub content_map: Value,
+    #[serde(default)]
+    pub url: Value,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "lenient_time")]
+    pub updated: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub to: Value,
+    #[serde(default)]
+    pub cc: Value,
+}
+
+impl ApObject {
+    /// The author: `attributedTo` as an id, an object, or the first of a list.
+    pub fn author(&self) -> Option<Url> {
+        id_of(&self.attributed_to)
+    }
+
+    /// The HTML content: `content`, else the first entry of `contentMap`.
+    pub fn content_html(&self) -> String {
+        self.content
+            .clone()
+            .or_else(|| {
+                self.content_map
+                    .as_object()
+                    .and_then(|m| m.values().find_map(Value::as_str))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn html_url(&self) -> Option<String> {
+        let url = match &self.url {
+            Value::Array(items) => items.iter().find_map(id_of),
+            other => id_of(other),
+        }?;
+        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    }
+
+    pub fn is_public(&self) -> bool {
+        ids_of(&self.to)
+            .iter()
+            .chain(ids_of(&self.cc).iter())
+            .any(|a| a == super::PUBLIC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_lenient_shapes() {
+        let note: ApObject = serde_json::from_value(serde_json::json!({
+            "id": "https://a.example/notes/1",
+            "type": ["Note"],
+            "attributedTo": [{"type": "Person", "id": "https://a.example/u/x"}],
+            "inReplyTo": {"id": "https://b.example/posts/p"},
+            "contentMap": {"de": "<p>„Grüße“</p>"},
+            "name": {"weird": true},
+            "published": "not a date",
+            "to": "as:Public"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(note.kind, "Note");
+        assert_eq!(note.author().map(|u| u.to_string()).as_deref(), Some("https://a.example/u/x"));
+        assert_eq!(note.content_html(), "<p>„Grüße“</p>");
+        assert!(note.name.is_none() && note.published.is_none());
+        assert!(note.is_public());
+    }
+
+    #[test]
+    fn picks_the_right_key() {
+        let actor: ApActor = serde_json::from_value(serde_json::json!({
+            "id": "https://a.example/u/x", "type": "Person", "inbox": "https://a.example/u/x/inbox",
+            "publicKey": [
+                {"id": "https://a.example/u/x#k1", "owner": "https://a.example/u/x", "publicKeyPem": "A"},
+                {"id": "https://a.example/u/x#k2", "owner": "https://a.example/u/x", "publicKeyPem": "B"}
+            ],
+            "endpoints": {"sharedInbox": "https://a.example/inbox"}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(actor.key(Some("https://a.example/u/x#k2")).map(|k| k.public_key_pem), Some("B".into()));
+        assert_eq!(actor.key(None).map(|k| k.public_key_pem), Some("A".into()));
+        assert_eq!(actor.shared_inbox().map(|u| u.to_string()).as_deref(), Some("https://a.example/inbox"));
+    }
+}

@@ -1,0 +1,65 @@
+//! Feder: a self-hosted blog server that lives in the fediverse.
+//!
+//! `web` answers HTTP, `services` is what the blog does, `federation` speaks ActivityPub
+//! (and owns every conversion between rows and JSON), `db` stores, `render` makes HTML.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod federation;
+pub mod render;
+pub mod services;
+pub mod state;
+pub mod urls;
+pub mod web;
+
+use activitypub_federation::config::{Data, FederationConfig};
+use state::AppState;
+use std::net::SocketAddr;
+use tokio::{net::TcpListener, task::JoinHandle};
+
+/// Installs the one TLS crypto provider (ring) the HTTP client uses. Safe to call repeatedly.
+pub fn install_crypto() {
+    // An error only means a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A running server: its HTTP listener and its delivery worker.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub federation: FederationConfig<AppState>,
+    http: JoinHandle<()>,
+    worker: JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves `federation`'s blog on `listener` and starts delivering what is queued.
+    pub async fn start(federation: FederationConfig<AppState>, listener: TcpListener) -> anyhow::Result<Server> {
+        let addr = listener.local_addr()?;
+        let app = web::app(federation.clone());
+        let http = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
+        Ok(Server { addr, federation, http, worker })
+    }
+
+    /// Federation data for calling services directly (the CLI does the same).
+    pub fn data(&self) -> Data<AppState> {
+        self.federation.to_request_data()
+    }
+
+    /// Waits until the HTTP server ends (it does not, unless it fails).
+    pub async fn wait(self) {
+        let _ = self.http.await;
+        self.worker.abort();
+    }
+
+    /// Stops at once, as a crash would: queued deliveries stay in the database.
+    pub fn stop(self) {
+        self.http.abort();
+        self.worker.abort();
+    }
+}

@@ -1,0 +1,190 @@
+//! Comments: replies from the fediverse threaded under our posts, and replies the owner writes
+//! (to a comment, or to someone else's post).
+
+use crate::{
+    db::entities::{actor, comment},
+    error::{AppError, AppResult},
+    federation::{
+        actor::RemoteActor,
+        fetch, objects,
+        outbox::{self, Outgoing},
+        protocol::ApObject,
+    },
+    render::markdown,
+    services::posts,
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, sea_query::OnConflict,
+};
+use std::collections::HashMap;
+use url::Url;
+
+/// The post whose thread `in_reply_to` belongs to: one of our live posts, or a stored comment.
+pub async fn thread_post(data: &Data<AppState>, in_reply_to: &Url) -> AppResult<Option<i32>> {
+    if let Some(slug) = data.urls.slug_of(in_reply_to.as_str()) {
+        return Ok(posts::find(&data.db, &slug)
+            .await?
+            .filter(|p| p.deleted_at.is_none())
+            .map(|p| p.id));
+    }
+    Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
+}
+
+pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
+    Ok(comment::Entity::find()
+        .filter(comment::Column::ApId.eq(ap_id.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// Stores a remote reply in the thread of `post_id`. A repeat of a stored one changes nothing.
+pub async fn store_remote(db: &DatabaseConnection, note: &ApObject, author: &Url, post_id: i32, in_reply_to: &Url) -> AppResult<()> {
+    comment::Entity::insert(objects::comment_from_note(note, author, post_id, in_reply_to))
+        .on_conflict(OnConflict::column(comment::Column::ApId).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the content of a remote comment (only its author may). Returns whether one changed.
+pub async fn update_remote(db: &DatabaseConnection, note: &ApObject, author: &Url) -> AppResult<bool> {
+    let Some(existing) = find(db, &note.id).await? else {
+        return Ok(false);
+    };
+    if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
+        return Ok(false);
+    }
+    let fresh = objects::comment_from_note(note, author, existing.post_id.unwrap_or_default(), &note.id);
+    let mut row: comment::ActiveModel = existing.into();
+    row.content_html = fresh.content_html;
+    row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
+    row.update(db).await?;
+    Ok(true)
+}
+
+/// Deletes a comment (only its author may): the row stays as a marker so replies to it keep
+/// their place, its content goes.
+pub async fn delete_remote(db: &DatabaseConnection, id: &Url, author: &Url) -> AppResult<bool> {
+    let result = comment::Entity::update_many()
+        .col_expr(comment::Column::DeletedAt, Utc::now().into())
+        .col_expr(comment::Column::ContentHtml, String::new().into())
+        .filter(comment::Column::ApId.eq(id.as_str()))
+        .filter(comment::Column::AuthorApId.eq(author.as_str()))
+        .filter(comment::Column::DeletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Deletes every comment of an actor (the actor itself was deleted).
+pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResult<u64> {
+    let result = comment::Entity::update_many()
+        .col_expr(comment::Column::DeletedAt, Utc::now().into())
+        .col_expr(comment::Column::ContentHtml, String::new().into())
+        .filter(comment::Column::AuthorApId.eq(author.as_str()))
+        .filter(comment::Column::DeletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Every comment of a post, oldest first, with the stored profiles of their authors.
+pub async fn thread(db: &DatabaseConnection, post_id: i32) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
+    let comments = comment::Entity::find()
+        .filter(comment::Column::PostId.eq(post_id))
+        .order_by_asc(comment::Column::PublishedAt)
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await?;
+    let authors: Vec<&str> = comments.iter().map(|c| c.author_ap_id.as_str()).collect();
+    let actors = actor::Entity::find()
+        .filter(actor::Column::ApId.is_in(authors))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.ap_id.clone(), a))
+        .collect();
+    Ok((comments, actors))
+}
+
+/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post).
+pub async fn reply(data: &Data<AppState>, in_reply_to: &Url, markdown_text: &str) -> AppResult<comment::Model> {
+    let post_id = thread_post(data, in_reply_to).await?;
+    let parent_author = parent_author(data, in_reply_to).await?;
+    let id = data.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let row = comment::ActiveModel {
+        ap_id: Set(id.to_string()),
+        post_id: Set(post_id),
+        in_reply_to: Set(in_reply_to.to_string()),
+        author_ap_id: Set(data.urls.actor().to_string()),
+        content_html: Set(markdown::to_html(markdown_text)),
+        url: Set(None),
+        is_local: Set(true),
+        published_at: Set(Utc::now()),
+        updated_at: Set(None),
+        deleted_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&data.db)
+    .await?;
+    outbox::send(data, Outgoing::CreateNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    Ok(row)
+}
+
+pub async fn edit_reply(data: &Data<AppState>, id: &Url, markdown_text: &str) -> AppResult<comment::Model> {
+    let existing = own(data, id).await?;
+    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
+    let parent_author = parent_author(data, &parent).await?;
+    let mut row: comment::ActiveModel = existing.into();
+    row.content_html = Set(markdown::to_html(markdown_text));
+    row.updated_at = Set(Some(Utc::now()));
+    let row = row.update(&data.db).await?;
+    outbox::send(data, Outgoing::UpdateNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    Ok(row)
+}
+
+pub async fn delete_reply(data: &Data<AppState>, id: &Url) -> AppResult<()> {
+    let existing = own(data, id).await?;
+    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
+    let parent_author = parent_author(data, &parent).await?;
+    let mut row: comment::ActiveModel = existing.into();
+    row.deleted_at = Set(Some(Utc::now()));
+    row.content_html = Set(String::new());
+    let row = row.update(&data.db).await?;
+    outbox::send(data, Outgoing::DeleteNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    Ok(())
+}
+
+async fn own(data: &Data<AppState>, id: &Url) -> AppResult<comment::Model> {
+    find(&data.db, id)
+        .await?
+        .filter(|c| c.is_local && c.deleted_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// The remote author of what a reply answers, so they are addressed and delivered to.
+async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<RemoteActor>> {
+    if data.urls.is_local(parent) {
+        let Some(comment) = find(&data.db, parent).await? else {
+            return Ok(None);
+        };
+        if comment.is_local {
+            return Ok(None);
+        }
+        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
+        return fetch::actor(&author, data).await.map(Some);
+    }
+    if let Some(comment) = find(&data.db, parent).await? {
+        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
+        return fetch::actor(&author, data).await.map(Some);
+    }
+    let object = fetch::object(parent, data).await?;
+    let author = object
+        .author()
+        .ok_or_else(|| AppError::BadRequest(format!("{parent} has no author")))?;
+    fetch::actor(&author, data).await.map(Some)
+}

@@ -1,0 +1,9 @@
+//! What the blog does: publishing and deleting posts, following and being followed, storing
+//! and threading comments, counting likes and boosts. Handlers and the CLI call these; the
+//! federation layer turns their results into activities.
+
+pub mod comments;
+pub mod follows;
+pub mod posts;
+pub mod reading;
+pub mod reactions;

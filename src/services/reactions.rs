@@ -1,0 +1,45 @@
+//! Likes and boosts of our posts, counted per actor.
+
+use crate::{db::entities::reaction, error::AppResult};
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::OnConflict};
+use url::Url;
+
+/// Records a like or boost; a repeat from the same actor changes nothing.
+pub async fn add(db: &DatabaseConnection, kind: &str, activity_id: &Url, post_id: i32, actor: &Url) -> AppResult<()> {
+    reaction::Entity::insert(reaction::ActiveModel {
+        activity_id: Set(activity_id.to_string()),
+        kind: Set(kind.to_string()),
+        post_id: Set(post_id),
+        actor_ap_id: Set(actor.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Undoes a like or boost: by its activity id, or by actor and post when the Undo names only
+/// what was liked.
+pub async fn remove(db: &DatabaseConnection, kind: &str, activity_id: Option<&Url>, post_id: Option<i32>, actor: &Url) -> AppResult<u64> {
+    let mut query = reaction::Entity::delete_many()
+        .filter(reaction::Column::Kind.eq(kind))
+        .filter(reaction::Column::ActorApId.eq(actor.as_str()));
+    query = match (activity_id, post_id) {
+        (_, Some(post_id)) => query.filter(reaction::Column::PostId.eq(post_id)),
+        (Some(id), None) => query.filter(reaction::Column::ActivityId.eq(id.as_str())),
+        (None, None) => return Ok(0),
+    };
+    Ok(query.exec(db).await?.rows_affected)
+}
+
+/// Removes everything an actor did (the actor was deleted).
+pub async fn remove_actor(db: &DatabaseConnection, actor: &Url) -> AppResult<()> {
+    reaction::Entity::delete_many()
+        .filter(reaction::Column::ActorApId.eq(actor.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The state every handler, service and worker shares: database, configuration, URLs,
+//! templates, the blog's key, and the federation crate's configuration built from them.
+
+use crate::{
+    config::Config,
+    db::{self, entities::site_key},
+    federation::actor::LocalActor,
+    render::templates::Templates,
+    urls::Urls,
+};
+use activitypub_federation::{
+    config::{Data, FederationConfig},
+    resolver::ValidatingDnsResolver,
+};
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
+};
+use std::{ops::Deref, sync::Arc, time::Duration};
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub urls: Urls,
+    pub templates: Templates,
+    pub actor: LocalActor,
+    /// Woken when this process adds deliveries, so the worker need not wait for its next poll.
+    pub delivery_wakeup: Notify,
+    /// For our own requests that are not ActivityPub fetches (deliveries).
+    pub http: reqwest_middleware::ClientWithMiddleware,
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+/// The name of the blog actor's key in `site_keys`.
+const BLOG_KEY: &str = "blog";
+
+impl AppState {
+    /// Opens and migrates the database, loads (or on first start creates) the blog's key, and
+    /// builds the federation configuration.
+    pub async fn open(config: Config) -> anyhow::Result<FederationConfig<AppState>> {
+        let db = db::connect(&config.database.url).await?;
+        Self::with_db(config, db).await
+    }
+
+    pub async fn with_db(
+        config: Config,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<FederationConfig<AppState>> {
+        let urls = Urls::new(config.base_url()?);
+        let key = load_or_create_key(&db, BLOG_KEY).await?;
+        let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
+        let templates = Templates::load(config.server.theme_dir.as_deref())?;
+        let http = http_client(&config)?;
+        let local = config.is_local_dev();
+        let state = AppState(Arc::new(StateInner {
+            db,
+            urls: urls.clone(),
+            templates,
+            actor: actor.clone(),
+            delivery_wakeup: Notify::new(),
+            http: http.clone(),
+            config,
+        }));
+        let federation = FederationConfig::builder()
+            .domain(urls.host())
+            .app_data(state)
+            .client(http)
+            .debug(local)
+            .allow_http_urls(local)
+            .http_fetch_limit(20)
+            .request_timeout(Duration::from_secs(10))
+            // Mastodon's own signature form (Date, not (created)): Pleroma and Akkoma reject
+            // the newer one, Mastodon and Fedify take both.
+            .http_signature_compat(true)
+            .signed_fetch_actor(&actor)
+            .build()
+            .await
+            .context("federation configuration")?;
+        Ok(federation)
+    }
+}
+
+/// Federation data for work that does not come from a request (CLI, workers).
+pub fn detached(federation: &FederationConfig<AppState>) -> Data<AppState> {
+    federation.to_request_data()
+}
+
+fn http_client(config: &Config) -> anyhow::Result<reqwest_middleware::ClientWithMiddleware> {
+    let timeout = config.delivery_timeout();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("Feder/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tls_backend_rustls();
+    if !config.is_local_dev() {
+        // Refuse to connect to loopback or private addresses, also after DNS rebinding.
+        builder = builder.dns_resolver(Arc::new(ValidatingDnsResolver::new(vec![], true)));
+    }
+    Ok(builder.build().context("HTTP client")?.into())
+}
+
+async fn load_or_create_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<site_key::Model> {
+    if let Some(key) = find_key(db, name).await? {
+        return Ok(key);
+    }
+    let keypair = tokio::task::spawn_blocking(
+        activitypub_federation::http_signatures::generate_actor_keypair,
+    )
+    .await
+    .context("key generation task")?
+    .context("generating the blog's key")?;
+    // Two processes (the server and a CLI command) may race to create it: the first one wins.
+    site_key::Entity::insert(site_key::ActiveModel {
+        name: Set(name.to_string()),
+        public_key_pem: Set(keypair.public_key),
+        private_key_pem: Set(keypair.private_key),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::column(site_key::Column::Name).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    find_key(db, name)
+        .await?
+        .context("the blog's key vanished after it was stored")
+}
+
+async fn find_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<Option<site_key::Model>> {
+    Ok(site_key::Entity::find()
+        .filter(site_key::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}

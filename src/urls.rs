@@ -1,0 +1,121 @@
+//! Every URL the blog hands out, built in one place from the configured base URL.
+
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    pub fn new(base: Url) -> Urls {
+        Urls { base }
+    }
+
+    fn join(&self, path: &str) -> Url {
+        // The base always ends in '/', and every path here is ours: joining cannot fail.
+        self.base.join(path).unwrap_or_else(|_| self.base.clone())
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The host (with port, if any) as used in handles and WebFinger subjects.
+    pub fn host(&self) -> String {
+        match self.base.port() {
+            Some(port) => format!("{}:{port}", self.base.host_str().unwrap_or_default()),
+            None => self.base.host_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    pub fn actor(&self) -> Url {
+        self.join("actor")
+    }
+    pub fn actor_key(&self) -> String {
+        format!("{}#main-key", self.actor())
+    }
+    pub fn inbox(&self) -> Url {
+        self.join("actor/inbox")
+    }
+    pub fn shared_inbox(&self) -> Url {
+        self.join("inbox")
+    }
+    pub fn outbox(&self) -> Url {
+        self.join("actor/outbox")
+    }
+    pub fn followers(&self) -> Url {
+        self.join("actor/followers")
+    }
+    pub fn following(&self) -> Url {
+        self.join("actor/following")
+    }
+    pub fn icon(&self) -> Url {
+        self.join("static/avatar.png")
+    }
+    pub fn post(&self, slug: &str) -> Url {
+        self.join(&format!("posts/{slug}"))
+    }
+    pub fn post_replies(&self, slug: &str) -> Url {
+        self.join(&format!("posts/{slug}/replies"))
+    }
+    pub fn post_likes(&self, slug: &str) -> Url {
+        self.join(&format!("posts/{slug}/likes"))
+    }
+    pub fn post_shares(&self, slug: &str) -> Url {
+        self.join(&format!("posts/{slug}/shares"))
+    }
+    pub fn tag(&self, tag: &str) -> Url {
+        let mut url = self.join("tags/");
+        url.path_segments_mut()
+            .map(|mut s| {
+                s.pop_if_empty().push(tag);
+            })
+            .ok();
+        url
+    }
+    pub fn comment(&self, id: &str) -> Url {
+        self.join(&format!("comments/{id}"))
+    }
+    pub fn activity(&self, id: &str) -> Url {
+        self.join(&format!("activities/{id}"))
+    }
+    pub fn new_activity(&self) -> Url {
+        self.activity(&uuid::Uuid::new_v4().to_string())
+    }
+    pub fn interaction_template(&self) -> String {
+        format!("{}authorize_interaction?uri={{uri}}", self.base)
+    }
+
+    /// The slug of one of our post URLs, if `url` is one.
+    pub fn slug_of(&self, url: &str) -> Option<String> {
+        let rest = url.strip_prefix(self.join("posts/").as_str())?;
+        let slug = rest.split(['?', '#']).next()?;
+        (!slug.is_empty() && !slug.contains('/')).then(|| slug.to_string())
+    }
+
+    pub fn is_local(&self, url: &Url) -> bool {
+        url.scheme() == self.base.scheme()
+            && url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_hosts() {
+        let urls = Urls::new(Url::parse("http://localhost:8080/").unwrap_or_else(|_| panic!()));
+        assert_eq!(urls.host(), "localhost:8080");
+        assert_eq!(urls.post("hello").as_str(), "http://localhost:8080/posts/hello");
+        assert_eq!(
+            urls.slug_of("http://localhost:8080/posts/hello"),
+            Some("hello".into())
+        );
+        assert_eq!(urls.slug_of("http://localhost:8080/posts/a/replies"), None);
+        assert_eq!(urls.slug_of("http://other/posts/hello"), None);
+        assert_eq!(urls.tag("rust lang").as_str(), "http://localhost:8080/tags/rust%20lang");
+    }
+}

@@ -1,0 +1,164 @@
+//! ActivityPub documents: the blog actor, its collections, post reply/like/share collections,
+//! the owner's notes and the activities the blog sent.
+
+use crate::{
+    db::entities::{activity, comment, post},
+    error::{AppError, AppResult},
+    federation::objects,
+    services::{follows, posts},
+    state::AppState,
+    web::{activity_json, wants_activity_json},
+};
+use activitypub_federation::config::Data;
+use axum::{
+    extract::{Path, Query},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use serde_json::Value;
+
+const PAGE_SIZE: u64 = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+}
+
+pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    if !wants_activity_json(&headers) {
+        return Ok(Redirect::to(data.urls.base().as_str()).into_response());
+    }
+    Ok(activity_json(StatusCode::OK, objects::with_context(objects::blog_actor(&data).await?)))
+}
+
+/// The outbox: Create(Article) of every live post, newest first, paged.
+pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> AppResult<Response> {
+    let id = data.urls.outbox();
+    let total = posts::count_live(&data.db).await?;
+    let Some(page) = query.page else {
+        let first = page_url(&id, 1);
+        return Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&id, total, Some(first)))));
+    };
+    let page = page.clamp(1, 1_000_000);
+    let list = post::Entity::find()
+        .filter(post::Column::DeletedAt.is_null())
+        .order_by_desc(post::Column::PublishedAt)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(&data.db)
+        .await?;
+    let (to, cc) = objects::public_addressing(&data.urls);
+    let mut items = Vec::with_capacity(list.len());
+    for p in &list {
+        let counts = posts::counts(&data.db, p.id).await?;
+        let article = objects::article(p, counts, &data.urls);
+        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug))).map_err(AppError::internal)?;
+        items.push(objects::activity("Create", &create_id, article, to.clone(), cc.clone(), &data.urls));
+    }
+    let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
+    let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
+
+fn page_url(id: &url::Url, page: u64) -> url::Url {
+    let mut url = id.clone();
+    url.set_query(Some(&format!("page={page}")));
+    url
+}
+
+/// Followers and following: only the totals (who follows a blog is their business).
+pub async fn followers(data: Data<AppState>) -> AppResult<Response> {
+    let total = follows::count(&data.db).await?;
+    Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&data.urls.followers(), total, None))))
+}
+
+pub async fn following(data: Data<AppState>) -> AppResult<Response> {
+    let total = follows::count_following(&data.db).await?;
+    Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&data.urls.following(), total, None))))
+}
+
+async fn live_post(data: &AppState, slug: &str) -> AppResult<post::Model> {
+    match posts::find(&data.db, slug).await? {
+        Some(p) if p.deleted_at.is_none() => Ok(p),
+        Some(_) => Err(AppError::Gone),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The comments under a post, as ids, oldest first, paged.
+pub async fn replies(data: Data<AppState>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult<Response> {
+    let post = live_post(&data, &slug).await?;
+    let id = data.urls.post_replies(&slug);
+    let visible = comment::Entity::find()
+        .filter(comment::Column::PostId.eq(post.id))
+        .filter(comment::Column::DeletedAt.is_null());
+    let total = visible.clone().count(&data.db).await?;
+    let Some(page) = query.page else {
+        return Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&id, total, Some(page_url(&id, 1))))));
+    };
+    let page = page.clamp(1, 1_000_000);
+    let items: Vec<Value> = visible
+        .order_by_asc(comment::Column::PublishedAt)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(&data.db)
+        .await?
+        .into_iter()
+        .map(|c| Value::String(c.ap_id))
+        .collect();
+    let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
+    let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
+
+pub async fn likes(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
+    let post = live_post(&data, &slug).await?;
+    let counts = posts::counts(&data.db, post.id).await?;
+    let doc = serde_json::json!({"id": data.urls.post_likes(&slug), "type": "Collection", "totalItems": counts.likes});
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
+
+pub async fn shares(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
+    let post = live_post(&data, &slug).await?;
+    let counts = posts::counts(&data.db, post.id).await?;
+    let doc = serde_json::json!({"id": data.urls.post_shares(&slug), "type": "Collection", "totalItems": counts.shares});
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
+
+/// A note the owner wrote.
+pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let ap_id = data.urls.comment(&id);
+    let note = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(ap_id.as_str()))
+        .filter(comment::Column::IsLocal.eq(true))
+        .one(&data.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(deleted) = note.deleted_at {
+        return Ok(activity_json(StatusCode::GONE, objects::with_context(objects::tombstone(&ap_id, "Note", &deleted))));
+    }
+    let parent_author = match comment::Entity::find()
+        .filter(comment::Column::ApId.eq(note.in_reply_to.as_str()))
+        .one(&data.db)
+        .await?
+    {
+        Some(parent) if !parent.is_local => Some(parent.author_ap_id),
+        _ => None,
+    };
+    Ok(activity_json(StatusCode::OK, objects::with_context(objects::local_note(&note, parent_author.as_deref(), &data.urls))))
+}
+
+/// An activity the blog sent, if it was public.
+pub async fn activity(data: Data<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let ap_id = data.urls.activity(&id);
+    let row = activity::Entity::find()
+        .filter(activity::Column::ApId.eq(ap_id.as_str()))
+        .filter(activity::Column::Public.eq(true))
+        .one(&data.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let doc: Value = serde_json::from_str(&row.json).map_err(AppError::internal)?;
+    Ok(activity_json(StatusCode::OK, doc))
+}

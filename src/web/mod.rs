@@ -1,0 +1,82 @@
+//! HTTP: the router and thin handlers that extract, call a service, and respond.
+
+mod activitypub;
+mod inbox;
+mod pages;
+mod wellknown;
+
+use crate::{error::AppError, federation::AP_CONTENT_TYPE, state::AppState};
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+
+/// Incoming activities larger than this are refused with 413 (Mastodon's own limit is 1 MB).
+pub const MAX_INBOX_BODY: usize = 1024 * 1024;
+
+/// The whole application, shared by `feder serve` and the tests.
+pub fn app(federation: FederationConfig<AppState>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/posts/{slug}", get(pages::post))
+        .route("/posts/{slug}/replies", get(activitypub::replies))
+        .route("/posts/{slug}/likes", get(activitypub::likes))
+        .route("/posts/{slug}/shares", get(activitypub::shares))
+        .route("/actor", get(activitypub::actor))
+        .route("/actor/outbox", get(activitypub::outbox))
+        .route("/actor/followers", get(activitypub::followers))
+        .route("/actor/following", get(activitypub::following))
+        .route(
+            "/actor/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
+        .route(
+            "/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
+        .route("/comments/{id}", get(activitypub::comment))
+        .route("/activities/{id}", get(activitypub::activity))
+        .route("/.well-known/webfinger", get(wellknown::webfinger))
+        .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
+        .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
+        .route("/.well-known/host-meta", get(wellknown::host_meta))
+        .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/avatar.png", get(pages::avatar))
+        .fallback(pages::not_found)
+        .layer(FederationMiddleware::new(federation))
+}
+
+/// Whether the client asks for ActivityPub JSON rather than a page.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|accept| accept.contains("application/activity+json") || accept.contains("application/ld+json"))
+}
+
+/// An ActivityPub document response.
+pub fn activity_json(status: axum::http::StatusCode, doc: serde_json::Value) -> Response {
+    let mut response = (status, doc.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(AP_CONTENT_TYPE));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
+/// A page answer: HTML, or an error page with the error's status.
+pub fn html(status: axum::http::StatusCode, body: Result<String, minijinja::Error>) -> Response {
+    match body {
+        Ok(body) => {
+            let mut response = (status, axum::response::Html(body)).into_response();
+            response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+            response
+        }
+        Err(e) => AppError::internal(format!("template: {e:#}")).into_response(),
+    }
+}

@@ -1,0 +1,84 @@
+//! Discovery: WebFinger, NodeInfo 2.1 and host-meta.
+
+use crate::{error::{AppError, AppResult}, services::posts, state::AppState};
+use activitypub_federation::config::Data;
+use axum::{
+    Json,
+    extract::Query,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+pub struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+/// Answers for `acct:user@host` (case-insensitive, with or without `acct:`), the actor URL and
+/// the blog's home URL.
+pub async fn webfinger(data: Data<AppState>, Query(query): Query<WebfingerQuery>) -> AppResult<Response> {
+    let resource = query.resource.ok_or_else(|| AppError::BadRequest("resource is required".into()))?;
+    let subject = format!("acct:{}@{}", data.config.blog.username, data.urls.host());
+    let actor = data.urls.actor();
+    let wanted = resource.trim();
+    let acct = wanted.strip_prefix("acct:").unwrap_or(wanted).trim_start_matches('@');
+    let matches = format!("acct:{acct}").eq_ignore_ascii_case(&subject)
+        || wanted == actor.as_str()
+        || wanted == data.urls.base().as_str()
+        || wanted.trim_end_matches('/') == data.urls.base().as_str().trim_end_matches('/');
+    if !matches {
+        return Err(AppError::NotFound);
+    }
+    let body = json!({
+        "subject": subject,
+        "aliases": [actor, data.urls.base()],
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": actor},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": data.urls.base()},
+            {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
+        ],
+    });
+    Ok(([(header::CONTENT_TYPE, "application/jrd+json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], body.to_string()).into_response())
+}
+
+pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
+    Json(json!({
+        "links": [{
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            "href": format!("{}nodeinfo/2.1", data.urls.base()),
+        }]
+    }))
+}
+
+pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
+    let local_posts = posts::count_live(&data.db).await?;
+    let body = json!({
+        "version": "2.1",
+        "software": {
+            "name": "feder",
+            "version": env!("CARGO_PKG_VERSION"),
+            "homepage": data.urls.base(),
+        },
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": false,
+        "usage": {"users": {"total": 1, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": local_posts},
+        "metadata": {"nodeName": data.config.blog.title, "nodeDescription": data.config.blog.description},
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"")],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+pub async fn host_meta(data: Data<AppState>) -> Response {
+    let template = format!("{}.well-known/webfinger?resource={{uri}}", data.urls.base());
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
+        crate::render::escape_html(&template)
+    );
+    ([(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")], xml).into_response()
+}
