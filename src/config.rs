@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::{net::SocketAddr, path::Path, time::Duration};
 use url::Url;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -62,17 +62,6 @@ pub struct DeliveryConfig {
     pub timeout_seconds: u64,
     /// How often the queue is checked for work that another process (the CLI) added.
     pub poll_millis: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            blog: BlogConfig::default(),
-            delivery: DeliveryConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {

@@ -34,7 +34,10 @@ pub struct Server {
 
 impl Server {
     /// Serves `federation`'s blog on `listener` and starts delivering what is queued.
-    pub async fn start(federation: FederationConfig<AppState>, listener: TcpListener) -> anyhow::Result<Server> {
+    pub async fn start(
+        federation: FederationConfig<AppState>,
+        listener: TcpListener,
+    ) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
         let app = web::app(federation.clone());
         let http = tokio::spawn(async move {
@@ -43,7 +46,12 @@ impl Server {
             }
         });
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
-        Ok(Server { addr, federation, http, worker })
+        Ok(Server {
+            addr,
+            federation,
+            http,
+            worker,
+        })
     }
 
     /// Federation data for calling services directly (the CLI does the same).

@@ -96,7 +96,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", config.server.listen))?;
             let server = Server::start(federation, listener).await?;
-            tracing::info!("Feder serves {} on http://{}", data.urls.base(), server.addr);
+            tracing::info!(
+                "Feder serves {} on http://{}",
+                data.urls.base(),
+                server.addr
+            );
             tokio::select! {
                 _ = server.wait() => {}
                 _ = shutdown_signal() => tracing::info!("shutting down; queued deliveries resume on the next start"),
@@ -104,7 +108,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Migrate => println!("database is up to date"),
         Command::Post(PostCommand::Publish { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let input = posts::parse_markdown_file(&text)?;
             let (post, how) = posts::publish(&data, input).await?;
             println!("{:?} {}", how, data.urls.post(&post.slug));
@@ -116,7 +121,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Post(PostCommand::List) => {
             let (list, _) = posts::page(&data.db, 1, 10_000).await?;
             for post in list {
-                println!("{}  {}  {}", post.published_at.format("%Y-%m-%d"), post.slug, post.title);
+                println!(
+                    "{}  {}  {}",
+                    post.published_at.format("%Y-%m-%d"),
+                    post.slug,
+                    post.title
+                );
             }
         }
         Command::Follow { who } => {
@@ -134,7 +144,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Reading => {
             for p in reading::latest(&data.db, 50).await? {
-                println!("{}  {}  {}", p.published_at.format("%Y-%m-%d"), p.ap_id, p.name.unwrap_or_default());
+                println!(
+                    "{}  {}  {}",
+                    p.published_at.format("%Y-%m-%d"),
+                    p.ap_id,
+                    p.name.unwrap_or_default()
+                );
             }
         }
         Command::Reply(ReplyCommand::Create { url, text }) => {
@@ -159,7 +174,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for d in recent {
                 println!(
                     "{:>6}  {:<9}  attempts={}  {}  {}",
-                    d.activity_id, d.status, d.attempts, d.inbox, d.last_error.unwrap_or_default()
+                    d.activity_id,
+                    d.status,
+                    d.attempts,
+                    d.inbox,
+                    d.last_error.unwrap_or_default()
                 );
             }
         }

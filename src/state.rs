@@ -113,7 +113,10 @@ fn http_client(config: &Config) -> anyhow::Result<reqwest_middleware::ClientWith
     Ok(builder.build().context("HTTP client")?.into())
 }
 
-async fn load_or_create_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<site_key::Model> {
+async fn load_or_create_key(
+    db: &DatabaseConnection,
+    name: &str,
+) -> anyhow::Result<site_key::Model> {
     if let Some(key) = find_key(db, name).await? {
         return Ok(key);
     }
@@ -131,7 +134,11 @@ async fn load_or_create_key(db: &DatabaseConnection, name: &str) -> anyhow::Resu
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .on_conflict(OnConflict::column(site_key::Column::Name).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(site_key::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     find_key(db, name)

@@ -109,13 +109,19 @@ mod tests {
     fn slugs_and_hosts() {
         let urls = Urls::new(Url::parse("http://localhost:8080/").unwrap_or_else(|_| panic!()));
         assert_eq!(urls.host(), "localhost:8080");
-        assert_eq!(urls.post("hello").as_str(), "http://localhost:8080/posts/hello");
+        assert_eq!(
+            urls.post("hello").as_str(),
+            "http://localhost:8080/posts/hello"
+        );
         assert_eq!(
             urls.slug_of("http://localhost:8080/posts/hello"),
             Some("hello".into())
         );
         assert_eq!(urls.slug_of("http://localhost:8080/posts/a/replies"), None);
         assert_eq!(urls.slug_of("http://other/posts/hello"), None);
-        assert_eq!(urls.tag("rust lang").as_str(), "http://localhost:8080/tags/rust%20lang");
+        assert_eq!(
+            urls.tag("rust lang").as_str(),
+            "http://localhost:8080/tags/rust%20lang"
+        );
     }
 }

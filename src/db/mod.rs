@@ -21,15 +21,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         }
         // WAL lets readers go on while one writer writes, and the CLI and the server share the
         // file; busy_timeout makes a writer wait for the other instead of failing at once.
-        options
-            .max_connections(4)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.create_if_missing(true)
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(30))
-                    .foreign_keys(true)
-            });
+        options.max_connections(4).map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+        });
     } else {
         options.max_connections(16);
     }
@@ -43,7 +41,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 }
 
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }

@@ -45,7 +45,9 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     let activity: Activity = serde_json::from_value(raw.clone())
         .map_err(|e| AppError::BadRequest(format!("not an activity: {e}")))?;
     if data.urls.is_local(&activity.actor) {
-        return Err(AppError::Unauthorized("activities of local actors are not accepted here".into()));
+        return Err(AppError::Unauthorized(
+            "activities of local actors are not accepted here".into(),
+        ));
     }
     let base = data.urls.base();
     let signature = Signature::parse(
@@ -97,7 +99,11 @@ async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor
 async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResult<RemoteActor> {
     let unauthorized = |e: AppError| match e {
         AppError::Database(_) | AppError::Internal(_) => e,
-        other => AppError::Unauthorized(format!("cannot get key {}: {}", signature.key_id, other.public_message())),
+        other => AppError::Unauthorized(format!(
+            "cannot get key {}: {}",
+            signature.key_id,
+            other.public_message()
+        )),
     };
     let signer = fetch::actor_for_key(&signature.key_id, false, data)
         .await
@@ -116,8 +122,12 @@ async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor
     match activity.kind.as_str() {
         "Follow" => on_follow(data, &activity, &signer).await,
         "Undo" => on_undo(data, &activity).await,
-        "Accept" => follows::answered(&data.db, &activity.actor, true).await.map(drop),
-        "Reject" => follows::answered(&data.db, &activity.actor, false).await.map(drop),
+        "Accept" => follows::answered(&data.db, &activity.actor, true)
+            .await
+            .map(drop),
+        "Reject" => follows::answered(&data.db, &activity.actor, false)
+            .await
+            .map(drop),
         "Create" => on_create(data, &activity).await,
         "Update" => on_update(data, &activity).await,
         "Delete" => on_delete(data, &activity).await,
@@ -130,7 +140,11 @@ async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor
     }
 }
 
-async fn on_follow(data: &Data<AppState>, activity: &Activity, signer: &RemoteActor) -> AppResult<()> {
+async fn on_follow(
+    data: &Data<AppState>,
+    activity: &Activity,
+    signer: &RemoteActor,
+) -> AppResult<()> {
     if id_of(&activity.object).as_ref() != Some(&data.urls.actor()) {
         return Ok(());
     }
@@ -149,7 +163,9 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
     if let Some(inner_actor) = activity.object.get("actor").and_then(id_of)
         && inner_actor != activity.actor
     {
-        return Err(AppError::Unauthorized("cannot undo another actor's activity".into()));
+        return Err(AppError::Unauthorized(
+            "cannot undo another actor's activity".into(),
+        ));
     }
     let liked_post = match activity.object.get("object").and_then(id_of) {
         Some(object) => match data.urls.slug_of(object.as_str()) {
@@ -163,18 +179,31 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
             follows::remove(&data.db, &activity.actor).await?;
         }
         Some("Like") => {
-            reactions::remove(&data.db, reaction::LIKE, inner_id.as_ref(), liked_post, &activity.actor).await?;
+            reactions::remove(
+                &data.db,
+                reaction::LIKE,
+                inner_id.as_ref(),
+                liked_post,
+                &activity.actor,
+            )
+            .await?;
         }
         Some("Announce") => {
-            reactions::remove(&data.db, reaction::ANNOUNCE, inner_id.as_ref(), liked_post, &activity.actor).await?;
+            reactions::remove(
+                &data.db,
+                reaction::ANNOUNCE,
+                inner_id.as_ref(),
+                liked_post,
+                &activity.actor,
+            )
+            .await?;
         }
         // Only the id: whatever of ours it names.
         None => {
             if let Some(id) = &inner_id {
-                let is_follow = follows::list(&data.db)
-                    .await?
-                    .iter()
-                    .any(|f| f.follow_activity_id == id.as_str() && f.actor_ap_id == activity.actor.as_str());
+                let is_follow = follows::list(&data.db).await?.iter().any(|f| {
+                    f.follow_activity_id == id.as_str() && f.actor_ap_id == activity.actor.as_str()
+                });
                 if is_follow {
                     follows::remove(&data.db, &activity.actor).await?;
                 }
@@ -210,7 +239,9 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         return Ok(());
     };
     if object.author().as_ref() != Some(&activity.actor) {
-        return Err(AppError::Unauthorized("object is attributed to someone else".into()));
+        return Err(AppError::Unauthorized(
+            "object is attributed to someone else".into(),
+        ));
     }
     if let Some(parent) = &object.in_reply_to
         && let Some(post_id) = comments::thread_post(data, parent).await?
@@ -228,10 +259,19 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
 }
 
 async fn on_update(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
-    let object_type = activity.object.get("type").and_then(Value::as_str).unwrap_or_default();
-    if matches!(object_type, "Person" | "Service" | "Application" | "Group" | "Organization") {
+    let object_type = activity
+        .object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if matches!(
+        object_type,
+        "Person" | "Service" | "Application" | "Group" | "Organization"
+    ) {
         if id_of(&activity.object).as_ref() != Some(&activity.actor) {
-            return Err(AppError::Unauthorized("an actor may only update itself".into()));
+            return Err(AppError::Unauthorized(
+                "an actor may only update itself".into(),
+            ));
         }
         let profile: ApActor = serde_json::from_value(activity.object.clone())
             .map_err(|e| AppError::BadRequest(format!("actor: {e}")))?;
@@ -242,7 +282,9 @@ async fn on_update(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         return Ok(());
     };
     if object.author().as_ref() != Some(&activity.actor) {
-        return Err(AppError::Unauthorized("object is attributed to someone else".into()));
+        return Err(AppError::Unauthorized(
+            "object is attributed to someone else".into(),
+        ));
     }
     if comments::update_remote(&data.db, &object, &activity.actor).await? {
         return Ok(());
@@ -277,7 +319,10 @@ async fn on_reaction(data: &Data<AppState>, activity: &Activity, kind: &str) -> 
     let Some(slug) = data.urls.slug_of(object.as_str()) else {
         return Ok(());
     };
-    if let Some(post) = posts::find(&data.db, &slug).await?.filter(|p| p.deleted_at.is_none()) {
+    if let Some(post) = posts::find(&data.db, &slug)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+    {
         reactions::add(&data.db, kind, &activity.id, post.id, &activity.actor).await?;
     }
     Ok(())

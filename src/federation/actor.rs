@@ -122,7 +122,9 @@ impl Object for RemoteActor {
     }
 
     async fn into_json(self, _: &Data<AppState>) -> Result<ApActor, AppError> {
-        Err(AppError::BadRequest("remote actors are not served here".into()))
+        Err(AppError::BadRequest(
+            "remote actors are not served here".into(),
+        ))
     }
 
     async fn verify(json: &ApActor, expected: &Url, _: &Data<AppState>) -> Result<(), AppError> {
@@ -146,7 +148,10 @@ impl Actor for RemoteActor {
         Url::parse(&self.0.inbox).unwrap_or_else(|_| self.1.clone())
     }
     fn shared_inbox(&self) -> Option<Url> {
-        self.0.shared_inbox.as_deref().and_then(|u| Url::parse(u).ok())
+        self.0
+            .shared_inbox
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
     }
 }
 

@@ -44,8 +44,14 @@ pub async fn enqueue(
         .and_then(Value::as_str)
         .ok_or_else(|| AppError::internal("activity without id"))?
         .to_string();
-    let kind = doc.get("type").and_then(Value::as_str).unwrap_or("Activity").to_string();
-    let object_ap_id = doc.get("object").and_then(crate::federation::protocol::id_of);
+    let kind = doc
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Activity")
+        .to_string();
+    let object_ap_id = doc
+        .get("object")
+        .and_then(crate::federation::protocol::id_of);
     let mut unique: Vec<String> = inboxes.into_iter().map(|u| u.to_string()).collect();
     unique.sort();
     unique.dedup();
@@ -100,16 +106,27 @@ struct Job {
 pub enum Outcome {
     Delivered(u16),
     /// Worth another try: a 5xx, 408, 429, a timeout, a connection error.
-    Retry { status: Option<u16>, error: String, after: Option<Duration> },
+    Retry {
+        status: Option<u16>,
+        error: String,
+        after: Option<Duration>,
+    },
     /// The receiver refused it for good (another 4xx) or the inbox is not acceptable.
-    Failed { status: Option<u16>, error: String },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
 }
 
 /// Claims up to `BATCH` due rows by setting their lease, atomically: on PostgreSQL several
 /// nodes claim concurrently and `SKIP LOCKED` keeps them apart; SQLite has a single writer.
 async fn claim(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Job>> {
     let postgres = is_postgres(db);
-    let lock = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE deliveries SET locked_until = {p1}, updated_at = {p2} \
          WHERE id IN (SELECT id FROM deliveries WHERE status = '{pending}' AND next_attempt_at <= {p3} \
@@ -149,12 +166,19 @@ async fn claim(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Job
 }
 
 fn param(postgres: bool, n: usize) -> String {
-    if postgres { format!("${n}") } else { "?".into() }
+    if postgres {
+        format!("${n}")
+    } else {
+        "?".into()
+    }
 }
 
 /// Signs and POSTs one activity to one inbox.
 pub async fn send(data: &Data<AppState>, inbox: &str, body: Bytes) -> Outcome {
-    let failed = |error: String| Outcome::Failed { status: None, error };
+    let failed = |error: String| Outcome::Failed {
+        status: None,
+        error,
+    };
     let Ok(url) = Url::parse(inbox) else {
         return failed(format!("{inbox} is not a URL"));
     };
@@ -176,7 +200,11 @@ pub async fn send(data: &Data<AppState>, inbox: &str, body: Bytes) -> Outcome {
     };
     match data.http.execute(request).await {
         Ok(response) => classify(response.status(), retry_after(response.headers())),
-        Err(e) => Outcome::Retry { status: None, error: e.to_string(), after: None },
+        Err(e) => Outcome::Retry {
+            status: None,
+            error: e.to_string(),
+            after: None,
+        },
     }
 }
 
@@ -198,20 +226,35 @@ pub fn classify(status: StatusCode, after: Option<Duration>) -> Outcome {
         || status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
     {
-        Outcome::Retry { status: Some(code), error: format!("HTTP {code}"), after }
+        Outcome::Retry {
+            status: Some(code),
+            error: format!("HTTP {code}"),
+            after,
+        }
     } else {
-        Outcome::Failed { status: Some(code), error: format!("HTTP {code}") }
+        Outcome::Failed {
+            status: Some(code),
+            error: format!("HTTP {code}"),
+        }
     }
 }
 
 /// Exponential backoff with jitter: base · 2^(attempts-1), capped, ±25 %.
 pub fn backoff(attempts: i32, base: u64, max: u64) -> Duration {
-    let exp = base.saturating_mul(1u64 << (attempts.clamp(1, 30) - 1)).min(max).max(1);
+    let exp = base
+        .saturating_mul(1u64 << (attempts.clamp(1, 30) - 1))
+        .min(max)
+        .max(1);
     let jitter = rand::thread_rng().gen_range(0.75..1.25);
     Duration::from_secs_f64(exp as f64 * jitter)
 }
 
-async fn record(db: &DatabaseConnection, job: &Job, outcome: Outcome, data: &Data<AppState>) -> AppResult<()> {
+async fn record(
+    db: &DatabaseConnection,
+    job: &Job,
+    outcome: Outcome,
+    data: &Data<AppState>,
+) -> AppResult<()> {
     let now = Utc::now();
     let attempts = job.attempts + 1;
     let cfg = &data.config.delivery;
@@ -228,7 +271,11 @@ async fn record(db: &DatabaseConnection, job: &Job, outcome: Outcome, data: &Dat
             row.last_status = Set(Some(code.into()));
             row.last_error = Set(None);
         }
-        Outcome::Retry { status, error, after } if attempts < cfg.max_attempts => {
+        Outcome::Retry {
+            status,
+            error,
+            after,
+        } if attempts < cfg.max_attempts => {
             let wait = backoff(attempts, cfg.retry_base_seconds, cfg.max_retry_seconds)
                 .max(after.unwrap_or_default());
             tracing::info!(inbox = %job.inbox, %error, ?wait, "delivery will be retried");
@@ -273,7 +320,10 @@ pub async fn run_once(federation: &FederationConfig<AppState>) -> AppResult<usiz
             async move {
                 let outcome = match body {
                     Some(body) => send(&data, &job.inbox, body).await,
-                    None => Outcome::Failed { status: None, error: "activity is gone".into() },
+                    None => Outcome::Failed {
+                        status: None,
+                        error: "activity is gone".into(),
+                    },
                 };
                 if let Err(e) = record(&data.db, &job, outcome, &data).await {
                     tracing::error!(error = %e, job = job.id, "cannot record a delivery outcome");
@@ -302,7 +352,10 @@ pub async fn worker(federation: FederationConfig<AppState>) {
 }
 
 /// Counts per status for one activity (for the CLI and the dashboard).
-pub async fn status_counts(db: &DatabaseConnection, activity_id: i32) -> AppResult<HashMap<String, u64>> {
+pub async fn status_counts(
+    db: &DatabaseConnection,
+    activity_id: i32,
+) -> AppResult<HashMap<String, u64>> {
     let rows = delivery::Entity::find()
         .filter(delivery::Column::ActivityId.eq(activity_id))
         .all(db)
@@ -320,12 +373,30 @@ mod tests {
 
     #[test]
     fn statuses_and_backoff() {
-        assert_eq!(classify(StatusCode::ACCEPTED, None), Outcome::Delivered(202));
-        assert!(matches!(classify(StatusCode::TOO_MANY_REQUESTS, None), Outcome::Retry { .. }));
-        assert!(matches!(classify(StatusCode::REQUEST_TIMEOUT, None), Outcome::Retry { .. }));
-        assert!(matches!(classify(StatusCode::BAD_GATEWAY, None), Outcome::Retry { .. }));
-        assert!(matches!(classify(StatusCode::FORBIDDEN, None), Outcome::Failed { .. }));
-        assert!(matches!(classify(StatusCode::GONE, None), Outcome::Failed { .. }));
+        assert_eq!(
+            classify(StatusCode::ACCEPTED, None),
+            Outcome::Delivered(202)
+        );
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, None),
+            Outcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::REQUEST_TIMEOUT, None),
+            Outcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, None),
+            Outcome::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::FORBIDDEN, None),
+            Outcome::Failed { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::GONE, None),
+            Outcome::Failed { .. }
+        ));
         let first = backoff(1, 60, 3600).as_secs_f64();
         assert!((45.0..=75.0).contains(&first));
         let capped = backoff(20, 60, 3600).as_secs_f64();

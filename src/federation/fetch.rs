@@ -25,7 +25,9 @@ pub async fn json(url: &Url, data: &Data<AppState>) -> AppResult<Value> {
 
 /// A remote actor, from the database when fresh enough, else fetched.
 pub async fn actor(id: &Url, data: &Data<AppState>) -> AppResult<RemoteActor> {
-    ObjectId::<RemoteActor>::from(id.clone()).dereference(data).await
+    ObjectId::<RemoteActor>::from(id.clone())
+        .dereference(data)
+        .await
 }
 
 /// A remote object (a Note, an Article) fetched by its id.
@@ -58,9 +60,9 @@ pub async fn actor_for_key(
     if doc.get("inbox").is_some() {
         let actor: ApActor = serde_json::from_value(doc)
             .map_err(|e| AppError::BadRequest(format!("{url} is not an actor: {e}")))?;
-        let key = actor
-            .key(Some(key_id))
-            .ok_or_else(|| AppError::Unauthorized(format!("{url} does not publish key {key_id}")))?;
+        let key = actor.key(Some(key_id)).ok_or_else(|| {
+            AppError::Unauthorized(format!("{url} does not publish key {key_id}"))
+        })?;
         return store(&actor, Some(key), data).await;
     }
     let key: ApKey = serde_json::from_value(doc.get("publicKey").cloned().unwrap_or(doc))
@@ -70,12 +72,16 @@ pub async fn actor_for_key(
         .clone()
         .ok_or_else(|| AppError::Unauthorized(format!("key {key_id} has no owner")))?;
     if key.id != key_id || owner.host_str() != url.host_str() {
-        return Err(AppError::Unauthorized(format!("key {key_id} does not match its document")));
+        return Err(AppError::Unauthorized(format!(
+            "key {key_id} does not match its document"
+        )));
     }
     let actor: ApActor = serde_json::from_value(json(&owner, data).await?)
         .map_err(|e| AppError::BadRequest(format!("{owner} is not an actor: {e}")))?;
     if actor.id != owner {
-        return Err(AppError::Unauthorized(format!("key {key_id} has a foreign owner")));
+        return Err(AppError::Unauthorized(format!(
+            "key {key_id} has a foreign owner"
+        )));
     }
     store(&actor, Some(key), data).await
 }

@@ -162,7 +162,14 @@ pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Url
 }
 
 /// An activity of `kind` by the blog actor.
-pub fn activity(kind: &str, id: &Url, object: Value, to: Vec<String>, cc: Vec<String>, urls: &Urls) -> Value {
+pub fn activity(
+    kind: &str,
+    id: &Url,
+    object: Value,
+    to: Vec<String>,
+    cc: Vec<String>,
+    urls: &Urls,
+) -> Value {
     let mut doc = json!({
         "id": id,
         "type": kind,
@@ -195,7 +202,13 @@ pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> Value {
     doc
 }
 
-pub fn ordered_collection_page(id: &Url, part_of: &Url, items: Vec<Value>, next: Option<Url>, total: u64) -> Value {
+pub fn ordered_collection_page(
+    id: &Url,
+    part_of: &Url,
+    items: Vec<Value>,
+    next: Option<Url>,
+    total: u64,
+) -> Value {
     let mut doc = json!({
         "id": id,
         "type": "OrderedCollectionPage",
@@ -211,7 +224,12 @@ pub fn ordered_collection_page(id: &Url, part_of: &Url, items: Vec<Value>, next:
 
 /// A remote reply as a comment row (its HTML sanitized); `post_id` and `in_reply_to` are
 /// decided by the caller, who knows the thread.
-pub fn comment_from_note(note: &ApObject, author: &Url, post_id: i32, in_reply_to: &Url) -> comment::ActiveModel {
+pub fn comment_from_note(
+    note: &ApObject,
+    author: &Url,
+    post_id: i32,
+    in_reply_to: &Url,
+) -> comment::ActiveModel {
     let now = Utc::now();
     comment::ActiveModel {
         ap_id: Set(note.id.to_string()),

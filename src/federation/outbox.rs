@@ -21,13 +21,31 @@ pub enum Outgoing<'a> {
     UpdatePost(&'a post::Model, PostCounts),
     DeletePost(&'a post::Model),
     /// Accept a Follow (the Follow as it was received).
-    AcceptFollow { follow: Value, follower: &'a RemoteActor },
-    Follow { follow_id: &'a Url, target: &'a RemoteActor },
-    UndoFollow { follow_id: &'a Url, target: &'a RemoteActor },
+    AcceptFollow {
+        follow: Value,
+        follower: &'a RemoteActor,
+    },
+    Follow {
+        follow_id: &'a Url,
+        target: &'a RemoteActor,
+    },
+    UndoFollow {
+        follow_id: &'a Url,
+        target: &'a RemoteActor,
+    },
     /// A reply the owner wrote; `parent_author` is the author of what it answers.
-    CreateNote { note: &'a comment::Model, parent_author: Option<&'a RemoteActor> },
-    UpdateNote { note: &'a comment::Model, parent_author: Option<&'a RemoteActor> },
-    DeleteNote { note: &'a comment::Model, parent_author: Option<&'a RemoteActor> },
+    CreateNote {
+        note: &'a comment::Model,
+        parent_author: Option<&'a RemoteActor>,
+    },
+    UpdateNote {
+        note: &'a comment::Model,
+        parent_author: Option<&'a RemoteActor>,
+    },
+    DeleteNote {
+        note: &'a comment::Model,
+        parent_author: Option<&'a RemoteActor>,
+    },
 }
 
 /// The inbox of every follower, one per server where servers share an inbox.
@@ -51,7 +69,11 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
     let id = urls.new_activity();
     let (doc, public, inboxes) = match outgoing {
         Outgoing::CreatePost(post, counts) | Outgoing::UpdatePost(post, counts) => {
-            let kind = if matches!(outgoing, Outgoing::CreatePost(..)) { "Create" } else { "Update" };
+            let kind = if matches!(outgoing, Outgoing::CreatePost(..)) {
+                "Create"
+            } else {
+                "Update"
+            };
             let article = objects::article(post, counts, urls);
             let doc = objects::activity(kind, &id, article, to, cc, urls);
             (doc, true, follower_inboxes(&data.db).await?)
@@ -59,7 +81,14 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
         Outgoing::DeletePost(post) => {
             let post_id = urls.post(&post.slug);
             let deleted = post.deleted_at.unwrap_or(post.updated_at);
-            let doc = objects::activity("Delete", &id, objects::tombstone(&post_id, "Article", &deleted), to, cc, urls);
+            let doc = objects::activity(
+                "Delete",
+                &id,
+                objects::tombstone(&post_id, "Article", &deleted),
+                to,
+                cc,
+                urls,
+            );
             (doc, true, follower_inboxes(&data.db).await?)
         }
         Outgoing::AcceptFollow { follow, follower } => {
@@ -81,9 +110,18 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
             let inbox = Url::parse(&target.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
         }
-        Outgoing::CreateNote { note, parent_author }
-        | Outgoing::UpdateNote { note, parent_author }
-        | Outgoing::DeleteNote { note, parent_author } => {
+        Outgoing::CreateNote {
+            note,
+            parent_author,
+        }
+        | Outgoing::UpdateNote {
+            note,
+            parent_author,
+        }
+        | Outgoing::DeleteNote {
+            note,
+            parent_author,
+        } => {
             let kind = match outgoing {
                 Outgoing::CreateNote { .. } => "Create",
                 Outgoing::UpdateNote { .. } => "Update",
@@ -92,7 +130,11 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
             let author_id = parent_author.map(|a| a.model().ap_id.as_str());
             let object = if kind == "Delete" {
                 let note_id = Url::parse(&note.ap_id).map_err(crate::error::AppError::internal)?;
-                objects::tombstone(&note_id, "Note", &note.deleted_at.unwrap_or(note.published_at))
+                objects::tombstone(
+                    &note_id,
+                    "Note",
+                    &note.deleted_at.unwrap_or(note.published_at),
+                )
             } else {
                 objects::local_note(note, author_id, urls)
             };

@@ -27,7 +27,9 @@ pub fn ids_of(value: &Value) -> Vec<String> {
     match value {
         Value::Array(items) => items.iter().flat_map(ids_of).collect(),
         Value::String(s) => vec![normalize_public(s)],
-        Value::Object(_) => id_of(value).map(|u| vec![u.to_string()]).unwrap_or_default(),
+        Value::Object(_) => id_of(value)
+            .map(|u| vec![u.to_string()])
+            .unwrap_or_default(),
         _ => vec![],
     }
 }
@@ -130,7 +132,10 @@ impl ApActor {
                 .iter()
                 .filter_map(|k| serde_json::from_value(k.clone()).ok())
                 .collect(),
-            other => serde_json::from_value(other.clone()).ok().into_iter().collect(),
+            other => serde_json::from_value(other.clone())
+                .ok()
+                .into_iter()
+                .collect(),
         };
         keys.into_iter()
             .filter(|k| k.owner.as_ref().is_none_or(|o| o == &self.id))
@@ -140,7 +145,7 @@ impl ApActor {
     pub fn shared_inbox(&self) -> Option<Url> {
         self.endpoints
             .get("sharedInbox")
-            .and_then(|v| id_of(v))
+            .and_then(id_of)
             .or_else(|| self.shared_inbox.clone())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
     }
@@ -276,7 +281,10 @@ mod tests {
         }))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(note.kind, "Note");
-        assert_eq!(note.author().map(|u| u.to_string()).as_deref(), Some("https://a.example/u/x"));
+        assert_eq!(
+            note.author().map(|u| u.to_string()).as_deref(),
+            Some("https://a.example/u/x")
+        );
         assert_eq!(note.content_html(), "<p>„Grüße“</p>");
         assert!(note.name.is_none() && note.published.is_none());
         assert!(note.is_public());
@@ -293,8 +301,16 @@ mod tests {
             "endpoints": {"sharedInbox": "https://a.example/inbox"}
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(actor.key(Some("https://a.example/u/x#k2")).map(|k| k.public_key_pem), Some("B".into()));
+        assert_eq!(
+            actor
+                .key(Some("https://a.example/u/x#k2"))
+                .map(|k| k.public_key_pem),
+            Some("B".into())
+        );
         assert_eq!(actor.key(None).map(|k| k.public_key_pem), Some("A".into()));
-        assert_eq!(actor.shared_inbox().map(|u| u.to_string()).as_deref(), Some("https://a.example/inbox"));
+        assert_eq!(
+            actor.shared_inbox().map(|u| u.to_string()).as_deref(),
+            Some("https://a.example/inbox")
+        );
     }
 }

@@ -9,8 +9,8 @@ use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, Method};
 use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs1::DecodeRsaPublicKey, pkcs8::DecodePublicKey};
-use sha2::{Digest, Sha256, Sha512};
 use sfv::{BareItem, Dictionary, FieldType, ListEntry, Parser};
+use sha2::{Digest, Sha256, Sha512};
 
 /// How old a signature may be, and how far in the future, as Mastodon allows.
 const MAX_AGE_SECONDS: i64 = 12 * 3600;
@@ -128,7 +128,11 @@ fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
     (!values.is_empty()).then(|| values.join(", "))
 }
 
-fn check_window(created: Option<i64>, expires: Option<i64>, now: DateTime<Utc>) -> Result<(), SignatureError> {
+fn check_window(
+    created: Option<i64>,
+    expires: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), SignatureError> {
     let now = now.timestamp();
     if let Some(created) = created
         && (created > now + MAX_SKEW_SECONDS || created < now - MAX_AGE_SECONDS)
@@ -169,20 +173,26 @@ fn check_digest(headers: &HeaderMap, body: &[u8]) -> Result<(), SignatureError> 
             };
         }
     }
-    Err(SignatureError::Malformed("Digest has no SHA-256 value".into()))
+    Err(SignatureError::Malformed(
+        "Digest has no SHA-256 value".into(),
+    ))
 }
 
 /// `Content-Digest: sha-256=:<base64>:` (RFC 9530).
 fn check_content_digest(headers: &HeaderMap, body: &[u8]) -> Result<(), SignatureError> {
-    let header =
-        header_value(headers, "content-digest").ok_or(SignatureError::Incomplete("content-digest"))?;
+    let header = header_value(headers, "content-digest")
+        .ok_or(SignatureError::Incomplete("content-digest"))?;
     let dict: Dictionary = Parser::new(&header)
         .parse()
         .map_err(|e| SignatureError::Malformed(format!("Content-Digest: {e}")))?;
     let mut checked = false;
     for (alg, entry) in &dict {
-        let ListEntry::Item(item) = entry else { continue };
-        let Some(given) = item.bare_item.as_byte_sequence() else { continue };
+        let ListEntry::Item(item) = entry else {
+            continue;
+        };
+        let Some(given) = item.bare_item.as_byte_sequence() else {
+            continue;
+        };
         let matches = match alg.as_str() {
             "sha-256" => given == Sha256::digest(body).as_slice(),
             "sha-512" => given == Sha512::digest(body).as_slice(),
@@ -196,7 +206,9 @@ fn check_content_digest(headers: &HeaderMap, body: &[u8]) -> Result<(), Signatur
     if checked {
         Ok(())
     } else {
-        Err(SignatureError::Malformed("Content-Digest has no sha-256 or sha-512".into()))
+        Err(SignatureError::Malformed(
+            "Content-Digest has no sha-256 or sha-512".into(),
+        ))
     }
 }
 
@@ -208,7 +220,11 @@ fn cavage_params(header: &str) -> Result<Vec<(String, String)>, SignatureError> 
         let (name, after) = rest
             .split_once('=')
             .ok_or_else(|| SignatureError::Malformed("expected name=value".into()))?;
-        let name = name.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let name = name
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted
@@ -233,7 +249,12 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
         })
         .ok_or(SignatureError::Missing)?;
     let params = cavage_params(&raw)?;
-    let get = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
     let key_id = get("keyid").ok_or_else(|| SignatureError::Malformed("no keyId".into()))?;
     let signature = BASE64
         .decode(get("signature").ok_or_else(|| SignatureError::Malformed("no signature".into()))?)
@@ -247,9 +268,11 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
         get(name)
             .map(|v| {
                 // Some servers write fractional seconds: the integer part is what counts.
-                v.split('.').next().unwrap_or(v).parse::<i64>().map_err(|_| {
-                    SignatureError::Malformed(format!("({name}) is not a number"))
-                })
+                v.split('.')
+                    .next()
+                    .unwrap_or(v)
+                    .parse::<i64>()
+                    .map_err(|_| SignatureError::Malformed(format!("({name}) is not a number")))
             })
             .transpose()
     };
@@ -295,8 +318,9 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
                 .ok_or(SignatureError::Incomplete("(expires)"))?
                 .to_string(),
             "host" => header_value(req.headers, "host").unwrap_or_else(|| req.default_host.into()),
-            other => header_value(req.headers, other)
-                .ok_or_else(|| SignatureError::Malformed(format!("signed header {other} is missing")))?,
+            other => header_value(req.headers, other).ok_or_else(|| {
+                SignatureError::Malformed(format!("signed header {other} is missing"))
+            })?,
         };
         lines.push(format!("{name}: {value}"));
     }
@@ -311,32 +335,45 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
 
 fn parse_rfc9421(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature, SignatureError> {
     let malformed = |what: &str| SignatureError::Malformed(what.to_string());
-    let inputs: Dictionary = Parser::new(&header_value(req.headers, "signature-input").unwrap_or_default())
-        .parse()
-        .map_err(|e| SignatureError::Malformed(format!("Signature-Input: {e}")))?;
-    let signatures: Dictionary = Parser::new(
-        &header_value(req.headers, "signature").ok_or(SignatureError::Missing)?,
-    )
-    .parse()
-    .map_err(|e| SignatureError::Malformed(format!("Signature: {e}")))?;
+    let inputs: Dictionary =
+        Parser::new(&header_value(req.headers, "signature-input").unwrap_or_default())
+            .parse()
+            .map_err(|e| SignatureError::Malformed(format!("Signature-Input: {e}")))?;
+    let signatures: Dictionary =
+        Parser::new(&header_value(req.headers, "signature").ok_or(SignatureError::Missing)?)
+            .parse()
+            .map_err(|e| SignatureError::Malformed(format!("Signature: {e}")))?;
 
     // The first label present in both headers is the one we check.
     let (label, input, signature) = inputs
         .iter()
         .find_map(|(label, entry)| {
-            let ListEntry::InnerList(input) = entry else { return None };
-            let Some(ListEntry::Item(sig)) = signatures.get(label) else { return None };
+            let ListEntry::InnerList(input) = entry else {
+                return None;
+            };
+            let Some(ListEntry::Item(sig)) = signatures.get(label) else {
+                return None;
+            };
             Some((label, input, sig.bare_item.as_byte_sequence()?.to_vec()))
         })
         .ok_or_else(|| malformed("no signature label in both Signature-Input and Signature"))?;
 
-    let param = |name: &str| input.params.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v);
+    let param = |name: &str| {
+        input
+            .params
+            .iter()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    };
     let key_id = param("keyid")
         .and_then(BareItem::as_string)
         .ok_or_else(|| malformed("no keyid"))?
         .as_str()
         .to_string();
-    let algorithm = match param("alg").and_then(BareItem::as_string).map(|s| s.as_str()) {
+    let algorithm = match param("alg")
+        .and_then(BareItem::as_string)
+        .map(|s| s.as_str())
+    {
         None | Some("rsa-v1_5-sha256") => Algorithm::RsaSha256,
         Some(other) => return Err(SignatureError::Algorithm(other.to_string())),
     };
@@ -416,7 +453,8 @@ mod tests {
     use rsa::{RsaPrivateKey, pkcs8::EncodePublicKey};
 
     fn key() -> (RsaPrivateKey, String) {
-        let private = RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap_or_else(|e| panic!("{e}"));
+        let private =
+            RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap_or_else(|e| panic!("{e}"));
         let public = RsaPublicKey::from(&private)
             .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -426,7 +464,10 @@ mod tests {
     fn sign(private: &RsaPrivateKey, text: &str) -> String {
         BASE64.encode(
             private
-                .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()))
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(text.as_bytes()),
+                )
                 .unwrap_or_else(|e| panic!("{e}")),
         )
     }
@@ -434,7 +475,10 @@ mod tests {
     fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (k, v) in pairs {
-            map.append(*k, HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}")));
+            map.append(
+                *k,
+                HeaderValue::from_str(v).unwrap_or_else(|e| panic!("{e}")),
+            );
         }
         map
     }
@@ -446,23 +490,46 @@ mod tests {
         let now = Utc::now();
         let date = httpdate::fmt_http_date(now.into());
         let digest = format!("sha-256={}", BASE64.encode(Sha256::digest(body)));
-        let text = format!("host: blog.test\ndate: {date}\ndigest: {digest}\n(request-target): post /inbox");
+        let text = format!(
+            "host: blog.test\ndate: {date}\ndigest: {digest}\n(request-target): post /inbox"
+        );
         let sig = format!(
             r#"keyId="https://peer.test/u#main-key",algorithm="rsa-sha256",headers="host date digest (request-target)",signature="{}""#,
             sign(&private, &text)
         );
-        let map = headers(&[("host", "blog.test".into()), ("date", date), ("digest", digest), ("signature", sig)]);
-        let req = RequestParts { method: &Method::POST, path_and_query: "/inbox", headers: &map, body, scheme: "https", default_host: "blog.test" };
+        let map = headers(&[
+            ("host", "blog.test".into()),
+            ("date", date),
+            ("digest", digest),
+            ("signature", sig),
+        ]);
+        let req = RequestParts {
+            method: &Method::POST,
+            path_and_query: "/inbox",
+            headers: &map,
+            body,
+            scheme: "https",
+            default_host: "blog.test",
+        };
         let parsed = Signature::parse(&req, now).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.scheme, Scheme::Cavage);
         assert!(parsed.verify(&public).is_ok());
         let (_, other_public) = key();
         assert!(parsed.verify(&other_public).is_err());
 
-        let tampered = RequestParts { body: br#"{"type":"Undo"}"#, ..req };
-        assert_eq!(Signature::parse(&tampered, now).err(), Some(SignatureError::DigestMismatch));
+        let tampered = RequestParts {
+            body: br#"{"type":"Undo"}"#,
+            ..req
+        };
+        assert_eq!(
+            Signature::parse(&tampered, now).err(),
+            Some(SignatureError::DigestMismatch)
+        );
         let later = now + chrono::Duration::hours(13);
-        assert_eq!(Signature::parse(&req, later).err(), Some(SignatureError::Expired));
+        assert_eq!(
+            Signature::parse(&req, later).err(),
+            Some(SignatureError::Expired)
+        );
     }
 
     #[test]
@@ -484,22 +551,51 @@ mod tests {
             ("signature-input", format!("sig1={params}")),
             ("signature", format!("sig1=:{}:", sign(&private, &base))),
         ]);
-        let req = RequestParts { method: &Method::POST, path_and_query: "/inbox", headers: &map, body, scheme: "https", default_host: "blog.test" };
+        let req = RequestParts {
+            method: &Method::POST,
+            path_and_query: "/inbox",
+            headers: &map,
+            body,
+            scheme: "https",
+            default_host: "blog.test",
+        };
         let parsed = Signature::parse(&req, now).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.scheme, Scheme::Rfc9421);
         assert_eq!(parsed.key_id, "https://peer.test/u#main-key");
         assert!(parsed.verify(&public).is_ok());
         let tampered = RequestParts { body: b"{}", ..req };
-        assert_eq!(Signature::parse(&tampered, now).err(), Some(SignatureError::DigestMismatch));
+        assert_eq!(
+            Signature::parse(&tampered, now).err(),
+            Some(SignatureError::DigestMismatch)
+        );
     }
 
     #[test]
     fn unsigned_and_incomplete() {
         let map = HeaderMap::new();
-        let req = RequestParts { method: &Method::POST, path_and_query: "/inbox", headers: &map, body: b"{}", scheme: "https", default_host: "blog.test" };
-        assert_eq!(Signature::parse(&req, Utc::now()).err(), Some(SignatureError::Missing));
-        let map = headers(&[("signature", r#"keyId="k",headers="(request-target) host",signature="AAAA""#.into())]);
-        let req = RequestParts { headers: &map, ..req };
-        assert!(matches!(Signature::parse(&req, Utc::now()), Err(SignatureError::Incomplete(_))));
+        let req = RequestParts {
+            method: &Method::POST,
+            path_and_query: "/inbox",
+            headers: &map,
+            body: b"{}",
+            scheme: "https",
+            default_host: "blog.test",
+        };
+        assert_eq!(
+            Signature::parse(&req, Utc::now()).err(),
+            Some(SignatureError::Missing)
+        );
+        let map = headers(&[(
+            "signature",
+            r#"keyId="k",headers="(request-target) host",signature="AAAA""#.into(),
+        )]);
+        let req = RequestParts {
+            headers: &map,
+            ..req
+        };
+        assert!(matches!(
+            Signature::parse(&req, Utc::now()),
+            Err(SignatureError::Incomplete(_))
+        ));
     }
 }

@@ -6,14 +6,39 @@ use std::{collections::HashSet, sync::LazyLock};
 
 static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
-        "p", "br", "span", "a", "del", "s", "pre", "blockquote", "code", "b", "strong", "u", "i",
-        "em", "ul", "ol", "li", "ruby", "rt", "rp",
+        "p",
+        "br",
+        "span",
+        "a",
+        "del",
+        "s",
+        "pre",
+        "blockquote",
+        "code",
+        "b",
+        "strong",
+        "u",
+        "i",
+        "em",
+        "ul",
+        "ol",
+        "li",
+        "ruby",
+        "rt",
+        "rp",
     ]
     .into_iter()
     .collect();
-    let classes: HashSet<&str> = ["h-card", "u-url", "mention", "hashtag", "invisible", "ellipsis"]
-        .into_iter()
-        .collect();
+    let classes: HashSet<&str> = [
+        "h-card",
+        "u-url",
+        "mention",
+        "hashtag",
+        "invisible",
+        "ellipsis",
+    ]
+    .into_iter()
+    .collect();
     let mut builder = Builder::empty();
     builder
         .tags(tags)
@@ -22,7 +47,11 @@ static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("a", ["href"])
         .add_tag_attributes("ol", ["start", "reversed"])
         .add_tag_attributes("li", ["value"])
-        .allowed_classes([("span", classes.clone()), ("a", classes)].into_iter().collect())
+        .allowed_classes(
+            [("span", classes.clone()), ("a", classes)]
+                .into_iter()
+                .collect(),
+        )
         .clean_content_tags(["script", "style"].into_iter().collect())
         .strip_comments(true);
     builder
@@ -42,7 +71,11 @@ mod tests {
         let clean = comment_html(html);
         assert!(clean.contains(r#"class="h-card""#));
         assert!(clean.contains(r#"rel="nofollow noopener ugc""#));
-        assert!(!clean.contains("script") && !clean.contains("onerror") && !clean.contains("javascript"));
+        assert!(
+            !clean.contains("script")
+                && !clean.contains("onerror")
+                && !clean.contains("javascript")
+        );
         assert!(!clean.contains("<img"));
     }
 }

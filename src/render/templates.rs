@@ -38,7 +38,10 @@ impl Templates {
                     });
                 }
             }
-            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| t.to_string()))
         });
         // Parse everything now, so a broken theme fails at start-up rather than on a request.
         for (name, _) in BUILTIN {

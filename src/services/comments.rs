@@ -42,23 +42,43 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
 }
 
 /// Stores a remote reply in the thread of `post_id`. A repeat of a stored one changes nothing.
-pub async fn store_remote(db: &DatabaseConnection, note: &ApObject, author: &Url, post_id: i32, in_reply_to: &Url) -> AppResult<()> {
-    comment::Entity::insert(objects::comment_from_note(note, author, post_id, in_reply_to))
-        .on_conflict(OnConflict::column(comment::Column::ApId).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
+pub async fn store_remote(
+    db: &DatabaseConnection,
+    note: &ApObject,
+    author: &Url,
+    post_id: i32,
+    in_reply_to: &Url,
+) -> AppResult<()> {
+    comment::Entity::insert(objects::comment_from_note(
+        note,
+        author,
+        post_id,
+        in_reply_to,
+    ))
+    .on_conflict(
+        OnConflict::column(comment::Column::ApId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
 /// Replaces the content of a remote comment (only its author may). Returns whether one changed.
-pub async fn update_remote(db: &DatabaseConnection, note: &ApObject, author: &Url) -> AppResult<bool> {
+pub async fn update_remote(
+    db: &DatabaseConnection,
+    note: &ApObject,
+    author: &Url,
+) -> AppResult<bool> {
     let Some(existing) = find(db, &note.id).await? else {
         return Ok(false);
     };
     if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
-    let fresh = objects::comment_from_note(note, author, existing.post_id.unwrap_or_default(), &note.id);
+    let fresh =
+        objects::comment_from_note(note, author, existing.post_id.unwrap_or_default(), &note.id);
     let mut row: comment::ActiveModel = existing.into();
     row.content_html = fresh.content_html;
     row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
@@ -93,7 +113,10 @@ pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResul
 }
 
 /// Every comment of a post, oldest first, with the stored profiles of their authors.
-pub async fn thread(db: &DatabaseConnection, post_id: i32) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
+pub async fn thread(
+    db: &DatabaseConnection,
+    post_id: i32,
+) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
     let comments = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post_id))
         .order_by_asc(comment::Column::PublishedAt)
@@ -112,7 +135,11 @@ pub async fn thread(db: &DatabaseConnection, post_id: i32) -> AppResult<(Vec<com
 }
 
 /// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post).
-pub async fn reply(data: &Data<AppState>, in_reply_to: &Url, markdown_text: &str) -> AppResult<comment::Model> {
+pub async fn reply(
+    data: &Data<AppState>,
+    in_reply_to: &Url,
+    markdown_text: &str,
+) -> AppResult<comment::Model> {
     let post_id = thread_post(data, in_reply_to).await?;
     let parent_author = parent_author(data, in_reply_to).await?;
     let id = data.urls.comment(&uuid::Uuid::new_v4().to_string());
@@ -131,11 +158,22 @@ pub async fn reply(data: &Data<AppState>, in_reply_to: &Url, markdown_text: &str
     }
     .insert(&data.db)
     .await?;
-    outbox::send(data, Outgoing::CreateNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    outbox::send(
+        data,
+        Outgoing::CreateNote {
+            note: &row,
+            parent_author: parent_author.as_ref(),
+        },
+    )
+    .await?;
     Ok(row)
 }
 
-pub async fn edit_reply(data: &Data<AppState>, id: &Url, markdown_text: &str) -> AppResult<comment::Model> {
+pub async fn edit_reply(
+    data: &Data<AppState>,
+    id: &Url,
+    markdown_text: &str,
+) -> AppResult<comment::Model> {
     let existing = own(data, id).await?;
     let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
     let parent_author = parent_author(data, &parent).await?;
@@ -143,7 +181,14 @@ pub async fn edit_reply(data: &Data<AppState>, id: &Url, markdown_text: &str) ->
     row.content_html = Set(markdown::to_html(markdown_text));
     row.updated_at = Set(Some(Utc::now()));
     let row = row.update(&data.db).await?;
-    outbox::send(data, Outgoing::UpdateNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    outbox::send(
+        data,
+        Outgoing::UpdateNote {
+            note: &row,
+            parent_author: parent_author.as_ref(),
+        },
+    )
+    .await?;
     Ok(row)
 }
 
@@ -155,7 +200,14 @@ pub async fn delete_reply(data: &Data<AppState>, id: &Url) -> AppResult<()> {
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());
     let row = row.update(&data.db).await?;
-    outbox::send(data, Outgoing::DeleteNote { note: &row, parent_author: parent_author.as_ref() }).await?;
+    outbox::send(
+        data,
+        Outgoing::DeleteNote {
+            note: &row,
+            parent_author: parent_author.as_ref(),
+        },
+    )
+    .await?;
     Ok(())
 }
 

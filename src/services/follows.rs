@@ -19,7 +19,12 @@ use serde_json::Value;
 use url::Url;
 
 /// Stores (or refreshes) a follower and queues the `Accept`.
-pub async fn accept(data: &Data<AppState>, follow: Value, follow_id: &Url, who: &RemoteActor) -> AppResult<()> {
+pub async fn accept(
+    data: &Data<AppState>,
+    follow: Value,
+    follow_id: &Url,
+    who: &RemoteActor,
+) -> AppResult<()> {
     let m = who.model();
     follower::Entity::insert(follower::ActiveModel {
         actor_ap_id: Set(m.ap_id.clone()),
@@ -40,7 +45,14 @@ pub async fn accept(data: &Data<AppState>, follow: Value, follow_id: &Url, who: 
     )
     .exec_without_returning(&data.db)
     .await?;
-    outbox::send(data, Outgoing::AcceptFollow { follow, follower: who }).await?;
+    outbox::send(
+        data,
+        Outgoing::AcceptFollow {
+            follow,
+            follower: who,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -81,12 +93,22 @@ pub async fn follow(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> 
     })
     .on_conflict(
         OnConflict::column(following::Column::ActorApId)
-            .update_columns([following::Column::FollowActivityId, following::Column::Accepted])
+            .update_columns([
+                following::Column::FollowActivityId,
+                following::Column::Accepted,
+            ])
             .to_owned(),
     )
     .exec_without_returning(&data.db)
     .await?;
-    outbox::send(data, Outgoing::Follow { follow_id: &follow_id, target: &target }).await?;
+    outbox::send(
+        data,
+        Outgoing::Follow {
+            follow_id: &follow_id,
+            target: &target,
+        },
+    )
+    .await?;
     Ok(target)
 }
 
@@ -98,8 +120,17 @@ pub async fn unfollow(data: &Data<AppState>, who: &str) -> AppResult<()> {
         .await?
         .ok_or(AppError::NotFound)?;
     let follow_id = Url::parse(&row.follow_activity_id).map_err(AppError::internal)?;
-    following::Entity::delete_by_id(row.id).exec(&data.db).await?;
-    outbox::send(data, Outgoing::UndoFollow { follow_id: &follow_id, target: &target }).await?;
+    following::Entity::delete_by_id(row.id)
+        .exec(&data.db)
+        .await?;
+    outbox::send(
+        data,
+        Outgoing::UndoFollow {
+            follow_id: &follow_id,
+            target: &target,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -111,7 +142,9 @@ async fn resolve(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> {
     }
     let handle = who.trim().trim_start_matches('@');
     if !handle.contains('@') {
-        return Err(AppError::BadRequest(format!("{who:?} is neither user@host nor a URL")));
+        return Err(AppError::BadRequest(format!(
+            "{who:?} is neither user@host nor a URL"
+        )));
     }
     webfinger_resolve_actor::<AppState, RemoteActor>(handle, data).await
 }

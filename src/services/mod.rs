@@ -5,5 +5,5 @@
 pub mod comments;
 pub mod follows;
 pub mod posts;
-pub mod reading;
 pub mod reactions;
+pub mod reading;

@@ -4,7 +4,10 @@
 use crate::{
     db::entities::{comment, post, reaction},
     error::{AppError, AppResult},
-    federation::{objects::PostCounts, outbox::{self, Outgoing}},
+    federation::{
+        objects::PostCounts,
+        outbox::{self, Outgoing},
+    },
     render::markdown,
     state::AppState,
 };
@@ -109,7 +112,9 @@ pub fn slugify(title: &str) -> String {
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 200
-        && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Whether `publish` made a new post or changed an existing one.
@@ -120,7 +125,10 @@ pub enum Published {
 }
 
 /// Stores the post and queues `Create` (new) or `Update` (a slug that exists) to every follower.
-pub async fn publish(data: &Data<AppState>, input: PostInput) -> AppResult<(post::Model, Published)> {
+pub async fn publish(
+    data: &Data<AppState>,
+    input: PostInput,
+) -> AppResult<(post::Model, Published)> {
     let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
     if !valid_slug(&slug) {
         return Err(AppError::BadRequest(format!(
@@ -135,7 +143,10 @@ pub async fn publish(data: &Data<AppState>, input: PostInput) -> AppResult<(post
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| markdown::excerpt(&input.body_markdown, 280));
-    let lang = input.lang.clone().unwrap_or_else(|| data.config.blog.lang.clone());
+    let lang = input
+        .lang
+        .clone()
+        .unwrap_or_else(|| data.config.blog.lang.clone());
     let tags = serde_json::to_string(&input.tags).map_err(AppError::internal)?;
     let existing = find(&data.db, &slug).await?;
     let (model, how) = match existing {
@@ -209,7 +220,11 @@ pub async fn find(db: &DatabaseConnection, slug: &str) -> AppResult<Option<post:
 }
 
 /// Published posts, newest first: one page, and whether an older page exists.
-pub async fn page(db: &DatabaseConnection, page: u64, per_page: u64) -> AppResult<(Vec<post::Model>, bool)> {
+pub async fn page(
+    db: &DatabaseConnection,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<post::Model>, bool)> {
     let mut posts = post::Entity::find()
         .filter(post::Column::DeletedAt.is_null())
         .order_by_desc(post::Column::PublishedAt)
@@ -285,7 +300,10 @@ mod tests {
         assert_eq!(input.title, "Grüße aus „Köln“");
         assert_eq!(input.tags, vec!["rust", "fediverse"]);
         assert_eq!(input.lang.as_deref(), Some("de"));
-        assert_eq!(input.published.map(|p| p.to_rfc3339()).as_deref(), Some("2026-01-02T00:00:00+00:00"));
+        assert_eq!(
+            input.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some("2026-01-02T00:00:00+00:00")
+        );
         assert!(input.body_markdown.contains("Hallo *Welt*"));
         assert_eq!(slugify(&input.title), "grusse-aus-koln");
         assert!(parse_markdown_file("no front matter").is_err());

@@ -2,11 +2,20 @@
 
 use crate::{db::entities::reaction, error::AppResult};
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::OnConflict,
+};
 use url::Url;
 
 /// Records a like or boost; a repeat from the same actor changes nothing.
-pub async fn add(db: &DatabaseConnection, kind: &str, activity_id: &Url, post_id: i32, actor: &Url) -> AppResult<()> {
+pub async fn add(
+    db: &DatabaseConnection,
+    kind: &str,
+    activity_id: &Url,
+    post_id: i32,
+    actor: &Url,
+) -> AppResult<()> {
     reaction::Entity::insert(reaction::ActiveModel {
         activity_id: Set(activity_id.to_string()),
         kind: Set(kind.to_string()),
@@ -23,7 +32,13 @@ pub async fn add(db: &DatabaseConnection, kind: &str, activity_id: &Url, post_id
 
 /// Undoes a like or boost: by its activity id, or by actor and post when the Undo names only
 /// what was liked.
-pub async fn remove(db: &DatabaseConnection, kind: &str, activity_id: Option<&Url>, post_id: Option<i32>, actor: &Url) -> AppResult<u64> {
+pub async fn remove(
+    db: &DatabaseConnection,
+    kind: &str,
+    activity_id: Option<&Url>,
+    post_id: Option<i32>,
+    actor: &Url,
+) -> AppResult<u64> {
     let mut query = reaction::Entity::delete_many()
         .filter(reaction::Column::Kind.eq(kind))
         .filter(reaction::Column::ActorApId.eq(actor.as_str()));

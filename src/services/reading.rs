@@ -1,8 +1,13 @@
 //! Posts from accounts the blog follows: kept so the owner can read and answer them.
 
-use crate::{db::entities::remote_post, error::AppResult, federation::protocol::ApObject, render::sanitize};
+use crate::{
+    db::entities::remote_post, error::AppResult, federation::protocol::ApObject, render::sanitize,
+};
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
+};
 use url::Url;
 
 /// Stores or replaces a followed account's post.
@@ -21,7 +26,11 @@ pub async fn store(db: &DatabaseConnection, object: &ApObject, author: &Url) -> 
     })
     .on_conflict(
         OnConflict::column(remote_post::Column::ApId)
-            .update_columns([remote_post::Column::Name, remote_post::Column::ContentHtml, remote_post::Column::Url])
+            .update_columns([
+                remote_post::Column::Name,
+                remote_post::Column::ContentHtml,
+                remote_post::Column::Url,
+            ])
             .to_owned(),
     )
     .exec_without_returning(db)

@@ -30,7 +30,10 @@ pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Respon
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(data.urls.base().as_str()).into_response());
     }
-    Ok(activity_json(StatusCode::OK, objects::with_context(objects::blog_actor(&data).await?)))
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::blog_actor(&data).await?),
+    ))
 }
 
 /// The outbox: Create(Article) of every live post, newest first, paged.
@@ -39,7 +42,10 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
     let total = posts::count_live(&data.db).await?;
     let Some(page) = query.page else {
         let first = page_url(&id, 1);
-        return Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&id, total, Some(first)))));
+        return Ok(activity_json(
+            StatusCode::OK,
+            objects::with_context(objects::ordered_collection(&id, total, Some(first))),
+        ));
     };
     let page = page.clamp(1, 1_000_000);
     let list = post::Entity::find()
@@ -54,8 +60,16 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
     for p in &list {
         let counts = posts::counts(&data.db, p.id).await?;
         let article = objects::article(p, counts, &data.urls);
-        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug))).map_err(AppError::internal)?;
-        items.push(objects::activity("Create", &create_id, article, to.clone(), cc.clone(), &data.urls));
+        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
+            .map_err(AppError::internal)?;
+        items.push(objects::activity(
+            "Create",
+            &create_id,
+            article,
+            to.clone(),
+            cc.clone(),
+            &data.urls,
+        ));
     }
     let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
     let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
@@ -71,12 +85,26 @@ fn page_url(id: &url::Url, page: u64) -> url::Url {
 /// Followers and following: only the totals (who follows a blog is their business).
 pub async fn followers(data: Data<AppState>) -> AppResult<Response> {
     let total = follows::count(&data.db).await?;
-    Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&data.urls.followers(), total, None))))
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::ordered_collection(
+            &data.urls.followers(),
+            total,
+            None,
+        )),
+    ))
 }
 
 pub async fn following(data: Data<AppState>) -> AppResult<Response> {
     let total = follows::count_following(&data.db).await?;
-    Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&data.urls.following(), total, None))))
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::ordered_collection(
+            &data.urls.following(),
+            total,
+            None,
+        )),
+    ))
 }
 
 async fn live_post(data: &AppState, slug: &str) -> AppResult<post::Model> {
@@ -88,7 +116,11 @@ async fn live_post(data: &AppState, slug: &str) -> AppResult<post::Model> {
 }
 
 /// The comments under a post, as ids, oldest first, paged.
-pub async fn replies(data: Data<AppState>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult<Response> {
+pub async fn replies(
+    data: Data<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
     let id = data.urls.post_replies(&slug);
     let visible = comment::Entity::find()
@@ -96,7 +128,14 @@ pub async fn replies(data: Data<AppState>, Path(slug): Path<String>, Query(query
         .filter(comment::Column::DeletedAt.is_null());
     let total = visible.clone().count(&data.db).await?;
     let Some(page) = query.page else {
-        return Ok(activity_json(StatusCode::OK, objects::with_context(objects::ordered_collection(&id, total, Some(page_url(&id, 1))))));
+        return Ok(activity_json(
+            StatusCode::OK,
+            objects::with_context(objects::ordered_collection(
+                &id,
+                total,
+                Some(page_url(&id, 1)),
+            )),
+        ));
     };
     let page = page.clamp(1, 1_000_000);
     let items: Vec<Value> = visible
@@ -137,7 +176,10 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(deleted) = note.deleted_at {
-        return Ok(activity_json(StatusCode::GONE, objects::with_context(objects::tombstone(&ap_id, "Note", &deleted))));
+        return Ok(activity_json(
+            StatusCode::GONE,
+            objects::with_context(objects::tombstone(&ap_id, "Note", &deleted)),
+        ));
     }
     let parent_author = match comment::Entity::find()
         .filter(comment::Column::ApId.eq(note.in_reply_to.as_str()))
@@ -147,7 +189,14 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
         Some(parent) if !parent.is_local => Some(parent.author_ap_id),
         _ => None,
     };
-    Ok(activity_json(StatusCode::OK, objects::with_context(objects::local_note(&note, parent_author.as_deref(), &data.urls))))
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::local_note(
+            &note,
+            parent_author.as_deref(),
+            &data.urls,
+        )),
+    ))
 }
 
 /// An activity the blog sent, if it was public.

@@ -21,7 +21,12 @@ pub async fn inbox(
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     activities::receive(
         &data,
-        InboxRequest { method: &method, path_and_query, headers: &headers, body: &body },
+        InboxRequest {
+            method: &method,
+            path_and_query,
+            headers: &headers,
+            body: &body,
+        },
     )
     .await?;
     Ok(StatusCode::ACCEPTED)

@@ -56,16 +56,24 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|accept| accept.contains("application/activity+json") || accept.contains("application/ld+json"))
+        .any(|accept| {
+            accept.contains("application/activity+json") || accept.contains("application/ld+json")
+        })
 }
 
 /// An ActivityPub document response.
 pub fn activity_json(status: axum::http::StatusCode, doc: serde_json::Value) -> Response {
     let mut response = (status, doc.to_string()).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(AP_CONTENT_TYPE));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(AP_CONTENT_TYPE),
+    );
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 
@@ -74,7 +82,9 @@ pub fn html(status: axum::http::StatusCode, body: Result<String, minijinja::Erro
     match body {
         Ok(body) => {
             let mut response = (status, axum::response::Html(body)).into_response();
-            response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
             response
         }
         Err(e) => AppError::internal(format!("template: {e:#}")).into_response(),

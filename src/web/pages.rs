@@ -61,7 +61,10 @@ fn summary_view(data: &AppState, post: &post::Model) -> PostSummary {
         title: post.title.clone(),
         url: data.urls.post(&post.slug).to_string(),
         summary: post.summary.clone(),
-        author: post.author.clone().or_else(|| Some(data.config.blog.author.clone())),
+        author: post
+            .author
+            .clone()
+            .or_else(|| Some(data.config.blog.author.clone())),
         published: iso(&post.published_at),
         published_display: display_date(&post.published_at),
     }
@@ -72,10 +75,17 @@ pub struct PageQuery {
     page: Option<u64>,
 }
 
-pub async fn home(data: Data<AppState>, Query(query): Query<PageQuery>, headers: HeaderMap) -> AppResult<Response> {
+pub async fn home(
+    data: Data<AppState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     if wants_activity_json(&headers) {
         // The blog's home page stands for its actor (its `url`).
-        return Ok(activity_json(StatusCode::OK, objects::with_context(objects::blog_actor(&data).await?)));
+        return Ok(activity_json(
+            StatusCode::OK,
+            objects::with_context(objects::blog_actor(&data).await?),
+        ));
     }
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
     let per_page = data.config.blog.posts_per_page;
@@ -90,8 +100,11 @@ pub async fn home(data: Data<AppState>, Query(query): Query<PageQuery>, headers:
     let mut response = html(StatusCode::OK, data.templates.render("home.html", context));
     response.headers_mut().insert(
         header::LINK,
-        HeaderValue::from_str(&format!("<{}>; rel=\"alternate\"; type=\"application/activity+json\"", data.urls.actor()))
-            .map_err(AppError::internal)?,
+        HeaderValue::from_str(&format!(
+            "<{}>; rel=\"alternate\"; type=\"application/activity+json\"",
+            data.urls.actor()
+        ))
+        .map_err(AppError::internal)?,
     );
     Ok(response)
 }
@@ -119,10 +132,15 @@ fn comment_tree(
     actors: &HashMap<String, actor::Model>,
 ) -> Vec<CommentView> {
     let mut children: HashMap<&str, Vec<&comment::Model>> = HashMap::new();
-    let known: std::collections::HashSet<&str> = comments.iter().map(|c| c.ap_id.as_str()).collect();
+    let known: std::collections::HashSet<&str> =
+        comments.iter().map(|c| c.ap_id.as_str()).collect();
     for c in comments {
         // A reply to something we do not have is shown at the top level rather than lost.
-        let parent = if known.contains(c.in_reply_to.as_str()) { c.in_reply_to.as_str() } else { post_url };
+        let parent = if known.contains(c.in_reply_to.as_str()) {
+            c.in_reply_to.as_str()
+        } else {
+            post_url
+        };
         children.entry(parent).or_default().push(c);
     }
     fn build(
@@ -132,11 +150,17 @@ fn comment_tree(
         actors: &HashMap<String, actor::Model>,
         depth: usize,
     ) -> Vec<CommentView> {
-        let Some(list) = children.get(parent) else { return vec![] };
+        let Some(list) = children.get(parent) else {
+            return vec![];
+        };
         list.iter()
             .filter_map(|c| {
                 // Deep threads are flattened beyond this depth rather than recursing without end.
-                let kids = if depth < 32 { build(data, &c.ap_id, children, actors, depth + 1) } else { vec![] };
+                let kids = if depth < 32 {
+                    build(data, &c.ap_id, children, actors, depth + 1)
+                } else {
+                    vec![]
+                };
                 if c.deleted_at.is_some() && kids.is_empty() {
                     return None;
                 }
@@ -146,15 +170,35 @@ fn comment_tree(
                         data.config.blog.title.clone(),
                         format!("@{}@{}", data.config.blog.username, data.urls.host()),
                         data.urls.base().to_string(),
-                        Some(data.config.blog.icon_url.clone().unwrap_or_else(|| data.urls.icon().to_string())),
+                        Some(
+                            data.config
+                                .blog
+                                .icon_url
+                                .clone()
+                                .unwrap_or_else(|| data.urls.icon().to_string()),
+                        ),
                     )
                 } else {
-                    let host = url::Url::parse(&c.author_ap_id).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+                    let host = url::Url::parse(&c.author_ap_id)
+                        .ok()
+                        .and_then(|u| {
+                            Some(match u.port() {
+                                Some(port) => format!("{}:{port}", u.host_str()?),
+                                None => u.host_str()?.to_string(),
+                            })
+                        })
+                        .unwrap_or_default();
                     let username = author.and_then(|a| a.preferred_username.clone());
                     (
-                        author.and_then(|a| a.name.clone()).filter(|n| !n.trim().is_empty()).or_else(|| username.clone()).unwrap_or_else(|| c.author_ap_id.clone()),
+                        author
+                            .and_then(|a| a.name.clone())
+                            .filter(|n| !n.trim().is_empty())
+                            .or_else(|| username.clone())
+                            .unwrap_or_else(|| c.author_ap_id.clone()),
                         username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
-                        author.and_then(|a| a.url.clone()).unwrap_or_else(|| c.author_ap_id.clone()),
+                        author
+                            .and_then(|a| a.url.clone())
+                            .unwrap_or_else(|| c.author_ap_id.clone()),
                         author.and_then(|a| a.icon_url.clone()),
                     )
                 };
@@ -183,7 +227,11 @@ struct Tag {
     url: String,
 }
 
-pub async fn post(data: Data<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+pub async fn post(
+    data: Data<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let Some(post) = posts::find(&data.db, &slug).await? else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
@@ -191,8 +239,14 @@ pub async fn post(data: Data<AppState>, Path(slug): Path<String>, headers: Heade
     let counts = posts::counts(&data.db, post.id).await?;
     if wants_activity_json(&headers) {
         return Ok(match post.deleted_at {
-            Some(deleted) => activity_json(StatusCode::GONE, objects::with_context(objects::tombstone(&url, "Article", &deleted))),
-            None => activity_json(StatusCode::OK, objects::with_context(objects::article(&post, counts, &data.urls))),
+            Some(deleted) => activity_json(
+                StatusCode::GONE,
+                objects::with_context(objects::tombstone(&url, "Article", &deleted)),
+            ),
+            None => activity_json(
+                StatusCode::OK,
+                objects::with_context(objects::article(&post, counts, &data.urls)),
+            ),
         });
     }
     if post.deleted_at.is_some() {
@@ -225,8 +279,10 @@ pub async fn post(data: Data<AppState>, Path(slug): Path<String>, headers: Heade
     let mut response = html(StatusCode::OK, data.templates.render("post.html", context));
     response.headers_mut().insert(
         header::LINK,
-        HeaderValue::from_str(&format!("<{url}>; rel=\"alternate\"; type=\"application/activity+json\""))
-            .map_err(AppError::internal)?,
+        HeaderValue::from_str(&format!(
+            "<{url}>; rel=\"alternate\"; type=\"application/activity+json\""
+        ))
+        .map_err(AppError::internal)?,
     );
     Ok(response)
 }
@@ -254,7 +310,10 @@ pub async fn not_found(data: Data<AppState>, headers: HeaderMap) -> Response {
 pub async fn stylesheet(data: Data<AppState>) -> Response {
     match data.templates.render("style.css", ()) {
         Ok(css) => (
-            [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
             css,
         )
             .into_response(),
@@ -264,7 +323,10 @@ pub async fn stylesheet(data: Data<AppState>) -> Response {
 
 pub async fn avatar() -> Response {
     (
-        [(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
         &include_bytes!("../../templates/avatar.png")[..],
     )
         .into_response()

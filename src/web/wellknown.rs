@@ -1,6 +1,10 @@
 //! Discovery: WebFinger, NodeInfo 2.1 and host-meta.
 
-use crate::{error::{AppError, AppResult}, services::posts, state::AppState};
+use crate::{
+    error::{AppError, AppResult},
+    services::posts,
+    state::AppState,
+};
 use activitypub_federation::config::Data;
 use axum::{
     Json,
@@ -18,12 +22,20 @@ pub struct WebfingerQuery {
 
 /// Answers for `acct:user@host` (case-insensitive, with or without `acct:`), the actor URL and
 /// the blog's home URL.
-pub async fn webfinger(data: Data<AppState>, Query(query): Query<WebfingerQuery>) -> AppResult<Response> {
-    let resource = query.resource.ok_or_else(|| AppError::BadRequest("resource is required".into()))?;
+pub async fn webfinger(
+    data: Data<AppState>,
+    Query(query): Query<WebfingerQuery>,
+) -> AppResult<Response> {
+    let resource = query
+        .resource
+        .ok_or_else(|| AppError::BadRequest("resource is required".into()))?;
     let subject = format!("acct:{}@{}", data.config.blog.username, data.urls.host());
     let actor = data.urls.actor();
     let wanted = resource.trim();
-    let acct = wanted.strip_prefix("acct:").unwrap_or(wanted).trim_start_matches('@');
+    let acct = wanted
+        .strip_prefix("acct:")
+        .unwrap_or(wanted)
+        .trim_start_matches('@');
     let matches = format!("acct:{acct}").eq_ignore_ascii_case(&subject)
         || wanted == actor.as_str()
         || wanted == data.urls.base().as_str()
@@ -40,7 +52,14 @@ pub async fn webfinger(data: Data<AppState>, Query(query): Query<WebfingerQuery>
             {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
         ],
     });
-    Ok(([(header::CONTENT_TYPE, "application/jrd+json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], body.to_string()).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jrd+json"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
@@ -68,7 +87,10 @@ pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
         "metadata": {"nodeName": data.config.blog.title, "nodeDescription": data.config.blog.description},
     });
     Ok((
-        [(header::CONTENT_TYPE, "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"")],
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
         body.to_string(),
     )
         .into_response())
@@ -80,5 +102,9 @@ pub async fn host_meta(data: Data<AppState>) -> Response {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
         crate::render::escape_html(&template)
     );
-    ([(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")], xml).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
 }

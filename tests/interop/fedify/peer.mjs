@@ -409,7 +409,8 @@ async function send(ctx, recipient, activity, preferSharedInbox) {
     });
   } catch (error) {
     if (error instanceof SendActivityError) {
-      throw new CommandError(error.message.split("\n")[0], error.statusCode);
+      const body = (error.responseBody ?? "").slice(0, 300);
+      throw new CommandError(`${error.message.split("\n")[0]} ${body}`.trim(), error.statusCode);
     }
     throw new CommandError(`delivery failed: ${error?.message ?? error}`);
   }

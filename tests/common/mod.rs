@@ -1,0 +1,390 @@
+//! Test harness: Feder instances on `localhost:<random port>` with their own database (a SQLite
+//! file, or a fresh PostgreSQL database when `FEDER_TEST_DATABASE_URL` is set), and a small
+//! Mastodon-like remote account that serves its actor, signs like Mastodon and records what
+//! it receives.
+// Each test binary uses its own part of the harness; a failed expect is a failed test.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use activitypub_federation::config::Data;
+use axum::{
+    Router,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use feder::{Server, config::Config, state::AppState};
+use rsa::{
+    Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey,
+    pkcs8::{EncodePublicKey, LineEnding},
+};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::net::TcpListener;
+
+pub fn init() {
+    feder::install_crypto();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,feder=info".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// A database for one instance: a file in `dir`, or a new PostgreSQL database.
+pub async fn database_url(dir: &std::path::Path, name: &str) -> String {
+    match std::env::var("FEDER_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let db = Database::connect(&url)
+                .await
+                .expect("connect to PostgreSQL");
+            let fresh = format!("feder_{}_{}", name, uuid::Uuid::new_v4().simple());
+            db.execute_unprepared(&format!("CREATE DATABASE {fresh}"))
+                .await
+                .expect("create test database");
+            let (server, _) = url.rsplit_once('/').expect("database URL with a name");
+            format!("{server}/{fresh}")
+        }
+        _ => format!("sqlite://{}/{name}.db", dir.display()),
+    }
+}
+
+pub struct Instance {
+    pub server: Option<Server>,
+    pub config: Config,
+    pub port: u16,
+    pub dir: Arc<tempfile::TempDir>,
+}
+
+impl Instance {
+    /// A new blog with its own database.
+    pub async fn start(name: &str) -> Instance {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let url = database_url(dir.path(), name).await;
+        Instance::start_with(name, dir, url, None).await
+    }
+
+    /// Starts a server on `database` (and `port`, when restarting on the same address).
+    pub async fn start_with(
+        name: &str,
+        dir: Arc<tempfile::TempDir>,
+        database: String,
+        port: Option<u16>,
+    ) -> Instance {
+        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let config = test_config(name, &database, port);
+        let federation = AppState::open(config.clone()).await.expect("open state");
+        let server = Server::start(federation, listener)
+            .await
+            .expect("start server");
+        Instance {
+            server: Some(server),
+            config,
+            port,
+            dir,
+        }
+    }
+
+    pub fn data(&self) -> Data<AppState> {
+        self.server.as_ref().expect("running").data()
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://localhost:{}/", self.port)
+    }
+
+    pub fn actor(&self) -> String {
+        format!("http://localhost:{}/actor", self.port)
+    }
+
+    pub fn handle(&self) -> String {
+        format!("blog@localhost:{}", self.port)
+    }
+
+    /// Stops the server as a crash would: nothing is flushed, queued work stays queued.
+    pub fn crash(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+}
+
+pub fn test_config(name: &str, database: &str, port: u16) -> Config {
+    let mut config = Config::default();
+    config.server.listen = format!("127.0.0.1:{port}");
+    config.server.domain = format!("localhost:{port}");
+    config.database.url = database.to_string();
+    config.blog.title = format!("Blog {name}");
+    config.delivery.retry_base_seconds = 1;
+    config.delivery.max_retry_seconds = 2;
+    config.delivery.poll_millis = 100;
+    config.delivery.timeout_seconds = 5;
+    config
+}
+
+/// Polls `check` until it returns `Some`, or fails after `seconds`.
+pub async fn eventually<T, F, Fut>(what: &str, seconds: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+/// Fetches a page as a browser would and parses it.
+pub async fn page(url: &str) -> (StatusCode, scraper::Html) {
+    let response = client()
+        .get(url)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("GET page");
+    let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
+    let text = response.text().await.expect("page body");
+    (status, scraper::Html::parse_document(&text))
+}
+
+/// The text of every element matching `selector`.
+pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).expect("selector");
+    html.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+pub async fn get_json(url: &str) -> (u16, Value) {
+    let response = client()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("GET json");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// One request a fake remote server received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Clone)]
+struct PeerState {
+    base: String,
+    public_pem: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    /// Statuses to answer inbox POSTs with, in order; 202 once they are used up.
+    answers: Arc<Mutex<Vec<u16>>>,
+}
+
+/// A remote account shaped like Mastodon's `alice`, on its own port.
+pub struct Peer {
+    pub base: String,
+    pub actor: String,
+    pub key_id: String,
+    private: RsaPrivateKey,
+    pub public_pem: String,
+    state: PeerState,
+}
+
+impl Peer {
+    pub async fn start() -> Peer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind peer");
+        let port = listener.local_addr().expect("addr").port();
+        let base = format!("http://localhost:{port}");
+        let private = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
+        let public_pem = RsaPublicKey::from(&private)
+            .to_public_key_pem(LineEnding::LF)
+            .expect("pem");
+        let state = PeerState {
+            base: base.clone(),
+            public_pem: public_pem.clone(),
+            received: Arc::default(),
+            answers: Arc::default(),
+        };
+        let app = Router::new()
+            .route("/users/{name}", get(peer_actor))
+            .route("/users/{name}/inbox", post(peer_inbox))
+            .route("/inbox", post(peer_inbox))
+            .with_state(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Peer {
+            actor: format!("{base}/users/alice"),
+            key_id: format!("{base}/users/alice#main-key"),
+            base,
+            private,
+            public_pem,
+            state,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().expect("lock").clone()
+    }
+
+    /// Answer the next inbox POSTs with these statuses.
+    pub fn answer_with(&self, statuses: &[u16]) {
+        *self.state.answers.lock().expect("lock") = statuses.to_vec();
+    }
+
+    /// A Mastodon payload from `tests/fixtures/mastodon/`, rewritten to this peer and `blog`.
+    pub fn fixture(&self, name: &str, blog: &Instance, post_slug: &str) -> Value {
+        let path = format!(
+            "{}/tests/fixtures/mastodon/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let text = text
+            .replace("https://mastodon.example", &self.base)
+            .replace("https://blog.example/actor", &blog.actor())
+            .replace(
+                "https://blog.example/posts/hello-world",
+                &format!("{}posts/{post_slug}", blog.base()),
+            )
+            .replace("https://blog.example/", &blog.base());
+        serde_json::from_str(&text).expect("fixture JSON")
+    }
+
+    /// Signs like Mastodon 4.7: draft-cavage, rsa-sha256, `host date digest content-type
+    /// (request-target)`.
+    pub fn sign(&self, url: &str, body: &[u8], date: httpdate::HttpDate) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(url).expect("url");
+        let host = match parsed.port() {
+            Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
+            None => parsed.host_str().unwrap_or_default().to_string(),
+        };
+        let date = date.to_string();
+        let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
+        let content_type = "application/activity+json".to_string();
+        let target = format!("post {}", parsed.path());
+        let signing = format!(
+            "host: {host}\ndate: {date}\ndigest: {digest}\ncontent-type: {content_type}\n(request-target): {target}"
+        );
+        let signature = BASE64.encode(
+            self.private
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(signing.as_bytes()),
+                )
+                .expect("sign"),
+        );
+        vec![
+            ("Host".into(), host),
+            ("Date".into(), date),
+            ("Digest".into(), digest),
+            ("Content-Type".into(), content_type),
+            (
+                "Signature".into(),
+                format!(
+                    r#"keyId="{}",algorithm="rsa-sha256",headers="host date digest content-type (request-target)",signature="{signature}""#,
+                    self.key_id
+                ),
+            ),
+        ]
+    }
+
+    /// POSTs `body` to `url` with the given headers; returns the status.
+    pub async fn post_raw(&self, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
+        let mut request = client().post(url).body(body);
+        for (name, value) in headers {
+            if !name.eq_ignore_ascii_case("host") {
+                request = request.header(name, value);
+            }
+        }
+        request.send().await.expect("POST").status().as_u16()
+    }
+
+    /// POSTs `activity`, signed now; returns the status.
+    pub async fn post_signed(&self, url: &str, activity: &Value) -> u16 {
+        let body = serde_json::to_vec(activity).expect("json");
+        let headers = self.sign(url, &body, std::time::SystemTime::now().into());
+        self.post_raw(url, headers, body).await
+    }
+}
+
+async fn peer_actor(
+    State(state): State<PeerState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> impl IntoResponse {
+    let id = format!("{}/users/{name}", state.base);
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": id,
+        "type": "Person",
+        "preferredUsername": name,
+        "name": "Alice Example",
+        "url": format!("{}/@{name}", state.base),
+        "inbox": format!("{id}/inbox"),
+        "endpoints": {"sharedInbox": format!("{}/inbox", state.base)},
+        "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatar.png", state.base)},
+        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem},
+    });
+    (
+        [("content-type", "application/activity+json; charset=utf-8")],
+        doc.to_string(),
+    )
+}
+
+async fn peer_inbox(
+    State(state): State<PeerState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let status = {
+        let mut answers = state.answers.lock().expect("lock");
+        if answers.is_empty() {
+            202
+        } else {
+            answers.remove(0)
+        }
+    };
+    if status < 300 {
+        state.received.lock().expect("lock").push(Received {
+            path: uri.path().to_string(),
+            headers,
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        });
+    }
+    StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED)
+}
