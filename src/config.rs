@@ -62,6 +62,22 @@ pub struct DeliveryConfig {
     pub timeout_seconds: u64,
     /// How often the queue is checked for work that another process (the CLI) added.
     pub poll_millis: u64,
+    /// How long a claimed delivery stays with its node before another may take it (a node
+    /// that died mid-delivery). Must exceed the time a delivery can take.
+    pub lease_seconds: u64,
+    /// Threads that may sign at once (RSA signing is what bounds a fan-out); 0 = one per core.
+    pub signing_threads: usize,
+}
+
+impl DeliveryConfig {
+    pub fn signing_threads(&self) -> usize {
+        match self.signing_threads {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            n => n,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -99,12 +115,14 @@ impl Default for BlogConfig {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
-            concurrency: 32,
+            concurrency: 64,
             retry_base_seconds: 60,
             max_retry_seconds: 12 * 3600,
             max_attempts: 16,
             timeout_seconds: 10,
             poll_millis: 1000,
+            lease_seconds: 300,
+            signing_threads: 0,
         }
     }
 }

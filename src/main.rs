@@ -5,11 +5,10 @@ use clap::{Parser, Subcommand};
 use feder::{
     Server,
     config::Config,
-    db::entities::delivery as delivery_entity,
+    federation::delivery,
     services::{comments, follows, posts, reading},
     state::AppState,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::path::PathBuf;
 use url::Url;
 
@@ -165,21 +164,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("deleted {id}");
         }
         Command::Deliveries => {
-            let recent = delivery_entity::Entity::find()
-                .filter(delivery_entity::Column::Status.ne("none"))
-                .order_by_desc(delivery_entity::Column::Id)
-                .limit(50)
-                .all(&data.db)
-                .await?;
-            for d in recent {
+            for a in delivery::recent_status(&data.db, 20).await? {
                 println!(
-                    "{:>6}  {:<9}  attempts={}  {}  {}",
-                    d.activity_id,
-                    d.status,
-                    d.attempts,
-                    d.inbox,
-                    d.last_error.unwrap_or_default()
+                    "{}  {:<8} delivered={} pending={} failed={}  {}",
+                    a.created_at.format("%Y-%m-%d %H:%M"),
+                    a.kind,
+                    a.delivered,
+                    a.pending,
+                    a.failed,
+                    a.activity
                 );
+                for (host, error) in a.failing {
+                    println!("        {host}: {error}");
+                }
             }
         }
     }

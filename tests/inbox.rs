@@ -18,8 +18,10 @@ use std::time::{Duration, SystemTime};
 
 async fn blog_with_post() -> (Instance, String) {
     let blog = Instance::start("inbox").await;
-    let input = posts::parse_markdown_file("---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n")
-        .expect("markdown");
+    let input = posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
     posts::publish(&blog.data(), input).await.expect("publish");
     let url = format!("{}posts/hello-world", blog.base());
     (blog, url)
@@ -47,21 +49,33 @@ async fn mastodon_payloads_are_accepted() {
     assert_eq!(peer.post_signed(&inbox, &follow).await, 202);
     assert_eq!(row_counts(&blog).await.0, 1);
     let accept = eventually("Accept delivered", 15, || async {
-        peer.received().into_iter().find(|r| r.body["type"] == "Accept")
+        peer.received()
+            .into_iter()
+            .find(|r| r.body["type"] == "Accept")
     })
     .await;
     assert_eq!(accept.path, "/users/alice/inbox");
     assert_eq!(accept.body["object"]["id"], follow["id"]);
     assert_eq!(accept.body["actor"], blog.actor());
-    let signature = accept.headers.get("signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    assert!(signature.contains(&format!("keyId=\"{}#main-key\"", blog.actor())), "{signature}");
+    let signature = accept
+        .headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        signature.contains(&format!("keyId=\"{}#main-key\"", blog.actor())),
+        "{signature}"
+    );
     assert!(accept.headers.contains_key("digest"));
 
     // A reply, as Mastodon delivers it to the shared inbox (with an LD signature attached).
     let reply = peer.fixture("create-note-reply.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&shared_inbox, &reply).await, 202);
     let (_, html) = page(&post_url).await;
-    assert_eq!(texts(&html, "li.comment .e-content"), vec!["@blog Great post!"]);
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["@blog Great post!"]
+    );
     assert_eq!(texts(&html, "li.comment .p-author"), vec!["Alice Example"]);
     // Delivering the same activity again stores nothing twice.
     assert_eq!(peer.post_signed(&shared_inbox, &reply).await, 202);
@@ -71,7 +85,10 @@ async fn mastodon_payloads_are_accepted() {
     let update = peer.fixture("update-note.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&shared_inbox, &update).await, 202);
     let (_, html) = page(&post_url).await;
-    assert_eq!(texts(&html, "li.comment .e-content"), vec!["Great post! (edited)"]);
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["Great post! (edited)"]
+    );
 
     // A Like is counted; Undo(Follow) removes the follower.
     let like = peer.fixture("like.json", &blog, "hello-world");
@@ -100,14 +117,25 @@ async fn hostile_requests_are_refused_and_change_nothing() {
     let before = row_counts(&blog).await;
 
     // Unsigned.
-    let unsigned = vec![("Content-Type".to_string(), "application/activity+json".to_string())];
+    let unsigned = vec![(
+        "Content-Type".to_string(),
+        "application/activity+json".to_string(),
+    )];
     assert_eq!(peer.post_raw(&inbox, unsigned, body.clone()).await, 401);
 
     // Tampered body: the digest no longer matches.
     let headers = peer.sign(&inbox, &body, SystemTime::now().into());
     let mut tampered = follow.clone();
     tampered["object"] = json!("https://elsewhere.example/actor");
-    assert_eq!(peer.post_raw(&inbox, headers, serde_json::to_vec(&tampered).expect("json")).await, 400);
+    assert_eq!(
+        peer.post_raw(
+            &inbox,
+            headers,
+            serde_json::to_vec(&tampered).expect("json")
+        )
+        .await,
+        400
+    );
 
     // Tampered signature.
     let mut headers = peer.sign(&inbox, &body, SystemTime::now().into());
@@ -123,7 +151,13 @@ async fn hostile_requests_are_refused_and_change_nothing() {
     let headers = impostor.sign(&inbox, &body, SystemTime::now().into());
     let headers = headers
         .into_iter()
-        .map(|(n, v)| if n == "Signature" { (n, v.replace(&impostor.key_id, &peer.key_id)) } else { (n, v) })
+        .map(|(n, v)| {
+            if n == "Signature" {
+                (n, v.replace(&impostor.key_id, &peer.key_id))
+            } else {
+                (n, v)
+            }
+        })
         .collect();
     assert_eq!(peer.post_raw(&inbox, headers, body.clone()).await, 401);
 
@@ -139,8 +173,14 @@ async fn hostile_requests_are_refused_and_change_nothing() {
 
     // Malformed JSON, and JSON that is not an activity.
     let headers = peer.sign(&inbox, b"{not json", SystemTime::now().into());
-    assert_eq!(peer.post_raw(&inbox, headers, b"{not json".to_vec()).await, 400);
-    assert_eq!(peer.post_signed(&inbox, &json!({"hello": "world"})).await, 400);
+    assert_eq!(
+        peer.post_raw(&inbox, headers, b"{not json".to_vec()).await,
+        400
+    );
+    assert_eq!(
+        peer.post_signed(&inbox, &json!({"hello": "world"})).await,
+        400
+    );
 
     // Too large.
     let huge = vec![b' '; 2 * 1024 * 1024];
@@ -159,7 +199,13 @@ async fn hostile_requests_are_refused_and_change_nothing() {
     let headers = peer.sign(&inbox, &body, SystemTime::now().into());
     let headers = headers
         .into_iter()
-        .map(|(n, v)| if n == "Signature" { (n, v.replace(&peer.key_id, &format!("{stranger}#main-key"))) } else { (n, v) })
+        .map(|(n, v)| {
+            if n == "Signature" {
+                (n, v.replace(&peer.key_id, &format!("{stranger}#main-key")))
+            } else {
+                (n, v)
+            }
+        })
         .collect();
     assert_eq!(peer.post_raw(&inbox, headers, body).await, 202);
     // A reply to something that is not ours is ignored.

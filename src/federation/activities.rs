@@ -80,11 +80,21 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
             activity.actor
         )));
     }
+    // Any activity is a sign of life of its server: deliveries to it resume.
+    if let Some(host) = signer_host(&activity.actor) {
+        crate::federation::delivery::host_alive(&data.db, &host).await?;
+    }
     tracing::info!(
         kind = %activity.kind, id = %activity.id, actor = %activity.actor,
         signature = signature.scheme.name(), "activity received"
     );
     dispatch(data, activity, signer).await
+}
+
+fn signer_host(actor: &Url) -> Option<String> {
+    actor
+        .host_str()
+        .map(|_| crate::federation::signing::host_header(actor))
 }
 
 async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor_entity::Model>> {

@@ -35,6 +35,10 @@ impl LocalActor {
             private_key_pem,
         }
     }
+
+    pub fn private_key_pem(&self) -> &str {
+        &self.private_key_pem
+    }
 }
 
 #[async_trait]

@@ -9,6 +9,7 @@ pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod signatures;
+pub mod signing;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

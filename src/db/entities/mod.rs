@@ -5,6 +5,7 @@ pub mod activity;
 pub mod actor;
 pub mod comment;
 pub mod delivery;
+pub mod delivery_host;
 pub mod follower;
 pub mod following;
 pub mod post;
