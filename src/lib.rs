@@ -65,9 +65,12 @@ impl Server {
         self.worker.abort();
     }
 
-    /// Stops at once, as a crash would: queued deliveries stay in the database.
-    pub fn stop(self) {
+    /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
+    /// the listener is closed.
+    pub async fn stop(self) {
         self.http.abort();
         self.worker.abort();
+        let _ = self.http.await;
+        let _ = self.worker.await;
     }
 }

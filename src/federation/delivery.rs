@@ -29,7 +29,7 @@ use http::StatusCode;
 use rand::Rng;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Statement, TransactionTrait, Value as DbValue, sea_query::OnConflict,
+    Statement, TransactionTrait, Value as DbValue,
 };
 use serde_json::Value;
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -407,54 +407,60 @@ pub async fn host_alive(db: &DatabaseConnection, host: &str) -> AppResult<()> {
 }
 
 /// Counts a failure against `host`: pauses it after several in a row, and declares it dead
-/// when nothing succeeded for `DEAD_AFTER_DAYS`.
+/// when nothing succeeded for `DEAD_AFTER_DAYS`. The count is one atomic upsert, since several
+/// deliveries to one host fail at once (and on several nodes).
 async fn host_failed(
     db: &DatabaseConnection,
     host: &str,
     error: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let existing = delivery_host::Entity::find()
-        .filter(delivery_host::Column::Host.eq(host))
-        .one(db)
-        .await?;
-    let (failures, first) = match &existing {
-        Some(h) => (h.failures_in_a_row + 1, h.first_failure_at.unwrap_or(now)),
-        None => (1, now),
+    let postgres = is_postgres(db);
+    let p = |n| param(postgres, n);
+    let sql = format!(
+        "INSERT INTO delivery_hosts (host, failures_in_a_row, first_failure_at, dead, last_error) \
+         VALUES ({p1}, 1, {p2}, {p3}, {p4}) \
+         ON CONFLICT (host) DO UPDATE SET failures_in_a_row = delivery_hosts.failures_in_a_row + 1, \
+         first_failure_at = COALESCE(delivery_hosts.first_failure_at, excluded.first_failure_at), \
+         last_error = excluded.last_error \
+         RETURNING failures_in_a_row, first_failure_at, dead",
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+    );
+    let error: String = error.chars().take(500).collect();
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [
+            DbValue::from(host),
+            DbValue::from(now),
+            DbValue::from(false),
+            DbValue::from(error),
+        ],
+    );
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Ok(());
     };
-    let paused_until = pause_for(failures).map(|p| now + p);
-    let dead = now - first > ChronoDuration::days(DEAD_AFTER_DAYS);
-    if dead && existing.as_ref().is_some_and(|h| !h.dead) {
+    let failures: i32 = row.try_get("", "failures_in_a_row")?;
+    let first: Option<DateTime<Utc>> = row.try_get("", "first_failure_at")?;
+    let was_dead: bool = row.try_get("", "dead")?;
+    let dead = first.is_some_and(|f| now - f > ChronoDuration::days(DEAD_AFTER_DAYS));
+    if dead && !was_dead {
         tracing::warn!(
             host,
             "no successful delivery for {DEAD_AFTER_DAYS} days: host marked dead"
         );
     }
-    let mut row = delivery_host::ActiveModel {
-        host: Set(host.to_string()),
-        failures_in_a_row: Set(failures),
-        first_failure_at: Set(Some(first)),
-        paused_until: Set(paused_until),
-        dead: Set(dead),
-        last_error: Set(Some(error.chars().take(500).collect())),
-        ..Default::default()
-    };
-    match existing {
-        Some(h) => {
-            row.id = Set(h.id);
-            delivery_host::Entity::update(row).exec(db).await?;
-        }
-        None => {
-            row.last_success_at = Set(None);
-            delivery_host::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(delivery_host::Column::Host)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
+    let paused_until = pause_for(failures).map(|p| now + p);
+    if paused_until.is_some() || dead {
+        delivery_host::Entity::update_many()
+            .col_expr(delivery_host::Column::PausedUntil, paused_until.into())
+            .col_expr(delivery_host::Column::Dead, dead.into())
+            .filter(delivery_host::Column::Host.eq(host))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

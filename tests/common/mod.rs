@@ -115,11 +115,91 @@ impl Instance {
     }
 
     /// Stops the server as a crash would: nothing is flushed, queued work stays queued.
-    pub fn crash(&mut self) {
+    pub async fn crash(&mut self) {
         if let Some(server) = self.server.take() {
-            server.stop();
+            server.stop().await;
         }
     }
+}
+
+/// Inserts `n` followers whose inboxes are `/users/f<i>/inbox` on `peer` (no shared inbox): a
+/// fan-out without following for real `n` times.
+pub async fn seed_followers(db: &sea_orm::DatabaseConnection, peer: &Peer, n: usize) {
+    use feder::db::entities::follower;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let rows: Vec<follower::ActiveModel> = (0..n)
+        .map(|i| follower::ActiveModel {
+            actor_ap_id: Set(format!("{}/users/f{i}", peer.base)),
+            inbox: Set(format!("{}/users/f{i}/inbox", peer.base)),
+            shared_inbox: Set(None),
+            follow_activity_id: Set(format!("{}/follows/{i}", peer.base)),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        follower::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .expect("seed followers");
+    }
+}
+
+/// A config file for a child `feder` process: fast retries and polling, short leases.
+pub fn write_config(dir: &std::path::Path, lease_seconds: u64) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!("[delivery]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\ntimeout_seconds = 5\n"),
+    )
+    .expect("write config");
+    path
+}
+
+/// A `feder` child process, killed (SIGKILL) when dropped.
+pub struct Child(pub std::process::Child);
+
+impl Child {
+    pub fn spawn(
+        args: &[&str],
+        config: &std::path::Path,
+        database: &str,
+        port: u16,
+        domain_port: u16,
+    ) -> Child {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env("FEDER_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
+            .env("FEDER_DATABASE_URL", database)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn feder");
+        Child(child)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 pub fn test_config(name: &str, database: &str, port: u16) -> Config {
@@ -213,6 +293,8 @@ struct PeerState {
     received: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer inbox POSTs with, in order; 202 once they are used up.
     answers: Arc<Mutex<Vec<u16>>>,
+    /// Milliseconds to wait before answering an inbox POST (a slow server).
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A remote account shaped like Mastodon's `alice`, on its own port.
@@ -239,6 +321,7 @@ impl Peer {
             public_pem: public_pem.clone(),
             received: Arc::default(),
             answers: Arc::default(),
+            delay_ms: Arc::default(),
         };
         let app = Router::new()
             .route("/users/{name}", get(peer_actor))
@@ -260,6 +343,13 @@ impl Peer {
 
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().expect("lock").clone()
+    }
+
+    /// Answer inbox POSTs only after `ms` milliseconds.
+    pub fn slow_down(&self, ms: u64) {
+        self.state
+            .delay_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Answer the next inbox POSTs with these statuses.
