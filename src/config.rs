@@ -12,6 +12,33 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub blog: BlogConfig,
     pub delivery: DeliveryConfig,
+    pub limits: LimitsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Incoming activities per minute from one actor, and from one server, before 429.
+    pub per_actor_per_minute: u32,
+    pub per_domain_per_minute: u32,
+    /// Longer comments are refused.
+    pub max_comment_chars: usize,
+    /// Comments with more links wait for the owner's approval.
+    pub max_links_per_comment: usize,
+    /// How many replies up a thread Feder fetches to find where an unknown reply belongs.
+    pub max_thread_depth: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            per_actor_per_minute: 120,
+            per_domain_per_minute: 1200,
+            max_comment_chars: 20_000,
+            max_links_per_comment: 10,
+            max_thread_depth: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +73,19 @@ pub struct BlogConfig {
     /// URL of the blog's avatar (PNG/JPEG); the built-in one when empty.
     pub icon_url: Option<String>,
     pub posts_per_page: u64,
+    /// `open` (shown at once), `first-time` (a commenter's first comment waits for approval),
+    /// `approval` (every comment waits), `closed` (stored, never shown).
+    pub comment_policy: CommentPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommentPolicy {
+    #[default]
+    Open,
+    FirstTime,
+    Approval,
+    Closed,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +148,7 @@ impl Default for BlogConfig {
             author: "The author".into(),
             icon_url: None,
             posts_per_page: 10,
+            comment_policy: CommentPolicy::Open,
         }
     }
 }

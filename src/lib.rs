@@ -30,6 +30,7 @@ pub struct Server {
     pub federation: FederationConfig<AppState>,
     http: JoinHandle<()>,
     worker: JoinHandle<()>,
+    backfill: JoinHandle<()>,
 }
 
 impl Server {
@@ -46,11 +47,13 @@ impl Server {
             }
         });
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
+        let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         Ok(Server {
             addr,
             federation,
             http,
             worker,
+            backfill,
         })
     }
 
@@ -63,6 +66,7 @@ impl Server {
     pub async fn wait(self) {
         let _ = self.http.await;
         self.worker.abort();
+        self.backfill.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -70,6 +74,7 @@ impl Server {
     pub async fn stop(self) {
         self.http.abort();
         self.worker.abort();
+        self.backfill.abort();
         let _ = self.http.await;
         let _ = self.worker.await;
     }

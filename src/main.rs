@@ -6,7 +6,7 @@ use feder::{
     Server,
     config::Config,
     federation::delivery,
-    services::{comments, follows, posts, reading},
+    services::{comments, follows, mentions, moderation, posts, reading},
     state::AppState,
 };
 use std::path::PathBuf;
@@ -44,6 +44,49 @@ enum Command {
     Reply(ReplyCommand),
     /// Delivery status of the most recent activities.
     Deliveries,
+    /// Moderate comments.
+    #[command(subcommand)]
+    Comments(CommentsCommand),
+    /// Block actors or whole domains.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// Posts that mention the blog without replying to it.
+    Mentions,
+}
+
+#[derive(Subcommand)]
+enum CommentsCommand {
+    /// List comments with a status (pending by default).
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+    },
+    /// Show a waiting comment.
+    Approve { id: i32 },
+    /// Hide a comment.
+    Reject { id: i32 },
+    /// Hide a comment as spam.
+    Spam { id: i32 },
+    /// Remove a comment.
+    Delete { id: i32 },
+    /// Fetch the replies Feder was not sent, from the threads of a post.
+    Refresh { slug: String },
+}
+
+#[derive(Subcommand)]
+enum BlockCommand {
+    /// Block an actor (its URL) or a domain (and its subdomains).
+    Add {
+        target: String,
+    },
+    Remove {
+        target: String,
+    },
+    List,
+    /// Import a Mastodon domain-block export (CSV).
+    Import {
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -163,6 +206,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             comments::delete_reply(&data, &id).await?;
             println!("deleted {id}");
         }
+        Command::Comments(command) => comments_command(&data, command).await?,
+        Command::Block(command) => block_command(&data.db, command).await?,
+        Command::Mentions => {
+            for m in mentions::latest(&data.db, 50).await? {
+                let text = m.content_html.chars().take(100).collect::<String>();
+                println!(
+                    "{}  {}  {}  {}",
+                    m.published_at.format("%Y-%m-%d %H:%M"),
+                    m.author_ap_id,
+                    m.url.unwrap_or(m.ap_id),
+                    text
+                );
+            }
+        }
         Command::Deliveries => {
             for a in delivery::recent_status(&data.db, 20).await? {
                 println!(
@@ -178,6 +235,93 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("        {host}: {error}");
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+async fn comments_command(
+    data: &activitypub_federation::config::Data<AppState>,
+    command: CommentsCommand,
+) -> anyhow::Result<()> {
+    use feder::{db::entities::comment, federation::backfill};
+    let db = &data.db;
+    let done = |found: bool, id: i32, what: &str| {
+        if found {
+            println!("comment {id} {what}");
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("no comment {id}"))
+        }
+    };
+    match command {
+        CommentsCommand::List { status } => {
+            for c in moderation::queue(db, &status, 200).await? {
+                let text = c.content_html.chars().take(100).collect::<String>();
+                println!(
+                    "{:>6}  {}  {}  {}",
+                    c.id,
+                    c.published_at.format("%Y-%m-%d %H:%M"),
+                    c.author_ap_id,
+                    text
+                );
+            }
+            Ok(())
+        }
+        CommentsCommand::Approve { id } => done(
+            moderation::set_status(db, id, comment::APPROVED).await?,
+            id,
+            "approved",
+        ),
+        CommentsCommand::Reject { id } => done(
+            moderation::set_status(db, id, comment::REJECTED).await?,
+            id,
+            "rejected",
+        ),
+        CommentsCommand::Spam { id } => done(
+            moderation::set_status(db, id, comment::SPAM).await?,
+            id,
+            "marked as spam",
+        ),
+        CommentsCommand::Delete { id } => done(moderation::delete(db, id).await?, id, "deleted"),
+        CommentsCommand::Refresh { slug } => {
+            let post = posts::find(db, &slug)
+                .await?
+                .filter(|p| p.deleted_at.is_none())
+                .ok_or_else(|| anyhow::anyhow!("no post {slug}"))?;
+            let stored = backfill::refresh(data, &post).await?;
+            println!("{stored} new comments");
+            Ok(())
+        }
+    }
+}
+
+async fn block_command(
+    db: &sea_orm::DatabaseConnection,
+    command: BlockCommand,
+) -> anyhow::Result<()> {
+    match command {
+        BlockCommand::Add { target } => {
+            println!("blocked {}", moderation::add_block(db, &target).await?)
+        }
+        BlockCommand::Remove { target } => {
+            if !moderation::remove_block(db, &target).await? {
+                anyhow::bail!("{target} was not blocked");
+            }
+            println!("unblocked {target}");
+        }
+        BlockCommand::List => {
+            for b in moderation::list_blocks(db).await? {
+                println!("{:<7} {}", b.kind, b.value);
+            }
+        }
+        BlockCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            println!(
+                "{} domains blocked",
+                moderation::import_domain_blocks(db, &text).await?
+            );
         }
     }
     Ok(())

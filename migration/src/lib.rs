@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_initial;
 mod m20261127_000002_delivery_hosts;
+mod m20261127_000003_moderation;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_initial::Migration),
             Box::new(m20261127_000002_delivery_hosts::Migration),
+            Box::new(m20261127_000003_moderation::Migration),
         ]
     }
 }

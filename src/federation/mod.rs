@@ -3,8 +3,10 @@
 
 pub mod activities;
 pub mod actor;
+pub mod backfill;
 pub mod delivery;
 pub mod fetch;
+pub mod limits;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;

@@ -229,14 +229,16 @@ pub fn comment_from_note(
     author: &Url,
     post_id: i32,
     in_reply_to: &Url,
+    status: &str,
 ) -> comment::ActiveModel {
     let now = Utc::now();
     comment::ActiveModel {
+        status: Set(status.to_string()),
         ap_id: Set(note.id.to_string()),
         post_id: Set(Some(post_id)),
         in_reply_to: Set(in_reply_to.to_string()),
         author_ap_id: Set(author.to_string()),
-        content_html: Set(sanitize::comment_html(&note.content_html())),
+        content_html: Set(comment_content(note)),
         url: Set(note.html_url()),
         is_local: Set(false),
         published_at: Set(note.published.filter(|p| *p <= now).unwrap_or(now)),
@@ -244,4 +246,9 @@ pub fn comment_from_note(
         deleted_at: Set(None),
         ..Default::default()
     }
+}
+
+/// The HTML of a remote note, sanitized for our pages.
+pub fn comment_content(note: &ApObject) -> String {
+    sanitize::comment_html(&note.content_html())
 }

@@ -4,6 +4,8 @@
 
 pub mod comments;
 pub mod follows;
+pub mod mentions;
+pub mod moderation;
 pub mod posts;
 pub mod reactions;
 pub mod reading;

@@ -211,6 +211,10 @@ pub async fn delete(data: &Data<AppState>, slug: &str) -> AppResult<post::Model>
     Ok(post)
 }
 
+pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<post::Model>> {
+    Ok(post::Entity::find_by_id(id).one(db).await?)
+}
+
 /// A post by slug, deleted or not.
 pub async fn find(db: &DatabaseConnection, slug: &str) -> AppResult<Option<post::Model>> {
     Ok(post::Entity::find()
@@ -280,6 +284,7 @@ pub async fn counts(db: &DatabaseConnection, post_id: i32) -> AppResult<PostCoun
         comments: comment::Entity::find()
             .filter(comment::Column::PostId.eq(post_id))
             .filter(comment::Column::DeletedAt.is_null())
+            .filter(comment::Column::Status.eq(comment::APPROVED))
             .count(db)
             .await?,
         likes: reactions(reaction::LIKE).await?,

@@ -125,7 +125,8 @@ pub async fn replies(
     let id = data.urls.post_replies(&slug);
     let visible = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post.id))
-        .filter(comment::Column::DeletedAt.is_null());
+        .filter(comment::Column::DeletedAt.is_null())
+        .filter(comment::Column::Status.eq(comment::APPROVED));
     let total = visible.clone().count(&data.db).await?;
     let Some(page) = query.page else {
         return Ok(activity_json(

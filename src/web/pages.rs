@@ -197,7 +197,7 @@ fn comment_tree(
                             .unwrap_or_else(|| c.author_ap_id.clone()),
                         username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
                         author
-                            .and_then(|a| a.url.clone())
+                            .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
                             .unwrap_or_else(|| c.author_ap_id.clone()),
                         author.and_then(|a| a.icon_url.clone()),
                     )

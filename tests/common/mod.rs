@@ -69,9 +69,27 @@ pub struct Instance {
 impl Instance {
     /// A new blog with its own database.
     pub async fn start(name: &str) -> Instance {
+        Instance::start_configured(name, |_| {}).await
+    }
+
+    /// A new blog whose test configuration `configure` changes first.
+    pub async fn start_configured(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let url = database_url(dir.path(), name).await;
-        Instance::start_with(name, dir, url, None).await
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut config = test_config(name, &url, port);
+        configure(&mut config);
+        let federation = AppState::open(config.clone()).await.expect("open state");
+        let server = Server::start(federation, listener)
+            .await
+            .expect("start server");
+        Instance {
+            server: Some(server),
+            config,
+            port,
+            dir,
+        }
     }
 
     /// Starts a server on `database` (and `port`, when restarting on the same address).
@@ -295,6 +313,10 @@ struct PeerState {
     answers: Arc<Mutex<Vec<u16>>>,
     /// Milliseconds to wait before answering an inbox POST (a slow server).
     delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Documents served at `/notes/<id>`.
+    notes: Arc<Mutex<std::collections::HashMap<String, Value>>>,
+    /// Extra fields of actors, by name (e.g. `alsoKnownAs`).
+    actor_extra: Arc<Mutex<std::collections::HashMap<String, Value>>>,
 }
 
 /// A remote account shaped like Mastodon's `alice`, on its own port.
@@ -322,9 +344,12 @@ impl Peer {
             received: Arc::default(),
             answers: Arc::default(),
             delay_ms: Arc::default(),
+            notes: Arc::default(),
+            actor_extra: Arc::default(),
         };
         let app = Router::new()
             .route("/users/{name}", get(peer_actor))
+            .route("/notes/{id}", get(peer_note))
             .route("/users/{name}/inbox", post(peer_inbox))
             .route("/inbox", post(peer_inbox))
             .with_state(state.clone());
@@ -343,6 +368,36 @@ impl Peer {
 
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().expect("lock").clone()
+    }
+
+    /// Serves `doc` at `<base>/notes/<id>` (its `id` should be that URL).
+    pub fn serve_note(&self, id: &str, doc: Value) {
+        self.state
+            .notes
+            .lock()
+            .expect("lock")
+            .insert(id.to_string(), doc);
+    }
+
+    /// Adds fields to the actor document of `name`.
+    pub fn set_actor_extra(&self, name: &str, extra: Value) {
+        self.state
+            .actor_extra
+            .lock()
+            .expect("lock")
+            .insert(name.to_string(), extra);
+    }
+
+    /// Signs for another actor of this server (all share one key), e.g. `bob`.
+    pub fn as_user(&self, name: &str) -> Peer {
+        Peer {
+            base: self.base.clone(),
+            actor: format!("{}/users/{name}", self.base),
+            key_id: format!("{}/users/{name}#main-key", self.base),
+            private: self.private.clone(),
+            public_pem: self.public_pem.clone(),
+            state: self.state.clone(),
+        }
     }
 
     /// Answer inbox POSTs only after `ms` milliseconds.
@@ -437,7 +492,7 @@ async fn peer_actor(
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> impl IntoResponse {
     let id = format!("{}/users/{name}", state.base);
-    let doc = json!({
+    let mut doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": id,
         "type": "Person",
@@ -449,10 +504,29 @@ async fn peer_actor(
         "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatar.png", state.base)},
         "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem},
     });
+    if let Some(Value::Object(extra)) = state.actor_extra.lock().expect("lock").get(&name) {
+        for (k, v) in extra {
+            doc[k] = v.clone();
+        }
+    }
     (
         [("content-type", "application/activity+json; charset=utf-8")],
         doc.to_string(),
     )
+}
+
+async fn peer_note(
+    State(state): State<PeerState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match state.notes.lock().expect("lock").get(&id) {
+        Some(doc) => (
+            [("content-type", "application/activity+json")],
+            doc.to_string(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn peer_inbox(

@@ -20,9 +20,16 @@ pub struct Model {
     pub published_at: DateTimeUtc,
     pub updated_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// `approved` (shown), `pending` (waits for the owner), `rejected`, `spam`.
+    pub status: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+pub const APPROVED: &str = "approved";
+pub const PENDING: &str = "pending";
+pub const REJECTED: &str = "rejected";
+pub const SPAM: &str = "spam";

@@ -3,11 +3,13 @@
 
 pub mod activity;
 pub mod actor;
+pub mod block;
 pub mod comment;
 pub mod delivery;
 pub mod delivery_host;
 pub mod follower;
 pub mod following;
+pub mod mention;
 pub mod post;
 pub mod reaction;
 pub mod remote_post;

@@ -20,6 +20,8 @@ pub struct Model {
     pub published_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    /// New comments on this post wait for the owner, whatever the blog's policy.
+    pub comments_closed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
