@@ -174,6 +174,19 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
         || async { feder.cli(&["reading"]).await.contains(&note).then_some(()) },
     )
     .await;
+    // The owner answers that post from the CLI; the peer gets the reply.
+    let reply_id = feder
+        .cli(&["reply", "create", &note, "Nice to *read* you."])
+        .await
+        .trim()
+        .to_string();
+    let create = peer
+        .wait_for("the blog's reply to the peer's post", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_id"] == reply_id.as_str()
+        })
+        .await;
+    assert_eq!(create["object_type"], "Note", "{create}");
+    assert_eq!(create["activity"]["object"]["inReplyTo"], note.as_str());
     feder.cli(&["unfollow", &peer.actor]).await;
     peer.wait_for("the blog's Undo(Follow)", |e| {
         e["event"] == "received" && e["type"] == "Undo" && e["object_type"] == "Follow"
