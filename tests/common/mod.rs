@@ -468,6 +468,49 @@ impl Peer {
         ]
     }
 
+    /// Signs like Fedify's first knock and Mastodon 4.5+: RFC 9421, `rsa-v1_5-sha256` over
+    /// `@method @target-uri @authority content-digest`, label `sig1`, with `key_id` (this
+    /// peer's own, or another's to forge one).
+    pub fn sign_rfc9421(
+        &self,
+        url: &str,
+        body: &[u8],
+        created: std::time::SystemTime,
+        key_id: &str,
+    ) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(url).expect("url");
+        let authority = match parsed.port() {
+            Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
+            None => parsed.host_str().unwrap_or_default().to_string(),
+        };
+        let created = created
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let digest = format!("sha-256=:{}:", BASE64.encode(Sha256::digest(body)));
+        let params = format!(
+            r#"("@method" "@target-uri" "@authority" "content-digest");created={created};keyid="{key_id}";alg="rsa-v1_5-sha256""#
+        );
+        let base = format!(
+            "\"@method\": POST\n\"@target-uri\": {parsed}\n\"@authority\": {authority}\n\"content-digest\": {digest}\n\"@signature-params\": {params}"
+        );
+        let signature = BASE64.encode(
+            self.private
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(base.as_bytes()),
+                )
+                .expect("sign"),
+        );
+        vec![
+            ("Host".into(), authority),
+            ("Content-Type".into(), "application/activity+json".into()),
+            ("Content-Digest".into(), digest),
+            ("Signature-Input".into(), format!("sig1={params}")),
+            ("Signature".into(), format!("sig1=:{signature}:")),
+        ]
+    }
+
     /// POSTs `body` to `url` with the given headers; returns the status.
     pub async fn post_raw(&self, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
         let mut request = client().post(url).body(body);
