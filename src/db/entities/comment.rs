@@ -20,6 +20,8 @@ pub struct Model {
     pub published_at: DateTimeUtc,
     pub updated_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// The author's name for comments without a fediverse actor (imported from another blog).
+    pub author_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

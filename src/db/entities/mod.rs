@@ -3,11 +3,17 @@
 
 pub mod activity;
 pub mod actor;
+pub mod api_token;
 pub mod comment;
 pub mod delivery;
 pub mod follower;
 pub mod following;
+pub mod login_attempt;
+pub mod media;
 pub mod post;
 pub mod reaction;
+pub mod redirect;
 pub mod remote_post;
+pub mod session;
 pub mod site_key;
+pub mod user;
