@@ -361,15 +361,24 @@ enum MicropubRequest {
 }
 
 /// Form-encoded or multipart fields as properties: `category[]=a` and repeated keys collect.
-fn fields_to_request(fields: Vec<(String, Value)>) -> MpResult<(MicropubRequest, Option<String>)> {
+/// The request and the body's token apart, so that a missing token is reported (401) before
+/// a malformed request (400).
+fn fields_to_request(fields: Vec<(String, Value)>) -> (MpResult<MicropubRequest>, Option<String>) {
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .and_then(|(_, v)| v.as_str().map(str::to_string));
+    (fields_request(fields), token)
+}
+
+fn fields_request(fields: Vec<(String, Value)>) -> MpResult<MicropubRequest> {
     let mut props = Map::new();
-    let mut token = None;
     let mut action = None;
     let mut url = None;
     let mut h = None;
     for (key, value) in fields {
         match key.as_str() {
-            "access_token" => token = value.as_str().map(str::to_string),
+            "access_token" => {}
             "action" => action = value.as_str().map(str::to_string),
             "url" => url = value.as_str().map(str::to_string),
             "h" => h = value.as_str().map(str::to_string),
@@ -403,17 +412,21 @@ fn fields_to_request(fields: Vec<(String, Value)>) -> MpResult<(MicropubRequest,
             MicropubRequest::Create(props)
         }
     };
-    Ok((request, token))
+    Ok(request)
 }
 
 /// A JSON request body.
-fn json_to_request(body: Value) -> MpResult<(MicropubRequest, Option<String>)> {
+fn json_to_request(body: Value) -> (MpResult<MicropubRequest>, Option<String>) {
+    let token = body
+        .get("access_token")
+        .and_then(|t| t.as_str().map(str::to_string));
+    (json_request(body), token)
+}
+
+fn json_request(body: Value) -> MpResult<MicropubRequest> {
     let Value::Object(mut object) = body else {
         return Err(invalid("the body must be a JSON object"));
     };
-    let token = object
-        .remove("access_token")
-        .and_then(|t| t.as_str().map(str::to_string));
     let url = || {
         object
             .get("url")
@@ -455,7 +468,7 @@ fn json_to_request(body: Value) -> MpResult<(MicropubRequest, Option<String>)> {
             }
         }
     };
-    Ok((request, token))
+    Ok(request)
 }
 
 /// Applies an update's `replace`, `add` and `delete` to a post's properties.
@@ -523,21 +536,28 @@ async fn read_request(
         .await
         .map_err(|_| MicropubError::TooLarge)?;
     let (parsed, token) = if content_type.starts_with("application/json") {
-        let value: Value = serde_json::from_slice(&body)
-            .map_err(|e| invalid(format!("the JSON body cannot be read: {e}")))?;
-        json_to_request(value)?
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => json_to_request(value),
+            Err(e) => (
+                Err(invalid(format!("the JSON body cannot be read: {e}"))),
+                None,
+            ),
+        }
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         let fields = url::form_urlencoded::parse(&body)
             .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
             .collect();
-        fields_to_request(fields)?
+        fields_to_request(fields)
     } else {
-        return Err(invalid(
-            "send application/x-www-form-urlencoded, multipart/form-data or application/json",
-        ));
+        (
+            Err(invalid(
+                "send application/x-www-form-urlencoded, multipart/form-data or application/json",
+            )),
+            None,
+        )
     };
     let token = authorize(data, &headers, token).await?;
-    Ok((parsed, token))
+    Ok((parsed?, token))
 }
 
 async fn read_multipart(
@@ -565,8 +585,9 @@ async fn read_multipart(
             fields.push((name, Value::String(field.text().await.map_err(bad)?)));
         }
     }
-    let (mut parsed, token) = fields_to_request(fields)?;
+    let (parsed, token) = fields_to_request(fields);
     let token = authorize(data, headers, token).await?;
+    let mut parsed = parsed?;
     if let MicropubRequest::Create(props) = &mut parsed {
         for (name, file_name, bytes) in files {
             require(&token, "create")?;
@@ -715,9 +736,9 @@ mod tests {
             ("category[]".to_string(), json!("b")),
             ("access_token".to_string(), json!("t")),
         ];
-        let (request, token) = fields_to_request(fields).unwrap_or_else(|e| panic!("{e:?}"));
+        let (request, token) = fields_to_request(fields);
         assert_eq!(token.as_deref(), Some("t"));
-        let MicropubRequest::Create(props) = request else {
+        let Ok(MicropubRequest::Create(props)) = request else {
             panic!("not a create");
         };
         assert_eq!(props["category"], json!(["a", "b"]));
