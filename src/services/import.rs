@@ -13,7 +13,7 @@ use crate::{
             ExportedAuthor, ExportedComment, ExportedFollower, ExportedMedia, ExportedRedirect,
         },
         media::{self, Upload},
-        posts::{self, Federate, PostInput, Published},
+        posts::{self, Federate, PostInput},
         redirects, users,
     },
     state::AppState,
@@ -88,6 +88,8 @@ pub struct WxrItem {
 
 #[derive(Debug, Clone, Default)]
 pub struct Wxr {
+    /// The blog's language (`de-DE`), the language of every post.
+    pub language: Option<String>,
     pub authors: Vec<WxrAuthor>,
     pub items: Vec<WxrItem>,
 }
@@ -203,6 +205,10 @@ pub fn parse_wxr(text: &str) -> AppResult<Wxr> {
                     }
                     continue;
                 }
+                if name == "language" && path.last().is_some_and(|p| p == "channel") {
+                    wxr.language = Some(text.trim().to_string()).filter(|l| !l.is_empty());
+                    continue;
+                }
                 if let Some(a) = author.as_mut() {
                     match name.as_str() {
                         "wp:author_login" => a.login = text,
@@ -241,22 +247,11 @@ fn slug_for(item: &WxrItem) -> String {
     }
 }
 
-/// A WordPress login as one of our user names.
+/// A WordPress login as one of our user names (ASCII: `jörg` becomes `jorg`).
 fn username_for(login: &str) -> String {
-    let name: String = login
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() {
-        "author".into()
-    } else {
-        name
+    match slug::slugify(login) {
+        name if name.is_empty() => "author".into(),
+        name => name,
     }
 }
 
@@ -434,7 +429,7 @@ pub async fn wordpress(
                 item.title.trim().to_string()
             },
             slug: Some(slug.clone()),
-            lang: None,
+            lang: wxr.language.clone(),
             tags,
             summary: Some(item.excerpt.trim().to_string()).filter(|e| !e.is_empty()),
             published,
@@ -444,13 +439,12 @@ pub async fn wordpress(
             author_id: authors.get(&item.creator).copied(),
             cover_url: cover,
             cover_alt: None,
-            updated: wp_time(&item.modified_gmt),
+            // Never "now": a second run must leave the post as it is.
+            updated: wp_time(&item.modified_gmt).or(published),
         };
-        let (post, how) = posts::save(data, input, Federate::No).await?;
-        match how {
-            Published::Updated => report.updated += 1,
-            _ => report.created += 1,
-        }
+        let existed = posts::find_any(&data.db, &slug).await?.is_some();
+        let (post, _) = posts::save(data, input, Federate::No).await?;
+        count(&mut report, existed);
         let target = format!("/posts/{}", post.slug);
         if !item.link.trim().is_empty() {
             redirects::add(&data.db, item.link.trim(), &target).await?;
@@ -502,6 +496,14 @@ pub async fn wordpress(
         }
     }
     Ok(report)
+}
+
+fn count(report: &mut ImportReport, existed: bool) {
+    if existed {
+        report.updated += 1;
+    } else {
+        report.created += 1;
+    }
 }
 
 /// Every Markdown file below `dir` (sorted, so imports are repeatable).
@@ -620,11 +622,12 @@ pub async fn markdown(
             .as_ref()
             .and_then(|name| author_ids.get(name))
             .copied();
-        let (post, how) = posts::save(data, input, Federate::No).await?;
-        match how {
-            Published::Updated => report.updated += 1,
-            _ => report.created += 1,
-        }
+        let existed = match &input.slug {
+            Some(slug) => posts::find_any(&data.db, slug).await?.is_some(),
+            None => false,
+        };
+        let (post, _) = posts::save(data, input, Federate::No).await?;
+        count(&mut report, existed);
         let comments_file = dir.join("comments").join(format!("{}.json", post.slug));
         if let Some(list) = read_json::<Vec<ExportedComment>>(&comments_file)? {
             for c in list {
@@ -688,12 +691,13 @@ mod tests {
 </rss>"#;
         let wxr = parse_wxr(xml).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(wxr.authors[0].display_name, "Jörg Müller");
+        assert_eq!(wxr.language, None);
         let item = &wxr.items[0];
         assert_eq!(item.title, "Grüße & mehr");
         assert_eq!(item.tags, vec!["Köln"]);
         assert_eq!(item.comments[0].author, "Zoë");
         assert_eq!(slug_for(item), "grusse");
-        assert_eq!(username_for("jörg"), "j_rg");
+        assert_eq!(username_for("jörg"), "jorg");
         assert_eq!(
             wp_time(&item.post_date_gmt)
                 .map(|t| t.to_rfc3339())
