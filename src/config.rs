@@ -2,7 +2,11 @@
 //! then `FEDER_*` environment overrides, then validation with messages a person can act on.
 
 use serde::Deserialize;
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 use url::Url;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -13,6 +17,7 @@ pub struct Config {
     pub blog: BlogConfig,
     pub delivery: DeliveryConfig,
     pub limits: LimitsConfig,
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -116,6 +121,25 @@ impl DeliveryConfig {
                 .map(|n| n.get())
                 .unwrap_or(1),
             n => n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Where uploaded images are stored; by default `media/` next to the SQLite file
+    /// (`./data/media` for PostgreSQL).
+    pub dir: Option<String>,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            dir: None,
+            max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -238,6 +262,11 @@ impl Config {
                 self.database.url
             )));
         }
+        if self.media.max_upload_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "media.max_upload_bytes must be at least 1".into(),
+            ));
+        }
         if self.blog.posts_per_page == 0 || self.delivery.concurrency == 0 {
             return Err(ConfigError::Invalid(
                 "blog.posts_per_page and delivery.concurrency must be at least 1".into(),
@@ -285,6 +314,26 @@ impl Config {
         Ok(url)
     }
 
+    /// The media directory: configured, or `media/` beside the SQLite file.
+    pub fn media_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.media.dir {
+            return PathBuf::from(dir);
+        }
+        let sqlite_dir = self
+            .database
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database.url.strip_prefix("sqlite:"))
+            .and_then(|rest| rest.split('?').next())
+            .filter(|path| !path.is_empty() && *path != ":memory:")
+            .and_then(|path| Path::new(path).parent().map(Path::to_path_buf));
+        match sqlite_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("media"),
+            Some(_) => PathBuf::from("media"),
+            None => PathBuf::from("data/media"),
+        }
+    }
+
     pub fn delivery_timeout(&self) -> Duration {
         Duration::from_secs(self.delivery.timeout_seconds)
     }
@@ -314,6 +363,18 @@ mod tests {
             config.base_url().map(|u| u.to_string()).ok(),
             Some("http://localhost:1234/".to_string())
         );
+    }
+
+    #[test]
+    fn media_dir_beside_the_database() {
+        let mut config = Config::default();
+        assert_eq!(config.media_dir(), PathBuf::from("data/media"));
+        config.database.url = "sqlite:///var/lib/feder/blog.db?mode=rwc".into();
+        assert_eq!(config.media_dir(), PathBuf::from("/var/lib/feder/media"));
+        config.database.url = "postgres://feder@db/feder".into();
+        assert_eq!(config.media_dir(), PathBuf::from("data/media"));
+        config.media.dir = Some("/srv/media".into());
+        assert_eq!(config.media_dir(), PathBuf::from("/srv/media"));
     }
 
     #[test]

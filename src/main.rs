@@ -6,7 +6,9 @@ use feder::{
     Server,
     config::Config,
     federation::delivery,
-    services::{comments, follows, mentions, moderation, posts, reading},
+    services::{
+        comments, export, follows, import, mentions, moderation, posts, reading, tokens, users,
+    },
     state::AppState,
 };
 use std::path::PathBuf;
@@ -52,6 +54,59 @@ enum Command {
     Block(BlockCommand),
     /// Posts that mention the blog without replying to it.
     Mentions,
+    /// Accounts of the authors who write in /admin.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Bearer tokens for Micropub apps.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Bring in posts from WordPress or from Markdown files; followers are not notified.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write every post (Markdown), comments, media, authors and followers into DIR.
+    Export { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an author who can log in at /admin (the password is asked for, or read from
+    /// standard input when it is not a terminal).
+    CreateUser { name: String },
+    /// Set a new password (also for an imported author); ends the user's sessions.
+    SetPassword { name: String },
+    /// List the authors.
+    Users,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is shown once.
+    Create {
+        /// Comma-separated: create, update, delete, media.
+        #[arg(long, default_value = "create,update,delete,media")]
+        scope: String,
+        /// The author of what the token posts (a user name); the blog's default author if none.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its id (see `feder token list`).
+    Revoke { id: i32 },
+    /// List tokens (ids, scopes, last use; never the secrets).
+    List,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content). Old addresses redirect to the new.
+    Wordpress {
+        file: PathBuf,
+        /// A local copy of wp-content/uploads: images found there are stored with the blog
+        /// (otherwise images stay links to the old site).
+        #[arg(long, value_name = "UPLOADS_DIR")]
+        download_media: Option<PathBuf>,
+    },
+    /// Markdown files with front matter (Hugo, Jekyll, or a `feder export` directory).
+    Markdown { dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -236,8 +291,136 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Admin(AdminCommand::CreateUser { name }) => {
+            let password = read_new_password()?;
+            let user = users::create(&data.db, &name, &password).await?;
+            println!("created {}; log in at {}", user.username, data.urls.admin());
+        }
+        Command::Admin(AdminCommand::SetPassword { name }) => {
+            let password = read_new_password()?;
+            let user = users::set_password(&data.db, &name, &password).await?;
+            println!("new password set for {}", user.username);
+        }
+        Command::Admin(AdminCommand::Users) => {
+            for u in users::list(&data.db).await? {
+                let login = if u.password_hash.is_some() {
+                    ""
+                } else {
+                    "  (no password)"
+                };
+                println!("{}  {}{login}", u.username, u.display_name);
+            }
+        }
+        Command::Token(TokenCommand::Create { scope, user }) => {
+            let user_id = match user {
+                Some(name) => Some(
+                    users::find_by_username(&data.db, &name)
+                        .await?
+                        .with_context(|| format!("there is no user {name:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let (secret, row) = tokens::create(&data.db, user_id, &scope).await?;
+            println!("token {} ({}): {secret}", row.id, row.scope);
+            println!("Micropub endpoint: {}", data.urls.micropub());
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            if tokens::revoke(&data.db, id).await? {
+                println!("revoked token {id}");
+            } else {
+                anyhow::bail!("no live token {id}");
+            }
+        }
+        Command::Token(TokenCommand::List) => {
+            for t in tokens::list(&data.db).await? {
+                let state = match (t.revoked_at, t.last_used_at) {
+                    (Some(r), _) => format!("revoked {}", r.format("%Y-%m-%d")),
+                    (None, Some(u)) => format!("last used {}", u.format("%Y-%m-%d %H:%M")),
+                    (None, None) => "never used".into(),
+                };
+                println!("{:>4}  {:<28}  {state}", t.id, t.scope);
+            }
+        }
+        Command::Import(ImportCommand::Wordpress {
+            file,
+            download_media,
+        }) => {
+            let xml = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let options = import::WordpressOptions {
+                uploads_dir: download_media,
+            };
+            let bar = progress_bar();
+            let report =
+                import::wordpress(&data, &xml, &options, &mut |p| show_progress(&bar, p)).await;
+            bar.finish_and_clear();
+            print_import(&report?);
+        }
+        Command::Import(ImportCommand::Markdown { dir }) => {
+            let bar = progress_bar();
+            let report = import::markdown(&data, &dir, &mut |p| show_progress(&bar, p)).await;
+            bar.finish_and_clear();
+            print_import(&report?);
+        }
+        Command::Export { dir } => {
+            let report = export::export(&data, &dir).await?;
+            println!(
+                "exported {} posts, {} comments, {} images and {} followers to {}",
+                report.posts,
+                report.comments,
+                report.media,
+                report.followers,
+                dir.display()
+            );
+        }
     }
     Ok(())
+}
+
+/// A password from the terminal (asked twice, not echoed) or the first line of stdin.
+fn read_new_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn show_progress(bar: &indicatif::ProgressBar, progress: import::Progress) {
+    match progress {
+        import::Progress::Total(n) => bar.set_length(n),
+        import::Progress::Item(title) => {
+            bar.inc(1);
+            bar.set_message(title.to_string());
+        }
+    }
+}
+
+fn print_import(report: &import::ImportReport) {
+    println!(
+        "imported: {} new posts, {} updated, {} skipped, {} comments, {} images, {} redirects",
+        report.created,
+        report.updated,
+        report.skipped,
+        report.comments,
+        report.media,
+        report.redirects
+    );
 }
 
 async fn comments_command(

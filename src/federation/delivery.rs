@@ -683,6 +683,22 @@ async fn listen(federation: FederationConfig<AppState>) {
     }
 }
 
+/// How many deliveries of one activity are in each status (`delivered`, `pending`, `failed`).
+pub async fn status_counts(
+    db: &DatabaseConnection,
+    activity_id: i32,
+) -> AppResult<HashMap<String, u64>> {
+    let rows = delivery::Entity::find()
+        .filter(delivery::Column::ActivityId.eq(activity_id))
+        .all(db)
+        .await?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        *counts.entry(row.status).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
 /// Delivery status of one recent activity.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ActivityStatus {

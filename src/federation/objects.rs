@@ -105,7 +105,7 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Value {
         .iter()
         .map(|t| json!({"type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}")}))
         .collect();
-    json!({
+    let mut article = json!({
         "id": id,
         "type": "Article",
         "attributedTo": urls.actor(),
@@ -131,7 +131,34 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Value {
         },
         "likes": {"id": urls.post_likes(&post.slug), "type": "Collection", "totalItems": counts.likes},
         "shares": {"id": urls.post_shares(&post.slug), "type": "Collection", "totalItems": counts.shares},
-    })
+    });
+    // The cover is `image`, not an `attachment`: Mastodon shows no link-preview card for
+    // posts with attachments, and the card (from the page's og:image) is what we want.
+    if let Some(cover) = &post.cover_url {
+        article["image"] = json!({
+            "type": "Image",
+            "url": cover,
+            "mediaType": image_media_type(cover),
+            "name": post.cover_alt.clone().unwrap_or_default(),
+        });
+    }
+    article
+}
+
+/// The media type of one of our images, by its extension.
+pub fn image_media_type(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    match path
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/png",
+    }
 }
 
 pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Value {

@@ -48,8 +48,7 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         ));
     };
     let page = page.clamp(1, 1_000_000);
-    let list = post::Entity::find()
-        .filter(post::Column::DeletedAt.is_null())
+    let list = posts::live()
         .order_by_desc(post::Column::PublishedAt)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)

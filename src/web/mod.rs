@@ -1,8 +1,12 @@
 //! HTTP: the router and thin handlers that extract, call a service, and respond.
 
 mod activitypub;
+mod admin;
 mod inbox;
+mod media;
+mod micropub;
 mod pages;
+mod redirects;
 mod wellknown;
 
 use crate::{error::AppError, federation::AP_CONTENT_TYPE, state::AppState};
@@ -20,6 +24,7 @@ pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
+    let max_upload = federation.config.media.max_upload_bytes;
     Router::new()
         .route("/", get(pages::home))
         .route("/posts/{slug}", get(pages::post))
@@ -46,7 +51,11 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/.well-known/host-meta", get(wellknown::host_meta))
         .route("/static/style.css", get(pages::stylesheet))
         .route("/static/avatar.png", get(pages::avatar))
-        .fallback(pages::not_found)
+        .route("/media/{file}", get(media::file))
+        .merge(admin::routes(max_upload))
+        .merge(micropub::routes(max_upload))
+        // Old addresses of imported posts, then the 404 page.
+        .fallback(redirects::fallback)
         .layer(FederationMiddleware::new(federation))
 }
 

@@ -103,7 +103,9 @@ impl Instance {
             .await
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let config = test_config(name, &database, port);
+        let mut config = test_config(name, &database, port);
+        // Uploads stay in the test's directory, whatever the database.
+        config.media.dir = Some(dir.path().join("media").display().to_string());
         let federation = AppState::open(config.clone()).await.expect("open state");
         let server = Server::start(federation, listener)
             .await

@@ -22,6 +22,8 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// `approved` (shown), `pending` (waits for the owner), `rejected`, `spam`.
     pub status: String,
+    /// The author's name for comments without a fediverse actor (imported from another blog).
+    pub author_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
