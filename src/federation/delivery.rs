@@ -492,6 +492,84 @@ async fn fail_dead_hosts(db: &DatabaseConnection) -> AppResult<u64> {
     Ok(result.rows_affected)
 }
 
+/// Writes outcomes as they come, in batches: all successes of a batch in one statement (a
+/// fan-out would otherwise write once per delivery), the rest one by one.
+async fn record_outcomes(
+    data: Data<AppState>,
+    mut receiver: tokio::sync::mpsc::UnboundedReceiver<(Job, Outcome)>,
+) {
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1000 {
+            match receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut delivered: HashMap<u16, Vec<i64>> = HashMap::new();
+        let mut hosts: Vec<String> = Vec::new();
+        for (job, outcome) in batch {
+            match outcome {
+                Outcome::Delivered(code) => {
+                    delivered.entry(code).or_default().push(job.id);
+                    hosts.push(job.host);
+                }
+                other => {
+                    if let Err(e) = record(&data, &job, other).await {
+                        tracing::error!(error = %e, job = job.id, "cannot record a delivery outcome");
+                    }
+                }
+            }
+        }
+        if let Err(e) = record_delivered(&data.db, delivered, hosts).await {
+            tracing::error!(error = %e, "cannot record delivered activities");
+        }
+    }
+}
+
+async fn record_delivered(
+    db: &DatabaseConnection,
+    delivered: HashMap<u16, Vec<i64>>,
+    mut hosts: Vec<String>,
+) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let now = Utc::now();
+    for (code, ids) in delivered {
+        for chunk in ids.chunks(500) {
+            delivery::Entity::update_many()
+                .col_expr(delivery::Column::Status, delivery::DELIVERED.into())
+                .col_expr(
+                    delivery::Column::Attempts,
+                    Expr::col(delivery::Column::Attempts).add(1),
+                )
+                .col_expr(
+                    delivery::Column::LockedUntil,
+                    Option::<DateTime<Utc>>::None.into(),
+                )
+                .col_expr(delivery::Column::LastStatus, Some(i32::from(code)).into())
+                .col_expr(delivery::Column::LastError, Option::<String>::None.into())
+                .col_expr(delivery::Column::UpdatedAt, now.into())
+                .filter(delivery::Column::Id.is_in(chunk.to_vec()))
+                .exec(db)
+                .await?;
+        }
+    }
+    // Only hosts on record as failing need a write to become healthy again.
+    hosts.sort();
+    hosts.dedup();
+    for chunk in hosts.chunks(500) {
+        let failing = delivery_host::Entity::find()
+            .filter(delivery_host::Column::FailuresInARow.gt(0))
+            .filter(delivery_host::Column::Host.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        for host in failing {
+            host_alive(db, &host.host).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The delivery worker of one process.
 pub struct Worker {
     federation: FederationConfig<AppState>,
@@ -500,24 +578,35 @@ pub struct Worker {
     signing: Arc<Semaphore>,
     per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     lease: ChronoDuration,
+    /// Outcomes on their way to the database, written in batches by `record_outcomes`.
+    outcomes: tokio::sync::mpsc::UnboundedSender<(Job, Outcome)>,
 }
 
 impl Worker {
-    pub fn new(federation: FederationConfig<AppState>) -> AppResult<Arc<Worker>> {
+    /// The worker, and the task that records its outcomes (spawn it beside the worker).
+    pub fn new(
+        federation: FederationConfig<AppState>,
+    ) -> AppResult<(Arc<Worker>, impl std::future::Future<Output = ()> + use<>)> {
+        let (outcomes, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let recorder = record_outcomes(federation.to_request_data(), receiver);
         let signer = Signer::from_pem(
             LocalActor::private_key_pem(&federation.actor),
             federation.urls.actor_key(),
         )
         .map_err(AppError::internal)?;
         let cfg = &federation.config.delivery;
-        Ok(Arc::new(Worker {
-            in_flight: Arc::new(Semaphore::new(cfg.concurrency)),
-            signing: Arc::new(Semaphore::new(cfg.signing_threads())),
-            lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
-            per_host: Default::default(),
-            signer,
-            federation,
-        }))
+        Ok((
+            Arc::new(Worker {
+                in_flight: Arc::new(Semaphore::new(cfg.concurrency)),
+                signing: Arc::new(Semaphore::new(cfg.signing_threads())),
+                lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
+                per_host: Default::default(),
+                signer,
+                federation,
+                outcomes,
+            }),
+            recorder,
+        ))
     }
 
     fn host_limit(&self, host: &str) -> Arc<Semaphore> {
@@ -534,8 +623,10 @@ impl Worker {
     /// Claims what is due (as much as there is room for) and starts sending it. Returns how
     /// many rows it claimed.
     pub async fn claim_and_start(self: &Arc<Self>) -> AppResult<usize> {
+        let concurrency = self.federation.config.delivery.concurrency;
         let room = self.in_flight.available_permits().min(BATCH);
-        if room == 0 {
+        // Claim in batches: one claim per freed slot would make a write per delivery.
+        if room == 0 || (room < concurrency && room < (concurrency / 4).max(1)) {
             return Ok(0);
         }
         let data = self.federation.to_request_data();
@@ -588,10 +679,10 @@ impl Worker {
                         after: None,
                     },
                 };
-                if let Err(e) = record(&data, &job, outcome).await {
-                    tracing::error!(error = %e, job = job.id, "cannot record a delivery outcome");
-                }
                 drop(permit);
+                if worker.outcomes.send((job, outcome)).is_err() {
+                    tracing::error!("delivery outcomes cannot be recorded: recorder gone");
+                }
                 worker.federation.delivery_wakeup.notify_one();
             });
         }
@@ -612,7 +703,10 @@ impl Worker {
 /// something, and polls as a fallback.
 pub async fn worker(federation: FederationConfig<AppState>) {
     let worker = match Worker::new(federation.clone()) {
-        Ok(w) => w,
+        Ok((w, recorder)) => {
+            tokio::spawn(recorder);
+            w
+        }
         Err(e) => {
             tracing::error!(error = %e, "delivery worker cannot start");
             return;
