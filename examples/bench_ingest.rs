@@ -155,10 +155,19 @@ async fn main() -> anyhow::Result<()> {
         prepared.extend(h.join().map_err(|_| anyhow::anyhow!("signing thread"))??);
     }
     let prepared = Arc::new(prepared);
+    // The rate limits would refuse most of this load (by design); what is measured here is the
+    // ingest path itself.
+    let config_file = dir.path().join("config.toml");
+    std::fs::write(
+        &config_file,
+        "[limits]\nper_actor_per_minute = 1000000\nper_domain_per_minute = 10000000\n",
+    )?;
 
     let _server = ServerProcess(
         Command::new(&bin)
-            .args(["--config", "/nonexistent.toml", "serve"])
+            .arg("--config")
+            .arg(&config_file)
+            .arg("serve")
             .env("FEDER_LISTEN", format!("127.0.0.1:{port}"))
             .env("FEDER_DOMAIN", format!("localhost:{port}"))
             .env("FEDER_DATABASE_URL", &database)

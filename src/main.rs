@@ -262,7 +262,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("deleted {id}");
         }
         Command::Comments(command) => comments_command(&data, command).await?,
-        Command::Block(command) => block_command(&data.db, command).await?,
+        Command::Block(command) => block_command(&data, command).await?,
         Command::Mentions => {
             for m in mentions::latest(&data.db, 50).await? {
                 let text = m.content_html.chars().take(100).collect::<String>();
@@ -479,22 +479,19 @@ async fn comments_command(
     }
 }
 
-async fn block_command(
-    db: &sea_orm::DatabaseConnection,
-    command: BlockCommand,
-) -> anyhow::Result<()> {
+async fn block_command(state: &AppState, command: BlockCommand) -> anyhow::Result<()> {
     match command {
         BlockCommand::Add { target } => {
-            println!("blocked {}", moderation::add_block(db, &target).await?)
+            println!("blocked {}", moderation::add_block(state, &target).await?)
         }
         BlockCommand::Remove { target } => {
-            if !moderation::remove_block(db, &target).await? {
+            if !moderation::remove_block(state, &target).await? {
                 anyhow::bail!("{target} was not blocked");
             }
             println!("unblocked {target}");
         }
         BlockCommand::List => {
-            for b in moderation::list_blocks(db).await? {
+            for b in moderation::list_blocks(&state.db).await? {
                 println!("{:<7} {}", b.kind, b.value);
             }
         }
@@ -503,7 +500,7 @@ async fn block_command(
                 .with_context(|| format!("cannot read {}", file.display()))?;
             println!(
                 "{} domains blocked",
-                moderation::import_domain_blocks(db, &text).await?
+                moderation::import_domain_blocks(state, &text).await?
             );
         }
     }

@@ -4,8 +4,9 @@
 use crate::{
     config::Config,
     db::{self, entities::site_key},
-    federation::{actor::LocalActor, limits::RateLimiter},
+    federation::{actor::LocalActor, delivery::HostHealth, fetch::KeyCache, limits::RateLimiter},
     render::templates::Templates,
+    services::moderation::BlockCache,
     urls::Urls,
 };
 use activitypub_federation::{
@@ -37,6 +38,10 @@ pub struct StateInner {
     /// Incoming activities per actor and per server.
     pub actor_limits: RateLimiter,
     pub domain_limits: RateLimiter,
+    /// In-memory views the inbox reads on every request.
+    pub blocks: BlockCache,
+    pub keys: KeyCache,
+    pub host_health: HostHealth,
 }
 
 impl Deref for AppState {
@@ -76,6 +81,9 @@ impl AppState {
             http: http.clone(),
             actor_limits: RateLimiter::new(config.limits.per_actor_per_minute),
             domain_limits: RateLimiter::new(config.limits.per_domain_per_minute),
+            blocks: BlockCache::default(),
+            keys: KeyCache::default(),
+            host_health: HostHealth::default(),
             config,
         }));
         let federation = FederationConfig::builder()

@@ -237,7 +237,7 @@ async fn blocks_drop_activities_and_hide_earlier_comments() {
         .unwrap_or_default()
         .to_string();
     moderation::import_domain_blocks(
-        &blog.data().db,
+        &blog.data(),
         &format!("#domain,#severity\n{domain},suspend\nok.example,noop\n"),
     )
     .await
@@ -274,7 +274,7 @@ async fn blocks_drop_activities_and_hide_earlier_comments() {
     );
 
     // Unblocking shows the old comment again.
-    moderation::remove_block(&blog.data().db, &domain)
+    moderation::remove_block(&blog.data(), &domain)
         .await
         .expect("unblock");
     assert_eq!(comment_texts(&post_url).await, vec!["Before the block"]);

@@ -50,7 +50,12 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         ));
     }
     // Blocked senders are dropped before anything is fetched or verified.
-    if moderation::is_blocked(&data.db, &activity.actor).await? {
+    if data
+        .blocks
+        .current(&data.db)
+        .await?
+        .blocks(activity.actor.as_str())
+    {
         tracing::debug!(actor = %activity.actor, "activity of a blocked actor dropped");
         return Ok(());
     }
@@ -84,7 +89,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     }
 
     if let Ok(key) = Url::parse(&signature.key_id)
-        && moderation::is_blocked(&data.db, &key).await?
+        && data.blocks.current(&data.db).await?.blocks(key.as_str())
     {
         return Ok(());
     }
@@ -101,7 +106,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     }
     // Any activity is a sign of life of its server: deliveries to it resume.
     if let Some(host) = signer_host(&activity.actor) {
-        crate::federation::delivery::host_alive(&data.db, &host).await?;
+        data.host_health.revive(&data.db, &host).await?;
     }
     tracing::info!(
         kind = %activity.kind, id = %activity.id, actor = %activity.actor,
@@ -338,7 +343,7 @@ pub(crate) async fn store_comment(
     post_id: i32,
     parent: &Url,
 ) -> AppResult<()> {
-    if moderation::is_blocked(&data.db, author).await? {
+    if data.blocks.current(&data.db).await?.blocks(author.as_str()) {
         return Ok(());
     }
     let post = posts::find_by_id(&data.db, post_id).await?;
@@ -373,7 +378,9 @@ async fn place_in_thread(data: &Data<AppState>, parent: &Url) -> AppResult<Optio
                 else {
                     break;
                 };
-                if !ancestor.is_public() || moderation::is_blocked(&data.db, &author).await? {
+                if !ancestor.is_public()
+                    || data.blocks.current(&data.db).await?.blocks(author.as_str())
+                {
                     break;
                 }
                 // The author's profile, for the page (failing that, the comment still counts).
@@ -384,7 +391,9 @@ async fn place_in_thread(data: &Data<AppState>, parent: &Url) -> AppResult<Optio
             }
             return Ok(Some(post_id));
         }
-        if data.urls.is_local(&cursor) || moderation::is_blocked(&data.db, &cursor).await? {
+        if data.urls.is_local(&cursor)
+            || data.blocks.current(&data.db).await?.blocks(cursor.as_str())
+        {
             return Ok(None);
         }
         let fetched = match fetch::object(&cursor, data).await {

@@ -367,6 +367,7 @@ async fn record(data: &Data<AppState>, job: &Job, outcome: Outcome) -> AppResult
             row.last_status = Set(status.map(i32::from));
             row.last_error = Set(Some(error.clone()));
             host_failed(db, &job.host, &error, now).await?;
+            data.host_health.invalidate();
         }
         Outcome::Retry { status, error, .. } | Outcome::Failed { status, error } => {
             tracing::warn!(inbox = %job.inbox, %error, attempts, "delivery failed for good");
@@ -374,6 +375,7 @@ async fn record(data: &Data<AppState>, job: &Job, outcome: Outcome) -> AppResult
             row.last_status = Set(status.map(i32::from));
             if !host_answered {
                 host_failed(db, &job.host, &error, now).await?;
+                data.host_health.invalidate();
             }
             row.last_error = Set(Some(error));
         }
@@ -404,6 +406,51 @@ pub async fn host_alive(db: &DatabaseConnection, host: &str) -> AppResult<()> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Which hosts are on record as failing, kept in memory so that the inbox, which revives a
+/// host whenever it hears from it, writes only when there is something to revive.
+#[derive(Default)]
+pub struct HostHealth {
+    failing: std::sync::Mutex<Option<(std::time::Instant, std::collections::HashSet<String>)>>,
+}
+
+impl HostHealth {
+    /// Marks `host` healthy if it is on record as failing (refreshing the record every 10 s).
+    pub async fn revive(&self, db: &DatabaseConnection, host: &str) -> AppResult<()> {
+        let stale = self
+            .failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(10));
+        if stale {
+            let hosts = delivery_host::Entity::find()
+                .filter(delivery_host::Column::FailuresInARow.gt(0))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| h.host)
+                .collect();
+            *self.failing.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((std::time::Instant::now(), hosts));
+        }
+        let known_failing = self
+            .failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .is_some_and(|(_, hosts)| hosts.remove(host));
+        if known_failing {
+            host_alive(db, host).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the record, so the next `revive` reads it again (after a failure was counted).
+    pub fn invalidate(&self) {
+        *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// Counts a failure against `host`: pauses it after several in a row, and declares it dead

@@ -37,10 +37,59 @@ pub async fn object(id: &Url, data: &Data<AppState>) -> AppResult<ApObject> {
         .map_err(|e| AppError::BadRequest(format!("{id} is not an object: {e}")))
 }
 
+/// Keys of recent senders, in memory: the inbox verifies every request, and a database read
+/// per request would cost more than the check itself. Entries live `KEY_TTL`; a key that fails
+/// to verify is fetched again anyway.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, RemoteActor)>>,
+}
+
+const KEY_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl KeyCache {
+    fn get(&self, key_id: &str) -> Option<RemoteActor> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key_id)
+            .filter(|(at, _)| at.elapsed() < KEY_TTL)
+            .map(|(_, actor)| actor.clone())
+    }
+
+    fn put(&self, key_id: &str, actor: &RemoteActor) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < KEY_TTL);
+            if entries.len() >= 10_000 {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            key_id.to_string(),
+            (std::time::Instant::now(), actor.clone()),
+        );
+    }
+}
+
+/// The actor that owns the key `key_id`, from memory, the database or its server (see
+/// `actor_for_key_uncached`).
+pub async fn actor_for_key(
+    key_id: &str,
+    refresh: bool,
+    data: &Data<AppState>,
+) -> AppResult<RemoteActor> {
+    if !refresh && let Some(actor) = data.keys.get(key_id) {
+        return Ok(actor);
+    }
+    let actor = actor_for_key_uncached(key_id, refresh, data).await?;
+    data.keys.put(key_id, &actor);
+    Ok(actor)
+}
+
 /// The actor that owns the key `key_id`: the stored one unless `refresh`, else fetched again
 /// (keys rotate). Handles keys embedded in the actor (`actor#main-key`) and keys published as
 /// documents of their own with an `owner`.
-pub async fn actor_for_key(
+async fn actor_for_key_uncached(
     key_id: &str,
     refresh: bool,
     data: &Data<AppState>,

@@ -6,6 +6,7 @@ use crate::{
     config::CommentPolicy,
     db::entities::{block, comment, post},
     error::{AppError, AppResult},
+    state::AppState,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -25,19 +26,6 @@ fn domains_of(host: &str) -> Vec<String> {
         rest = parent;
     }
     out
-}
-
-/// Whether `actor` (an actor id, or any URL of its server) is blocked, by itself or its domain.
-pub async fn is_blocked(db: &DatabaseConnection, actor: &Url) -> AppResult<bool> {
-    let mut values = vec![actor.to_string()];
-    if let Some(host) = actor.host_str() {
-        values.extend(domains_of(host));
-    }
-    Ok(block::Entity::find()
-        .filter(block::Column::Value.is_in(values))
-        .count(db)
-        .await?
-        > 0)
 }
 
 /// All blocks, for filtering what is shown.
@@ -71,9 +59,41 @@ impl Blocks {
     }
 }
 
+/// The blocks, kept in memory for the inbox: reloaded when older than `BLOCKS_TTL` (another
+/// process, the CLI, may have changed them) and at once when this process changes them.
+#[derive(Default)]
+pub struct BlockCache {
+    loaded: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Blocks>)>>,
+}
+
+const BLOCKS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl BlockCache {
+    pub async fn current(&self, db: &DatabaseConnection) -> AppResult<std::sync::Arc<Blocks>> {
+        if let Some((at, blocks)) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && at.elapsed() < BLOCKS_TTL
+        {
+            return Ok(blocks.clone());
+        }
+        let blocks = std::sync::Arc::new(Blocks::load(db).await?);
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), blocks.clone()));
+        Ok(blocks)
+    }
+
+    pub fn invalidate(&self) {
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// Adds a block: an actor URL, or a domain (`example.com`, also `*.example.com` or `@example.com`).
 /// Returns the normalized value.
-pub async fn add_block(db: &DatabaseConnection, target: &str) -> AppResult<String> {
+pub async fn add_block(state: &AppState, target: &str) -> AppResult<String> {
+    let db = &state.db;
     let target = target.trim();
     let (kind, value) = match Url::parse(target) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => (block::ACTOR, url.to_string()),
@@ -108,15 +128,18 @@ pub async fn add_block(db: &DatabaseConnection, target: &str) -> AppResult<Strin
     )
     .exec_without_returning(db)
     .await?;
+    state.blocks.invalidate();
     Ok(value)
 }
 
-pub async fn remove_block(db: &DatabaseConnection, value: &str) -> AppResult<bool> {
+pub async fn remove_block(state: &AppState, value: &str) -> AppResult<bool> {
+    let db = &state.db;
     let value = value.trim().to_ascii_lowercase();
     let result = block::Entity::delete_many()
         .filter(block::Column::Value.eq(value))
         .exec(db)
         .await?;
+    state.blocks.invalidate();
     Ok(result.rows_affected > 0)
 }
 
@@ -129,7 +152,7 @@ pub async fn list_blocks(db: &DatabaseConnection) -> AppResult<Vec<block::Model>
 
 /// Imports Mastodon's domain-block export (`#domain,#severity,…`, or one domain a line).
 /// Rows of severity `noop` are skipped. Returns how many domains were added or already there.
-pub async fn import_domain_blocks(db: &DatabaseConnection, csv: &str) -> AppResult<usize> {
+pub async fn import_domain_blocks(state: &AppState, csv: &str) -> AppResult<usize> {
     let mut count = 0;
     for line in csv.lines() {
         let line = line.trim();
@@ -142,7 +165,7 @@ pub async fn import_domain_blocks(db: &DatabaseConnection, csv: &str) -> AppResu
         if severity.eq_ignore_ascii_case("noop") || domain.is_empty() {
             continue;
         }
-        add_block(db, domain).await?;
+        add_block(state, domain).await?;
         count += 1;
     }
     Ok(count)
