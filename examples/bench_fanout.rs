@@ -199,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
         "enqueue_seconds": queued.as_secs_f64(),
         "total_seconds": total.as_secs_f64(),
         "deliveries_per_second": expected as f64 / total.as_secs_f64(),
+        "followers_per_second": followers as f64 / total.as_secs_f64(),
         "rss_idle_mib": idle_kib as f64 / 1024.0,
         "rss_peak_mib": peak_kib as f64 / 1024.0,
     });

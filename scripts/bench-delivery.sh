@@ -34,11 +34,12 @@ run_fanout() { # label, args...
   for i in $(seq "$RUNS"); do
     timeout 900 target/release/examples/bench_fanout --receiver-first-port "$FIRST_PORT" --receiver-ports "$PORTS" "$@" | tee -a "$OUT/$label"
   done
-  local rate rss peak
+  local rate reach rss peak
   rate=$(while read -r l; do echo "$l" | field deliveries_per_second; done < "$OUT/$label" | median)
+  reach=$(while read -r l; do echo "$l" | field followers_per_second; done < "$OUT/$label" | median)
   rss=$(while read -r l; do echo "$l" | field rss_idle_mib; done < "$OUT/$label" | median)
   peak=$(while read -r l; do echo "$l" | field rss_peak_mib; done < "$OUT/$label" | median)
-  python3 -c "print(f'$label: median {float($rate):.0f} deliveries/s = {float($rate)/float($openssl_sign)*100:.0f}% of one core of openssl signing ({float($rate)/(float($openssl_sign)*$(nproc))*100:.0f}% of the machine); RSS idle {float($rss):.1f} MiB, peak {float($peak):.1f} MiB')"
+  python3 -c "print(f'$label: median {float($rate):.0f} signed deliveries/s ({float($reach):.0f} followers reached/s) = {float($rate)/float($openssl_sign)*100:.0f}% of one core of openssl signing ({float($rate)/(float($openssl_sign)*$(nproc))*100:.0f}% of the machine); RSS idle {float($rss):.1f} MiB, peak {float($peak):.1f} MiB')"
 }
 
 run_fanout "fanout-distinct" --followers "$FOLLOWERS" --shared 0
