@@ -377,6 +377,25 @@ mod tests {
         assert_eq!(config.media_dir(), PathBuf::from("/srv/media"));
     }
 
+    /// The shipped config.toml parses, validates, and documents the defaults.
+    #[test]
+    fn shipped_config_is_the_defaults() {
+        let shipped: Config =
+            toml::from_str(include_str!("../config.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(shipped.validate().is_ok());
+        let defaults = Config::default();
+        assert_eq!(
+            format!("{:?}", shipped.delivery),
+            format!("{:?}", defaults.delivery)
+        );
+        assert_eq!(
+            format!("{:?}", shipped.limits),
+            format!("{:?}", defaults.limits)
+        );
+        assert_eq!(shipped.server.listen, defaults.server.listen);
+        assert_eq!(shipped.database.url, defaults.database.url);
+    }
+
     #[test]
     fn rejects_bad_values() {
         let mut config = Config::default();
