@@ -417,3 +417,82 @@ async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
     assert_eq!(answer.status, 400);
     assert!(answer.text.contains("cannot become a draft"));
 }
+
+/// The moderation queue in /admin: a waiting comment is approved with a form (CSRF checked),
+/// and a domain is blocked from the same page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderation_queue_in_admin() {
+    common::init();
+    let blog = Instance::start_configured("modqueue", |c| {
+        c.blog.comment_policy = feder::config::CommentPolicy::Approval
+    })
+    .await;
+    let input =
+        feder::services::posts::parse_markdown_file("---\ntitle: Hi\nslug: hi\n---\nText.\n")
+            .unwrap();
+    feder::services::posts::publish(&blog.data(), input)
+        .await
+        .unwrap();
+    let peer = Peer::start().await;
+    let mut reply = peer.fixture("create-note-reply.json", &blog, "hi");
+    reply["object"]["content"] = serde_json::json!("<p>Please approve me</p>");
+    assert_eq!(
+        peer.post_signed(&format!("{}inbox", blog.base()), &reply)
+            .await,
+        202
+    );
+
+    let mut browser = logged_in(&blog, "owner").await;
+    let queue = browser.get("/admin/comments").await;
+    assert_eq!(queue.status, 200);
+    let html = queue.html();
+    assert_eq!(
+        common::texts(&html, "li.comment .content"),
+        vec!["Please approve me"]
+    );
+    let form = scraper::Selector::parse("li.comment form").unwrap();
+    let approve = html
+        .select(&form)
+        .filter_map(|f| f.value().attr("action"))
+        .find(|a| a.ends_with("/approve"))
+        .unwrap()
+        .to_string();
+    let csrf = csrf_of(&queue.text);
+
+    assert_eq!(
+        browser
+            .post_form(&approve, &[("csrf", "forged")])
+            .await
+            .status,
+        403
+    );
+    let post_url = format!("{}posts/hi", blog.base());
+    assert!(common::texts(&common::page(&post_url).await.1, "li.comment .e-content").is_empty());
+    assert_eq!(
+        browser.post_form(&approve, &[("csrf", &csrf)]).await.status,
+        303
+    );
+    assert_eq!(
+        common::texts(&common::page(&post_url).await.1, "li.comment .e-content"),
+        vec!["Please approve me"]
+    );
+
+    let host = peer
+        .base
+        .trim_start_matches("http://")
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        browser
+            .post_form("/admin/blocks", &[("csrf", &csrf), ("target", &host)])
+            .await
+            .status,
+        303
+    );
+    assert!(
+        common::texts(&common::page(&post_url).await.1, "li.comment .e-content").is_empty(),
+        "hidden by the block"
+    );
+}

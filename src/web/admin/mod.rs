@@ -3,6 +3,7 @@
 //! session's CSRF token, and cross-origin POSTs are refused. Pages use their own templates
 //! (`templates/admin/`), which themes do not replace.
 
+mod comments;
 mod dashboard;
 mod login;
 mod media;
@@ -44,6 +45,9 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/posts/{slug}/edit", get(posts::edit))
         .route("/admin/posts/{slug}/delete", post(posts::delete))
         .route("/admin/preview", post(posts::preview))
+        .route("/admin/comments", get(comments::queue))
+        .route("/admin/comments/{id}/{action}", post(comments::act))
+        .route("/admin/blocks", post(comments::block))
         .route(
             "/admin/media",
             get(media::library)
@@ -83,6 +87,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "profile.html",
         include_str!("../../../templates/admin/profile.html"),
+    ),
+    (
+        "comments.html",
+        include_str!("../../../templates/admin/comments.html"),
     ),
 ];
 
