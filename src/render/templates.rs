@@ -1,9 +1,11 @@
 //! Page templates (minijinja): the built-in ones from `templates/`, compiled into the binary,
-//! each replaceable by a file of the same name in the configured theme directory.
+//! each replaceable by a file of the same name in the configured theme directory. The
+//! stylesheet is rendered once at start and served under a name that carries its hash.
 
 use minijinja::Environment;
 use serde::Serialize;
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::{fmt::Write, path::PathBuf};
 
 /// Built-in templates, by name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -12,11 +14,23 @@ const BUILTIN: &[(&str, &str)] = &[
     ("post.html", include_str!("../../templates/post.html")),
     ("comment.html", include_str!("../../templates/comment.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("list.html", include_str!("../../templates/list.html")),
+    ("archive.html", include_str!("../../templates/archive.html")),
+    ("follow.html", include_str!("../../templates/follow.html")),
+    ("entry.html", include_str!("../../templates/entry.html")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 
 pub struct Templates {
     env: Environment<'static>,
+    stylesheet: Stylesheet,
+}
+
+/// The rendered stylesheet and the hashed path it is served at, so browsers may keep it for a
+/// year: a changed stylesheet gets a new name.
+pub struct Stylesheet {
+    pub path: String,
+    pub css: String,
 }
 
 impl Templates {
@@ -47,7 +61,22 @@ impl Templates {
         for (name, _) in BUILTIN {
             env.get_template(name)?;
         }
-        Ok(Templates { env })
+        let css = env.get_template("style.css")?.render(())?;
+        let hash = Sha256::digest(css.as_bytes());
+        let mut path = String::from("/static/style.");
+        for byte in &hash[..6] {
+            write!(path, "{byte:02x}")?;
+        }
+        path.push_str(".css");
+        env.add_global("stylesheet", path.clone());
+        Ok(Templates {
+            env,
+            stylesheet: Stylesheet { path, css },
+        })
+    }
+
+    pub fn stylesheet(&self) -> &Stylesheet {
+        &self.stylesheet
     }
 
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {

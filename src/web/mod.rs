@@ -1,7 +1,9 @@
 //! HTTP: the router and thin handlers that extract, call a service, and respond.
 
 mod activitypub;
+mod feeds;
 mod inbox;
+mod interact;
 mod pages;
 mod wellknown;
 
@@ -23,13 +25,16 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/posts/{slug}", get(pages::post))
-        .route("/posts/{slug}/replies", get(activitypub::replies))
-        .route("/posts/{slug}/likes", get(activitypub::likes))
-        .route("/posts/{slug}/shares", get(activitypub::shares))
-        .route("/actor", get(activitypub::actor))
-        .route("/actor/outbox", get(activitypub::outbox))
-        .route("/actor/followers", get(activitypub::followers))
-        .route("/actor/following", get(activitypub::following))
+        .route("/tags/{tag}", get(pages::tag))
+        .route("/tags/{tag}/{feed}", get(feeds::tag_feed))
+        .route("/authors/{author}", get(pages::author))
+        .route("/archive", get(pages::archive))
+        .route("/archive/{year}", get(pages::archive_year))
+        .route("/archive/{year}/{month}", get(pages::archive_month))
+        .route("/feed.atom", get(feeds::blog_atom))
+        .route("/feed.rss", get(feeds::blog_rss))
+        .route("/feed.json", get(feeds::blog_json))
+        .route("/sitemap.xml", get(feeds::sitemap))
         .route(
             "/actor/inbox",
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
@@ -38,14 +43,27 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             "/inbox",
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
         )
+        .route("/posts/{slug}/replies", get(activitypub::replies))
+        .route("/posts/{slug}/likes", get(activitypub::likes))
+        .route("/posts/{slug}/shares", get(activitypub::shares))
+        .route("/actor", get(activitypub::actor))
+        .route("/actor/outbox", get(activitypub::outbox))
+        .route("/actor/followers", get(activitypub::followers))
+        .route("/actor/following", get(activitypub::following))
         .route("/comments/{id}", get(activitypub::comment))
         .route("/activities/{id}", get(activitypub::activity))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
         .route("/.well-known/host-meta", get(wellknown::host_meta))
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/static/avatar.png", get(pages::avatar))
+        .route(
+            "/interact",
+            get(interact::interact)
+                .post(interact::interact)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route("/static/{file}", get(pages::static_file))
+        .route("/robots.txt", get(pages::robots))
         .fallback(pages::not_found)
         .layer(FederationMiddleware::new(federation))
 }
