@@ -7,9 +7,15 @@
 mod common;
 mod site;
 
-use common::{Instance, Peer, page, texts};
-use feder::{config::AuthorConfig, services::posts};
-use site::{attr, get_raw, json_ld, like, publish, reply, start_blog};
+use common::{Instance, Peer, eventually, page, texts};
+use feder::{
+    config::AuthorConfig,
+    db::entities::reaction,
+    services::{posts, reactions},
+};
+use site::{attr, get_raw, header, json_ld, like, publish, reply, start_blog};
+use std::io::Read;
+use url::Url;
 
 fn jane() -> AuthorConfig {
     AuthorConfig {
@@ -326,4 +332,164 @@ async fn home_post_and_list_pages() {
         texts(&gone, "section.error p")[0],
         "This post was deleted by its author."
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caching_compression_and_static_files() {
+    let blog = blog_with_posts("caching").await;
+    let post_url = format!("{}posts/rust", blog.base());
+
+    // HTML and ActivityPub JSON of one URL: both vary on Accept, and are cached differently.
+    let (status, headers, _) = get_raw(&post_url, &[("Accept", "text/html")]).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "vary").contains("Accept"));
+    assert_eq!(header(&headers, "cache-control"), "no-cache");
+    let etag = header(&headers, "etag").to_string();
+    let last_modified = header(&headers, "last-modified").to_string();
+    assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+    assert!(httpdate::parse_http_date(&last_modified).is_ok());
+    let (status, json_headers, body) =
+        get_raw(&post_url, &[("Accept", "application/activity+json")]).await;
+    assert_eq!(status, 200);
+    assert!(header(&json_headers, "content-type").starts_with("application/activity+json"));
+    assert!(header(&json_headers, "vary").contains("Accept"));
+    assert_eq!(header(&json_headers, "cache-control"), "public, max-age=60");
+    assert_ne!(header(&json_headers, "etag"), etag);
+    let article: serde_json::Value = serde_json::from_slice(&body).expect("article");
+    assert_eq!(article["type"], "Article");
+
+    // Revalidation: 304 without a body, by ETag and by date.
+    let (status, headers, body) = get_raw(
+        &post_url,
+        &[("Accept", "text/html"), ("If-None-Match", &etag)],
+    )
+    .await;
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    assert_eq!(header(&headers, "etag"), etag);
+    let (status, _, _) = get_raw(
+        &post_url,
+        &[
+            ("Accept", "text/html"),
+            ("If-Modified-Since", &last_modified),
+        ],
+    )
+    .await;
+    assert_eq!(status, 304);
+    let (status, _, _) = get_raw(
+        &post_url,
+        &[("Accept", "text/html"), ("If-None-Match", "\"other\"")],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A change shows at once, with a new ETag.
+    publish(
+        &blog,
+        "---\ntitle: Rust, revised\nslug: rust\nauthor: jane\n---\nChanged.\n",
+    )
+    .await;
+    let (status, headers, body) = get_raw(
+        &post_url,
+        &[("Accept", "text/html"), ("If-None-Match", &etag)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_ne!(header(&headers, "etag"), etag);
+    assert!(String::from_utf8_lossy(&body).contains("Rust, revised"));
+
+    // gzip and brotli, as the client asks.
+    let (_, plain_headers, plain) = get_raw(&post_url, &[("Accept", "text/html")]).await;
+    assert!(header(&plain_headers, "content-encoding").is_empty());
+    let (status, headers, gzipped) = get_raw(
+        &post_url,
+        &[("Accept", "text/html"), ("Accept-Encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), "gzip");
+    let vary: Vec<_> = headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default().to_lowercase())
+        .collect();
+    assert!(
+        vary.iter().any(|v| v.contains("accept-encoding")),
+        "{vary:?}"
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut unzipped)
+        .expect("gzip");
+    assert_eq!(unzipped, plain);
+    let (_, headers, brotli) = get_raw(
+        &post_url,
+        &[("Accept", "text/html"), ("Accept-Encoding", "br")],
+    )
+    .await;
+    assert_eq!(header(&headers, "content-encoding"), "br");
+    assert!(brotli.len() < plain.len());
+
+    // The stylesheet under its hashed name, kept for a year.
+    let (_, home) = page(&blog.base()).await;
+    let css = attr(&home, "link[rel=stylesheet]", "href");
+    assert!(
+        css.starts_with("/static/style.") && css.ends_with(".css") && css.len() > 20,
+        "{css}"
+    );
+    let (status, headers, body) = get_raw(&format!("{}{}", blog.base(), &css[1..]), &[]).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/css"));
+    assert_eq!(
+        header(&headers, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(String::from_utf8_lossy(&body).contains("prefers-color-scheme: dark"));
+    let (status, _, _) = get_raw(&format!("{}static/style.0000.css", blog.base()), &[]).await;
+    assert_eq!(status, 404);
+
+    // robots.txt points at the sitemap.
+    let (status, _, robots) = get_raw(&format!("{}robots.txt", blog.base()), &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        String::from_utf8_lossy(&robots).contains(&format!("Sitemap: {}sitemap.xml", blog.base()))
+    );
+}
+
+/// A comment arriving while a page is cached shows on the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_comments_show_at_once() {
+    let blog = blog_with_posts("fresh").await;
+    let peer = Peer::start().await;
+    let post_url = format!("{}posts/newest", blog.base());
+    let (_, before) = page(&post_url).await;
+    assert!(texts(&before, "li.comment").is_empty());
+    reply(&peer, &blog, &post_url, 7, "Just arrived.").await;
+    let (_, after) = page(&post_url).await;
+    assert_eq!(
+        texts(&after, "section.comments li.comment .e-content"),
+        vec!["Just arrived."]
+    );
+    // A change the server did not see coming (another process writing to the database) shows
+    // once the cached page expires.
+    let (_, cached) = page(&post_url).await;
+    assert_eq!(texts(&cached, ".reactions .likes"), vec!["0 likes"]);
+    let post = posts::find(&blog.data().db, "newest")
+        .await
+        .expect("find")
+        .expect("post");
+    reactions::add(
+        &blog.data().db,
+        reaction::LIKE,
+        &Url::parse("https://elsewhere.example/likes/1").unwrap(),
+        post.id,
+        &Url::parse("https://elsewhere.example/users/bob").unwrap(),
+    )
+    .await
+    .expect("like");
+    eventually("the like shows", 5, || async {
+        let (_, html) = page(&post_url).await;
+        (texts(&html, ".reactions .likes") == vec!["1 likes"]).then_some(())
+    })
+    .await;
 }

@@ -19,6 +19,20 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts the posts this process published, changed or deleted. Page caches compare it with
+/// the count they were filled at, so a post shows at once where this process changed it.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times this process changed posts so far.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}
+
+fn changed() {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+}
 
 /// A post as its author writes it.
 #[derive(Debug, Clone, Default)]
@@ -189,6 +203,7 @@ pub async fn publish(
             (row.insert(&data.db).await?, Published::Created)
         }
     };
+    changed();
     let counts = counts(&data.db, model.id).await?;
     let outgoing = match how {
         Published::Created => Outgoing::CreatePost(&model, counts),
@@ -207,6 +222,7 @@ pub async fn delete(data: &Data<AppState>, slug: &str) -> AppResult<post::Model>
     let mut row: post::ActiveModel = post.into();
     row.deleted_at = Set(Some(Utc::now()));
     let post = row.update(&data.db).await?;
+    changed();
     outbox::send(data, Outgoing::DeletePost(&post)).await?;
     Ok(post)
 }

@@ -1,6 +1,7 @@
 //! HTTP: the router and thin handlers that extract, call a service, and respond.
 
 mod activitypub;
+pub mod cache;
 mod feeds;
 mod inbox;
 mod interact;
@@ -13,16 +14,22 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderMap, HeaderValue, header},
+    middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use std::sync::Arc;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// Incoming activities larger than this are refused with 413 (Mastodon's own limit is 1 MB).
 pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
-    Router::new()
+    let cache = Arc::new(cache::PageCache::default());
+    // Pages, feeds and documents that only change when the blog does: rendered once, kept
+    // (compressed as each client asked) by the page cache.
+    let cached = Router::new()
         .route("/", get(pages::home))
         .route("/posts/{slug}", get(pages::post))
         .route("/tags/{tag}", get(pages::tag))
@@ -35,14 +42,15 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/feed.rss", get(feeds::blog_rss))
         .route("/feed.json", get(feeds::blog_json))
         .route("/sitemap.xml", get(feeds::sitemap))
-        .route(
-            "/actor/inbox",
-            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
-        )
-        .route(
-            "/inbox",
-            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
-        )
+        .layer(compression())
+        .layer(middleware::from_fn_with_state(cache.clone(), cache::serve));
+    // Deliveries change what pages show (comments, likes): the cache starts over after each.
+    let inboxes = Router::new()
+        .route("/actor/inbox", post(inbox::inbox))
+        .route("/inbox", post(inbox::inbox))
+        .layer(DefaultBodyLimit::max(MAX_INBOX_BODY))
+        .layer(middleware::from_fn_with_state(cache, cache::invalidate));
+    Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
         .route("/posts/{slug}/likes", get(activitypub::likes))
         .route("/posts/{slug}/shares", get(activitypub::shares))
@@ -65,7 +73,16 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
         .fallback(pages::not_found)
+        .layer(compression())
+        .merge(cached)
+        .merge(inboxes)
         .layer(FederationMiddleware::new(federation))
+}
+
+/// gzip and brotli at a middle level: pages are compressed once per cache fill, and the
+/// highest brotli level costs far more time than it saves bytes.
+fn compression() -> CompressionLayer {
+    CompressionLayer::new().quality(CompressionLevel::Precise(5))
 }
 
 /// Whether the client asks for ActivityPub JSON rather than a page.
