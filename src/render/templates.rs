@@ -2,7 +2,8 @@
 //! each replaceable by a file of the same name in the configured theme directory. The
 //! stylesheet is rendered once at start and served under a name that carries its hash.
 
-use minijinja::Environment;
+use crate::render::escape_html;
+use minijinja::{AutoEscape, Environment, Error, Output, State, Value, escape_formatter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::{fmt::Write, path::PathBuf};
@@ -42,6 +43,10 @@ impl Templates {
             anyhow::bail!("server.theme_dir {} is not a directory", dir.display());
         }
         let mut env = Environment::new();
+        // Block tags leave no blank lines behind: pages with many comments stay small.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_formatter(html_formatter);
         env.set_loader(move |name| {
             if let Some(dir) = &theme {
                 let path = dir.join(name);
@@ -81,5 +86,42 @@ impl Templates {
 
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(context)
+    }
+}
+
+/// Escapes text for HTML as `escape_html` does (`& < > " '`). minijinja's own escaping also
+/// turns every `/` into `&#x2f;`, which only makes URLs longer and harder to read.
+fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+    if state.auto_escape() != AutoEscape::Html || value.is_safe() || value.is_undefined() {
+        return escape_formatter(out, state, value);
+    }
+    let escaped = match value.as_str() {
+        Some(text) => escape_html(text),
+        None => escape_html(&value.to_string()),
+    };
+    out.write_str(&escaped).map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html_but_not_slashes() {
+        let templates = Templates::load(None).unwrap();
+        let html = templates
+            .render(
+                "error.html",
+                minijinja::context! {
+                    heading => "<b>\"x\" & 'y'</b>",
+                    message => "https://a.example/b",
+                    t => minijinja::context! { footer_follow => "%s" },
+                    site => minijinja::context! {},
+                },
+            )
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"));
+        assert!(html.contains("https://a.example/b"));
+        assert!(templates.stylesheet().path.starts_with("/static/style."));
     }
 }

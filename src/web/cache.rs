@@ -1,11 +1,12 @@
 //! Rendered pages kept in memory for a moment, with ETag and Last-Modified so browsers and
 //! feed readers revalidate with a 304 instead of downloading again.
 //!
-//! An entry is served for at most [`FRESH_FOR`], and not at all once something changed what it
+//! An entry is fresh for [`FRESH_FOR`], and dropped at once when something changed what it
 //! shows in this process: an inbox delivery (a comment, a like) or a post published or deleted
 //! here. Changes made by another process (`feder post publish` on the command line) show
-//! within [`FRESH_FOR`]. Bodies are stored as sent, compressed or not, so each encoding a
-//! client accepts is a separate entry.
+//! once the entry is no longer fresh. Then one request renders the page again while the
+//! others still get the copy, so a busy page is not rendered by every waiting request at
+//! once. Bodies are stored as sent, compressed or not: each encoding is its own entry.
 
 use crate::{services::posts, web::wants_activity_json};
 use axum::{
@@ -21,7 +22,7 @@ use std::{
     fmt::Write,
     sync::{
         Arc, RwLock,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant, SystemTime},
 };
@@ -55,6 +56,26 @@ struct Entry {
     last_modified: SystemTime,
     filled: Instant,
     generation: (u64, u64),
+    /// Set while one request renders this page again.
+    refreshing: AtomicBool,
+}
+
+/// What a lookup found.
+enum Lookup {
+    /// Serve this.
+    Hit(Arc<Entry>),
+    /// Render; for an entry that only aged, the guard lets others use it meanwhile.
+    Miss(Option<Refresh>),
+}
+
+/// Marks an entry as being rendered again; dropping it (stored, failed or cancelled) clears
+/// the mark, so a failed render never leaves the old copy in place for good.
+struct Refresh(Arc<Entry>);
+
+impl Drop for Refresh {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
 }
 
 impl PageCache {
@@ -62,11 +83,23 @@ impl PageCache {
         (self.generation.load(Ordering::Acquire), posts::changes())
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<Entry>> {
-        let entries = self.entries.read().ok()?;
-        let entry = entries.get(key)?;
-        (entry.generation == self.generation() && entry.filled.elapsed() < FRESH_FOR)
-            .then(|| entry.clone())
+    fn lookup(&self, key: &Key) -> Lookup {
+        let Some(entry) = self
+            .entries
+            .read()
+            .ok()
+            .and_then(|entries| entries.get(key).cloned())
+        else {
+            return Lookup::Miss(None);
+        };
+        if entry.generation != self.generation() {
+            // Something changed: everyone waits for the new page.
+            return Lookup::Miss(None);
+        }
+        if entry.filled.elapsed() < FRESH_FOR || entry.refreshing.swap(true, Ordering::AcqRel) {
+            return Lookup::Hit(entry);
+        }
+        Lookup::Miss(Some(Refresh(entry)))
     }
 
     fn previous(&self, key: &Key) -> Option<(String, SystemTime)> {
@@ -104,9 +137,10 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
             .unwrap_or_default(),
     };
     let conditions = Conditions::of(request.headers());
-    if let Some(entry) = cache.get(&key) {
-        return entry.respond(&conditions);
-    }
+    let _refresh = match cache.lookup(&key) {
+        Lookup::Hit(entry) => return entry.respond(&conditions),
+        Lookup::Miss(refresh) => refresh,
+    };
     let generation = cache.generation();
     let response = next.run(request).await;
     if !matches!(response.status(), StatusCode::OK | StatusCode::GONE) {
@@ -135,6 +169,7 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
         last_modified,
         filled: Instant::now(),
         generation,
+        refreshing: AtomicBool::new(false),
     };
     let response = entry.respond(&conditions);
     cache.put(key, entry);
@@ -253,6 +288,50 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> Key {
+        Key {
+            path_and_query: "/".into(),
+            activity_json: false,
+            accept_encoding: vec![],
+        }
+    }
+
+    #[test]
+    fn one_request_renders_an_aged_page_again() {
+        let cache = PageCache::default();
+        assert!(matches!(cache.lookup(&key()), Lookup::Miss(None)));
+        cache.put(
+            key(),
+            Entry {
+                status: StatusCode::OK,
+                headers: HeaderMap::new(),
+                body: Bytes::from_static(b"page"),
+                etag: "\"e\"".into(),
+                last_modified: SystemTime::now(),
+                filled: Instant::now() - FRESH_FOR,
+                generation: cache.generation(),
+                refreshing: AtomicBool::new(false),
+            },
+        );
+        let Lookup::Miss(Some(refresh)) = cache.lookup(&key()) else {
+            panic!("the first request after expiry renders");
+        };
+        assert!(
+            matches!(cache.lookup(&key()), Lookup::Hit(_)),
+            "others get the copy"
+        );
+        drop(refresh);
+        assert!(
+            matches!(cache.lookup(&key()), Lookup::Miss(Some(_))),
+            "a failed render is retried"
+        );
+        cache.generation.fetch_add(1, Ordering::AcqRel);
+        assert!(
+            matches!(cache.lookup(&key()), Lookup::Miss(None)),
+            "a change is never served stale"
+        );
+    }
 
     #[test]
     fn conditions() {
