@@ -43,12 +43,15 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/feed.json", get(feeds::blog_json))
         .route("/sitemap.xml", get(feeds::sitemap))
         .layer(compression())
+        // Inside the cache: a cached answer needs no federation data.
+        .layer(FederationMiddleware::new(federation.clone()))
         .layer(middleware::from_fn_with_state(cache.clone(), cache::serve));
     // Deliveries change what pages show (comments, likes): the cache starts over after each.
     let inboxes = Router::new()
         .route("/actor/inbox", post(inbox::inbox))
         .route("/inbox", post(inbox::inbox))
         .layer(DefaultBodyLimit::max(MAX_INBOX_BODY))
+        .layer(FederationMiddleware::new(federation.clone()))
         .layer(middleware::from_fn_with_state(cache, cache::invalidate));
     Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
@@ -74,9 +77,9 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/robots.txt", get(pages::robots))
         .fallback(pages::not_found)
         .layer(compression())
+        .layer(FederationMiddleware::new(federation))
         .merge(cached)
         .merge(inboxes)
-        .layer(FederationMiddleware::new(federation))
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the
