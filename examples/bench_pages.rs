@@ -75,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => {}
         _ = tokio::time::sleep(std::time::Duration::from_secs(1800)) => {}
     }
-    server.stop();
+    server.stop().await;
     Ok(())
 }
 
@@ -141,6 +141,7 @@ async fn seed(data: &activitypub_federation::config::Data<AppState>) -> anyhow::
             )),
             url: Set(Some(format!("https://social{author}.example/@reader{author}/{n}"))),
             is_local: Set(false),
+            status: Set(comment::APPROVED.into()),
             published_at: Set(now - Duration::minutes((COMMENTS - n) as i64)),
             updated_at: Set(None),
             deleted_at: Set(None),

@@ -2,7 +2,12 @@
 //! then `FEDER_*` environment overrides, then validation with messages a person can act on.
 
 use serde::Deserialize;
-use std::{collections::BTreeMap, net::SocketAddr, path::Path, time::Duration};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 use url::Url;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -15,6 +20,8 @@ pub struct Config {
     /// People who write on the blog, by the name their posts give as `author` in the front
     /// matter (or `blog.author` for posts without one).
     pub authors: BTreeMap<String, AuthorConfig>,
+    pub limits: LimitsConfig,
+    pub media: MediaConfig,
 }
 
 /// An author's box under their posts: `[authors.jane]` in config.toml.
@@ -34,18 +41,49 @@ pub struct AuthorConfig {
 impl AuthorConfig {
     /// `(user, host)` of the fediverse handle, when it is one.
     pub fn fediverse_parts(&self) -> Option<(&str, &str)> {
-        let handle = self.fediverse.as_deref()?.trim();
-        let (user, host) = handle.strip_prefix('@').unwrap_or(handle).split_once('@')?;
-        let valid_user = !user.is_empty()
-            && user
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        let valid_host = !host.is_empty()
-            && host.contains('.')
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
-        (valid_user && valid_host).then_some((user, host))
+        fediverse_handle(self.fediverse.as_deref()?)
+    }
+}
+
+/// `(user, host)` of a fediverse handle such as `@jane@social.example`.
+pub fn fediverse_handle(handle: &str) -> Option<(&str, &str)> {
+    let handle = handle.trim();
+    let (user, host) = handle.strip_prefix('@').unwrap_or(handle).split_once('@')?;
+    let valid_user = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let valid_host = !host.is_empty()
+        && host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    (valid_user && valid_host).then_some((user, host))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Incoming activities per minute from one actor, and from one server, before 429.
+    pub per_actor_per_minute: u32,
+    pub per_domain_per_minute: u32,
+    /// Longer comments are refused.
+    pub max_comment_chars: usize,
+    /// Comments with more links wait for the owner's approval.
+    pub max_links_per_comment: usize,
+    /// How many replies up a thread Feder fetches to find where an unknown reply belongs.
+    pub max_thread_depth: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            per_actor_per_minute: 120,
+            per_domain_per_minute: 1200,
+            max_comment_chars: 20_000,
+            max_links_per_comment: 10,
+            max_thread_depth: 8,
+        }
     }
 }
 
@@ -81,6 +119,19 @@ pub struct BlogConfig {
     /// URL of the blog's avatar (PNG/JPEG); the built-in one when empty.
     pub icon_url: Option<String>,
     pub posts_per_page: u64,
+    /// `open` (shown at once), `first-time` (a commenter's first comment waits for approval),
+    /// `approval` (every comment waits), `closed` (stored, never shown).
+    pub comment_policy: CommentPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommentPolicy {
+    #[default]
+    Open,
+    FirstTime,
+    Approval,
+    Closed,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -97,6 +148,41 @@ pub struct DeliveryConfig {
     pub timeout_seconds: u64,
     /// How often the queue is checked for work that another process (the CLI) added.
     pub poll_millis: u64,
+    /// How long a claimed delivery stays with its node before another may take it (a node
+    /// that died mid-delivery). Must exceed the time a delivery can take.
+    pub lease_seconds: u64,
+    /// Threads that may sign at once (RSA signing is what bounds a fan-out); 0 = one per core.
+    pub signing_threads: usize,
+}
+
+impl DeliveryConfig {
+    pub fn signing_threads(&self) -> usize {
+        match self.signing_threads {
+            0 => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            n => n,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Where uploaded images are stored; by default `media/` next to the SQLite file
+    /// (`./data/media` for PostgreSQL).
+    pub dir: Option<String>,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            dir: None,
+            max_upload_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -127,6 +213,7 @@ impl Default for BlogConfig {
             author: "The author".into(),
             icon_url: None,
             posts_per_page: 10,
+            comment_policy: CommentPolicy::Open,
         }
     }
 }
@@ -134,12 +221,14 @@ impl Default for BlogConfig {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
-            concurrency: 32,
+            concurrency: 64,
             retry_base_seconds: 60,
             max_retry_seconds: 12 * 3600,
             max_attempts: 16,
             timeout_seconds: 10,
             poll_millis: 1000,
+            lease_seconds: 300,
+            signing_threads: 0,
         }
     }
 }
@@ -222,6 +311,11 @@ impl Config {
                 )));
             }
         }
+        if self.media.max_upload_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "media.max_upload_bytes must be at least 1".into(),
+            ));
+        }
         if self.blog.posts_per_page == 0 || self.delivery.concurrency == 0 {
             return Err(ConfigError::Invalid(
                 "blog.posts_per_page and delivery.concurrency must be at least 1".into(),
@@ -269,6 +363,26 @@ impl Config {
         Ok(url)
     }
 
+    /// The media directory: configured, or `media/` beside the SQLite file.
+    pub fn media_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.media.dir {
+            return PathBuf::from(dir);
+        }
+        let sqlite_dir = self
+            .database
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database.url.strip_prefix("sqlite:"))
+            .and_then(|rest| rest.split('?').next())
+            .filter(|path| !path.is_empty() && *path != ":memory:")
+            .and_then(|path| Path::new(path).parent().map(Path::to_path_buf));
+        match sqlite_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("media"),
+            Some(_) => PathBuf::from("media"),
+            None => PathBuf::from("data/media"),
+        }
+    }
+
     pub fn delivery_timeout(&self) -> Duration {
         Duration::from_secs(self.delivery.timeout_seconds)
     }
@@ -298,6 +412,18 @@ mod tests {
             config.base_url().map(|u| u.to_string()).ok(),
             Some("http://localhost:1234/".to_string())
         );
+    }
+
+    #[test]
+    fn media_dir_beside_the_database() {
+        let mut config = Config::default();
+        assert_eq!(config.media_dir(), PathBuf::from("data/media"));
+        config.database.url = "sqlite:///var/lib/feder/blog.db?mode=rwc".into();
+        assert_eq!(config.media_dir(), PathBuf::from("/var/lib/feder/media"));
+        config.database.url = "postgres://feder@db/feder".into();
+        assert_eq!(config.media_dir(), PathBuf::from("data/media"));
+        config.media.dir = Some("/srv/media".into());
+        assert_eq!(config.media_dir(), PathBuf::from("/srv/media"));
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub enum AppError {
     Gone,
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(u64),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("internal: {0}")]
@@ -41,6 +43,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +66,14 @@ impl IntoResponse for AppError {
             tracing::debug!(error = %self, "request rejected");
         }
         let body = serde_json::json!({ "error": self.public_message() });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests(seconds) = self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

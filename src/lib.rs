@@ -24,16 +24,19 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A running server: its HTTP listener and its delivery worker.
+/// A running server: its HTTP listener, its delivery worker and its scheduler.
 pub struct Server {
     pub addr: SocketAddr,
     pub federation: FederationConfig<AppState>,
     http: JoinHandle<()>,
     worker: JoinHandle<()>,
+    backfill: JoinHandle<()>,
+    scheduler: JoinHandle<()>,
 }
 
 impl Server {
-    /// Serves `federation`'s blog on `listener` and starts delivering what is queued.
+    /// Serves `federation`'s blog on `listener`, starts delivering what is queued and
+    /// publishing scheduled posts.
     pub async fn start(
         federation: FederationConfig<AppState>,
         listener: TcpListener,
@@ -41,16 +44,22 @@ impl Server {
         let addr = listener.local_addr()?;
         let app = web::app(federation.clone());
         let http = tokio::spawn(async move {
+            // The peer address is what login throttling counts attempts by.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
+        let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
+        let scheduler = tokio::spawn(services::schedule::worker(federation.clone()));
         Ok(Server {
             addr,
             federation,
             http,
             worker,
+            backfill,
+            scheduler,
         })
     }
 
@@ -63,11 +72,18 @@ impl Server {
     pub async fn wait(self) {
         let _ = self.http.await;
         self.worker.abort();
+        self.backfill.abort();
+        self.scheduler.abort();
     }
 
-    /// Stops at once, as a crash would: queued deliveries stay in the database.
-    pub fn stop(self) {
+    /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
+    /// the listener is closed.
+    pub async fn stop(self) {
         self.http.abort();
         self.worker.abort();
+        self.backfill.abort();
+        let _ = self.http.await;
+        let _ = self.worker.await;
+        self.scheduler.abort();
     }
 }

@@ -4,7 +4,7 @@
 use crate::{
     config::Config,
     db::{self, entities::site_key},
-    federation::actor::LocalActor,
+    federation::{actor::LocalActor, limits::RateLimiter},
     render::templates::Templates,
     urls::Urls,
 };
@@ -34,6 +34,9 @@ pub struct StateInner {
     pub delivery_wakeup: Notify,
     /// For our own requests that are not ActivityPub fetches (deliveries).
     pub http: reqwest_middleware::ClientWithMiddleware,
+    /// Incoming activities per actor and per server.
+    pub actor_limits: RateLimiter,
+    pub domain_limits: RateLimiter,
 }
 
 impl Deref for AppState {
@@ -71,6 +74,8 @@ impl AppState {
             actor: actor.clone(),
             delivery_wakeup: Notify::new(),
             http: http.clone(),
+            actor_limits: RateLimiter::new(config.limits.per_actor_per_minute),
+            domain_limits: RateLimiter::new(config.limits.per_domain_per_minute),
             config,
         }));
         let federation = FederationConfig::builder()

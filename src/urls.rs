@@ -122,6 +122,19 @@ impl Urls {
     pub fn new_activity(&self) -> Url {
         self.activity(&uuid::Uuid::new_v4().to_string())
     }
+    /// A stored image (see `services::media`).
+    pub fn media(&self, file_name: &str) -> Url {
+        self.join(&format!("media/{file_name}"))
+    }
+    pub fn micropub(&self) -> Url {
+        self.join("micropub")
+    }
+    pub fn micropub_media(&self) -> Url {
+        self.join("micropub/media")
+    }
+    pub fn admin(&self) -> Url {
+        self.join("admin")
+    }
     pub fn interaction_template(&self) -> String {
         format!("{}authorize_interaction?uri={{uri}}", self.base)
     }

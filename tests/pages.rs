@@ -11,7 +11,7 @@ use common::{Instance, Peer, eventually, page, texts};
 use feder::{
     config::AuthorConfig,
     db::entities::reaction,
-    services::{posts, reactions},
+    services::{posts, reactions, users},
 };
 use site::{attr, get_raw, header, json_ld, like, publish, reply, start_blog};
 use std::io::Read;
@@ -69,7 +69,7 @@ async fn home_post_and_list_pages() {
     );
     assert_eq!(
         texts(&home, ".entry .meta")[1],
-        "February 1, 2026 · Jane Doe · 3 min read"
+        "1 February 2026 · Jane Doe · 3 min read"
     );
     assert_eq!(
         attr(&home, "a[rel=next]", "href"),
@@ -492,4 +492,89 @@ async fn new_comments_show_at_once() {
         (texts(&html, ".reactions .likes") == vec!["1 likes"]).then_some(())
     })
     .await;
+}
+
+/// Authors with an account show their profile from it; drafts stay out of every list and
+/// feed; a post's cover is its link-preview image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_drafts_and_covers() {
+    let blog = start_blog("accounts", |_| {}).await;
+    let db = &blog.data().db;
+    let account = users::ensure_author(db, "mara", "Mara Ost")
+        .await
+        .expect("user");
+    users::update_profile(
+        db,
+        account.clone(),
+        users::Profile {
+            display_name: "Mara Ost".into(),
+            bio: "Writes from Leipzig.".into(),
+            avatar_url: Some("https://files.example/mara.png".into()),
+            fediverse_handle: Some("@mara@social.example".into()),
+        },
+    )
+    .await
+    .expect("profile");
+    let mut input = posts::parse_markdown_file(
+        "---\ntitle: By an account\nslug: by-account\ntags: [rust]\ncover: https://files.example/cover.jpg\ncover_alt: A river at dawn\n---\nText.\n",
+    )
+    .expect("markdown");
+    input.author_id = Some(account.id);
+    posts::publish(&blog.data(), input).await.expect("publish");
+    publish(
+        &blog,
+        "---\ntitle: Secret draft\nslug: draft\ndraft: true\ntags: [rust]\n---\nNot yet.\n",
+    )
+    .await;
+
+    let post_url = format!("{}posts/by-account", blog.base());
+    let (_, post) = page(&post_url).await;
+    assert_eq!(texts(&post, ".author-box .author-name"), vec!["Mara Ost"]);
+    assert_eq!(
+        texts(&post, ".author-box .bio"),
+        vec!["Writes from Leipzig."]
+    );
+    assert_eq!(
+        texts(&post, ".author-box a.fediverse"),
+        vec!["@mara@social.example"]
+    );
+    assert_eq!(
+        attr(&post, "meta[name=\"fediverse:creator\"]", "content"),
+        "@mara@social.example"
+    );
+    assert_eq!(
+        attr(&post, "meta[property=\"og:image\"]", "content"),
+        "https://files.example/cover.jpg"
+    );
+    assert_eq!(
+        attr(&post, "meta[property=\"og:image:alt\"]", "content"),
+        "A river at dawn"
+    );
+    let (status, author) = page(&format!("{}authors/mara", blog.base())).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&author, ".entry h2"), vec!["By an account"]);
+
+    // The draft is nowhere a reader looks.
+    let (status, _) = page(&format!("{}posts/draft", blog.base())).await;
+    assert_eq!(status, 404);
+    for list in ["", "tags/rust", "authors/the-author", "archive"] {
+        let (_, html) = page(&format!("{}{list}", blog.base())).await;
+        let body = html.html();
+        assert!(!body.contains("Secret draft"), "the draft shows on /{list}");
+    }
+    for feed in [
+        "feed.atom",
+        "feed.rss",
+        "feed.json",
+        "tags/rust/feed.atom",
+        "sitemap.xml",
+    ] {
+        let (_, _, body) = get_raw(&format!("{}{feed}", blog.base()), &[]).await;
+        let body = String::from_utf8(body).expect("UTF-8");
+        assert!(body.contains("by-account"), "{feed}");
+        assert!(
+            !body.contains("Secret draft") && !body.contains("/posts/draft"),
+            "{feed}"
+        );
+    }
 }

@@ -4,12 +4,30 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_initial;
+mod m20261127_000002_delivery_hosts;
+mod m20261127_000003_moderation;
+mod m20261128_000001_users_sessions;
+mod m20261128_000002_api_tokens;
+mod m20261128_000003_media;
+mod m20261128_000004_post_status_author_cover;
+mod m20261128_000005_redirects;
+mod m20261128_000006_comment_author_name;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_initial::Migration)]
+        vec![
+            Box::new(m20261127_000001_initial::Migration),
+            Box::new(m20261127_000002_delivery_hosts::Migration),
+            Box::new(m20261127_000003_moderation::Migration),
+            Box::new(m20261128_000001_users_sessions::Migration),
+            Box::new(m20261128_000002_api_tokens::Migration),
+            Box::new(m20261128_000003_media::Migration),
+            Box::new(m20261128_000004_post_status_author_cover::Migration),
+            Box::new(m20261128_000005_redirects::Migration),
+            Box::new(m20261128_000006_comment_author_name::Migration),
+        ]
     }
 }

@@ -7,10 +7,10 @@ use crate::{
     federation::{
         actor::{self, RemoteActor},
         fetch,
-        protocol::{Activity, ApActor, ApObject, id_of},
+        protocol::{Activity, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
-    services::{comments, follows, posts, reactions, reading},
+    services::{comments, follows, mentions, moderation, posts, reactions, reading},
     state::AppState,
 };
 use activitypub_federation::config::Data;
@@ -49,6 +49,17 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
             "activities of local actors are not accepted here".into(),
         ));
     }
+    // Blocked senders are dropped before anything is fetched or verified.
+    if moderation::is_blocked(&data.db, &activity.actor).await? {
+        tracing::debug!(actor = %activity.actor, "activity of a blocked actor dropped");
+        return Ok(());
+    }
+    if let Err(wait) = data
+        .domain_limits
+        .check(activity.actor.host_str().unwrap_or_default())
+    {
+        return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
+    }
     let base = data.urls.base();
     let signature = Signature::parse(
         &RequestParts {
@@ -72,6 +83,11 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         return Ok(());
     }
 
+    if let Ok(key) = Url::parse(&signature.key_id)
+        && moderation::is_blocked(&data.db, &key).await?
+    {
+        return Ok(());
+    }
     let signer = verify_signer(data, &signature).await?;
     if signer.model().ap_id != activity.actor.as_str() {
         return Err(AppError::Unauthorized(format!(
@@ -80,11 +96,24 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
             activity.actor
         )));
     }
+    if let Err(wait) = data.actor_limits.check(activity.actor.as_str()) {
+        return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
+    }
+    // Any activity is a sign of life of its server: deliveries to it resume.
+    if let Some(host) = signer_host(&activity.actor) {
+        crate::federation::delivery::host_alive(&data.db, &host).await?;
+    }
     tracing::info!(
         kind = %activity.kind, id = %activity.id, actor = %activity.actor,
         signature = signature.scheme.name(), "activity received"
     );
     dispatch(data, activity, signer).await
+}
+
+fn signer_host(actor: &Url) -> Option<String> {
+    actor
+        .host_str()
+        .map(|_| crate::federation::signing::host_header(actor))
 }
 
 async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor_entity::Model>> {
@@ -109,6 +138,7 @@ async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResul
         .await
         .map_err(unauthorized)?;
     if signature.verify(&signer.model().public_key_pem).is_ok() {
+        refresh_if_stale(data, &signer);
         return Ok(signer);
     }
     let refreshed = fetch::actor_for_key(&signature.key_id, true, data)
@@ -116,6 +146,21 @@ async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResul
         .map_err(unauthorized)?;
     signature.verify(&refreshed.model().public_key_pem)?;
     Ok(refreshed)
+}
+
+/// Profiles (name, avatar) shown with comments are refreshed in the background once a day.
+fn refresh_if_stale(data: &Data<AppState>, actor: &RemoteActor) {
+    if Utc::now() - actor.model().fetched_at < chrono::Duration::days(1) {
+        return;
+    }
+    let (data, id) = (data.reset_request_count(), actor.model().ap_id.clone());
+    tokio::spawn(async move {
+        if let Ok(url) = Url::parse(&id)
+            && let Err(e) = fetch::actor(&url, &data).await
+        {
+            tracing::debug!(actor = %id, error = %e, "profile refresh failed");
+        }
+    });
 }
 
 async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor) -> AppResult<()> {
@@ -133,6 +178,7 @@ async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor
         "Delete" => on_delete(data, &activity).await,
         "Like" => on_reaction(data, &activity, reaction::LIKE).await,
         "Announce" => on_reaction(data, &activity, reaction::ANNOUNCE).await,
+        "Move" => on_move(data, &activity).await,
         other => {
             tracing::debug!(kind = other, "activity type ignored");
             Ok(())
@@ -243,18 +289,147 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
             "object is attributed to someone else".into(),
         ));
     }
+    if object.content_html().chars().count() > data.config.limits.max_comment_chars {
+        return Err(AppError::BadRequest(
+            "the content is longer than this blog accepts".into(),
+        ));
+    }
     if let Some(parent) = &object.in_reply_to
-        && let Some(post_id) = comments::thread_post(data, parent).await?
+        && let Some(post_id) = place_in_thread(data, parent).await?
     {
         // Followers-only and direct replies are not for a public page.
         if object.is_public() {
-            comments::store_remote(&data.db, &object, &activity.actor, post_id, parent).await?;
+            store_comment(data, &object, &activity.actor, post_id, parent).await?;
         }
         return Ok(());
+    }
+    if mentions_blog(data, &object) {
+        return mentions::store(&data.db, &object, &activity.actor).await;
     }
     if follows::is_following(&data.db, &activity.actor).await? {
         reading::store(&data.db, &object, &activity.actor).await?;
     }
+    Ok(())
+}
+
+fn mentions_blog(data: &Data<AppState>, object: &ApObject) -> bool {
+    let actor = data.urls.actor();
+    let tagged = match &object.tag {
+        Value::Array(tags) => tags.iter().any(|t| is_mention_of(t, &actor)),
+        tag => is_mention_of(tag, &actor),
+    };
+    tagged
+        || ids_of(&object.to)
+            .iter()
+            .chain(ids_of(&object.cc).iter())
+            .any(|a| a == actor.as_str())
+}
+
+fn is_mention_of(tag: &Value, actor: &Url) -> bool {
+    tag.get("type").and_then(Value::as_str) == Some("Mention")
+        && tag.get("href").and_then(id_of).as_ref() == Some(actor)
+}
+
+/// Stores a comment with the status the blog's policy gives it.
+pub(crate) async fn store_comment(
+    data: &Data<AppState>,
+    object: &ApObject,
+    author: &Url,
+    post_id: i32,
+    parent: &Url,
+) -> AppResult<()> {
+    if moderation::is_blocked(&data.db, author).await? {
+        return Ok(());
+    }
+    let post = posts::find_by_id(&data.db, post_id).await?;
+    let html = object.content_html();
+    let links = html
+        .matches("<a ")
+        .count()
+        .saturating_sub(html.matches("mention").count() + html.matches("hashtag").count());
+    let status = moderation::initial_status(
+        &data.db,
+        data.config.blog.comment_policy,
+        post.as_ref(),
+        author,
+        links,
+        data.config.limits.max_links_per_comment,
+    )
+    .await?;
+    comments::store_remote(&data.db, object, author, post_id, parent, status).await
+}
+
+/// The post whose thread `parent` belongs to. When `parent` is a reply Feder never received,
+/// its ancestors are fetched (a bounded number of signed GETs) until one of our posts or a
+/// known comment is found; the ancestors found on the way are stored as comments too.
+async fn place_in_thread(data: &Data<AppState>, parent: &Url) -> AppResult<Option<i32>> {
+    let mut cursor = parent.clone();
+    let mut ancestors: Vec<ApObject> = Vec::new();
+    for _ in 0..=data.config.limits.max_thread_depth {
+        if let Some(post_id) = comments::thread_post(data, &cursor).await? {
+            // Oldest first, so each one's parent is stored before it.
+            for ancestor in ancestors.iter().rev() {
+                let (Some(author), Some(reply_to)) = (ancestor.author(), &ancestor.in_reply_to)
+                else {
+                    break;
+                };
+                if !ancestor.is_public() || moderation::is_blocked(&data.db, &author).await? {
+                    break;
+                }
+                // The author's profile, for the page (failing that, the comment still counts).
+                if let Err(e) = fetch::actor(&author, data).await {
+                    tracing::debug!(%author, error = %e, "author of a fetched reply not found");
+                }
+                store_comment(data, ancestor, &author, post_id, reply_to).await?;
+            }
+            return Ok(Some(post_id));
+        }
+        if data.urls.is_local(&cursor) || moderation::is_blocked(&data.db, &cursor).await? {
+            return Ok(None);
+        }
+        let fetched = match fetch::object(&cursor, data).await {
+            Ok(object) if object.id == cursor => object,
+            Ok(_) => return Ok(None),
+            Err(e) => {
+                tracing::debug!(parent = %cursor, error = %e, "parent of a reply not fetched");
+                return Ok(None);
+            }
+        };
+        let Some(next) = fetched.in_reply_to.clone() else {
+            return Ok(None);
+        };
+        ancestors.push(fetched);
+        cursor = next;
+    }
+    Ok(None)
+}
+
+/// `Move`: the old account (the actor) moved to `target`, which must name it in `alsoKnownAs`.
+async fn on_move(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
+    let (Some(object), Some(target)) = (id_of(&activity.object), id_of(&activity.target)) else {
+        return Err(AppError::BadRequest(
+            "Move needs an object and a target".into(),
+        ));
+    };
+    if object != activity.actor {
+        return Err(AppError::Unauthorized(
+            "an actor may only move itself".into(),
+        ));
+    }
+    let new: ApActor = serde_json::from_value(fetch::json(&target, data).await?)
+        .map_err(|e| AppError::BadRequest(format!("move target: {e}")))?;
+    if !ids_of(&new.also_known_as)
+        .iter()
+        .any(|a| a == activity.actor.as_str())
+    {
+        return Err(AppError::Unauthorized(
+            "the move target does not name the old account".into(),
+        ));
+    }
+    actor::store(&new, None, data).await?;
+    actor::record_move(&data.db, &activity.actor, &new.id).await?;
+    // The new account sends a Follow of its own; the old one receives nothing more.
+    follows::remove(&data.db, &activity.actor).await?;
     Ok(())
 }
 

@@ -35,6 +35,10 @@ impl LocalActor {
             private_key_pem,
         }
     }
+
+    pub fn private_key_pem(&self) -> &str {
+        &self.private_key_pem
+    }
 }
 
 #[async_trait]
@@ -212,4 +216,18 @@ pub async fn store(
         .await?
         .ok_or_else(|| AppError::internal("actor vanished after upsert"))?;
     RemoteActor::new(stored)
+}
+
+/// Records that `old` moved to `new`: its comments then link to the new profile.
+pub async fn record_move(
+    db: &sea_orm::DatabaseConnection,
+    old: &Url,
+    new: &Url,
+) -> Result<(), AppError> {
+    actor::Entity::update_many()
+        .col_expr(actor::Column::MovedTo, Some(new.to_string()).into())
+        .filter(actor::Column::ApId.eq(old.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -1,21 +1,30 @@
 //! The persistent delivery queue: every outgoing activity is stored with one row per inbox,
 //! in the same transaction, and a worker claims due rows, signs and sends them, and records
 //! the outcome. Rows are claimed with a lease (`locked_until`), so a process that dies
-//! mid-delivery leaves nothing stuck: the lease expires and another attempt is made.
+//! mid-delivery leaves nothing stuck: the lease expires and another attempt is made. On
+//! PostgreSQL several nodes claim from one queue (`FOR UPDATE SKIP LOCKED`) and are woken by
+//! `LISTEN/NOTIFY`.
+//!
+//! Per destination host: bounded concurrency, a circuit breaker that pauses a host after
+//! failures in a row, and the dead-host rule (no success for 7 days: stop until it shows a
+//! sign of life).
 
 use crate::{
     db::{
-        entities::{activity, delivery},
+        entities::{activity, delivery, delivery_host},
         is_postgres,
     },
     error::{AppError, AppResult},
-    federation::AP_CONTENT_TYPE,
+    federation::{
+        AP_CONTENT_TYPE,
+        actor::LocalActor,
+        signing::{Signer, digest_header, host_header},
+    },
     state::AppState,
 };
 use activitypub_federation::config::{Data, FederationConfig};
 use bytes::Bytes;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use futures::StreamExt;
 use http::StatusCode;
 use rand::Rng;
 use sea_orm::{
@@ -23,13 +32,21 @@ use sea_orm::{
     Statement, TransactionTrait, Value as DbValue,
 };
 use serde_json::Value;
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
 use url::Url;
 
-/// How long a claimed row stays with its worker before others may take it.
-const LEASE_SECONDS: i64 = 120;
 /// Rows claimed at once by one worker.
-const BATCH: i64 = 256;
+const BATCH: usize = 256;
+/// Deliveries in flight to one host at once, per node.
+const PER_HOST: usize = 8;
+/// Failures in a row after which a host is paused, and the longest pause.
+const BREAKER_THRESHOLD: i32 = 5;
+const MAX_PAUSE_SECONDS: i64 = 3600;
+/// No success for this long: the host is dead.
+const DEAD_AFTER_DAYS: i64 = 7;
+/// The PostgreSQL channel that wakes workers.
+const CHANNEL: &str = "feder_deliveries";
 
 /// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated).
 /// Returns the activity's row id.
@@ -74,6 +91,9 @@ pub async fn enqueue(
         let rows = chunk.iter().map(|inbox| delivery::ActiveModel {
             activity_id: Set(activity_id),
             inbox: Set(inbox.clone()),
+            host: Set(Url::parse(inbox)
+                .map(|u| host_header(&u))
+                .unwrap_or_default()),
             status: Set(delivery::PENDING.into()),
             attempts: Set(0),
             next_attempt_at: Set(now),
@@ -88,6 +108,10 @@ pub async fn enqueue(
             .exec_without_returning(&txn)
             .await?;
     }
+    if is_postgres(db) {
+        // Delivered on commit, to every node's listener.
+        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
     txn.commit().await?;
     Ok(activity_id)
 }
@@ -98,6 +122,7 @@ struct Job {
     id: i64,
     activity_id: i32,
     inbox: String,
+    host: String,
     attempts: i32,
 }
 
@@ -118,53 +143,6 @@ pub enum Outcome {
     },
 }
 
-/// Claims up to `BATCH` due rows by setting their lease, atomically: on PostgreSQL several
-/// nodes claim concurrently and `SKIP LOCKED` keeps them apart; SQLite has a single writer.
-async fn claim(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<Job>> {
-    let postgres = is_postgres(db);
-    let lock = if postgres {
-        "FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "UPDATE deliveries SET locked_until = {p1}, updated_at = {p2} \
-         WHERE id IN (SELECT id FROM deliveries WHERE status = '{pending}' AND next_attempt_at <= {p3} \
-         AND (locked_until IS NULL OR locked_until < {p4}) ORDER BY id LIMIT {p5} {lock}) \
-         RETURNING id, activity_id, inbox, attempts",
-        pending = delivery::PENDING,
-        p1 = param(postgres, 1),
-        p2 = param(postgres, 2),
-        p3 = param(postgres, 3),
-        p4 = param(postgres, 4),
-        p5 = param(postgres, 5),
-    );
-    let lease = now + ChronoDuration::seconds(LEASE_SECONDS);
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        [
-            DbValue::from(lease),
-            DbValue::from(now),
-            DbValue::from(now),
-            DbValue::from(now),
-            DbValue::from(BATCH),
-        ],
-    );
-    let rows = db.query_all_raw(stmt).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Job {
-                id: row.try_get("", "id")?,
-                activity_id: row.try_get("", "activity_id")?,
-                inbox: row.try_get("", "inbox")?,
-                attempts: row.try_get("", "attempts")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(AppError::from)
-}
-
 fn param(postgres: bool, n: usize) -> String {
     if postgres {
         format!("${n}")
@@ -173,8 +151,83 @@ fn param(postgres: bool, n: usize) -> String {
     }
 }
 
+/// Claims up to `limit` due rows by setting their lease, atomically: on PostgreSQL several
+/// nodes claim concurrently and `SKIP LOCKED` keeps them apart; SQLite has a single writer.
+/// Rows for paused or dead hosts wait.
+async fn claim(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: usize,
+    lease: ChronoDuration,
+) -> AppResult<Vec<Job>> {
+    let postgres = is_postgres(db);
+    let lock = if postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let p = |n| param(postgres, n);
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = {p1}, updated_at = {p2} \
+         WHERE id IN (SELECT id FROM deliveries WHERE status = '{pending}' AND next_attempt_at <= {p3} \
+         AND (locked_until IS NULL OR locked_until < {p4}) \
+         AND host NOT IN (SELECT host FROM delivery_hosts WHERE dead = {p5} OR paused_until > {p6}) \
+         ORDER BY id LIMIT {p7} {lock}) \
+         RETURNING id, activity_id, inbox, host, attempts",
+        pending = delivery::PENDING,
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+        p5 = p(5),
+        p6 = p(6),
+        p7 = p(7),
+    );
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [
+            DbValue::from(now + lease),
+            DbValue::from(now),
+            DbValue::from(now),
+            DbValue::from(now),
+            DbValue::from(true),
+            DbValue::from(now),
+            DbValue::from(limit as i64),
+        ],
+    );
+    let rows = db.query_all_raw(stmt).await?;
+    let mut jobs = rows
+        .iter()
+        .map(|row| {
+            Ok(Job {
+                id: row.try_get("", "id")?,
+                activity_id: row.try_get("", "activity_id")?,
+                inbox: row.try_get("", "inbox")?,
+                host: row.try_get("", "host")?,
+                attempts: row.try_get("", "attempts")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// One activity ready to send: its body and the digest of it.
+#[derive(Clone)]
+struct Payload {
+    body: Bytes,
+    digest: String,
+}
+
 /// Signs and POSTs one activity to one inbox.
-pub async fn send(data: &Data<AppState>, inbox: &str, body: Bytes) -> Outcome {
+async fn send(
+    data: &Data<AppState>,
+    signer: &Signer,
+    signing: &Semaphore,
+    inbox: &str,
+    payload: Payload,
+) -> Outcome {
     let failed = |error: String| Outcome::Failed {
         status: None,
         error,
@@ -189,23 +242,49 @@ pub async fn send(data: &Data<AppState>, inbox: &str, body: Bytes) -> Outcome {
     if let Err(e) = data.is_valid_ip(&url).await {
         return failed(format!("{inbox}: {e}"));
     }
+    // Signing is CPU work: on a blocking thread, and bounded so a fan-out cannot take every
+    // core from the pages and the inbox.
+    let signed = {
+        let Ok(_permit) = signing.acquire().await else {
+            return failed("shutting down".into());
+        };
+        let (signer, url, digest) = (signer.clone(), url.clone(), payload.digest.clone());
+        match tokio::task::spawn_blocking(move || signer.sign_post(&url, &digest, AP_CONTENT_TYPE))
+            .await
+        {
+            Ok(Ok(signed)) => signed,
+            Ok(Err(e)) => return failed(format!("signing: {e}")),
+            Err(e) => return failed(format!("signing task: {e}")),
+        }
+    };
     let request = data
         .http
         .post(url.as_str())
         .header(http::header::CONTENT_TYPE, AP_CONTENT_TYPE)
-        .header(http::header::ACCEPT, AP_CONTENT_TYPE);
-    let request = match data.sign_request(request, body).await {
-        Ok(r) => r,
-        Err(e) => return failed(format!("signing: {e}")),
-    };
-    match data.http.execute(request).await {
+        .header(http::header::ACCEPT, AP_CONTENT_TYPE)
+        .header(http::header::DATE, signed.date)
+        .header("digest", signed.digest)
+        .header("signature", signed.signature)
+        .body(payload.body);
+    match request.send().await {
         Ok(response) => classify(response.status(), retry_after(response.headers())),
         Err(e) => Outcome::Retry {
             status: None,
-            error: e.to_string(),
+            error: error_chain(&e),
             after: None,
         },
     }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
@@ -249,12 +328,16 @@ pub fn backoff(attempts: i32, base: u64, max: u64) -> Duration {
     Duration::from_secs_f64(exp as f64 * jitter)
 }
 
-async fn record(
-    db: &DatabaseConnection,
-    job: &Job,
-    outcome: Outcome,
-    data: &Data<AppState>,
-) -> AppResult<()> {
+/// The circuit breaker's pause after `failures` in a row (none below the threshold).
+pub fn pause_for(failures: i32) -> Option<ChronoDuration> {
+    (failures >= BREAKER_THRESHOLD).then(|| {
+        let doublings = (failures - BREAKER_THRESHOLD).clamp(0, 16) as u32;
+        ChronoDuration::seconds((60i64 << doublings).min(MAX_PAUSE_SECONDS))
+    })
+}
+
+async fn record(data: &Data<AppState>, job: &Job, outcome: Outcome) -> AppResult<()> {
+    let db = &data.db;
     let now = Utc::now();
     let attempts = job.attempts + 1;
     let cfg = &data.config.delivery;
@@ -265,6 +348,7 @@ async fn record(
         updated_at: Set(now),
         ..Default::default()
     };
+    let host_answered = !matches!(outcome, Outcome::Retry { .. });
     match outcome {
         Outcome::Delivered(code) => {
             row.status = Set(delivery::DELIVERED.into());
@@ -281,65 +365,277 @@ async fn record(
             tracing::info!(inbox = %job.inbox, %error, ?wait, "delivery will be retried");
             row.next_attempt_at = Set(now + ChronoDuration::from_std(wait).unwrap_or_default());
             row.last_status = Set(status.map(i32::from));
-            row.last_error = Set(Some(error));
+            row.last_error = Set(Some(error.clone()));
+            host_failed(db, &job.host, &error, now).await?;
         }
         Outcome::Retry { status, error, .. } | Outcome::Failed { status, error } => {
             tracing::warn!(inbox = %job.inbox, %error, attempts, "delivery failed for good");
             row.status = Set(delivery::FAILED.into());
             row.last_status = Set(status.map(i32::from));
+            if !host_answered {
+                host_failed(db, &job.host, &error, now).await?;
+            }
             row.last_error = Set(Some(error));
         }
+    }
+    if host_answered {
+        host_alive(db, &job.host).await?;
     }
     delivery::Entity::update(row).exec(db).await?;
     Ok(())
 }
 
-/// Sends everything due now; returns how many rows were handled.
-pub async fn run_once(federation: &FederationConfig<AppState>) -> AppResult<usize> {
-    let data = federation.to_request_data();
-    let db = &data.db;
-    let jobs = claim(db, Utc::now()).await?;
-    if jobs.is_empty() {
-        return Ok(0);
+/// A host answered (or sent us something): it is healthy again. Writes only when it was not.
+pub async fn host_alive(db: &DatabaseConnection, host: &str) -> AppResult<()> {
+    delivery_host::Entity::update_many()
+        .col_expr(delivery_host::Column::FailuresInARow, 0.into())
+        .col_expr(
+            delivery_host::Column::FirstFailureAt,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(
+            delivery_host::Column::PausedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .col_expr(delivery_host::Column::Dead, false.into())
+        .col_expr(delivery_host::Column::LastSuccessAt, Utc::now().into())
+        .filter(delivery_host::Column::Host.eq(host))
+        .filter(delivery_host::Column::FailuresInARow.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failure against `host`: pauses it after several in a row, and declares it dead
+/// when nothing succeeded for `DEAD_AFTER_DAYS`. The count is one atomic upsert, since several
+/// deliveries to one host fail at once (and on several nodes).
+async fn host_failed(
+    db: &DatabaseConnection,
+    host: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let postgres = is_postgres(db);
+    let p = |n| param(postgres, n);
+    let sql = format!(
+        "INSERT INTO delivery_hosts (host, failures_in_a_row, first_failure_at, dead, last_error) \
+         VALUES ({p1}, 1, {p2}, {p3}, {p4}) \
+         ON CONFLICT (host) DO UPDATE SET failures_in_a_row = delivery_hosts.failures_in_a_row + 1, \
+         first_failure_at = COALESCE(delivery_hosts.first_failure_at, excluded.first_failure_at), \
+         last_error = excluded.last_error \
+         RETURNING failures_in_a_row, first_failure_at, dead",
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+    );
+    let error: String = error.chars().take(500).collect();
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [
+            DbValue::from(host),
+            DbValue::from(now),
+            DbValue::from(false),
+            DbValue::from(error),
+        ],
+    );
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Ok(());
+    };
+    let failures: i32 = row.try_get("", "failures_in_a_row")?;
+    let first: Option<DateTime<Utc>> = row.try_get("", "first_failure_at")?;
+    let was_dead: bool = row.try_get("", "dead")?;
+    let dead = first.is_some_and(|f| now - f > ChronoDuration::days(DEAD_AFTER_DAYS));
+    if dead && !was_dead {
+        tracing::warn!(
+            host,
+            "no successful delivery for {DEAD_AFTER_DAYS} days: host marked dead"
+        );
     }
-    let mut bodies: HashMap<i32, Bytes> = HashMap::new();
-    let ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
-    for a in activity::Entity::find()
-        .filter(activity::Column::Id.is_in(ids))
+    let paused_until = pause_for(failures).map(|p| now + p);
+    if paused_until.is_some() || dead {
+        delivery_host::Entity::update_many()
+            .col_expr(delivery_host::Column::PausedUntil, paused_until.into())
+            .col_expr(delivery_host::Column::Dead, dead.into())
+            .filter(delivery_host::Column::Host.eq(host))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives up what is queued for dead hosts.
+async fn fail_dead_hosts(db: &DatabaseConnection) -> AppResult<u64> {
+    let dead: Vec<String> = delivery_host::Entity::find()
+        .filter(delivery_host::Column::Dead.eq(true))
         .all(db)
         .await?
-    {
-        bodies.insert(a.id, Bytes::from(a.json.into_bytes()));
+        .into_iter()
+        .map(|h| h.host)
+        .collect();
+    if dead.is_empty() {
+        return Ok(0);
     }
-    let count = jobs.len();
-    let concurrency = data.config.delivery.concurrency;
-    futures::stream::iter(jobs)
-        .for_each_concurrent(concurrency, |job| {
-            let data = data.reset_request_count();
-            let body = bodies.get(&job.activity_id).cloned();
-            async move {
-                let outcome = match body {
-                    Some(body) => send(&data, &job.inbox, body).await,
-                    None => Outcome::Failed {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, delivery::FAILED.into())
+        .col_expr(
+            delivery::Column::LastError,
+            Some(format!("host unreachable for {DEAD_AFTER_DAYS} days")).into(),
+        )
+        .col_expr(delivery::Column::UpdatedAt, Utc::now().into())
+        .filter(delivery::Column::Status.eq(delivery::PENDING))
+        .filter(delivery::Column::LockedUntil.is_null())
+        .filter(delivery::Column::Host.is_in(dead))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The delivery worker of one process.
+pub struct Worker {
+    federation: FederationConfig<AppState>,
+    signer: Signer,
+    in_flight: Arc<Semaphore>,
+    signing: Arc<Semaphore>,
+    per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    lease: ChronoDuration,
+}
+
+impl Worker {
+    pub fn new(federation: FederationConfig<AppState>) -> AppResult<Arc<Worker>> {
+        let signer = Signer::from_pem(
+            LocalActor::private_key_pem(&federation.actor),
+            federation.urls.actor_key(),
+        )
+        .map_err(AppError::internal)?;
+        let cfg = &federation.config.delivery;
+        Ok(Arc::new(Worker {
+            in_flight: Arc::new(Semaphore::new(cfg.concurrency)),
+            signing: Arc::new(Semaphore::new(cfg.signing_threads())),
+            lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
+            per_host: Default::default(),
+            signer,
+            federation,
+        }))
+    }
+
+    fn host_limit(&self, host: &str) -> Arc<Semaphore> {
+        let mut map = self.per_host.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget idle hosts now and then, so a fan-out to many hosts does not grow the map.
+        if map.len() > 4096 {
+            map.retain(|_, s| s.available_permits() < PER_HOST);
+        }
+        map.entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+            .clone()
+    }
+
+    /// Claims what is due (as much as there is room for) and starts sending it. Returns how
+    /// many rows it claimed.
+    pub async fn claim_and_start(self: &Arc<Self>) -> AppResult<usize> {
+        let room = self.in_flight.available_permits().min(BATCH);
+        if room == 0 {
+            return Ok(0);
+        }
+        let data = self.federation.to_request_data();
+        let jobs = claim(&data.db, Utc::now(), room, self.lease).await?;
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let payloads: HashMap<i32, Payload> = activity::Entity::find()
+            .filter(activity::Column::Id.is_in(ids))
+            .all(&data.db)
+            .await?
+            .into_iter()
+            .map(|a| {
+                let digest = digest_header(a.json.as_bytes());
+                (
+                    a.id,
+                    Payload {
+                        body: Bytes::from(a.json.into_bytes()),
+                        digest,
+                    },
+                )
+            })
+            .collect();
+        let count = jobs.len();
+        for job in jobs {
+            let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+                // Cannot happen (we claimed no more than the room), but if it did the lease
+                // hands the row back to the queue.
+                break;
+            };
+            let worker = self.clone();
+            let payload = payloads.get(&job.activity_id).cloned();
+            tokio::spawn(async move {
+                let data = worker.federation.to_request_data();
+                let host = worker.host_limit(&job.host);
+                let outcome = match (payload, host.acquire().await) {
+                    (Some(payload), Ok(_host_permit)) => {
+                        send(&data, &worker.signer, &worker.signing, &job.inbox, payload).await
+                    }
+                    (None, _) => Outcome::Failed {
                         status: None,
                         error: "activity is gone".into(),
                     },
+                    (_, Err(_)) => Outcome::Retry {
+                        status: None,
+                        error: "shutting down".into(),
+                        after: None,
+                    },
                 };
-                if let Err(e) = record(&data.db, &job, outcome, &data).await {
+                if let Err(e) = record(&data, &job, outcome).await {
                     tracing::error!(error = %e, job = job.id, "cannot record a delivery outcome");
                 }
-            }
-        })
-        .await;
-    Ok(count)
+                drop(permit);
+                worker.federation.delivery_wakeup.notify_one();
+            });
+        }
+        Ok(count)
+    }
+
+    /// Waits until all started deliveries are done (for tests and benchmarks).
+    pub async fn idle(&self) {
+        let total = self.federation.config.delivery.concurrency as u32;
+        if let Ok(all) = self.in_flight.acquire_many(total).await {
+            drop(all);
+        }
+    }
 }
 
 /// The delivery worker: runs until the task is dropped. Wakes when this process queues
-/// something, and polls for what other processes (the CLI, other nodes) queued.
+/// something or a delivery finishes, when PostgreSQL notifies that another process queued
+/// something, and polls as a fallback.
 pub async fn worker(federation: FederationConfig<AppState>) {
+    let worker = match Worker::new(federation.clone()) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!(error = %e, "delivery worker cannot start");
+            return;
+        }
+    };
+    let db = &federation.db;
+    if is_postgres(db) {
+        tokio::spawn(listen(federation.clone()));
+    } else if let Err(e) = release_leases(db).await {
+        tracing::error!(error = %e, "cannot release delivery leases");
+    }
     let poll = Duration::from_millis(federation.config.delivery.poll_millis);
+    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
-        match run_once(&federation).await {
+        if last_sweep.elapsed() > Duration::from_secs(60) {
+            last_sweep = std::time::Instant::now();
+            match fail_dead_hosts(db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(count = n, "deliveries to dead hosts given up"),
+                Err(e) => tracing::error!(error = %e, "dead-host sweep"),
+            }
+        }
+        match worker.claim_and_start().await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "delivery queue"),
@@ -351,7 +647,43 @@ pub async fn worker(federation: FederationConfig<AppState>) {
     }
 }
 
-/// Counts per status for one activity (for the CLI and the dashboard).
+/// SQLite has one node: rows leased by a process that crashed can be taken at once.
+async fn release_leases(db: &DatabaseConnection) -> AppResult<()> {
+    delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .filter(delivery::Column::Status.eq(delivery::PENDING))
+        .filter(delivery::Column::LockedUntil.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Turns PostgreSQL notifications into wake-ups of this process's worker.
+async fn listen(federation: FederationConfig<AppState>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let result = async {
+            let mut listener = PgListener::connect(&federation.config.database.url).await?;
+            listener.listen(CHANNEL).await?;
+            loop {
+                listener.recv().await?;
+                federation.delivery_wakeup.notify_one();
+            }
+            #[allow(unreachable_code)] // the loop only ends with an error; this names the type
+            Ok::<(), sea_orm::sqlx::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "delivery notifications interrupted; reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+/// How many deliveries of one activity are in each status (`delivered`, `pending`, `failed`).
 pub async fn status_counts(
     db: &DatabaseConnection,
     activity_id: i32,
@@ -365,6 +697,60 @@ pub async fn status_counts(
         *counts.entry(row.status).or_insert(0) += 1;
     }
     Ok(counts)
+}
+
+/// Delivery status of one recent activity.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActivityStatus {
+    pub activity: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub delivered: u64,
+    pub pending: u64,
+    pub failed: u64,
+    /// Hosts whose last attempt failed, with the error.
+    pub failing: Vec<(String, String)>,
+}
+
+/// Per recent activity: delivered / pending / failed counts and the failing hosts.
+pub async fn recent_status(db: &DatabaseConnection, limit: u64) -> AppResult<Vec<ActivityStatus>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let activities = activity::Entity::find()
+        .order_by_desc(activity::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(activities.len());
+    for a in activities {
+        let rows = delivery::Entity::find()
+            .filter(delivery::Column::ActivityId.eq(a.id))
+            .all(db)
+            .await?;
+        let mut status = ActivityStatus {
+            activity: a.ap_id,
+            kind: a.kind,
+            created_at: a.created_at,
+            delivered: 0,
+            pending: 0,
+            failed: 0,
+            failing: vec![],
+        };
+        for row in rows {
+            match row.status.as_str() {
+                delivery::DELIVERED => status.delivered += 1,
+                delivery::FAILED => status.failed += 1,
+                _ => status.pending += 1,
+            }
+            if row.status != delivery::DELIVERED
+                && let Some(error) = row.last_error
+                && !status.failing.iter().any(|(h, _)| *h == row.host)
+            {
+                status.failing.push((row.host, error));
+            }
+        }
+        out.push(status);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -401,5 +787,12 @@ mod tests {
         assert!((45.0..=75.0).contains(&first));
         let capped = backoff(20, 60, 3600).as_secs_f64();
         assert!(capped <= 3600.0 * 1.25);
+        assert_eq!(pause_for(4), None);
+        assert_eq!(pause_for(5), Some(ChronoDuration::seconds(60)));
+        assert_eq!(pause_for(7), Some(ChronoDuration::seconds(240)));
+        assert_eq!(
+            pause_for(40),
+            Some(ChronoDuration::seconds(MAX_PAUSE_SECONDS))
+        );
     }
 }

@@ -3,12 +3,15 @@
 
 pub mod activities;
 pub mod actor;
+pub mod backfill;
 pub mod delivery;
 pub mod fetch;
+pub mod limits;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod signatures;
+pub mod signing;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

@@ -105,7 +105,7 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Value {
         .iter()
         .map(|t| json!({"type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}")}))
         .collect();
-    json!({
+    let mut article = json!({
         "id": id,
         "type": "Article",
         "attributedTo": urls.actor(),
@@ -131,7 +131,34 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Value {
         },
         "likes": {"id": urls.post_likes(&post.slug), "type": "Collection", "totalItems": counts.likes},
         "shares": {"id": urls.post_shares(&post.slug), "type": "Collection", "totalItems": counts.shares},
-    })
+    });
+    // The cover is `image`, not an `attachment`: Mastodon shows no link-preview card for
+    // posts with attachments, and the card (from the page's og:image) is what we want.
+    if let Some(cover) = &post.cover_url {
+        article["image"] = json!({
+            "type": "Image",
+            "url": cover,
+            "mediaType": image_media_type(cover),
+            "name": post.cover_alt.clone().unwrap_or_default(),
+        });
+    }
+    article
+}
+
+/// The media type of one of our images, by its extension.
+pub fn image_media_type(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    match path
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/png",
+    }
 }
 
 pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Value {
@@ -229,14 +256,16 @@ pub fn comment_from_note(
     author: &Url,
     post_id: i32,
     in_reply_to: &Url,
+    status: &str,
 ) -> comment::ActiveModel {
     let now = Utc::now();
     comment::ActiveModel {
+        status: Set(status.to_string()),
         ap_id: Set(note.id.to_string()),
         post_id: Set(Some(post_id)),
         in_reply_to: Set(in_reply_to.to_string()),
         author_ap_id: Set(author.to_string()),
-        content_html: Set(sanitize::comment_html(&note.content_html())),
+        content_html: Set(comment_content(note)),
         url: Set(note.html_url()),
         is_local: Set(false),
         published_at: Set(note.published.filter(|p| *p <= now).unwrap_or(now)),
@@ -244,4 +273,9 @@ pub fn comment_from_note(
         deleted_at: Set(None),
         ..Default::default()
     }
+}
+
+/// The HTML of a remote note, sanitized for our pages.
+pub fn comment_content(note: &ApObject) -> String {
+    sanitize::comment_html(&note.content_html())
 }

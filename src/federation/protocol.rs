@@ -107,6 +107,8 @@ pub struct ApActor {
     pub shared_inbox: Option<Url>,
     #[serde(default)]
     pub public_key: Value,
+    #[serde(default)]
+    pub also_known_as: Value,
 }
 
 const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Application", "Group", "Organization"];
@@ -226,6 +228,8 @@ pub struct ApObject {
     pub to: Value,
     #[serde(default)]
     pub cc: Value,
+    #[serde(default)]
+    pub tag: Value,
 }
 
 impl ApObject {

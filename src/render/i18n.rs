@@ -69,7 +69,7 @@ impl Language {
             .unwrap_or_default()
     }
 
-    /// A day as this language writes it: "November 27, 2026", "27. November 2026".
+    /// A day as this language writes it: "27 November 2026", "27. November 2026".
     pub fn date(&self, t: &DateTime<Utc>) -> String {
         self.date
             .replace("{day}", &t.day().to_string())
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn dates_per_language() {
         let t = Utc.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap();
-        assert_eq!(language("en").date(&t), "March 7, 2026");
+        assert_eq!(language("en").date(&t), "7 March 2026");
         assert_eq!(language("de").date(&t), "7. März 2026");
         assert_eq!(language("de-AT").month_year(2026, 3), "März 2026");
         assert_eq!(language("xx").code, "en");

@@ -2,10 +2,11 @@
 //! configuration, with dates already written in the interface language.
 
 use crate::{
-    config::AuthorConfig,
-    db::entities::{actor, comment, post},
+    config::{AuthorConfig, fediverse_handle},
+    db::entities::{actor, comment, post, user},
+    error::AppResult,
     render::i18n::Language,
-    services::posts::slugify,
+    services::{posts::slugify, users},
     state::AppState,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -55,7 +56,8 @@ pub fn site(data: &AppState) -> Site {
     }
 }
 
-/// Who wrote a post, from the `[authors.<key>]` table when it has an entry.
+/// Who wrote a post: from their /admin account, else from the `[authors.<key>]` table, else
+/// just the name the post gives.
 #[derive(Serialize, Clone)]
 pub struct Author {
     pub key: String,
@@ -69,8 +71,125 @@ pub struct Author {
     pub url: String,
 }
 
-/// The configured author that `written_as` (a post's `author`, or `blog.author`) names: by
-/// table key or by display name.
+/// Everyone who may have written a post, loaded once per page: the blog's accounts and its
+/// configuration.
+pub struct Authors<'a> {
+    data: &'a AppState,
+    users: Vec<user::Model>,
+}
+
+impl<'a> Authors<'a> {
+    pub async fn load(data: &'a AppState) -> AppResult<Authors<'a>> {
+        Ok(Authors {
+            data,
+            users: users::list(&data.db).await?,
+        })
+    }
+
+    /// The author of `post`.
+    pub fn of(&self, post: &post::Model) -> Author {
+        if let Some(user) = post
+            .author_id
+            .and_then(|id| self.users.iter().find(|u| u.id == id))
+        {
+            return self.account(user);
+        }
+        self.named(post.author.as_deref())
+    }
+
+    /// The author a post names (`None`: the blog's default author).
+    fn named(&self, written_as: Option<&str>) -> Author {
+        let written_as = written_as.unwrap_or(&self.data.config.blog.author);
+        if let Some(user) = self
+            .users
+            .iter()
+            .find(|u| u.display_name == written_as || u.username == written_as)
+        {
+            return self.account(user);
+        }
+        match configured(self.data, written_as) {
+            Some((key, config)) => self.make(
+                key,
+                config.name.as_deref().unwrap_or(key),
+                &config.bio,
+                config.avatar_url.clone(),
+                config.fediverse.as_deref(),
+            ),
+            None => self.make(&slugify(written_as), written_as, "", None, None),
+        }
+    }
+
+    fn account(&self, user: &user::Model) -> Author {
+        self.make(
+            &user.username,
+            &user.display_name,
+            &user.bio,
+            user.avatar_url.clone(),
+            user.fediverse_handle.as_deref(),
+        )
+    }
+
+    fn make(
+        &self,
+        key: &str,
+        name: &str,
+        bio: &str,
+        avatar: Option<String>,
+        handle: Option<&str>,
+    ) -> Author {
+        let handle = handle.and_then(fediverse_handle);
+        Author {
+            key: key.to_string(),
+            name: name.to_string(),
+            bio: bio.to_string(),
+            avatar: avatar.filter(|a| !a.trim().is_empty()),
+            handle: handle.map(|(user, host)| format!("@{user}@{host}")),
+            profile: handle.map(|(user, host)| format!("https://{host}/@{user}")),
+            url: self.data.urls.author(key).to_string(),
+        }
+    }
+
+    /// Who an author page's key stands for, and which posts are theirs: the account ids, the
+    /// `author` values their posts carry, and whether posts naming no one are theirs (they are
+    /// the blog's default author).
+    pub fn by_key(&self, key: &str, written: &[String]) -> Option<(Author, AuthorPosts)> {
+        let default = &self.data.config.blog.author;
+        let (author, ids) = if let Some(user) = self.users.iter().find(|u| u.username == key) {
+            (self.account(user), vec![user.id])
+        } else if self.data.config.authors.contains_key(key) {
+            (self.named(Some(key)), vec![])
+        } else {
+            let written_as = written
+                .iter()
+                .chain(std::iter::once(default))
+                .find(|w| slugify(w) == key)?;
+            (self.named(Some(written_as)), vec![])
+        };
+        if author.key != key {
+            return None;
+        }
+        let mut names = vec![author.key.clone(), author.name.clone()];
+        names.dedup();
+        let unattributed = self.named(None).key == author.key;
+        Some((
+            author,
+            AuthorPosts {
+                ids,
+                names,
+                unattributed,
+            },
+        ))
+    }
+}
+
+/// Which posts an author page lists.
+pub struct AuthorPosts {
+    pub ids: Vec<i32>,
+    pub names: Vec<String>,
+    pub unattributed: bool,
+}
+
+/// The configured author that `written_as` names: by table key or by display name.
 fn configured<'a>(data: &'a AppState, written_as: &str) -> Option<(&'a str, &'a AuthorConfig)> {
     let authors = &data.config.authors;
     authors
@@ -81,55 +200,6 @@ fn configured<'a>(data: &'a AppState, written_as: &str) -> Option<(&'a str, &'a 
                 .find(|(_, a)| a.name.as_deref() == Some(written_as))
         })
         .map(|(k, a)| (k.as_str(), a))
-}
-
-pub fn author(data: &AppState, written_as: Option<&str>) -> Author {
-    let written_as = written_as.unwrap_or(&data.config.blog.author);
-    let (key, name, config) = match configured(data, written_as) {
-        Some((key, config)) => (
-            key.to_string(),
-            config.name.clone().unwrap_or_else(|| key.to_string()),
-            Some(config),
-        ),
-        None => (slugify(written_as), written_as.to_string(), None),
-    };
-    let handle = config.and_then(|c| c.fediverse_parts());
-    Author {
-        url: data.urls.author(&key).to_string(),
-        key,
-        name,
-        bio: config.map(|c| c.bio.clone()).unwrap_or_default(),
-        avatar: config.and_then(|c| c.avatar_url.clone()),
-        handle: handle.map(|(user, host)| format!("@{user}@{host}")),
-        profile: handle.map(|(user, host)| format!("https://{host}/@{user}")),
-    }
-}
-
-/// Who an author page's key stands for: the author, the `author` values their posts carry,
-/// and whether posts without one are theirs (they are the blog's default author).
-pub fn author_by_key(
-    data: &AppState,
-    key: &str,
-    written: &[String],
-) -> Option<(Author, Vec<String>, bool)> {
-    let default = &data.config.blog.author;
-    let written_as = if data.config.authors.contains_key(key) {
-        key.to_string()
-    } else {
-        written
-            .iter()
-            .chain(std::iter::once(default))
-            .find(|w| configured(data, w).is_none() && slugify(w) == key)?
-            .clone()
-    };
-    let author = author(data, Some(&written_as));
-    let mut names = vec![written_as.clone()];
-    if author.name != written_as {
-        names.push(author.name.clone());
-    }
-    let unattributed =
-        names.contains(default) || configured(data, default).is_some_and(|(k, _)| k == author.key);
-    Some((author, names, unattributed))
 }
 
 #[derive(Serialize)]
@@ -167,13 +237,18 @@ pub fn tags(data: &AppState, post: &post::Model) -> Vec<Tag> {
         .collect()
 }
 
-pub fn summary(data: &AppState, ui: &Language, post: &post::Model) -> PostSummary {
+pub fn summary(
+    data: &AppState,
+    authors: &Authors,
+    ui: &Language,
+    post: &post::Model,
+) -> PostSummary {
     PostSummary {
         title: post.title.clone(),
         url: data.urls.post(&post.slug).to_string(),
         summary: post.summary.clone(),
         lang: post.lang.clone(),
-        author: author(data, post.author.as_deref()),
+        author: authors.of(post),
         published: iso(&post.published_at),
         published_display: ui.date(&post.published_at),
         reading_minutes: reading_minutes(&post.body_markdown),
@@ -200,7 +275,7 @@ pub fn json_ld(data: &AppState, post: &post::Model, author: &Author) -> String {
         "datePublished": iso(&post.published_at),
         "dateModified": iso(&post.updated_at),
         "author": person,
-        "image": author.avatar.clone().unwrap_or_else(|| site(data).icon),
+        "image": post.cover_url.clone().or_else(|| author.avatar.clone()).unwrap_or_else(|| site(data).icon),
         "keywords": post.tag_list(),
         "publisher": {"@type": "Organization", "name": data.config.blog.title, "url": data.urls.base()},
     });
@@ -303,10 +378,12 @@ impl Tree<'_> {
                     .and_then(|a| a.name.clone())
                     .filter(|n| !n.trim().is_empty())
                     .or_else(|| username.clone())
+                    // Comments imported from another blog have a name and no actor.
+                    .or_else(|| c.author_name.clone())
                     .unwrap_or_else(|| c.author_ap_id.clone()),
                 username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
                 author
-                    .and_then(|a| a.url.clone())
+                    .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
                     .unwrap_or_else(|| c.author_ap_id.clone()),
                 author.and_then(|a| a.icon_url.clone()),
             )

@@ -11,7 +11,7 @@ use crate::{
         protocol::ApObject,
     },
     render::markdown,
-    services::posts,
+    services::{moderation, posts},
     state::AppState,
 };
 use activitypub_federation::config::Data;
@@ -41,19 +41,22 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
         .await?)
 }
 
-/// Stores a remote reply in the thread of `post_id`. A repeat of a stored one changes nothing.
+/// Stores a remote reply in the thread of `post_id` with `status` (see `moderation`). A
+/// repeat of a stored one changes nothing.
 pub async fn store_remote(
     db: &DatabaseConnection,
     note: &ApObject,
     author: &Url,
     post_id: i32,
     in_reply_to: &Url,
+    status: &str,
 ) -> AppResult<()> {
     comment::Entity::insert(objects::comment_from_note(
         note,
         author,
         post_id,
         in_reply_to,
+        status,
     ))
     .on_conflict(
         OnConflict::column(comment::Column::ApId)
@@ -77,10 +80,8 @@ pub async fn update_remote(
     if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
-    let fresh =
-        objects::comment_from_note(note, author, existing.post_id.unwrap_or_default(), &note.id);
     let mut row: comment::ActiveModel = existing.into();
-    row.content_html = fresh.content_html;
+    row.content_html = Set(objects::comment_content(note));
     row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
     row.update(db).await?;
     Ok(true)
@@ -112,17 +113,23 @@ pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResul
     Ok(result.rows_affected)
 }
 
-/// Every comment of a post, oldest first, with the stored profiles of their authors.
+/// The approved comments of a post, oldest first, without those of blocked authors, with the
+/// stored profiles of their authors.
 pub async fn thread(
     db: &DatabaseConnection,
     post_id: i32,
 ) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
-    let comments = comment::Entity::find()
+    let blocks = moderation::Blocks::load(db).await?;
+    let comments: Vec<comment::Model> = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post_id))
+        .filter(comment::Column::Status.eq(comment::APPROVED))
         .order_by_asc(comment::Column::PublishedAt)
         .order_by_asc(comment::Column::Id)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|c| !blocks.blocks(&c.author_ap_id))
+        .collect();
     let authors: Vec<&str> = comments.iter().map(|c| c.author_ap_id.as_str()).collect();
     let actors = actor::Entity::find()
         .filter(actor::Column::ApId.is_in(authors))
@@ -151,6 +158,7 @@ pub async fn reply(
         content_html: Set(markdown::to_html(markdown_text)),
         url: Set(None),
         is_local: Set(true),
+        status: Set(comment::APPROVED.into()),
         published_at: Set(Utc::now()),
         updated_at: Set(None),
         deleted_at: Set(None),

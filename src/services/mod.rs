@@ -3,7 +3,17 @@
 //! federation layer turns their results into activities.
 
 pub mod comments;
+pub mod dashboard;
+pub mod export;
 pub mod follows;
+pub mod import;
+pub mod media;
+pub mod mentions;
+pub mod moderation;
 pub mod posts;
 pub mod reactions;
 pub mod reading;
+pub mod redirects;
+pub mod schedule;
+pub mod tokens;
+pub mod users;

@@ -48,8 +48,7 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         ));
     };
     let page = page.clamp(1, 1_000_000);
-    let list = post::Entity::find()
-        .filter(post::Column::DeletedAt.is_null())
+    let list = posts::live()
         .order_by_desc(post::Column::PublishedAt)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
@@ -125,7 +124,8 @@ pub async fn replies(
     let id = data.urls.post_replies(&slug);
     let visible = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post.id))
-        .filter(comment::Column::DeletedAt.is_null());
+        .filter(comment::Column::DeletedAt.is_null())
+        .filter(comment::Column::Status.eq(comment::APPROVED));
     let total = visible.clone().count(&data.db).await?;
     let Some(page) = query.page else {
         return Ok(activity_json(

@@ -1,14 +1,14 @@
 //! Rendered pages kept in memory for a moment, with ETag and Last-Modified so browsers and
 //! feed readers revalidate with a 304 instead of downloading again.
 //!
-//! An entry is fresh for [`FRESH_FOR`], and dropped at once when something changed what it
-//! shows in this process: an inbox delivery (a comment, a like) or a post published or deleted
-//! here. Changes made by another process (`feder post publish` on the command line) show
+//! An entry is fresh for [`FRESH_FOR`], and dropped at once when this process wrote to a table
+//! pages are made of (`db::changes`: a comment arrived, a post was published, a comment was
+//! approved, whether by a request or a background task). Changes made by another process (`feder post publish` on the command line) show
 //! once the entry is no longer fresh. Then one request renders the page again while the
 //! others still get the copy, so a busy page is not rendered by every waiting request at
 //! once. Bodies are stored as sent, compressed or not: each encoding is its own entry.
 
-use crate::{services::posts, web::wants_activity_json};
+use crate::{db::changes, web::wants_activity_json};
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
@@ -22,7 +22,7 @@ use std::{
     fmt::Write,
     sync::{
         Arc, RwLock,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant, SystemTime},
 };
@@ -37,8 +37,6 @@ const MAX_ENTRIES: usize = 4096;
 #[derive(Default)]
 pub struct PageCache {
     entries: RwLock<HashMap<Key, Arc<Entry>>>,
-    /// Bumped after every request that may change what pages show.
-    generation: AtomicU64,
 }
 
 #[derive(Hash, PartialEq, Eq)]
@@ -55,7 +53,7 @@ struct Entry {
     etag: String,
     last_modified: SystemTime,
     filled: Instant,
-    generation: (u64, u64),
+    generation: u64,
     /// Set while one request renders this page again.
     refreshing: AtomicBool,
 }
@@ -79,8 +77,8 @@ impl Drop for Refresh {
 }
 
 impl PageCache {
-    fn generation(&self) -> (u64, u64) {
-        (self.generation.load(Ordering::Acquire), posts::changes())
+    fn generation(&self) -> u64 {
+        changes::count()
     }
 
     fn lookup(&self, key: &Key) -> Lookup {
@@ -173,18 +171,6 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
     };
     let response = entry.respond(&conditions);
     cache.put(key, entry);
-    response
-}
-
-/// Middleware for requests that change what pages show (inbox deliveries): once handled, every
-/// cached page is stale.
-pub async fn invalidate(
-    State(cache): State<Arc<PageCache>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    cache.generation.fetch_add(1, Ordering::AcqRel);
     response
 }
 
@@ -326,7 +312,15 @@ mod tests {
             matches!(cache.lookup(&key()), Lookup::Miss(Some(_))),
             "a failed render is retried"
         );
-        cache.generation.fetch_add(1, Ordering::AcqRel);
+        let write = sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            r#"UPDATE "comments" SET "status" = 'approved'"#,
+        );
+        changes::observe(&sea_orm::metric::Info {
+            elapsed: Duration::ZERO,
+            statement: &write,
+            failed: false,
+        });
         assert!(
             matches!(cache.lookup(&key()), Lookup::Miss(None)),
             "a change is never served stale"

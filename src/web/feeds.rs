@@ -5,7 +5,7 @@
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
-    render::views,
+    render::views::{self, Authors},
     services::posts,
     state::AppState,
     web::pages::error_page,
@@ -94,7 +94,7 @@ async fn blog_feed(data: &AppState, kind: Kind) -> AppResult<Response> {
         self_url: data.urls.feed(kind.extension()).to_string(),
         posts: list,
     };
-    respond(data, kind, &feed)
+    respond(data, kind, &feed).await
 }
 
 /// `/tags/<tag>/feed.atom` (`.rss`, `.json`).
@@ -119,14 +119,15 @@ pub async fn tag_feed(
         self_url: data.urls.tag_feed(&tag, kind.extension()).to_string(),
         posts: list,
     };
-    respond(&data, kind, &feed)
+    respond(&data, kind, &feed).await
 }
 
-fn respond(data: &AppState, kind: Kind, feed: &Feed) -> AppResult<Response> {
+async fn respond(data: &AppState, kind: Kind, feed: &Feed) -> AppResult<Response> {
+    let authors = Authors::load(data).await?;
     let body = match kind {
-        Kind::Atom => atom(data, feed),
-        Kind::Rss => rss(data, feed),
-        Kind::Json => Ok(json_feed(data, feed).into_bytes()),
+        Kind::Atom => atom(data, &authors, feed),
+        Kind::Rss => rss(data, &authors, feed),
+        Kind::Json => Ok(json_feed(data, &authors, feed).into_bytes()),
     }
     .map_err(AppError::internal)?;
     Ok((
@@ -165,7 +166,7 @@ fn start(w: &mut Xml) -> io::Result<()> {
 }
 
 /// Atom (RFC 4287).
-fn atom(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
+fn atom(data: &AppState, authors: &Authors, feed: &Feed) -> io::Result<Vec<u8>> {
     let mut w = Writer::new(Vec::with_capacity(16 * 1024));
     start(&mut w)?;
     w.create_element("feed")
@@ -193,7 +194,7 @@ fn atom(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
                 .write_text_content(BytesText::new("Feder"))?;
             for post in &feed.posts {
                 let url = data.urls.post(&post.slug).to_string();
-                let author = views::author(data, post.author.as_deref());
+                let author = authors.of(post);
                 w.create_element("entry")
                     .with_attribute(("xml:lang", post.lang.as_str()))
                     .write_inner_content(|w| {
@@ -228,7 +229,7 @@ fn atom(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
 }
 
 /// RSS 2.0, with `atom:link rel=self` and `dc:creator` as feed validators ask.
-fn rss(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
+fn rss(data: &AppState, authors: &Authors, feed: &Feed) -> io::Result<Vec<u8>> {
     let mut w = Writer::new(Vec::with_capacity(16 * 1024));
     start(&mut w)?;
     w.create_element("rss")
@@ -250,7 +251,7 @@ fn rss(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
                     .write_empty()?;
                 for post in &feed.posts {
                     let url = data.urls.post(&post.slug).to_string();
-                    let author = views::author(data, post.author.as_deref());
+                    let author = authors.of(post);
                     w.create_element("item").write_inner_content(|w| {
                         text(w, "title", &post.title)?;
                         text(w, "link", &url)?;
@@ -273,13 +274,13 @@ fn rss(data: &AppState, feed: &Feed) -> io::Result<Vec<u8>> {
 }
 
 /// JSON Feed 1.1.
-fn json_feed(data: &AppState, feed: &Feed) -> String {
+fn json_feed(data: &AppState, authors: &Authors, feed: &Feed) -> String {
     let items: Vec<_> = feed
         .posts
         .iter()
         .map(|post| {
             let url = data.urls.post(&post.slug);
-            let author = views::author(data, post.author.as_deref());
+            let author = authors.of(post);
             let mut person = json!({"name": author.name, "url": author.url});
             if let Some(avatar) = &author.avatar {
                 person["avatar"] = json!(avatar);

@@ -1,11 +1,15 @@
 //! HTTP: the router and thin handlers that extract, call a service, and respond.
 
 mod activitypub;
+mod admin;
 pub mod cache;
 mod feeds;
 mod inbox;
 mod interact;
+mod media;
+mod micropub;
 mod pages;
+mod redirects;
 mod wellknown;
 
 use crate::{error::AppError, federation::AP_CONTENT_TYPE, state::AppState};
@@ -27,8 +31,10 @@ pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
     let cache = Arc::new(cache::PageCache::default());
+    let max_upload = federation.config.media.max_upload_bytes;
     // Pages, feeds and documents that only change when the blog does: rendered once, kept
-    // (compressed as each client asked) by the page cache.
+    // (compressed as each client asked) by the page cache. Inside the cache, so that a
+    // cached answer needs no federation data.
     let cached = Router::new()
         .route("/", get(pages::home))
         .route("/posts/{slug}", get(pages::post))
@@ -43,16 +49,8 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/feed.json", get(feeds::blog_json))
         .route("/sitemap.xml", get(feeds::sitemap))
         .layer(compression())
-        // Inside the cache: a cached answer needs no federation data.
         .layer(FederationMiddleware::new(federation.clone()))
-        .layer(middleware::from_fn_with_state(cache.clone(), cache::serve));
-    // Deliveries change what pages show (comments, likes): the cache starts over after each.
-    let inboxes = Router::new()
-        .route("/actor/inbox", post(inbox::inbox))
-        .route("/inbox", post(inbox::inbox))
-        .layer(DefaultBodyLimit::max(MAX_INBOX_BODY))
-        .layer(FederationMiddleware::new(federation.clone()))
-        .layer(middleware::from_fn_with_state(cache, cache::invalidate));
+        .layer(middleware::from_fn_with_state(cache, cache::serve));
     Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
         .route("/posts/{slug}/likes", get(activitypub::likes))
@@ -61,6 +59,14 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/actor/outbox", get(activitypub::outbox))
         .route("/actor/followers", get(activitypub::followers))
         .route("/actor/following", get(activitypub::following))
+        .route(
+            "/actor/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
+        .route(
+            "/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
         .route("/comments/{id}", get(activitypub::comment))
         .route("/activities/{id}", get(activitypub::activity))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
@@ -75,11 +81,14 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         )
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
-        .fallback(pages::not_found)
+        .route("/media/{file}", get(media::file))
+        .merge(admin::routes(max_upload))
+        .merge(micropub::routes(max_upload))
+        // Old addresses of imported posts, then the 404 page.
+        .fallback(redirects::fallback)
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
-        .merge(inboxes)
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the

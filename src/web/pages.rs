@@ -7,7 +7,7 @@ use crate::{
     federation::objects,
     render::{
         i18n::{self, Language},
-        views::{self, Author},
+        views::{self, Author, Authors},
     },
     services::{comments, posts},
     state::AppState,
@@ -89,6 +89,7 @@ pub async fn home(
         return Ok(error_page(&data, &headers, AppError::NotFound));
     }
     let ui = ui(&data);
+    let authors = Authors::load(&data).await?;
     let canonical = match page {
         1 => data.urls.base().to_string(),
         n => format!("{}?page={n}", data.urls.base()),
@@ -96,7 +97,7 @@ pub async fn home(
     let context = context! {
         page => page,
         canonical => canonical,
-        posts => list.iter().map(|p| views::summary(&data, ui, p)).collect::<Vec<_>>(),
+        posts => list.iter().map(|p| views::summary(&data, &authors, ui, p)).collect::<Vec<_>>(),
         newer_page => (page > 1).then(|| page - 1),
         older_page => more.then(|| page + 1),
         ..common(&data)
@@ -139,14 +140,20 @@ pub async fn post(
     let (previous, next) = posts::neighbours(&data.db, &post).await?;
     let ui = ui(&data);
     let site = views::site(&data);
-    let author = views::author(&data, post.author.as_deref());
+    let authors = Authors::load(&data).await?;
+    let author = authors.of(&post);
     // Mastodon credits the author under link previews when their account lists this domain
     // in its attributionDomains; without a handle of their own, the blog's account is named
     // (the blog actor lists its own domain).
     let fediverse_creator = author.handle.clone().unwrap_or_else(|| site.handle.clone());
-    let (og_image, og_image_alt) = match &author.avatar {
-        Some(avatar) => (avatar.clone(), author.name.clone()),
-        None => (site.icon.clone(), site.title.clone()),
+    // The post's cover, else its author's picture, else the blog's.
+    let (og_image, og_image_alt) = match (&post.cover_url, &author.avatar) {
+        (Some(cover), _) => (
+            cover.clone(),
+            post.cover_alt.clone().unwrap_or_else(|| post.title.clone()),
+        ),
+        (None, Some(avatar)) => (avatar.clone(), author.name.clone()),
+        (None, None) => (site.icon.clone(), site.title.clone()),
     };
     let context = context! {
         lang => post.lang,
@@ -171,8 +178,8 @@ pub async fn post(
         comment_count => counts.comments,
         likes => counts.likes,
         boosts => counts.shares,
-        previous => previous.as_ref().map(|p| views::summary(&data, ui, p)),
-        next => next.as_ref().map(|p| views::summary(&data, ui, p)),
+        previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
+        next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
         ..common(&data)
     };
     with_link_header(
@@ -201,12 +208,12 @@ struct Listing<'a> {
     feeds: Vec<FeedLink>,
 }
 
-fn listing(data: &AppState, listing: Listing) -> Response {
+fn listing(data: &AppState, authors: &Authors, listing: Listing) -> Response {
     let ui = ui(data);
     let context = context! {
         heading => listing.heading,
         canonical => listing.canonical,
-        posts => listing.posts.iter().map(|p| views::summary(data, ui, p)).collect::<Vec<_>>(),
+        posts => listing.posts.iter().map(|p| views::summary(data, authors, ui, p)).collect::<Vec<_>>(),
         newer_page => (listing.page > 1).then(|| listing.page - 1),
         older_page => listing.more.then(|| listing.page + 1),
         author => listing.author,
@@ -242,6 +249,7 @@ pub async fn tag(
     ];
     Ok(listing(
         &data,
+        &Authors::load(&data).await?,
         Listing {
             heading: ui.get("tagged").replacen("%s", &tag, 1),
             canonical: data.urls.tag(&tag).to_string(),
@@ -264,22 +272,25 @@ pub async fn author(
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
     let written = posts::authors(&data.db).await?;
-    let Some((author, names, unattributed)) = views::author_by_key(&data, &key, &written) else {
+    let authors = Authors::load(&data).await?;
+    let Some((author, theirs)) = authors.by_key(&key, &written) else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
     let (list, more) = posts::by_author(
         &data.db,
-        &names,
-        unattributed,
+        &theirs.ids,
+        &theirs.names,
+        theirs.unattributed,
         page,
         data.config.blog.posts_per_page,
     )
     .await?;
-    if list.is_empty() && !data.config.authors.contains_key(&key) {
+    if list.is_empty() && page > 1 {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     }
     Ok(listing(
         &data,
+        &authors,
         Listing {
             heading: ui(&data).get("posts_by").replacen("%s", &author.name, 1),
             canonical: author.url.clone(),
@@ -391,6 +402,7 @@ pub async fn archive_month(
     }
     Ok(listing(
         &data,
+        &Authors::load(&data).await?,
         Listing {
             heading: ui(&data).month_year(year, month),
             canonical: data.urls.archive_month(year, month).to_string(),

@@ -69,9 +69,27 @@ pub struct Instance {
 impl Instance {
     /// A new blog with its own database.
     pub async fn start(name: &str) -> Instance {
+        Instance::start_configured(name, |_| {}).await
+    }
+
+    /// A new blog whose test configuration `configure` changes first.
+    pub async fn start_configured(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let url = database_url(dir.path(), name).await;
-        Instance::start_with(name, dir, url, None).await
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut config = test_config(name, &url, port);
+        configure(&mut config);
+        let federation = AppState::open(config.clone()).await.expect("open state");
+        let server = Server::start(federation, listener)
+            .await
+            .expect("start server");
+        Instance {
+            server: Some(server),
+            config,
+            port,
+            dir,
+        }
     }
 
     /// Starts a server on `database` (and `port`, when restarting on the same address).
@@ -85,7 +103,9 @@ impl Instance {
             .await
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let config = test_config(name, &database, port);
+        let mut config = test_config(name, &database, port);
+        // Uploads stay in the test's directory, whatever the database.
+        config.media.dir = Some(dir.path().join("media").display().to_string());
         let federation = AppState::open(config.clone()).await.expect("open state");
         let server = Server::start(federation, listener)
             .await
@@ -115,11 +135,91 @@ impl Instance {
     }
 
     /// Stops the server as a crash would: nothing is flushed, queued work stays queued.
-    pub fn crash(&mut self) {
+    pub async fn crash(&mut self) {
         if let Some(server) = self.server.take() {
-            server.stop();
+            server.stop().await;
         }
     }
+}
+
+/// Inserts `n` followers whose inboxes are `/users/f<i>/inbox` on `peer` (no shared inbox): a
+/// fan-out without following for real `n` times.
+pub async fn seed_followers(db: &sea_orm::DatabaseConnection, peer: &Peer, n: usize) {
+    use feder::db::entities::follower;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let rows: Vec<follower::ActiveModel> = (0..n)
+        .map(|i| follower::ActiveModel {
+            actor_ap_id: Set(format!("{}/users/f{i}", peer.base)),
+            inbox: Set(format!("{}/users/f{i}/inbox", peer.base)),
+            shared_inbox: Set(None),
+            follow_activity_id: Set(format!("{}/follows/{i}", peer.base)),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        follower::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await
+            .expect("seed followers");
+    }
+}
+
+/// A config file for a child `feder` process: fast retries and polling, short leases.
+pub fn write_config(dir: &std::path::Path, lease_seconds: u64) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!("[delivery]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\ntimeout_seconds = 5\n"),
+    )
+    .expect("write config");
+    path
+}
+
+/// A `feder` child process, killed (SIGKILL) when dropped.
+pub struct Child(pub std::process::Child);
+
+impl Child {
+    pub fn spawn(
+        args: &[&str],
+        config: &std::path::Path,
+        database: &str,
+        port: u16,
+        domain_port: u16,
+    ) -> Child {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env("FEDER_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
+            .env("FEDER_DATABASE_URL", database)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn feder");
+        Child(child)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A free port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 pub fn test_config(name: &str, database: &str, port: u16) -> Config {
@@ -213,6 +313,12 @@ struct PeerState {
     received: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer inbox POSTs with, in order; 202 once they are used up.
     answers: Arc<Mutex<Vec<u16>>>,
+    /// Milliseconds to wait before answering an inbox POST (a slow server).
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Documents served at `/notes/<id>`.
+    notes: Arc<Mutex<std::collections::HashMap<String, Value>>>,
+    /// Extra fields of actors, by name (e.g. `alsoKnownAs`).
+    actor_extra: Arc<Mutex<std::collections::HashMap<String, Value>>>,
 }
 
 /// A remote account shaped like Mastodon's `alice`, on its own port.
@@ -239,9 +345,13 @@ impl Peer {
             public_pem: public_pem.clone(),
             received: Arc::default(),
             answers: Arc::default(),
+            delay_ms: Arc::default(),
+            notes: Arc::default(),
+            actor_extra: Arc::default(),
         };
         let app = Router::new()
             .route("/users/{name}", get(peer_actor))
+            .route("/notes/{id}", get(peer_note))
             .route("/users/{name}/inbox", post(peer_inbox))
             .route("/inbox", post(peer_inbox))
             .with_state(state.clone());
@@ -260,6 +370,43 @@ impl Peer {
 
     pub fn received(&self) -> Vec<Received> {
         self.state.received.lock().expect("lock").clone()
+    }
+
+    /// Serves `doc` at `<base>/notes/<id>` (its `id` should be that URL).
+    pub fn serve_note(&self, id: &str, doc: Value) {
+        self.state
+            .notes
+            .lock()
+            .expect("lock")
+            .insert(id.to_string(), doc);
+    }
+
+    /// Adds fields to the actor document of `name`.
+    pub fn set_actor_extra(&self, name: &str, extra: Value) {
+        self.state
+            .actor_extra
+            .lock()
+            .expect("lock")
+            .insert(name.to_string(), extra);
+    }
+
+    /// Signs for another actor of this server (all share one key), e.g. `bob`.
+    pub fn as_user(&self, name: &str) -> Peer {
+        Peer {
+            base: self.base.clone(),
+            actor: format!("{}/users/{name}", self.base),
+            key_id: format!("{}/users/{name}#main-key", self.base),
+            private: self.private.clone(),
+            public_pem: self.public_pem.clone(),
+            state: self.state.clone(),
+        }
+    }
+
+    /// Answer inbox POSTs only after `ms` milliseconds.
+    pub fn slow_down(&self, ms: u64) {
+        self.state
+            .delay_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Answer the next inbox POSTs with these statuses.
@@ -323,6 +470,49 @@ impl Peer {
         ]
     }
 
+    /// Signs like Fedify's first knock and Mastodon 4.5+: RFC 9421, `rsa-v1_5-sha256` over
+    /// `@method @target-uri @authority content-digest`, label `sig1`, with `key_id` (this
+    /// peer's own, or another's to forge one).
+    pub fn sign_rfc9421(
+        &self,
+        url: &str,
+        body: &[u8],
+        created: std::time::SystemTime,
+        key_id: &str,
+    ) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(url).expect("url");
+        let authority = match parsed.port() {
+            Some(p) => format!("{}:{p}", parsed.host_str().unwrap_or_default()),
+            None => parsed.host_str().unwrap_or_default().to_string(),
+        };
+        let created = created
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let digest = format!("sha-256=:{}:", BASE64.encode(Sha256::digest(body)));
+        let params = format!(
+            r#"("@method" "@target-uri" "@authority" "content-digest");created={created};keyid="{key_id}";alg="rsa-v1_5-sha256""#
+        );
+        let base = format!(
+            "\"@method\": POST\n\"@target-uri\": {parsed}\n\"@authority\": {authority}\n\"content-digest\": {digest}\n\"@signature-params\": {params}"
+        );
+        let signature = BASE64.encode(
+            self.private
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(base.as_bytes()),
+                )
+                .expect("sign"),
+        );
+        vec![
+            ("Host".into(), authority),
+            ("Content-Type".into(), "application/activity+json".into()),
+            ("Content-Digest".into(), digest),
+            ("Signature-Input".into(), format!("sig1={params}")),
+            ("Signature".into(), format!("sig1=:{signature}:")),
+        ]
+    }
+
     /// POSTs `body` to `url` with the given headers; returns the status.
     pub async fn post_raw(&self, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
         let mut request = client().post(url).body(body);
@@ -347,7 +537,7 @@ async fn peer_actor(
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> impl IntoResponse {
     let id = format!("{}/users/{name}", state.base);
-    let doc = json!({
+    let mut doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": id,
         "type": "Person",
@@ -359,10 +549,29 @@ async fn peer_actor(
         "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatar.png", state.base)},
         "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem},
     });
+    if let Some(Value::Object(extra)) = state.actor_extra.lock().expect("lock").get(&name) {
+        for (k, v) in extra {
+            doc[k] = v.clone();
+        }
+    }
     (
         [("content-type", "application/activity+json; charset=utf-8")],
         doc.to_string(),
     )
+}
+
+async fn peer_note(
+    State(state): State<PeerState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match state.notes.lock().expect("lock").get(&id) {
+        Some(doc) => (
+            [("content-type", "application/activity+json")],
+            doc.to_string(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn peer_inbox(

@@ -6,7 +6,7 @@
 
 use crate::common::{self, Instance, Peer};
 use feder::{Server, config::Config, db::entities::post, services::posts, state::AppState};
-use quick_xml::{Reader, XmlVersion, events::Event};
+use quick_xml::{Reader, events::Event};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -143,16 +143,14 @@ pub fn parse_xml(text: &str) -> Element {
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<Element> = vec![Element::default()];
     let open = |e: &quick_xml::events::BytesStart| Element {
-        name: e.name().as_ref().to_string(),
+        name: String::from_utf8(e.name().as_ref().to_vec()).expect("name"),
         attributes: e
             .attributes()
             .map(|a| {
                 let a = a.expect("attribute");
                 (
-                    a.key.as_ref().to_string(),
-                    a.normalized_value(XmlVersion::Implicit1_0)
-                        .expect("value")
-                        .into_owned(),
+                    String::from_utf8(a.key.as_ref().to_vec()).expect("key"),
+                    a.unescape_value().expect("value").into_owned(),
                 )
             })
             .collect(),
@@ -173,12 +171,16 @@ pub fn parse_xml(text: &str) -> Element {
                 .last_mut()
                 .expect("element")
                 .text
-                .push_str(&t.xml10_content()),
-            Event::CData(t) => stack.last_mut().expect("element").text.push_str(t.as_ref()),
+                .push_str(&t.xml10_content().expect("UTF-8")),
+            Event::CData(t) => stack
+                .last_mut()
+                .expect("element")
+                .text
+                .push_str(std::str::from_utf8(&t).expect("UTF-8")),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref().expect("character reference") {
                     Some(c) => c.to_string(),
-                    None => match &*r.xml10_content() {
+                    None => match &*r.xml10_content().expect("UTF-8") {
                         "amp" => "&".into(),
                         "lt" => "<".into(),
                         "gt" => ">".into(),

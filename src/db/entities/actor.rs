@@ -20,6 +20,8 @@ pub struct Model {
     pub public_key_pem: String,
     pub domain: String,
     pub fetched_at: DateTimeUtc,
+    /// The account this one moved to (`Move`), shown as its profile link.
+    pub moved_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,9 +20,18 @@ pub struct Model {
     pub published_at: DateTimeUtc,
     pub updated_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// `approved` (shown), `pending` (waits for the owner), `rejected`, `spam`.
+    pub status: String,
+    /// The author's name for comments without a fediverse actor (imported from another blog).
+    pub author_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+pub const APPROVED: &str = "approved";
+pub const PENDING: &str = "pending";
+pub const REJECTED: &str = "rejected";
+pub const SPAM: &str = "spam";

@@ -12,6 +12,8 @@ pub struct Model {
     pub id: i64,
     pub activity_id: i32,
     pub inbox: String,
+    /// `host[:port]` of the inbox: the unit of the circuit breaker and the dead-host rule.
+    pub host: String,
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

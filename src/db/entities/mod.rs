@@ -3,11 +3,20 @@
 
 pub mod activity;
 pub mod actor;
+pub mod api_token;
+pub mod block;
 pub mod comment;
 pub mod delivery;
+pub mod delivery_host;
 pub mod follower;
 pub mod following;
+pub mod login_attempt;
+pub mod media;
+pub mod mention;
 pub mod post;
 pub mod reaction;
+pub mod redirect;
 pub mod remote_post;
+pub mod session;
 pub mod site_key;
+pub mod user;

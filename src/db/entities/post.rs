@@ -1,5 +1,12 @@
 use sea_orm::entity::prelude::*;
 
+/// Visible on the blog and federated.
+pub const PUBLISHED: &str = "published";
+/// Only in /admin.
+pub const DRAFT: &str = "draft";
+/// A draft with a future `published_at`: the server publishes it then.
+pub const SCHEDULED: &str = "scheduled";
+
 /// A blog post. A deleted post keeps its row (with `deleted_at`) so its URL answers 410 Gone.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "posts")]
@@ -20,6 +27,15 @@ pub struct Model {
     pub published_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    /// New comments on this post wait for the owner, whatever the blog's policy.
+    pub comments_closed: bool,
+    /// `PUBLISHED`, `DRAFT` or `SCHEDULED`.
+    pub status: String,
+    /// The account that wrote it (`author` holds the name shown).
+    pub author_id: Option<i32>,
+    /// Cover image (absolute URL): `og:image` of the page and `image` of the Article.
+    pub cover_url: Option<String>,
+    pub cover_alt: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -28,6 +44,10 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
+    pub fn is_public(&self) -> bool {
+        self.status == PUBLISHED
+    }
+
     pub fn tag_list(&self) -> Vec<String> {
         serde_json::from_str(&self.tags).unwrap_or_default()
     }

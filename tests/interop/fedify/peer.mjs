@@ -320,8 +320,12 @@ federation
   .on(Follow, async (ctx, follow) => {
     reportReceived(ctx, follow);
     if (follow.objectId?.href !== ctx.getActorUri(IDENTIFIER).href) return;
-    // Accept after the inbox answered, like a real server would.
-    setTimeout(() => acceptFollow(follow).catch((e) => log("accept failed:", e?.stack ?? e)), 0);
+    // Accept after the inbox answered, like a real server would; in a scope of its own, so
+    // the "sent" event can report the status the follower's inbox answered.
+    setTimeout(
+      () => commandScope.run([], () => acceptFollow(follow)).catch((e) => log("accept failed:", e?.stack ?? e)),
+      0,
+    );
   })
   .on(Accept, async (ctx, accept) => {
     const json = reportReceived(ctx, accept);

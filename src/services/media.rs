@@ -1,0 +1,301 @@
+//! Uploaded images: checked by content (PNG, JPEG, GIF or WebP, within the size limit),
+//! re-encoded without their metadata (no GPS position leaves the server), and stored with a
+//! page-width variant and a 1200×630 link-preview card under a random key in the media
+//! directory.
+
+use crate::{
+    db::entities::media,
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use chrono::Utc;
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder,
+    imageops::FilterType,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::{io::Cursor, path::Path};
+
+/// Widest stored image; larger uploads are scaled down.
+const MAX_WIDTH: u32 = 2400;
+/// The page-width variant.
+pub const DISPLAY_WIDTH: u32 = 1200;
+/// The link-preview card (Mastodon and others show 1.91:1).
+pub const CARD: (u32, u32) = (1200, 630);
+/// Images with more pixels per side are refused before they are decoded.
+const MAX_SIDE: u32 = 16_000;
+
+/// An image as uploaded.
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub original_name: String,
+    pub alt: String,
+    pub user_id: Option<i32>,
+}
+
+/// The encoded files of one image.
+struct Encoded {
+    ext: &'static str,
+    media_type: &'static str,
+    width: u32,
+    height: u32,
+    main: Vec<u8>,
+    display: Vec<u8>,
+    card: Vec<u8>,
+}
+
+/// The format of an upload, from its first bytes; only the four the blog accepts.
+pub fn sniff(bytes: &[u8]) -> AppResult<ImageFormat> {
+    match image::guess_format(bytes) {
+        Ok(
+            format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP),
+        ) => Ok(format),
+        _ => Err(AppError::BadRequest(
+            "only PNG, JPEG, GIF and WebP images can be uploaded".into(),
+        )),
+    }
+}
+
+fn unreadable(e: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(format!("the image cannot be read: {e}"))
+}
+
+fn encode(image: &DynamicImage, ext: &str) -> AppResult<Vec<u8>> {
+    let mut out = Vec::new();
+    match ext {
+        "jpg" => image
+            .to_rgb8()
+            .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85))
+            .map_err(AppError::internal)?,
+        "gif" => image
+            .to_rgba8()
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Gif)
+            .map_err(AppError::internal)?,
+        _ => image
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .map_err(AppError::internal)?,
+    }
+    Ok(out)
+}
+
+/// Decodes (upright, following the EXIF orientation) and encodes the stored files.
+fn process(bytes: &[u8], format: ImageFormat) -> AppResult<Encoded> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let orientation = decoder.orientation().map_err(unreadable)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    image.apply_orientation(orientation);
+    let (ext, media_type) = if format == ImageFormat::Gif {
+        ("gif", "image/gif")
+    } else if image.color().has_alpha() {
+        ("png", "image/png")
+    } else {
+        ("jpg", "image/jpeg")
+    };
+    let scaled = |max: u32| {
+        if image.width() > max {
+            image.resize(max, u32::MAX, FilterType::CatmullRom)
+        } else {
+            image.clone()
+        }
+    };
+    // An animated GIF keeps its frames at full size: re-encoding would keep only the first.
+    let main = if format == ImageFormat::Gif {
+        bytes.to_vec()
+    } else {
+        encode(&scaled(MAX_WIDTH), ext)?
+    };
+    let display = if format == ImageFormat::Gif && image.width() <= DISPLAY_WIDTH {
+        bytes.to_vec()
+    } else {
+        encode(&scaled(DISPLAY_WIDTH), ext)?
+    };
+    let card = encode(
+        &image.resize_to_fill(CARD.0, CARD.1, FilterType::CatmullRom),
+        ext,
+    )?;
+    let stored = scaled(MAX_WIDTH);
+    Ok(Encoded {
+        ext,
+        media_type,
+        width: stored.width(),
+        height: stored.height(),
+        main,
+        display,
+        card,
+    })
+}
+
+/// Checks, converts and stores an upload.
+pub async fn store(data: &AppState, upload: Upload) -> AppResult<media::Model> {
+    if upload.bytes.len() > data.config.media.max_upload_bytes {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let format = sniff(&upload.bytes)?;
+    let bytes = upload.bytes;
+    let encoded = tokio::task::spawn_blocking(move || process(&bytes, format))
+        .await
+        .map_err(AppError::internal)??;
+    let dir = data.config.media_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let row = media::ActiveModel {
+        key: Set(key.clone()),
+        ext: Set(encoded.ext.to_string()),
+        media_type: Set(encoded.media_type.to_string()),
+        width: Set(encoded.width as i32),
+        height: Set(encoded.height as i32),
+        bytes: Set(encoded.main.len() as i64),
+        alt: Set(upload.alt.trim().to_string()),
+        original_name: Set(upload.original_name),
+        user_id: Set(upload.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let ext = encoded.ext;
+    let files = [
+        (format!("{key}.{ext}"), &encoded.main),
+        (format!("{key}-1200.{ext}"), &encoded.display),
+        (format!("{key}-card.{ext}"), &encoded.card),
+    ];
+    for (name, bytes) in files {
+        write(&dir.join(name), bytes).await?;
+    }
+    Ok(row.insert(&data.db).await?)
+}
+
+async fn write(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    tokio::fs::write(path, bytes)
+        .await
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Whether `name` can be a stored file: `{key}[-variant].{ext}`, nothing that leaves the
+/// media directory.
+pub fn valid_file_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(ext, "png" | "jpg" | "gif")
+        && !stem.is_empty()
+        && stem.len() <= 80
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Reads a stored file: its bytes and media type.
+pub async fn read(data: &AppState, name: &str) -> AppResult<(Vec<u8>, &'static str)> {
+    if !valid_file_name(name) {
+        return Err(AppError::NotFound);
+    }
+    let media_type = crate::federation::objects::image_media_type(name);
+    match tokio::fs::read(data.config.media_dir().join(name)).await {
+        Ok(bytes) => Ok((bytes, media_type)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AppError::NotFound),
+        Err(e) => Err(AppError::internal(format!("media {name}: {e}"))),
+    }
+}
+
+/// The most recent uploads, newest first.
+pub async fn recent(db: &DatabaseConnection, limit: u64) -> AppResult<Vec<media::Model>> {
+    Ok(media::Entity::find()
+        .order_by_desc(media::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn all(db: &DatabaseConnection) -> AppResult<Vec<media::Model>> {
+    Ok(media::Entity::find()
+        .order_by_asc(media::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Stores a media row and its files as they were exported (no re-encoding); a key that
+/// exists already is left as it is.
+pub async fn restore(
+    data: &AppState,
+    row: media::Model,
+    files: Vec<(String, Vec<u8>)>,
+) -> AppResult<()> {
+    let exists = media::Entity::find()
+        .filter(media::Column::Key.eq(row.key.as_str()))
+        .one(&data.db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    let dir = data.config.media_dir();
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, bytes) in files {
+        if !valid_file_name(&name) || !name.starts_with(row.key.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "{name:?} is not a file of media {}",
+                row.key
+            )));
+        }
+        write(&dir.join(&name), &bytes).await?;
+    }
+    let mut active: media::ActiveModel = row.into();
+    active.id = sea_orm::ActiveValue::NotSet;
+    active.insert(&data.db).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32, alpha: bool) -> Vec<u8> {
+        let image = if alpha {
+            DynamicImage::new_rgba8(width, height)
+        } else {
+            DynamicImage::new_rgb8(width, height)
+        };
+        let mut out = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap_or_else(|e| panic!("{e}"));
+        out
+    }
+
+    #[test]
+    fn sniffs_by_content_and_makes_variants() {
+        assert!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>").is_err());
+        assert!(sniff(b"GIF89a").is_ok());
+        let photo =
+            process(&png(2600, 700, false), ImageFormat::Png).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(photo.ext, "jpg");
+        assert_eq!((photo.width, photo.height), (2400, 646));
+        let display = image::load_from_memory(&photo.display).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(display.width(), 1200);
+        let card = image::load_from_memory(&photo.card).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((card.width(), card.height()), CARD);
+        let icon = process(&png(64, 64, true), ImageFormat::Png).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(icon.ext, "png");
+        assert!(process(b"\x89PNG\r\n\x1a\nbroken", ImageFormat::Png).is_err());
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(valid_file_name("0123abc-card.jpg"));
+        assert!(!valid_file_name("../secret.jpg"));
+        assert!(!valid_file_name("a.svg"));
+        assert!(!valid_file_name(".jpg"));
+    }
+}

@@ -1,0 +1,376 @@
+//! Authors: accounts with Argon2id passwords and a public profile, login with throttling
+//! (failed attempts per user name and address, in the database), and login sessions stored
+//! in the database so that several servers share them.
+
+use crate::{
+    db::entities::{login_attempt, session, user},
+    error::{AppError, AppResult},
+};
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use sha2::{Digest, Sha256};
+
+/// Failed logins allowed per user name and address within `THROTTLE_WINDOW`.
+pub const MAX_FAILED_LOGINS: u64 = 5;
+const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+const SESSION_LIFETIME: Duration = Duration::days(30);
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A random token for cookies, CSRF fields and API tokens: 256 bits, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored of a random token: its SHA-256, hex. (Random tokens need no slow hash.)
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+async fn hash_password(password: &str) -> AppResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+async fn verify_password(password: &str, hash: Option<String>) -> AppResult<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        // Unknown users are checked against a throwaway hash, so they take as long.
+        let hash = match hash {
+            Some(hash) => hash,
+            None => {
+                let salt = SaltString::generate(&mut OsRng);
+                Argon2::default()
+                    .hash_password(b"not a password", &salt)
+                    .map(|h| h.to_string())
+                    .map_err(AppError::internal)?
+            }
+        };
+        let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+fn check_username(name: &str) -> AppResult<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "user name {name:?} may only have letters, digits, '.', '-' and '_'"
+        )))
+    }
+}
+
+fn check_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "the password needs at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn find(db: &DatabaseConnection, id: i32) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn find_by_username(
+    db: &DatabaseConnection,
+    username: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?)
+}
+
+pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A new author who can log in.
+pub async fn create(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> AppResult<user::Model> {
+    check_username(username)?;
+    check_password(password)?;
+    if find_by_username(db, username).await?.is_some() {
+        return Err(AppError::BadRequest(format!(
+            "there is a user {username:?} already"
+        )));
+    }
+    let hash = hash_password(password).await?;
+    Ok(user::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(Some(hash)),
+        display_name: Set(username.to_string()),
+        bio: Set(String::new()),
+        avatar_url: Set(None),
+        fediverse_handle: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// An author without a password (imported): shown on posts, cannot log in until
+/// `set_password`. An existing user of that name is returned as it is.
+pub async fn ensure_author(
+    db: &DatabaseConnection,
+    username: &str,
+    display_name: &str,
+) -> AppResult<user::Model> {
+    if let Some(existing) = find_by_username(db, username).await? {
+        return Ok(existing);
+    }
+    check_username(username)?;
+    Ok(user::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(None),
+        display_name: Set(display_name.to_string()),
+        bio: Set(String::new()),
+        avatar_url: Set(None),
+        fediverse_handle: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Sets a new password and ends every session of the user.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> AppResult<user::Model> {
+    check_password(password)?;
+    let existing = find_by_username(db, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let hash = hash_password(password).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(existing.id))
+        .exec(db)
+        .await?;
+    let mut row: user::ActiveModel = existing.into();
+    row.password_hash = Set(Some(hash));
+    Ok(row.update(db).await?)
+}
+
+/// The public profile an author edits in /admin.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    pub display_name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+    pub fediverse_handle: Option<String>,
+}
+
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    user: user::Model,
+    profile: Profile,
+) -> AppResult<user::Model> {
+    let display_name = profile.display_name.trim().to_string();
+    if display_name.is_empty() {
+        return Err(AppError::BadRequest("the name cannot be empty".into()));
+    }
+    let handle = profile
+        .fediverse_handle
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty());
+    if let Some(handle) = &handle {
+        let parts: Vec<&str> = handle.trim_start_matches('@').split('@').collect();
+        if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || p.contains(' ')) {
+            return Err(AppError::BadRequest(format!(
+                "fediverse handle {handle:?} should look like @name@server.example"
+            )));
+        }
+    }
+    let avatar = profile
+        .avatar_url
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
+    if let Some(avatar) = &avatar
+        && !(avatar.starts_with("https://") || avatar.starts_with("http://"))
+    {
+        return Err(AppError::BadRequest(
+            "the avatar must be an http(s) URL".into(),
+        ));
+    }
+    let mut row: user::ActiveModel = user.into();
+    row.display_name = Set(display_name);
+    row.bio = Set(profile.bio.trim().to_string());
+    row.avatar_url = Set(avatar);
+    row.fediverse_handle = Set(handle.map(|h| format!("@{}", h.trim_start_matches('@'))));
+    Ok(row.update(db).await?)
+}
+
+/// Why a login did not succeed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// Wrong name or password (which one is not said).
+    Invalid,
+    /// Too many failures from this address for this name: try later.
+    Throttled,
+}
+
+/// Checks a password, counting failures per user name and address.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> AppResult<Result<user::Model, LoginFailure>> {
+    let now = Utc::now();
+    // Old attempts only take room.
+    login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::AttemptedAt.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?;
+    let recent = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Ip.eq(ip))
+        .filter(login_attempt::Column::AttemptedAt.gt(now - THROTTLE_WINDOW))
+        .count(db)
+        .await?;
+    if recent >= MAX_FAILED_LOGINS {
+        return Ok(Err(LoginFailure::Throttled));
+    }
+    let user = find_by_username(db, username).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = verify_password(password, hash.clone()).await? && hash.is_some();
+    match user {
+        Some(user) if ok => {
+            login_attempt::Entity::delete_many()
+                .filter(login_attempt::Column::Username.eq(username))
+                .filter(login_attempt::Column::Ip.eq(ip))
+                .exec(db)
+                .await?;
+            Ok(Ok(user))
+        }
+        _ => {
+            login_attempt::ActiveModel {
+                username: Set(username.to_string()),
+                ip: Set(ip.to_string()),
+                attempted_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(Err(LoginFailure::Invalid))
+        }
+    }
+}
+
+/// Starts a session; returns the token for the cookie (only its hash is stored).
+pub async fn start_session(
+    db: &DatabaseConnection,
+    user: &user::Model,
+) -> AppResult<(String, session::Model)> {
+    let now = Utc::now();
+    session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
+    let token = random_token();
+    let row = session::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        csrf_token: Set(random_token()),
+        created_at: Set(now),
+        expires_at: Set(now + SESSION_LIFETIME),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((token, row))
+}
+
+/// The live session of a cookie token, with its user.
+pub async fn session(
+    db: &DatabaseConnection,
+    token: &str,
+) -> AppResult<Option<(session::Model, user::Model)>> {
+    let Some(row) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(find(db, row.user_id).await?.map(|user| (row, user)))
+}
+
+pub async fn end_session(db: &DatabaseConnection, id: i32) -> AppResult<()> {
+    session::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+pub fn session_lifetime() -> Duration {
+    SESSION_LIFETIME
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_secrets() {
+        let a = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token());
+        assert_eq!(token_hash("abc").len(), 64);
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(check_username("alice_b").is_ok());
+        assert!(check_username("alice b").is_err());
+        assert!(check_password("short").is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! The dashboard (followers, recent comments, delivery of the latest posts) and the author's
+//! profile.
+
+use super::{Author, error_message, page};
+use crate::{
+    error::{AppError, AppResult},
+    services::{dashboard, follows, users},
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Form,
+    extract::Query,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct CommentView {
+    author: String,
+    author_url: String,
+    html: String,
+    published: String,
+    post_title: String,
+    post_url: String,
+}
+
+#[derive(Serialize)]
+struct DeliveryView {
+    kind: String,
+    post_url: String,
+    created: String,
+    delivered: u64,
+    pending: u64,
+    failed: u64,
+}
+
+pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let followers = follows::list(&data.db).await?;
+    let comments: Vec<CommentView> = dashboard::recent_comments(&data.db, 20)
+        .await?
+        .into_iter()
+        .map(|c| CommentView {
+            author: c
+                .comment
+                .author_name
+                .clone()
+                .unwrap_or_else(|| c.comment.author_ap_id.clone()),
+            author_url: c.comment.author_ap_id.clone(),
+            html: c.comment.content_html.clone(),
+            published: c.comment.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            post_title: c.post.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
+            post_url: c
+                .post
+                .as_ref()
+                .map(|p| data.urls.post(&p.slug).to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let deliveries: Vec<DeliveryView> = dashboard::post_deliveries(&data, 20)
+        .await?
+        .into_iter()
+        .map(|d| DeliveryView {
+            kind: d.kind,
+            post_url: d.post_url,
+            created: d.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            delivered: d.delivered,
+            pending: d.pending,
+            failed: d.failed,
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        "dashboard.html",
+        minijinja::context! {
+            title => "Dashboard", user => author.user.display_name, csrf => author.session.csrf_token,
+            follower_count => followers.len(),
+            followers => followers.iter().map(|f| f.actor_ap_id.clone()).collect::<Vec<_>>(),
+            comments => comments, deliveries => deliveries,
+        },
+    ))
+}
+
+fn profile_page(
+    author: &Author,
+    status: StatusCode,
+    error: Option<String>,
+    saved: bool,
+) -> Response {
+    let u = &author.user;
+    page(
+        status,
+        "profile.html",
+        minijinja::context! {
+            title => "Profile", user => u.display_name, csrf => author.session.csrf_token,
+            profile => minijinja::context! {
+                username => u.username, display_name => u.display_name, bio => u.bio,
+                avatar_url => u.avatar_url, fediverse_handle => u.fediverse_handle,
+            },
+            error => error, saved => saved,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn profile(author: Author, Query(query): Query<SavedQuery>) -> Response {
+    profile_page(&author, StatusCode::OK, None, query.saved.is_some())
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    csrf: String,
+    display_name: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    avatar_url: String,
+    #[serde(default)]
+    fediverse_handle: String,
+}
+
+pub async fn save_profile(
+    data: Data<AppState>,
+    author: Author,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let profile = users::Profile {
+        display_name: form.display_name,
+        bio: form.bio,
+        avatar_url: Some(form.avatar_url),
+        fediverse_handle: Some(form.fediverse_handle),
+    };
+    match users::update_profile(&data.db, author.user.clone(), profile).await {
+        Ok(_) => Ok(Redirect::to("/admin/profile?saved=1").into_response()),
+        Err(e @ AppError::BadRequest(_)) => Ok(profile_page(
+            &author,
+            StatusCode::BAD_REQUEST,
+            Some(error_message(&e)),
+            false,
+        )),
+        Err(e) => Err(e),
+    }
+}

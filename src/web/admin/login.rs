@@ -1,0 +1,173 @@
+//! Logging in and out. The login form's CSRF token sits in a short-lived cookie (there is no
+//! session yet); failed attempts are throttled per user name and address.
+
+use super::{
+    Author, LOGIN_COOKIE, SESSION_COOKIE, check_origin, client_ip, cookie, current, page,
+    set_cookie,
+};
+use crate::{
+    error::AppResult,
+    services::users::{self, LoginFailure},
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Extension, Form,
+    extract::{ConnectInfo, Query},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only our own admin pages are places to go after login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.contains("//") && !n.contains('\\') => {
+            n.to_string()
+        }
+        _ => "/admin".into(),
+    }
+}
+
+fn login_page(
+    data: &AppState,
+    status: StatusCode,
+    next: &str,
+    error: Option<&str>,
+    username: &str,
+) -> Response {
+    let token = users::random_token();
+    let mut response = page(
+        status,
+        "login.html",
+        minijinja::context! {
+            title => "Log in",
+            site_title => data.config.blog.title,
+            csrf => token,
+            next => next,
+            error => error,
+            username => username,
+        },
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(data, LOGIN_COOKIE, &token, 3600),
+    );
+    response
+}
+
+pub async fn form(
+    data: Data<AppState>,
+    Query(query): Query<NextQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let next = safe_next(query.next.as_deref());
+    if current(&data, &headers).await?.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    Ok(login_page(&data, StatusCode::OK, &next, None, ""))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    data: Data<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = check_origin(&data, &headers) {
+        return Ok(refused.into_response());
+    }
+    let next = safe_next(form.next.as_deref());
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !users::same_secret(&form.csrf, &expected) {
+        return Ok(login_page(
+            &data,
+            StatusCode::FORBIDDEN,
+            &next,
+            Some("The form expired. Please try again."),
+            &form.username,
+        ));
+    }
+    let ip = client_ip(connect.as_ref().map(|c| &c.0), &headers);
+    let username = form.username.trim();
+    match users::authenticate(&data.db, username, &form.password, &ip).await? {
+        Ok(user) => {
+            let (token, _) = users::start_session(&data.db, &user).await?;
+            tracing::info!(user = %user.username, %ip, "logged in");
+            let max_age = users::session_lifetime().num_seconds();
+            let mut response = Redirect::to(&next).into_response();
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(&data, SESSION_COOKIE, &token, max_age),
+            );
+            headers.append(header::SET_COOKIE, set_cookie(&data, LOGIN_COOKIE, "", 0));
+            Ok(response)
+        }
+        Err(LoginFailure::Throttled) => {
+            tracing::warn!(user = %username, %ip, "login throttled");
+            Ok(login_page(
+                &data,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                Some("Too many failed attempts. Wait a quarter of an hour and try again."),
+                username,
+            ))
+        }
+        Err(LoginFailure::Invalid) => Ok(login_page(
+            &data,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            Some("Wrong user name or password."),
+            username,
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    data: Data<AppState>,
+    author: Author,
+    Form(form): Form<LogoutForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    users::end_session(&data.db, author.session.id).await?;
+    let mut response = Redirect::to("/admin/login").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(&data, SESSION_COOKIE, "", 0));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_in_admin() {
+        assert_eq!(safe_next(Some("/admin/posts")), "/admin/posts");
+        assert_eq!(safe_next(Some("https://evil.example/admin")), "/admin");
+        assert_eq!(safe_next(Some("/admin//evil.example")), "/admin");
+        assert_eq!(safe_next(None), "/admin");
+    }
+}

@@ -1,0 +1,311 @@
+//! /admin: where authors write. Login sessions live in the database (cookie `feder_session`,
+//! HttpOnly, SameSite=Lax, Secure outside local development); every form carries the
+//! session's CSRF token, and cross-origin POSTs are refused. Pages use their own templates
+//! (`templates/admin/`), which themes do not replace.
+
+mod dashboard;
+mod login;
+mod media;
+mod posts;
+
+use crate::{
+    db::entities::{session, user},
+    error::{AppError, AppResult},
+    services::users,
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Router,
+    extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use minijinja::Environment;
+use std::{net::SocketAddr, sync::LazyLock};
+
+pub const SESSION_COOKIE: &str = "feder_session";
+/// Holds the CSRF token of the login form, before there is a session.
+pub const LOGIN_COOKIE: &str = "feder_login";
+
+pub fn routes(max_upload_bytes: usize) -> Router {
+    Router::new()
+        .route("/admin", get(dashboard::dashboard))
+        .route("/admin/login", get(login::form).post(login::login))
+        .route("/admin/logout", post(login::logout))
+        .route(
+            "/admin/profile",
+            get(dashboard::profile).post(dashboard::save_profile),
+        )
+        .route("/admin/posts", get(posts::list).post(posts::create))
+        .route("/admin/posts/new", get(posts::new))
+        .route("/admin/posts/{slug}", post(posts::update))
+        .route("/admin/posts/{slug}/edit", get(posts::edit))
+        .route("/admin/posts/{slug}/delete", post(posts::delete))
+        .route("/admin/preview", post(posts::preview))
+        .route(
+            "/admin/media",
+            get(media::library)
+                .post(media::upload)
+                // Room for the multipart framing around the largest image.
+                .layer(DefaultBodyLimit::max(max_upload_bytes + 64 * 1024)),
+        )
+        .route("/admin/static/admin.js", get(script))
+        .route("/admin/static/admin.css", get(stylesheet))
+}
+
+const TEMPLATES_SRC: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../../templates/admin/base.html"),
+    ),
+    (
+        "login.html",
+        include_str!("../../../templates/admin/login.html"),
+    ),
+    (
+        "dashboard.html",
+        include_str!("../../../templates/admin/dashboard.html"),
+    ),
+    (
+        "posts.html",
+        include_str!("../../../templates/admin/posts.html"),
+    ),
+    (
+        "editor.html",
+        include_str!("../../../templates/admin/editor.html"),
+    ),
+    (
+        "media.html",
+        include_str!("../../../templates/admin/media.html"),
+    ),
+    (
+        "profile.html",
+        include_str!("../../../templates/admin/profile.html"),
+    ),
+];
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_loader(|name| {
+        Ok(TEMPLATES_SRC
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.to_string()))
+    });
+    env
+});
+
+/// An admin page with `status`; every admin page forbids framing and foreign scripts.
+pub fn page(status: StatusCode, name: &str, context: minijinja::Value) -> Response {
+    match TEMPLATES.get_template(name).and_then(|t| t.render(context)) {
+        Ok(body) => {
+            let mut response = (status, axum::response::Html(body)).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'self'; img-src 'self' https: data:; script-src 'self'; \
+                     style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+                ),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            );
+            response
+        }
+        Err(e) => AppError::internal(format!("admin template {name}: {e:#}")).into_response(),
+    }
+}
+
+/// A logged-in author, with the session the request came with.
+pub struct Author {
+    pub user: user::Model,
+    pub session: session::Model,
+}
+
+impl Author {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), Refused> {
+        if users::same_secret(token, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(Refused(
+                "The form has expired or did not come from this site. Reload the page and try again.",
+            ))
+        }
+    }
+}
+
+/// A request refused for coming from elsewhere (403).
+#[derive(Debug)]
+pub struct Refused(&'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (StatusCode::FORBIDDEN, self.0).into_response()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Author {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let data = Data::<AppState>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            check_origin(&data, &parts.headers).map_err(IntoResponse::into_response)?;
+        }
+        let found = current(&data, &parts.headers)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match found {
+            Some((session, user)) => Ok(Author { user, session }),
+            None if parts.method == Method::GET => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/admin");
+                let target = format!(
+                    "/admin/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                Err(Redirect::to(&target).into_response())
+            }
+            None => Err((StatusCode::UNAUTHORIZED, "Log in first.").into_response()),
+        }
+    }
+}
+
+/// The session (and its user) of the request's cookie, if it is live.
+pub async fn current(
+    data: &AppState,
+    headers: &HeaderMap,
+) -> AppResult<Option<(session::Model, user::Model)>> {
+    match cookie(headers, SESSION_COOKIE) {
+        Some(token) => users::session(&data.db, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// Browsers send `Origin` with every POST: one that is not ours is a cross-site request.
+pub fn check_origin(data: &AppState, headers: &HeaderMap) -> Result<(), Refused> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let ours = data.urls.base().origin().ascii_serialization();
+    if origin.to_str().is_ok_and(|o| o == ours) {
+        Ok(())
+    } else {
+        Err(Refused("Cross-site requests are not accepted."))
+    }
+}
+
+/// The value of a cookie in the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value for an admin cookie: HttpOnly, SameSite=Lax, Secure unless local.
+pub fn set_cookie(data: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if data.config.is_local_dev() {
+        ""
+    } else {
+        "; Secure"
+    };
+    let text =
+        format!("{name}={value}; Path=/admin; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    // Names and values are ours (URL-safe base64): always a valid header value.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The address a login attempt is counted against: the peer, or, when the peer is a reverse
+/// proxy on this machine, the client it names last in `X-Forwarded-For`.
+pub fn client_ip(connect: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> String {
+    let peer = connect.map(|c| c.0.ip());
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    match (peer, forwarded) {
+        (Some(ip), Some(client)) if ip.is_loopback() => client,
+        (Some(ip), _) => ip.to_string(),
+        (None, Some(client)) => client,
+        (None, None) => "unknown".into(),
+    }
+}
+
+async fn script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../../templates/admin/admin.js"),
+    )
+}
+
+async fn stylesheet() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../../templates/admin/admin.css"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The page for an error from a service: its message for bad input, a generic one otherwise.
+pub fn error_message(error: &AppError) -> String {
+    match error {
+        AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Unauthorized(m) => m.clone(),
+        other => other.public_message(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_addresses() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; feder_session=abc; b="),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "b"), None);
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.0.0.1, 203.0.113.7"),
+        );
+        let local = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000)));
+        let remote = ConnectInfo(SocketAddr::from(([198, 51, 100, 2], 4000)));
+        assert_eq!(client_ip(Some(&local), &headers), "203.0.113.7");
+        assert_eq!(client_ip(Some(&remote), &headers), "198.51.100.2");
+        for (name, _) in TEMPLATES_SRC {
+            assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
+        }
+    }
+}

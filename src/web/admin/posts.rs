@@ -1,0 +1,386 @@
+//! The editor: the list of posts, writing and editing (Markdown with a live preview), drafts,
+//! scheduling, publishing and deleting. Publishing goes through `services::posts`, so what is
+//! written here is what followers receive.
+
+use super::{Author, error_message, page};
+use crate::{
+    db::entities::post,
+    error::{AppError, AppResult},
+    render::markdown,
+    services::{
+        media,
+        posts::{self, PostInput, Published},
+    },
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Form,
+    extract::Path,
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The `datetime-local` form of a time, in UTC.
+fn form_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn parse_form_time(text: &str) -> AppResult<Option<DateTime<Utc>>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(Some(t.and_utc()));
+        }
+    }
+    posts::parse_date(text).map(Some)
+}
+
+#[derive(Serialize)]
+struct ListItem {
+    slug: String,
+    title: String,
+    status: String,
+    deleted: bool,
+    author: Option<String>,
+    date: String,
+    url: String,
+}
+
+pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let items: Vec<ListItem> = posts::all(&data.db)
+        .await?
+        .into_iter()
+        .map(|p| ListItem {
+            url: data.urls.post(&p.slug).to_string(),
+            date: p.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            deleted: p.deleted_at.is_some(),
+            slug: p.slug,
+            title: p.title,
+            status: p.status,
+            author: p.author,
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        "posts.html",
+        minijinja::context! {
+            title => "Posts", user => author.user.display_name, csrf => author.session.csrf_token,
+            posts => items,
+        },
+    ))
+}
+
+/// What the editor shows: a stored post, or what was just sent back with an error.
+#[derive(Serialize, Default)]
+struct EditorView {
+    slug: String,
+    title: String,
+    body: String,
+    tags: String,
+    summary: String,
+    lang: String,
+    published: String,
+    cover_url: String,
+    cover_alt: String,
+    status: String,
+    url: String,
+}
+
+fn view_of(data: &AppState, post: &post::Model) -> EditorView {
+    EditorView {
+        slug: post.slug.clone(),
+        title: post.title.clone(),
+        body: post.body_markdown.clone(),
+        tags: post.tag_list().join(", "),
+        summary: post.summary.clone(),
+        lang: post.lang.clone(),
+        published: form_time(&post.published_at),
+        cover_url: post.cover_url.clone().unwrap_or_default(),
+        cover_alt: post.cover_alt.clone().unwrap_or_default(),
+        status: post.status.clone(),
+        url: data.urls.post(&post.slug).to_string(),
+    }
+}
+
+async fn editor(
+    data: &AppState,
+    author: &Author,
+    status: StatusCode,
+    view: EditorView,
+    is_new: bool,
+    error: Option<String>,
+) -> AppResult<Response> {
+    #[derive(Serialize)]
+    struct Image {
+        url: String,
+        card: String,
+        alt: String,
+    }
+    let images: Vec<Image> = media::recent(&data.db, 24)
+        .await?
+        .into_iter()
+        .map(|m| Image {
+            url: data.urls.media(&m.display_file_name()).to_string(),
+            card: data.urls.media(&m.card_file_name()).to_string(),
+            alt: m.alt,
+        })
+        .collect();
+    Ok(page(
+        status,
+        "editor.html",
+        minijinja::context! {
+            title => if is_new { "New post".to_string() } else { format!("Edit: {}", view.title) },
+            user => author.user.display_name, csrf => author.session.csrf_token,
+            post => view, is_new => is_new, error => error, images => images,
+            default_lang => data.config.blog.lang,
+        },
+    ))
+}
+
+pub async fn new(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let view = EditorView {
+        lang: data.config.blog.lang.clone(),
+        ..Default::default()
+    };
+    editor(&data, &author, StatusCode::OK, view, true, None).await
+}
+
+pub async fn edit(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let post = posts::find_any(&data.db, &slug)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    editor(
+        &data,
+        &author,
+        StatusCode::OK,
+        view_of(&data, &post),
+        false,
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EditorForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    published: String,
+    #[serde(default)]
+    cover_url: String,
+    #[serde(default)]
+    cover_alt: String,
+    /// `draft` (save, or schedule when the date is in the future) or `publish`.
+    action: String,
+}
+
+impl EditorForm {
+    fn view(&self, slug: &str) -> EditorView {
+        EditorView {
+            slug: slug.to_string(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            tags: self.tags.clone(),
+            summary: self.summary.clone(),
+            lang: self.lang.clone(),
+            published: self.published.clone(),
+            cover_url: self.cover_url.clone(),
+            cover_alt: self.cover_alt.clone(),
+            ..Default::default()
+        }
+    }
+
+    fn input(&self, slug: String, author: &Author, was_public: bool) -> AppResult<PostInput> {
+        let draft = match self.action.as_str() {
+            "draft" => true,
+            "publish" => false,
+            other => return Err(AppError::BadRequest(format!("unknown action {other:?}"))),
+        };
+        let mut published = parse_form_time(&self.published)?;
+        // "Publish" on a post not yet out means now, whatever date a schedule had set.
+        if !draft && !was_public && published.is_some_and(|p| p > Utc::now()) {
+            published = None;
+        }
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        Ok(PostInput {
+            title: self.title.trim().to_string(),
+            slug: Some(slug),
+            lang: optional(&self.lang),
+            tags: self
+                .tags
+                .split(',')
+                .map(|t| t.trim().trim_start_matches('#').to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            summary: optional(&self.summary),
+            published,
+            author: None,
+            body_markdown: self.body.replace("\r\n", "\n"),
+            draft,
+            author_id: Some(author.user.id),
+            cover_url: optional(&self.cover_url),
+            cover_alt: optional(&self.cover_alt),
+            updated: None,
+        })
+    }
+}
+
+async fn save(
+    data: &Data<AppState>,
+    author: &Author,
+    form: EditorForm,
+    slug: String,
+    is_new: bool,
+) -> AppResult<Response> {
+    let existing = posts::find_any(&data.db, &slug).await?;
+    if is_new && existing.is_some() {
+        let error = format!("There is a post with the address {slug:?} already: choose another.");
+        return editor(
+            data,
+            author,
+            StatusCode::CONFLICT,
+            form.view(""),
+            true,
+            Some(error),
+        )
+        .await;
+    }
+    if !is_new && existing.as_ref().is_none_or(|p| p.deleted_at.is_some()) {
+        return Err(AppError::NotFound);
+    }
+    let was_public = existing.as_ref().is_some_and(|p| p.is_public());
+    let result = match form.input(slug.clone(), author, was_public) {
+        Ok(input) => posts::publish(data, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((post, how)) => {
+            tracing::info!(slug = %post.slug, ?how, user = %author.user.username, "saved from the editor");
+            let target = match how {
+                Published::Created | Published::Updated => "/admin/posts".to_string(),
+                Published::Draft | Published::Scheduled => {
+                    format!("/admin/posts/{}/edit", post.slug)
+                }
+            };
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(e @ AppError::BadRequest(_)) => {
+            let view = form.view(if is_new { "" } else { &slug });
+            editor(
+                data,
+                author,
+                StatusCode::BAD_REQUEST,
+                view,
+                is_new,
+                Some(error_message(&e)),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    data: Data<AppState>,
+    author: Author,
+    Form(form): Form<EditorForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let slug = match form.slug.trim() {
+        "" => posts::slugify(&form.title),
+        given => given.to_string(),
+    };
+    save(&data, &author, form, slug, true).await
+}
+
+pub async fn update(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+    Form(form): Form<EditorForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    save(&data, &author, form, slug, false).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn delete(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    posts::delete(&data, &slug).await?;
+    tracing::info!(%slug, user = %author.user.username, "deleted from the editor");
+    Ok(Redirect::to("/admin/posts").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PreviewForm {
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// The editor's live preview: the Markdown as the post page will show it.
+pub async fn preview(author: Author, Form(form): Form<PreviewForm>) -> Response {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return refused.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        markdown::to_html(&form.body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_times_are_utc() {
+        let t = parse_form_time("2030-01-02T03:04")
+            .ok()
+            .flatten()
+            .map(|t| t.to_rfc3339());
+        assert_eq!(t.as_deref(), Some("2030-01-02T03:04:00+00:00"));
+        assert_eq!(parse_form_time(" ").ok(), Some(None));
+        assert!(parse_form_time("tomorrow").is_err());
+    }
+}

@@ -1,0 +1,766 @@
+//! Micropub (W3C Recommendation): posting from apps with a bearer token. Create (form-encoded,
+//! multipart or JSON h-entry), update (replace/add/delete), delete, undelete, `q=config`,
+//! `q=source`, `q=syndicate-to`, and the media endpoint. Errors are the spec's JSON:
+//! 401 `unauthorized`, 403 `insufficient_scope`, 400 `invalid_request`.
+
+use crate::{
+    db::entities::{api_token, post},
+    error::AppError,
+    services::{
+        media::{self, Upload},
+        posts::{self, PostInput},
+        tokens,
+    },
+    state::AppState,
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::SecondsFormat;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub fn routes(max_upload_bytes: usize) -> Router {
+    let limit = DefaultBodyLimit::max(max_upload_bytes + 64 * 1024);
+    Router::new()
+        .route("/micropub", get(query).post(action).layer(limit))
+        .route("/micropub/media", post(upload).layer(limit))
+}
+
+/// A Micropub error response.
+#[derive(Debug)]
+pub enum MicropubError {
+    Unauthorized,
+    InsufficientScope(&'static str),
+    InvalidRequest(String),
+    TooLarge,
+    Server(AppError),
+}
+
+impl From<AppError> for MicropubError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::BadRequest(m) => MicropubError::InvalidRequest(m),
+            AppError::NotFound => MicropubError::InvalidRequest("no post at that url".into()),
+            AppError::Gone => MicropubError::InvalidRequest("that post is deleted".into()),
+            AppError::PayloadTooLarge => MicropubError::TooLarge,
+            AppError::Unauthorized(_) => MicropubError::Unauthorized,
+            AppError::Forbidden(_) => MicropubError::InsufficientScope("create"),
+            other => MicropubError::Server(other),
+        }
+    }
+}
+
+impl IntoResponse for MicropubError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            MicropubError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "unauthorized", "error_description": "a valid access token is required"}),
+            ),
+            MicropubError::InsufficientScope(scope) => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "insufficient_scope", "scope": scope,
+                       "error_description": format!("the token lacks the {scope} scope")}),
+            ),
+            MicropubError::InvalidRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "invalid_request", "error_description": message}),
+            ),
+            MicropubError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"error": "invalid_request", "error_description": "the upload is too large"}),
+            ),
+            MicropubError::Server(e) => return e.into_response(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+type MpResult<T> = Result<T, MicropubError>;
+
+fn invalid(message: impl Into<String>) -> MicropubError {
+    MicropubError::InvalidRequest(message.into())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// The token from the header or, as the spec also allows, the body; never both.
+async fn authorize(
+    data: &AppState,
+    headers: &HeaderMap,
+    in_body: Option<String>,
+) -> MpResult<api_token::Model> {
+    let token = match (bearer(headers), in_body) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "send the token in the header or the body, not both",
+            ));
+        }
+        (Some(t), None) | (None, Some(t)) => t,
+        (None, None) => return Err(MicropubError::Unauthorized),
+    };
+    tokens::verify(&data.db, &token)
+        .await?
+        .ok_or(MicropubError::Unauthorized)
+}
+
+fn require(token: &api_token::Model, scope: &'static str) -> MpResult<()> {
+    if tokens::has_scope(token, scope) {
+        Ok(())
+    } else {
+        Err(MicropubError::InsufficientScope(scope))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct QueryParams {
+    q: Option<String>,
+    url: Option<String>,
+}
+
+/// GET /micropub?q=config|source|syndicate-to
+pub async fn query(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<QueryParams>,
+    uri: axum::http::Uri,
+) -> Response {
+    query_inner(&data, &headers, params, &uri)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn query_inner(
+    data: &AppState,
+    headers: &HeaderMap,
+    params: QueryParams,
+    uri: &axum::http::Uri,
+) -> MpResult<Response> {
+    authorize(data, headers, None).await?;
+    match params.q.as_deref() {
+        Some("config") => Ok(Json(json!({
+            "media-endpoint": data.urls.micropub_media(),
+            "syndicate-to": [],
+            "post-types": [{"type": "article", "name": "Post"}],
+            "q": ["config", "source", "syndicate-to"],
+        }))
+        .into_response()),
+        Some("syndicate-to") => Ok(Json(json!({"syndicate-to": []})).into_response()),
+        Some("source") => {
+            let url = params.url.ok_or_else(|| invalid("q=source needs a url"))?;
+            let post = post_at(data, &url).await?;
+            // `properties[]=name&properties[]=content` limits the answer to those.
+            let wanted: Vec<String> =
+                url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+                    .filter(|(k, _)| k == "properties[]" || k == "properties")
+                    .map(|(_, v)| v.to_string())
+                    .collect();
+            let mut properties = properties_of(data, &post);
+            if !wanted.is_empty() {
+                properties.retain(|k, _| wanted.contains(k));
+                return Ok(Json(json!({"properties": properties})).into_response());
+            }
+            Ok(Json(json!({"type": ["h-entry"], "properties": properties})).into_response())
+        }
+        Some(other) => Err(invalid(format!("unknown query {other:?}"))),
+        None => Err(invalid("say what to query with q=")),
+    }
+}
+
+/// Our post (any status, not deleted unless `deleted_ok`) at a URL.
+async fn find_post(data: &AppState, url: &str, deleted_ok: bool) -> MpResult<post::Model> {
+    let slug = data
+        .urls
+        .slug_of(url)
+        .ok_or_else(|| invalid(format!("{url} is not a post of this blog")))?;
+    let post = posts::find_any(&data.db, &slug)
+        .await?
+        .ok_or_else(|| invalid(format!("there is no post at {url}")))?;
+    if post.deleted_at.is_some() && !deleted_ok {
+        return Err(invalid(format!("the post at {url} is deleted")));
+    }
+    Ok(post)
+}
+
+async fn post_at(data: &AppState, url: &str) -> MpResult<post::Model> {
+    find_post(data, url, false).await
+}
+
+/// A post as Micropub properties (every value an array).
+fn properties_of(data: &AppState, post: &post::Model) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("name".into(), json!([post.title]));
+    p.insert("content".into(), json!([post.body_markdown]));
+    p.insert("summary".into(), json!([post.summary]));
+    p.insert("category".into(), json!(post.tag_list()));
+    p.insert(
+        "published".into(),
+        json!([post.published_at.to_rfc3339_opts(SecondsFormat::Secs, true)]),
+    );
+    p.insert(
+        "post-status".into(),
+        json!([if post.is_public() {
+            "published"
+        } else {
+            "draft"
+        }]),
+    );
+    p.insert("url".into(), json!([data.urls.post(&post.slug)]));
+    p.insert("mp-slug".into(), json!([post.slug]));
+    if let Some(cover) = &post.cover_url {
+        p.insert(
+            "featured".into(),
+            json!([{"value": cover, "alt": post.cover_alt.clone().unwrap_or_default()}]),
+        );
+    }
+    p
+}
+
+/// The text of a property value: a string, or `{"value": …}` / `{"html": …}`.
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o
+            .get("html")
+            .or_else(|| o.get("value"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+fn first_text(props: &Map<String, Value>, name: &str) -> Option<String> {
+    props
+        .get(name)
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(text_of)
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// An image property value: its URL and alt text.
+fn image_of(value: &Value) -> Option<(String, String)> {
+    match value {
+        Value::String(url) => Some((url.clone(), String::new())),
+        Value::Object(o) => Some((
+            o.get("value")?.as_str()?.to_string(),
+            o.get("alt")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        )),
+        _ => None,
+    }
+}
+
+fn markdown_image(url: &str, alt: &str) -> String {
+    format!("![{}](<{}>)", alt.replace(['[', ']', '\n'], " "), url)
+}
+
+/// Micropub properties as a post. Photos become images in the text (with their alt text);
+/// `featured` is the cover.
+fn input_of(props: &Map<String, Value>, slug: Option<String>) -> MpResult<PostInput> {
+    for (name, value) in props {
+        if !value.is_array() {
+            return Err(invalid(format!("property {name:?} must be an array")));
+        }
+    }
+    let mut body = first_text(props, "content").unwrap_or_default();
+    let photos: Vec<(String, String)> = props
+        .get("photo")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(image_of).collect())
+        .unwrap_or_default();
+    for (url, alt) in &photos {
+        url::Url::parse(url).map_err(|_| invalid(format!("photo {url:?} is not a URL")))?;
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(&markdown_image(url, alt));
+    }
+    let title = match first_text(props, "name") {
+        Some(name) => name.trim().to_string(),
+        None => {
+            let excerpt = crate::render::markdown::excerpt(&body, 60);
+            if excerpt.is_empty() {
+                return Err(invalid("a post needs a name or some content"));
+            }
+            excerpt
+        }
+    };
+    let published = first_text(props, "published")
+        .map(|p| posts::parse_date(&p))
+        .transpose()?;
+    let draft = match first_text(props, "post-status").as_deref() {
+        None | Some("published") => false,
+        Some("draft") => true,
+        Some(other) => return Err(invalid(format!("unknown post-status {other:?}"))),
+    };
+    let cover = props
+        .get("featured")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(image_of);
+    Ok(PostInput {
+        title,
+        slug: slug.or_else(|| first_text(props, "mp-slug")),
+        lang: None,
+        tags: props
+            .get("category")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|t| t.trim().trim_start_matches('#').to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        summary: first_text(props, "summary"),
+        published,
+        author: None,
+        body_markdown: body,
+        draft,
+        author_id: None,
+        cover_url: cover.as_ref().map(|(url, _)| url.clone()),
+        cover_alt: cover.map(|(_, alt)| alt).filter(|a| !a.is_empty()),
+        updated: None,
+    })
+}
+
+/// What a POST to /micropub asks for.
+enum MicropubRequest {
+    Create(Map<String, Value>),
+    Update {
+        url: String,
+        replace: Map<String, Value>,
+        add: Map<String, Value>,
+        delete: Value,
+    },
+    Delete(String),
+    Undelete(String),
+}
+
+/// Form-encoded or multipart fields as properties: `category[]=a` and repeated keys collect.
+/// The request and the body's token apart, so that a missing token is reported (401) before
+/// a malformed request (400).
+fn fields_to_request(fields: Vec<(String, Value)>) -> (MpResult<MicropubRequest>, Option<String>) {
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "access_token")
+        .and_then(|(_, v)| v.as_str().map(str::to_string));
+    (fields_request(fields), token)
+}
+
+fn fields_request(fields: Vec<(String, Value)>) -> MpResult<MicropubRequest> {
+    let mut props = Map::new();
+    let mut action = None;
+    let mut url = None;
+    let mut h = None;
+    for (key, value) in fields {
+        match key.as_str() {
+            "access_token" => {}
+            "action" => action = value.as_str().map(str::to_string),
+            "url" => url = value.as_str().map(str::to_string),
+            "h" => h = value.as_str().map(str::to_string),
+            _ => {
+                let name = key.strip_suffix("[]").unwrap_or(&key).to_string();
+                if let Value::Array(list) = props.entry(name).or_insert_with(|| json!([])) {
+                    list.push(value);
+                }
+            }
+        }
+    }
+    let request = match action.as_deref() {
+        Some("delete") => {
+            MicropubRequest::Delete(url.ok_or_else(|| invalid("delete needs a url"))?)
+        }
+        Some("undelete") => {
+            MicropubRequest::Undelete(url.ok_or_else(|| invalid("undelete needs a url"))?)
+        }
+        Some("update") => return Err(invalid("updates are sent as JSON")),
+        Some(other) => return Err(invalid(format!("unknown action {other:?}"))),
+        None => {
+            match h.as_deref() {
+                Some("entry") => {}
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "only h=entry can be created, not {other:?}"
+                    )));
+                }
+                None => return Err(invalid("a create needs h=entry")),
+            }
+            MicropubRequest::Create(props)
+        }
+    };
+    Ok(request)
+}
+
+/// A JSON request body.
+fn json_to_request(body: Value) -> (MpResult<MicropubRequest>, Option<String>) {
+    let token = body
+        .get("access_token")
+        .and_then(|t| t.as_str().map(str::to_string));
+    (json_request(body), token)
+}
+
+fn json_request(body: Value) -> MpResult<MicropubRequest> {
+    let Value::Object(mut object) = body else {
+        return Err(invalid("the body must be a JSON object"));
+    };
+    let url = || {
+        object
+            .get("url")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| invalid("the action needs a url"))
+    };
+    let request = match object.get("action").and_then(Value::as_str) {
+        Some("delete") => MicropubRequest::Delete(url()?),
+        Some("undelete") => MicropubRequest::Undelete(url()?),
+        Some("update") => {
+            let map = |name: &str| -> MpResult<Map<String, Value>> {
+                match object.get(name) {
+                    None => Ok(Map::new()),
+                    Some(Value::Object(m)) => Ok(m.clone()),
+                    Some(_) => Err(invalid(format!("{name} must be an object"))),
+                }
+            };
+            MicropubRequest::Update {
+                url: url()?,
+                replace: map("replace")?,
+                add: map("add")?,
+                delete: object.get("delete").cloned().unwrap_or(Value::Null),
+            }
+        }
+        Some(other) => return Err(invalid(format!("unknown action {other:?}"))),
+        None => {
+            let kind = object
+                .get("type")
+                .and_then(Value::as_array)
+                .and_then(|t| t.first())
+                .and_then(Value::as_str);
+            if kind != Some("h-entry") {
+                return Err(invalid("a create needs \"type\": [\"h-entry\"]"));
+            }
+            match object.remove("properties") {
+                Some(Value::Object(props)) => MicropubRequest::Create(props),
+                _ => return Err(invalid("a create needs \"properties\"")),
+            }
+        }
+    };
+    Ok(request)
+}
+
+/// Applies an update's `replace`, `add` and `delete` to a post's properties.
+fn apply_update(
+    props: &mut Map<String, Value>,
+    replace: Map<String, Value>,
+    add: Map<String, Value>,
+    delete: Value,
+) -> MpResult<()> {
+    for (name, value) in replace {
+        if !value.is_array() {
+            return Err(invalid(format!("replace.{name} must be an array")));
+        }
+        props.insert(name, value);
+    }
+    for (name, value) in add {
+        let Value::Array(values) = value else {
+            return Err(invalid(format!("add.{name} must be an array")));
+        };
+        if let Value::Array(list) = props.entry(name).or_insert_with(|| json!([])) {
+            list.extend(values);
+        }
+    }
+    match delete {
+        Value::Null => {}
+        Value::Array(names) => {
+            for name in names {
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| invalid("delete lists property names"))?;
+                props.remove(name);
+            }
+        }
+        Value::Object(values) => {
+            for (name, value) in values {
+                let Value::Array(gone) = value else {
+                    return Err(invalid(format!("delete.{name} must be an array")));
+                };
+                if let Some(Value::Array(list)) = props.get_mut(&name) {
+                    list.retain(|v| !gone.contains(v));
+                }
+            }
+        }
+        _ => return Err(invalid("delete must be an array or an object")),
+    }
+    Ok(())
+}
+
+/// Reads the body by its content type; multipart files are stored as media first (and
+/// need the token before that).
+async fn read_request(
+    data: &AppState,
+    request: Request,
+) -> MpResult<(MicropubRequest, api_token::Model)> {
+    let headers = request.headers().clone();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        return read_multipart(data, &headers, request).await;
+    }
+    let body = axum::body::to_bytes(request.into_body(), data.config.media.max_upload_bytes)
+        .await
+        .map_err(|_| MicropubError::TooLarge)?;
+    let (parsed, token) = if content_type.starts_with("application/json") {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => json_to_request(value),
+            Err(e) => (
+                Err(invalid(format!("the JSON body cannot be read: {e}"))),
+                None,
+            ),
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let fields = url::form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect();
+        fields_to_request(fields)
+    } else {
+        (
+            Err(invalid(
+                "send application/x-www-form-urlencoded, multipart/form-data or application/json",
+            )),
+            None,
+        )
+    };
+    let token = authorize(data, &headers, token).await?;
+    Ok((parsed?, token))
+}
+
+async fn read_multipart(
+    data: &AppState,
+    headers: &HeaderMap,
+    request: Request,
+) -> MpResult<(MicropubRequest, api_token::Model)> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| invalid(e.body_text()))?;
+    let mut fields = vec![];
+    let mut files = vec![];
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            MicropubError::TooLarge
+        } else {
+            invalid(e.body_text())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            files.push((name, file_name, field.bytes().await.map_err(bad)?.to_vec()));
+        } else {
+            fields.push((name, Value::String(field.text().await.map_err(bad)?)));
+        }
+    }
+    let (parsed, token) = fields_to_request(fields);
+    let token = authorize(data, headers, token).await?;
+    let mut parsed = parsed?;
+    if let MicropubRequest::Create(props) = &mut parsed {
+        for (name, file_name, bytes) in files {
+            require(&token, "create")?;
+            let stored = media::store(
+                data,
+                Upload {
+                    bytes,
+                    original_name: file_name,
+                    alt: String::new(),
+                    user_id: token.user_id,
+                },
+            )
+            .await?;
+            let url = data.urls.media(&stored.display_file_name()).to_string();
+            let name = name.strip_suffix("[]").unwrap_or(&name).to_string();
+            if let Value::Array(list) = props.entry(name).or_insert_with(|| json!([])) {
+                list.push(Value::String(url));
+            }
+        }
+    }
+    Ok((parsed, token))
+}
+
+/// POST /micropub
+pub async fn action(data: Data<AppState>, request: Request) -> Response {
+    action_inner(&data, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn action_inner(data: &Data<AppState>, request: Request) -> MpResult<Response> {
+    let (parsed, token) = read_request(data, request).await?;
+    match parsed {
+        MicropubRequest::Create(props) => {
+            require(&token, "create")?;
+            let mut input = input_of(&props, None)?;
+            input.author_id = token.user_id;
+            if let Some(slug) = &input.slug
+                && posts::find_any(&data.db, slug).await?.is_some()
+            {
+                return Err(invalid(format!(
+                    "there is a post with the slug {slug:?} already"
+                )));
+            }
+            let (post, how) = posts::publish(data, input).await?;
+            tracing::info!(slug = %post.slug, ?how, token = token.id, "created by Micropub");
+            Ok((
+                StatusCode::CREATED,
+                [(header::LOCATION, data.urls.post(&post.slug).to_string())],
+            )
+                .into_response())
+        }
+        MicropubRequest::Update {
+            url,
+            replace,
+            add,
+            delete,
+        } => {
+            require(&token, "update")?;
+            let post = post_at(data, &url).await?;
+            let mut props = properties_of(data, &post);
+            apply_update(&mut props, replace, add, delete)?;
+            let mut input = input_of(&props, Some(post.slug.clone()))?;
+            // A published post stays published; the author stays who wrote it.
+            input.draft = input.draft && !post.is_public();
+            input.author_id = post.author_id;
+            input.author = post.author.clone();
+            posts::publish(data, input).await?;
+            tracing::info!(slug = %post.slug, token = token.id, "updated by Micropub");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        MicropubRequest::Delete(url) => {
+            require(&token, "delete")?;
+            let post = post_at(data, &url).await?;
+            posts::delete(data, &post.slug).await?;
+            tracing::info!(slug = %post.slug, token = token.id, "deleted by Micropub");
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        MicropubRequest::Undelete(url) => {
+            require(&token, "delete")?;
+            let post = find_post(data, &url, true).await?;
+            posts::undelete(data, &post.slug).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
+}
+
+/// POST /micropub/media: one `file`; answers 201 with its URL in `Location`.
+pub async fn upload(data: Data<AppState>, request: Request) -> Response {
+    upload_inner(&data, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn upload_inner(data: &AppState, request: Request) -> MpResult<Response> {
+    let headers = request.headers().clone();
+    let token = authorize(data, &headers, None).await?;
+    require(&token, "media")?;
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| invalid(e.body_text()))?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            MicropubError::TooLarge
+        } else {
+            invalid(e.body_text())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let original_name = field.file_name().unwrap_or("upload").to_string();
+        let bytes = field.bytes().await.map_err(bad)?.to_vec();
+        let stored = media::store(
+            data,
+            Upload {
+                bytes,
+                original_name,
+                alt: String::new(),
+                user_id: token.user_id,
+            },
+        )
+        .await?;
+        let url = data.urls.media(&stored.display_file_name()).to_string();
+        return Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, url.clone())],
+            Json(json!({"url": url})),
+        )
+            .into_response());
+    }
+    Err(invalid("the upload needs a part named file"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_collect_arrays() {
+        let fields = vec![
+            ("h".to_string(), json!("entry")),
+            ("content".to_string(), json!("Hallo")),
+            ("category[]".to_string(), json!("a")),
+            ("category[]".to_string(), json!("b")),
+            ("access_token".to_string(), json!("t")),
+        ];
+        let (request, token) = fields_to_request(fields);
+        assert_eq!(token.as_deref(), Some("t"));
+        let Ok(MicropubRequest::Create(props)) = request else {
+            panic!("not a create");
+        };
+        assert_eq!(props["category"], json!(["a", "b"]));
+        let input = input_of(&props, None).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(input.title, "Hallo");
+        assert_eq!(input.tags, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn updates() {
+        let mut props = Map::new();
+        props.insert("category".into(), json!(["a", "b"]));
+        props.insert("name".into(), json!(["Old"]));
+        apply_update(
+            &mut props,
+            serde_json::from_value(json!({"name": ["New"]})).unwrap_or_default(),
+            serde_json::from_value(json!({"category": ["c"]})).unwrap_or_default(),
+            json!({"category": ["a"]}),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(props["name"], json!(["New"]));
+        assert_eq!(props["category"], json!(["b", "c"]));
+        assert!(apply_update(&mut props, Map::new(), Map::new(), json!("name")).is_err());
+    }
+}

