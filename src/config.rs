@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use std::{
+    collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
@@ -16,8 +17,48 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub blog: BlogConfig,
     pub delivery: DeliveryConfig,
+    /// People who write on the blog, by the name their posts give as `author` in the front
+    /// matter (or `blog.author` for posts without one).
+    pub authors: BTreeMap<String, AuthorConfig>,
     pub limits: LimitsConfig,
     pub media: MediaConfig,
+}
+
+/// An author's box under their posts: `[authors.jane]` in config.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthorConfig {
+    /// The name shown; the table's key when empty.
+    pub name: Option<String>,
+    /// One or two sentences, plain text.
+    pub bio: String,
+    pub avatar_url: Option<String>,
+    /// The author's own fediverse account, `@user@their.instance`: shown on their posts and
+    /// named in `fediverse:creator` so Mastodon credits them under link previews.
+    pub fediverse: Option<String>,
+}
+
+impl AuthorConfig {
+    /// `(user, host)` of the fediverse handle, when it is one.
+    pub fn fediverse_parts(&self) -> Option<(&str, &str)> {
+        fediverse_handle(self.fediverse.as_deref()?)
+    }
+}
+
+/// `(user, host)` of a fediverse handle such as `@jane@social.example`.
+pub fn fediverse_handle(handle: &str) -> Option<(&str, &str)> {
+    let handle = handle.trim();
+    let (user, host) = handle.strip_prefix('@').unwrap_or(handle).split_once('@')?;
+    let valid_user = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    let valid_host = !host.is_empty()
+        && host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    (valid_user && valid_host).then_some((user, host))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -262,6 +303,14 @@ impl Config {
                 self.database.url
             )));
         }
+        for (key, author) in &self.authors {
+            if author.fediverse.is_some() && author.fediverse_parts().is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "authors.{key}.fediverse {:?} must be a handle like @jane@mastodon.social",
+                    author.fediverse.as_deref().unwrap_or_default()
+                )));
+            }
+        }
         if self.media.max_upload_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "media.max_upload_bytes must be at least 1".into(),
@@ -407,5 +456,32 @@ mod tests {
         let mut config = Config::default();
         config.database.url = "mysql://x".into();
         assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.authors.insert(
+            "jane".into(),
+            AuthorConfig {
+                fediverse: Some("jane at mastodon".into()),
+                ..Default::default()
+            },
+        );
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn author_handles() {
+        let author = |h: &str| AuthorConfig {
+            fediverse: Some(h.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            author("@jane@social.example").fediverse_parts(),
+            Some(("jane", "social.example"))
+        );
+        assert_eq!(
+            author("jane@social.example").fediverse_parts(),
+            Some(("jane", "social.example"))
+        );
+        assert_eq!(author("@jane").fediverse_parts(), None);
+        assert_eq!(author("@ja ne@x.example").fediverse_parts(), None);
     }
 }

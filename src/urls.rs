@@ -74,6 +74,45 @@ impl Urls {
             .ok();
         url
     }
+    /// A feed of one tag's posts: `kind` is `atom`, `rss` or `json`.
+    pub fn tag_feed(&self, tag: &str, kind: &str) -> Url {
+        let mut url = self.tag(tag);
+        url.path_segments_mut()
+            .map(|mut s| {
+                s.push(&format!("feed.{kind}"));
+            })
+            .ok();
+        url
+    }
+    /// The blog's feed: `kind` is `atom`, `rss` or `json`.
+    pub fn feed(&self, kind: &str) -> Url {
+        self.join(&format!("feed.{kind}"))
+    }
+    pub fn author(&self, key: &str) -> Url {
+        let mut url = self.join("authors/");
+        url.path_segments_mut()
+            .map(|mut s| {
+                s.pop_if_empty().push(key);
+            })
+            .ok();
+        url
+    }
+    pub fn archive(&self) -> Url {
+        self.join("archive")
+    }
+    pub fn archive_year(&self, year: i32) -> Url {
+        self.join(&format!("archive/{year}"))
+    }
+    pub fn archive_month(&self, year: i32, month: u32) -> Url {
+        self.join(&format!("archive/{year}/{month:02}"))
+    }
+    pub fn sitemap(&self) -> Url {
+        self.join("sitemap.xml")
+    }
+    /// Where the "reply from your instance" and "follow" forms go.
+    pub fn interact(&self) -> Url {
+        self.join("interact")
+    }
     pub fn comment(&self, id: &str) -> Url {
         self.join(&format!("comments/{id}"))
     }
@@ -135,6 +174,14 @@ mod tests {
         assert_eq!(
             urls.tag("rust lang").as_str(),
             "http://localhost:8080/tags/rust%20lang"
+        );
+        assert_eq!(
+            urls.tag_feed("a/b", "atom").as_str(),
+            "http://localhost:8080/tags/a%2Fb/feed.atom"
+        );
+        assert_eq!(
+            urls.archive_month(2026, 3).as_str(),
+            "http://localhost:8080/archive/2026/03"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Storage: connecting (SQLite file or PostgreSQL), migrating, and the entities.
 
+pub mod changes;
 pub mod entities;
 
 use migration::{Migrator, MigratorTrait};
@@ -31,9 +32,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(16);
     }
-    let db = Database::connect(options)
+    let mut db = Database::connect(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {url}: {e}"))?;
+    // Writes make cached pages stale (see web::cache).
+    db.set_metric_callback(changes::observe);
     Migrator::up(&db, None)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate database {url}: {e}"))?;

@@ -1,8 +1,11 @@
-//! Turning content into HTML: Markdown for posts, sanitizing for remote HTML, and templates.
+//! Turning content into HTML: Markdown for posts, sanitizing for remote HTML, templates, the
+//! views they render and the interface languages.
 
+pub mod i18n;
 pub mod markdown;
 pub mod sanitize;
 pub mod templates;
+pub mod views;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

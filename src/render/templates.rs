@@ -1,9 +1,12 @@
 //! Page templates (minijinja): the built-in ones from `templates/`, compiled into the binary,
-//! each replaceable by a file of the same name in the configured theme directory.
+//! each replaceable by a file of the same name in the configured theme directory. The
+//! stylesheet is rendered once at start and served under a name that carries its hash.
 
-use minijinja::Environment;
+use crate::render::escape_html;
+use minijinja::{AutoEscape, Environment, Error, Output, State, Value, escape_formatter};
 use serde::Serialize;
-use std::path::PathBuf;
+use sha2::{Digest, Sha256};
+use std::{fmt::Write, path::PathBuf};
 
 /// Built-in templates, by name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -12,11 +15,23 @@ const BUILTIN: &[(&str, &str)] = &[
     ("post.html", include_str!("../../templates/post.html")),
     ("comment.html", include_str!("../../templates/comment.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("list.html", include_str!("../../templates/list.html")),
+    ("archive.html", include_str!("../../templates/archive.html")),
+    ("follow.html", include_str!("../../templates/follow.html")),
+    ("entry.html", include_str!("../../templates/entry.html")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 
 pub struct Templates {
     env: Environment<'static>,
+    stylesheet: Stylesheet,
+}
+
+/// The rendered stylesheet and the hashed path it is served at, so browsers may keep it for a
+/// year: a changed stylesheet gets a new name.
+pub struct Stylesheet {
+    pub path: String,
+    pub css: String,
 }
 
 impl Templates {
@@ -28,6 +43,10 @@ impl Templates {
             anyhow::bail!("server.theme_dir {} is not a directory", dir.display());
         }
         let mut env = Environment::new();
+        // Block tags leave no blank lines behind: pages with many comments stay small.
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_formatter(html_formatter);
         env.set_loader(move |name| {
             if let Some(dir) = &theme {
                 let path = dir.join(name);
@@ -47,10 +66,62 @@ impl Templates {
         for (name, _) in BUILTIN {
             env.get_template(name)?;
         }
-        Ok(Templates { env })
+        let css = env.get_template("style.css")?.render(())?;
+        let hash = Sha256::digest(css.as_bytes());
+        let mut path = String::from("/static/style.");
+        for byte in &hash[..6] {
+            write!(path, "{byte:02x}")?;
+        }
+        path.push_str(".css");
+        env.add_global("stylesheet", path.clone());
+        Ok(Templates {
+            env,
+            stylesheet: Stylesheet { path, css },
+        })
+    }
+
+    pub fn stylesheet(&self) -> &Stylesheet {
+        &self.stylesheet
     }
 
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(context)
+    }
+}
+
+/// Escapes text for HTML as `escape_html` does (`& < > " '`). minijinja's own escaping also
+/// turns every `/` into `&#x2f;`, which only makes URLs longer and harder to read.
+fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
+    if state.auto_escape() != AutoEscape::Html || value.is_safe() || value.is_undefined() {
+        return escape_formatter(out, state, value);
+    }
+    let escaped = match value.as_str() {
+        Some(text) => escape_html(text),
+        None => escape_html(&value.to_string()),
+    };
+    out.write_str(&escaped).map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html_but_not_slashes() {
+        let templates = Templates::load(None).unwrap();
+        let html = templates
+            .render(
+                "error.html",
+                minijinja::context! {
+                    heading => "<b>\"x\" & 'y'</b>",
+                    message => "https://a.example/b",
+                    t => minijinja::context! { footer_follow => "%s" },
+                    site => minijinja::context! {},
+                },
+            )
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"));
+        assert!(html.contains("https://a.example/b"));
+        assert!(templates.stylesheet().path.starts_with("/static/style."));
     }
 }

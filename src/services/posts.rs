@@ -16,7 +16,7 @@ use activitypub_federation::config::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use gray_matter::{Matter, engine::YAML};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::Deserialize;
@@ -418,6 +418,122 @@ pub async fn page(
     let more = posts.len() as u64 > per_page;
     posts.truncate(per_page as usize);
     Ok((posts, more))
+}
+
+/// Published posts carrying `tag` (compared without regard to case), newest first: one page,
+/// and whether an older page exists.
+pub async fn tagged(
+    db: &DatabaseConnection,
+    tag: &str,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<post::Model>, bool)> {
+    // Tags are a JSON list in a text column: match them here rather than with SQL that differs
+    // between SQLite and PostgreSQL. Only ids and tags are read for all posts.
+    let wanted = tag.to_lowercase();
+    let ids: Vec<i32> = live()
+        .select_only()
+        .column(post::Column::Id)
+        .column(post::Column::Tags)
+        .order_by_desc(post::Column::PublishedAt)
+        .order_by_desc(post::Column::Id)
+        .into_tuple::<(i32, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|(_, tags)| {
+            serde_json::from_str::<Vec<String>>(tags)
+                .unwrap_or_default()
+                .iter()
+                .any(|t| t.to_lowercase() == wanted)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    let skip = page.saturating_sub(1).saturating_mul(per_page) as usize;
+    let more = ids.len() > skip.saturating_add(per_page as usize);
+    let page_ids: Vec<i32> = ids.into_iter().skip(skip).take(per_page as usize).collect();
+    let posts = post::Entity::find()
+        .filter(post::Column::Id.is_in(page_ids))
+        .order_by_desc(post::Column::PublishedAt)
+        .order_by_desc(post::Column::Id)
+        .all(db)
+        .await?;
+    Ok((posts, more))
+}
+
+/// Published posts written by one of the accounts `ids`, or whose `author` is one of `names`
+/// (or, with `unattributed`, that name no author), newest first: one page, and whether an
+/// older page exists.
+pub async fn by_author(
+    db: &DatabaseConnection,
+    ids: &[i32],
+    names: &[String],
+    unattributed: bool,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<post::Model>, bool)> {
+    let mut who = Condition::any()
+        .add(post::Column::AuthorId.is_in(ids.iter().copied()))
+        .add(post::Column::Author.is_in(names.iter().cloned()));
+    if unattributed {
+        who = who.add(
+            Condition::all()
+                .add(post::Column::Author.is_null())
+                .add(post::Column::AuthorId.is_null()),
+        );
+    }
+    let mut posts = live()
+        .filter(who)
+        .order_by_desc(post::Column::PublishedAt)
+        .order_by_desc(post::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page + 1)
+        .all(db)
+        .await?;
+    let more = posts.len() as u64 > per_page;
+    posts.truncate(per_page as usize);
+    Ok((posts, more))
+}
+
+/// Every `author` that published posts name.
+pub async fn authors(db: &DatabaseConnection) -> AppResult<Vec<String>> {
+    Ok(live()
+        .select_only()
+        .column(post::Column::Author)
+        .distinct()
+        .filter(post::Column::Author.is_not_null())
+        .into_tuple::<Option<String>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// When each published post was published, newest first (for the archive's years and months).
+pub async fn publication_dates(db: &DatabaseConnection) -> AppResult<Vec<DateTime<Utc>>> {
+    Ok(live()
+        .select_only()
+        .column(post::Column::PublishedAt)
+        .order_by_desc(post::Column::PublishedAt)
+        .into_tuple::<DateTime<Utc>>()
+        .all(db)
+        .await?)
+}
+
+/// Published posts from `from` up to (not including) `until`, newest first.
+pub async fn published_between(
+    db: &DatabaseConnection,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> AppResult<Vec<post::Model>> {
+    Ok(live()
+        .filter(post::Column::PublishedAt.gte(from))
+        .filter(post::Column::PublishedAt.lt(until))
+        .order_by_desc(post::Column::PublishedAt)
+        .order_by_desc(post::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn count_live(db: &DatabaseConnection) -> AppResult<u64> {

@@ -2,7 +2,10 @@
 
 mod activitypub;
 mod admin;
+pub mod cache;
+mod feeds;
 mod inbox;
+mod interact;
 mod media;
 mod micropub;
 mod pages;
@@ -15,19 +18,40 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderMap, HeaderValue, header},
+    middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use std::sync::Arc;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// Incoming activities larger than this are refused with 413 (Mastodon's own limit is 1 MB).
 pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
+    let cache = Arc::new(cache::PageCache::default());
     let max_upload = federation.config.media.max_upload_bytes;
-    Router::new()
+    // Pages, feeds and documents that only change when the blog does: rendered once, kept
+    // (compressed as each client asked) by the page cache. Inside the cache, so that a
+    // cached answer needs no federation data.
+    let cached = Router::new()
         .route("/", get(pages::home))
         .route("/posts/{slug}", get(pages::post))
+        .route("/tags/{tag}", get(pages::tag))
+        .route("/tags/{tag}/{feed}", get(feeds::tag_feed))
+        .route("/authors/{author}", get(pages::author))
+        .route("/archive", get(pages::archive))
+        .route("/archive/{year}", get(pages::archive_year))
+        .route("/archive/{year}/{month}", get(pages::archive_month))
+        .route("/feed.atom", get(feeds::blog_atom))
+        .route("/feed.rss", get(feeds::blog_rss))
+        .route("/feed.json", get(feeds::blog_json))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .layer(compression())
+        .layer(FederationMiddleware::new(federation.clone()))
+        .layer(middleware::from_fn_with_state(cache, cache::serve));
+    Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
         .route("/posts/{slug}/likes", get(activitypub::likes))
         .route("/posts/{slug}/shares", get(activitypub::shares))
@@ -49,14 +73,28 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
         .route("/.well-known/host-meta", get(wellknown::host_meta))
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/static/avatar.png", get(pages::avatar))
+        .route(
+            "/interact",
+            get(interact::interact)
+                .post(interact::interact)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route("/static/{file}", get(pages::static_file))
+        .route("/robots.txt", get(pages::robots))
         .route("/media/{file}", get(media::file))
         .merge(admin::routes(max_upload))
         .merge(micropub::routes(max_upload))
         // Old addresses of imported posts, then the 404 page.
         .fallback(redirects::fallback)
+        .layer(compression())
         .layer(FederationMiddleware::new(federation))
+        .merge(cached)
+}
+
+/// gzip and brotli at a middle level: pages are compressed once per cache fill, and the
+/// highest brotli level costs far more time than it saves bytes.
+fn compression() -> CompressionLayer {
+    CompressionLayer::new().quality(CompressionLevel::Precise(5))
 }
 
 /// Whether the client asks for ActivityPub JSON rather than a page.

@@ -1,10 +1,14 @@
-//! Pages for people: the home page, post pages with their comment threads, error pages, and
-//! the built-in stylesheet and avatar.
+//! Pages for people: home, post (with its comment thread), tag, author and archive pages,
+//! error pages, robots.txt, and the stylesheet and avatar.
 
 use crate::{
-    db::entities::{actor, comment, post},
+    db::entities::post,
     error::{AppError, AppResult},
     federation::objects,
+    render::{
+        i18n::{self, Language},
+        views::{self, Author, Authors},
+    },
     services::{comments, posts},
     state::AppState,
     web::{activity_json, html, wants_activity_json},
@@ -15,64 +19,54 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
-#[derive(Serialize)]
-struct Site {
-    title: String,
-    description: String,
-    url: String,
-    actor: String,
-    handle: String,
+/// The highest page number a list answers; beyond it is nothing worth a database query.
+const MAX_PAGE: u64 = 100_000;
+
+fn ui(data: &AppState) -> &'static Language {
+    i18n::language(&data.config.blog.lang)
 }
 
-fn site(data: &AppState) -> Site {
-    Site {
-        title: data.config.blog.title.clone(),
-        description: data.config.blog.description.clone(),
-        url: data.urls.base().to_string(),
-        actor: data.urls.actor().to_string(),
-        handle: format!("@{}@{}", data.config.blog.username, data.urls.host()),
+/// What every page's template sees: the blog, the interface text and its language.
+fn common(data: &AppState) -> Value {
+    let ui = ui(data);
+    context! {
+        site => views::site(data),
+        t => ui.text,
+        ui_lang => data.config.blog.lang,
+        lang => data.config.blog.lang,
     }
 }
 
-fn iso(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+fn render(data: &AppState, status: StatusCode, template: &str, context: Value) -> Response {
+    html(status, data.templates.render(template, context))
 }
 
-fn display_date(t: &DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
-}
-
-#[derive(Serialize)]
-struct PostSummary {
-    title: String,
-    url: String,
-    summary: String,
-    author: Option<String>,
-    published: String,
-    published_display: String,
-}
-
-fn summary_view(data: &AppState, post: &post::Model) -> PostSummary {
-    PostSummary {
-        title: post.title.clone(),
-        url: data.urls.post(&post.slug).to_string(),
-        summary: post.summary.clone(),
-        author: post
-            .author
-            .clone()
-            .or_else(|| Some(data.config.blog.author.clone())),
-        published: iso(&post.published_at),
-        published_display: display_date(&post.published_at),
-    }
+fn with_link_header(mut response: Response, activity_json_url: &str) -> AppResult<Response> {
+    response.headers_mut().insert(
+        header::LINK,
+        HeaderValue::from_str(&format!(
+            "<{activity_json_url}>; rel=\"alternate\"; type=\"application/activity+json\""
+        ))
+        .map_err(AppError::internal)?,
+    );
+    Ok(response)
 }
 
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<u64>,
+}
+
+impl PageQuery {
+    /// The page asked for, or `None` beyond what any blog has.
+    fn number(&self) -> Option<u64> {
+        let page = self.page.unwrap_or(1).max(1);
+        (page <= MAX_PAGE).then_some(page)
+    }
 }
 
 pub async fn home(
@@ -87,144 +81,31 @@ pub async fn home(
             objects::with_context(objects::blog_actor(&data).await?),
         ));
     }
-    let page = query.page.unwrap_or(1).clamp(1, 100_000);
-    let per_page = data.config.blog.posts_per_page;
-    let (list, more) = posts::page(&data.db, page, per_page).await?;
-    let context = minijinja::context! {
-        site => site(&data),
-        lang => data.config.blog.lang,
-        posts => list.iter().map(|p| summary_view(&data, p)).collect::<Vec<_>>(),
+    let Some(page) = query.number() else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let (list, more) = posts::page(&data.db, page, data.config.blog.posts_per_page).await?;
+    if list.is_empty() && page > 1 {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    let ui = ui(&data);
+    let authors = Authors::load(&data).await?;
+    let canonical = match page {
+        1 => data.urls.base().to_string(),
+        n => format!("{}?page={n}", data.urls.base()),
+    };
+    let context = context! {
+        page => page,
+        canonical => canonical,
+        posts => list.iter().map(|p| views::summary(&data, &authors, ui, p)).collect::<Vec<_>>(),
         newer_page => (page > 1).then(|| page - 1),
         older_page => more.then(|| page + 1),
+        ..common(&data)
     };
-    let mut response = html(StatusCode::OK, data.templates.render("home.html", context));
-    response.headers_mut().insert(
-        header::LINK,
-        HeaderValue::from_str(&format!(
-            "<{}>; rel=\"alternate\"; type=\"application/activity+json\"",
-            data.urls.actor()
-        ))
-        .map_err(AppError::internal)?,
-    );
-    Ok(response)
-}
-
-#[derive(Serialize)]
-struct CommentView {
-    id: i32,
-    author_name: String,
-    handle: String,
-    profile_url: String,
-    avatar: Option<String>,
-    url: String,
-    published: String,
-    published_display: String,
-    html: String,
-    deleted: bool,
-    children: Vec<CommentView>,
-}
-
-/// Nests comments under what they reply to; a deleted comment stays only as the parent of others.
-fn comment_tree(
-    data: &AppState,
-    post_url: &str,
-    comments: &[comment::Model],
-    actors: &HashMap<String, actor::Model>,
-) -> Vec<CommentView> {
-    let mut children: HashMap<&str, Vec<&comment::Model>> = HashMap::new();
-    let known: std::collections::HashSet<&str> =
-        comments.iter().map(|c| c.ap_id.as_str()).collect();
-    for c in comments {
-        // A reply to something we do not have is shown at the top level rather than lost.
-        let parent = if known.contains(c.in_reply_to.as_str()) {
-            c.in_reply_to.as_str()
-        } else {
-            post_url
-        };
-        children.entry(parent).or_default().push(c);
-    }
-    fn build(
-        data: &AppState,
-        parent: &str,
-        children: &HashMap<&str, Vec<&comment::Model>>,
-        actors: &HashMap<String, actor::Model>,
-        depth: usize,
-    ) -> Vec<CommentView> {
-        let Some(list) = children.get(parent) else {
-            return vec![];
-        };
-        list.iter()
-            .filter_map(|c| {
-                // Deep threads are flattened beyond this depth rather than recursing without end.
-                let kids = if depth < 32 {
-                    build(data, &c.ap_id, children, actors, depth + 1)
-                } else {
-                    vec![]
-                };
-                if c.deleted_at.is_some() && kids.is_empty() {
-                    return None;
-                }
-                let author = actors.get(&c.author_ap_id);
-                let (name, handle, profile, avatar) = if c.is_local {
-                    (
-                        data.config.blog.title.clone(),
-                        format!("@{}@{}", data.config.blog.username, data.urls.host()),
-                        data.urls.base().to_string(),
-                        Some(
-                            data.config
-                                .blog
-                                .icon_url
-                                .clone()
-                                .unwrap_or_else(|| data.urls.icon().to_string()),
-                        ),
-                    )
-                } else {
-                    let host = url::Url::parse(&c.author_ap_id)
-                        .ok()
-                        .and_then(|u| {
-                            Some(match u.port() {
-                                Some(port) => format!("{}:{port}", u.host_str()?),
-                                None => u.host_str()?.to_string(),
-                            })
-                        })
-                        .unwrap_or_default();
-                    let username = author.and_then(|a| a.preferred_username.clone());
-                    (
-                        author
-                            .and_then(|a| a.name.clone())
-                            .filter(|n| !n.trim().is_empty())
-                            .or_else(|| username.clone())
-                            .unwrap_or_else(|| c.author_ap_id.clone()),
-                        username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
-                        author
-                            .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
-                            .unwrap_or_else(|| c.author_ap_id.clone()),
-                        author.and_then(|a| a.icon_url.clone()),
-                    )
-                };
-                Some(CommentView {
-                    id: c.id,
-                    author_name: name,
-                    handle,
-                    profile_url: profile,
-                    avatar,
-                    url: c.url.clone().unwrap_or_else(|| c.ap_id.clone()),
-                    published: iso(&c.published_at),
-                    published_display: display_date(&c.published_at),
-                    html: c.content_html.clone(),
-                    deleted: c.deleted_at.is_some(),
-                    children: kids,
-                })
-            })
-            .collect()
-    }
-    build(data, post_url, &children, actors, 0)
-}
-
-#[derive(Serialize)]
-struct Tag {
-    name: String,
-    url: String,
+    with_link_header(
+        render(&data, StatusCode::OK, "home.html", context),
+        data.urls.actor().as_str(),
+    )
 }
 
 pub async fn post(
@@ -236,98 +117,375 @@ pub async fn post(
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
     let url = data.urls.post(&post.slug);
-    let counts = posts::counts(&data.db, post.id).await?;
     if wants_activity_json(&headers) {
         return Ok(match post.deleted_at {
             Some(deleted) => activity_json(
                 StatusCode::GONE,
                 objects::with_context(objects::tombstone(&url, "Article", &deleted)),
             ),
-            None => activity_json(
-                StatusCode::OK,
-                objects::with_context(objects::article(&post, counts, &data.urls)),
-            ),
+            None => {
+                let counts = posts::counts(&data.db, post.id).await?;
+                activity_json(
+                    StatusCode::OK,
+                    objects::with_context(objects::article(&post, counts, &data.urls)),
+                )
+            }
         });
     }
     if post.deleted_at.is_some() {
         return Ok(error_page(&data, &headers, AppError::Gone));
     }
+    let counts = posts::counts(&data.db, post.id).await?;
     let (list, actors) = comments::thread(&data.db, post.id).await?;
     let (previous, next) = posts::neighbours(&data.db, &post).await?;
-    let context = minijinja::context! {
-        site => site(&data),
+    let ui = ui(&data);
+    let site = views::site(&data);
+    let authors = Authors::load(&data).await?;
+    let author = authors.of(&post);
+    // Mastodon credits the author under link previews when their account lists this domain
+    // in its attributionDomains; without a handle of their own, the blog's account is named
+    // (the blog actor lists its own domain).
+    let fediverse_creator = author.handle.clone().unwrap_or_else(|| site.handle.clone());
+    // The post's cover, else its author's picture, else the blog's.
+    let (og_image, og_image_alt) = match (&post.cover_url, &author.avatar) {
+        (Some(cover), _) => (
+            cover.clone(),
+            post.cover_alt.clone().unwrap_or_else(|| post.title.clone()),
+        ),
+        (None, Some(avatar)) => (avatar.clone(), author.name.clone()),
+        (None, None) => (site.icon.clone(), site.title.clone()),
+    };
+    let context = context! {
         lang => post.lang,
-        post => minijinja::context! {
+        post => context! {
             title => post.title,
             summary => post.summary,
             html => post.body_html,
             url => url.to_string(),
             lang => post.lang,
-            author => post.author.clone().unwrap_or_else(|| data.config.blog.author.clone()),
-            published => iso(&post.published_at),
-            published_display => display_date(&post.published_at),
-            updated => iso(&post.updated_at),
-            tags => post.tag_list().into_iter().map(|t| Tag { url: data.urls.tag(&t).to_string(), name: t }).collect::<Vec<_>>(),
+            author => author,
+            published => views::iso(&post.published_at),
+            published_display => ui.date(&post.published_at),
+            updated => views::iso(&post.updated_at),
+            reading_minutes => views::reading_minutes(&post.body_markdown),
+            tags => views::tags(&data, &post),
         },
-        comments => comment_tree(&data, url.as_str(), &list, &actors),
+        json_ld => views::json_ld(&data, &post, &author),
+        fediverse_creator => fediverse_creator,
+        og_image => og_image,
+        og_image_alt => og_image_alt,
+        comments => views::comment_tree(&data, ui, url.as_str(), &list, &actors),
         comment_count => counts.comments,
         likes => counts.likes,
         boosts => counts.shares,
-        previous => previous.as_ref().map(|p| summary_view(&data, p)),
-        next => next.as_ref().map(|p| summary_view(&data, p)),
+        previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
+        next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
+        ..common(&data)
     };
-    let mut response = html(StatusCode::OK, data.templates.render("post.html", context));
-    response.headers_mut().insert(
-        header::LINK,
-        HeaderValue::from_str(&format!(
-            "<{url}>; rel=\"alternate\"; type=\"application/activity+json\""
-        ))
-        .map_err(AppError::internal)?,
-    );
-    Ok(response)
+    with_link_header(
+        render(&data, StatusCode::OK, "post.html", context),
+        url.as_str(),
+    )
+}
+
+/// One feed link of a list page.
+#[derive(Serialize)]
+struct FeedLink {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: String,
+    url: String,
+}
+
+/// A list of posts (a tag's, an author's, a month's) with a heading.
+struct Listing<'a> {
+    heading: String,
+    canonical: String,
+    posts: &'a [post::Model],
+    page: u64,
+    more: bool,
+    author: Option<Author>,
+    feeds: Vec<FeedLink>,
+}
+
+fn listing(data: &AppState, authors: &Authors, listing: Listing) -> Response {
+    let ui = ui(data);
+    let context = context! {
+        heading => listing.heading,
+        canonical => listing.canonical,
+        posts => listing.posts.iter().map(|p| views::summary(data, authors, ui, p)).collect::<Vec<_>>(),
+        newer_page => (listing.page > 1).then(|| listing.page - 1),
+        older_page => listing.more.then(|| listing.page + 1),
+        author => listing.author,
+        feeds => listing.feeds,
+        ..common(data)
+    };
+    render(data, StatusCode::OK, "list.html", context)
+}
+
+pub async fn tag(
+    data: Data<AppState>,
+    Path(tag): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(page) = query.number() else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let (list, more) = posts::tagged(&data.db, &tag, page, data.config.blog.posts_per_page).await?;
+    if list.is_empty() {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    let ui = ui(&data);
+    let feed = |kind: &'static str, key: &str, ext: &str| FeedLink {
+        kind,
+        title: format!("#{tag} ({})", ui.get(key)),
+        url: data.urls.tag_feed(&tag, ext).to_string(),
+    };
+    let feeds = vec![
+        feed("application/atom+xml", "atom_feed", "atom"),
+        feed("application/rss+xml", "rss_feed", "rss"),
+        feed("application/feed+json", "json_feed", "json"),
+    ];
+    Ok(listing(
+        &data,
+        &Authors::load(&data).await?,
+        Listing {
+            heading: ui.get("tagged").replacen("%s", &tag, 1),
+            canonical: data.urls.tag(&tag).to_string(),
+            posts: &list,
+            page,
+            more,
+            author: None,
+            feeds,
+        },
+    ))
+}
+
+pub async fn author(
+    data: Data<AppState>,
+    Path(key): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(page) = query.number() else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let written = posts::authors(&data.db).await?;
+    let authors = Authors::load(&data).await?;
+    let Some((author, theirs)) = authors.by_key(&key, &written) else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let (list, more) = posts::by_author(
+        &data.db,
+        &theirs.ids,
+        &theirs.names,
+        theirs.unattributed,
+        page,
+        data.config.blog.posts_per_page,
+    )
+    .await?;
+    if list.is_empty() && page > 1 {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    Ok(listing(
+        &data,
+        &authors,
+        Listing {
+            heading: ui(&data).get("posts_by").replacen("%s", &author.name, 1),
+            canonical: author.url.clone(),
+            posts: &list,
+            page,
+            more,
+            author: Some(author),
+            feeds: vec![],
+        },
+    ))
+}
+
+/// A year or month in the archive, with how many posts it has.
+#[derive(Serialize)]
+struct Period {
+    name: String,
+    url: String,
+    count: usize,
+}
+
+/// `/archive`: the years that have posts.
+pub async fn archive(data: Data<AppState>) -> AppResult<Response> {
+    let dates = posts::publication_dates(&data.db).await?;
+    let mut periods: Vec<Period> = vec![];
+    for date in dates {
+        match periods.last_mut() {
+            Some(last) if last.name == date.year().to_string() => last.count += 1,
+            _ => periods.push(Period {
+                name: date.year().to_string(),
+                url: data.urls.archive_year(date.year()).to_string(),
+                count: 1,
+            }),
+        }
+    }
+    let ui = ui(&data);
+    let context = context! {
+        heading => ui.get("archive_title"),
+        canonical => data.urls.archive().to_string(),
+        periods => periods,
+        ..common(&data)
+    };
+    Ok(render(&data, StatusCode::OK, "archive.html", context))
+}
+
+/// A year (1–9999) or a month (1–12) from the path; anything else is no page.
+fn number_in<T: std::str::FromStr + PartialOrd>(text: &str, low: T, high: T) -> Option<T> {
+    text.parse().ok().filter(|n| *n >= low && *n <= high)
+}
+
+/// `/archive/<year>`: the months of a year that have posts.
+pub async fn archive_year(
+    data: Data<AppState>,
+    Path(year): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let Some(year) = number_in(&year, 1, 9999) else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let dates = posts::publication_dates(&data.db).await?;
+    let ui = ui(&data);
+    let mut periods: Vec<Period> = vec![];
+    for date in dates.iter().filter(|d| d.year() == year) {
+        let name = ui.month_year(year, date.month());
+        match periods.last_mut() {
+            Some(last) if last.name == name => last.count += 1,
+            _ => periods.push(Period {
+                name,
+                url: data.urls.archive_month(year, date.month()).to_string(),
+                count: 1,
+            }),
+        }
+    }
+    if periods.is_empty() {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    let context = context! {
+        heading => ui.get("archive_year").replacen("%s", &year.to_string(), 1),
+        canonical => data.urls.archive_year(year).to_string(),
+        periods => periods,
+        ..common(&data)
+    };
+    Ok(render(&data, StatusCode::OK, "archive.html", context))
+}
+
+/// `/archive/<year>/<month>`: that month's posts.
+pub async fn archive_month(
+    data: Data<AppState>,
+    Path((year, month)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let (Some(year), Some(month)) = (number_in(&year, 1, 9999), number_in(&month, 1u32, 12)) else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let start = |year: i32, month: u32| {
+        NaiveDate::from_ymd_opt(year, month, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| Utc.from_utc_datetime(&d))
+    };
+    let (from, until) = match month {
+        12 => (start(year, 12), start(year + 1, 1)),
+        m => (start(year, m), start(year, m + 1)),
+    };
+    let (Some(from), Some(until)) = (from, until) else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    let list = posts::published_between(&data.db, from, until).await?;
+    if list.is_empty() {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    Ok(listing(
+        &data,
+        &Authors::load(&data).await?,
+        Listing {
+            heading: ui(&data).month_year(year, month),
+            canonical: data.urls.archive_month(year, month).to_string(),
+            posts: &list,
+            page: 1,
+            more: false,
+            author: None,
+            feeds: vec![],
+        },
+    ))
+}
+
+/// A page with a heading and one message, in the blog's interface language.
+pub fn message_page(data: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
+    let context = context! {
+        heading => heading,
+        message => message,
+        ..common(data)
+    };
+    render(data, status, "error.html", context)
 }
 
 /// 404 and 410 as a page for people, as JSON for everything else.
 pub fn error_page(data: &AppState, headers: &HeaderMap, error: AppError) -> Response {
-    let status = error.status();
     if wants_activity_json(headers) || !matches!(error, AppError::NotFound | AppError::Gone) {
         return error.into_response();
     }
+    let ui = ui(data);
     let (heading, message) = match error {
-        AppError::Gone => ("Gone", "This post was deleted by its author."),
-        _ => ("Not found", "There is nothing at this address."),
+        AppError::Gone => ("gone_title", "gone_text"),
+        _ => ("not_found_title", "not_found_text"),
     };
-    let context = minijinja::context! {
-        site => site(data), lang => data.config.blog.lang, heading => heading, message => message,
-    };
-    html(status, data.templates.render("error.html", context))
+    message_page(data, error.status(), ui.get(heading), ui.get(message))
 }
 
 pub async fn not_found(data: Data<AppState>, headers: HeaderMap) -> Response {
     error_page(&data, &headers, AppError::NotFound)
 }
 
-pub async fn stylesheet(data: Data<AppState>) -> Response {
-    match data.templates.render("style.css", ()) {
-        Ok(css) => (
+/// `/static/<file>`: the stylesheet under its hashed name (kept by browsers for a year), the
+/// same under its plain name for themes that link it (revalidated hourly), and the avatar.
+pub async fn static_file(
+    data: Data<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let stylesheet = data.templates.stylesheet();
+    let cache = if Some(file.as_str()) == stylesheet.path.strip_prefix("/static/") {
+        "public, max-age=31536000, immutable"
+    } else if file == "style.css" {
+        "public, max-age=3600"
+    } else if file == "avatar.png" {
+        return (
             [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
             ],
-            css,
+            &include_bytes!("../../templates/avatar.png")[..],
         )
-            .into_response(),
-        Err(e) => AppError::internal(e).into_response(),
-    }
-}
-
-pub async fn avatar() -> Response {
+            .into_response();
+    } else {
+        return error_page(&data, &headers, AppError::NotFound);
+    };
     (
         [
-            (header::CONTENT_TYPE, "image/png"),
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        stylesheet.css.clone(),
+    )
+        .into_response()
+}
+
+pub async fn robots(data: Data<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        &include_bytes!("../../templates/avatar.png")[..],
+        format!(
+            "User-agent: *\nDisallow: /interact\nAllow: /\n\nSitemap: {}\n",
+            data.urls.sitemap()
+        ),
     )
         .into_response()
 }

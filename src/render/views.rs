@@ -1,0 +1,417 @@
+//! What templates see: posts, authors, comments and the site, built from rows and
+//! configuration, with dates already written in the interface language.
+
+use crate::{
+    config::{AuthorConfig, fediverse_handle},
+    db::entities::{actor, comment, post, user},
+    error::AppResult,
+    render::i18n::Language,
+    services::{posts::slugify, users},
+    state::AppState,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+pub fn iso(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The blog itself, on every page.
+#[derive(Serialize)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub actor: String,
+    pub handle: String,
+    pub icon: String,
+    pub archive: String,
+    pub interact: String,
+    pub atom: String,
+    pub rss: String,
+    pub json_feed: String,
+}
+
+pub fn site(data: &AppState) -> Site {
+    let urls = &data.urls;
+    Site {
+        title: data.config.blog.title.clone(),
+        description: data.config.blog.description.clone(),
+        url: urls.base().to_string(),
+        actor: urls.actor().to_string(),
+        handle: format!("@{}@{}", data.config.blog.username, urls.host()),
+        icon: data
+            .config
+            .blog
+            .icon_url
+            .clone()
+            .unwrap_or_else(|| urls.icon().to_string()),
+        archive: urls.archive().to_string(),
+        interact: urls.interact().to_string(),
+        atom: urls.feed("atom").to_string(),
+        rss: urls.feed("rss").to_string(),
+        json_feed: urls.feed("json").to_string(),
+    }
+}
+
+/// Who wrote a post: from their /admin account, else from the `[authors.<key>]` table, else
+/// just the name the post gives.
+#[derive(Serialize, Clone)]
+pub struct Author {
+    pub key: String,
+    pub name: String,
+    pub bio: String,
+    pub avatar: Option<String>,
+    /// `@user@their.instance`, when the author gave one.
+    pub handle: Option<String>,
+    /// Their profile on their own server, from the handle.
+    pub profile: Option<String>,
+    pub url: String,
+}
+
+/// Everyone who may have written a post, loaded once per page: the blog's accounts and its
+/// configuration.
+pub struct Authors<'a> {
+    data: &'a AppState,
+    users: Vec<user::Model>,
+}
+
+impl<'a> Authors<'a> {
+    pub async fn load(data: &'a AppState) -> AppResult<Authors<'a>> {
+        Ok(Authors {
+            data,
+            users: users::list(&data.db).await?,
+        })
+    }
+
+    /// The author of `post`.
+    pub fn of(&self, post: &post::Model) -> Author {
+        if let Some(user) = post
+            .author_id
+            .and_then(|id| self.users.iter().find(|u| u.id == id))
+        {
+            return self.account(user);
+        }
+        self.named(post.author.as_deref())
+    }
+
+    /// The author a post names (`None`: the blog's default author).
+    fn named(&self, written_as: Option<&str>) -> Author {
+        let written_as = written_as.unwrap_or(&self.data.config.blog.author);
+        if let Some(user) = self
+            .users
+            .iter()
+            .find(|u| u.display_name == written_as || u.username == written_as)
+        {
+            return self.account(user);
+        }
+        match configured(self.data, written_as) {
+            Some((key, config)) => self.make(
+                key,
+                config.name.as_deref().unwrap_or(key),
+                &config.bio,
+                config.avatar_url.clone(),
+                config.fediverse.as_deref(),
+            ),
+            None => self.make(&slugify(written_as), written_as, "", None, None),
+        }
+    }
+
+    fn account(&self, user: &user::Model) -> Author {
+        self.make(
+            &user.username,
+            &user.display_name,
+            &user.bio,
+            user.avatar_url.clone(),
+            user.fediverse_handle.as_deref(),
+        )
+    }
+
+    fn make(
+        &self,
+        key: &str,
+        name: &str,
+        bio: &str,
+        avatar: Option<String>,
+        handle: Option<&str>,
+    ) -> Author {
+        let handle = handle.and_then(fediverse_handle);
+        Author {
+            key: key.to_string(),
+            name: name.to_string(),
+            bio: bio.to_string(),
+            avatar: avatar.filter(|a| !a.trim().is_empty()),
+            handle: handle.map(|(user, host)| format!("@{user}@{host}")),
+            profile: handle.map(|(user, host)| format!("https://{host}/@{user}")),
+            url: self.data.urls.author(key).to_string(),
+        }
+    }
+
+    /// Who an author page's key stands for, and which posts are theirs: the account ids, the
+    /// `author` values their posts carry, and whether posts naming no one are theirs (they are
+    /// the blog's default author).
+    pub fn by_key(&self, key: &str, written: &[String]) -> Option<(Author, AuthorPosts)> {
+        let default = &self.data.config.blog.author;
+        let (author, ids) = if let Some(user) = self.users.iter().find(|u| u.username == key) {
+            (self.account(user), vec![user.id])
+        } else if self.data.config.authors.contains_key(key) {
+            (self.named(Some(key)), vec![])
+        } else {
+            let written_as = written
+                .iter()
+                .chain(std::iter::once(default))
+                .find(|w| slugify(w) == key)?;
+            (self.named(Some(written_as)), vec![])
+        };
+        if author.key != key {
+            return None;
+        }
+        let mut names = vec![author.key.clone(), author.name.clone()];
+        names.dedup();
+        let unattributed = self.named(None).key == author.key;
+        Some((
+            author,
+            AuthorPosts {
+                ids,
+                names,
+                unattributed,
+            },
+        ))
+    }
+}
+
+/// Which posts an author page lists.
+pub struct AuthorPosts {
+    pub ids: Vec<i32>,
+    pub names: Vec<String>,
+    pub unattributed: bool,
+}
+
+/// The configured author that `written_as` names: by table key or by display name.
+fn configured<'a>(data: &'a AppState, written_as: &str) -> Option<(&'a str, &'a AuthorConfig)> {
+    let authors = &data.config.authors;
+    authors
+        .get_key_value(written_as)
+        .or_else(|| {
+            authors
+                .iter()
+                .find(|(_, a)| a.name.as_deref() == Some(written_as))
+        })
+        .map(|(k, a)| (k.as_str(), a))
+}
+
+#[derive(Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub url: String,
+}
+
+/// A post in a list, or as the previous or next one under a post.
+#[derive(Serialize)]
+pub struct PostSummary {
+    pub title: String,
+    pub url: String,
+    pub summary: String,
+    pub lang: String,
+    pub author: Author,
+    pub published: String,
+    pub published_display: String,
+    pub reading_minutes: usize,
+    pub tags: Vec<Tag>,
+}
+
+/// Minutes at 200 words a minute, at least one.
+pub fn reading_minutes(markdown: &str) -> usize {
+    markdown.split_whitespace().count().div_ceil(200).max(1)
+}
+
+pub fn tags(data: &AppState, post: &post::Model) -> Vec<Tag> {
+    post.tag_list()
+        .into_iter()
+        .map(|t| Tag {
+            url: data.urls.tag(&t).to_string(),
+            name: t,
+        })
+        .collect()
+}
+
+pub fn summary(
+    data: &AppState,
+    authors: &Authors,
+    ui: &Language,
+    post: &post::Model,
+) -> PostSummary {
+    PostSummary {
+        title: post.title.clone(),
+        url: data.urls.post(&post.slug).to_string(),
+        summary: post.summary.clone(),
+        lang: post.lang.clone(),
+        author: authors.of(post),
+        published: iso(&post.published_at),
+        published_display: ui.date(&post.published_at),
+        reading_minutes: reading_minutes(&post.body_markdown),
+        tags: tags(data, post),
+    }
+}
+
+/// Schema.org `BlogPosting` for search engines and link previews, ready to sit in a
+/// `<script type="application/ld+json">` (no `<` can close it early).
+pub fn json_ld(data: &AppState, post: &post::Model, author: &Author) -> String {
+    let url = data.urls.post(&post.slug);
+    let mut person = json!({"@type": "Person", "name": author.name, "url": author.url});
+    if let Some(profile) = &author.profile {
+        person["sameAs"] = json!(profile);
+    }
+    let doc = json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.summary,
+        "inLanguage": post.lang,
+        "url": url,
+        "mainEntityOfPage": url,
+        "datePublished": iso(&post.published_at),
+        "dateModified": iso(&post.updated_at),
+        "author": person,
+        "image": post.cover_url.clone().or_else(|| author.avatar.clone()).unwrap_or_else(|| site(data).icon),
+        "keywords": post.tag_list(),
+        "publisher": {"@type": "Organization", "name": data.config.blog.title, "url": data.urls.base()},
+    });
+    doc.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+}
+
+#[derive(Serialize)]
+pub struct CommentView {
+    pub id: i32,
+    pub author_name: String,
+    pub handle: String,
+    pub profile_url: String,
+    pub avatar: Option<String>,
+    pub url: String,
+    pub published: String,
+    pub published_display: String,
+    pub html: String,
+    pub deleted: bool,
+    pub children: Vec<CommentView>,
+}
+
+/// Nests comments (oldest first) under what they reply to; a deleted comment stays only as
+/// the parent of others.
+pub fn comment_tree(
+    data: &AppState,
+    ui: &Language,
+    post_url: &str,
+    comments: &[comment::Model],
+    actors: &HashMap<String, actor::Model>,
+) -> Vec<CommentView> {
+    let mut children: HashMap<&str, Vec<&comment::Model>> = HashMap::new();
+    let known: HashSet<&str> = comments.iter().map(|c| c.ap_id.as_str()).collect();
+    for c in comments {
+        // A reply to something we do not have is shown at the top level rather than lost.
+        let parent = if known.contains(c.in_reply_to.as_str()) {
+            c.in_reply_to.as_str()
+        } else {
+            post_url
+        };
+        children.entry(parent).or_default().push(c);
+    }
+    let tree = Tree {
+        data,
+        ui,
+        children,
+        actors,
+    };
+    tree.build(post_url, 0)
+}
+
+struct Tree<'a> {
+    data: &'a AppState,
+    ui: &'a Language,
+    children: HashMap<&'a str, Vec<&'a comment::Model>>,
+    actors: &'a HashMap<String, actor::Model>,
+}
+
+impl Tree<'_> {
+    fn build(&self, parent: &str, depth: usize) -> Vec<CommentView> {
+        let Some(list) = self.children.get(parent) else {
+            return vec![];
+        };
+        list.iter()
+            .filter_map(|c| {
+                // Deep threads are cut beyond this depth rather than recursing without end.
+                let kids = if depth < 32 {
+                    self.build(&c.ap_id, depth + 1)
+                } else {
+                    vec![]
+                };
+                if c.deleted_at.is_some() && kids.is_empty() {
+                    return None;
+                }
+                Some(self.view(c, kids))
+            })
+            .collect()
+    }
+
+    fn view(&self, c: &comment::Model, children: Vec<CommentView>) -> CommentView {
+        let data = self.data;
+        let (name, handle, profile, avatar) = if c.is_local {
+            let site = site(data);
+            (site.title, site.handle, site.url, Some(site.icon))
+        } else {
+            let author = self.actors.get(&c.author_ap_id);
+            let host = url::Url::parse(&c.author_ap_id)
+                .ok()
+                .and_then(|u| {
+                    Some(match u.port() {
+                        Some(port) => format!("{}:{port}", u.host_str()?),
+                        None => u.host_str()?.to_string(),
+                    })
+                })
+                .unwrap_or_default();
+            let username = author.and_then(|a| a.preferred_username.clone());
+            (
+                author
+                    .and_then(|a| a.name.clone())
+                    .filter(|n| !n.trim().is_empty())
+                    .or_else(|| username.clone())
+                    // Comments imported from another blog have a name and no actor.
+                    .or_else(|| c.author_name.clone())
+                    .unwrap_or_else(|| c.author_ap_id.clone()),
+                username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
+                author
+                    .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
+                    .unwrap_or_else(|| c.author_ap_id.clone()),
+                author.and_then(|a| a.icon_url.clone()),
+            )
+        };
+        CommentView {
+            id: c.id,
+            author_name: name,
+            handle,
+            profile_url: profile,
+            avatar,
+            url: c.url.clone().unwrap_or_else(|| c.ap_id.clone()),
+            published: iso(&c.published_at),
+            published_display: self.ui.date(&c.published_at),
+            html: c.content_html.clone(),
+            deleted: c.deleted_at.is_some(),
+            children,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_time() {
+        assert_eq!(reading_minutes(""), 1);
+        assert_eq!(reading_minutes(&"wort ".repeat(200)), 1);
+        assert_eq!(reading_minutes(&"wort ".repeat(201)), 2);
+    }
+}
