@@ -96,6 +96,9 @@ post_p99=${p99["post page (HTML, 50 comments)"]}
 bare_rate=${rate["bare axum handler"]}
 ratio=$(awk -v p="$post_rate" -v b="$bare_rate" 'BEGIN { printf "%.2f", p / b }')
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
+kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+grep -h "writes to shown tables" "$work/server.err" || true
 printf '\npost page / bare handler: %s (gzip, as browsers ask: %s; post page / axum serving the same bytes: %s)\n' \
   "$ratio" "$(awk -v p="$gzip_rate" -v b="$bare_rate" 'BEGIN { printf "%.2f", p / b }')" \
   "$(awk -v p="$post_rate" -v b="$same_bytes" 'BEGIN { printf "%.2f", p / b }')"

@@ -32,17 +32,24 @@ pub fn observe(info: &Info<'_>) {
 
 /// Whether `sql` writes, to a table pages may show.
 fn shows(sql: &str) -> bool {
-    let sql = sql.trim_start();
-    let verb = sql.get(..6).unwrap_or_default();
-    if !["INSERT", "UPDATE", "DELETE"]
-        .iter()
-        .any(|v| verb.eq_ignore_ascii_case(v))
-    {
+    let mut words = sql.split_whitespace();
+    let verb = words.next().unwrap_or_default();
+    let table = if verb.eq_ignore_ascii_case("INSERT") || verb.eq_ignore_ascii_case("DELETE") {
+        // INSERT INTO t / DELETE FROM t
+        words.nth(1)
+    } else if verb.eq_ignore_ascii_case("UPDATE") {
+        words.next()
+    } else {
         return false;
-    }
-    // sea-query quotes identifiers: the first quoted name is the table written to.
-    let table = sql.split('"').nth(1).or_else(|| sql.split('`').nth(1));
-    !table.is_some_and(|t| UNSHOWN.contains(&t))
+    };
+    // Quoted by sea-query ("comments"), bare in hand-written SQL (deliveries).
+    let table = table
+        .unwrap_or_default()
+        .split('(')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '"' || c == '`');
+    !UNSHOWN.contains(&table)
 }
 
 #[cfg(test)]
@@ -57,5 +64,12 @@ mod tests {
         assert!(!shows(r#"SELECT "posts"."id" FROM "posts""#));
         assert!(!shows(r#"UPDATE "deliveries" SET "status" = $1"#));
         assert!(!shows(r#"INSERT INTO "sessions" ("id") VALUES ($1)"#));
+        assert!(!shows(
+            "UPDATE deliveries SET locked_until = $1 WHERE id IN (1)"
+        ));
+        assert!(!shows(
+            "INSERT INTO delivery_hosts (host) VALUES ($1) ON CONFLICT (host) DO UPDATE SET x = 1"
+        ));
+        assert!(shows("delete from comments where id = 1"));
     }
 }
