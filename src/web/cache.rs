@@ -31,8 +31,9 @@ use std::{
 /// made by another process shows, and one render a second per page costs nothing.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
-/// Past this many entries the cache starts over (query strings make keys unbounded).
-const MAX_ENTRIES: usize = 4096;
+/// Past this many entries the cache starts over (encodings and page numbers make keys
+/// unbounded); with pages of ~50 kB that bounds it near 50 MB.
+const MAX_ENTRIES: usize = 1024;
 
 #[derive(Default)]
 pub struct PageCache {
@@ -41,6 +42,8 @@ pub struct PageCache {
 
 #[derive(Hash, PartialEq, Eq)]
 struct Key {
+    /// The path, and `?page=N` when asked: the only parameter pages read, so other query
+    /// strings cannot fill the cache with copies.
     path_and_query: String,
     activity_json: bool,
     accept_encoding: Vec<u8>,
@@ -122,11 +125,7 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
         return next.run(request).await;
     }
     let key = Key {
-        path_and_query: request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default(),
+        path_and_query: cache_path(request.uri()),
         activity_json: wants_activity_json(request.headers()),
         accept_encoding: request
             .headers()
@@ -172,6 +171,18 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
     let response = entry.respond(&conditions);
     cache.put(key, entry);
     response
+}
+
+fn cache_path(uri: &axum::http::Uri) -> String {
+    let page = uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "page")
+            .map(|(_, value)| value.into_owned())
+    });
+    match page {
+        Some(page) => format!("{}?page={page}", uri.path()),
+        None => uri.path().to_string(),
+    }
 }
 
 fn etag_of(body: &[u8]) -> String {
@@ -325,6 +336,14 @@ mod tests {
             matches!(cache.lookup(&key()), Lookup::Miss(None)),
             "a change is never served stale"
         );
+    }
+
+    #[test]
+    fn keys_keep_only_the_page_number() {
+        let path = |u: &str| cache_path(&u.parse().unwrap());
+        assert_eq!(path("/posts/a?utm_source=x"), "/posts/a");
+        assert_eq!(path("/?page=2&x=1"), "/?page=2");
+        assert_eq!(path("/tags/r%C3%BCck"), "/tags/r%C3%BCck");
     }
 
     #[test]
