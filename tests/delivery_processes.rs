@@ -90,8 +90,10 @@ async fn sigkill_mid_fanout_loses_nothing() {
     let counts = per_inbox(&peer);
     assert_eq!(counts.len(), FOLLOWERS, "every inbox received the activity");
     let twice: usize = counts.values().filter(|&&n| n > 1).count();
-    // Only what was in flight at the kill can arrive twice (receivers de-duplicate by id).
-    assert!(twice <= 64, "{twice} inboxes got it twice");
+    // Only what was sent but not yet recorded at the kill can arrive twice (receivers
+    // de-duplicate by id): at most the 64 in flight plus one batch of outcomes on its way to
+    // the database.
+    assert!(twice <= 128, "{twice} inboxes got it twice");
     println!("killed after {at_kill} of {FOLLOWERS} deliveries; {twice} inboxes received it twice");
 }
 
