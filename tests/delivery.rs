@@ -25,22 +25,8 @@ fn creates(peer: &Peer) -> Vec<common::Received> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_survives_a_restart_and_retries() {
     common::init();
-    let mut blog = Instance::start("queue").await;
+    let (mut blog, peer) = followed_blog("queue").await;
     let database = blog.config.database.url.clone();
-    let peer = Peer::start().await;
-    let follow = peer.fixture("follow.json", &blog, "x");
-    assert_eq!(
-        peer.post_signed(&format!("{}actor/inbox", blog.base()), &follow)
-            .await,
-        202
-    );
-    eventually("Accept delivered", 15, || async {
-        peer.received()
-            .iter()
-            .any(|r| r.body["type"] == "Accept")
-            .then_some(())
-    })
-    .await;
 
     // The server goes down; the owner publishes with the CLI meanwhile.
     blog.crash().await;

@@ -829,15 +829,21 @@ pub async fn status_counts(
     db: &DatabaseConnection,
     activity_id: i32,
 ) -> AppResult<HashMap<String, u64>> {
-    let rows = delivery::Entity::find()
+    use sea_orm::QuerySelect;
+    // Counted by the database: a fan-out has thousands of rows.
+    let rows: Vec<(String, i64)> = delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::Status)
+        .column_as(delivery::Column::Id.count(), "n")
         .filter(delivery::Column::ActivityId.eq(activity_id))
+        .group_by(delivery::Column::Status)
+        .into_tuple()
         .all(db)
         .await?;
-    let mut counts = HashMap::new();
-    for row in rows {
-        *counts.entry(row.status).or_insert(0) += 1;
-    }
-    Ok(counts)
+    Ok(rows
+        .into_iter()
+        .map(|(status, n)| (status, u64::try_from(n).unwrap_or_default()))
+        .collect())
 }
 
 /// Delivery status of one recent activity.
@@ -863,33 +869,37 @@ pub async fn recent_status(db: &DatabaseConnection, limit: u64) -> AppResult<Vec
         .await?;
     let mut out = Vec::with_capacity(activities.len());
     for a in activities {
-        let rows = delivery::Entity::find()
+        let counts = status_counts(db, a.id).await?;
+        let count = |status: &str| counts.get(status).copied().unwrap_or(0);
+        // The last error of each host that has not been delivered to.
+        let failing_rows: Vec<(String, Option<String>)> = delivery::Entity::find()
+            .select_only()
+            .column(delivery::Column::Host)
+            .column(delivery::Column::LastError)
             .filter(delivery::Column::ActivityId.eq(a.id))
+            .filter(delivery::Column::Status.ne(delivery::DELIVERED))
+            .filter(delivery::Column::LastError.is_not_null())
+            .limit(1000)
+            .into_tuple()
             .all(db)
             .await?;
-        let mut status = ActivityStatus {
+        let mut failing: Vec<(String, String)> = Vec::new();
+        for (host, error) in failing_rows {
+            if let Some(error) = error
+                && !failing.iter().any(|(h, _)| *h == host)
+            {
+                failing.push((host, error));
+            }
+        }
+        out.push(ActivityStatus {
             activity: a.ap_id,
             kind: a.kind,
             created_at: a.created_at,
-            delivered: 0,
-            pending: 0,
-            failed: 0,
-            failing: vec![],
-        };
-        for row in rows {
-            match row.status.as_str() {
-                delivery::DELIVERED => status.delivered += 1,
-                delivery::FAILED => status.failed += 1,
-                _ => status.pending += 1,
-            }
-            if row.status != delivery::DELIVERED
-                && let Some(error) = row.last_error
-                && !status.failing.iter().any(|(h, _)| *h == row.host)
-            {
-                status.failing.push((row.host, error));
-            }
-        }
-        out.push(status);
+            delivered: count(delivery::DELIVERED),
+            pending: count(delivery::PENDING),
+            failed: count(delivery::FAILED),
+            failing,
+        });
     }
     Ok(out)
 }
