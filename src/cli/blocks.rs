@@ -1,0 +1,50 @@
+//! `feder block add|remove|list|import`: actors and domains whose activities are dropped.
+
+use super::{BlockCommand, database, federation, read_file};
+use crate::{config::Config, services::moderation};
+use std::path::Path;
+
+pub(super) async fn run(command: BlockCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        BlockCommand::Add { target } => add(config, &target).await,
+        BlockCommand::Remove { target } => remove(config, &target).await,
+        BlockCommand::List => list(&config).await,
+        BlockCommand::Import { file } => import(config, &file).await,
+    }
+}
+
+// Adding and removing take the whole state because the services also refresh the in-memory
+// block list of the process they run in.
+async fn add(config: Config, target: &str) -> anyhow::Result<()> {
+    let data = federation(config).await?;
+    println!("blocked {}", moderation::add_block(&data, target).await?);
+    Ok(())
+}
+
+async fn remove(config: Config, target: &str) -> anyhow::Result<()> {
+    let data = federation(config).await?;
+    if !moderation::remove_block(&data, target).await? {
+        anyhow::bail!("{target} was not blocked");
+    }
+    println!("unblocked {target}");
+    Ok(())
+}
+
+async fn list(config: &Config) -> anyhow::Result<()> {
+    let db = database(config).await?;
+    for b in moderation::list_blocks(&db).await? {
+        println!("{:<7} {}", b.kind, b.value);
+    }
+    Ok(())
+}
+
+/// Blocks the domains of a Mastodon domain-block export.
+async fn import(config: Config, file: &Path) -> anyhow::Result<()> {
+    let text = read_file(file)?;
+    let data = federation(config).await?;
+    println!(
+        "{} domains blocked",
+        moderation::import_domain_blocks(&data, &text).await?
+    );
+    Ok(())
+}
