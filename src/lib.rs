@@ -1,7 +1,8 @@
 //! Feder: a self-hosted blog server that lives in the fediverse.
 //!
-//! `cli` is the `feder` command, `web` answers HTTP, `services` is what the blog does, `federation` speaks ActivityPub
-//! (and owns every conversion between rows and JSON), `db` stores, `render` makes HTML.
+//! `cli` is the `feder` command, `web` answers HTTP, `services` is what the blog does,
+//! `federation` speaks ActivityPub (and owns every conversion between rows and JSON), `db`
+//! stores, `render` makes HTML.
 
 pub mod cli;
 pub mod config;

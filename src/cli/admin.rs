@@ -4,8 +4,7 @@
 use super::{AdminCommand, TokenCommand, database, urls};
 use crate::{
     config::Config,
-    federation::delivery as deliveries,
-    services::{tokens, users},
+    services::{deliveries, tokens, users},
 };
 use anyhow::Context;
 
