@@ -1,6 +1,6 @@
 //! `feder block add|remove|list|import`: actors and domains whose activities are dropped.
 
-use super::{BlockCommand, database, federation, read_file};
+use super::{BlockCommand, database, read_file, site};
 use crate::{config::Config, services::moderation};
 use std::path::Path;
 
@@ -13,17 +13,15 @@ pub(super) async fn run(command: BlockCommand, config: Config) -> anyhow::Result
     }
 }
 
-// Adding and removing take the whole state because the services also refresh the in-memory
-// block list of the process they run in.
 async fn add(config: Config, target: &str) -> anyhow::Result<()> {
-    let data = federation(config).await?;
-    println!("blocked {}", moderation::add_block(&data, target).await?);
+    let site = site(config).await?;
+    println!("blocked {}", moderation::add_block(&site, target).await?);
     Ok(())
 }
 
 async fn remove(config: Config, target: &str) -> anyhow::Result<()> {
-    let data = federation(config).await?;
-    if !moderation::remove_block(&data, target).await? {
+    let site = site(config).await?;
+    if !moderation::remove_block(&site, target).await? {
         anyhow::bail!("{target} was not blocked");
     }
     println!("unblocked {target}");
@@ -41,10 +39,10 @@ async fn list(config: &Config) -> anyhow::Result<()> {
 /// Blocks the domains of a Mastodon domain-block export.
 async fn import(config: Config, file: &Path) -> anyhow::Result<()> {
     let text = read_file(file)?;
-    let data = federation(config).await?;
+    let site = site(config).await?;
     println!(
         "{} domains blocked",
-        moderation::import_domain_blocks(&data, &text).await?
+        moderation::import_domain_blocks(&site, &text).await?
     );
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `feder reply …`, `feder comments …` and `feder mentions`: conversations with the fediverse.
 
-use super::{CommentsCommand, ReplyCommand, database, federation};
+use super::{CommentsCommand, ReplyCommand, database, federation, send_recorded};
 use crate::{
     config::Config,
     db::entities::comment,
-    federation::backfill,
-    services::{comments, mentions as mention_list, moderation, posts},
+    federation::{actions, backfill},
+    services::{mentions as mention_list, moderation, posts},
 };
 use url::Url;
 
@@ -19,23 +19,23 @@ pub(super) async fn reply(command: ReplyCommand, config: Config) -> anyhow::Resu
 
 async fn reply_create(config: Config, url: &Url, text: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    let note = comments::reply(&data, url, text).await?;
+    let note = actions::reply(&data, url, text).await?;
     println!("{}", note.ap_id);
-    Ok(())
+    send_recorded(&data).await
 }
 
 async fn reply_edit(config: Config, id: &Url, text: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    comments::edit_reply(&data, id, text).await?;
+    actions::edit_reply(&data, id, text).await?;
     println!("updated {id}");
-    Ok(())
+    send_recorded(&data).await
 }
 
 async fn reply_delete(config: Config, id: &Url) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    comments::delete_reply(&data, id).await?;
+    actions::delete_reply(&data, id).await?;
     println!("deleted {id}");
-    Ok(())
+    send_recorded(&data).await
 }
 
 pub(super) async fn run(command: CommentsCommand, config: Config) -> anyhow::Result<()> {
@@ -103,7 +103,7 @@ async fn refresh(config: Config, slug: &str) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no post {slug}"))?;
     let stored = backfill::refresh(&data, &post).await?;
     println!("{stored} new comments");
-    Ok(())
+    send_recorded(&data).await
 }
 
 pub(super) async fn mentions(config: &Config) -> anyhow::Result<()> {

@@ -1,23 +1,24 @@
 //! `feder follow|unfollow|followers|reading`: the accounts the blog follows and is followed by.
 
-use super::{database, federation};
+use super::{database, federation, send_recorded};
 use crate::{
     config::Config,
+    federation::actions,
     services::{follows, reading as reading_list},
 };
 
 pub(super) async fn follow(config: Config, who: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    let target = follows::follow(&data, who).await?;
+    let target = actions::follow(&data, who).await?;
     println!("follow requested: {}", target.model().ap_id);
-    Ok(())
+    send_recorded(&data).await
 }
 
 pub(super) async fn unfollow(config: Config, who: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    follows::unfollow(&data, who).await?;
+    actions::unfollow(&data, who).await?;
     println!("unfollowed {who}");
-    Ok(())
+    send_recorded(&data).await
 }
 
 pub(super) async fn followers(config: &Config) -> anyhow::Result<()> {

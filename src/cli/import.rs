@@ -1,6 +1,6 @@
 //! `feder import wordpress|markdown` and `feder export`, with a progress bar.
 
-use super::{ImportCommand, federation, read_file};
+use super::{ImportCommand, read_file, site};
 use crate::{
     config::Config,
     services::{export, import},
@@ -23,19 +23,19 @@ async fn wordpress(
     uploads_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let xml = read_file(file)?;
-    let data = federation(config).await?;
+    let site = site(config).await?;
     let options = import::WordpressOptions { uploads_dir };
     let bar = progress_bar();
-    let report = import::wordpress(&data, &xml, &options, &mut |p| show_progress(&bar, p)).await;
+    let report = import::wordpress(&site, &xml, &options, &mut |p| show_progress(&bar, p)).await;
     bar.finish_and_clear();
     print_import(&report?);
     Ok(())
 }
 
 async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
-    let data = federation(config).await?;
+    let site = site(config).await?;
     let bar = progress_bar();
-    let report = import::markdown(&data, dir, &mut |p| show_progress(&bar, p)).await;
+    let report = import::markdown(&site, dir, &mut |p| show_progress(&bar, p)).await;
     bar.finish_and_clear();
     print_import(&report?);
     Ok(())
@@ -73,8 +73,8 @@ fn print_import(report: &import::ImportReport) {
 }
 
 pub(super) async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {
-    let data = federation(config).await?;
-    let report = export::export(&data, dir).await?;
+    let site = site(config).await?;
+    let report = export::export(&site, dir).await?;
     println!(
         "exported {} posts, {} comments, {} images and {} followers to {}",
         report.posts,

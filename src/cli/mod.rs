@@ -10,7 +10,13 @@ mod import;
 mod posts;
 mod serve;
 
-use crate::{config::Config, db, state::AppState, urls::Urls};
+use crate::{
+    config::Config,
+    db,
+    federation::{outbox, state::AppState},
+    services::Site,
+    urls::Urls,
+};
 use activitypub_federation::config::Data;
 use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
@@ -208,9 +214,24 @@ fn urls(config: &Config) -> anyhow::Result<Urls> {
     Ok(Urls::new(config.base_url()?))
 }
 
+/// The database with the configuration and the blog's addresses: for services that need
+/// more than rows (media files, the block list) but send nothing.
+async fn site(config: Config) -> anyhow::Result<Site> {
+    let db = database(&config).await?;
+    Site::new(db, config)
+}
+
 /// The whole state (database, the blog's key, the HTTP client…), for commands that federate.
+/// Such a command ends with `send_recorded`.
 async fn federation(config: Config) -> anyhow::Result<Data<AppState>> {
     Ok(AppState::open(config).await?.to_request_data())
+}
+
+/// What the command recorded for the fediverse becomes activities with their deliveries now
+/// (a running server sends them); should this process die first, the server does it.
+async fn send_recorded(data: &Data<AppState>) -> anyhow::Result<()> {
+    outbox::dispatch(data).await?;
+    Ok(())
 }
 
 /// The text of `file`, or an error that names it.

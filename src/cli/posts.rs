@@ -1,6 +1,6 @@
 //! `feder post publish|delete|list`.
 
-use super::{PostCommand, database, federation, read_file};
+use super::{PostCommand, database, federation, read_file, send_recorded};
 use crate::{config::Config, services::posts};
 use std::path::Path;
 
@@ -19,14 +19,14 @@ async fn publish(config: Config, file: &Path) -> anyhow::Result<()> {
     let data = federation(config).await?;
     let (post, how) = posts::publish(&data, input).await?;
     println!("{:?} {}", how, data.urls.post(&post.slug));
-    Ok(())
+    send_recorded(&data).await
 }
 
 async fn delete(config: Config, slug: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
     posts::delete(&data, slug).await?;
     println!("deleted {}", data.urls.post(slug));
-    Ok(())
+    send_recorded(&data).await
 }
 
 async fn list(config: &Config) -> anyhow::Result<()> {

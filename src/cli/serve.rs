@@ -1,6 +1,6 @@
 //! `feder serve`: the blog's HTTP server, delivery worker and scheduler, until a signal.
 
-use crate::{Server, config::Config, state::AppState};
+use crate::{Server, config::Config, federation::state::AppState};
 use anyhow::Context;
 
 pub(super) async fn serve(config: Config) -> anyhow::Result<()> {

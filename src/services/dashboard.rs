@@ -4,8 +4,8 @@
 use crate::{
     db::entities::{activity, comment, post},
     error::AppResult,
+    federation::state::AppState,
     services::deliveries,
-    state::AppState,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

@@ -1,7 +1,7 @@
 //! Waking the workers of every node: `NOTIFY` on commit of new deliveries, and a listener per
 //! process that turns notifications into wake-ups (PostgreSQL only; SQLite has one node).
 
-use crate::{error::AppResult, state::AppState};
+use crate::{error::AppResult, federation::state::AppState};
 use activitypub_federation::config::FederationConfig;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use std::time::Duration;

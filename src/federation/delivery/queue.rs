@@ -12,16 +12,17 @@ use crate::{
 };
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Statement, TransactionTrait, Value as DbValue,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Statement, Value as DbValue,
 };
 use serde_json::Value;
 use url::Url;
 
-/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated).
-/// Returns the activity's row id.
+/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated),
+/// in `txn` (the transaction that also takes the outbox event; the caller commits). Returns the
+/// activity's row id.
 pub async fn enqueue(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     doc: &Value,
     public: bool,
     inboxes: impl IntoIterator<Item = Url>,
@@ -43,7 +44,6 @@ pub async fn enqueue(
     unique.sort();
     unique.dedup();
     let now = Utc::now();
-    let txn = db.begin().await?;
     let stored = activity::Entity::insert(activity::ActiveModel {
         ap_id: Set(ap_id),
         kind: Set(kind),
@@ -53,7 +53,7 @@ pub async fn enqueue(
         created_at: Set(now),
         ..Default::default()
     })
-    .exec(&txn)
+    .exec(txn)
     .await?;
     let activity_id = stored.last_insert_id;
     // Chunks keep each statement under SQLite's limit on bound variables.
@@ -75,13 +75,12 @@ pub async fn enqueue(
             ..Default::default()
         });
         delivery::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
     }
-    if is_postgres(db) {
-        notify::on_commit(&txn).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        notify::on_commit(txn).await?;
     }
-    txn.commit().await?;
     Ok(activity_id)
 }
 

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     db::entities::{delivery, delivery_host},
     error::AppResult,
-    state::AppState,
+    federation::state::AppState,
 };
 use activitypub_federation::config::Data;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};

@@ -3,8 +3,8 @@
 
 use super::outcome::{Outcome, classify};
 use crate::{
+    federation::state::AppState,
     federation::{AP_CONTENT_TYPE, signing::Signer},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use bytes::Bytes;

@@ -12,11 +12,11 @@ use super::{
 use crate::{
     db::{entities::activity, is_postgres},
     error::{AppError, AppResult},
+    federation::state::AppState,
     federation::{
-        actor::LocalActor,
+        local_actor::LocalActor,
         signing::{Signer, digest_header},
     },
-    state::AppState,
 };
 use activitypub_federation::config::FederationConfig;
 use bytes::Bytes;
