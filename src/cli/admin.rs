@@ -1,7 +1,7 @@
 //! `feder migrate`, `feder admin …` (authors), `feder token …` (Micropub) and `feder
 //! deliveries`: keeping the blog, all on the database alone.
 
-use super::{AdminCommand, TokenCommand, database, urls};
+use super::open::{database, urls};
 use crate::{
     config::Config,
     services::{deliveries, tokens, users},
@@ -15,15 +15,7 @@ pub(super) async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) async fn users(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
-    match command {
-        AdminCommand::CreateUser { name } => create_user(config, &name).await,
-        AdminCommand::SetPassword { name } => set_password(config, &name).await,
-        AdminCommand::Users => list_users(config).await,
-    }
-}
-
-async fn create_user(config: &Config, name: &str) -> anyhow::Result<()> {
+pub(super) async fn create_user(config: &Config, name: &str) -> anyhow::Result<()> {
     let urls = urls(config)?;
     let password = read_new_password()?;
     let db = database(config).await?;
@@ -32,7 +24,7 @@ async fn create_user(config: &Config, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn set_password(config: &Config, name: &str) -> anyhow::Result<()> {
+pub(super) async fn set_password(config: &Config, name: &str) -> anyhow::Result<()> {
     let password = read_new_password()?;
     let db = database(config).await?;
     let user = users::set_password(&db, name, &password).await?;
@@ -40,7 +32,7 @@ async fn set_password(config: &Config, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn list_users(config: &Config) -> anyhow::Result<()> {
+pub(super) async fn list_users(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
     for u in users::list(&db).await? {
         let login = if u.password_hash.is_some() {
@@ -67,15 +59,11 @@ fn read_new_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub(super) async fn tokens(command: TokenCommand, config: &Config) -> anyhow::Result<()> {
-    match command {
-        TokenCommand::Create { scope, user } => create_token(config, &scope, user).await,
-        TokenCommand::Revoke { id } => revoke_token(config, id).await,
-        TokenCommand::List => list_tokens(config).await,
-    }
-}
-
-async fn create_token(config: &Config, scope: &str, user: Option<String>) -> anyhow::Result<()> {
+pub(super) async fn create_token(
+    config: &Config,
+    scope: &str,
+    user: Option<String>,
+) -> anyhow::Result<()> {
     let urls = urls(config)?;
     let db = database(config).await?;
     let user_id = match user {
@@ -93,14 +81,14 @@ async fn create_token(config: &Config, scope: &str, user: Option<String>) -> any
     Ok(())
 }
 
-async fn revoke_token(config: &Config, id: i32) -> anyhow::Result<()> {
+pub(super) async fn revoke_token(config: &Config, id: i32) -> anyhow::Result<()> {
     let db = database(config).await?;
     anyhow::ensure!(tokens::revoke(&db, id).await?, "no live token {id}");
     println!("revoked token {id}");
     Ok(())
 }
 
-async fn list_tokens(config: &Config) -> anyhow::Result<()> {
+pub(super) async fn list_tokens(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
     for t in tokens::list(&db).await? {
         let state = match (t.revoked_at, t.last_used_at) {

@@ -1,25 +1,16 @@
 //! `feder block add|remove|list|import`: actors and domains whose activities are dropped.
 
-use super::{BlockCommand, database, read_file, site};
+use super::open::{database, read_file, site};
 use crate::{config::Config, services::moderation};
 use std::path::Path;
 
-pub(super) async fn run(command: BlockCommand, config: Config) -> anyhow::Result<()> {
-    match command {
-        BlockCommand::Add { target } => add(config, &target).await,
-        BlockCommand::Remove { target } => remove(config, &target).await,
-        BlockCommand::List => list(&config).await,
-        BlockCommand::Import { file } => import(config, &file).await,
-    }
-}
-
-async fn add(config: Config, target: &str) -> anyhow::Result<()> {
+pub(super) async fn add(config: Config, target: &str) -> anyhow::Result<()> {
     let site = site(config).await?;
     println!("blocked {}", moderation::add_block(&site, target).await?);
     Ok(())
 }
 
-async fn remove(config: Config, target: &str) -> anyhow::Result<()> {
+pub(super) async fn remove(config: Config, target: &str) -> anyhow::Result<()> {
     let site = site(config).await?;
     if !moderation::remove_block(&site, target).await? {
         anyhow::bail!("{target} was not blocked");
@@ -28,7 +19,7 @@ async fn remove(config: Config, target: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn list(config: &Config) -> anyhow::Result<()> {
+pub(super) async fn list(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
     for b in moderation::list_blocks(&db).await? {
         println!("{:<7} {}", b.kind, b.value);
@@ -37,7 +28,7 @@ async fn list(config: &Config) -> anyhow::Result<()> {
 }
 
 /// Blocks the domains of a Mastodon domain-block export.
-async fn import(config: Config, file: &Path) -> anyhow::Result<()> {
+pub(super) async fn import(config: Config, file: &Path) -> anyhow::Result<()> {
     let text = read_file(file)?;
     let site = site(config).await?;
     println!(

@@ -1,61 +1,35 @@
 //! `feder reply …`, `feder comments …` and `feder mentions`: conversations with the fediverse.
 
-use super::{CommentsCommand, ReplyCommand, database, federation, send_recorded};
+use super::open::{database, federation, send_recorded};
 use crate::{
     config::Config,
-    db::entities::comment,
     federation::{actions, backfill},
     services::{mentions as mention_list, moderation, posts},
 };
 use url::Url;
 
-pub(super) async fn reply(command: ReplyCommand, config: Config) -> anyhow::Result<()> {
-    match command {
-        ReplyCommand::Create { url, text } => reply_create(config, &url, &text).await,
-        ReplyCommand::Edit { id, text } => reply_edit(config, &id, &text).await,
-        ReplyCommand::Delete { id } => reply_delete(config, &id).await,
-    }
-}
-
-async fn reply_create(config: Config, url: &Url, text: &str) -> anyhow::Result<()> {
+pub(super) async fn reply_create(config: Config, url: &Url, text: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
     let note = actions::reply(&data, url, text).await?;
     println!("{}", note.ap_id);
     send_recorded(&data).await
 }
 
-async fn reply_edit(config: Config, id: &Url, text: &str) -> anyhow::Result<()> {
+pub(super) async fn reply_edit(config: Config, id: &Url, text: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
     actions::edit_reply(&data, id, text).await?;
     println!("updated {id}");
     send_recorded(&data).await
 }
 
-async fn reply_delete(config: Config, id: &Url) -> anyhow::Result<()> {
+pub(super) async fn reply_delete(config: Config, id: &Url) -> anyhow::Result<()> {
     let data = federation(config).await?;
     actions::delete_reply(&data, id).await?;
     println!("deleted {id}");
     send_recorded(&data).await
 }
 
-pub(super) async fn run(command: CommentsCommand, config: Config) -> anyhow::Result<()> {
-    match command {
-        CommentsCommand::List { status } => list(&config, &status).await,
-        CommentsCommand::Approve { id } => {
-            set_status(&config, id, comment::APPROVED, "approved").await
-        }
-        CommentsCommand::Reject { id } => {
-            set_status(&config, id, comment::REJECTED, "rejected").await
-        }
-        CommentsCommand::Spam { id } => {
-            set_status(&config, id, comment::SPAM, "marked as spam").await
-        }
-        CommentsCommand::Delete { id } => delete(&config, id).await,
-        CommentsCommand::Refresh { slug } => refresh(config, &slug).await,
-    }
-}
-
-async fn list(config: &Config, status: &str) -> anyhow::Result<()> {
+pub(super) async fn list(config: &Config, status: &str) -> anyhow::Result<()> {
     let db = database(config).await?;
     for c in moderation::queue(&db, status, 200).await? {
         let text = c.content_html.chars().take(100).collect::<String>();
@@ -70,7 +44,7 @@ async fn list(config: &Config, status: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn set_status(
+pub(super) async fn set_status(
     config: &Config,
     id: i32,
     status: &'static str,
@@ -81,7 +55,7 @@ async fn set_status(
     done(found, id, what)
 }
 
-async fn delete(config: &Config, id: i32) -> anyhow::Result<()> {
+pub(super) async fn delete(config: &Config, id: i32) -> anyhow::Result<()> {
     let db = database(config).await?;
     let found = moderation::delete(&db, id).await?;
     done(found, id, "deleted")
@@ -95,7 +69,7 @@ fn done(found: bool, id: i32, what: &str) -> anyhow::Result<()> {
 }
 
 /// Walks the post's threads for replies nobody sent to the blog.
-async fn refresh(config: Config, slug: &str) -> anyhow::Result<()> {
+pub(super) async fn refresh(config: Config, slug: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
     let post = posts::find(&data.db, slug)
         .await?

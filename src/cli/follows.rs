@@ -1,6 +1,6 @@
 //! `feder follow|unfollow|followers|reading`: the accounts the blog follows and is followed by.
 
-use super::{database, federation, send_recorded};
+use super::open::{database, federation, send_recorded};
 use crate::{
     config::Config,
     federation::actions,

@@ -1,23 +1,13 @@
 //! `feder import wordpress|markdown` and `feder export`, with a progress bar.
 
-use super::{ImportCommand, read_file, site};
+use super::open::{read_file, site};
 use crate::{
     config::Config,
     services::{export, import},
 };
 use std::path::{Path, PathBuf};
 
-pub(super) async fn run(command: ImportCommand, config: Config) -> anyhow::Result<()> {
-    match command {
-        ImportCommand::Wordpress {
-            file,
-            download_media,
-        } => wordpress(config, &file, download_media).await,
-        ImportCommand::Markdown { dir } => markdown(config, &dir).await,
-    }
-}
-
-async fn wordpress(
+pub(super) async fn wordpress(
     config: Config,
     file: &Path,
     uploads_dir: Option<PathBuf>,
@@ -32,7 +22,7 @@ async fn wordpress(
     Ok(())
 }
 
-async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
+pub(super) async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
     let site = site(config).await?;
     let bar = progress_bar();
     let report = import::markdown(&site, dir, &mut |p| show_progress(&bar, p)).await;

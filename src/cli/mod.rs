@@ -1,25 +1,18 @@
-//! The `feder` command line: the clap definitions, and `run`, which opens what a command needs
-//! (only the database for most; the whole federation state for those that send or fetch) and
-//! calls the one function in this folder that does the command.
+//! The `feder` command line: the clap definitions, and `run`, which hands each command to its
+//! one function in this folder (grouped by area). Those open only what they need (`open`): the
+//! database alone for most; the whole federation state for those that send or fetch.
 
 mod admin;
 mod blocks;
 mod comments;
 mod follows;
 mod import;
+mod open;
 mod posts;
 mod serve;
 
-use crate::{
-    config::Config,
-    db,
-    federation::{outbox, state::AppState},
-    services::Site,
-    urls::Urls,
-};
-use activitypub_federation::config::Data;
+use crate::config::Config;
 use clap::{Parser, Subcommand};
-use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
 use url::Url;
 
@@ -187,55 +180,88 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve::serve(config).await,
         Command::Migrate => admin::migrate(&config).await,
-        Command::Post(command) => posts::run(command, config).await,
+        Command::Post(command) => post(command, config).await,
         Command::Follow { who } => follows::follow(config, &who).await,
         Command::Unfollow { who } => follows::unfollow(config, &who).await,
         Command::Followers => follows::followers(&config).await,
         Command::Reading => follows::reading(&config).await,
-        Command::Reply(command) => comments::reply(command, config).await,
+        Command::Reply(command) => reply(command, config).await,
         Command::Deliveries => admin::deliveries(&config).await,
-        Command::Comments(command) => comments::run(command, config).await,
-        Command::Block(command) => blocks::run(command, config).await,
+        Command::Comments(command) => comment(command, config).await,
+        Command::Block(command) => block(command, config).await,
         Command::Mentions => comments::mentions(&config).await,
-        Command::Admin(command) => admin::users(command, &config).await,
-        Command::Token(command) => admin::tokens(command, &config).await,
-        Command::Import(command) => import::run(command, config).await,
+        Command::Admin(command) => user(command, &config).await,
+        Command::Token(command) => token(command, &config).await,
+        Command::Import(command) => import(command, config).await,
         Command::Export { dir } => import::export(config, &dir).await,
     }
 }
 
-/// The database alone (connected and migrated): what most commands need.
-async fn database(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    db::connect(&config.database.url).await
+async fn post(command: PostCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        PostCommand::Publish { file } => posts::publish(config, &file).await,
+        PostCommand::Delete { slug } => posts::delete(config, &slug).await,
+        PostCommand::List => posts::list(&config).await,
+    }
 }
 
-/// The blog's addresses, for commands that print them.
-fn urls(config: &Config) -> anyhow::Result<Urls> {
-    Ok(Urls::new(config.base_url()?))
+async fn reply(command: ReplyCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        ReplyCommand::Create { url, text } => comments::reply_create(config, &url, &text).await,
+        ReplyCommand::Edit { id, text } => comments::reply_edit(config, &id, &text).await,
+        ReplyCommand::Delete { id } => comments::reply_delete(config, &id).await,
+    }
 }
 
-/// The database with the configuration and the blog's addresses: for services that need
-/// more than rows (media files, the block list) but send nothing.
-async fn site(config: Config) -> anyhow::Result<Site> {
-    let db = database(&config).await?;
-    Site::new(db, config)
+async fn comment(command: CommentsCommand, config: Config) -> anyhow::Result<()> {
+    use crate::db::entities::comment::{APPROVED, REJECTED, SPAM};
+    match command {
+        CommentsCommand::List { status } => comments::list(&config, &status).await,
+        CommentsCommand::Approve { id } => {
+            comments::set_status(&config, id, APPROVED, "approved").await
+        }
+        CommentsCommand::Reject { id } => {
+            comments::set_status(&config, id, REJECTED, "rejected").await
+        }
+        CommentsCommand::Spam { id } => {
+            comments::set_status(&config, id, SPAM, "marked as spam").await
+        }
+        CommentsCommand::Delete { id } => comments::delete(&config, id).await,
+        CommentsCommand::Refresh { slug } => comments::refresh(config, &slug).await,
+    }
 }
 
-/// The whole state (database, the blog's key, the HTTP client…), for commands that federate.
-/// Such a command ends with `send_recorded`.
-async fn federation(config: Config) -> anyhow::Result<Data<AppState>> {
-    Ok(AppState::open(config).await?.to_request_data())
+async fn block(command: BlockCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        BlockCommand::Add { target } => blocks::add(config, &target).await,
+        BlockCommand::Remove { target } => blocks::remove(config, &target).await,
+        BlockCommand::List => blocks::list(&config).await,
+        BlockCommand::Import { file } => blocks::import(config, &file).await,
+    }
 }
 
-/// What the command recorded for the fediverse becomes activities with their deliveries now
-/// (a running server sends them); should this process die first, the server does it.
-async fn send_recorded(data: &Data<AppState>) -> anyhow::Result<()> {
-    outbox::dispatch(data).await?;
-    Ok(())
+async fn user(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser { name } => admin::create_user(config, &name).await,
+        AdminCommand::SetPassword { name } => admin::set_password(config, &name).await,
+        AdminCommand::Users => admin::list_users(config).await,
+    }
 }
 
-/// The text of `file`, or an error that names it.
-fn read_file(file: &std::path::Path) -> anyhow::Result<String> {
-    use anyhow::Context;
-    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+async fn token(command: TokenCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { scope, user } => admin::create_token(config, &scope, user).await,
+        TokenCommand::Revoke { id } => admin::revoke_token(config, id).await,
+        TokenCommand::List => admin::list_tokens(config).await,
+    }
+}
+
+async fn import(command: ImportCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Wordpress {
+            file,
+            download_media,
+        } => import::wordpress(config, &file, download_media).await,
+        ImportCommand::Markdown { dir } => import::markdown(config, &dir).await,
+    }
 }

@@ -1,19 +1,11 @@
 //! `feder post publish|delete|list`.
 
-use super::{PostCommand, database, federation, read_file, send_recorded};
+use super::open::{database, federation, read_file, send_recorded};
 use crate::{config::Config, services::posts};
 use std::path::Path;
 
-pub(super) async fn run(command: PostCommand, config: Config) -> anyhow::Result<()> {
-    match command {
-        PostCommand::Publish { file } => publish(config, &file).await,
-        PostCommand::Delete { slug } => delete(config, &slug).await,
-        PostCommand::List => list(&config).await,
-    }
-}
-
 /// Stores the post and queues its Create (or Update, for a slug that exists) for followers.
-async fn publish(config: Config, file: &Path) -> anyhow::Result<()> {
+pub(super) async fn publish(config: Config, file: &Path) -> anyhow::Result<()> {
     let text = read_file(file)?;
     let input = posts::parse_markdown_file(&text)?;
     let data = federation(config).await?;
@@ -22,14 +14,14 @@ async fn publish(config: Config, file: &Path) -> anyhow::Result<()> {
     send_recorded(&data).await
 }
 
-async fn delete(config: Config, slug: &str) -> anyhow::Result<()> {
+pub(super) async fn delete(config: Config, slug: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
     posts::delete(&data, slug).await?;
     println!("deleted {}", data.urls.post(slug));
     send_recorded(&data).await
 }
 
-async fn list(config: &Config) -> anyhow::Result<()> {
+pub(super) async fn list(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
     let (list, _) = posts::page(&db, 1, 10_000).await?;
     for post in list {

@@ -2,11 +2,11 @@
 //! the circuit breaker), and a host without success for `DEAD_AFTER_DAYS` is dead: what is
 //! queued for it is given up until it shows a sign of life.
 
-use super::{breaker::pause_for, queue::param};
+use super::breaker::pause_for;
 use crate::{
     db::{
         entities::{delivery, delivery_host},
-        is_postgres,
+        is_postgres, placeholder,
     },
     error::AppResult,
 };
@@ -96,7 +96,7 @@ pub(super) async fn host_failed(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let postgres = is_postgres(db);
-    let p = |n| param(postgres, n);
+    let p = |n| placeholder(postgres, n);
     let sql = format!(
         "INSERT INTO delivery_hosts (host, failures_in_a_row, first_failure_at, dead, last_error) \
          VALUES ({p1}, 1, {p2}, {p3}, {p4}) \

@@ -5,7 +5,7 @@ use super::notify;
 use crate::{
     db::{
         entities::{activity, delivery},
-        is_postgres,
+        is_postgres, placeholder,
     },
     error::{AppError, AppResult},
     federation::signing::host_header,
@@ -94,15 +94,6 @@ pub(super) struct Job {
     pub attempts: i32,
 }
 
-/// The `n`th bound parameter in raw SQL for the database in use.
-pub(super) fn param(postgres: bool, n: usize) -> String {
-    if postgres {
-        format!("${n}")
-    } else {
-        "?".into()
-    }
-}
-
 /// Claims up to `limit` due rows by setting their lease, atomically: on PostgreSQL several
 /// nodes claim concurrently and `SKIP LOCKED` keeps them apart; SQLite has a single writer.
 /// Rows for paused or dead hosts wait.
@@ -118,7 +109,7 @@ pub(super) async fn claim(
     } else {
         ""
     };
-    let p = |n| param(postgres, n);
+    let p = |n| placeholder(postgres, n);
     let sql = format!(
         "UPDATE deliveries SET locked_until = {p1}, updated_at = {p2} \
          WHERE id IN (SELECT id FROM deliveries WHERE status = '{pending}' AND next_attempt_at <= {p3} \
