@@ -10,7 +10,7 @@ mod common;
 use common::{Instance, Peer, eventually, test_config};
 use feder::{
     db::entities::{delivery, delivery_host},
-    federation::state::AppState,
+    federation::{outbox, state::AppState},
     services::posts,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -41,8 +41,8 @@ async fn queue_survives_a_restart_and_retries() {
     posts::publish(&offline.to_request_data(), input)
         .await
         .expect("publish");
-    // As `feder post publish` does: the recorded event becomes the activity and its deliveries.
-    feder::federation::outbox::dispatch(&offline.to_request_data())
+    // As `feder post publish` does: the outbox event becomes the activity and its deliveries.
+    outbox::dispatch(&offline.to_request_data())
         .await
         .expect("dispatch");
     let pending = delivery::Entity::find()
