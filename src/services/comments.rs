@@ -6,7 +6,8 @@ use crate::{
     error::{AppError, AppResult},
     render::markdown,
     services::{
-        Site, moderation,
+        Site,
+        blocks::Blocks,
         outbox::{self, Event},
         posts,
     },
@@ -104,7 +105,7 @@ pub async fn thread(
     db: &DatabaseConnection,
     post_id: i32,
 ) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
-    let blocks = moderation::Blocks::load(db).await?;
+    let blocks = Blocks::load(db).await?;
     let comments: Vec<comment::Model> = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post_id))
         .filter(comment::Column::Status.eq(comment::APPROVED))

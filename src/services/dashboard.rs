@@ -4,8 +4,7 @@
 use crate::{
     db::entities::{activity, comment, post},
     error::AppResult,
-    federation::state::AppState,
-    services::deliveries,
+    services::{Site, deliveries},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -55,7 +54,7 @@ pub struct PostDelivery {
 }
 
 /// The latest Create, Update and Delete activities of posts, newest first.
-pub async fn post_deliveries(data: &AppState, limit: u64) -> AppResult<Vec<PostDelivery>> {
+pub async fn post_deliveries(data: &Site, limit: u64) -> AppResult<Vec<PostDelivery>> {
     let prefix = data.urls.post("");
     let rows = activity::Entity::find()
         .filter(activity::Column::Kind.is_in(["Create", "Update", "Delete"]))

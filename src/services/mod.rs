@@ -4,6 +4,7 @@
 //! ([`outbox::record`]) in the same transaction as the change, and the federation layer turns
 //! those events into activities. Services never import the federation layer.
 
+pub mod blocks;
 pub mod comments;
 pub mod dashboard;
 pub mod deliveries;
@@ -38,7 +39,7 @@ pub struct SiteInner {
     pub config: Config,
     pub urls: Urls,
     /// The blocks, kept in memory for the inbox (see `moderation`).
-    pub blocks: moderation::BlockCache,
+    pub blocks: blocks::BlockCache,
     /// Woken when this process records outbox events, so they are federated at once.
     pub outbox_wakeup: Notify,
 }
@@ -50,7 +51,7 @@ impl Site {
             db,
             config,
             urls,
-            blocks: moderation::BlockCache::default(),
+            blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),
         })))
     }

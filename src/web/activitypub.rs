@@ -7,7 +7,7 @@ use crate::{
     federation::objects,
     federation::state::AppState,
     services::{follows, posts},
-    web::{activity_json, wants_activity_json},
+    web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
 use axum::{

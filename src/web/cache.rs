@@ -8,7 +8,7 @@
 //! others still get the copy, so a busy page is not rendered by every waiting request at
 //! once. Bodies are stored as sent, compressed or not: each encoding is its own entry.
 
-use crate::{db::changes, web::wants_activity_json};
+use crate::{db::changes, web::respond::wants_activity_json};
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},

@@ -10,20 +10,16 @@ mod media;
 mod micropub;
 mod pages;
 mod redirects;
+pub mod respond;
 pub mod views;
 mod wellknown;
 
-use crate::{
-    error::AppError,
-    federation::{AP_CONTENT_TYPE, state::AppState},
-};
+use crate::federation::state::AppState;
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderMap, HeaderValue, header},
     middleware,
-    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use std::sync::Arc;
@@ -99,45 +95,4 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
 /// highest brotli level costs far more time than it saves bytes.
 fn compression() -> CompressionLayer {
     CompressionLayer::new().quality(CompressionLevel::Precise(5))
-}
-
-/// Whether the client asks for ActivityPub JSON rather than a page.
-pub fn wants_activity_json(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|accept| {
-            accept.contains("application/activity+json") || accept.contains("application/ld+json")
-        })
-}
-
-/// An ActivityPub document response.
-pub fn activity_json(status: axum::http::StatusCode, doc: serde_json::Value) -> Response {
-    let mut response = (status, doc.to_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(AP_CONTENT_TYPE),
-    );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    response
-}
-
-/// A page answer: HTML, or an error page with the error's status.
-pub fn html(status: axum::http::StatusCode, body: Result<String, minijinja::Error>) -> Response {
-    match body {
-        Ok(body) => {
-            let mut response = (status, axum::response::Html(body)).into_response();
-            response
-                .headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("Accept"));
-            response
-        }
-        Err(e) => AppError::internal(format!("template: {e:#}")).into_response(),
-    }
 }

@@ -8,8 +8,8 @@ use crate::{
     federation::state::AppState,
     render::i18n::{self, Language},
     services::{comments, posts},
+    web::respond::{activity_json, html, wants_activity_json},
     web::views::{self, Author, Authors},
-    web::{activity_json, html, wants_activity_json},
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -1,0 +1,105 @@
+//! The blocks of actors and domains as the inbox and pages read them: loaded from the database
+//! and kept in memory for a moment (`BlockCache`), so the inbox does not read the table on
+//! every request. Adding and removing blocks is `moderation`'s.
+
+use crate::{db::entities::block, error::AppResult};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use std::collections::HashSet;
+use url::Url;
+
+/// A host and every domain above it: `a.b.example` → `a.b.example`, `b.example`, `example`.
+fn domains_of(host: &str) -> Vec<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let mut out = vec![host.clone()];
+    let mut rest = host.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        out.push(parent.to_string());
+        rest = parent;
+    }
+    out
+}
+
+/// All blocks, for filtering what is shown.
+#[derive(Debug, Default)]
+pub struct Blocks {
+    actors: HashSet<String>,
+    domains: HashSet<String>,
+}
+
+impl Blocks {
+    pub async fn load(db: &DatabaseConnection) -> AppResult<Blocks> {
+        let mut blocks = Blocks::default();
+        for b in block::Entity::find().all(db).await? {
+            if b.kind == block::DOMAIN {
+                blocks.domains.insert(b.value);
+            } else {
+                blocks.actors.insert(b.value);
+            }
+        }
+        Ok(blocks)
+    }
+
+    pub fn blocks(&self, actor: &str) -> bool {
+        if self.actors.contains(actor) {
+            return true;
+        }
+        Url::parse(actor)
+            .ok()
+            .and_then(|u| u.host_str().map(domains_of))
+            .is_some_and(|ds| ds.iter().any(|d| self.domains.contains(d)))
+    }
+}
+
+/// The blocks, kept in memory for the inbox: reloaded when older than `BLOCKS_TTL` (another
+/// process, the CLI, may have changed them) and at once when this process changes them.
+#[derive(Default)]
+pub struct BlockCache {
+    loaded: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Blocks>)>>,
+}
+
+const BLOCKS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl BlockCache {
+    pub async fn current(&self, db: &DatabaseConnection) -> AppResult<std::sync::Arc<Blocks>> {
+        if let Some((at, blocks)) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && at.elapsed() < BLOCKS_TTL
+        {
+            return Ok(blocks.clone());
+        }
+        let blocks = std::sync::Arc::new(Blocks::load(db).await?);
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), blocks.clone()));
+        Ok(blocks)
+    }
+
+    pub fn invalidate(&self) {
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_and_parents() {
+        assert_eq!(
+            domains_of("A.b.Example."),
+            vec!["a.b.example", "b.example", "example"]
+        );
+        let blocks = Blocks {
+            actors: ["https://x.example/users/bad".to_string()]
+                .into_iter()
+                .collect(),
+            domains: ["spam.example".to_string()].into_iter().collect(),
+        };
+        assert!(blocks.blocks("https://x.example/users/bad"));
+        assert!(!blocks.blocks("https://x.example/users/good"));
+        assert!(blocks.blocks("https://mail.spam.example/u/1"));
+        assert!(!blocks.blocks("https://notspam.example/u/1"));
+    }
+}
