@@ -427,6 +427,25 @@ async fn comments_command(
     data: &activitypub_federation::config::Data<AppState>,
     command: CommentsCommand,
 ) -> anyhow::Result<()> {
+    let moderated = match &command {
+        CommentsCommand::Approve { id }
+        | CommentsCommand::Reject { id }
+        | CommentsCommand::Spam { id }
+        | CommentsCommand::Delete { id } => Some(*id),
+        CommentsCommand::List { .. } | CommentsCommand::Refresh { .. } => None,
+    };
+    let result = comments_action(data, command).await;
+    if let Some(id) = moderated {
+        // A web comment its writer let go into the fediverse goes (or leaves) with the decision.
+        feder::federation::web_comments::after_moderation(data, id).await?;
+    }
+    result
+}
+
+async fn comments_action(
+    data: &activitypub_federation::config::Data<AppState>,
+    command: CommentsCommand,
+) -> anyhow::Result<()> {
     use feder::{db::entities::comment, federation::backfill};
     let db = &data.db;
     let done = |found: bool, id: i32, what: &str| {

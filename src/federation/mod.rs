@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod protocol;
 pub mod signatures;
 pub mod signing;
+pub mod web_comments;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

@@ -173,12 +173,27 @@ pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Url
         cc.push(author.to_string());
         tag.push(json!({"type": "Mention", "href": author}));
     }
+    // A reader's comment from the web form, published by the blog in their name.
+    let content = match (note.kind.as_str(), &note.author_name) {
+        (comment::WEB, Some(name)) => {
+            let name = match &note.author_website {
+                Some(site) => format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape_html(site),
+                    escape_html(name)
+                ),
+                None => escape_html(name),
+            };
+            format!("<p><strong>{name}</strong> wrote:</p>{}", note.content_html)
+        }
+        _ => note.content_html.clone(),
+    };
     json!({
         "id": note.ap_id,
         "type": "Note",
         "attributedTo": urls.actor(),
         "inReplyTo": note.in_reply_to,
-        "content": note.content_html,
+        "content": content,
         "url": note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
         "published": time(&note.published_at),
         "updated": note.updated_at.as_ref().map(time),

@@ -34,6 +34,10 @@ pub async fn thread_post(data: &Data<AppState>, in_reply_to: &Url) -> AppResult<
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
 }
 
+pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<comment::Model>> {
+    Ok(comment::Entity::find_by_id(id).one(db).await?)
+}
+
 pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
     Ok(comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))
@@ -232,7 +236,8 @@ async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<
         let Some(comment) = find(&data.db, parent).await? else {
             return Ok(None);
         };
-        if comment.is_local {
+        // The blog's own notes, and web comments, have no remote author.
+        if comment.is_local || comment.kind == comment::WEB {
             return Ok(None);
         }
         let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;

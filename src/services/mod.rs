@@ -15,5 +15,7 @@ pub mod reactions;
 pub mod reading;
 pub mod redirects;
 pub mod schedule;
+pub mod spam_filter;
 pub mod tokens;
 pub mod users;
+pub mod web_comments;

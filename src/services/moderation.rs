@@ -6,6 +6,7 @@ use crate::{
     config::CommentPolicy,
     db::entities::{block, comment, post},
     error::{AppError, AppResult},
+    services::spam_filter,
     state::AppState,
 };
 use chrono::Utc;
@@ -217,8 +218,12 @@ pub async fn queue(
         .await?)
 }
 
-/// Sets a comment's status (approve, reject, spam). Returns whether it exists.
+/// Sets a comment's status (approve, reject, spam), and teaches the spam filter the decision.
+/// Returns whether it exists.
 pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) -> AppResult<bool> {
+    if let Some(existing) = comment::Entity::find_by_id(id).one(db).await? {
+        spam_filter::learn_decision(db, &existing, status).await?;
+    }
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::Status, status.into())
         .filter(comment::Column::Id.eq(id))

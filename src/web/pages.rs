@@ -11,7 +11,7 @@ use crate::{
     },
     services::{comments, posts},
     state::AppState,
-    web::{activity_json, html, wants_activity_json},
+    web::{activity_json, comments as web_comments, html, wants_activity_json},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -31,7 +31,7 @@ fn ui(data: &AppState) -> &'static Language {
 }
 
 /// What every page's template sees: the blog, the interface text and its language.
-fn common(data: &AppState) -> Value {
+pub(super) fn common(data: &AppState) -> Value {
     let ui = ui(data);
     context! {
         site => views::site(data),
@@ -108,9 +108,19 @@ pub async fn home(
     )
 }
 
+/// What a post page reads from its query: which comment the form answers, and the notice for
+/// the writer of a comment just sent (these answers bypass the page cache).
+#[derive(Deserialize)]
+pub struct PostQuery {
+    reply_to: Option<i32>,
+    comment: Option<i32>,
+    key: Option<String>,
+}
+
 pub async fn post(
     data: Data<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<PostQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let Some(post) = posts::find(&data.db, &slug).await? else {
@@ -180,10 +190,12 @@ pub async fn post(
         boosts => counts.shares,
         previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
         next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
+        form => web_comments::form_for_page(&data, &post, query.reply_to).await?,
+        comment_notice => web_comments::notice_for_page(&data, &post, query.comment, query.key.as_deref()).await?,
         ..common(&data)
     };
     with_link_header(
-        render(&data, StatusCode::OK, "post.html", context),
+        web_comments::page_with_form(&data, post.id, data.templates.render("post.html", context)),
         url.as_str(),
     )
 }

@@ -5,6 +5,7 @@ use super::{Author, page};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
+    federation::web_comments,
     services::moderation,
     state::AppState,
 };
@@ -96,6 +97,8 @@ pub async fn act(
     if !found {
         return Err(AppError::NotFound);
     }
+    // A web comment its writer let go into the fediverse goes (or leaves) with the decision.
+    web_comments::after_moderation(&data, id).await?;
     Ok(Redirect::to("/admin/comments").into_response())
 }
 
