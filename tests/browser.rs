@@ -237,65 +237,6 @@ async fn home_and_post_in_headless_chromium() {
     }
 }
 
-/// Writes a comment through the post page's form as a browser sends it: every field of the
-/// form with its value, the given ones filled in, after the time a person needs. Returns
-/// where the blog sends the writer next.
-async fn web_comment(page_url: &str, fields: &[(&str, &str)], consent: bool) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = client
-        .get(page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let (action, mut values) = {
-        let dom = scraper::Html::parse_document(&html);
-        let form = dom
-            .select(&scraper::Selector::parse("form#comment-form").unwrap())
-            .next()
-            .expect("the comment form");
-        let mut values: Vec<(String, String)> = form
-            .select(&scraper::Selector::parse("input:not([type=checkbox]), textarea").unwrap())
-            .map(|e| {
-                let name = e.value().attr("name").unwrap().to_string();
-                (
-                    name,
-                    e.value().attr("value").unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        if consent {
-            values.push(("consent".into(), "yes".into()));
-        }
-        (form.value().attr("action").unwrap().to_string(), values)
-    };
-    for (name, value) in fields {
-        let field = values
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .expect("field in the form");
-        field.1 = value.to_string();
-    }
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&values)
-        .finish();
-    let response = client
-        .post(&action)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "comment taken");
-    response.headers()["location"].to_str().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -325,7 +266,7 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
         .unwrap()
         .unwrap()
         .id;
-    web_comment(
+    common::web_comment(
         &format!("{post_url}?reply_to={alice_id}"),
         &[
             ("author", "Ada"),
@@ -349,7 +290,7 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
         "Welcome, Ada — I see you from Mastodon.",
     )
     .await;
-    let notice = web_comment(
+    let notice = common::web_comment(
         &post_url,
         &[("author", "Bob"), ("text", "A second web comment.")],
         false,
