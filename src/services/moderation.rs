@@ -6,13 +6,12 @@ use crate::{
     config::CommentPolicy,
     db::entities::{block, comment, post},
     error::{AppError, AppResult},
-    services::spam_filter,
-    state::AppState,
+    services::{Site, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::HashSet;
 use url::Url;
@@ -93,7 +92,7 @@ impl BlockCache {
 
 /// Adds a block: an actor URL, or a domain (`example.com`, also `*.example.com` or `@example.com`).
 /// Returns the normalized value.
-pub async fn add_block(state: &AppState, target: &str) -> AppResult<String> {
+pub async fn add_block(state: &Site, target: &str) -> AppResult<String> {
     let db = &state.db;
     let target = target.trim();
     let (kind, value) = match Url::parse(target) {
@@ -133,7 +132,7 @@ pub async fn add_block(state: &AppState, target: &str) -> AppResult<String> {
     Ok(value)
 }
 
-pub async fn remove_block(state: &AppState, value: &str) -> AppResult<bool> {
+pub async fn remove_block(state: &Site, value: &str) -> AppResult<bool> {
     let db = &state.db;
     let value = value.trim().to_ascii_lowercase();
     let result = block::Entity::delete_many()
@@ -153,7 +152,7 @@ pub async fn list_blocks(db: &DatabaseConnection) -> AppResult<Vec<block::Model>
 
 /// Imports Mastodon's domain-block export (`#domain,#severity,…`, or one domain a line).
 /// Rows of severity `noop` are skipped. Returns how many domains were added or already there.
-pub async fn import_domain_blocks(state: &AppState, csv: &str) -> AppResult<usize> {
+pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
     let mut count = 0;
     for line in csv.lines() {
         let line = line.trim();
@@ -220,27 +219,34 @@ pub async fn queue(
 
 /// Sets a comment's status (approve, reject, spam), and teaches the spam filter the decision.
 /// Returns whether it exists.
+/// A web comment whose writer let it go into the fediverse goes (or leaves) with the decision.
 pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) -> AppResult<bool> {
-    if let Some(existing) = comment::Entity::find_by_id(id).one(db).await? {
-        spam_filter::learn_decision(db, &existing, status).await?;
+    let txn = db.begin().await?;
+    if let Some(existing) = comment::Entity::find_by_id(id).one(&txn).await? {
+        spam_filter::learn_decision(&txn, &existing, status).await?;
     }
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::Status, status.into())
         .filter(comment::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    web_comments::federate_change(&txn, id).await?;
+    txn.commit().await?;
     Ok(result.rows_affected > 0)
 }
 
 /// Removes a comment for good (its replies move up to its parent on the page).
 pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<bool> {
+    let txn = db.begin().await?;
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::DeletedAt, Utc::now().into())
         .col_expr(comment::Column::ContentHtml, String::new().into())
         .col_expr(comment::Column::Status, comment::REJECTED.into())
         .filter(comment::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    web_comments::federate_change(&txn, id).await?;
+    txn.commit().await?;
     Ok(result.rows_affected > 0)
 }
 

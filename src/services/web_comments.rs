@@ -1,19 +1,25 @@
 //! Comments readers write in the form under a post: checked, rendered from plain text or a
 //! small Markdown subset, judged (policy, links, the local spam filter) and stored in the same
 //! table as fediverse replies, so both share one thread and one moderation queue. Each one
-//! comes with a secret that lets its writer delete it.
+//! comes with a secret that lets its writer delete it. With the writer's consent, a shown web
+//! comment is published into the fediverse thread (an outbox event in the same transaction).
 
 use crate::{
     config::CommentPolicy,
     db::entities::{comment, post},
     error::{AppError, AppResult},
     render::{markdown, sanitize},
-    services::{moderation, spam_filter, users},
+    services::{
+        moderation,
+        outbox::{self, Event},
+        spam_filter, users,
+    },
     urls::Urls,
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -150,6 +156,7 @@ pub async fn submit(
         status = comment::SPAM;
     }
     let key = users::random_token();
+    let txn = db.begin().await?;
     let row = comment::ActiveModel {
         ap_id: Set(urls.comment(&uuid::Uuid::new_v4().to_string()).to_string()),
         post_id: Set(Some(new.post.id)),
@@ -172,8 +179,10 @@ pub async fn submit(
         delete_token_hash: Set(Some(hash(&key))),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    federate_change(&txn, row.id).await?;
+    txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))
 }
 
@@ -264,33 +273,68 @@ pub async fn delete_by_writer(
     if found.deleted_at.is_some() {
         return Ok(None);
     }
+    let txn = db.begin().await?;
     let mut row: comment::ActiveModel = found.clone().into();
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());
-    row.update(db).await?;
+    row.update(&txn).await?;
+    federate_change(&txn, found.id).await?;
+    txn.commit().await?;
     Ok(Some(found))
 }
 
-/// Marks a consented, approved web comment as published; returns it when it was not yet
-/// (the caller then federates it), so it is published once.
-pub async fn claim_for_federation(
-    db: &DatabaseConnection,
-    id: i32,
-) -> AppResult<Option<comment::Model>> {
-    let result = comment::Entity::update_many()
-        .col_expr(comment::Column::FederatedAt, Utc::now().into())
-        .filter(comment::Column::Id.eq(id))
-        .filter(comment::Column::Kind.eq(comment::WEB))
-        .filter(comment::Column::Federate.eq(true))
-        .filter(comment::Column::Status.eq(comment::APPROVED))
-        .filter(comment::Column::DeletedAt.is_null())
-        .filter(comment::Column::FederatedAt.is_null())
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Ok(None);
+/// Within `txn`, after web comment `id` changed: when its writer consented and it is shown now
+/// but was not published yet, marks it published and records its Create; when it was published
+/// and is no longer shown (rejected, spam, deleted), records its Delete. A comment is published
+/// at most once: approved again after a Delete, it stays on the page.
+pub async fn federate_change(txn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+    let Some(c) = comment::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(());
+    };
+    if c.kind != comment::WEB || !c.federate {
+        return Ok(());
     }
-    Ok(comment::Entity::find_by_id(id).one(db).await?)
+    let shown = c.status == comment::APPROVED && c.deleted_at.is_none();
+    match (shown, c.federated_at) {
+        (true, None) => {
+            let mut row: comment::ActiveModel = c.clone().into();
+            row.federated_at = Set(Some(Utc::now()));
+            row.update(txn).await?;
+            let parent_author = remote_parent_author(txn, &c.in_reply_to).await?;
+            outbox::record(
+                txn,
+                &Event::ReplyCreated {
+                    comment_id: c.id,
+                    parent_author,
+                },
+            )
+            .await
+        }
+        (false, Some(_)) => {
+            outbox::record(
+                txn,
+                &Event::ReplyDeleted {
+                    comment_id: c.id,
+                    parent_author: None,
+                },
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The fediverse author of the comment `parent` (to mention and deliver to), if it is one.
+async fn remote_parent_author(
+    txn: &impl ConnectionTrait,
+    parent: &str,
+) -> AppResult<Option<String>> {
+    Ok(comment::Entity::find()
+        .filter(comment::Column::ApId.eq(parent))
+        .one(txn)
+        .await?
+        .filter(|p| p.kind != comment::WEB && !p.is_local)
+        .map(|p| p.author_ap_id))
 }
 
 #[cfg(test)]

@@ -6,13 +6,12 @@
 use crate::{
     db::entities::{comment, post},
     error::{AppError, AppResult},
-    federation::{limits::RateLimiter, web_comments as federate},
+    federation::{limits::RateLimiter, state::AppState},
     render::i18n,
     services::{
-        posts,
+        outbox, posts,
         web_comments::{self, Invalid, NewComment, Rules},
     },
-    state::AppState,
     web::{admin::client_ip, html, pages},
 };
 use activitypub_federation::config::Data;
@@ -320,7 +319,7 @@ pub async fn submit(
     };
     let c = &posted.comment;
     tracing::info!(id = c.id, status = %c.status, post = %post.slug, "web comment");
-    federate::publish_approved(&data, c.id).await?;
+    outbox::recorded(&data);
     let mut back = data.urls.post(&post.slug);
     back.query_pairs_mut()
         .append_pair("comment", &c.id.to_string())
@@ -424,8 +423,8 @@ pub async fn delete(
         Ok(id) => web_comments::delete_by_writer(&data.db, id, &form.key).await?,
         Err(_) => None,
     };
-    if let Some(c) = &deleted {
-        federate::retract(&data, c).await?;
+    if deleted.is_some() {
+        outbox::recorded(&data);
     }
     let post_url = post_url_of(&data, deleted.as_ref()).await?;
     let status = if deleted.is_some() {

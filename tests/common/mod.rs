@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use feder::{Server, config::Config, state::AppState};
+use feder::{Server, config::Config, federation::state::AppState};
 use rsa::{
     Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey,
     pkcs8::{EncodePublicKey, LineEnding},

@@ -5,9 +5,8 @@ use super::{Author, page};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
-    federation::web_comments,
+    federation::state::AppState,
     services::moderation,
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -98,7 +97,7 @@ pub async fn act(
         return Err(AppError::NotFound);
     }
     // A web comment its writer let go into the fediverse goes (or leaves) with the decision.
-    web_comments::after_moderation(&data, id).await?;
+    crate::services::outbox::recorded(&data);
     Ok(Redirect::to("/admin/comments").into_response())
 }
 
