@@ -1,5 +1,7 @@
 //! The inbox: checking who sent an activity (HTTP signature, key owner = actor) and what it
-//! means for the blog. Each activity type has one function here; the work is done by services.
+//! means for the blog. Each `ActivityKind` has one function here; `objects` turns what was
+//! sent into rows and the services store them (a reply: `on_create` → `store_comment` →
+//! `services::comments::store_remote`, then shown by `web::pages`).
 
 use crate::{
     db::entities::{actor as actor_entity, reaction},

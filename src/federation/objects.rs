@@ -1,4 +1,5 @@
-//! The one place where database rows become ActivityPub JSON and incoming JSON becomes rows.
+//! The one place where database rows become the typed documents of `protocol` (Article, Note,
+//! the actor, collections, activities) and where what other servers send becomes rows.
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{

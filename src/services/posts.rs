@@ -1,6 +1,7 @@
-//! Posts: parsing a Markdown file with front matter, publishing (Create or Update to every
-//! follower), drafts and scheduled posts, quiet imports, deleting (Delete, then 410 Gone), and
-//! the queries pages need. Public queries see only published posts (`live`, `find`).
+//! Posts: parsing a Markdown file with front matter, publishing (the row and its outbox event —
+//! Create or Update for every follower — in one transaction), drafts and scheduled posts, quiet
+//! imports, deleting (Delete, then 410 Gone), and the queries pages need. Public queries see
+//! only published posts (`live`, `find`). Next stop of a published post: `federation::outbox`.
 
 use crate::{
     db::entities::{comment, post, reaction, user},
