@@ -73,6 +73,12 @@ pub struct LimitsConfig {
     pub max_links_per_comment: usize,
     /// How many replies up a thread Feder fetches to find where an unknown reply belongs.
     pub max_thread_depth: usize,
+    /// Comments from the web form: how many one address may send an hour, how many seconds a
+    /// reader must have had the page before sending (quicker ones are bots), and how many
+    /// links make a comment wait for approval.
+    pub web_comments_per_hour: u32,
+    pub web_comment_min_seconds: u64,
+    pub max_links_per_web_comment: usize,
 }
 
 impl Default for LimitsConfig {
@@ -83,6 +89,9 @@ impl Default for LimitsConfig {
             max_comment_chars: 20_000,
             max_links_per_comment: 10,
             max_thread_depth: 8,
+            web_comments_per_hour: 10,
+            web_comment_min_seconds: 3,
+            max_links_per_web_comment: 2,
         }
     }
 }

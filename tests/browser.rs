@@ -236,3 +236,128 @@ async fn home_and_post_in_headless_chromium() {
         eprintln!("screenshot: {}", path.display());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no Chromium: install Debian's chromium package"
+        );
+        eprintln!("skipped: no chromium in PATH (apt-get install -y chromium)");
+        return;
+    };
+    let blog = start_blog("browsermixed", |config| {
+        config.blog.title = "Notes from the Rhine".into();
+        config.limits.web_comment_min_seconds = 2;
+    })
+    .await;
+    let peer = Peer::start().await;
+    publish(
+        &blog,
+        "---\ntitle: Comments from everywhere\nslug: mixed\n---\nReaders answer from Mastodon or right here on the page.\n",
+    )
+    .await;
+    let post_url = format!("{}posts/mixed", blog.base());
+    let alice = reply(&peer, &blog, &post_url, 1, "Answering from Mastodon.").await;
+    let db = &blog.data().db;
+    let alice_id = feder::services::comments::find(db, &url::Url::parse(&alice).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    common::web_comment(
+        &format!("{post_url}?reply_to={alice_id}"),
+        &[
+            ("author", "Ada"),
+            ("website", "ada.example"),
+            ("text", "And I from the **web**, no account needed."),
+        ],
+        true,
+    )
+    .await;
+    let ada = feder::services::moderation::queue(db, "approved", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.author_name.as_deref() == Some("Ada"))
+        .expect("Ada's comment is shown");
+    reply(
+        &peer,
+        &blog,
+        &ada.ap_id,
+        2,
+        "Welcome, Ada — I see you from Mastodon.",
+    )
+    .await;
+    let notice = common::web_comment(
+        &post_url,
+        &[("author", "Bob"), ("text", "A second web comment.")],
+        false,
+    )
+    .await;
+
+    let origin = blog.base().trim_end_matches('/').to_string();
+    let post = run(&browser, &post_url, &["--dump-dom".into()]).await;
+    let dom = scraper::Html::parse_document(&post.stdout);
+    assert_eq!(
+        texts(&dom, "section.comments li.comment .e-content"),
+        vec![
+            "Answering from Mastodon.",
+            "And I from the web, no account needed.",
+            "Welcome, Ada — I see you from Mastodon.",
+            "A second web comment."
+        ]
+    );
+    assert_eq!(texts(&dom, "li.comment .from-web").len(), 2);
+    assert_eq!(
+        texts(&dom, "form#comment-form button"),
+        vec!["Post comment"]
+    );
+    assert!(
+        console_messages(&post.stderr, &origin).is_empty(),
+        "console: {:?}",
+        console_messages(&post.stderr, &origin)
+    );
+
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&screenshots).expect("screenshot dir");
+    for (name, url, args) in [
+        (
+            "comments-mixed.png",
+            post_url.clone(),
+            vec!["--window-size=1200,2200".to_string()],
+        ),
+        (
+            "comments-mixed-phone.png",
+            post_url.clone(),
+            vec!["--window-size=390,2600".to_string()],
+        ),
+        (
+            "comments-mixed-dark.png",
+            post_url.clone(),
+            vec![
+                "--window-size=1200,2200".to_string(),
+                "--force-dark-mode".to_string(),
+                "--blink-settings=preferredColorScheme=0".to_string(),
+            ],
+        ),
+        (
+            "comment-notice.png",
+            notice.clone(),
+            vec!["--window-size=1200,2200".to_string()],
+        ),
+    ] {
+        let path = screenshots.join(name);
+        let _ = std::fs::remove_file(&path);
+        let mut args = args;
+        args.push(format!("--screenshot={}", path.display()));
+        args.push("--hide-scrollbars".into());
+        let shot = run(&browser, &url, &args).await;
+        let size = std::fs::metadata(&path)
+            .unwrap_or_else(|_| panic!("no screenshot {name}: {}", shot.stderr))
+            .len();
+        assert!(size > 10_000, "{name} is only {size} bytes");
+        eprintln!("screenshot: {}", path.display());
+    }
+}

@@ -30,7 +30,7 @@ const STEP_SECONDS: u64 = 20;
 /// Deliveries are retried within seconds, not minutes, and the queue is polled often, since the
 /// CLI queues from another process.
 const CONFIG: &str = "[blog]\ntitle = \"Interop blog\"\n\n[delivery]\nretry_base_seconds = 1\n\
-max_retry_seconds = 2\ntimeout_seconds = 5\npoll_millis = 100\n";
+max_retry_seconds = 2\ntimeout_seconds = 5\npoll_millis = 100\n\n[limits]\nweb_comment_min_seconds = 2\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fedify_follows_replies_reacts_and_signs_rfc9421() {
@@ -198,6 +198,100 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     assert!(is_2xx(&done["status"]), "undo follow: {done}");
     eventually("the follower is gone", STEP_SECONDS, || async {
         (!feder.followers().await.contains(&peer.actor)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_comments_reach_fedify_with_consent_only() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("fedifyweb").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    web_comment_thread(&feder, &mut peer, "Fedify").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_comments_reach_bovine_with_consent_only() {
+    if !peer_installed("bovine-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("bovineweb").await;
+    let mut peer = PeerProcess::start("bovine-peer").await;
+    web_comment_thread(&feder, &mut peer, "bovine").await;
+}
+
+/// A follower on `peer` receives the web comment written with consent (and not the one
+/// without) as a Note of the blog in the post's thread; its reply to that Note appears under
+/// the web comment on the page.
+async fn web_comment_thread(feder: &Feder, peer: &mut PeerProcess, name: &str) {
+    let done = peer
+        .run(json!({"cmd": "follow", "target": feder.actor()}))
+        .await;
+    assert!(is_2xx(&done["status"]), "Follow: {done}");
+    let follow_id = done["follow"].as_str().expect("follow id").to_string();
+    peer.wait_for("the Accept of the Follow", |e| {
+        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+    })
+    .await;
+    let post_url = feder
+        .publish("---\ntitle: Web and fediverse\n---\nOne thread for both.\n")
+        .await;
+    peer.wait_for("the Create(Article)", |e| {
+        e["event"] == "received" && e["type"] == "Create" && e["object_id"] == post_url.as_str()
+    })
+    .await;
+
+    common::web_comment(
+        &post_url,
+        &[("author", "Quiet"), ("text", "Only on the page.")],
+        false,
+    )
+    .await;
+    common::web_comment(
+        &post_url,
+        &[
+            ("author", "Grace"),
+            ("text", &format!("Hello, {name} people!")),
+        ],
+        true,
+    )
+    .await;
+    let create = peer
+        .wait_for("the web comment as a Note", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_type"] == "Note"
+        })
+        .await;
+    assert_eq!(create["signature_verified"], true, "{create}");
+    assert_eq!(create["actor"], feder.actor(), "{create}");
+    let note = &create["activity"]["object"];
+    assert_eq!(note["inReplyTo"], post_url.as_str(), "{note}");
+    let content = note["content"].as_str().unwrap_or_default();
+    assert!(content.contains("Grace</strong> wrote:"), "{content}");
+    let note_id = create["object_id"].as_str().expect("note id").to_string();
+    let notes: Vec<Value> = peer
+        .events
+        .lock()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event"] == "received" && e["object_type"] == "Note")
+        .cloned()
+        .collect();
+    assert_eq!(notes.len(), 1, "only the comment with consent: {notes:#?}");
+
+    let done = peer
+        .run(json!({"cmd": "reply", "in_reply_to": note_id, "content": format!("<p>{name} answers Grace.</p>")}))
+        .await;
+    assert!(is_2xx(&done["status"]), "reply: {done}");
+    let nested = "section.comments li.comment > ol.thread > li.comment .e-content";
+    eventually("the answer under the web comment", STEP_SECONDS, || async {
+        let (_, html) = page(&post_url).await;
+        texts(&html, nested)
+            .contains(&format!("{name} answers Grace."))
+            .then_some(())
     })
     .await;
 }

@@ -75,7 +75,8 @@ async fn own_parent_author(data: &Data<AppState>, id: &Url) -> AppResult<Option<
 /// and deliver to them), or None when it is the blog itself.
 async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<Url>> {
     let author = match comments::find(&data.db, parent).await? {
-        Some(comment) if comment.is_local => return Ok(None),
+        // The blog's own notes, and comments from the web form, have no remote author.
+        Some(comment) if comment.is_local || comment.kind == comment::WEB => return Ok(None),
         Some(comment) => Url::parse(&comment.author_ap_id).map_err(AppError::internal)?,
         None if data.urls.is_local(parent) => return Ok(None),
         None => fetch::object(parent, data)

@@ -13,7 +13,7 @@ use crate::{
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
-    services::{comments, follows, mentions, moderation, posts, reactions, reading},
+    services::{comment_policy, comments, follows, mentions, posts, reactions, reading},
 };
 use activitypub_federation::config::Data;
 use chrono::Utc;
@@ -358,7 +358,7 @@ pub(crate) async fn store_comment(
         .matches("<a ")
         .count()
         .saturating_sub(html.matches("mention").count() + html.matches("hashtag").count());
-    let status = moderation::initial_status(
+    let status = comment_policy::initial_status(
         &data.db,
         data.config.blog.comment_policy,
         post.as_ref(),

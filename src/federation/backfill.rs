@@ -73,6 +73,7 @@ pub async fn refresh(data: &Data<AppState>, post: &post::Model) -> AppResult<usi
     let known = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post.id))
         .filter(comment::Column::IsLocal.eq(false))
+        .filter(comment::Column::Kind.ne(comment::WEB))
         .filter(comment::Column::DeletedAt.is_null())
         .all(&data.db)
         .await?;

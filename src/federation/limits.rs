@@ -7,16 +7,24 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Buckets of `per_minute` tokens, refilled continuously, one per key.
+/// Buckets of `capacity` tokens, refilled continuously over a window, one per key.
 pub struct RateLimiter {
-    per_minute: f64,
+    capacity: f64,
+    per_second: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter::per_window(per_minute, Duration::from_secs(60))
+    }
+
+    /// `count` in any `window` (a burst of `count`, then one every `window / count`).
+    pub fn per_window(count: u32, window: Duration) -> RateLimiter {
+        let capacity = f64::from(count.max(1));
         RateLimiter {
-            per_minute: f64::from(per_minute.max(1)),
+            capacity,
+            per_second: capacity / window.as_secs_f64().max(1.0),
             buckets: Mutex::default(),
         }
     }
@@ -27,24 +35,22 @@ impl RateLimiter {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 50_000 {
             // Forget full buckets: they are the same as new ones.
-            let per_minute = self.per_minute;
+            let (capacity, per_second) = (self.capacity, self.per_second);
             buckets.retain(|_, (tokens, at)| {
-                *tokens + at.elapsed().as_secs_f64() * per_minute / 60.0 < per_minute
+                *tokens + at.elapsed().as_secs_f64() * per_second < capacity
             });
         }
         let (tokens, at) = buckets
             .entry(key.to_string())
-            .or_insert((self.per_minute, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0)
-            .min(self.per_minute);
+            .or_insert((self.capacity, now));
+        *tokens =
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.capacity);
         *at = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - *tokens) * 60.0 / self.per_minute,
-            ))
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
         }
     }
 }

@@ -208,12 +208,27 @@ pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Url
             name: None,
         });
     }
+    // A reader's comment from the web form, published by the blog in their name.
+    let content = match (note.kind.as_str(), &note.author_name) {
+        (comment::WEB, Some(name)) => {
+            let name = match &note.author_website {
+                Some(site) => format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape_html(site),
+                    escape_html(name)
+                ),
+                None => escape_html(name),
+            };
+            format!("<p><strong>{name}</strong> wrote:</p>{}", note.content_html)
+        }
+        _ => note.content_html.clone(),
+    };
     Note {
         id: note.ap_id.clone(),
         kind: "Note".into(),
         attributed_to: urls.actor(),
         in_reply_to: note.in_reply_to.clone(),
-        content: note.content_html.clone(),
+        content,
         url: note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
         published: note.published_at,
         updated: note.updated_at,

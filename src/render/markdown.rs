@@ -1,4 +1,5 @@
-//! Markdown (the owner's posts) to HTML, and the plain-text excerpt used as a summary.
+//! Markdown (the owner's posts, and a small subset for readers' comments) to HTML, and the
+//! plain-text excerpt used as a summary.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
@@ -13,6 +14,20 @@ fn options() -> Options {
 pub fn to_html(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, Parser::new_ext(markdown, options()));
+    out
+}
+
+/// A reader's comment: plain text or a small Markdown subset (emphasis, links, code, quotes,
+/// lists, strikethrough). HTML they type is shown as text, and a line break stays one. The
+/// result still goes through `sanitize::comment_html` (links, schemes).
+pub fn comment_to_html(text: &str) -> String {
+    let events = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::SoftBreak => Event::HardBreak,
+        other => other,
+    });
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut out, events);
     out
 }
 
@@ -49,5 +64,12 @@ mod tests {
         assert!(to_html(md).contains("<em>Betonung</em>"));
         assert_eq!(excerpt(md, 200), "Der „erste“ Absatz mit Betonung.");
         assert_eq!(excerpt("one two three four", 9), "one two…");
+    }
+
+    #[test]
+    fn comments_show_typed_html_as_text() {
+        let html = comment_to_html("Hi <b>there</b>\nsecond *line*");
+        assert!(html.contains("&lt;b&gt;there&lt;/b&gt;<br />"), "{html}");
+        assert!(html.contains("<em>line</em>"));
     }
 }

@@ -31,6 +31,10 @@ pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
 }
 
+pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<comment::Model>> {
+    Ok(comment::Entity::find_by_id(id).one(db).await?)
+}
+
 pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
     Ok(comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))

@@ -5,6 +5,7 @@
 //! those events into activities. Services never import the federation layer.
 
 pub mod blocks;
+pub mod comment_policy;
 pub mod comments;
 pub mod dashboard;
 pub mod deliveries;
@@ -20,8 +21,10 @@ pub mod reactions;
 pub mod reading;
 pub mod redirects;
 pub mod schedule;
+pub mod spam_filter;
 pub mod tokens;
 pub mod users;
+pub mod web_comments;
 
 use crate::{config::Config, urls::Urls};
 use sea_orm::DatabaseConnection;

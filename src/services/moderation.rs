@@ -3,15 +3,14 @@
 //! and the moderation queue.
 
 use crate::{
-    config::CommentPolicy,
-    db::entities::{block, comment, post},
+    db::entities::{block, comment},
     error::{AppError, AppResult},
-    services::Site,
+    services::{Site, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -96,36 +95,6 @@ pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
     Ok(count)
 }
 
-/// Whether a new comment by `author` on `post` is shown at once or waits for the owner.
-pub async fn initial_status(
-    db: &DatabaseConnection,
-    policy: CommentPolicy,
-    post: Option<&post::Model>,
-    author: &Url,
-    links: usize,
-    max_links: usize,
-) -> AppResult<&'static str> {
-    if post.is_some_and(|p| p.comments_closed) || links > max_links {
-        return Ok(comment::PENDING);
-    }
-    Ok(match policy {
-        CommentPolicy::Open => comment::APPROVED,
-        CommentPolicy::Approval | CommentPolicy::Closed => comment::PENDING,
-        CommentPolicy::FirstTime => {
-            let approved_before = comment::Entity::find()
-                .filter(comment::Column::AuthorApId.eq(author.as_str()))
-                .filter(comment::Column::Status.eq(comment::APPROVED))
-                .count(db)
-                .await?;
-            if approved_before > 0 {
-                comment::APPROVED
-            } else {
-                comment::PENDING
-            }
-        }
-    })
-}
-
 /// Comments with `status`, newest first.
 pub async fn queue(
     db: &DatabaseConnection,
@@ -142,24 +111,35 @@ pub async fn queue(
         .await?)
 }
 
-/// Sets a comment's status (approve, reject, spam). Returns whether it exists.
+/// Sets a comment's status (approve, reject, spam), and teaches the spam filter the decision.
+/// Returns whether it exists.
+/// A web comment whose writer let it go into the fediverse goes (or leaves) with the decision.
 pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) -> AppResult<bool> {
+    let txn = db.begin().await?;
+    if let Some(existing) = comment::Entity::find_by_id(id).one(&txn).await? {
+        spam_filter::learn_decision(&txn, &existing, status).await?;
+    }
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::Status, status.into())
         .filter(comment::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    web_comments::federate_change(&txn, id).await?;
+    txn.commit().await?;
     Ok(result.rows_affected > 0)
 }
 
 /// Removes a comment for good (its replies move up to its parent on the page).
 pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<bool> {
+    let txn = db.begin().await?;
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::DeletedAt, Utc::now().into())
         .col_expr(comment::Column::ContentHtml, String::new().into())
         .col_expr(comment::Column::Status, comment::REJECTED.into())
         .filter(comment::Column::Id.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    web_comments::federate_change(&txn, id).await?;
+    txn.commit().await?;
     Ok(result.rows_affected > 0)
 }

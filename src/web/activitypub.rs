@@ -15,7 +15,9 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -125,7 +127,13 @@ pub async fn replies(
     let visible = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post.id))
         .filter(comment::Column::DeletedAt.is_null())
-        .filter(comment::Column::Status.eq(comment::APPROVED));
+        .filter(comment::Column::Status.eq(comment::APPROVED))
+        // Web comments whose writers did not agree stay on the page.
+        .filter(
+            Condition::any()
+                .add(comment::Column::Kind.ne(comment::WEB))
+                .add(comment::Column::IsLocal.eq(true)),
+        );
     let total = visible.clone().count(&data.db).await?;
     let Some(page) = query.page else {
         return Ok(activity_json(
@@ -172,6 +180,8 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
     let note = comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))
         .filter(comment::Column::IsLocal.eq(true))
+        // A web comment is public in the fediverse only once approved.
+        .filter(comment::Column::Status.eq(comment::APPROVED))
         .one(&data.db)
         .await?
         .ok_or(AppError::NotFound)?;

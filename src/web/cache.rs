@@ -120,8 +120,9 @@ impl PageCache {
 
 /// Middleware for pages: answers from the cache, or renders, stores and answers.
 pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: Next) -> Response {
-    // HEAD answers come back without a body, so only GET fills the cache.
-    if request.method() != Method::GET {
+    // HEAD answers come back without a body, so only GET fills the cache; a post page
+    // answering a comment or greeting its writer is one reader's, and not kept.
+    if request.method() != Method::GET || for_one_reader(request.uri()) {
         return next.run(request).await;
     }
     let key = Key {
@@ -151,7 +152,24 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let etag = etag_of(&body);
+    // A page that names its own ETag (a post page, whose form token changes every time)
+    // keeps it, per encoding.
+    let etag = match parts
+        .headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(own) => format!(
+            "\"{}-{}\"",
+            own.trim_matches('"'),
+            parts
+                .headers
+                .get(header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("identity")
+        ),
+        None => etag_of(&body),
+    };
     // A page rendered again without change keeps the time it last changed.
     let last_modified = match cache.previous(&key) {
         Some((old, since)) if old == etag => since,
@@ -183,6 +201,14 @@ fn cache_path(uri: &axum::http::Uri) -> String {
         Some(page) => format!("{}?page={page}", uri.path()),
         None => uri.path().to_string(),
     }
+}
+
+/// `?reply_to=` (the form answers a comment) and `?comment=` (the notice for its writer).
+fn for_one_reader(uri: &axum::http::Uri) -> bool {
+    uri.query().is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .any(|(name, _)| name == "reply_to" || name == "comment")
+    })
 }
 
 fn etag_of(body: &[u8]) -> String {

@@ -3,9 +3,11 @@
 mod activitypub;
 mod admin;
 pub mod cache;
+mod comments;
 mod feeds;
 mod inbox;
 mod interact;
+mod layout;
 mod media;
 mod micropub;
 mod pages;
@@ -17,7 +19,7 @@ mod wellknown;
 use crate::federation::state::AppState;
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
-    Router,
+    Extension, Router,
     extract::DefaultBodyLimit,
     middleware,
     routing::{get, post},
@@ -68,6 +70,22 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
         )
         .route("/comments/{id}", get(activitypub::comment))
+        .merge(
+            Router::new()
+                .route(
+                    "/posts/{slug}/comments",
+                    post(comments::submit).layer(DefaultBodyLimit::max(comments::MAX_FORM_BODY)),
+                )
+                .layer(Extension(comments::CommentLimits::new(
+                    federation.config.limits.web_comments_per_hour,
+                ))),
+        )
+        .route(
+            "/comments/{id}/delete",
+            get(comments::delete_page)
+                .post(comments::delete)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
         .route("/activities/{id}", get(activitypub::activity))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))

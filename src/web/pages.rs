@@ -6,9 +6,9 @@ use crate::{
     error::{AppError, AppResult},
     federation::objects,
     federation::state::AppState,
-    render::i18n::{self, Language},
     services::{comments, posts},
-    web::respond::{activity_json, html, wants_activity_json},
+    web::comments as web_comments,
+    web::respond::{activity_json, wants_activity_json},
     web::views::{self, Author, Authors},
 };
 use activitypub_federation::config::Data;
@@ -18,30 +18,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 /// The highest page number a list answers; beyond it is nothing worth a database query.
 const MAX_PAGE: u64 = 100_000;
 
-fn ui(data: &AppState) -> &'static Language {
-    i18n::language(&data.config.blog.lang)
-}
-
-/// What every page's template sees: the blog, the interface text and its language.
-fn common(data: &AppState) -> Value {
-    let ui = ui(data);
-    context! {
-        site => views::site(data),
-        t => ui.text,
-        ui_lang => data.config.blog.lang,
-        lang => data.config.blog.lang,
-    }
-}
-
-fn render(data: &AppState, status: StatusCode, template: &str, context: Value) -> Response {
-    html(status, data.templates.render(template, context))
-}
+pub use super::layout::{common, error_page, message_page};
+use super::layout::{render, ui};
 
 fn with_link_header(mut response: Response, activity_json_url: &str) -> AppResult<Response> {
     response.headers_mut().insert(
@@ -106,9 +90,19 @@ pub async fn home(
     )
 }
 
+/// What a post page reads from its query: which comment the form answers, and the notice for
+/// the writer of a comment just sent (these answers bypass the page cache).
+#[derive(Deserialize)]
+pub struct PostQuery {
+    reply_to: Option<i32>,
+    comment: Option<i32>,
+    key: Option<String>,
+}
+
 pub async fn post(
     data: Data<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<PostQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let Some(post) = posts::find(&data.db, &slug).await? else {
@@ -178,10 +172,12 @@ pub async fn post(
         boosts => counts.shares,
         previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
         next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
+        form => web_comments::form_for_page(&data, &post, query.reply_to).await?,
+        comment_notice => web_comments::notice_for_page(&data, &post, query.comment, query.key.as_deref()).await?,
         ..common(&data)
     };
     with_link_header(
-        render(&data, StatusCode::OK, "post.html", context),
+        web_comments::page_with_form(&data, post.id, data.templates.render("post.html", context)),
         url.as_str(),
     )
 }
@@ -411,29 +407,6 @@ pub async fn archive_month(
             feeds: vec![],
         },
     ))
-}
-
-/// A page with a heading and one message, in the blog's interface language.
-pub fn message_page(data: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
-    let context = context! {
-        heading => heading,
-        message => message,
-        ..common(data)
-    };
-    render(data, status, "error.html", context)
-}
-
-/// 404 and 410 as a page for people, as JSON for everything else.
-pub fn error_page(data: &AppState, headers: &HeaderMap, error: AppError) -> Response {
-    if wants_activity_json(headers) || !matches!(error, AppError::NotFound | AppError::Gone) {
-        return error.into_response();
-    }
-    let ui = ui(data);
-    let (heading, message) = match error {
-        AppError::Gone => ("gone_title", "gone_text"),
-        _ => ("not_found_title", "not_found_text"),
-    };
-    message_page(data, error.status(), ui.get(heading), ui.get(message))
 }
 
 pub async fn not_found(data: Data<AppState>, headers: HeaderMap) -> Response {

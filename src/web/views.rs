@@ -296,6 +296,10 @@ pub struct CommentView {
     pub published_display: String,
     pub html: String,
     pub deleted: bool,
+    /// Written in the blog's comment form rather than from a fediverse account.
+    pub web: bool,
+    /// Where the reply link goes: the post page with the form set to answer this one.
+    pub reply_url: String,
     pub children: Vec<CommentView>,
 }
 
@@ -322,6 +326,7 @@ pub fn comment_tree(
     let tree = Tree {
         data,
         ui,
+        post_url,
         children,
         actors,
     };
@@ -331,6 +336,7 @@ pub fn comment_tree(
 struct Tree<'a> {
     data: &'a AppState,
     ui: &'a Language,
+    post_url: &'a str,
     children: HashMap<&'a str, Vec<&'a comment::Model>>,
     actors: &'a HashMap<String, actor::Model>,
 }
@@ -358,7 +364,12 @@ impl Tree<'_> {
 
     fn view(&self, c: &comment::Model, children: Vec<CommentView>) -> CommentView {
         let data = self.data;
-        let (name, handle, profile, avatar) = if c.is_local {
+        let web = c.kind == comment::WEB;
+        let (name, handle, profile, avatar) = if web {
+            let name = c.author_name.clone().unwrap_or_default();
+            let website = c.author_website.clone().unwrap_or_default();
+            (name, String::new(), website, None)
+        } else if c.is_local {
             let site = site(data);
             (site.title, site.handle, site.url, Some(site.icon))
         } else {
@@ -394,11 +405,17 @@ impl Tree<'_> {
             handle,
             profile_url: profile,
             avatar,
-            url: c.url.clone().unwrap_or_else(|| c.ap_id.clone()),
+            url: match (&c.url, web) {
+                (_, true) => format!("{}#comment-{}", self.post_url, c.id),
+                (Some(url), false) => url.clone(),
+                (None, false) => c.ap_id.clone(),
+            },
             published: iso(&c.published_at),
             published_display: self.ui.date(&c.published_at),
             html: c.content_html.clone(),
             deleted: c.deleted_at.is_some(),
+            web,
+            reply_url: format!("{}?reply_to={}#comment-form", self.post_url, c.id),
             children,
         }
     }

@@ -609,3 +609,62 @@ async fn peer_inbox(
     }
     StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED)
 }
+
+/// Writes a comment through the post page's form as a browser sends it: every field of the
+/// form with its value, the given ones filled in, after the time a person needs. Returns
+/// where the blog sends the writer next.
+pub async fn web_comment(page_url: &str, fields: &[(&str, &str)], consent: bool) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (action, mut values) = {
+        let dom = scraper::Html::parse_document(&html);
+        let form = dom
+            .select(&scraper::Selector::parse("form#comment-form").unwrap())
+            .next()
+            .expect("the comment form");
+        let mut values: Vec<(String, String)> = form
+            .select(&scraper::Selector::parse("input:not([type=checkbox]), textarea").unwrap())
+            .map(|e| {
+                let name = e.value().attr("name").unwrap().to_string();
+                (
+                    name,
+                    e.value().attr("value").unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        if consent {
+            values.push(("consent".into(), "yes".into()));
+        }
+        (form.value().attr("action").unwrap().to_string(), values)
+    };
+    for (name, value) in fields {
+        let field = values
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .expect("field in the form");
+        field.1 = value.to_string();
+    }
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&values)
+        .finish();
+    let response = client
+        .post(&action)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "comment taken");
+    response.headers()["location"].to_str().unwrap().to_string()
+}

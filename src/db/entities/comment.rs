@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A reply to a post or to another comment, from the fediverse, or a reply the owner wrote.
+/// A reply to a post or to another comment: from the fediverse, written by the owner, or
+/// written by a reader in the post page's comment form (`kind` web).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
 pub struct Model {
@@ -24,6 +25,17 @@ pub struct Model {
     pub status: String,
     /// The author's name for comments without a fediverse actor (imported from another blog).
     pub author_name: Option<String>,
+    /// `fediverse` (a reply from an actor, or the owner's) or `web` (the blog's comment form).
+    pub kind: String,
+    /// A web writer's e-mail (never shown) and website.
+    pub author_email: Option<String>,
+    pub author_website: Option<String>,
+    /// Whether a web writer agreed to have the comment published into the fediverse thread.
+    pub federate: bool,
+    /// When it was published there (a Create was queued), so it is published once.
+    pub federated_at: Option<DateTimeUtc>,
+    /// SHA-256 (hex) of the secret that lets a web writer delete their comment.
+    pub delete_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -35,3 +47,6 @@ pub const APPROVED: &str = "approved";
 pub const PENDING: &str = "pending";
 pub const REJECTED: &str = "rejected";
 pub const SPAM: &str = "spam";
+
+pub const FEDIVERSE: &str = "fediverse";
+pub const WEB: &str = "web";

@@ -20,4 +20,5 @@ pub mod redirect;
 pub mod remote_post;
 pub mod session;
 pub mod site_key;
+pub mod spam_token;
 pub mod user;

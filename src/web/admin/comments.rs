@@ -96,6 +96,8 @@ pub async fn act(
     if !found {
         return Err(AppError::NotFound);
     }
+    // A web comment its writer let go into the fediverse goes (or leaves) with the decision.
+    crate::services::outbox::recorded(&data);
     Ok(Redirect::to("/admin/comments").into_response())
 }
 
