@@ -102,7 +102,11 @@ pub async fn login(
             &form.username,
         ));
     }
-    let ip = client_ip(connect.as_ref().map(|c| &c.0), &headers);
+    let ip = client_ip(
+        connect.as_ref().map(|c| &c.0),
+        &headers,
+        &data.config.server.trusted_proxies,
+    );
     let username = form.username.trim();
     match users::authenticate(&data.db, username, &form.password, &ip).await? {
         Ok(user) => {
@@ -127,6 +131,18 @@ pub async fn login(
                 Some("Too many failed attempts. Wait a quarter of an hour and try again."),
                 username,
             ))
+        }
+        Err(LoginFailure::Busy) => {
+            let mut page = login_page(
+                &data,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &next,
+                Some("The server is busy. Please try again in a moment."),
+                username,
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            Ok(page)
         }
         Err(LoginFailure::Invalid) => Ok(login_page(
             &data,
