@@ -161,3 +161,148 @@ async fn unknown_names_take_as_long_as_wrong_passwords() {
         "wrong password {known:?} vs unknown name {unknown:?}"
     );
 }
+
+async fn blog_with_post(
+    name: &str,
+    configure: impl FnOnce(&mut feder::config::Config),
+) -> Instance {
+    let blog = Instance::start_configured(name, configure).await;
+    let input = feder::services::posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
+    feder::services::posts::publish(&blog.data(), input)
+        .await
+        .expect("publish");
+    blog
+}
+
+async fn reactions(blog: &Instance) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    feder::db::entities::reaction::Entity::find()
+        .count(&blog.data().db)
+        .await
+        .expect("count")
+}
+
+async fn followers(blog: &Instance) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    feder::db::entities::follower::Entity::find()
+        .count(&blog.data().db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_traffic_does_not_use_up_a_real_servers_budget() {
+    common::init();
+    let blog = blog_with_post("unsignedflood", |c| c.limits.per_domain_per_minute = 5).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    for _ in 0..20 {
+        let status = peer
+            .post_raw(
+                &inbox,
+                vec![("Content-Type".into(), "application/activity+json".into())],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, 401, "unsigned");
+    }
+    assert_eq!(peer.post_signed(&inbox, &like).await, 202);
+    assert_eq!(reactions(&blog).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_like_after_its_undo_stays_undone() {
+    common::init();
+    let blog = blog_with_post("replay", |_| {}).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    let captured = peer.sign(&inbox, &body, std::time::SystemTime::now().into());
+    assert_eq!(
+        peer.post_raw(&inbox, captured.clone(), body.clone()).await,
+        202
+    );
+    assert_eq!(reactions(&blog).await, 1);
+    let undo = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#likes/987654/undo", peer.actor),
+        "type": "Undo", "actor": peer.actor, "object": like,
+    });
+    assert_eq!(peer.post_signed(&inbox, &undo).await, 202);
+    assert_eq!(reactions(&blog).await, 0);
+    // The captured request, sent again while its signature is valid: ignored.
+    assert_eq!(
+        peer.post_raw(&inbox, captured.clone(), body.clone()).await,
+        202
+    );
+    assert_eq!(reactions(&blog).await, 0);
+    // Also after a restart (the cache is in the database too).
+    let mut blog = blog;
+    let (dir, url, port) = (
+        blog.dir.clone(),
+        blog.config.database.url.clone(),
+        blog.port,
+    );
+    blog.crash().await;
+    let blog = Instance::start_with("replay", dir, url, Some(port)).await;
+    assert_eq!(peer.post_raw(&inbox, captured, body).await, 202);
+    assert_eq!(reactions(&blog).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_old_and_foreign_signatures_are_refused() {
+    common::init();
+    let blog = blog_with_post("weaksig", |_| {}).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    // Not bound to the request (no (request-target), no host): could be replayed anywhere.
+    let weak = peer.sign_covering(&inbox, &body, "date digest");
+    assert_eq!(peer.post_raw(&inbox, weak, body.clone()).await, 401);
+    let no_host = peer.sign_covering(&inbox, &body, "(request-target) date digest");
+    assert_eq!(peer.post_raw(&inbox, no_host, body.clone()).await, 401);
+    // Two hours old: outside the hour either way.
+    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
+    let stale = peer.sign(&inbox, &body, old.into());
+    assert_eq!(peer.post_raw(&inbox, stale, body.clone()).await, 401);
+    // An activity id on another server than its actor (taking a victim's id first).
+    let other = common::Peer::start().await;
+    let mut foreign = like.clone();
+    foreign["id"] = format!("{}/users/victim#likes/1", other.base).into();
+    assert_eq!(peer.post_signed(&inbox, &foreign).await, 401);
+    assert_eq!(reactions(&blog).await, 0);
+    // The real one still counts.
+    assert_eq!(peer.post_signed(&inbox, &like).await, 202);
+    assert_eq!(reactions(&blog).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_cannot_point_deliveries_at_another_server() {
+    common::init();
+    let blog = blog_with_post("foreigninbox", |_| {}).await;
+    let victim = common::Peer::start().await;
+    let evil = common::Peer::start().await;
+    evil.set_actor_extra(
+        "alice",
+        serde_json::json!({"inbox": format!("{}/users/alice/inbox", victim.base),
+                           "endpoints": {"sharedInbox": format!("{}/inbox", victim.base)}}),
+    );
+    let follow = evil.fixture("follow.json", &blog, "hello-world");
+    let status = evil
+        .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
+        .await;
+    assert!((400..500).contains(&status), "status {status}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(followers(&blog).await, 0);
+    assert!(
+        victim.received().is_empty(),
+        "nothing is sent to the victim"
+    );
+}
