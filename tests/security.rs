@@ -306,3 +306,47 @@ async fn a_follower_cannot_point_deliveries_at_another_server() {
         "nothing is sent to the victim"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_send_a_strict_policy_and_bad_next_is_no_500() {
+    common::init();
+    let blog = blog_with_post("headers", |_| {}).await;
+    let client = common::client();
+    for path in [
+        "",
+        "posts/hello-world",
+        "admin/login",
+        "feed.atom",
+        "nothing-here",
+    ] {
+        let response = client
+            .get(format!("{}{path}", blog.base()))
+            .send()
+            .await
+            .expect("GET");
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp:?}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp:?}");
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert!(headers.get("referrer-policy").is_some(), "{path}");
+    }
+    let response = client
+        .get(format!(
+            "{}admin/login?next=/admin%0d%0aSet-Cookie:%20a=b",
+            blog.base()
+        ))
+        .send()
+        .await
+        .expect("GET");
+    assert!(response.status().as_u16() < 500, "{}", response.status());
+    assert!(
+        response
+            .headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap_or_default().starts_with("a="))
+    );
+}

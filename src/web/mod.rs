@@ -10,6 +10,7 @@ mod media;
 mod micropub;
 mod pages;
 mod redirects;
+mod security;
 pub mod views;
 mod wellknown;
 
@@ -93,6 +94,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
+        .layer(middleware::map_response(security::headers))
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the

@@ -28,7 +28,12 @@ pub struct NextQuery {
 /// Only our own admin pages are places to go after login (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.contains("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/admin")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_string()
         }
         _ => "/admin".into(),
@@ -185,5 +190,6 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/admin")), "/admin");
         assert_eq!(safe_next(Some("/admin//evil.example")), "/admin");
         assert_eq!(safe_next(None), "/admin");
+        assert_eq!(safe_next(Some("/admin\r\nSet-Cookie: a=b")), "/admin");
     }
 }
