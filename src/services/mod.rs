@@ -6,6 +6,7 @@
 
 pub mod comments;
 pub mod dashboard;
+pub mod deliveries;
 pub mod export;
 pub mod follows;
 pub mod import;
