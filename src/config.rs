@@ -105,6 +105,9 @@ pub struct ServerConfig {
     pub domain: String,
     /// A directory whose templates replace the built-in ones of the same name.
     pub theme_dir: Option<String>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from any other
+    /// peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,6 +203,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             domain: "localhost:8080".into(),
             theme_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

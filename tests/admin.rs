@@ -17,7 +17,11 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_logout_csrf_and_throttling() {
     common::init();
-    let blog = Instance::start("admin").await;
+    // The test acts as a local reverse proxy that names other clients in X-Forwarded-For.
+    let blog = Instance::start_configured("admin", |c| {
+        c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+    })
+    .await;
     users::create(&blog.data().db, "jorg", PASSWORD)
         .await
         .expect("user");

@@ -9,7 +9,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        fetch, objects,
+        fetch, guard, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
@@ -61,12 +61,6 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         tracing::debug!(actor = %activity.actor, "activity of a blocked actor dropped");
         return Ok(());
     }
-    if let Err(wait) = data
-        .domain_limits
-        .check(activity.actor.host_str().unwrap_or_default())
-    {
-        return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
-    }
     let base = data.urls.base();
     let signature = Signature::parse(
         &RequestParts {
@@ -95,6 +89,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     {
         return Ok(());
     }
+    guard::check_claims(&activity.actor, &activity.id, &signature.key_id)?;
     let signer = verify_signer(data, &signature).await?;
     if signer.model().ap_id != activity.actor.as_str() {
         return Err(AppError::Unauthorized(format!(
@@ -103,8 +98,21 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
             activity.actor
         )));
     }
-    if let Err(wait) = data.actor_limits.check(activity.actor.as_str()) {
+    // Charged only once the signature holds: unsigned traffic naming a server cannot use up
+    // that server's budget.
+    if let Err(wait) = data
+        .actor_limits
+        .check(activity.actor.as_str())
+        .and_then(|()| {
+            data.domain_limits
+                .check(activity.actor.host_str().unwrap_or_default())
+        })
+    {
         return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
+    }
+    if data.replays.seen(&data.db, activity.id.as_str()).await? {
+        tracing::debug!(id = %activity.id, "activity received again within the window: ignored");
+        return Ok(());
     }
     // Any activity is a sign of life of its server: deliveries to it resume.
     if let Some(host) = signer_host(&activity.actor) {
@@ -114,7 +122,9 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         kind = %activity.kind.1, id = %activity.id, actor = %activity.actor,
         signature = signature.scheme.name(), "activity received"
     );
-    dispatch(data, activity, signer).await
+    let id = activity.id.to_string();
+    dispatch(data, activity, signer).await?;
+    data.replays.remember(&data.db, &id).await
 }
 
 fn signer_host(actor: &Url) -> Option<String> {

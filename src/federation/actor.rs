@@ -157,7 +157,11 @@ pub async fn store(
         url: Set(json.html_url()),
         icon_url: Set(json.icon_url()),
         inbox: Set(json.inbox.to_string()),
-        shared_inbox: Set(json.shared_inbox().map(|u| u.to_string())),
+        // A shared inbox elsewhere would make us deliver to someone else's server.
+        shared_inbox: Set(json
+            .shared_inbox()
+            .filter(|u| crate::federation::guard::same_origin(u, &json.id))
+            .map(|u| u.to_string())),
         public_key_id: Set(key.id.clone()),
         public_key_pem: Set(key.public_key_pem.clone()),
         domain: Set(json.id.host_str().unwrap_or_default().to_string()),

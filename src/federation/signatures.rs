@@ -12,9 +12,12 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey, pkcs1::DecodeRsaPublicKey, pkcs8::DecodePu
 use sfv::{BareItem, Dictionary, FieldType, ListEntry, Parser};
 use sha2::{Digest, Sha256, Sha512};
 
-/// How old a signature may be, and how far in the future, as Mastodon allows.
-const MAX_AGE_SECONDS: i64 = 12 * 3600;
-const MAX_SKEW_SECONDS: i64 = 3600;
+/// How old a signature may be, and how far in the future: an hour either way, as Fedify
+/// allows (Mastodon takes 12 hours back, which leaves a captured request replayable for long).
+/// The replay cache (`federation::replay`) remembers ids for this long.
+pub const WINDOW_SECONDS: i64 = 3600;
+const MAX_AGE_SECONDS: i64 = WINDOW_SECONDS;
+const MAX_SKEW_SECONDS: i64 = WINDOW_SECONDS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -285,8 +288,12 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
         .collect();
     let covers = |h: &str| headers.iter().any(|x| x == h);
 
-    if !covers("(request-target)") && !covers("digest") {
-        return Err(SignatureError::Incomplete("(request-target)"));
+    // What binds the signature to this request: its method and path, and our host (else a
+    // request signed for another server could be replayed here).
+    for needed in ["(request-target)", "host"] {
+        if !covers(needed) {
+            return Err(SignatureError::Incomplete(needed));
+        }
     }
     if covers("date") {
         check_date_header(req.headers, now)?;
@@ -330,6 +337,32 @@ fn parse_cavage(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature,
         signature,
         signing_string: lines.join("\n"),
         algorithm,
+    })
+}
+
+/// The value of one covered component of an RFC 9421 signature base.
+fn component(req: &RequestParts<'_>, name: &str) -> Result<String, SignatureError> {
+    let host = header_value(req.headers, "host").unwrap_or_else(|| req.default_host.into());
+    let (path, query) = match req.path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (req.path_and_query, None),
+    };
+    Ok(match name {
+        "@method" => req.method.as_str().to_string(),
+        "@target-uri" => format!("{}://{}{}", req.scheme, host, req.path_and_query),
+        "@authority" => host.to_ascii_lowercase(),
+        "@scheme" => req.scheme.to_string(),
+        "@request-target" => req.path_and_query.to_string(),
+        "@path" => path.to_string(),
+        "@query" => format!("?{}", query.unwrap_or_default()),
+        other if other.starts_with('@') => {
+            return Err(SignatureError::Malformed(format!(
+                "component {other} is not supported"
+            )));
+        }
+        header => header_value(req.headers, header).ok_or_else(|| {
+            SignatureError::Malformed(format!("signed header {header} is missing"))
+        })?,
     })
 }
 
@@ -383,7 +416,6 @@ fn parse_rfc9421(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature
 
     let mut lines = Vec::with_capacity(input.items.len() + 1);
     let mut covered = Vec::with_capacity(input.items.len());
-    let host = header_value(req.headers, "host").unwrap_or_else(|| req.default_host.into());
     for item in &input.items {
         let name = item
             .bare_item
@@ -395,27 +427,7 @@ fn parse_rfc9421(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature
                 "component parameters on {name} are not supported"
             )));
         }
-        let (path, query) = match req.path_and_query.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (req.path_and_query, None),
-        };
-        let value = match name {
-            "@method" => req.method.as_str().to_string(),
-            "@target-uri" => format!("{}://{}{}", req.scheme, host, req.path_and_query),
-            "@authority" => host.to_ascii_lowercase(),
-            "@scheme" => req.scheme.to_string(),
-            "@request-target" => req.path_and_query.to_string(),
-            "@path" => path.to_string(),
-            "@query" => format!("?{}", query.unwrap_or_default()),
-            other if other.starts_with('@') => {
-                return Err(SignatureError::Malformed(format!(
-                    "component {other} is not supported"
-                )));
-            }
-            header => header_value(req.headers, header).ok_or_else(|| {
-                SignatureError::Malformed(format!("signed header {header} is missing"))
-            })?,
-        };
+        let value = component(req, name)?;
         covered.push(name);
         lines.push(format!("{}: {value}", item.serialize()));
     }
@@ -423,7 +435,10 @@ fn parse_rfc9421(req: &RequestParts<'_>, now: DateTime<Utc>) -> Result<Signature
     if !covers("@method") {
         return Err(SignatureError::Incomplete("@method"));
     }
-    if !(covers("@target-uri") || covers("@path") || covers("@request-target")) {
+    // The path and our host: `@target-uri` has both.
+    if !(covers("@target-uri")
+        || covers("@authority") && (covers("@path") || covers("@request-target")))
+    {
         return Err(SignatureError::Incomplete("@target-uri"));
     }
     if req.method == Method::POST {
@@ -529,6 +544,12 @@ mod tests {
         assert_eq!(
             Signature::parse(&req, later).err(),
             Some(SignatureError::Expired)
+        );
+        let later = now + chrono::Duration::minutes(61);
+        assert_eq!(
+            Signature::parse(&req, later).err(),
+            Some(SignatureError::Expired),
+            "an hour is the window"
         );
     }
 

@@ -39,6 +39,8 @@ pub struct StateInner {
     /// Incoming activities per actor and per server.
     pub actor_limits: RateLimiter,
     pub domain_limits: RateLimiter,
+    /// Ids of activities processed within the signature window.
+    pub replays: crate::federation::replay::ReplayCache,
     /// In-memory views the inbox reads on every request (the blocks are the services').
     pub keys: KeyCache,
     pub host_health: HostHealth,
@@ -90,6 +92,7 @@ impl AppState {
             http: http.clone(),
             actor_limits,
             domain_limits,
+            replays: Default::default(),
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
         }));

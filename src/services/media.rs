@@ -27,6 +27,9 @@ pub const DISPLAY_WIDTH: u32 = 1200;
 pub const CARD: (u32, u32) = (1200, 630);
 /// Images with more pixels per side are refused before they are decoded.
 const MAX_SIDE: u32 = 16_000;
+/// And images with more pixels in all (40 MP: a 459 KB PNG can declare 11000×11000, which
+/// would take ~0.5 GB decoded). Read from the header, before any pixel is decoded.
+const MAX_PIXELS: u64 = 40_000_000;
 
 /// An image as uploaded.
 pub struct Upload {
@@ -90,6 +93,13 @@ fn process(bytes: &[u8], format: ImageFormat) -> AppResult<Encoded> {
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(AppError::BadRequest(format!(
+            "the image has {width}×{height} pixels; at most {} million are accepted",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     image.apply_orientation(orientation);

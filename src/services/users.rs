@@ -3,25 +3,20 @@
 //! in the database so that several servers share them.
 
 use crate::{
-    db::entities::{login_attempt, session, user},
+    db::entities::{session, user},
     error::{AppError, AppResult},
-};
-use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::{SaltString, rand_core::OsRng},
+    services::{passwords, throttle},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use sha2::{Digest, Sha256};
 
-/// Failed logins allowed per user name and address within `THROTTLE_WINDOW`.
-pub const MAX_FAILED_LOGINS: u64 = 5;
-const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+pub use throttle::MAX_FAILED_LOGINS;
 const SESSION_LIFETIME: Duration = Duration::days(30);
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -46,41 +41,11 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+/// Argon2id on the bounded hashing pool (`services::passwords`).
 async fn hash_password(password: &str) -> AppResult<String> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)?
-}
-
-async fn verify_password(password: &str, hash: Option<String>) -> AppResult<bool> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        // Unknown users are checked against a throwaway hash, so they take as long.
-        let hash = match hash {
-            Some(hash) => hash,
-            None => {
-                let salt = SaltString::generate(&mut OsRng);
-                Argon2::default()
-                    .hash_password(b"not a password", &salt)
-                    .map(|h| h.to_string())
-                    .map_err(AppError::internal)?
-            }
-        };
-        let parsed = PasswordHash::new(&hash).map_err(AppError::internal)?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(AppError::internal)?
+    passwords::hash_password(password)
+        .await?
+        .map_err(|_| AppError::TooManyRequests(1))
 }
 
 fn check_username(name: &str) -> AppResult<()> {
@@ -257,52 +222,34 @@ pub enum LoginFailure {
     Invalid,
     /// Too many failures from this address for this name: try later.
     Throttled,
+    /// Every password hashing thread is taken: try again in a moment.
+    Busy,
 }
 
-/// Checks a password, counting failures per user name and address.
+/// Checks a password, counting failures per user name and address (`services::throttle`).
 pub async fn authenticate(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
     ip: &str,
 ) -> AppResult<Result<user::Model, LoginFailure>> {
-    let now = Utc::now();
-    // Old attempts only take room.
-    login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::AttemptedAt.lt(now - Duration::days(1)))
-        .exec(db)
-        .await?;
-    let recent = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Ip.eq(ip))
-        .filter(login_attempt::Column::AttemptedAt.gt(now - THROTTLE_WINDOW))
-        .count(db)
-        .await?;
-    if recent >= MAX_FAILED_LOGINS {
+    let Ok(ticket) = passwords::ticket() else {
+        return Ok(Err(LoginFailure::Busy));
+    };
+    let Some(attempt) = throttle::charge(db, username, ip).await? else {
         return Ok(Err(LoginFailure::Throttled));
-    }
+    };
     let user = find_by_username(db, username).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = verify_password(password, hash.clone()).await? && hash.is_some();
-    match user {
-        Some(user) if ok => {
-            login_attempt::Entity::delete_many()
-                .filter(login_attempt::Column::Username.eq(username))
-                .filter(login_attempt::Column::Ip.eq(ip))
-                .exec(db)
-                .await?;
-            Ok(Ok(user))
+    match passwords::verify_password(ticket, password, hash).await? {
+        Ok(true) => {
+            throttle::succeeded(db, attempt).await?;
+            user.map(Ok).ok_or(AppError::NotFound)
         }
-        _ => {
-            login_attempt::ActiveModel {
-                username: Set(username.to_string()),
-                ip: Set(ip.to_string()),
-                attempted_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            Ok(Err(LoginFailure::Invalid))
+        Ok(false) => Ok(Err(LoginFailure::Invalid)),
+        Err(passwords::Busy) => {
+            throttle::forgive(db, attempt).await?;
+            Ok(Err(LoginFailure::Busy))
         }
     }
 }

@@ -13,6 +13,7 @@ mod micropub;
 mod pages;
 mod redirects;
 pub mod respond;
+mod security;
 pub mod views;
 mod wellknown;
 
@@ -107,6 +108,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
+        .layer(middleware::map_response(security::headers))
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the

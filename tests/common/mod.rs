@@ -482,6 +482,45 @@ impl Peer {
         ]
     }
 
+    /// A cavage signature over only the headers named in `covered` (e.g. `"date digest"`),
+    /// to try signatures weaker than a real server sends.
+    pub fn sign_covering(&self, url: &str, body: &[u8], covered: &str) -> Vec<(String, String)> {
+        let mut headers = self.sign(url, body, std::time::SystemTime::now().into());
+        let value = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let path = url::Url::parse(url).expect("url").path().to_string();
+        let signing = covered
+            .split(' ')
+            .map(|name| match name {
+                "(request-target)" => format!("(request-target): post {path}"),
+                other => format!("{other}: {}", value(other)),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let signature = BASE64.encode(
+            self.private
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(signing.as_bytes()),
+                )
+                .expect("sign"),
+        );
+        headers.retain(|(n, _)| n != "Signature");
+        headers.push((
+            "Signature".into(),
+            format!(
+                r#"keyId="{}",algorithm="rsa-sha256",headers="{covered}",signature="{signature}""#,
+                self.key_id
+            ),
+        ));
+        headers
+    }
+
     /// Signs like Fedify's first knock and Mastodon 4.5+: RFC 9421, `rsa-v1_5-sha256` over
     /// `@method @target-uri @authority content-digest`, label `sig1`, with `key_id` (this
     /// peer's own, or another's to forge one).

@@ -124,6 +124,13 @@ impl ApActor {
         if !matches!(self.inbox.scheme(), "http" | "https") {
             return Err(AppError::BadRequest("actor inbox is not http(s)".into()));
         }
+        // Else a Follow from one server would make the blog deliver to another one's inbox.
+        if !crate::federation::guard::same_origin(&self.inbox, &self.id) {
+            return Err(AppError::BadRequest(format!(
+                "the inbox of {} is on another server",
+                self.id
+            )));
+        }
         Ok(())
     }
 

@@ -28,7 +28,12 @@ pub struct NextQuery {
 /// Only our own admin pages are places to go after login (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin") && !n.contains("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/admin")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_string()
         }
         _ => "/admin".into(),
@@ -102,7 +107,11 @@ pub async fn login(
             &form.username,
         ));
     }
-    let ip = client_ip(connect.as_ref().map(|c| &c.0), &headers);
+    let ip = client_ip(
+        connect.as_ref().map(|c| &c.0),
+        &headers,
+        &data.config.server.trusted_proxies,
+    );
     let username = form.username.trim();
     match users::authenticate(&data.db, username, &form.password, &ip).await? {
         Ok(user) => {
@@ -127,6 +136,18 @@ pub async fn login(
                 Some("Too many failed attempts. Wait a quarter of an hour and try again."),
                 username,
             ))
+        }
+        Err(LoginFailure::Busy) => {
+            let mut page = login_page(
+                &data,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &next,
+                Some("The server is busy. Please try again in a moment."),
+                username,
+            );
+            page.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            Ok(page)
         }
         Err(LoginFailure::Invalid) => Ok(login_page(
             &data,
@@ -169,5 +190,6 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/admin")), "/admin");
         assert_eq!(safe_next(Some("/admin//evil.example")), "/admin");
         assert_eq!(safe_next(None), "/admin");
+        assert_eq!(safe_next(Some("/admin\r\nSet-Cookie: a=b")), "/admin");
     }
 }

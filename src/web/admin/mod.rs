@@ -240,22 +240,33 @@ pub fn set_cookie(data: &AppState, name: &str, value: &str, max_age: i64) -> Hea
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The address a login attempt is counted against: the peer, or, when the peer is a reverse
-/// proxy on this machine, the client it names last in `X-Forwarded-For`.
-pub fn client_ip(connect: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> String {
-    let peer = connect.map(|c| c.0.ip());
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty());
-    match (peer, forwarded) {
-        (Some(ip), Some(client)) if ip.is_loopback() => client,
-        (Some(ip), _) => ip.to_string(),
-        (None, Some(client)) => client,
-        (None, None) => "unknown".into(),
+/// The address a login attempt is counted against: the peer, or, when the peer is one of the
+/// `server.trusted_proxies`, the last address in `X-Forwarded-For` that is not one of them
+/// (anyone else can write that header).
+pub fn client_ip(
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = connect.map(|c| c.0.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
     }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|v| v.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+        .to_string()
 }
 
 async fn script() -> Response {
@@ -310,8 +321,10 @@ mod tests {
         );
         let local = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000)));
         let remote = ConnectInfo(SocketAddr::from(([198, 51, 100, 2], 4000)));
-        assert_eq!(client_ip(Some(&local), &headers), "203.0.113.7");
-        assert_eq!(client_ip(Some(&remote), &headers), "198.51.100.2");
+        let proxy = [std::net::IpAddr::from([127, 0, 0, 1])];
+        assert_eq!(client_ip(Some(&local), &headers, &proxy), "203.0.113.7");
+        assert_eq!(client_ip(Some(&local), &headers, &[]), "127.0.0.1");
+        assert_eq!(client_ip(Some(&remote), &headers, &proxy), "198.51.100.2");
         for (name, _) in TEMPLATES_SRC {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }

