@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod sanitize;
 pub mod templates;
 pub mod views;
+pub mod wordpress;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

@@ -2,6 +2,7 @@
 //! and threading comments, counting likes and boosts. Handlers and the CLI call these; the
 //! federation layer turns their results into activities.
 
+pub mod comment_feed;
 pub mod comments;
 pub mod dashboard;
 pub mod export;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
+pub mod pages;
 pub mod posts;
 pub mod reactions;
 pub mod reading;
