@@ -9,12 +9,12 @@ pub mod error;
 pub mod federation;
 pub mod render;
 pub mod services;
-pub mod state;
+
 pub mod urls;
 pub mod web;
 
 use activitypub_federation::config::{Data, FederationConfig};
-use state::AppState;
+use federation::state::AppState;
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -29,6 +29,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub federation: FederationConfig<AppState>,
     http: JoinHandle<()>,
+    outbox: JoinHandle<()>,
     worker: JoinHandle<()>,
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
@@ -50,13 +51,16 @@ impl Server {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
+        let outbox = tokio::spawn(federation::outbox::worker(federation.clone()));
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
-        let scheduler = tokio::spawn(services::schedule::worker(federation.clone()));
+        let site = federation.to_request_data().site.clone();
+        let scheduler = tokio::spawn(services::schedule::worker(site));
         Ok(Server {
             addr,
             federation,
             http,
+            outbox,
             worker,
             backfill,
             scheduler,
@@ -71,6 +75,7 @@ impl Server {
     /// Waits until the HTTP server ends (it does not, unless it fails).
     pub async fn wait(self) {
         let _ = self.http.await;
+        self.outbox.abort();
         self.worker.abort();
         self.backfill.abort();
         self.scheduler.abort();
@@ -80,6 +85,7 @@ impl Server {
     /// the listener is closed.
     pub async fn stop(self) {
         self.http.abort();
+        self.outbox.abort();
         self.worker.abort();
         self.backfill.abort();
         let _ = self.http.await;

@@ -4,27 +4,23 @@
 use crate::{
     db::entities::{actor, comment},
     error::{AppError, AppResult},
-    federation::{
-        actor::RemoteActor,
-        fetch, objects,
-        outbox::{self, Outgoing},
-        protocol::ApObject,
-    },
     render::markdown,
-    services::{moderation, posts},
-    state::AppState,
+    services::{
+        Site, moderation,
+        outbox::{self, Event},
+        posts,
+    },
 };
-use activitypub_federation::config::Data;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
 
 /// The post whose thread `in_reply_to` belongs to: one of our live posts, or a stored comment.
-pub async fn thread_post(data: &Data<AppState>, in_reply_to: &Url) -> AppResult<Option<i32>> {
+pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32>> {
     if let Some(slug) = data.urls.slug_of(in_reply_to.as_str()) {
         return Ok(posts::find(&data.db, &slug)
             .await?
@@ -41,48 +37,37 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
         .await?)
 }
 
-/// Stores a remote reply in the thread of `post_id` with `status` (see `moderation`). A
-/// repeat of a stored one changes nothing.
-pub async fn store_remote(
-    db: &DatabaseConnection,
-    note: &ApObject,
-    author: &Url,
-    post_id: i32,
-    in_reply_to: &Url,
-    status: &str,
-) -> AppResult<()> {
-    comment::Entity::insert(objects::comment_from_note(
-        note,
-        author,
-        post_id,
-        in_reply_to,
-        status,
-    ))
-    .on_conflict(
-        OnConflict::column(comment::Column::ApId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+/// Stores a remote reply (a row the federation layer made of the Note, with its thread and
+/// moderation status decided). A repeat of a stored one changes nothing.
+pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
+    comment::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(comment::Column::ApId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
 /// Replaces the content of a remote comment (only its author may). Returns whether one changed.
 pub async fn update_remote(
     db: &DatabaseConnection,
-    note: &ApObject,
+    id: &Url,
     author: &Url,
+    content_html: String,
+    updated: Option<DateTime<Utc>>,
 ) -> AppResult<bool> {
-    let Some(existing) = find(db, &note.id).await? else {
+    let Some(existing) = find(db, id).await? else {
         return Ok(false);
     };
     if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
     let mut row: comment::ActiveModel = existing.into();
-    row.content_html = Set(objects::comment_content(note));
-    row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
+    row.content_html = Set(content_html);
+    row.updated_at = Set(Some(updated.unwrap_or_else(Utc::now)));
     row.update(db).await?;
     Ok(true)
 }
@@ -141,20 +126,22 @@ pub async fn thread(
     Ok((comments, actors))
 }
 
-/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post).
+/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post), whose
+/// remote author (found by the federation layer) is addressed too.
 pub async fn reply(
-    data: &Data<AppState>,
+    site: &Site,
     in_reply_to: &Url,
+    parent_author: Option<&Url>,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
-    let post_id = thread_post(data, in_reply_to).await?;
-    let parent_author = parent_author(data, in_reply_to).await?;
-    let id = data.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let post_id = thread_post(site, in_reply_to).await?;
+    let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let txn = site.db.begin().await?;
     let row = comment::ActiveModel {
         ap_id: Set(id.to_string()),
         post_id: Set(post_id),
         in_reply_to: Set(in_reply_to.to_string()),
-        author_ap_id: Set(data.urls.actor().to_string()),
+        author_ap_id: Set(site.urls.actor().to_string()),
         content_html: Set(markdown::to_html(markdown_text)),
         url: Set(None),
         is_local: Set(true),
@@ -164,87 +151,59 @@ pub async fn reply(
         deleted_at: Set(None),
         ..Default::default()
     }
-    .insert(&data.db)
+    .insert(&txn)
     .await?;
-    outbox::send(
-        data,
-        Outgoing::CreateNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let event = Event::ReplyCreated {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(row)
 }
 
 pub async fn edit_reply(
-    data: &Data<AppState>,
+    site: &Site,
     id: &Url,
+    parent_author: Option<&Url>,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
-    let existing = own(data, id).await?;
-    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
-    let parent_author = parent_author(data, &parent).await?;
-    let mut row: comment::ActiveModel = existing.into();
+    let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.content_html = Set(markdown::to_html(markdown_text));
     row.updated_at = Set(Some(Utc::now()));
-    let row = row.update(&data.db).await?;
-    outbox::send(
-        data,
-        Outgoing::UpdateNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let txn = site.db.begin().await?;
+    let row = row.update(&txn).await?;
+    let event = Event::ReplyUpdated {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(row)
 }
 
-pub async fn delete_reply(data: &Data<AppState>, id: &Url) -> AppResult<()> {
-    let existing = own(data, id).await?;
-    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
-    let parent_author = parent_author(data, &parent).await?;
-    let mut row: comment::ActiveModel = existing.into();
+pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) -> AppResult<()> {
+    let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());
-    let row = row.update(&data.db).await?;
-    outbox::send(
-        data,
-        Outgoing::DeleteNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let txn = site.db.begin().await?;
+    let row = row.update(&txn).await?;
+    let event = Event::ReplyDeleted {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(())
 }
 
-async fn own(data: &Data<AppState>, id: &Url) -> AppResult<comment::Model> {
-    find(&data.db, id)
+/// One of the owner's own replies, not deleted.
+pub async fn own(db: &DatabaseConnection, id: &Url) -> AppResult<comment::Model> {
+    find(db, id)
         .await?
         .filter(|c| c.is_local && c.deleted_at.is_none())
         .ok_or(AppError::NotFound)
-}
-
-/// The remote author of what a reply answers, so they are addressed and delivered to.
-async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<RemoteActor>> {
-    if data.urls.is_local(parent) {
-        let Some(comment) = find(&data.db, parent).await? else {
-            return Ok(None);
-        };
-        if comment.is_local {
-            return Ok(None);
-        }
-        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
-        return fetch::actor(&author, data).await.map(Some);
-    }
-    if let Some(comment) = find(&data.db, parent).await? {
-        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
-        return fetch::actor(&author, data).await.map(Some);
-    }
-    let object = fetch::object(parent, data).await?;
-    let author = object
-        .author()
-        .ok_or_else(|| AppError::BadRequest(format!("{parent} has no author")))?;
-    fetch::actor(&author, data).await.map(Some)
 }

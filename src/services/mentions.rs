@@ -1,34 +1,20 @@
 //! Posts that mention the blog without replying to anything of ours: listed for the owner
 //! (`feder mentions`), never shown on the blog.
 
-use crate::{
-    db::entities::mention, error::AppResult, federation::protocol::ApObject, render::sanitize,
-};
-use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect,
-    sea_query::OnConflict,
-};
-use url::Url;
+use crate::{db::entities::mention, error::AppResult};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, sea_query::OnConflict};
 
-pub async fn store(db: &DatabaseConnection, object: &ApObject, author: &Url) -> AppResult<()> {
-    let now = Utc::now();
-    mention::Entity::insert(mention::ActiveModel {
-        ap_id: Set(object.id.to_string()),
-        author_ap_id: Set(author.to_string()),
-        content_html: Set(sanitize::comment_html(&object.content_html())),
-        url: Set(object.html_url()),
-        published_at: Set(object.published.filter(|p| *p <= now).unwrap_or(now)),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(mention::Column::ApId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+/// Stores a mention (a row the federation layer made of the remote object); a repeat changes
+/// nothing.
+pub async fn store(db: &DatabaseConnection, row: mention::ActiveModel) -> AppResult<()> {
+    mention::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(mention::Column::ApId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

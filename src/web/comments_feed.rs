@@ -3,9 +3,10 @@
 
 use crate::{
     error::{AppError, AppResult},
-    render::{markdown, views},
+    federation::state::AppState,
+    render::markdown,
     services::comment_feed,
-    state::AppState,
+    web::views,
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -12,9 +12,13 @@ mod micropub;
 mod pages;
 mod redirects;
 mod static_pages;
+pub mod views;
 mod wellknown;
 
-use crate::{error::AppError, federation::AP_CONTENT_TYPE, state::AppState};
+use crate::{
+    error::AppError,
+    federation::{AP_CONTENT_TYPE, state::AppState},
+};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
     Router,

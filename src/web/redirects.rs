@@ -6,8 +6,8 @@
 use crate::{
     db::changes,
     error::AppResult,
+    federation::state::AppState,
     services::redirects::{self, normalize},
-    state::AppState,
     web::pages,
 };
 use activitypub_federation::config::Data;

@@ -3,8 +3,8 @@
 
 use crate::{
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::pages,
-    state::AppState,
     web::{html, pages as reader},
 };
 use activitypub_federation::config::Data;

@@ -13,6 +13,7 @@ pub mod following;
 pub mod login_attempt;
 pub mod media;
 pub mod mention;
+pub mod outbox_event;
 pub mod page;
 pub mod post;
 pub mod reaction;

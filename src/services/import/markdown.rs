@@ -6,6 +6,7 @@ use crate::{
     db::entities::{comment, follower},
     error::{AppError, AppResult},
     services::{
+        Site,
         export::{
             ExportedAuthor, ExportedComment, ExportedFollower, ExportedMedia, ExportedRedirect,
         },
@@ -13,9 +14,7 @@ use crate::{
         posts::{self, Federate},
         redirects, users,
     },
-    state::AppState,
 };
-use activitypub_federation::config::Data;
 use sea_orm::{EntityTrait, sea_query::OnConflict};
 use std::{
     collections::HashMap,
@@ -79,7 +78,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> AppResult<Option<T>
 }
 
 /// The authors of a `feder export` (`authors.json`), by display name.
-async fn restore_authors(data: &AppState, dir: &Path) -> AppResult<HashMap<String, i32>> {
+async fn restore_authors(data: &Site, dir: &Path) -> AppResult<HashMap<String, i32>> {
     let mut author_ids: HashMap<String, i32> = HashMap::new();
     if let Some(authors) = read_json::<Vec<ExportedAuthor>>(&dir.join("authors.json"))? {
         for a in authors {
@@ -104,7 +103,7 @@ async fn restore_authors(data: &AppState, dir: &Path) -> AppResult<HashMap<Strin
 /// Imports Markdown files with front matter from `dir`; with what `feder export` writes
 /// beside them (authors, media, comments, followers, redirects) the blog is rebuilt.
 pub async fn markdown(
-    data: &Data<AppState>,
+    data: &Site,
     dir: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> AppResult<ImportReport> {

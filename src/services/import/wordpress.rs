@@ -16,14 +16,13 @@ use crate::{
         wordpress::{self as content, Attachment},
     },
     services::{
+        Site,
         media::{self, Upload},
         pages::{self, PageInput},
         posts::{self, Federate, PostInput},
         redirects, users,
     },
-    state::AppState,
 };
-use activitypub_federation::config::Data;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
@@ -131,7 +130,7 @@ fn short_link(item: &WxrItem) -> String {
 
 /// One import run.
 struct Import<'a> {
-    data: &'a Data<AppState>,
+    data: &'a Site,
     wxr: &'a Wxr,
     uploads: Option<&'a Path>,
     tz: Tz,
@@ -150,7 +149,7 @@ struct Import<'a> {
 
 /// Imports a WordPress export. `progress` hears of every post and page.
 pub async fn wordpress(
-    data: &Data<AppState>,
+    data: &Site,
     xml: &str,
     options: &WordpressOptions,
     progress: &mut dyn FnMut(Progress),

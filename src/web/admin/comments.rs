@@ -5,8 +5,8 @@ use super::{Author, page};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::moderation,
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

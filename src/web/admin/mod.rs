@@ -13,8 +13,8 @@ mod posts;
 use crate::{
     db::entities::{session, user},
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::users,
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

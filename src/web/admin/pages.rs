@@ -6,8 +6,8 @@ use super::{Author, error_message, page};
 use crate::{
     db::entities::page as page_entity,
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::pages::{self, PageInput},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{
