@@ -12,7 +12,7 @@
 mod admin_helpers;
 mod common;
 
-use admin_helpers::{Browser, jpeg};
+use admin_helpers::{Browser, csrf_of, jpeg, logged_in};
 use common::{Instance, client, page, texts};
 use feder::{
     db::entities::{comment, media, mention, page as page_entity, post, redirect},
@@ -525,4 +525,67 @@ async fn old_addresses_redirect(blog: &Instance) {
         "an unknown ?p= is the home page"
     );
     assert_eq!(browser.get("/2019/05/nothing-here/").await.status, 404);
+}
+
+/// Static pages written in /admin: listed, published into the navigation, edited, deleted;
+/// never in the feeds or the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_pages_are_edited_in_admin() {
+    common::init();
+    let blog = Instance::start("pages").await;
+    let mut browser = logged_in(&blog, "anna").await;
+    let form = browser.get("/admin/pages/new").await;
+    assert_eq!(form.status, 200);
+    let csrf = csrf_of(&form.text);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("title", "Über uns"),
+        ("slug", ""),
+        ("body", "Wir *schreiben*."),
+        ("in_navigation", "1"),
+        ("navigation_order", "2"),
+        ("lang", "de"),
+        ("action", "publish"),
+    ];
+    let saved = browser.post_form("/admin/pages", &fields).await;
+    assert_eq!(
+        (saved.status, saved.location().as_deref()),
+        (303, Some("/admin/pages"))
+    );
+    let list = browser.get("/admin/pages").await;
+    assert!(texts(&list.html(), "table.pages td a").contains(&"Über uns".to_string()));
+    let (status, html) = page(&format!("{}pages/uber-uns", blog.base())).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&html, ".e-content em"), vec!["schreiben"]);
+    assert!(texts(&html, "header.site nav a").contains(&"Über uns".to_string()));
+    // Refused without the session's token.
+    let mut forged = fields;
+    forged[0] = ("csrf", "forged");
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns", &forged)
+            .await
+            .status,
+        403
+    );
+    // A draft leaves the blog and its navigation.
+    let mut draft = fields;
+    draft[7] = ("action", "draft");
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns", &draft)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(page(&format!("{}pages/uber-uns", blog.base())).await.0, 404);
+    let (_, home) = page(&blog.base()).await;
+    assert!(!texts(&home, "header.site nav a").contains(&"Über uns".to_string()));
+    let (_, feed) = text_of(&format!("{}feed.atom", blog.base())).await;
+    assert!(!feed.contains("Über uns"));
+    let deleted = browser
+        .post_form("/admin/pages/uber-uns/delete", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(deleted.status, 303);
+    assert_eq!(browser.get("/admin/pages/uber-uns/edit").await.status, 404);
 }
