@@ -145,7 +145,7 @@ fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_wordpress_blog_moves_in() {
     common::init();
-    let blog = Instance::start_configured("wp-real", |c| {
+    let blog = Instance::start_configured("wp_real", |c| {
         c.blog.timezone = "Europe/Berlin".into();
         c.blog.lang = "de".into();
     })
