@@ -7,6 +7,7 @@
 pub mod comment_feed;
 pub mod comments;
 pub mod dashboard;
+pub mod deliveries;
 pub mod export;
 pub mod follows;
 pub mod import;
