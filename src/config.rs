@@ -134,6 +134,16 @@ pub struct BlogConfig {
     /// `open` (shown at once), `first-time` (a commenter's first comment waits for approval),
     /// `approval` (every comment waits), `closed` (stored, never shown).
     pub comment_policy: CommentPolicy,
+    /// The blog's time zone (IANA name, `Europe/Berlin`): dates shown on pages, the archive's
+    /// years and months, the editor's date field, and WordPress's local times in imports.
+    pub timezone: String,
+}
+
+impl BlogConfig {
+    /// The configured time zone (validated at load; UTC if it were not a known name).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -227,6 +237,7 @@ impl Default for BlogConfig {
             icon_url: None,
             posts_per_page: 10,
             comment_policy: CommentPolicy::Open,
+            timezone: "UTC".into(),
         }
     }
 }
@@ -323,6 +334,12 @@ impl Config {
                     author.fediverse.as_deref().unwrap_or_default()
                 )));
             }
+        }
+        if self.blog.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "blog.timezone {:?} is not a time zone name like Europe/Berlin or UTC",
+                self.blog.timezone
+            )));
         }
         if self.media.max_upload_bytes == 0 {
             return Err(ConfigError::Invalid(

@@ -42,7 +42,7 @@ async fn wordpress(blog: &Instance, uploads: Option<std::path::PathBuf>) -> impo
     )
     .await
     .expect("import");
-    assert_eq!(seen, 4, "progress for every item of type post");
+    assert_eq!(seen, 5, "progress for every post and page");
     report
 }
 
@@ -110,10 +110,22 @@ async fn wordpress_import_then_export_and_rebuild() {
             report.comments,
             report.media
         ),
-        (3, 0, 2, 0)
+        (4, 0, 2, 0)
     );
-    // The page, the private post; the attachment is used as the cover, not counted.
-    assert_eq!(report.skipped, 2);
+    // The page is a static page, the private post a draft (and the report says so); the
+    // attachment is used as the cover, not counted.
+    assert_eq!((report.skipped, report.pages), (0, 1));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("„Geheim“: private")),
+        "{report}"
+    );
+    assert_eq!(
+        posts::find_any(db, "geheim").await.unwrap().unwrap().status,
+        post::DRAFT
+    );
 
     // Dates, slugs, authors, tags and the draft as WordPress had them.
     let koln = posts::find_any(db, "grusse-aus-koln")
@@ -189,7 +201,7 @@ async fn wordpress_import_then_export_and_rebuild() {
     // A second run adds nothing.
     let before = snapshot(db).await;
     let again = wordpress(&blog, None).await;
-    assert_eq!((again.created, again.updated, again.comments), (0, 3, 0));
+    assert_eq!((again.created, again.updated, again.comments), (0, 4, 0));
     assert_eq!(snapshot(db).await, before);
 
     // With a local copy of the uploads, images and the cover are stored with the blog (once).
@@ -227,7 +239,7 @@ async fn wordpress_import_then_export_and_rebuild() {
             exported.media,
             exported.followers
         ),
-        (3, 2, 1, 1)
+        (4, 2, 1, 1)
     );
     let markdown = std::fs::read_to_string(out.join("posts/grusse-aus-koln.md")).unwrap();
     assert!(markdown.starts_with("---\ntitle: \"Grüße aus Köln\"\n"));
@@ -239,7 +251,7 @@ async fn wordpress_import_then_export_and_rebuild() {
         .unwrap();
     assert_eq!(
         (rebuilt.created, rebuilt.comments, rebuilt.media),
-        (3, 2, 1)
+        (4, 2, 1)
     );
     assert_eq!(snapshot(copy_db).await, snapshot(db).await);
     let followers: Vec<String> = follows::list(copy_db)

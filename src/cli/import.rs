@@ -51,15 +51,8 @@ fn show_progress(bar: &indicatif::ProgressBar, progress: import::Progress) {
 }
 
 fn print_import(report: &import::ImportReport) {
-    println!(
-        "imported: {} new posts, {} updated, {} skipped, {} comments, {} images, {} redirects",
-        report.created,
-        report.updated,
-        report.skipped,
-        report.comments,
-        report.media,
-        report.redirects
-    );
+    // The counts, then every item skipped or changed, by title.
+    print!("{report}");
 }
 
 pub(super) async fn export(config: Config, dir: &Path) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! Interface text per language: one TOML file each under `templates/i18n/`, compiled in, chosen
 //! by `blog.lang`; plus dates written the way that language writes them.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, TimeZone};
 use serde::Deserialize;
 use std::{collections::BTreeMap, sync::LazyLock};
 
@@ -69,8 +69,9 @@ impl Language {
             .unwrap_or_default()
     }
 
-    /// A day as this language writes it: "27 November 2026", "27. November 2026".
-    pub fn date(&self, t: &DateTime<Utc>) -> String {
+    /// A day as this language writes it: "27 November 2026", "27. November 2026" (the day of
+    /// `t`'s own time zone: give it in the blog's).
+    pub fn date<Z: TimeZone>(&self, t: &DateTime<Z>) -> String {
         self.date
             .replace("{day}", &t.day().to_string())
             .replace("{month}", self.month(t.month()))
@@ -93,7 +94,7 @@ impl Language {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::Utc;
 
     #[test]
     fn every_language_loads_with_the_same_keys() {

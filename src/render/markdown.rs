@@ -31,8 +31,20 @@ pub fn comment_to_html(text: &str) -> String {
     out
 }
 
-/// The text of the first paragraph, cut at a word boundary near `max` characters.
+/// The text of the first paragraph, cut at a word boundary near `max` characters. A body
+/// written as HTML (an imported WordPress post) has no Markdown paragraphs: then the first
+/// `<p>` of the rendered HTML with text in it (never a caption or an embed).
 pub fn excerpt(markdown: &str, max: usize) -> String {
+    let text = markdown_paragraph(markdown);
+    let text = if text.is_empty() {
+        html_paragraph(&to_html(markdown))
+    } else {
+        text
+    };
+    shorten(&text, max)
+}
+
+fn markdown_paragraph(markdown: &str) -> String {
     let mut text = String::new();
     let mut in_paragraph = false;
     for event in Parser::new_ext(markdown, options()) {
@@ -45,9 +57,93 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
             _ => {}
         }
     }
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of the first `<p>` element of `html` that has any.
+pub fn html_paragraph(html: &str) -> String {
+    let mut rest = html;
+    while let Some(start) = rest.find("<p") {
+        rest = &rest[start + 2..];
+        if !rest.starts_with(['>', ' ', '\t', '\n']) {
+            continue;
+        }
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let body = &rest[open_end + 1..];
+        let inner = &body[..body.find("</p>").unwrap_or(body.len())];
+        let text = plain_text(inner);
+        if !text.is_empty() {
+            return text;
+        }
+        rest = body;
+    }
+    String::new()
+}
+
+/// Text without tags, with the usual character references decoded, on one line.
+pub fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            // Inline markup leaves no space (`<em>K</em>öln`); a line break is one.
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(&text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|e| *e <= 10);
+        let decoded = end.and_then(|end| {
+            let name = &rest[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
-        return text;
+        return text.to_string();
     }
     let cut: String = text.chars().take(max).collect();
     let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
@@ -64,6 +160,8 @@ mod tests {
         assert!(to_html(md).contains("<em>Betonung</em>"));
         assert_eq!(excerpt(md, 200), "Der „erste“ Absatz mit Betonung.");
         assert_eq!(excerpt("one two three four", 9), "one two…");
+        let html = "<figure><img src=\"a.jpg\" alt=\"\"><figcaption>Bild</figcaption></figure>\n\n<p></p>\n\n<p>Ein <em>Spaziergang</em> &amp; mehr&#8230;</p>";
+        assert_eq!(excerpt(html, 200), "Ein Spaziergang & mehr…");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod sanitize;
 pub mod templates;
+pub mod wordpress;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

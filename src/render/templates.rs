@@ -31,6 +31,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("archive.html", include_str!("../../templates/archive.html")),
     ("follow.html", include_str!("../../templates/follow.html")),
     ("entry.html", include_str!("../../templates/entry.html")),
+    ("page.html", include_str!("../../templates/page.html")),
     ("style.css", include_str!("../../templates/style.css")),
 ];
 

@@ -5,6 +5,7 @@
 //! those events into activities. Services never import the federation layer.
 
 pub mod blocks;
+pub mod comment_feed;
 pub mod comment_policy;
 pub mod comments;
 pub mod dashboard;
@@ -16,6 +17,7 @@ pub mod media;
 pub mod mentions;
 pub mod moderation;
 pub mod outbox;
+pub mod pages;
 pub mod passwords;
 pub mod posts;
 pub mod reactions;

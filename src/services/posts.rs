@@ -133,7 +133,7 @@ pub fn slugify(title: &str) -> String {
     if slug.is_empty() { "post".into() } else { slug }
 }
 
-fn valid_slug(slug: &str) -> bool {
+pub fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 200
         && slug

@@ -1,17 +1,30 @@
-//! Old addresses of imported posts (WordPress `/2019/05/slug/`, `/?p=123`) and where they
-//! point now.
+//! Old addresses of imported posts and pages (WordPress `/2019/05/slug/`, `/?p=123`, feeds,
+//! categories, date archives, uploads) and where they point now.
 
 use crate::{db::entities::redirect, error::AppResult};
 use axum::http::Uri;
 use chrono::Utc;
 use percent_encoding::percent_decode_str;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, sea_query::OnConflict,
 };
 
+/// Query parameters that name a WordPress page by themselves (`/?p=123`, `/?feed=rss2`);
+/// every other query (`utm_source`…) is noise.
+const KEYS: &[&str] = &[
+    "p",
+    "page_id",
+    "feed",
+    "cat",
+    "tag",
+    "author",
+    "m",
+    "attachment_id",
+];
+
 /// The form old paths are stored and looked up in: percent-decoded, without a trailing slash,
-/// with the query only when it is WordPress's `p=` (other queries are noise).
+/// with only the query parameters of `KEYS` (in that order).
 pub fn normalize(path: &str, query: Option<&str>) -> String {
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let trimmed = decoded.trim_end_matches('/');
@@ -20,21 +33,26 @@ pub fn normalize(path: &str, query: Option<&str>) -> String {
     } else {
         trimmed.to_string()
     };
-    if let Some(post_id) = query
+    let pairs: Vec<(String, String)> = query
         .into_iter()
         .flat_map(|q| url::form_urlencoded::parse(q.as_bytes()))
-        .find(|(k, _)| k == "p")
-        .map(|(_, v)| v.to_string())
-    {
-        key.push_str("?p=");
-        key.push_str(&post_id);
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut separator = '?';
+    for wanted in KEYS {
+        if let Some((k, v)) = pairs.iter().find(|(k, _)| k == wanted) {
+            key.push(separator);
+            key.push_str(k);
+            key.push('=');
+            key.push_str(v);
+            separator = '&';
+        }
     }
     key
 }
 
-/// Records that `old` (a URL or a path) now lives at `target` (a path); the first record of
-/// an old address stays.
-pub async fn add(db: &DatabaseConnection, old: &str, target: &str) -> AppResult<()> {
+/// The key of `old`, a URL or a path with its query.
+fn key_of(old: &str) -> String {
     let (path, query) = match url::Url::parse(old) {
         Ok(url) => (url.path().to_string(), url.query().map(str::to_string)),
         Err(_) => match old.split_once('?') {
@@ -42,11 +60,17 @@ pub async fn add(db: &DatabaseConnection, old: &str, target: &str) -> AppResult<
             None => (old.to_string(), None),
         },
     };
-    let key = normalize(&path, query.as_deref());
+    normalize(&path, query.as_deref())
+}
+
+/// Records that `old` (a URL or a path) now lives at `target` (a path); the first record of
+/// an old address stays. Whether it was new.
+pub async fn add(db: &impl ConnectionTrait, old: &str, target: &str) -> AppResult<bool> {
+    let key = key_of(old);
     if key == "/" || key == target {
-        return Ok(());
+        return Ok(false);
     }
-    redirect::Entity::insert(redirect::ActiveModel {
+    let inserted = redirect::Entity::insert(redirect::ActiveModel {
         old_path: Set(key),
         target: Set(target.to_string()),
         created_at: Set(Utc::now()),
@@ -59,11 +83,20 @@ pub async fn add(db: &DatabaseConnection, old: &str, target: &str) -> AppResult<
     )
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    Ok(inserted > 0)
+}
+
+/// Where an old address (a URL or a path with its query) points, if it is known.
+pub async fn target_of(db: &impl ConnectionTrait, old: &str) -> AppResult<Option<String>> {
+    Ok(redirect::Entity::find()
+        .filter(redirect::Column::OldPath.eq(key_of(old)))
+        .one(db)
+        .await?
+        .map(|r| r.target))
 }
 
 /// Where a request for an old address should go.
-pub async fn target(db: &DatabaseConnection, uri: &Uri) -> AppResult<Option<String>> {
+pub async fn target(db: &impl ConnectionTrait, uri: &Uri) -> AppResult<Option<String>> {
     let key = normalize(uri.path(), uri.query());
     if key == "/" {
         return Ok(None);
@@ -75,7 +108,20 @@ pub async fn target(db: &DatabaseConnection, uri: &Uri) -> AppResult<Option<Stri
         .map(|r| r.target))
 }
 
-pub async fn all(db: &DatabaseConnection) -> AppResult<Vec<redirect::Model>> {
+/// How many redirects there are and the highest id: changes whenever one is added or removed.
+pub async fn version(db: &impl ConnectionTrait) -> AppResult<(u64, i32)> {
+    let count = redirect::Entity::find().count(db).await?;
+    let max: Option<i32> = redirect::Entity::find()
+        .select_only()
+        .column_as(redirect::Column::Id.max(), "max")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok((count, max.unwrap_or(0)))
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<redirect::Model>> {
     Ok(redirect::Entity::find().all(db).await?)
 }
 
@@ -91,5 +137,11 @@ mod tests {
             "/2019/05/grüße"
         );
         assert_eq!(normalize("/", Some("p=123")), "/?p=123");
+        assert_eq!(
+            normalize("/", Some("utm=1&feed=rss2&p=4")),
+            "/?p=4&feed=rss2"
+        );
+        assert_eq!(key_of("https://old.example/?page_id=19"), "/?page_id=19");
+        assert_eq!(key_of("/feed/atom/"), "/feed/atom");
     }
 }

@@ -256,7 +256,11 @@ pub async fn submit(
         return Ok(pages::error_page(&data, &headers, AppError::NotFound));
     };
     let ui = i18n::language(&data.config.blog.lang);
-    let client = client_ip(connect.as_ref().map(|c| &c.0), &headers);
+    let client = client_ip(
+        connect.as_ref().map(|c| &c.0),
+        &headers,
+        &data.config.server.trusted_proxies,
+    );
     if let Err(wait) = limits.0.check(&client) {
         let mut response = pages::message_page(
             &data,

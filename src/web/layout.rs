@@ -7,7 +7,7 @@ use crate::{
     render::i18n::{self, Language},
     web::{
         respond::{html, wants_activity_json},
-        views,
+        static_pages, views,
     },
 };
 use axum::{
@@ -25,6 +25,7 @@ pub fn common(data: &AppState) -> Value {
     let ui = ui(data);
     context! {
         site => views::site(data),
+        nav => static_pages::navigation(),
         t => ui.text,
         ui_lang => data.config.blog.lang,
         lang => data.config.blog.lang,

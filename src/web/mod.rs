@@ -4,6 +4,7 @@ mod activitypub;
 mod admin;
 pub mod cache;
 mod comments;
+mod comments_feed;
 mod feeds;
 mod inbox;
 mod interact;
@@ -14,6 +15,7 @@ mod pages;
 mod redirects;
 pub mod respond;
 mod security;
+mod static_pages;
 pub mod views;
 mod wellknown;
 
@@ -34,6 +36,7 @@ pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
     let cache = Arc::new(cache::PageCache::default());
+    let old_addresses = Arc::new(redirects::RedirectCache::new(federation.db.clone()));
     let max_upload = federation.config.media.max_upload_bytes;
     // Pages, feeds and documents that only change when the blog does: rendered once, kept
     // (compressed as each client asked) by the page cache. Inside the cache, so that a
@@ -51,6 +54,12 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/feed.rss", get(feeds::blog_rss))
         .route("/feed.json", get(feeds::blog_json))
         .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/pages/{slug}", get(static_pages::page))
+        .route("/comments/feed.atom", get(comments_feed::atom))
+        .layer(middleware::from_fn_with_state(
+            federation.db.clone(),
+            static_pages::with_navigation,
+        ))
         .layer(compression())
         .layer(FederationMiddleware::new(federation.clone()))
         .layer(middleware::from_fn_with_state(cache, cache::serve));
@@ -103,12 +112,16 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/media/{file}", get(media::file))
         .merge(admin::routes(max_upload))
         .merge(micropub::routes(max_upload))
-        // Old addresses of imported posts, then the 404 page.
         .fallback(redirects::fallback)
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
         .layer(middleware::map_response(security::headers))
+        // Old addresses of an imported blog, before anything else answers them.
+        .layer(middleware::from_fn_with_state(
+            old_addresses,
+            redirects::serve,
+        ))
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the

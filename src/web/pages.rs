@@ -17,7 +17,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -153,11 +154,13 @@ pub async fn post(
             title => post.title,
             summary => post.summary,
             html => post.body_html,
+            cover => post.cover_url,
+            cover_alt => post.cover_alt,
             url => url.to_string(),
             lang => post.lang,
             author => author,
             published => views::iso(&post.published_at),
-            published_display => ui.date(&post.published_at),
+            published_display => ui.date(&post.published_at.with_timezone(&data.config.blog.tz())),
             updated => views::iso(&post.updated_at),
             reading_minutes => views::reading_minutes(&post.body_markdown),
             tags => views::tags(&data, &post),
@@ -307,7 +310,7 @@ struct Period {
 
 /// `/archive`: the years that have posts.
 pub async fn archive(data: Data<AppState>) -> AppResult<Response> {
-    let dates = posts::publication_dates(&data.db).await?;
+    let dates = local_dates(&data).await?;
     let mut periods: Vec<Period> = vec![];
     for date in dates {
         match periods.last_mut() {
@@ -329,6 +332,17 @@ pub async fn archive(data: Data<AppState>) -> AppResult<Response> {
     Ok(render(&data, StatusCode::OK, "archive.html", context))
 }
 
+/// When each published post was published, newest first, in the blog's time zone: a post
+/// from 00:30 on 1 January in Berlin belongs to January, not to December's UTC evening.
+async fn local_dates(data: &AppState) -> AppResult<Vec<DateTime<Tz>>> {
+    let tz = data.config.blog.tz();
+    Ok(posts::publication_dates(&data.db)
+        .await?
+        .into_iter()
+        .map(|d| d.with_timezone(&tz))
+        .collect())
+}
+
 /// A year (1–9999) or a month (1–12) from the path; anything else is no page.
 fn number_in<T: std::str::FromStr + PartialOrd>(text: &str, low: T, high: T) -> Option<T> {
     text.parse().ok().filter(|n| *n >= low && *n <= high)
@@ -343,7 +357,7 @@ pub async fn archive_year(
     let Some(year) = number_in(&year, 1, 9999) else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
-    let dates = posts::publication_dates(&data.db).await?;
+    let dates = local_dates(&data).await?;
     let ui = ui(&data);
     let mut periods: Vec<Period> = vec![];
     for date in dates.iter().filter(|d| d.year() == year) {
@@ -378,10 +392,12 @@ pub async fn archive_month(
     let (Some(year), Some(month)) = (number_in(&year, 1, 9999), number_in(&month, 1u32, 12)) else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
+    let tz = data.config.blog.tz();
     let start = |year: i32, month: u32| {
         NaiveDate::from_ymd_opt(year, month, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|d| Utc.from_utc_datetime(&d))
+            .and_then(|d| tz.from_local_datetime(&d).earliest())
+            .map(|d| d.with_timezone(&Utc))
     };
     let (from, until) = match month {
         12 => (start(year, 12), start(year + 1, 1)),

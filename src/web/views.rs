@@ -250,7 +250,7 @@ pub fn summary(
         lang: post.lang.clone(),
         author: authors.of(post),
         published: iso(&post.published_at),
-        published_display: ui.date(&post.published_at),
+        published_display: ui.date(&post.published_at.with_timezone(&data.config.blog.tz())),
         reading_minutes: reading_minutes(&post.body_markdown),
         tags: tags(data, post),
     }
@@ -287,6 +287,10 @@ pub fn json_ld(data: &AppState, post: &post::Model, author: &Author) -> String {
 #[derive(Serialize)]
 pub struct CommentView {
     pub id: i32,
+    /// The element id old links jump to: `comment-<WordPress id>` for imported comments.
+    pub anchor: String,
+    /// Written by one of the blog's own authors (or as the blog).
+    pub by_author: bool,
     pub author_name: String,
     pub handle: String,
     pub profile_url: String,
@@ -391,7 +395,7 @@ impl Tree<'_> {
                     .or_else(|| username.clone())
                     // Comments imported from another blog have a name and no actor.
                     .or_else(|| c.author_name.clone())
-                    .unwrap_or_else(|| c.author_ap_id.clone()),
+                    .unwrap_or_else(|| self.ui.get("anonymous").to_string()),
                 username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
                 author
                     .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
@@ -399,8 +403,25 @@ impl Tree<'_> {
                 author.and_then(|a| a.icon_url.clone()),
             )
         };
+        let own_page = format!("{}#", self.post_url);
+        let anchor = c
+            .ap_id
+            .strip_prefix(&own_page)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("comment-{}", c.id));
+        // An imported comment without a web address of its author names itself: no link.
+        let profile = if c.author_ap_id == c.ap_id {
+            String::new()
+        } else {
+            profile
+        };
+        let by_author = c.is_local
+            || c.author_ap_id
+                .starts_with(data.urls.author("").as_str().trim_end_matches('/'));
         CommentView {
             id: c.id,
+            anchor,
+            by_author,
             author_name: name,
             handle,
             profile_url: profile,
@@ -411,7 +432,9 @@ impl Tree<'_> {
                 (None, false) => c.ap_id.clone(),
             },
             published: iso(&c.published_at),
-            published_display: self.ui.date(&c.published_at),
+            published_display: self
+                .ui
+                .date(&c.published_at.with_timezone(&data.config.blog.tz())),
             html: c.content_html.clone(),
             deleted: c.deleted_at.is_some(),
             web,

@@ -14,6 +14,7 @@ pub mod login_attempt;
 pub mod media;
 pub mod mention;
 pub mod outbox_event;
+pub mod page;
 pub mod post;
 pub mod reaction;
 pub mod redirect;

@@ -7,6 +7,7 @@ mod comments;
 mod dashboard;
 mod login;
 mod media;
+mod pages;
 mod posts;
 
 use crate::{
@@ -45,6 +46,11 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/posts/{slug}/edit", get(posts::edit))
         .route("/admin/posts/{slug}/delete", post(posts::delete))
         .route("/admin/preview", post(posts::preview))
+        .route("/admin/pages", get(pages::list).post(pages::create))
+        .route("/admin/pages/new", get(pages::new))
+        .route("/admin/pages/{slug}", post(pages::update))
+        .route("/admin/pages/{slug}/edit", get(pages::edit))
+        .route("/admin/pages/{slug}/delete", post(pages::delete))
         .route("/admin/comments", get(comments::queue))
         .route("/admin/comments/{id}/{action}", post(comments::act))
         .route("/admin/blocks", post(comments::block))
@@ -79,6 +85,14 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "editor.html",
         include_str!("../../../templates/admin/editor.html"),
+    ),
+    (
+        "pages.html",
+        include_str!("../../../templates/admin/pages.html"),
+    ),
+    (
+        "page_editor.html",
+        include_str!("../../../templates/admin/page_editor.html"),
     ),
     (
         "media.html",

@@ -1,0 +1,139 @@
+//! Static pages: an Impressum, an About page. Stored and edited like posts (Markdown), shown at
+//! `/pages/<slug>` and in the navigation, never federated and never in feeds.
+
+use crate::{
+    db::entities::page,
+    error::{AppError, AppResult},
+    render::markdown,
+    services::posts,
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+
+/// A page as its author writes it.
+#[derive(Debug, Clone, Default)]
+pub struct PageInput {
+    pub title: String,
+    /// Made from the title when empty.
+    pub slug: Option<String>,
+    pub body_markdown: String,
+    pub lang: String,
+    pub published: bool,
+    pub in_navigation: bool,
+    pub navigation_order: i32,
+}
+
+/// Creates the page, or changes the one with this slug.
+pub async fn save(db: &impl ConnectionTrait, input: PageInput) -> AppResult<page::Model> {
+    let title = input.title.trim().to_string();
+    if title.is_empty() {
+        return Err(AppError::BadRequest("a page needs a title".into()));
+    }
+    let slug = input
+        .slug
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| posts::slugify(&title));
+    if !posts::valid_slug(&slug) {
+        return Err(AppError::BadRequest(format!(
+            "slug {slug:?} may only have letters, digits, - and _"
+        )));
+    }
+    let now = Utc::now();
+    let existing = find_any(db, &slug).await?;
+    let status = if input.published {
+        page::PUBLISHED
+    } else {
+        page::DRAFT
+    };
+    let summary = markdown::excerpt(&input.body_markdown, 280);
+    let body_html = markdown::to_html(&input.body_markdown);
+    let mut row: page::ActiveModel = match existing.clone() {
+        Some(old) => old.into(),
+        None => page::ActiveModel {
+            slug: Set(slug),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    row.title.set_if_not_equals(title);
+    row.summary.set_if_not_equals(summary);
+    row.body_html.set_if_not_equals(body_html);
+    row.body_markdown.set_if_not_equals(input.body_markdown);
+    row.lang.set_if_not_equals(input.lang);
+    row.status.set_if_not_equals(status.to_string());
+    row.in_navigation.set_if_not_equals(input.in_navigation);
+    row.navigation_order
+        .set_if_not_equals(input.navigation_order);
+    match existing {
+        // Saving what is there already (an import run again) changes nothing, not even the date.
+        Some(old) if !row.is_changed() => Ok(old),
+        Some(_) => {
+            row.updated_at = Set(now);
+            Ok(row.update(db).await?)
+        }
+        None => {
+            row.updated_at = Set(now);
+            Ok(row.insert(db).await?)
+        }
+    }
+}
+
+/// A published page by slug: what readers may see.
+pub async fn find(db: &impl ConnectionTrait, slug: &str) -> AppResult<Option<page::Model>> {
+    Ok(page::Entity::find()
+        .filter(page::Column::Slug.eq(slug))
+        .filter(page::Column::Status.eq(page::PUBLISHED))
+        .one(db)
+        .await?)
+}
+
+/// A page by slug whatever its status: for /admin and imports.
+pub async fn find_any(db: &impl ConnectionTrait, slug: &str) -> AppResult<Option<page::Model>> {
+    Ok(page::Entity::find()
+        .filter(page::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+/// Published pages in the navigation, in their order.
+pub async fn navigation(db: &impl ConnectionTrait) -> AppResult<Vec<page::Model>> {
+    Ok(page::Entity::find()
+        .filter(page::Column::Status.eq(page::PUBLISHED))
+        .filter(page::Column::InNavigation.eq(true))
+        .order_by_asc(page::Column::NavigationOrder)
+        .order_by_asc(page::Column::Title)
+        .all(db)
+        .await?)
+}
+
+/// Published pages (for the sitemap).
+pub async fn published(db: &impl ConnectionTrait) -> AppResult<Vec<page::Model>> {
+    Ok(page::Entity::find()
+        .filter(page::Column::Status.eq(page::PUBLISHED))
+        .order_by_asc(page::Column::Slug)
+        .all(db)
+        .await?)
+}
+
+/// Every page, for /admin.
+pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<page::Model>> {
+    Ok(page::Entity::find()
+        .order_by_asc(page::Column::NavigationOrder)
+        .order_by_asc(page::Column::Title)
+        .all(db)
+        .await?)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, slug: &str) -> AppResult<()> {
+    let result = page::Entity::delete_many()
+        .filter(page::Column::Slug.eq(slug))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
