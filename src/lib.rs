@@ -32,6 +32,7 @@ pub struct Server {
     worker: JoinHandle<()>,
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    settings: JoinHandle<()>,
 }
 
 impl Server {
@@ -53,6 +54,7 @@ impl Server {
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let scheduler = tokio::spawn(services::schedule::worker(federation.clone()));
+        let settings = tokio::spawn(reload_settings(federation.clone()));
         Ok(Server {
             addr,
             federation,
@@ -60,6 +62,7 @@ impl Server {
             worker,
             backfill,
             scheduler,
+            settings,
         })
     }
 
@@ -74,6 +77,7 @@ impl Server {
         self.worker.abort();
         self.backfill.abort();
         self.scheduler.abort();
+        self.settings.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -85,5 +89,18 @@ impl Server {
         let _ = self.http.await;
         let _ = self.worker.await;
         self.scheduler.abort();
+        self.settings.abort();
+    }
+}
+
+/// Settings saved by another process (another node, or the CLI) reach this one's in-memory
+/// copy within a few seconds; those saved here apply at once.
+async fn reload_settings(federation: FederationConfig<AppState>) {
+    let data = federation.to_request_data();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        if let Err(e) = data.settings.reload(&data.db).await {
+            tracing::warn!(error = %e, "settings not reloaded");
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     db::{self, entities::site_key},
     federation::{actor::LocalActor, delivery::HostHealth, fetch::KeyCache, limits::RateLimiter},
     render::templates::Templates,
-    services::moderation::BlockCache,
+    services::{moderation::BlockCache, settings::SettingsCache},
     urls::Urls,
 };
 use activitypub_federation::{
@@ -40,6 +40,8 @@ pub struct StateInner {
     pub domain_limits: RateLimiter,
     /// In-memory views the inbox reads on every request.
     pub blocks: BlockCache,
+    /// What /admin/settings changed over config.toml: read by every page.
+    pub settings: SettingsCache,
     pub keys: KeyCache,
     pub host_health: HostHealth,
 }
@@ -72,6 +74,8 @@ impl AppState {
         let templates = Templates::load(config.server.theme_dir.as_deref())?;
         let http = http_client(&config)?;
         let local = config.is_local_dev();
+        let settings = SettingsCache::new(&config.blog);
+        settings.reload(&db).await?;
         let state = AppState(Arc::new(StateInner {
             db,
             urls: urls.clone(),
@@ -82,6 +86,7 @@ impl AppState {
             actor_limits: RateLimiter::new(config.limits.per_actor_per_minute),
             domain_limits: RateLimiter::new(config.limits.per_domain_per_minute),
             blocks: BlockCache::default(),
+            settings,
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
             config,

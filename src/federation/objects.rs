@@ -49,7 +49,8 @@ pub fn with_context(mut doc: Value) -> Value {
 
 pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Value> {
     let urls = &data.urls;
-    let blog = &data.config.blog;
+    let settings = data.settings.current();
+    let blog = &settings.blog;
     let icon = blog
         .icon_url
         .clone()
@@ -59,7 +60,7 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Value> {
     } else {
         "image/png"
     };
-    Ok(json!({
+    let mut doc = json!({
         "id": urls.actor(),
         "type": "Person",
         "preferredUsername": blog.username,
@@ -86,7 +87,12 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Value> {
             "name": "Blog",
             "value": format!("<a href=\"{0}\" rel=\"me\">{0}</a>", escape_html(urls.base().as_str())),
         }],
-    }))
+    });
+    // The profile's banner, when the owner set one in /admin/settings.
+    if let (Some(url), Value::Object(map)) = (&settings.header_image_url, &mut doc) {
+        map.insert("image".into(), json!({"type": "Image", "url": url}));
+    }
+    Ok(doc)
 }
 
 /// Totals shown with a post.

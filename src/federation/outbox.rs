@@ -25,6 +25,13 @@ pub enum Outgoing<'a> {
         follow: Value,
         follower: &'a RemoteActor,
     },
+    /// Reject a follower's Follow after the fact: Mastodon's "remove follower". `follow` is
+    /// their Follow, `inbox` their own inbox.
+    RejectFollow {
+        follow: Value,
+        follower: &'a str,
+        inbox: &'a str,
+    },
     Follow {
         follow_id: &'a Url,
         target: &'a RemoteActor,
@@ -97,6 +104,14 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
             // Accept goes to the follower's own inbox, as Mastodon sends Follow-related ones.
             let inbox = Url::parse(&follower.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
+        }
+        Outgoing::RejectFollow {
+            follow,
+            follower,
+            inbox,
+        } => {
+            let doc = objects::activity("Reject", &id, follow, vec![follower.into()], vec![], urls);
+            (doc, false, Url::parse(inbox).ok().into_iter().collect())
         }
         Outgoing::Follow { follow_id, target } => {
             let doc = objects::follow(follow_id, &target.model().ap_id, urls);

@@ -2,7 +2,7 @@
 //! (to a comment, or to someone else's post).
 
 use crate::{
-    db::entities::{actor, comment},
+    db::entities::{actor, comment, notification},
     error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
@@ -11,14 +11,14 @@ use crate::{
         protocol::ApObject,
     },
     render::markdown,
-    services::{moderation, posts},
+    services::{moderation, notifications, posts},
     state::AppState,
 };
 use activitypub_federation::config::Data;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -32,6 +32,24 @@ pub async fn thread_post(data: &Data<AppState>, in_reply_to: &Url) -> AppResult<
             .map(|p| p.id));
     }
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
+}
+
+/// The blog's own answers to any of `parents` (comment ids), oldest first.
+pub async fn answers_to(
+    db: &DatabaseConnection,
+    parents: Vec<String>,
+) -> AppResult<Vec<comment::Model>> {
+    Ok(comment::Entity::find()
+        .filter(comment::Column::InReplyTo.is_in(parents))
+        .filter(comment::Column::IsLocal.eq(true))
+        .filter(comment::Column::DeletedAt.is_null())
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<comment::Model>> {
+    Ok(comment::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
@@ -51,7 +69,8 @@ pub async fn store_remote(
     in_reply_to: &Url,
     status: &str,
 ) -> AppResult<()> {
-    comment::Entity::insert(objects::comment_from_note(
+    let txn = db.begin().await?;
+    let inserted = comment::Entity::insert(objects::comment_from_note(
         note,
         author,
         post_id,
@@ -63,8 +82,31 @@ pub async fn store_remote(
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
+    if inserted > 0 {
+        // An answer to one of the blog's own replies is told apart from a plain comment.
+        let answers_ours = comment::Entity::find()
+            .filter(comment::Column::ApId.eq(in_reply_to.as_str()))
+            .filter(comment::Column::IsLocal.eq(true))
+            .count(&txn)
+            .await?
+            > 0;
+        let kind = if answers_ours {
+            notification::REPLY
+        } else {
+            notification::COMMENT
+        };
+        notifications::record(
+            &txn,
+            kind,
+            author.as_str(),
+            Some(post_id),
+            Some(note.id.as_str()),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -1,19 +1,20 @@
 //! Followers of the blog, and the accounts the blog follows.
 
 use crate::{
-    db::entities::{follower, following},
+    db::entities::{actor, follower, following, notification},
     error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
         outbox::{self, Outgoing},
     },
+    services::notifications,
     state::AppState,
 };
 use activitypub_federation::{config::Data, fetch::webfinger::webfinger_resolve_actor};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
 use serde_json::Value;
 use url::Url;
@@ -26,6 +27,12 @@ pub async fn accept(
     who: &RemoteActor,
 ) -> AppResult<()> {
     let m = who.model();
+    let txn = data.db.begin().await?;
+    let known = follower::Entity::find()
+        .filter(follower::Column::ActorApId.eq(m.ap_id.as_str()))
+        .count(&txn)
+        .await?
+        > 0;
     follower::Entity::insert(follower::ActiveModel {
         actor_ap_id: Set(m.ap_id.clone()),
         inbox: Set(m.inbox.clone()),
@@ -43,8 +50,13 @@ pub async fn accept(
             ])
             .to_owned(),
     )
-    .exec_without_returning(&data.db)
+    .exec_without_returning(&txn)
     .await?;
+    // A repeated Follow (Mastodon sends one again now and then) is no news.
+    if !known {
+        notifications::record(&txn, notification::FOLLOW, &m.ap_id, None, None).await?;
+    }
+    txn.commit().await?;
     outbox::send(
         data,
         Outgoing::AcceptFollow {
@@ -65,8 +77,52 @@ pub async fn remove(db: &DatabaseConnection, actor: &Url) -> AppResult<bool> {
     Ok(result.rows_affected > 0)
 }
 
+/// The actor undid their Follow: removed, and the owner told. Returns whether one was removed.
+pub async fn unfollowed(db: &DatabaseConnection, actor: &Url) -> AppResult<bool> {
+    let txn = db.begin().await?;
+    let result = follower::Entity::delete_many()
+        .filter(follower::Column::ActorApId.eq(actor.as_str()))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected > 0 {
+        notifications::record(&txn, notification::UNFOLLOW, actor.as_str(), None, None).await?;
+    }
+    txn.commit().await?;
+    Ok(result.rows_affected > 0)
+}
+
 pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<follower::Model>> {
     Ok(follower::Entity::find().all(db).await?)
+}
+
+/// Followers, newest first, each with the stored profile (name, avatar) when there is one.
+pub async fn with_profiles(
+    db: &DatabaseConnection,
+) -> AppResult<Vec<(follower::Model, Option<actor::Model>)>> {
+    use sea_orm::QueryOrder;
+    let followers = follower::Entity::find()
+        .order_by_desc(follower::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<&str> = followers.iter().map(|f| f.actor_ap_id.as_str()).collect();
+    let mut actors: std::collections::HashMap<String, actor::Model> = actor::Entity::find()
+        .filter(actor::Column::ApId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.ap_id.clone(), a))
+        .collect();
+    Ok(followers
+        .into_iter()
+        .map(|f| {
+            let profile = actors.remove(&f.actor_ap_id);
+            (f, profile)
+        })
+        .collect())
+}
+
+pub async fn find_follower(db: &DatabaseConnection, id: i32) -> AppResult<Option<follower::Model>> {
+    Ok(follower::Entity::find_by_id(id).one(db).await?)
 }
 
 pub async fn count(db: &DatabaseConnection) -> AppResult<u64> {

@@ -4,16 +4,19 @@
 
 pub mod comments;
 pub mod dashboard;
+pub mod delivery_report;
 pub mod export;
 pub mod follows;
 pub mod import;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
+pub mod notifications;
 pub mod posts;
 pub mod reactions;
 pub mod reading;
 pub mod redirects;
 pub mod schedule;
+pub mod settings;
 pub mod tokens;
 pub mod users;

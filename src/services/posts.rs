@@ -199,7 +199,7 @@ pub async fn save(
         .lang
         .clone()
         .filter(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| data.config.blog.lang.clone());
+        .unwrap_or_else(|| data.settings.current().blog.lang.clone());
     let tags = serde_json::to_string(&input.tags).map_err(AppError::internal)?;
     let author = match (&input.author, input.author_id) {
         (Some(name), _) => Some(name.clone()),

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 const MAX_PAGE: u64 = 100_000;
 
 fn ui(data: &AppState) -> &'static Language {
-    i18n::language(&data.config.blog.lang)
+    i18n::language(&data.settings.current().blog.lang)
 }
 
 /// What every page's template sees: the blog, the interface text and its language.
@@ -36,8 +36,8 @@ fn common(data: &AppState) -> Value {
     context! {
         site => views::site(data),
         t => ui.text,
-        ui_lang => data.config.blog.lang,
-        lang => data.config.blog.lang,
+        ui_lang => data.settings.current().blog.lang,
+        lang => data.settings.current().blog.lang,
     }
 }
 
