@@ -120,7 +120,7 @@ async fn workspace_in_headless_chromium() {
         );
         return;
     };
-    let blog = start_blog("admin-browser", |_| {}).await;
+    let blog = start_blog("admin_browser", |_| {}).await;
     let peer = Peer::start().await;
     users::create(&blog.data().db, "jane", PASSWORD)
         .await

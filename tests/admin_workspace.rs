@@ -23,7 +23,7 @@ fn unread_in_nav(html: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_apply_at_once_and_password_changes() {
-    let blog = start_blog("ws-settings", |_| {}).await;
+    let blog = start_blog("ws_settings", |_| {}).await;
     let mut browser = logged_in(&blog, "jane").await;
     let form = browser.get("/admin/settings").await;
     assert_eq!(form.status, 200);
@@ -117,7 +117,7 @@ async fn settings_apply_at_once_and_password_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_answers_followers_and_deliveries() {
     let peer = Peer::start().await;
-    let blog = start_blog("ws-notify", |_| {}).await;
+    let blog = start_blog("ws_notify", |_| {}).await;
     let mut browser = logged_in(&blog, "jane").await;
     follow(&peer, &blog).await;
     let post = publish(&blog, "---\ntitle: Seeds\n---\nWhat grows.\n").await;
