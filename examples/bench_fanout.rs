@@ -9,7 +9,7 @@
 use feder::{
     config::Config,
     db::entities::{delivery, follower},
-    state::AppState,
+    federation::state::AppState,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait,

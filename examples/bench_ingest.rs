@@ -15,8 +15,8 @@ use feder::{
     config::Config,
     db::entities::comment,
     federation::signing::{Signer, digest_header},
+    federation::state::AppState,
     services::posts,
-    state::AppState,
 };
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use sea_orm::{EntityTrait, PaginatorTrait};

@@ -12,8 +12,8 @@ use feder::{
     Server,
     config::Config,
     db::entities::{actor, comment, reaction},
+    federation::state::AppState,
     services::posts,
-    state::AppState,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use tokio::{

@@ -9,12 +9,12 @@ pub mod error;
 pub mod federation;
 pub mod render;
 pub mod services;
-pub mod state;
+
 pub mod urls;
 pub mod web;
 
 use activitypub_federation::config::{Data, FederationConfig};
-use state::AppState;
+use federation::state::AppState;
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -29,6 +29,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub federation: FederationConfig<AppState>,
     http: JoinHandle<()>,
+    outbox: JoinHandle<()>,
     worker: JoinHandle<()>,
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
@@ -51,14 +52,17 @@ impl Server {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
+        let outbox = tokio::spawn(federation::outbox::worker(federation.clone()));
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
-        let scheduler = tokio::spawn(services::schedule::worker(federation.clone()));
-        let settings = tokio::spawn(reload_settings(federation.clone()));
+        let site = federation.to_request_data().site.clone();
+        let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
+        let settings = tokio::spawn(services::settings::refresh(site));
         Ok(Server {
             addr,
             federation,
             http,
+            outbox,
             worker,
             backfill,
             scheduler,
@@ -74,6 +78,7 @@ impl Server {
     /// Waits until the HTTP server ends (it does not, unless it fails).
     pub async fn wait(self) {
         let _ = self.http.await;
+        self.outbox.abort();
         self.worker.abort();
         self.backfill.abort();
         self.scheduler.abort();
@@ -84,23 +89,12 @@ impl Server {
     /// the listener is closed.
     pub async fn stop(self) {
         self.http.abort();
+        self.outbox.abort();
         self.worker.abort();
         self.backfill.abort();
         let _ = self.http.await;
         let _ = self.worker.await;
         self.scheduler.abort();
         self.settings.abort();
-    }
-}
-
-/// Settings saved by another process (another node, or the CLI) reach this one's in-memory
-/// copy within a few seconds; those saved here apply at once.
-async fn reload_settings(federation: FederationConfig<AppState>) {
-    let data = federation.to_request_data();
-    loop {
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        if let Err(e) = data.settings.reload(&data.db).await {
-            tracing::warn!(error = %e, "settings not reloaded");
-        }
     }
 }

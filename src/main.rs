@@ -5,11 +5,8 @@ use clap::{Parser, Subcommand};
 use feder::{
     Server,
     config::Config,
-    federation::delivery,
-    services::{
-        comments, export, follows, import, mentions, moderation, posts, reading, tokens, users,
-    },
-    state::AppState,
+    federation::{self, actions, delivery, state::AppState},
+    services::{export, follows, import, mentions, moderation, posts, reading, tokens, users},
 };
 use std::path::PathBuf;
 use url::Url;
@@ -227,11 +224,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Follow { who } => {
-            let target = follows::follow(&data, &who).await?;
+            let target = actions::follow(&data, &who).await?;
             println!("follow requested: {}", target.model().ap_id);
         }
         Command::Unfollow { who } => {
-            follows::unfollow(&data, &who).await?;
+            actions::unfollow(&data, &who).await?;
             println!("unfollowed {who}");
         }
         Command::Followers => {
@@ -250,15 +247,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Reply(ReplyCommand::Create { url, text }) => {
-            let note = comments::reply(&data, &url, &text).await?;
+            let note = actions::reply(&data, &url, &text).await?;
             println!("{}", note.ap_id);
         }
         Command::Reply(ReplyCommand::Edit { id, text }) => {
-            comments::edit_reply(&data, &id, &text).await?;
+            actions::edit_reply(&data, &id, &text).await?;
             println!("updated {id}");
         }
         Command::Reply(ReplyCommand::Delete { id }) => {
-            comments::delete_reply(&data, &id).await?;
+            actions::delete_reply(&data, &id).await?;
             println!("deleted {id}");
         }
         Command::Comments(command) => comments_command(&data, command).await?,
@@ -375,6 +372,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
         }
     }
+    // What the command recorded for the fediverse becomes activities with their deliveries
+    // now (a running server sends them); should this process die first, the server does it.
+    federation::outbox::dispatch(&data).await?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ mod common;
 use common::{Instance, Peer, eventually, test_config};
 use feder::{
     db::entities::{delivery, delivery_host},
+    federation::state::AppState,
     services::posts,
-    state::AppState,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 

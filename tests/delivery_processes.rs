@@ -10,7 +10,7 @@ mod common;
 use common::{
     Child, Peer, database_url, eventually, free_port, seed_followers, test_config, write_config,
 };
-use feder::{db::entities::delivery, state::AppState};
+use feder::{db::entities::delivery, federation::state::AppState};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::HashMap;
 

@@ -7,7 +7,10 @@
 mod common;
 
 use common::{Instance, eventually, get_json, page, texts};
-use feder::services::{comments, follows, posts, reading};
+use feder::{
+    federation::actions,
+    services::{follows, posts, reading},
+};
 use url::Url;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +20,7 @@ async fn follow_publish_reply_edit_delete() {
     let b = Instance::start("b").await;
 
     // B follows A by its handle; A answers with Accept.
-    follows::follow(&b.data(), &format!("@{}", a.handle()))
+    actions::follow(&b.data(), &format!("@{}", a.handle()))
         .await
         .expect("follow");
     eventually("A stores B as follower", 20, || async {
@@ -68,7 +71,7 @@ async fn follow_publish_reply_edit_delete() {
     assert_eq!(article["tag"][0]["name"], "#fediverse");
 
     // B replies; the reply shows on A's post page.
-    let reply = comments::reply(&b.data(), &post_id, "Schöner *Beitrag*!")
+    let reply = actions::reply(&b.data(), &post_id, "Schöner *Beitrag*!")
         .await
         .expect("reply");
     let reply_id = Url::parse(&reply.ap_id).expect("reply id");
@@ -85,7 +88,7 @@ async fn follow_publish_reply_edit_delete() {
     assert_eq!(handles, vec![format!("@{}", b.handle())]);
 
     // B edits the reply; A shows the new text.
-    comments::edit_reply(&b.data(), &reply_id, "Sehr schöner Beitrag!")
+    actions::edit_reply(&b.data(), &reply_id, "Sehr schöner Beitrag!")
         .await
         .expect("edit");
     eventually("the edit shows on A's page", 20, || async {
@@ -95,7 +98,7 @@ async fn follow_publish_reply_edit_delete() {
     .await;
 
     // B deletes the reply; A's page shows no comment.
-    comments::delete_reply(&b.data(), &reply_id)
+    actions::delete_reply(&b.data(), &reply_id)
         .await
         .expect("delete reply");
     eventually("the deletion shows on A's page", 20, || async {

@@ -12,6 +12,7 @@ mod m20261128_000003_media;
 mod m20261128_000004_post_status_author_cover;
 mod m20261128_000005_redirects;
 mod m20261128_000006_comment_author_name;
+mod m20261201_120000_outbox_events;
 mod m20261201_125000_settings_notifications;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_redirects::Migration),
             Box::new(m20261128_000006_comment_author_name::Migration),
             Box::new(m20261201_125000_settings_notifications::Migration),
+            Box::new(m20261201_120000_outbox_events::Migration),
         ]
     }
 }

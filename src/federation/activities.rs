@@ -1,17 +1,19 @@
 //! The inbox: checking who sent an activity (HTTP signature, key owner = actor) and what it
-//! means for the blog. Each activity type has one function here; the work is done by services.
+//! means for the blog. Each `ActivityKind` has one function here; `objects` turns what was
+//! sent into rows and the services store them (a reply: `on_create` → `store_comment` →
+//! `services::comments::store_remote`, then shown by `web::pages`).
 
 use crate::{
     db::entities::{actor as actor_entity, notification, reaction},
     error::{AppError, AppResult},
+    federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        fetch,
-        protocol::{Activity, ApActor, ApObject, id_of, ids_of},
+        fetch, objects,
+        protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
     services::{comments, follows, mentions, moderation, posts, reactions, reading},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use chrono::Utc;
@@ -80,7 +82,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
 
     // An actor deleting itself: its key is usually gone already. One we never knew is of no
     // interest (as Mastodon does, answer 202 rather than make it retry for days).
-    if activity.kind == "Delete"
+    if activity.kind.0 == ActivityKind::Delete
         && id_of(&activity.object).as_ref() == Some(&activity.actor)
         && stored_actor(data, &activity.actor).await?.is_none()
     {
@@ -109,7 +111,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         data.host_health.revive(&data.db, &host).await?;
     }
     tracing::info!(
-        kind = %activity.kind, id = %activity.id, actor = %activity.actor,
+        kind = %activity.kind.1, id = %activity.id, actor = %activity.actor,
         signature = signature.scheme.name(), "activity received"
     );
     dispatch(data, activity, signer).await
@@ -169,23 +171,23 @@ fn refresh_if_stale(data: &Data<AppState>, actor: &RemoteActor) {
 }
 
 async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor) -> AppResult<()> {
-    match activity.kind.as_str() {
-        "Follow" => on_follow(data, &activity, &signer).await,
-        "Undo" => on_undo(data, &activity).await,
-        "Accept" => follows::answered(&data.db, &activity.actor, true)
+    match activity.kind.0 {
+        ActivityKind::Follow => on_follow(data, &activity, &signer).await,
+        ActivityKind::Undo => on_undo(data, &activity).await,
+        ActivityKind::Accept => follows::answered(&data.db, &activity.actor, true)
             .await
             .map(drop),
-        "Reject" => follows::answered(&data.db, &activity.actor, false)
+        ActivityKind::Reject => follows::answered(&data.db, &activity.actor, false)
             .await
             .map(drop),
-        "Create" => on_create(data, &activity).await,
-        "Update" => on_update(data, &activity).await,
-        "Delete" => on_delete(data, &activity).await,
-        "Like" => on_reaction(data, &activity, reaction::LIKE).await,
-        "Announce" => on_reaction(data, &activity, reaction::ANNOUNCE).await,
-        "Move" => on_move(data, &activity).await,
-        other => {
-            tracing::debug!(kind = other, "activity type ignored");
+        ActivityKind::Create => on_create(data, &activity).await,
+        ActivityKind::Update => on_update(data, &activity).await,
+        ActivityKind::Delete => on_delete(data, &activity).await,
+        ActivityKind::Like => on_reaction(data, &activity, reaction::LIKE).await,
+        ActivityKind::Announce => on_reaction(data, &activity, reaction::ANNOUNCE).await,
+        ActivityKind::Move => on_move(data, &activity).await,
+        ActivityKind::Other => {
+            tracing::debug!(kind = %activity.kind.1, "activity type ignored");
             Ok(())
         }
     }
@@ -205,7 +207,7 @@ async fn on_follow(
         "actor": activity.actor,
         "object": data.urls.actor(),
     });
-    follows::accept(data, follow, &activity.id, signer).await
+    follows::accept(data, follow, &activity.id, signer.model()).await
 }
 
 async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
@@ -309,20 +311,18 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         return Ok(());
     }
     if let Some(post_id) = quoted_post(data, &activity.object).await? {
-        return mentions::store_as(
-            &data.db,
-            &object,
-            &activity.actor,
-            notification::QUOTE,
-            Some(post_id),
-        )
-        .await;
+        let row = objects::mention_from(&object, &activity.actor);
+        return mentions::store_as(&data.db, row, notification::QUOTE, Some(post_id)).await;
     }
     if mentions_blog(data, &object) {
-        return mentions::store(&data.db, &object, &activity.actor).await;
+        return mentions::store(&data.db, objects::mention_from(&object, &activity.actor)).await;
     }
     if follows::is_following(&data.db, &activity.actor).await? {
-        reading::store(&data.db, &object, &activity.actor).await?;
+        reading::store(
+            &data.db,
+            objects::remote_post_from(&object, &activity.actor),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -386,7 +386,8 @@ pub(crate) async fn store_comment(
         data.config.limits.max_links_per_comment,
     )
     .await?;
-    comments::store_remote(&data.db, object, author, post_id, parent, status).await
+    let row = objects::comment_from_note(object, author, post_id, parent, status);
+    comments::store_remote(&data.db, row).await
 }
 
 /// The post whose thread `parent` belongs to. When `parent` is a reply Feder never received,
@@ -495,11 +496,24 @@ async fn on_update(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
             "object is attributed to someone else".into(),
         ));
     }
-    if comments::update_remote(&data.db, &object, &activity.actor).await? {
+    let content = objects::comment_content(&object);
+    if comments::update_remote(
+        &data.db,
+        &object.id,
+        &activity.actor,
+        content,
+        object.updated,
+    )
+    .await?
+    {
         return Ok(());
     }
     if reading::find(&data.db, &object.id).await?.is_some() {
-        return reading::store(&data.db, &object, &activity.actor).await;
+        return reading::store(
+            &data.db,
+            objects::remote_post_from(&object, &activity.actor),
+        )
+        .await;
     }
     // An edit of a reply whose Create never reached us: take it as the reply.
     on_create(data, activity).await

@@ -4,9 +4,8 @@
 use crate::{
     db::entities::actor,
     error::AppError,
-    federation::protocol::{ApActor, ApKey},
-    state::AppState,
-    urls::Urls,
+    federation::protocol::{ApActor, ApKey, Person},
+    federation::{local_actor::LocalActor, state::AppState},
 };
 use activitypub_federation::{
     config::Data,
@@ -17,34 +16,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
 use url::Url;
 
-/// The blog actor: its id and key pair.
-#[derive(Debug, Clone)]
-pub struct LocalActor {
-    pub id: Url,
-    pub inbox: Url,
-    pub public_key_pem: String,
-    private_key_pem: String,
-}
-
-impl LocalActor {
-    pub fn new(urls: &Urls, public_key_pem: String, private_key_pem: String) -> LocalActor {
-        LocalActor {
-            id: urls.actor(),
-            inbox: urls.inbox(),
-            public_key_pem,
-            private_key_pem,
-        }
-    }
-
-    pub fn private_key_pem(&self) -> &str {
-        &self.private_key_pem
-    }
-}
-
 #[async_trait]
 impl Object for LocalActor {
     type DataType = AppState;
-    type Kind = serde_json::Value;
+    type Kind = Person;
     type Error = AppError;
 
     fn id(&self) -> &Url {
@@ -53,13 +28,13 @@ impl Object for LocalActor {
     async fn read_from_id(_: Url, _: &Data<AppState>) -> Result<Option<Self>, AppError> {
         Ok(None)
     }
-    async fn into_json(self, data: &Data<AppState>) -> Result<serde_json::Value, AppError> {
+    async fn into_json(self, data: &Data<AppState>) -> Result<Person, AppError> {
         crate::federation::objects::blog_actor(data).await
     }
-    async fn verify(_: &serde_json::Value, _: &Url, _: &Data<AppState>) -> Result<(), AppError> {
+    async fn verify(_: &Person, _: &Url, _: &Data<AppState>) -> Result<(), AppError> {
         Err(AppError::BadRequest("the blog actor is local".into()))
     }
-    async fn from_json(_: serde_json::Value, _: &Data<AppState>) -> Result<Self, AppError> {
+    async fn from_json(_: Person, _: &Data<AppState>) -> Result<Self, AppError> {
         Err(AppError::BadRequest("the blog actor is local".into()))
     }
 }
@@ -69,7 +44,7 @@ impl Actor for LocalActor {
         &self.public_key_pem
     }
     fn private_key_pem(&self) -> Option<String> {
-        Some(self.private_key_pem.clone())
+        Some(self.private_key_pem().to_string())
     }
     fn inbox(&self) -> Url {
         self.inbox.clone()

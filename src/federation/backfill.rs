@@ -5,13 +5,13 @@
 use crate::{
     db::entities::{comment, post},
     error::AppResult,
+    federation::state::AppState,
     federation::{
         activities::store_comment,
         fetch,
         protocol::{ApObject, id_of},
     },
     services::comments,
-    state::AppState,
 };
 use activitypub_federation::{
     config::{Data, FederationConfig},

@@ -15,12 +15,12 @@ use crate::{
         is_postgres,
     },
     error::{AppError, AppResult},
+    federation::state::AppState,
     federation::{
         AP_CONTENT_TYPE,
-        actor::LocalActor,
+        local_actor::LocalActor,
         signing::{Signer, digest_header, host_header},
     },
-    state::AppState,
 };
 use activitypub_federation::config::{Data, FederationConfig};
 use bytes::Bytes;
@@ -28,8 +28,8 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use http::StatusCode;
 use rand::Rng;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Statement, TransactionTrait, Value as DbValue,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Statement, Value as DbValue,
 };
 use serde_json::Value;
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -48,10 +48,11 @@ const DEAD_AFTER_DAYS: i64 = 7;
 /// The PostgreSQL channel that wakes workers.
 const CHANNEL: &str = "feder_deliveries";
 
-/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated).
-/// Returns the activity's row id.
+/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated),
+/// in `txn` (the transaction that also takes the outbox event; the caller commits). Returns the
+/// activity's row id.
 pub async fn enqueue(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     doc: &Value,
     public: bool,
     inboxes: impl IntoIterator<Item = Url>,
@@ -73,7 +74,6 @@ pub async fn enqueue(
     unique.sort();
     unique.dedup();
     let now = Utc::now();
-    let txn = db.begin().await?;
     let stored = activity::Entity::insert(activity::ActiveModel {
         ap_id: Set(ap_id),
         kind: Set(kind),
@@ -83,7 +83,7 @@ pub async fn enqueue(
         created_at: Set(now),
         ..Default::default()
     })
-    .exec(&txn)
+    .exec(txn)
     .await?;
     let activity_id = stored.last_insert_id;
     // Chunks keep each statement under SQLite's limit on bound variables.
@@ -105,14 +105,13 @@ pub async fn enqueue(
             ..Default::default()
         });
         delivery::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
     }
-    if is_postgres(db) {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Delivered on commit, to every node's listener.
         txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
     }
-    txn.commit().await?;
     Ok(activity_id)
 }
 

@@ -5,11 +5,11 @@
 use crate::{
     db::entities::actor,
     error::{AppError, AppResult},
+    federation::state::AppState,
     federation::{
         actor::{RemoteActor, store},
         protocol::{ApActor, ApKey, ApObject},
     },
-    state::AppState,
 };
 use activitypub_federation::{
     config::Data,
@@ -37,40 +37,6 @@ pub async fn object(id: &Url, data: &Data<AppState>) -> AppResult<ApObject> {
         .map_err(|e| AppError::BadRequest(format!("{id} is not an object: {e}")))
 }
 
-/// Keys of recent senders, in memory: the inbox verifies every request, and a database read
-/// per request would cost more than the check itself. Entries live `KEY_TTL`; a key that fails
-/// to verify is fetched again anyway.
-#[derive(Default)]
-pub struct KeyCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, RemoteActor)>>,
-}
-
-const KEY_TTL: std::time::Duration = std::time::Duration::from_secs(600);
-
-impl KeyCache {
-    fn get(&self, key_id: &str) -> Option<RemoteActor> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key_id)
-            .filter(|(at, _)| at.elapsed() < KEY_TTL)
-            .map(|(_, actor)| actor.clone())
-    }
-
-    fn put(&self, key_id: &str, actor: &RemoteActor) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= 10_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < KEY_TTL);
-            if entries.len() >= 10_000 {
-                entries.clear();
-            }
-        }
-        entries.insert(
-            key_id.to_string(),
-            (std::time::Instant::now(), actor.clone()),
-        );
-    }
-}
-
 /// The actor that owns the key `key_id`, from memory, the database or its server (see
 /// `actor_for_key_uncached`).
 pub async fn actor_for_key(
@@ -79,10 +45,10 @@ pub async fn actor_for_key(
     data: &Data<AppState>,
 ) -> AppResult<RemoteActor> {
     if !refresh && let Some(actor) = data.keys.get(key_id) {
-        return Ok(actor);
+        return RemoteActor::new(actor);
     }
     let actor = actor_for_key_uncached(key_id, refresh, data).await?;
-    data.keys.put(key_id, &actor);
+    data.keys.put(key_id, actor.model());
     Ok(actor)
 }
 

@@ -1,17 +1,21 @@
 //! Everything ActivityPub: the wire format (`protocol`), conversions between rows and JSON
 //! (`objects`), actors, signatures, the inbox, and the persistent delivery queue.
 
+pub mod actions;
 pub mod activities;
 pub mod actor;
 pub mod backfill;
+pub mod caches;
 pub mod delivery;
 pub mod fetch;
 pub mod limits;
+pub mod local_actor;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
 pub mod signatures;
 pub mod signing;
+pub mod state;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

@@ -1,28 +1,34 @@
-//! The one place where database rows become ActivityPub JSON and incoming JSON becomes rows.
+//! The one place where database rows become the typed documents of `protocol` (Article, Note,
+//! the actor, collections, activities) and where what other servers send becomes rows.
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{
-    db::entities::{comment, post},
+    db::entities::{comment, mention, post, remote_post},
     error::AppResult,
-    federation::{PUBLIC, protocol::ApObject},
+    federation::state::AppState,
+    federation::{
+        PUBLIC,
+        protocol::{
+            ApObject, Article, CollectionSummary, Endpoints, Follow, Image, LanguageMap, Note,
+            OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
+            SentActivity, Tag, Tombstone,
+        },
+    },
     render::{escape_html, sanitize},
-    state::AppState,
+    services::{media, posts::PostCounts},
     urls::Urls,
 };
 use activitypub_federation::config::Data;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
+use serde::Serialize;
 use serde_json::{Value, json};
 use url::Url;
 
-fn time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// Adds the JSON-LD context. Only terms are defined inline: Fedify and others resolve no
-/// context URLs beyond ActivityStreams and security/v1 offline.
-pub fn with_context(mut doc: Value) -> Value {
-    let context = json!([
+/// The JSON-LD context of every document we send. Only terms are defined inline: Fedify and
+/// others resolve no context URLs beyond ActivityStreams and security/v1 offline.
+fn context() -> Value {
+    json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
         {
@@ -37,17 +43,40 @@ pub fn with_context(mut doc: Value) -> Value {
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
         }
-    ]);
-    if let Value::Object(map) = &mut doc {
-        let mut with = serde_json::Map::with_capacity(map.len() + 1);
-        with.insert("@context".into(), context);
-        with.append(map);
-        return Value::Object(with);
-    }
-    doc
+    ])
 }
 
-pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Value> {
+/// A top-level document: `doc` as JSON with the JSON-LD context first.
+pub fn with_context(doc: impl Serialize) -> Value {
+    match to_json(doc) {
+        Value::Object(mut map) => {
+            let mut with = serde_json::Map::with_capacity(map.len() + 1);
+            with.insert("@context".into(), context());
+            with.append(&mut map);
+            Value::Object(with)
+        }
+        other => other,
+    }
+}
+
+/// `doc` as JSON, for embedding in another document (a collection page's items).
+pub fn to_json(doc: impl Serialize) -> Value {
+    serde_json::to_value(doc).unwrap_or_else(|e| {
+        // Our own structs always serialize; an error here is a bug, logged, not a panic.
+        tracing::error!(error = %e, "a document did not serialize");
+        Value::Null
+    })
+}
+
+fn html_paragraph(text: &str) -> String {
+    format!("<p>{}</p>", escape_html(text))
+}
+
+fn one_language(lang: &str, text: &str) -> LanguageMap {
+    LanguageMap::from([(lang.to_string(), text.to_string())])
+}
+
+pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
     let urls = &data.urls;
     let settings = data.settings.current();
     let blog = &settings.blog;
@@ -55,171 +84,179 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Value> {
         .icon_url
         .clone()
         .unwrap_or_else(|| urls.icon().to_string());
-    let media_type = if icon.ends_with(".jpg") || icon.ends_with(".jpeg") {
-        "image/jpeg"
-    } else {
-        "image/png"
-    };
-    let mut doc = json!({
-        "id": urls.actor(),
-        "type": "Person",
-        "preferredUsername": blog.username,
-        "name": blog.title,
-        "summary": format!("<p>{}</p>", escape_html(&blog.description)),
-        "url": urls.base(),
-        "inbox": urls.inbox(),
-        "outbox": urls.outbox(),
-        "followers": urls.followers(),
-        "following": urls.following(),
-        "endpoints": {"sharedInbox": urls.shared_inbox()},
-        "icon": {"type": "Image", "mediaType": media_type, "url": icon},
-        "publicKey": {
-            "id": urls.actor_key(),
-            "owner": urls.actor(),
-            "publicKeyPem": data.actor.public_key_pem,
+    let base = urls.base();
+    Ok(Person {
+        id: urls.actor(),
+        kind: "Person".into(),
+        preferred_username: blog.username.clone(),
+        name: blog.title.clone(),
+        summary: html_paragraph(&blog.description),
+        url: base.clone(),
+        inbox: urls.inbox(),
+        outbox: urls.outbox(),
+        followers: urls.followers(),
+        following: urls.following(),
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox(),
         },
-        "manuallyApprovesFollowers": false,
-        "discoverable": true,
-        "indexable": true,
-        "attributionDomains": [urls.host()],
-        "attachment": [{
-            "type": "PropertyValue",
-            "name": "Blog",
-            "value": format!("<a href=\"{0}\" rel=\"me\">{0}</a>", escape_html(urls.base().as_str())),
+        icon: Image {
+            kind: "Image".into(),
+            media_type: media::media_type_of(&icon).into(),
+            url: icon,
+            name: None,
+        },
+        // The profile's banner, when the owner set one in /admin/settings.
+        image: settings.header_image_url.clone().map(|url| Image {
+            kind: "Image".into(),
+            media_type: media::media_type_of(&url).into(),
+            url,
+            name: None,
+        }),
+        public_key: PublicKey {
+            id: urls.actor_key(),
+            owner: urls.actor(),
+            public_key_pem: data.actor.public_key_pem.clone(),
+        },
+        manually_approves_followers: false,
+        discoverable: true,
+        indexable: true,
+        attribution_domains: vec![urls.host()],
+        attachment: vec![PropertyValue {
+            kind: "PropertyValue".into(),
+            name: "Blog".into(),
+            value: format!(
+                "<a href=\"{0}\" rel=\"me\">{0}</a>",
+                escape_html(base.as_str())
+            ),
         }],
-    });
-    // The profile's banner, when the owner set one in /admin/settings.
-    if let (Some(url), Value::Object(map)) = (&settings.header_image_url, &mut doc) {
-        map.insert("image".into(), json!({"type": "Image", "url": url}));
+    })
+}
+
+fn collection_summary(id: Url, kind: &str, total_items: u64) -> CollectionSummary {
+    CollectionSummary {
+        id,
+        kind: kind.into(),
+        total_items,
     }
-    Ok(doc)
 }
 
-/// Totals shown with a post.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PostCounts {
-    pub comments: u64,
-    pub likes: u64,
-    pub shares: u64,
-}
-
-pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Value {
+pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Article {
     let id = urls.post(&post.slug);
-    let summary = format!("<p>{}</p>", escape_html(&post.summary));
-    let tags: Vec<Value> = post
+    let summary = html_paragraph(&post.summary);
+    // Mastodon inserts `name` into its HTML unescaped: escape it here.
+    let name = escape_html(&post.title);
+    let tag = post
         .tag_list()
         .iter()
-        .map(|t| json!({"type": "Hashtag", "href": urls.tag(t), "name": format!("#{t}")}))
+        .map(|t| Tag {
+            kind: "Hashtag".into(),
+            href: urls.tag(t).to_string(),
+            name: Some(format!("#{t}")),
+        })
         .collect();
-    let mut article = json!({
-        "id": id,
-        "type": "Article",
-        "attributedTo": urls.actor(),
-        // Mastodon inserts `name` into its HTML unescaped: escape it here.
-        "name": escape_html(&post.title),
-        "nameMap": {&post.lang: escape_html(&post.title)},
-        "summary": summary,
-        "summaryMap": {&post.lang: summary},
-        "content": post.body_html,
-        "contentMap": {&post.lang: post.body_html},
-        "mediaType": "text/html",
-        "url": id,
-        "published": time(&post.published_at),
-        "updated": time(&post.updated_at),
-        "to": [PUBLIC],
-        "cc": [urls.followers()],
-        "tag": tags,
-        "sensitive": false,
-        "replies": {
-            "id": urls.post_replies(&post.slug),
-            "type": "OrderedCollection",
-            "totalItems": counts.comments,
-        },
-        "likes": {"id": urls.post_likes(&post.slug), "type": "Collection", "totalItems": counts.likes},
-        "shares": {"id": urls.post_shares(&post.slug), "type": "Collection", "totalItems": counts.shares},
-    });
-    // The cover is `image`, not an `attachment`: Mastodon shows no link-preview card for
-    // posts with attachments, and the card (from the page's og:image) is what we want.
-    if let Some(cover) = &post.cover_url {
-        article["image"] = json!({
-            "type": "Image",
-            "url": cover,
-            "mediaType": image_media_type(cover),
-            "name": post.cover_alt.clone().unwrap_or_default(),
-        });
-    }
-    article
-}
-
-/// The media type of one of our images, by its extension.
-pub fn image_media_type(url: &str) -> &'static str {
-    let path = url.split(['?', '#']).next().unwrap_or_default();
-    match path
-        .rsplit('.')
-        .next()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        _ => "image/png",
+    Article {
+        id: id.clone(),
+        kind: "Article".into(),
+        attributed_to: urls.actor(),
+        name_map: one_language(&post.lang, &name),
+        name,
+        summary_map: one_language(&post.lang, &summary),
+        summary,
+        content: post.body_html.clone(),
+        content_map: one_language(&post.lang, &post.body_html),
+        media_type: "text/html".into(),
+        url: id,
+        published: post.published_at,
+        updated: post.updated_at,
+        to: vec![PUBLIC.into()],
+        cc: vec![urls.followers().to_string()],
+        tag,
+        sensitive: false,
+        replies: collection_summary(
+            urls.post_replies(&post.slug),
+            "OrderedCollection",
+            counts.comments,
+        ),
+        likes: collection_summary(urls.post_likes(&post.slug), "Collection", counts.likes),
+        shares: collection_summary(urls.post_shares(&post.slug), "Collection", counts.shares),
+        // The cover is `image`, not an `attachment`: Mastodon shows no link-preview card for
+        // posts with attachments, and the card (from the page's og:image) is what we want.
+        image: post.cover_url.as_ref().map(|cover| Image {
+            kind: "Image".into(),
+            media_type: media::media_type_of(cover).into(),
+            url: cover.clone(),
+            name: Some(post.cover_alt.clone().unwrap_or_default()),
+        }),
     }
 }
 
-pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Value {
-    json!({"id": id, "type": "Tombstone", "formerType": former_type, "deleted": time(deleted)})
+/// The likes or boosts of a post: their number only.
+pub fn reaction_count(id: Url, total: u64) -> CollectionSummary {
+    collection_summary(id, "Collection", total)
+}
+
+pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Tombstone {
+    Tombstone {
+        id: id.clone(),
+        kind: "Tombstone".into(),
+        former_type: former_type.into(),
+        deleted: *deleted,
+    }
 }
 
 /// A reply the blog itself wrote (the owner answering a comment or another blog's post).
-pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Urls) -> Value {
+pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Urls) -> Note {
     let mut cc = vec![urls.followers().to_string()];
     let mut tag = vec![];
     if let Some(author) = parent_author {
         cc.push(author.to_string());
-        tag.push(json!({"type": "Mention", "href": author}));
+        tag.push(Tag {
+            kind: "Mention".into(),
+            href: author.to_string(),
+            name: None,
+        });
     }
-    json!({
-        "id": note.ap_id,
-        "type": "Note",
-        "attributedTo": urls.actor(),
-        "inReplyTo": note.in_reply_to,
-        "content": note.content_html,
-        "url": note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
-        "published": time(&note.published_at),
-        "updated": note.updated_at.as_ref().map(time),
-        "to": [PUBLIC],
-        "cc": cc,
-        "tag": tag,
-    })
+    Note {
+        id: note.ap_id.clone(),
+        kind: "Note".into(),
+        attributed_to: urls.actor(),
+        in_reply_to: note.in_reply_to.clone(),
+        content: note.content_html.clone(),
+        url: note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
+        published: note.published_at,
+        updated: note.updated_at,
+        to: vec![PUBLIC.into()],
+        cc,
+        tag,
+    }
 }
 
 /// An activity of `kind` by the blog actor.
-pub fn activity(
+pub fn activity<O>(
     kind: &str,
     id: &Url,
-    object: Value,
+    object: O,
     to: Vec<String>,
     cc: Vec<String>,
     urls: &Urls,
-) -> Value {
-    let mut doc = json!({
-        "id": id,
-        "type": kind,
-        "actor": urls.actor(),
-        "object": object,
-    });
-    if !to.is_empty() {
-        doc["to"] = json!(to);
+) -> SentActivity<O> {
+    SentActivity {
+        id: id.clone(),
+        kind: kind.into(),
+        actor: urls.actor(),
+        object,
+        to,
+        cc,
     }
-    if !cc.is_empty() {
-        doc["cc"] = json!(cc);
-    }
-    doc
 }
 
-pub fn follow(follow_id: &Url, target: &str, urls: &Urls) -> Value {
-    json!({"id": follow_id, "type": "Follow", "actor": urls.actor(), "object": target})
+pub fn follow(follow_id: &Url, target: &str, urls: &Urls) -> Follow {
+    Follow {
+        id: follow_id.clone(),
+        kind: "Follow".into(),
+        actor: urls.actor(),
+        object: target.into(),
+    }
 }
 
 /// The public addressing of everything the blog publishes.
@@ -227,12 +264,13 @@ pub fn public_addressing(urls: &Urls) -> (Vec<String>, Vec<String>) {
     (vec![PUBLIC.to_string()], vec![urls.followers().to_string()])
 }
 
-pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> Value {
-    let mut doc = json!({"id": id, "type": "OrderedCollection", "totalItems": total});
-    if let Some(first) = first {
-        doc["first"] = json!(first);
+pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> OrderedCollection {
+    OrderedCollection {
+        id: id.clone(),
+        kind: "OrderedCollection".into(),
+        total_items: total,
+        first,
     }
-    doc
 }
 
 pub fn ordered_collection_page(
@@ -241,18 +279,15 @@ pub fn ordered_collection_page(
     items: Vec<Value>,
     next: Option<Url>,
     total: u64,
-) -> Value {
-    let mut doc = json!({
-        "id": id,
-        "type": "OrderedCollectionPage",
-        "partOf": part_of,
-        "totalItems": total,
-        "orderedItems": items,
-    });
-    if let Some(next) = next {
-        doc["next"] = json!(next);
+) -> OrderedCollectionPage {
+    OrderedCollectionPage {
+        id: id.clone(),
+        kind: "OrderedCollectionPage".into(),
+        part_of: part_of.clone(),
+        total_items: total,
+        ordered_items: items,
+        next,
     }
-    doc
 }
 
 /// A remote reply as a comment row (its HTML sanitized); `post_id` and `in_reply_to` are
@@ -284,4 +319,34 @@ pub fn comment_from_note(
 /// The HTML of a remote note, sanitized for our pages.
 pub fn comment_content(note: &ApObject) -> String {
     sanitize::comment_html(&note.content_html())
+}
+
+/// A post that mentions the blog, as a row for the owner's list.
+pub fn mention_from(object: &ApObject, author: &Url) -> mention::ActiveModel {
+    let now = Utc::now();
+    mention::ActiveModel {
+        ap_id: Set(object.id.to_string()),
+        author_ap_id: Set(author.to_string()),
+        content_html: Set(comment_content(object)),
+        url: Set(object.html_url()),
+        published_at: Set(object.published.filter(|p| *p <= now).unwrap_or(now)),
+        received_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// A followed account's post, as a row for the owner's reading list.
+pub fn remote_post_from(object: &ApObject, author: &Url) -> remote_post::ActiveModel {
+    let now = Utc::now();
+    remote_post::ActiveModel {
+        ap_id: Set(object.id.to_string()),
+        actor_ap_id: Set(author.to_string()),
+        kind: Set(object.kind.clone()),
+        name: Set(object.name.clone()),
+        content_html: Set(comment_content(object)),
+        url: Set(object.html_url()),
+        published_at: Set(object.published.unwrap_or(now)),
+        received_at: Set(now),
+        ..Default::default()
+    }
 }

@@ -1,22 +1,29 @@
-//! What the blog does, as activities: each domain action becomes one activity, addressed and
-//! queued for delivery. Services say what happened; only this file decides what is sent where.
+//! What the blog does, as activities. Services record outbox events (`services::outbox`) in
+//! the transaction of each change; here each event becomes one activity, addressed and stored
+//! with its deliveries in the transaction that removes the event — so nothing is lost and
+//! nothing is sent twice, whenever a process dies. Only this file decides what is sent where.
 
 use crate::{
-    db::entities::{comment, follower, post},
-    error::AppResult,
+    db::entities::{actor, comment, follower, post},
+    error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
         delivery,
-        objects::{self, PostCounts},
+        objects::{self, with_context},
+        state::AppState,
     },
-    state::AppState,
+    services::{
+        outbox::{self as events, Event},
+        posts::{self, PostCounts},
+    },
 };
-use activitypub_federation::config::Data;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use activitypub_federation::config::{Data, FederationConfig};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::Value;
+use std::time::Duration;
 use url::Url;
 
-pub enum Outgoing<'a> {
+enum Outgoing<'a> {
     CreatePost(&'a post::Model, PostCounts),
     UpdatePost(&'a post::Model, PostCounts),
     DeletePost(&'a post::Model),
@@ -69,8 +76,192 @@ fn inbox_of(actor: &RemoteActor) -> Option<Url> {
     Url::parse(m.shared_inbox.as_deref().unwrap_or(&m.inbox)).ok()
 }
 
-/// Builds the activity, stores it with its deliveries, and wakes the delivery worker.
-pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i32> {
+/// How often the outbox worker looks for events other processes (the CLI) recorded.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Runs until the task is dropped: federates events as soon as this process records them,
+/// and those of other processes within `POLL`.
+pub async fn worker(federation: FederationConfig<AppState>) {
+    let data = federation.to_request_data();
+    loop {
+        if let Err(e) = dispatch(&data).await {
+            tracing::error!(error = %e, "outbox");
+        }
+        let _ = tokio::time::timeout(POLL, data.outbox_wakeup.notified()).await;
+    }
+}
+
+/// Turns every pending event into its activity and deliveries. Returns how many it stored.
+pub async fn dispatch(data: &Data<AppState>) -> AppResult<usize> {
+    let mut stored = 0;
+    loop {
+        let batch = events::pending(&data.db, 100).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for (id, event) in batch {
+            stored += usize::from(dispatch_one(data, id, &event).await?);
+        }
+    }
+    if stored > 0 {
+        data.delivery_wakeup.notify_one();
+    }
+    Ok(stored)
+}
+
+/// One event: the activity is built from the rows as they are now (outside the transaction:
+/// reads only), then stored with its deliveries in the transaction that takes the event.
+async fn dispatch_one(data: &Data<AppState>, id: i32, event: &Event) -> AppResult<bool> {
+    let built = build(data, event).await?;
+    let txn = data.db.begin().await?;
+    if !events::take(&txn, id).await? {
+        // Another node took it.
+        return Ok(false);
+    }
+    let Some((doc, public, inboxes)) = built else {
+        txn.commit().await?;
+        return Ok(false);
+    };
+    delivery::enqueue(&txn, &doc, public, inboxes).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// The activity for `event` (with whether it is public and where it goes), or None when there
+/// is nothing to send any more (a post deleted before its Create went out).
+async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Option<(Value, bool, Vec<Url>)>> {
+    match event {
+        Event::PostPublished { post_id } | Event::PostUpdated { post_id } => {
+            let Some(post) = posts::find_by_id(&data.db, *post_id).await? else {
+                return Ok(None);
+            };
+            if !post.is_public() || post.deleted_at.is_some() {
+                return Ok(None);
+            }
+            let counts = posts::counts(&data.db, post.id).await?;
+            let outgoing = if matches!(event, Event::PostPublished { .. }) {
+                Outgoing::CreatePost(&post, counts)
+            } else {
+                Outgoing::UpdatePost(&post, counts)
+            };
+            Ok(Some(activity(data, outgoing).await?))
+        }
+        Event::PostDeleted { post_id } => {
+            let Some(post) = posts::find_by_id(&data.db, *post_id).await? else {
+                return Ok(None);
+            };
+            Ok(Some(activity(data, Outgoing::DeletePost(&post)).await?))
+        }
+        Event::FollowAccepted { follower, follow } => {
+            let Some(who) = stored_actor(&data.db, follower).await? else {
+                return Ok(None);
+            };
+            let outgoing = Outgoing::AcceptFollow {
+                follow: follow.clone(),
+                follower: &who,
+            };
+            Ok(Some(activity(data, outgoing).await?))
+        }
+        Event::FollowerRemoved {
+            follower,
+            follow,
+            inbox,
+        } => {
+            let outgoing = Outgoing::RejectFollow {
+                follow: follow.clone(),
+                follower,
+                inbox,
+            };
+            Ok(Some(activity(data, outgoing).await?))
+        }
+        Event::FollowRequested { follow_id, target }
+        | Event::FollowUndone { follow_id, target } => {
+            let Some(who) = stored_actor(&data.db, target).await? else {
+                return Ok(None);
+            };
+            let follow_id = Url::parse(follow_id).map_err(AppError::internal)?;
+            let outgoing = if matches!(event, Event::FollowRequested { .. }) {
+                Outgoing::Follow {
+                    follow_id: &follow_id,
+                    target: &who,
+                }
+            } else {
+                Outgoing::UndoFollow {
+                    follow_id: &follow_id,
+                    target: &who,
+                }
+            };
+            Ok(Some(activity(data, outgoing).await?))
+        }
+        Event::ReplyCreated { .. } | Event::ReplyUpdated { .. } | Event::ReplyDeleted { .. } => {
+            build_reply(data, event).await
+        }
+    }
+}
+
+/// The activity for one of the owner's replies.
+async fn build_reply(
+    data: &Data<AppState>,
+    event: &Event,
+) -> AppResult<Option<(Value, bool, Vec<Url>)>> {
+    let (Event::ReplyCreated {
+        comment_id,
+        parent_author,
+    }
+    | Event::ReplyUpdated {
+        comment_id,
+        parent_author,
+    }
+    | Event::ReplyDeleted {
+        comment_id,
+        parent_author,
+    }) = event
+    else {
+        return Ok(None);
+    };
+    let Some(note) = comment::Entity::find_by_id(*comment_id)
+        .one(&data.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let author = match parent_author {
+        Some(id) => stored_actor(&data.db, id).await?,
+        None => None,
+    };
+    let parent_author = author.as_ref();
+    let outgoing = match event {
+        Event::ReplyCreated { .. } => Outgoing::CreateNote {
+            note: &note,
+            parent_author,
+        },
+        Event::ReplyUpdated { .. } => Outgoing::UpdateNote {
+            note: &note,
+            parent_author,
+        },
+        _ => Outgoing::DeleteNote {
+            note: &note,
+            parent_author,
+        },
+    };
+    Ok(Some(activity(data, outgoing).await?))
+}
+
+/// A remote actor as stored (the federation layer fetched it before the event was recorded).
+async fn stored_actor(db: &DatabaseConnection, id: &str) -> AppResult<Option<RemoteActor>> {
+    actor::Entity::find()
+        .filter(actor::Column::ApId.eq(id))
+        .one(db)
+        .await?
+        .map(RemoteActor::new)
+        .transpose()
+}
+
+/// Builds the activity for `outgoing`: the document, whether it is public, and its inboxes.
+async fn activity(
+    data: &Data<AppState>,
+    outgoing: Outgoing<'_>,
+) -> AppResult<(Value, bool, Vec<Url>)> {
     let urls = &data.urls;
     let (to, cc) = objects::public_addressing(urls);
     let id = urls.new_activity();
@@ -82,25 +273,19 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
                 "Update"
             };
             let article = objects::article(post, counts, urls);
-            let doc = objects::activity(kind, &id, article, to, cc, urls);
+            let doc = with_context(objects::activity(kind, &id, article, to, cc, urls));
             (doc, true, follower_inboxes(&data.db).await?)
         }
         Outgoing::DeletePost(post) => {
             let post_id = urls.post(&post.slug);
             let deleted = post.deleted_at.unwrap_or(post.updated_at);
-            let doc = objects::activity(
-                "Delete",
-                &id,
-                objects::tombstone(&post_id, "Article", &deleted),
-                to,
-                cc,
-                urls,
-            );
+            let tombstone = objects::tombstone(&post_id, "Article", &deleted);
+            let doc = with_context(objects::activity("Delete", &id, tombstone, to, cc, urls));
             (doc, true, follower_inboxes(&data.db).await?)
         }
         Outgoing::AcceptFollow { follow, follower } => {
             let to = vec![follower.model().ap_id.clone()];
-            let doc = objects::activity("Accept", &id, follow, to, vec![], urls);
+            let doc = with_context(objects::activity("Accept", &id, follow, to, vec![], urls));
             // Accept goes to the follower's own inbox, as Mastodon sends Follow-related ones.
             let inbox = Url::parse(&follower.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
@@ -110,18 +295,19 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
             follower,
             inbox,
         } => {
-            let doc = objects::activity("Reject", &id, follow, vec![follower.into()], vec![], urls);
+            let to = vec![follower.to_string()];
+            let doc = with_context(objects::activity("Reject", &id, follow, to, vec![], urls));
             (doc, false, Url::parse(inbox).ok().into_iter().collect())
         }
         Outgoing::Follow { follow_id, target } => {
-            let doc = objects::follow(follow_id, &target.model().ap_id, urls);
+            let doc = with_context(objects::follow(follow_id, &target.model().ap_id, urls));
             let inbox = Url::parse(&target.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
         }
         Outgoing::UndoFollow { follow_id, target } => {
             let follow = objects::follow(follow_id, &target.model().ap_id, urls);
             let to = vec![target.model().ap_id.clone()];
-            let doc = objects::activity("Undo", &id, follow, to, vec![], urls);
+            let doc = with_context(objects::activity("Undo", &id, follow, to, vec![], urls));
             let inbox = Url::parse(&target.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
         }
@@ -143,26 +329,21 @@ pub async fn send(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<i3
                 _ => "Delete",
             };
             let author_id = parent_author.map(|a| a.model().ap_id.as_str());
-            let object = if kind == "Delete" {
-                let note_id = Url::parse(&note.ap_id).map_err(crate::error::AppError::internal)?;
-                objects::tombstone(
-                    &note_id,
-                    "Note",
-                    &note.deleted_at.unwrap_or(note.published_at),
-                )
-            } else {
-                objects::local_note(note, author_id, urls)
-            };
             let mut cc = cc;
             cc.extend(author_id.map(str::to_string));
-            let doc = objects::activity(kind, &id, object, to, cc, urls);
+            let doc = if kind == "Delete" {
+                let note_id = Url::parse(&note.ap_id).map_err(AppError::internal)?;
+                let deleted = note.deleted_at.unwrap_or(note.published_at);
+                let tombstone = objects::tombstone(&note_id, "Note", &deleted);
+                with_context(objects::activity(kind, &id, tombstone, to, cc, urls))
+            } else {
+                let object = objects::local_note(note, author_id, urls);
+                with_context(objects::activity(kind, &id, object, to, cc, urls))
+            };
             let mut inboxes = follower_inboxes(&data.db).await?;
             inboxes.extend(parent_author.and_then(inbox_of));
             (doc, true, inboxes)
         }
     };
-    let doc = objects::with_context(doc);
-    let activity_id = delivery::enqueue(&data.db, &doc, public, inboxes).await?;
-    data.delivery_wakeup.notify_one();
-    Ok(activity_id)
+    Ok((doc, public, inboxes))
 }

@@ -1,11 +1,10 @@
-//! Turning content into HTML: Markdown for posts, sanitizing for remote HTML, templates, the
-//! views they render and the interface languages.
+//! Turning content into HTML: Markdown for posts, sanitizing for remote HTML, templates and the
+//! interface languages. Pure: everything here takes values, never a database handle.
 
 pub mod i18n;
 pub mod markdown;
 pub mod sanitize;
 pub mod templates;
-pub mod views;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {

@@ -4,18 +4,14 @@
 use crate::{
     db::entities::{actor, comment, notification},
     error::{AppError, AppResult},
-    federation::{
-        actor::RemoteActor,
-        fetch, objects,
-        outbox::{self, Outgoing},
-        protocol::ApObject,
-    },
     render::markdown,
-    services::{moderation, notifications, posts},
-    state::AppState,
+    services::{
+        Site, moderation, notifications,
+        outbox::{self, Event},
+        posts,
+    },
 };
-use activitypub_federation::config::Data;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
@@ -24,7 +20,7 @@ use std::collections::HashMap;
 use url::Url;
 
 /// The post whose thread `in_reply_to` belongs to: one of our live posts, or a stored comment.
-pub async fn thread_post(data: &Data<AppState>, in_reply_to: &Url) -> AppResult<Option<i32>> {
+pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32>> {
     if let Some(slug) = data.urls.slug_of(in_reply_to.as_str()) {
         return Ok(posts::find(&data.db, &slug)
             .await?
@@ -59,35 +55,31 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
         .await?)
 }
 
-/// Stores a remote reply in the thread of `post_id` with `status` (see `moderation`). A
-/// repeat of a stored one changes nothing.
-pub async fn store_remote(
-    db: &DatabaseConnection,
-    note: &ApObject,
-    author: &Url,
-    post_id: i32,
-    in_reply_to: &Url,
-    status: &str,
-) -> AppResult<()> {
+/// Stores a remote reply (a row the federation layer made of the Note, with its thread and
+/// moderation status decided), and tells the owner in the same transaction. A repeat of a
+/// stored one changes nothing.
+pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
+    let (ap_id, author, in_reply_to, post_id) = (
+        set_value(&row.ap_id),
+        set_value(&row.author_ap_id),
+        set_value(&row.in_reply_to),
+        set_value(&row.post_id).flatten(),
+    );
     let txn = db.begin().await?;
-    let inserted = comment::Entity::insert(objects::comment_from_note(
-        note,
-        author,
-        post_id,
-        in_reply_to,
-        status,
-    ))
-    .on_conflict(
-        OnConflict::column(comment::Column::ApId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted > 0 {
+    let inserted = comment::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(comment::Column::ApId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    if inserted > 0
+        && let Some(author) = author
+    {
         // An answer to one of the blog's own replies is told apart from a plain comment.
         let answers_ours = comment::Entity::find()
-            .filter(comment::Column::ApId.eq(in_reply_to.as_str()))
+            .filter(comment::Column::ApId.eq(in_reply_to.unwrap_or_default()))
             .filter(comment::Column::IsLocal.eq(true))
             .count(&txn)
             .await?
@@ -97,34 +89,37 @@ pub async fn store_remote(
         } else {
             notification::COMMENT
         };
-        notifications::record(
-            &txn,
-            kind,
-            author.as_str(),
-            Some(post_id),
-            Some(note.id.as_str()),
-        )
-        .await?;
+        notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
     }
     txn.commit().await?;
     Ok(())
 }
 
+/// The value a row being inserted carries in a column, if it was given.
+fn set_value<V: Clone + Into<sea_orm::Value>>(value: &sea_orm::ActiveValue<V>) -> Option<V> {
+    match value {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(v.clone()),
+        sea_orm::ActiveValue::NotSet => None,
+    }
+}
+
 /// Replaces the content of a remote comment (only its author may). Returns whether one changed.
 pub async fn update_remote(
     db: &DatabaseConnection,
-    note: &ApObject,
+    id: &Url,
     author: &Url,
+    content_html: String,
+    updated: Option<DateTime<Utc>>,
 ) -> AppResult<bool> {
-    let Some(existing) = find(db, &note.id).await? else {
+    let Some(existing) = find(db, id).await? else {
         return Ok(false);
     };
     if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
     let mut row: comment::ActiveModel = existing.into();
-    row.content_html = Set(objects::comment_content(note));
-    row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
+    row.content_html = Set(content_html);
+    row.updated_at = Set(Some(updated.unwrap_or_else(Utc::now)));
     row.update(db).await?;
     Ok(true)
 }
@@ -183,20 +178,22 @@ pub async fn thread(
     Ok((comments, actors))
 }
 
-/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post).
+/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post), whose
+/// remote author (found by the federation layer) is addressed too.
 pub async fn reply(
-    data: &Data<AppState>,
+    site: &Site,
     in_reply_to: &Url,
+    parent_author: Option<&Url>,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
-    let post_id = thread_post(data, in_reply_to).await?;
-    let parent_author = parent_author(data, in_reply_to).await?;
-    let id = data.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let post_id = thread_post(site, in_reply_to).await?;
+    let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let txn = site.db.begin().await?;
     let row = comment::ActiveModel {
         ap_id: Set(id.to_string()),
         post_id: Set(post_id),
         in_reply_to: Set(in_reply_to.to_string()),
-        author_ap_id: Set(data.urls.actor().to_string()),
+        author_ap_id: Set(site.urls.actor().to_string()),
         content_html: Set(markdown::to_html(markdown_text)),
         url: Set(None),
         is_local: Set(true),
@@ -206,87 +203,59 @@ pub async fn reply(
         deleted_at: Set(None),
         ..Default::default()
     }
-    .insert(&data.db)
+    .insert(&txn)
     .await?;
-    outbox::send(
-        data,
-        Outgoing::CreateNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let event = Event::ReplyCreated {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(row)
 }
 
 pub async fn edit_reply(
-    data: &Data<AppState>,
+    site: &Site,
     id: &Url,
+    parent_author: Option<&Url>,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
-    let existing = own(data, id).await?;
-    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
-    let parent_author = parent_author(data, &parent).await?;
-    let mut row: comment::ActiveModel = existing.into();
+    let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.content_html = Set(markdown::to_html(markdown_text));
     row.updated_at = Set(Some(Utc::now()));
-    let row = row.update(&data.db).await?;
-    outbox::send(
-        data,
-        Outgoing::UpdateNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let txn = site.db.begin().await?;
+    let row = row.update(&txn).await?;
+    let event = Event::ReplyUpdated {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(row)
 }
 
-pub async fn delete_reply(data: &Data<AppState>, id: &Url) -> AppResult<()> {
-    let existing = own(data, id).await?;
-    let parent = Url::parse(&existing.in_reply_to).map_err(AppError::internal)?;
-    let parent_author = parent_author(data, &parent).await?;
-    let mut row: comment::ActiveModel = existing.into();
+pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) -> AppResult<()> {
+    let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());
-    let row = row.update(&data.db).await?;
-    outbox::send(
-        data,
-        Outgoing::DeleteNote {
-            note: &row,
-            parent_author: parent_author.as_ref(),
-        },
-    )
-    .await?;
+    let txn = site.db.begin().await?;
+    let row = row.update(&txn).await?;
+    let event = Event::ReplyDeleted {
+        comment_id: row.id,
+        parent_author: parent_author.map(Url::to_string),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(())
 }
 
-async fn own(data: &Data<AppState>, id: &Url) -> AppResult<comment::Model> {
-    find(&data.db, id)
+/// One of the owner's own replies, not deleted.
+pub async fn own(db: &DatabaseConnection, id: &Url) -> AppResult<comment::Model> {
+    find(db, id)
         .await?
         .filter(|c| c.is_local && c.deleted_at.is_none())
         .ok_or(AppError::NotFound)
-}
-
-/// The remote author of what a reply answers, so they are addressed and delivered to.
-async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<RemoteActor>> {
-    if data.urls.is_local(parent) {
-        let Some(comment) = find(&data.db, parent).await? else {
-            return Ok(None);
-        };
-        if comment.is_local {
-            return Ok(None);
-        }
-        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
-        return fetch::actor(&author, data).await.map(Some);
-    }
-    if let Some(comment) = find(&data.db, parent).await? {
-        let author = Url::parse(&comment.author_ap_id).map_err(AppError::internal)?;
-        return fetch::actor(&author, data).await.map(Some);
-    }
-    let object = fetch::object(parent, data).await?;
-    let author = object
-        .author()
-        .ok_or_else(|| AppError::BadRequest(format!("{parent} has no author")))?;
-    fetch::actor(&author, data).await.map(Some)
 }

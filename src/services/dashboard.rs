@@ -5,7 +5,7 @@ use crate::{
     db::entities::{activity, comment, post},
     error::AppResult,
     federation::delivery,
-    state::AppState,
+    federation::state::AppState,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

@@ -5,8 +5,8 @@
 use crate::{
     db::entities::{comment, follower, media as media_entity, post},
     error::{AppError, AppResult},
+    services::Site,
     services::{follows, media, posts, redirects, users},
-    state::AppState,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -182,7 +182,7 @@ fn create_dir(path: &Path) -> AppResult<()> {
 }
 
 /// Writes the blog into `dir` (created if missing). Deleted posts are left out.
-pub async fn export(data: &AppState, dir: &Path) -> AppResult<ExportReport> {
+pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
     let mut report = ExportReport::default();
     for sub in ["posts", "comments", "media"] {
         create_dir(&dir.join(sub))?;

@@ -3,14 +3,11 @@
 use crate::{
     db::entities::{actor, follower, following, notification},
     error::{AppError, AppResult},
-    federation::{
-        actor::RemoteActor,
-        outbox::{self, Outgoing},
+    services::{
+        Site, notifications,
+        outbox::{self, Event},
     },
-    services::notifications,
-    state::AppState,
 };
-use activitypub_federation::{config::Data, fetch::webfinger::webfinger_resolve_actor};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
@@ -19,24 +16,23 @@ use sea_orm::{
 use serde_json::Value;
 use url::Url;
 
-/// Stores (or refreshes) a follower and queues the `Accept`.
+/// Stores (or refreshes) a follower and records the `Accept` of `follow` (as received).
 pub async fn accept(
-    data: &Data<AppState>,
+    site: &Site,
     follow: Value,
     follow_id: &Url,
-    who: &RemoteActor,
+    who: &actor::Model,
 ) -> AppResult<()> {
-    let m = who.model();
-    let txn = data.db.begin().await?;
+    let txn = site.db.begin().await?;
     let known = follower::Entity::find()
-        .filter(follower::Column::ActorApId.eq(m.ap_id.as_str()))
+        .filter(follower::Column::ActorApId.eq(who.ap_id.as_str()))
         .count(&txn)
         .await?
         > 0;
     follower::Entity::insert(follower::ActiveModel {
-        actor_ap_id: Set(m.ap_id.clone()),
-        inbox: Set(m.inbox.clone()),
-        shared_inbox: Set(m.shared_inbox.clone()),
+        actor_ap_id: Set(who.ap_id.clone()),
+        inbox: Set(who.inbox.clone()),
+        shared_inbox: Set(who.shared_inbox.clone()),
         follow_activity_id: Set(follow_id.to_string()),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -54,17 +50,15 @@ pub async fn accept(
     .await?;
     // A repeated Follow (Mastodon sends one again now and then) is no news.
     if !known {
-        notifications::record(&txn, notification::FOLLOW, &m.ap_id, None, None).await?;
+        notifications::record(&txn, notification::FOLLOW, &who.ap_id, None, None).await?;
     }
+    let event = Event::FollowAccepted {
+        follower: who.ap_id.clone(),
+        follow,
+    };
+    outbox::record(&txn, &event).await?;
     txn.commit().await?;
-    outbox::send(
-        data,
-        Outgoing::AcceptFollow {
-            follow,
-            follower: who,
-        },
-    )
-    .await?;
+    outbox::recorded(site);
     Ok(())
 }
 
@@ -89,6 +83,30 @@ pub async fn unfollowed(db: &DatabaseConnection, actor: &Url) -> AppResult<bool>
     }
     txn.commit().await?;
     Ok(result.rows_affected > 0)
+}
+
+/// The owner removes a follower (and records the `Reject` of their Follow). Returns whether
+/// there was one with that id.
+pub async fn remove_follower(site: &Site, id: i32) -> AppResult<Option<follower::Model>> {
+    let txn = site.db.begin().await?;
+    let Some(found) = follower::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(None);
+    };
+    follower::Entity::delete_by_id(id).exec(&txn).await?;
+    let event = Event::FollowerRemoved {
+        follow: serde_json::json!({
+            "id": found.follow_activity_id,
+            "type": "Follow",
+            "actor": found.actor_ap_id,
+            "object": site.urls.actor(),
+        }),
+        follower: found.actor_ap_id.clone(),
+        inbox: found.inbox.clone(),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
+    Ok(Some(found))
 }
 
 pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<follower::Model>> {
@@ -121,10 +139,6 @@ pub async fn with_profiles(
         .collect())
 }
 
-pub async fn find_follower(db: &DatabaseConnection, id: i32) -> AppResult<Option<follower::Model>> {
-    Ok(follower::Entity::find_by_id(id).one(db).await?)
-}
-
 pub async fn count(db: &DatabaseConnection) -> AppResult<u64> {
     Ok(follower::Entity::find().count(db).await?)
 }
@@ -136,13 +150,13 @@ pub async fn count_following(db: &DatabaseConnection) -> AppResult<u64> {
         .await?)
 }
 
-/// Follows `who`: a handle (`user@host`, with or without a leading `@`) or an actor URL.
-pub async fn follow(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> {
-    let target = resolve(data, who).await?;
-    let follow_id = data.urls.new_activity();
+/// Follows `target` (found by the federation layer): stores the follow and records `Follow`.
+pub async fn follow(site: &Site, target: &actor::Model) -> AppResult<()> {
+    let follow_id = site.urls.new_activity().to_string();
+    let txn = site.db.begin().await?;
     following::Entity::insert(following::ActiveModel {
-        actor_ap_id: Set(target.model().ap_id.clone()),
-        follow_activity_id: Set(follow_id.to_string()),
+        actor_ap_id: Set(target.ap_id.clone()),
+        follow_activity_id: Set(follow_id.clone()),
         accepted: Set(false),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -155,54 +169,35 @@ pub async fn follow(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> 
             ])
             .to_owned(),
     )
-    .exec_without_returning(&data.db)
+    .exec_without_returning(&txn)
     .await?;
-    outbox::send(
-        data,
-        Outgoing::Follow {
-            follow_id: &follow_id,
-            target: &target,
-        },
-    )
-    .await?;
-    Ok(target)
-}
-
-pub async fn unfollow(data: &Data<AppState>, who: &str) -> AppResult<()> {
-    let target = resolve(data, who).await?;
-    let row = following::Entity::find()
-        .filter(following::Column::ActorApId.eq(target.model().ap_id.as_str()))
-        .one(&data.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let follow_id = Url::parse(&row.follow_activity_id).map_err(AppError::internal)?;
-    following::Entity::delete_by_id(row.id)
-        .exec(&data.db)
-        .await?;
-    outbox::send(
-        data,
-        Outgoing::UndoFollow {
-            follow_id: &follow_id,
-            target: &target,
-        },
-    )
-    .await?;
+    let event = Event::FollowRequested {
+        follow_id,
+        target: target.ap_id.clone(),
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(())
 }
 
-async fn resolve(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> {
-    if let Ok(url) = Url::parse(who)
-        && matches!(url.scheme(), "http" | "https")
-    {
-        return crate::federation::fetch::actor(&url, data).await;
-    }
-    let handle = who.trim().trim_start_matches('@');
-    if !handle.contains('@') {
-        return Err(AppError::BadRequest(format!(
-            "{who:?} is neither user@host nor a URL"
-        )));
-    }
-    webfinger_resolve_actor::<AppState, RemoteActor>(handle, data).await
+/// Stops following `target`: removes the follow and records `Undo` of it.
+pub async fn unfollow(site: &Site, target: &Url) -> AppResult<()> {
+    let row = following::Entity::find()
+        .filter(following::Column::ActorApId.eq(target.as_str()))
+        .one(&site.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let txn = site.db.begin().await?;
+    following::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let event = Event::FollowUndone {
+        follow_id: row.follow_activity_id,
+        target: row.actor_ap_id,
+    };
+    outbox::record(&txn, &event).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
+    Ok(())
 }
 
 /// The followed actor accepted (or, with `accepted = false`, rejected) our Follow.

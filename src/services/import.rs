@@ -8,6 +8,7 @@ use crate::{
     db::entities::{comment, follower, media as media_entity},
     error::{AppError, AppResult},
     render::sanitize,
+    services::Site,
     services::{
         export::{
             ExportedAuthor, ExportedComment, ExportedFollower, ExportedMedia, ExportedRedirect,
@@ -16,9 +17,7 @@ use crate::{
         posts::{self, Federate, PostInput},
         redirects, users,
     },
-    state::AppState,
 };
-use activitypub_federation::config::Data;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::{Reader, escape::resolve_predefined_entity, events::Event};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::OnConflict};
@@ -289,7 +288,7 @@ fn local_upload(uploads: &Path, url: &str) -> Option<PathBuf> {
 
 /// Stores a local upload once (by its path below `uploads`); returns our URL for it.
 async fn import_upload(
-    data: &AppState,
+    data: &Site,
     uploads: &Path,
     url: &str,
     alt: &str,
@@ -355,7 +354,7 @@ fn image_sources(html: &str) -> Vec<String> {
 
 /// Imports a WordPress export. `progress` hears of every post.
 pub async fn wordpress(
-    data: &Data<AppState>,
+    data: &Site,
     xml: &str,
     options: &WordpressOptions,
     progress: &mut dyn FnMut(Progress),
@@ -565,7 +564,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> AppResult<Option<T>
 /// Imports Markdown files with front matter from `dir`; with what `feder export` writes
 /// beside them (authors, media, comments, followers, redirects) the blog is rebuilt.
 pub async fn markdown(
-    data: &Data<AppState>,
+    data: &Site,
     dir: &Path,
     progress: &mut dyn FnMut(Progress),
 ) -> AppResult<ImportReport> {

@@ -6,7 +6,7 @@
 use crate::{
     db::entities::media,
     error::{AppError, AppResult},
-    state::AppState,
+    services::Site,
 };
 use chrono::Utc;
 use image::{
@@ -135,7 +135,7 @@ fn process(bytes: &[u8], format: ImageFormat) -> AppResult<Encoded> {
 }
 
 /// Checks, converts and stores an upload.
-pub async fn store(data: &AppState, upload: Upload) -> AppResult<media::Model> {
+pub async fn store(data: &Site, upload: Upload) -> AppResult<media::Model> {
     if upload.bytes.len() > data.config.media.max_upload_bytes {
         return Err(AppError::PayloadTooLarge);
     }
@@ -180,6 +180,22 @@ async fn write(path: &Path, bytes: &[u8]) -> AppResult<()> {
         .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))
 }
 
+/// The media type of one of our images, by its extension.
+pub fn media_type_of(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    match path
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/png",
+    }
+}
+
 /// Whether `name` can be a stored file: `{key}[-variant].{ext}`, nothing that leaves the
 /// media directory.
 pub fn valid_file_name(name: &str) -> bool {
@@ -195,11 +211,11 @@ pub fn valid_file_name(name: &str) -> bool {
 }
 
 /// Reads a stored file: its bytes and media type.
-pub async fn read(data: &AppState, name: &str) -> AppResult<(Vec<u8>, &'static str)> {
+pub async fn read(data: &Site, name: &str) -> AppResult<(Vec<u8>, &'static str)> {
     if !valid_file_name(name) {
         return Err(AppError::NotFound);
     }
-    let media_type = crate::federation::objects::image_media_type(name);
+    let media_type = media_type_of(name);
     match tokio::fs::read(data.config.media_dir().join(name)).await {
         Ok(bytes) => Ok((bytes, media_type)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AppError::NotFound),
@@ -226,7 +242,7 @@ pub async fn all(db: &DatabaseConnection) -> AppResult<Vec<media::Model>> {
 /// Stores a media row and its files as they were exported (no re-encoding); a key that
 /// exists already is left as it is.
 pub async fn restore(
-    data: &AppState,
+    data: &Site,
     row: media::Model,
     files: Vec<(String, Vec<u8>)>,
 ) -> AppResult<()> {

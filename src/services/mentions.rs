@@ -4,56 +4,44 @@
 use crate::{
     db::entities::{mention, notification},
     error::AppResult,
-    federation::protocol::ApObject,
-    render::sanitize,
     services::notifications,
 };
-use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
     sea_query::OnConflict,
 };
-use url::Url;
 
-pub async fn store(db: &DatabaseConnection, object: &ApObject, author: &Url) -> AppResult<()> {
-    store_as(db, object, author, notification::MENTION, None).await
+/// Stores a mention (a row the federation layer made of the remote object); a repeat changes
+/// nothing.
+pub async fn store(db: &DatabaseConnection, row: mention::ActiveModel) -> AppResult<()> {
+    store_as(db, row, notification::MENTION, None).await
 }
 
-/// Stores a post that mentions or (`kind` = quote) quotes the blog, and tells the owner.
+/// Stores a post that mentions or (`kind` = quote) quotes the blog, and tells the owner in the
+/// same transaction.
 pub async fn store_as(
     db: &DatabaseConnection,
-    object: &ApObject,
-    author: &Url,
+    row: mention::ActiveModel,
     kind: &str,
     post_id: Option<i32>,
 ) -> AppResult<()> {
-    let now = Utc::now();
+    let (id, author) = match (&row.ap_id, &row.author_ap_id) {
+        (sea_orm::ActiveValue::Set(id), sea_orm::ActiveValue::Set(author)) => {
+            (id.clone(), author.clone())
+        }
+        _ => (String::new(), String::new()),
+    };
     let txn = db.begin().await?;
-    let inserted = mention::Entity::insert(mention::ActiveModel {
-        ap_id: Set(object.id.to_string()),
-        author_ap_id: Set(author.to_string()),
-        content_html: Set(sanitize::comment_html(&object.content_html())),
-        url: Set(object.html_url()),
-        published_at: Set(object.published.filter(|p| *p <= now).unwrap_or(now)),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(mention::Column::ApId)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    if inserted > 0 {
-        notifications::record(
-            &txn,
-            kind,
-            author.as_str(),
-            post_id,
-            Some(object.id.as_str()),
+    let inserted = mention::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(mention::Column::ApId)
+                .do_nothing()
+                .to_owned(),
         )
+        .exec_without_returning(&txn)
         .await?;
+    if inserted > 0 && !author.is_empty() {
+        notifications::record(&txn, kind, &author, post_id, Some(&id)).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -1,6 +1,8 @@
 //! What the blog does: publishing and deleting posts, following and being followed, storing
-//! and threading comments, counting likes and boosts. Handlers and the CLI call these; the
-//! federation layer turns their results into activities.
+//! and threading comments, counting likes and boosts. Handlers, the CLI and the inbox call
+//! these with a [`Site`]; what must reach the fediverse they record in the outbox
+//! ([`outbox::record`]) in the same transaction as the change, and the federation layer turns
+//! those events into activities. Services never import the federation layer.
 
 pub mod comments;
 pub mod dashboard;
@@ -12,6 +14,7 @@ pub mod media;
 pub mod mentions;
 pub mod moderation;
 pub mod notifications;
+pub mod outbox;
 pub mod posts;
 pub mod reactions;
 pub mod reading;
@@ -20,3 +23,47 @@ pub mod schedule;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+
+use crate::{config::Config, urls::Urls};
+use sea_orm::DatabaseConnection;
+use std::{ops::Deref, sync::Arc};
+use tokio::sync::Notify;
+
+/// What every service works with: the database, the configuration, the blog's addresses, and
+/// the few things services keep in memory. Cheap to clone; the federation layer's `AppState`
+/// derefs to it, so a handler passes `&data` where a service wants `&Site`.
+#[derive(Clone)]
+pub struct Site(Arc<SiteInner>);
+
+pub struct SiteInner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub urls: Urls,
+    /// The blocks, kept in memory for the inbox (see `moderation`).
+    pub blocks: moderation::BlockCache,
+    /// Woken when this process records outbox events, so they are federated at once.
+    pub outbox_wakeup: Notify,
+    /// What /admin/settings changed over config.toml: read by every page (see `settings`).
+    pub settings: settings::SettingsCache,
+}
+
+impl Site {
+    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Site> {
+        let urls = Urls::new(config.base_url()?);
+        Ok(Site(Arc::new(SiteInner {
+            db,
+            urls,
+            blocks: moderation::BlockCache::default(),
+            outbox_wakeup: Notify::new(),
+            settings: settings::SettingsCache::new(&config.blog),
+            config,
+        })))
+    }
+}
+
+impl Deref for Site {
+    type Target = SiteInner;
+    fn deref(&self) -> &SiteInner {
+        &self.0
+    }
+}

@@ -6,7 +6,7 @@ use crate::{
     config::CommentPolicy,
     db::entities::{block, comment, post},
     error::{AppError, AppResult},
-    state::AppState,
+    services::Site,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -92,7 +92,7 @@ impl BlockCache {
 
 /// Adds a block: an actor URL, or a domain (`example.com`, also `*.example.com` or `@example.com`).
 /// Returns the normalized value.
-pub async fn add_block(state: &AppState, target: &str) -> AppResult<String> {
+pub async fn add_block(state: &Site, target: &str) -> AppResult<String> {
     let db = &state.db;
     let target = target.trim();
     let (kind, value) = match Url::parse(target) {
@@ -132,7 +132,7 @@ pub async fn add_block(state: &AppState, target: &str) -> AppResult<String> {
     Ok(value)
 }
 
-pub async fn remove_block(state: &AppState, value: &str) -> AppResult<bool> {
+pub async fn remove_block(state: &Site, value: &str) -> AppResult<bool> {
     let db = &state.db;
     let value = value.trim().to_ascii_lowercase();
     let result = block::Entity::delete_many()
@@ -152,7 +152,7 @@ pub async fn list_blocks(db: &DatabaseConnection) -> AppResult<Vec<block::Model>
 
 /// Imports Mastodon's domain-block export (`#domain,#severity,…`, or one domain a line).
 /// Rows of severity `noop` are skipped. Returns how many domains were added or already there.
-pub async fn import_domain_blocks(state: &AppState, csv: &str) -> AppResult<usize> {
+pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
     let mut count = 0;
     for line in csv.lines() {
         let line = line.trim();

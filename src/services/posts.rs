@@ -1,23 +1,22 @@
-//! Posts: parsing a Markdown file with front matter, publishing (Create or Update to every
-//! follower), drafts and scheduled posts, quiet imports, deleting (Delete, then 410 Gone), and
-//! the queries pages need. Public queries see only published posts (`live`, `find`).
+//! Posts: parsing a Markdown file with front matter, publishing (the row and its outbox event —
+//! Create or Update for every follower — in one transaction), drafts and scheduled posts, quiet
+//! imports, deleting (Delete, then 410 Gone), and the queries pages need. Public queries see
+//! only published posts (`live`, `find`). Next stop of a published post: `federation::outbox`.
 
 use crate::{
     db::entities::{comment, post, reaction, user},
     error::{AppError, AppResult},
-    federation::{
-        objects::PostCounts,
-        outbox::{self, Outgoing},
-    },
     render::markdown,
-    state::AppState,
+    services::{
+        Site,
+        outbox::{self, Event},
+    },
 };
-use activitypub_federation::config::Data;
 use chrono::{DateTime, NaiveDate, Utc};
 use gray_matter::{Matter, engine::YAML};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -163,58 +162,27 @@ pub enum Federate {
     No,
 }
 
-/// Stores the post and queues `Create` (new) or `Update` (a public slug) to every follower;
+/// Stores the post and records `Create` (new) or `Update` (a public slug) for every follower;
 /// a draft is only stored (scheduled when its date is in the future).
-pub async fn publish(
-    data: &Data<AppState>,
-    input: PostInput,
-) -> AppResult<(post::Model, Published)> {
-    save(data, input, Federate::Yes).await
+pub async fn publish(site: &Site, input: PostInput) -> AppResult<(post::Model, Published)> {
+    save(site, input, Federate::Yes).await
 }
 
-/// Stores the post like `publish`, and sends activities only with `Federate::Yes`.
+/// Stores the post like `publish`; with `Federate::Yes` its activity is recorded in the same
+/// transaction (see `outbox`).
 pub async fn save(
-    data: &Data<AppState>,
+    site: &Site,
     input: PostInput,
     federate: Federate,
 ) -> AppResult<(post::Model, Published)> {
-    let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
-    if !valid_slug(&slug) {
-        return Err(AppError::BadRequest(format!(
-            "slug {slug:?} may only have letters, digits, - and _"
-        )));
-    }
-    if input.title.trim().is_empty() {
-        return Err(AppError::BadRequest("a post needs a title".into()));
-    }
+    let slug = checked_slug(&input)?;
     let now = Utc::now();
-    let body_html = markdown::to_html(&input.body_markdown);
-    let summary = input
-        .summary
-        .clone()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| markdown::excerpt(&input.body_markdown, 280));
-    let lang = input
-        .lang
-        .clone()
-        .filter(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| data.settings.current().blog.lang.clone());
-    let tags = serde_json::to_string(&input.tags).map_err(AppError::internal)?;
-    let author = match (&input.author, input.author_id) {
-        (Some(name), _) => Some(name.clone()),
-        (None, Some(id)) => user::Entity::find_by_id(id)
-            .one(&data.db)
-            .await?
-            .map(|u| u.display_name),
-        (None, None) => None,
-    };
     let status = match (input.draft, input.published) {
         (false, _) => post::PUBLISHED,
         (true, Some(at)) if at > now => post::SCHEDULED,
         (true, _) => post::DRAFT,
     };
-    let existing = find_any(&data.db, &slug).await?;
+    let existing = find_any(&site.db, &slug).await?;
     if let Some(old) = &existing {
         if old.deleted_at.is_some() {
             return Err(AppError::BadRequest(format!(
@@ -233,119 +201,187 @@ pub async fn save(
         (Some(old), _) if old.is_public() => Published::Updated,
         _ => Published::Created,
     };
-    let mut row: post::ActiveModel = match existing.clone() {
-        Some(old) => old.into(),
+    let decided = Decided {
+        slug,
+        status,
+        how,
+        author: author_name(site, &input).await?,
+        now,
+    };
+    let row = post_row(site, input, decided, existing.as_ref())?;
+    let txn = site.db.begin().await?;
+    let model = match existing {
+        Some(_) => row.update(&txn).await?,
+        None => row.insert(&txn).await?,
+    };
+    if federate == Federate::Yes
+        && let Some(event) = published_event(&model, how)
+    {
+        outbox::record(&txn, &event).await?;
+    }
+    txn.commit().await?;
+    outbox::recorded(site);
+    Ok((model, how))
+}
+
+/// The slug the post will have, checked, and the title checked.
+fn checked_slug(input: &PostInput) -> AppResult<String> {
+    let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
+    if !valid_slug(&slug) {
+        return Err(AppError::BadRequest(format!(
+            "slug {slug:?} may only have letters, digits, - and _"
+        )));
+    }
+    if input.title.trim().is_empty() {
+        return Err(AppError::BadRequest("a post needs a title".into()));
+    }
+    Ok(slug)
+}
+
+/// The author's name: the one given, else the writing account's display name.
+async fn author_name(site: &Site, input: &PostInput) -> AppResult<Option<String>> {
+    Ok(match (&input.author, input.author_id) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(id)) => user::Entity::find_by_id(id)
+            .one(&site.db)
+            .await?
+            .map(|u| u.display_name),
+        (None, None) => None,
+    })
+}
+
+/// What `save` decided about a post before writing it.
+struct Decided {
+    slug: String,
+    status: &'static str,
+    how: Published,
+    author: Option<String>,
+    now: DateTime<Utc>,
+}
+
+/// The row to write: `existing` changed, or a new one.
+fn post_row(
+    site: &Site,
+    input: PostInput,
+    decided: Decided,
+    existing: Option<&post::Model>,
+) -> AppResult<post::ActiveModel> {
+    let Decided {
+        slug,
+        status,
+        how,
+        author,
+        now,
+    } = decided;
+    let summary = input
+        .summary
+        .clone()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| markdown::excerpt(&input.body_markdown, 280));
+    let lang = input
+        .lang
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| site.settings.current().blog.lang.clone());
+    let mut row: post::ActiveModel = match existing {
+        Some(old) => old.clone().into(),
         None => post::ActiveModel {
             slug: Set(slug),
             deleted_at: Set(None),
             ..Default::default()
         },
     };
+    row.tags = Set(serde_json::to_string(&input.tags).map_err(AppError::internal)?);
+    row.body_html = Set(markdown::to_html(&input.body_markdown));
     row.title = Set(input.title);
     row.summary = Set(summary);
     row.body_markdown = Set(input.body_markdown);
-    row.body_html = Set(body_html);
     row.lang = Set(lang);
-    row.tags = Set(tags);
     row.status = Set(status.to_string());
     row.cover_url = Set(input.cover_url.filter(|c| !c.trim().is_empty()));
     row.cover_alt = Set(input.cover_alt.filter(|c| !c.trim().is_empty()));
-    match &existing {
-        Some(old) => {
-            row.author = Set(author.or(old.author.clone()));
-            row.author_id = Set(input.author_id.or(old.author_id));
-        }
-        None => {
-            row.author = Set(author);
-            row.author_id = Set(input.author_id);
-        }
-    }
-    let published = match (&existing, how) {
+    row.author = Set(author.or(existing.and_then(|old| old.author.clone())));
+    row.author_id = Set(input.author_id.or(existing.and_then(|old| old.author_id)));
+    let published = match (existing, how) {
         // Publishing a draft without a date: it is published now, not when it was begun.
         (Some(old), Published::Created) if !old.is_public() => input.published.unwrap_or(now),
         (Some(old), _) => input.published.unwrap_or(old.published_at),
         (None, _) => input.published.unwrap_or(now),
     };
     row.published_at = Set(published);
-    let updated = match (&existing, input.updated) {
+    row.updated_at = Set(match (existing, input.updated) {
         (_, Some(updated)) => updated.max(published),
         (Some(old), None) if how == Published::Updated => now.max(old.updated_at),
         _ => published.max(now),
-    };
-    row.updated_at = Set(updated);
-    let model = match existing {
-        Some(_) => row.update(&data.db).await?,
-        None => row.insert(&data.db).await?,
-    };
-    if federate == Federate::Yes {
-        send_published(data, &model, how).await?;
-    }
-    Ok((model, how))
+    });
+    Ok(row)
 }
 
-async fn send_published(
-    data: &Data<AppState>,
-    model: &post::Model,
-    how: Published,
-) -> AppResult<()> {
-    let counts = counts(&data.db, model.id).await?;
-    let outgoing = match how {
-        Published::Created => Outgoing::CreatePost(model, counts),
-        Published::Updated => Outgoing::UpdatePost(model, counts),
-        Published::Draft | Published::Scheduled => return Ok(()),
-    };
-    outbox::send(data, outgoing).await?;
-    Ok(())
+/// What followers hear of a post that was stored as `how`.
+fn published_event(post: &post::Model, how: Published) -> Option<Event> {
+    match how {
+        Published::Created => Some(Event::PostPublished { post_id: post.id }),
+        Published::Updated => Some(Event::PostUpdated { post_id: post.id }),
+        Published::Draft | Published::Scheduled => None,
+    }
 }
 
 /// Publishes the scheduled posts whose time has come, each once even when several servers
 /// share the database. Returns them.
-pub async fn publish_due(data: &Data<AppState>) -> AppResult<Vec<post::Model>> {
+pub async fn publish_due(site: &Site) -> AppResult<Vec<post::Model>> {
     let due = post::Entity::find()
         .filter(post::Column::Status.eq(post::SCHEDULED))
         .filter(post::Column::DeletedAt.is_null())
         .filter(post::Column::PublishedAt.lte(Utc::now()))
         .order_by_asc(post::Column::PublishedAt)
         .limit(100)
-        .all(&data.db)
+        .all(&site.db)
         .await?;
     let mut published = Vec::with_capacity(due.len());
     for post in due {
+        let txn = site.db.begin().await?;
         // The status change is the claim: only the server whose update changed the row sends.
         let claimed = post::Entity::update_many()
             .col_expr(post::Column::Status, post::PUBLISHED.into())
             .filter(post::Column::Id.eq(post.id))
             .filter(post::Column::Status.eq(post::SCHEDULED))
-            .exec(&data.db)
+            .exec(&txn)
             .await?;
         if claimed.rows_affected == 0 {
             continue;
         }
-        let post = post::Model {
+        outbox::record(&txn, &Event::PostPublished { post_id: post.id }).await?;
+        txn.commit().await?;
+        published.push(post::Model {
             status: post::PUBLISHED.into(),
             ..post
-        };
-        send_published(data, &post, Published::Created).await?;
-        published.push(post);
+        });
+    }
+    if !published.is_empty() {
+        outbox::recorded(site);
     }
     Ok(published)
 }
 
-/// Marks the post deleted (its URL answers 410 from now on) and queues `Delete`. A draft,
+/// Marks the post deleted (its URL answers 410 from now on) and records `Delete`. A draft,
 /// never seen outside, is simply removed.
-pub async fn delete(data: &Data<AppState>, slug: &str) -> AppResult<post::Model> {
-    let post = find_any(&data.db, slug).await?.ok_or(AppError::NotFound)?;
+pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = find_any(&site.db, slug).await?.ok_or(AppError::NotFound)?;
     if post.deleted_at.is_some() {
         return Err(AppError::Gone);
     }
     if !post.is_public() {
-        post::Entity::delete_by_id(post.id).exec(&data.db).await?;
+        post::Entity::delete_by_id(post.id).exec(&site.db).await?;
         return Ok(post);
     }
     let mut row: post::ActiveModel = post.into();
     row.deleted_at = Set(Some(Utc::now()));
-    let post = row.update(&data.db).await?;
-    outbox::send(data, Outgoing::DeletePost(&post)).await?;
+    let txn = site.db.begin().await?;
+    let post = row.update(&txn).await?;
+    outbox::record(&txn, &Event::PostDeleted { post_id: post.id }).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(post)
 }
 
@@ -354,18 +390,21 @@ pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<po
 }
 
 /// Brings a deleted post back (Micropub `undelete`) and announces it again with a Create.
-pub async fn undelete(data: &Data<AppState>, slug: &str) -> AppResult<post::Model> {
-    let post = find_any(&data.db, slug).await?.ok_or(AppError::NotFound)?;
+pub async fn undelete(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = find_any(&site.db, slug).await?.ok_or(AppError::NotFound)?;
     if post.deleted_at.is_none() {
         return Ok(post);
     }
     let mut row: post::ActiveModel = post.into();
     row.deleted_at = Set(None);
     row.updated_at = Set(Utc::now());
-    let post = row.update(&data.db).await?;
+    let txn = site.db.begin().await?;
+    let post = row.update(&txn).await?;
     if post.is_public() {
-        send_published(data, &post, Published::Created).await?;
+        outbox::record(&txn, &Event::PostPublished { post_id: post.id }).await?;
     }
+    txn.commit().await?;
+    outbox::recorded(site);
     Ok(post)
 }
 
@@ -560,6 +599,14 @@ pub async fn neighbours(
         .one(db)
         .await?;
     Ok((previous, next))
+}
+
+/// What a post's collections count: approved comments, likes, boosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PostCounts {
+    pub comments: u64,
+    pub likes: u64,
+    pub shares: u64,
 }
 
 pub async fn counts(db: &DatabaseConnection, post_id: i32) -> AppResult<PostCounts> {

@@ -1,40 +1,25 @@
 //! Posts from accounts the blog follows: kept so the owner can read and answer them.
 
-use crate::{
-    db::entities::remote_post, error::AppResult, federation::protocol::ApObject, render::sanitize,
-};
-use chrono::Utc;
+use crate::{db::entities::remote_post, error::AppResult};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::OnConflict,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 use url::Url;
 
-/// Stores or replaces a followed account's post.
-pub async fn store(db: &DatabaseConnection, object: &ApObject, author: &Url) -> AppResult<()> {
-    let now = Utc::now();
-    remote_post::Entity::insert(remote_post::ActiveModel {
-        ap_id: Set(object.id.to_string()),
-        actor_ap_id: Set(author.to_string()),
-        kind: Set(object.kind.clone()),
-        name: Set(object.name.clone()),
-        content_html: Set(sanitize::comment_html(&object.content_html())),
-        url: Set(object.html_url()),
-        published_at: Set(object.published.unwrap_or(now)),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(remote_post::Column::ApId)
-            .update_columns([
-                remote_post::Column::Name,
-                remote_post::Column::ContentHtml,
-                remote_post::Column::Url,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+/// Stores or replaces a followed account's post (a row the federation layer made of it).
+pub async fn store(db: &DatabaseConnection, row: remote_post::ActiveModel) -> AppResult<()> {
+    remote_post::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(remote_post::Column::ApId)
+                .update_columns([
+                    remote_post::Column::Name,
+                    remote_post::Column::ContentHtml,
+                    remote_post::Column::Url,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -5,8 +5,8 @@ use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
     federation::objects,
+    federation::state::AppState,
     services::{follows, posts},
-    state::AppState,
     web::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
@@ -61,14 +61,14 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         let article = objects::article(p, counts, &data.urls);
         let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
             .map_err(AppError::internal)?;
-        items.push(objects::activity(
+        items.push(objects::to_json(objects::activity(
             "Create",
             &create_id,
             article,
             to.clone(),
             cc.clone(),
             &data.urls,
-        ));
+        )));
     }
     let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
     let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
@@ -155,14 +155,14 @@ pub async fn replies(
 pub async fn likes(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
     let counts = posts::counts(&data.db, post.id).await?;
-    let doc = serde_json::json!({"id": data.urls.post_likes(&slug), "type": "Collection", "totalItems": counts.likes});
+    let doc = objects::reaction_count(data.urls.post_likes(&slug), counts.likes);
     Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
 }
 
 pub async fn shares(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
     let counts = posts::counts(&data.db, post.id).await?;
-    let doc = serde_json::json!({"id": data.urls.post_shares(&slug), "type": "Collection", "totalItems": counts.shares});
+    let doc = objects::reaction_count(data.urls.post_shares(&slug), counts.shares);
     Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
 }
 

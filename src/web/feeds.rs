@@ -5,10 +5,10 @@
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
-    render::views::{self, Authors},
+    federation::state::AppState,
     services::posts,
-    state::AppState,
     web::pages::error_page,
+    web::views::{self, Authors},
 };
 use activitypub_federation::config::Data;
 use axum::{

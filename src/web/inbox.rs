@@ -3,7 +3,7 @@
 use crate::{
     error::AppResult,
     federation::activities::{self, InboxRequest},
-    state::AppState,
+    federation::state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

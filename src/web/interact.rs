@@ -6,7 +6,7 @@
 //! `/authorize_interaction` on their host. Outside local development only https and public
 //! addresses are asked (the shared HTTP client refuses private ones after DNS).
 
-use crate::{render::i18n, state::AppState, web::pages::message_page};
+use crate::{federation::state::AppState, render::i18n, web::pages::message_page};
 use activitypub_federation::{config::Data, fetch::webfinger::Webfinger};
 use axum::{
     extract::RawForm,

@@ -1,6 +1,6 @@
 //! GET /media/{file}: uploaded images. Their names never change, so they are cached for a year.
 
-use crate::{error::AppResult, services::media, state::AppState};
+use crate::{error::AppResult, federation::state::AppState, services::media};
 use activitypub_federation::config::Data;
 use axum::{
     extract::Path,

@@ -6,12 +6,12 @@
 use crate::{
     db::entities::{api_token, post},
     error::AppError,
+    federation::state::AppState,
     services::{
         media::{self, Upload},
         posts::{self, PostInput},
         tokens,
     },
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

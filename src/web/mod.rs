@@ -10,9 +10,13 @@ mod media;
 mod micropub;
 mod pages;
 mod redirects;
+pub mod views;
 mod wellknown;
 
-use crate::{error::AppError, federation::AP_CONTENT_TYPE, state::AppState};
+use crate::{
+    error::AppError,
+    federation::{AP_CONTENT_TYPE, state::AppState},
+};
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{
     Router,

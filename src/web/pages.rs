@@ -5,12 +5,10 @@ use crate::{
     db::entities::post,
     error::{AppError, AppResult},
     federation::objects,
-    render::{
-        i18n::{self, Language},
-        views::{self, Author, Authors},
-    },
+    federation::state::AppState,
+    render::i18n::{self, Language},
     services::{comments, posts},
-    state::AppState,
+    web::views::{self, Author, Authors},
     web::{activity_json, html, wants_activity_json},
 };
 use activitypub_federation::config::Data;

@@ -1,7 +1,7 @@
 //! Addresses that are not routes: an old address of an imported post answers 301 to its new
 //! one, anything else the 404 page.
 
-use crate::{services::redirects, state::AppState, web::pages};
+use crate::{federation::state::AppState, services::redirects, web::pages};
 use activitypub_federation::config::Data;
 use axum::{
     http::{HeaderMap, StatusCode, Uri, header},

@@ -2,8 +2,8 @@
 
 use crate::{
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::posts,
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use feder::{Server, config::Config, state::AppState};
+use feder::{Server, config::Config, federation::state::AppState};
 use rsa::{
     Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey,
     pkcs8::{EncodePublicKey, LineEnding},
@@ -416,8 +416,20 @@ impl Peer {
 
     /// A Mastodon payload from `tests/fixtures/mastodon/`, rewritten to this peer and `blog`.
     pub fn fixture(&self, name: &str, blog: &Instance, post_slug: &str) -> Value {
+        self.fixture_of("mastodon", name, blog, post_slug)
+    }
+
+    /// A payload shaped as `software` sends it, from `tests/fixtures/<software>/`, rewritten to
+    /// this peer (`https://mastodon.example`) and `blog` (`https://blog.example`).
+    pub fn fixture_of(
+        &self,
+        software: &str,
+        name: &str,
+        blog: &Instance,
+        post_slug: &str,
+    ) -> Value {
         let path = format!(
-            "{}/tests/fixtures/mastodon/{name}",
+            "{}/tests/fixtures/{software}/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(path).expect("fixture");

@@ -5,7 +5,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{self, Instance, Peer};
-use feder::{Server, config::Config, db::entities::post, services::posts, state::AppState};
+use feder::{
+    Server, config::Config, db::entities::post, federation::state::AppState, services::posts,
+};
 use quick_xml::{Reader, events::Event};
 use serde_json::{Value, json};
 use std::sync::Arc;

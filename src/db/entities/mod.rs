@@ -14,6 +14,7 @@ pub mod login_attempt;
 pub mod media;
 pub mod mention;
 pub mod notification;
+pub mod outbox_event;
 pub mod post;
 pub mod reaction;
 pub mod redirect;

@@ -6,8 +6,8 @@ use super::{Author, page, safe_back};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
+    federation::{actions, state::AppState},
     services::{comments, moderation},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -178,7 +178,7 @@ pub async fn reply(
     if parent.status == comment::PENDING {
         moderation::set_status(&data.db, id, comment::APPROVED).await?;
     }
-    comments::reply(&data, &parent_id, &form.text).await?;
+    actions::reply(&data, &parent_id, &form.text).await?;
     let back = safe_back(form.back.as_deref(), "/admin/comments");
     Ok(Redirect::to(&back).into_response())
 }
@@ -194,7 +194,7 @@ pub async fn edit_answer(
         return Ok(refused.into_response());
     }
     let answer = own_answer(&data, id).await?;
-    comments::edit_reply(&data, &answer, &form.text).await?;
+    actions::edit_reply(&data, &answer, &form.text).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/comments")).into_response())
 }
 
@@ -209,7 +209,7 @@ pub async fn delete_answer(
         return Ok(refused.into_response());
     }
     let answer = own_answer(&data, id).await?;
-    comments::delete_reply(&data, &answer).await?;
+    actions::delete_reply(&data, &answer).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/comments")).into_response())
 }
 

@@ -4,8 +4,8 @@
 use super::{Author, error_message, page};
 use crate::{
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::{dashboard, follows, users},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

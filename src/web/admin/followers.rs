@@ -4,9 +4,8 @@
 use super::{Author, page};
 use crate::{
     error::{AppError, AppResult},
-    federation::outbox::{self, Outgoing},
+    federation::state::AppState,
     services::{delivery_report, follows, moderation},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -16,7 +15,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 #[derive(Serialize)]
 struct FollowerView {
@@ -86,26 +84,9 @@ pub async fn remove(
     if let Err(refused) = author.check_csrf(&form.csrf) {
         return Ok(refused.into_response());
     }
-    let follower = follows::find_follower(&data.db, id)
+    let follower = follows::remove_follower(&data, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = url::Url::parse(&follower.actor_ap_id).map_err(AppError::internal)?;
-    follows::remove(&data.db, &actor).await?;
-    let follow = json!({
-        "id": follower.follow_activity_id,
-        "type": "Follow",
-        "actor": follower.actor_ap_id,
-        "object": data.urls.actor(),
-    });
-    outbox::send(
-        &data,
-        Outgoing::RejectFollow {
-            follow,
-            follower: &follower.actor_ap_id,
-            inbox: &follower.inbox,
-        },
-    )
-    .await?;
     if form.block.is_some() {
         moderation::add_block(&data, &follower.actor_ap_id).await?;
     }

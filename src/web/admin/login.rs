@@ -7,8 +7,8 @@ use super::{
 };
 use crate::{
     error::AppResult,
+    federation::state::AppState,
     services::users::{self, LoginFailure},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

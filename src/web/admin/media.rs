@@ -4,8 +4,8 @@ use super::{Author, error_message, page};
 use crate::{
     db::entities::media as media_entity,
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::media::{self, Upload},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

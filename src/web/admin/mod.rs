@@ -15,8 +15,8 @@ mod settings;
 use crate::{
     db::entities::{session, user},
     error::{AppError, AppResult},
+    federation::state::AppState,
     services::{notifications as notifications_service, users},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -5,8 +5,8 @@ use super::{Author, page};
 use crate::{
     db::entities::notification,
     error::AppResult,
+    federation::state::AppState,
     services::notifications::{self, Group},
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{http::StatusCode, response::Response};

@@ -6,12 +6,12 @@ use super::{Author, error_message, page};
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
+    federation::state::AppState,
     render::markdown,
     services::{
         media,
         posts::{self, PostInput, Published},
     },
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -5,12 +5,12 @@
 use super::{Author, client_ip, error_message, page};
 use crate::{
     error::{AppError, AppResult},
+    federation::state::AppState,
     render::i18n,
     services::{
         settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
         users,
     },
-    state::AppState,
 };
 use activitypub_federation::config::Data;
 use axum::{

@@ -5,9 +5,9 @@ use crate::{
     config::{AuthorConfig, fediverse_handle},
     db::entities::{actor, comment, post, user},
     error::AppResult,
+    federation::state::AppState,
     render::i18n::Language,
     services::{posts::slugify, users},
-    state::AppState,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;

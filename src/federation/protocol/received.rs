@@ -1,6 +1,6 @@
-//! The wire format of what remote servers send us, read leniently: real servers send strings or
-//! arrays, objects or ids, `Public` or `as:Public`, extra LD signatures and proofs. A field that
-//! has an unexpected shape is treated as absent rather than failing the whole document.
+//! What remote servers send us, read leniently: real servers send strings or arrays, objects or
+//! ids, `Public` or `as:Public`, extra LD signatures and proofs. A field that has an unexpected
+//! shape is treated as absent rather than failing the whole document.
 
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ pub fn ids_of(value: &Value) -> Vec<String> {
 
 fn normalize_public(s: &str) -> String {
     match s {
-        "Public" | "as:Public" => super::PUBLIC.to_string(),
+        "Public" | "as:Public" => crate::federation::PUBLIC.to_string(),
         other => other.to_string(),
     }
 }
@@ -180,13 +180,54 @@ impl ApActor {
     }
 }
 
+/// The activity types the inbox acts on; every other type is `Other` (answered 202, ignored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Follow,
+    Undo,
+    Accept,
+    Reject,
+    Create,
+    Update,
+    Delete,
+    Like,
+    Announce,
+    Move,
+    Other,
+}
+
+impl ActivityKind {
+    fn of(name: &str) -> ActivityKind {
+        use ActivityKind::*;
+        match name {
+            "Follow" => Follow,
+            "Undo" => Undo,
+            "Accept" => Accept,
+            "Reject" => Reject,
+            "Create" => Create,
+            "Update" => Update,
+            "Delete" => Delete,
+            "Like" => Like,
+            "Announce" => Announce,
+            "Move" => Move,
+            _ => Other,
+        }
+    }
+}
+
+fn activity_kind<'de, D: Deserializer<'de>>(d: D) -> Result<(ActivityKind, String), D::Error> {
+    let name = type_name(d)?;
+    Ok((ActivityKind::of(&name), name))
+}
+
 /// Any incoming activity: the parts every type has; the object stays raw until its type is known.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Activity {
     #[serde(deserialize_with = "lenient_url_required")]
     pub id: Url,
-    #[serde(rename = "type", deserialize_with = "type_name")]
-    pub kind: String,
+    /// The type the inbox dispatches on, and the name as sent (for the log).
+    #[serde(rename = "type", deserialize_with = "activity_kind")]
+    pub kind: (ActivityKind, String),
     #[serde(deserialize_with = "lenient_url_required")]
     pub actor: Url,
     #[serde(default)]
@@ -263,7 +304,7 @@ impl ApObject {
         ids_of(&self.to)
             .iter()
             .chain(ids_of(&self.cc).iter())
-            .any(|a| a == super::PUBLIC)
+            .any(|a| a == crate::federation::PUBLIC)
     }
 }
 

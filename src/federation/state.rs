@@ -1,13 +1,16 @@
-//! The state every handler, service and worker shares: database, configuration, URLs,
-//! templates, the blog's key, and the federation crate's configuration built from them.
+//! The state every handler and federation worker shares: the services' [`Site`] (database,
+//! configuration, URLs), the templates, the blog's key, the federation layer's caches, and the
+//! federation crate's configuration built from them. It holds only types of this layer and the
+//! layers below; handlers reach the services' `Site` through `Deref`.
 
 use crate::{
     config::Config,
     db::{self, entities::site_key},
-    federation::{actor::LocalActor, delivery::HostHealth, fetch::KeyCache, limits::RateLimiter},
+    federation::{
+        caches::KeyCache, delivery::HostHealth, limits::RateLimiter, local_actor::LocalActor,
+    },
     render::templates::Templates,
-    services::{moderation::BlockCache, settings::SettingsCache},
-    urls::Urls,
+    services::Site,
 };
 use activitypub_federation::{
     config::{Data, FederationConfig},
@@ -26,9 +29,7 @@ use tokio::sync::Notify;
 pub struct AppState(Arc<StateInner>);
 
 pub struct StateInner {
-    pub db: DatabaseConnection,
-    pub config: Config,
-    pub urls: Urls,
+    pub site: Site,
     pub templates: Templates,
     pub actor: LocalActor,
     /// Woken when this process adds deliveries, so the worker need not wait for its next poll.
@@ -38,10 +39,7 @@ pub struct StateInner {
     /// Incoming activities per actor and per server.
     pub actor_limits: RateLimiter,
     pub domain_limits: RateLimiter,
-    /// In-memory views the inbox reads on every request.
-    pub blocks: BlockCache,
-    /// What /admin/settings changed over config.toml: read by every page.
-    pub settings: SettingsCache,
+    /// In-memory views the inbox reads on every request (the blocks are the services').
     pub keys: KeyCache,
     pub host_health: HostHealth,
 }
@@ -50,6 +48,13 @@ impl Deref for AppState {
     type Target = StateInner;
     fn deref(&self) -> &StateInner {
         &self.0
+    }
+}
+
+impl Deref for StateInner {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
     }
 }
 
@@ -68,28 +73,26 @@ impl AppState {
         config: Config,
         db: DatabaseConnection,
     ) -> anyhow::Result<FederationConfig<AppState>> {
-        let urls = Urls::new(config.base_url()?);
         let key = load_or_create_key(&db, BLOG_KEY).await?;
-        let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
         let templates = Templates::load(config.server.theme_dir.as_deref())?;
         let http = http_client(&config)?;
         let local = config.is_local_dev();
-        let settings = SettingsCache::new(&config.blog);
-        settings.reload(&db).await?;
+        let actor_limits = RateLimiter::new(config.limits.per_actor_per_minute);
+        let domain_limits = RateLimiter::new(config.limits.per_domain_per_minute);
+        let site = Site::new(db, config)?;
+        site.settings.reload(&site.db).await?;
+        let urls = site.urls.clone();
+        let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
         let state = AppState(Arc::new(StateInner {
-            db,
-            urls: urls.clone(),
+            site,
             templates,
             actor: actor.clone(),
             delivery_wakeup: Notify::new(),
             http: http.clone(),
-            actor_limits: RateLimiter::new(config.limits.per_actor_per_minute),
-            domain_limits: RateLimiter::new(config.limits.per_domain_per_minute),
-            blocks: BlockCache::default(),
-            settings,
+            actor_limits,
+            domain_limits,
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
-            config,
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())

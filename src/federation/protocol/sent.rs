@@ -1,0 +1,246 @@
+//! What Feder sends and serves, typed: each struct serializes to exactly the JSON other servers
+//! read (field names in ActivityStreams camelCase, times as RFC 3339 seconds in UTC). Building
+//! them from rows is `federation::objects`' job; `with_context` adds the JSON-LD context at the
+//! top level.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use url::Url;
+
+/// Times as other servers write them: `2026-12-01T10:00:00Z`.
+mod time {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+mod optional_time {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::time::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(serde::de::Error::custom)
+            })
+            .transpose()
+    }
+}
+
+/// Text per language (`nameMap`, `summaryMap`, `contentMap`).
+pub type LanguageMap = BTreeMap<String, String>;
+
+/// A blog's actor (the blog itself is a `Person`, so every server shows and follows it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    pub name: String,
+    pub summary: String,
+    pub url: Url,
+    pub inbox: Url,
+    pub outbox: Url,
+    pub followers: Url,
+    pub following: Url,
+    pub endpoints: Endpoints,
+    pub icon: Image,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    pub public_key: PublicKey,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub attribution_domains: Vec<String>,
+    pub attachment: Vec<PropertyValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub shared_inbox: Url,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: String,
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+/// A profile field (Mastodon shows these as a table under the bio).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyValue {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub media_type: String,
+    pub url: String,
+    /// The alt text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A `tag` entry: a `Hashtag` (with `name` `#tag`) or a `Mention` (with the actor as `href`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tag {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub href: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A collection referred to from an object, with its size (`replies`, `likes`, `shares`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionSummary {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+}
+
+/// A post of the blog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Article {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub attributed_to: Url,
+    pub name: String,
+    pub name_map: LanguageMap,
+    pub summary: String,
+    pub summary_map: LanguageMap,
+    pub content: String,
+    pub content_map: LanguageMap,
+    pub media_type: String,
+    pub url: Url,
+    #[serde(with = "time")]
+    pub published: DateTime<Utc>,
+    #[serde(with = "time")]
+    pub updated: DateTime<Utc>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub tag: Vec<Tag>,
+    pub sensitive: bool,
+    pub replies: CollectionSummary,
+    pub likes: CollectionSummary,
+    pub shares: CollectionSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+}
+
+/// A reply the blog wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub attributed_to: Url,
+    pub in_reply_to: String,
+    pub content: String,
+    pub url: String,
+    #[serde(with = "time")]
+    pub published: DateTime<Utc>,
+    #[serde(with = "optional_time")]
+    pub updated: Option<DateTime<Utc>>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub tag: Vec<Tag>,
+}
+
+/// What a deleted post or reply is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub former_type: String,
+    #[serde(with = "time")]
+    pub deleted: DateTime<Utc>,
+}
+
+/// A collection's front page: its size and, when it has items, its first page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollection {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<Url>,
+}
+
+/// One page of a collection; items are documents or ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollectionPage {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub part_of: Url,
+    pub total_items: u64,
+    pub ordered_items: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Url>,
+}
+
+/// An activity by the blog actor. `object` is a document (Article, Note, Tombstone, Follow…) or
+/// the id of one; `to`/`cc` are left out when empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentActivity<O> {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: O,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+}
+
+/// The blog's Follow of an account (sent, and inside its Undo).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Follow {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: String,
+}

@@ -1,0 +1,118 @@
+//! The transactional outbox: what happened that the fediverse must hear of. A service records an
+//! [`Event`] in the same database transaction as the change itself, so after a crash at any
+//! moment a change is either not written, or written with its event; the federation layer
+//! (`federation::outbox`) turns each event into an activity with its deliveries and removes it
+//! in one more transaction.
+
+use crate::{
+    db::entities::outbox_event,
+    error::{AppError, AppResult},
+    services::Site,
+};
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One thing to federate. Events name rows by id (or remote actors by their ActivityPub id);
+/// the activity is built from the rows as they are when it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A post became public: `Create` to every follower.
+    PostPublished { post_id: i32 },
+    /// A public post changed: `Update` to every follower.
+    PostUpdated { post_id: i32 },
+    /// A public post was deleted: `Delete` (a Tombstone) to every follower.
+    PostDeleted { post_id: i32 },
+    /// We accepted a Follow (`follow` as it was received): `Accept` to the follower.
+    FollowAccepted { follower: String, follow: Value },
+    /// The owner removed a follower: `Reject` of their Follow (`follow`, rebuilt from the
+    /// stored row) to their own `inbox`, as Mastodon does for "remove follower".
+    FollowerRemoved {
+        follower: String,
+        follow: Value,
+        inbox: String,
+    },
+    /// The blog follows `target`: `Follow` with the id stored in `following`.
+    FollowRequested { follow_id: String, target: String },
+    /// The blog stopped following `target`: `Undo` of that Follow.
+    FollowUndone { follow_id: String, target: String },
+    /// A reply the owner wrote, created, edited or deleted; `parent_author` is the remote
+    /// author of what it answers, addressed and delivered to beside the followers.
+    ReplyCreated {
+        comment_id: i32,
+        parent_author: Option<String>,
+    },
+    ReplyUpdated {
+        comment_id: i32,
+        parent_author: Option<String>,
+    },
+    ReplyDeleted {
+        comment_id: i32,
+        parent_author: Option<String>,
+    },
+}
+
+/// Records `event` on `db`, which should be the transaction of the change it reports.
+pub async fn record(db: &impl ConnectionTrait, event: &Event) -> AppResult<()> {
+    outbox_event::Entity::insert(outbox_event::ActiveModel {
+        event: Set(serde_json::to_string(event).map_err(AppError::internal)?),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Tells this process's outbox worker that events are waiting; call after the commit.
+pub fn recorded(site: &Site) {
+    site.outbox_wakeup.notify_one();
+}
+
+/// The oldest events not yet federated, at most `limit`, with their row ids. An event this
+/// version cannot read is logged and skipped (it stays, for a version that can).
+pub async fn pending(db: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<(i32, Event)>> {
+    let rows = outbox_event::Entity::find()
+        .order_by_asc(outbox_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match serde_json::from_str(&row.event) {
+            Ok(event) => Some((row.id, event)),
+            Err(e) => {
+                tracing::error!(id = row.id, error = %e, "unreadable outbox event");
+                None
+            }
+        })
+        .collect())
+}
+
+/// Removes the event `id` on `db` (the transaction that stores its activity). Returns false
+/// when another process took it first.
+pub async fn take(db: &impl ConnectionTrait, id: i32) -> AppResult<bool> {
+    let done = outbox_event::Entity::delete_by_id(id).exec(db).await?;
+    Ok(done.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_keep_their_shape() {
+        let event = Event::ReplyCreated {
+            comment_id: 7,
+            parent_author: Some("https://social.example/users/ana".into()),
+        };
+        let text = serde_json::to_string(&event).unwrap_or_default();
+        assert_eq!(
+            text,
+            r#"{"kind":"reply_created","comment_id":7,"parent_author":"https://social.example/users/ana"}"#
+        );
+        assert_eq!(serde_json::from_str::<Event>(&text).ok(), Some(event));
+    }
+}
