@@ -117,7 +117,7 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
     assert_eq!(status, 200);
     let article: Article = serde_json::from_value(doc.clone()).expect("our Article type");
     // Serialized again it is the same document (less the context).
-    let mut again = serde_json::to_value(&article).expect("serialize");
+    let again = serde_json::to_value(&article).expect("serialize");
     let mut served = doc.clone();
     served.as_object_mut().expect("object").remove("@context");
     assert_eq!(again, served, "the Article round-trips");
