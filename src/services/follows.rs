@@ -101,9 +101,7 @@ pub async fn remove_follower(site: &Site, id: i32) -> AppResult<Option<follower:
         follower: found.actor_ap_id.clone(),
         inbox: found.inbox.clone(),
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(Some(found))
 }
 
