@@ -1,15 +1,16 @@
 //! Feder: a self-hosted blog server that lives in the fediverse.
 //!
-//! `web` answers HTTP, `services` is what the blog does, `federation` speaks ActivityPub
-//! (and owns every conversion between rows and JSON), `db` stores, `render` makes HTML.
+//! `cli` is the `feder` command, `web` answers HTTP, `services` is what the blog does,
+//! `federation` speaks ActivityPub (and owns every conversion between rows and JSON), `db`
+//! stores, `render` makes HTML.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod federation;
 pub mod render;
 pub mod services;
-
 pub mod urls;
 pub mod web;
 

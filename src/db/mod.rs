@@ -54,3 +54,12 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
+
+/// The `n`th bound parameter of hand-written SQL: `$n` on PostgreSQL, `?` on SQLite.
+pub fn placeholder(postgres: bool, n: usize) -> String {
+    if postgres {
+        format!("${n}")
+    } else {
+        "?".into()
+    }
+}

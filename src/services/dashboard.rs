@@ -4,8 +4,8 @@
 use crate::{
     db::entities::{activity, comment, post},
     error::AppResult,
-    federation::delivery,
     federation::state::AppState,
+    services::deliveries,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -66,7 +66,7 @@ pub async fn post_deliveries(data: &AppState, limit: u64) -> AppResult<Vec<PostD
         .await?;
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let counts = delivery::status_counts(&data.db, row.id).await?;
+        let counts = deliveries::status_counts(&data.db, row.id).await?;
         let count = |status: &str| counts.get(status).copied().unwrap_or(0);
         list.push(PostDelivery {
             delivered: count(crate::db::entities::delivery::DELIVERED),

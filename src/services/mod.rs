@@ -7,6 +7,7 @@
 pub mod comments;
 pub mod dashboard;
 pub mod delivery_report;
+pub mod deliveries;
 pub mod export;
 pub mod follows;
 pub mod import;

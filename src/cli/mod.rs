@@ -1,0 +1,267 @@
+//! The `feder` command line: the clap definitions, and `run`, which hands each command to its
+//! one function in this folder (grouped by area). Those open only what they need (`open`): the
+//! database alone for most; the whole federation state for those that send or fetch.
+
+mod admin;
+mod blocks;
+mod comments;
+mod follows;
+mod import;
+mod open;
+mod posts;
+mod serve;
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use url::Url;
+
+#[derive(Parser)]
+#[command(name = "feder", version, about = "A blog that lives in the fediverse")]
+pub struct Cli {
+    /// Configuration file (missing = all defaults).
+    #[arg(long, global = true, default_value = "config.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the blog (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Write, change and remove posts.
+    #[command(subcommand)]
+    Post(PostCommand),
+    /// Follow an account (user@host or actor URL), to receive its posts.
+    Follow { who: String },
+    /// Stop following an account.
+    Unfollow { who: String },
+    /// List the blog's followers.
+    Followers,
+    /// Posts received from followed accounts.
+    Reading,
+    /// Reply as the blog to a comment, to one of our posts, or to a remote post (by URL).
+    #[command(subcommand)]
+    Reply(ReplyCommand),
+    /// Delivery status of the most recent activities.
+    Deliveries,
+    /// Moderate comments.
+    #[command(subcommand)]
+    Comments(CommentsCommand),
+    /// Block actors or whole domains.
+    #[command(subcommand)]
+    Block(BlockCommand),
+    /// Posts that mention the blog without replying to it.
+    Mentions,
+    /// Accounts of the authors who write in /admin.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Bearer tokens for Micropub apps.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Bring in posts from WordPress or from Markdown files; followers are not notified.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write every post (Markdown), comments, media, authors and followers into DIR.
+    Export { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an author who can log in at /admin (the password is asked for, or read from
+    /// standard input when it is not a terminal).
+    CreateUser { name: String },
+    /// Set a new password (also for an imported author); ends the user's sessions.
+    SetPassword { name: String },
+    /// List the authors.
+    Users,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is shown once.
+    Create {
+        /// Comma-separated: create, update, delete, media.
+        #[arg(long, default_value = "create,update,delete,media")]
+        scope: String,
+        /// The author of what the token posts (a user name); the blog's default author if none.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by its id (see `feder token list`).
+    Revoke { id: i32 },
+    /// List tokens (ids, scopes, last use; never the secrets).
+    List,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content). Old addresses redirect to the new.
+    Wordpress {
+        file: PathBuf,
+        /// A local copy of wp-content/uploads: images found there are stored with the blog
+        /// (otherwise images stay links to the old site).
+        #[arg(long, value_name = "UPLOADS_DIR")]
+        download_media: Option<PathBuf>,
+    },
+    /// Markdown files with front matter (Hugo, Jekyll, or a `feder export` directory).
+    Markdown { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CommentsCommand {
+    /// List comments with a status (pending by default).
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+    },
+    /// Show a waiting comment.
+    Approve { id: i32 },
+    /// Hide a comment.
+    Reject { id: i32 },
+    /// Hide a comment as spam.
+    Spam { id: i32 },
+    /// Remove a comment.
+    Delete { id: i32 },
+    /// Fetch the replies Feder was not sent, from the threads of a post.
+    Refresh { slug: String },
+}
+
+#[derive(Subcommand)]
+enum BlockCommand {
+    /// Block an actor (its URL) or a domain (and its subdomains).
+    Add {
+        target: String,
+    },
+    Remove {
+        target: String,
+    },
+    List,
+    /// Import a Mastodon domain-block export (CSV).
+    Import {
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PostCommand {
+    /// Publish a Markdown file with front matter; an existing slug is updated.
+    Publish { file: PathBuf },
+    /// Delete a post: its URL answers 410 Gone and followers get a Delete.
+    Delete { slug: String },
+    /// List posts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ReplyCommand {
+    /// Reply to URL with TEXT (Markdown).
+    Create { url: Url, text: String },
+    /// Change one of the blog's replies.
+    Edit { id: Url, text: String },
+    /// Delete one of the blog's replies.
+    Delete { id: Url },
+}
+
+/// Loads the configuration and runs the command (`serve` when none is given) to its end.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::install_crypto();
+    let config = Config::load(&cli.config).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(dispatch(cli.command.unwrap_or(Command::Serve), config))
+}
+
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve::serve(config).await,
+        Command::Migrate => admin::migrate(&config).await,
+        Command::Post(command) => post(command, config).await,
+        Command::Follow { who } => follows::follow(config, &who).await,
+        Command::Unfollow { who } => follows::unfollow(config, &who).await,
+        Command::Followers => follows::followers(&config).await,
+        Command::Reading => follows::reading(&config).await,
+        Command::Reply(command) => reply(command, config).await,
+        Command::Deliveries => admin::deliveries(&config).await,
+        Command::Comments(command) => comment(command, config).await,
+        Command::Block(command) => block(command, config).await,
+        Command::Mentions => comments::mentions(&config).await,
+        Command::Admin(command) => user(command, &config).await,
+        Command::Token(command) => token(command, &config).await,
+        Command::Import(command) => import(command, config).await,
+        Command::Export { dir } => import::export(config, &dir).await,
+    }
+}
+
+async fn post(command: PostCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        PostCommand::Publish { file } => posts::publish(config, &file).await,
+        PostCommand::Delete { slug } => posts::delete(config, &slug).await,
+        PostCommand::List => posts::list(&config).await,
+    }
+}
+
+async fn reply(command: ReplyCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        ReplyCommand::Create { url, text } => comments::reply_create(config, &url, &text).await,
+        ReplyCommand::Edit { id, text } => comments::reply_edit(config, &id, &text).await,
+        ReplyCommand::Delete { id } => comments::reply_delete(config, &id).await,
+    }
+}
+
+async fn comment(command: CommentsCommand, config: Config) -> anyhow::Result<()> {
+    use crate::db::entities::comment::{APPROVED, REJECTED, SPAM};
+    match command {
+        CommentsCommand::List { status } => comments::list(&config, &status).await,
+        CommentsCommand::Approve { id } => {
+            comments::set_status(&config, id, APPROVED, "approved").await
+        }
+        CommentsCommand::Reject { id } => {
+            comments::set_status(&config, id, REJECTED, "rejected").await
+        }
+        CommentsCommand::Spam { id } => {
+            comments::set_status(&config, id, SPAM, "marked as spam").await
+        }
+        CommentsCommand::Delete { id } => comments::delete(&config, id).await,
+        CommentsCommand::Refresh { slug } => comments::refresh(config, &slug).await,
+    }
+}
+
+async fn block(command: BlockCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        BlockCommand::Add { target } => blocks::add(config, &target).await,
+        BlockCommand::Remove { target } => blocks::remove(config, &target).await,
+        BlockCommand::List => blocks::list(&config).await,
+        BlockCommand::Import { file } => blocks::import(config, &file).await,
+    }
+}
+
+async fn user(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUser { name } => admin::create_user(config, &name).await,
+        AdminCommand::SetPassword { name } => admin::set_password(config, &name).await,
+        AdminCommand::Users => admin::list_users(config).await,
+    }
+}
+
+async fn token(command: TokenCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { scope, user } => admin::create_token(config, &scope, user).await,
+        TokenCommand::Revoke { id } => admin::revoke_token(config, id).await,
+        TokenCommand::List => admin::list_tokens(config).await,
+    }
+}
+
+async fn import(command: ImportCommand, config: Config) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Wordpress {
+            file,
+            download_media,
+        } => import::wordpress(config, &file, download_media).await,
+        ImportCommand::Markdown { dir } => import::markdown(config, &dir).await,
+    }
+}

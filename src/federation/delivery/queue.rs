@@ -1,0 +1,171 @@
+//! The queue in the database: storing an activity with its deliveries, claiming due rows under
+//! a lease, and handing back the leases of a crashed process.
+
+use super::notify;
+use crate::{
+    db::{
+        entities::{activity, delivery},
+        is_postgres, placeholder,
+    },
+    error::{AppError, AppResult},
+    federation::signing::host_header,
+};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Statement, Value as DbValue,
+};
+use serde_json::Value;
+use url::Url;
+
+/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated),
+/// in `txn` (the transaction that also takes the outbox event; the caller commits). Returns the
+/// activity's row id.
+pub async fn enqueue(
+    txn: &DatabaseTransaction,
+    doc: &Value,
+    public: bool,
+    inboxes: impl IntoIterator<Item = Url>,
+) -> AppResult<i32> {
+    let ap_id = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::internal("activity without id"))?
+        .to_string();
+    let kind = doc
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("Activity")
+        .to_string();
+    let object_ap_id = doc
+        .get("object")
+        .and_then(crate::federation::protocol::id_of);
+    let mut unique: Vec<String> = inboxes.into_iter().map(|u| u.to_string()).collect();
+    unique.sort();
+    unique.dedup();
+    let now = Utc::now();
+    let stored = activity::Entity::insert(activity::ActiveModel {
+        ap_id: Set(ap_id),
+        kind: Set(kind),
+        object_ap_id: Set(object_ap_id.map(|u| u.to_string())),
+        json: Set(doc.to_string()),
+        public: Set(public),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    let activity_id = stored.last_insert_id;
+    // Chunks keep each statement under SQLite's limit on bound variables.
+    for chunk in unique.chunks(500) {
+        let rows = chunk.iter().map(|inbox| delivery::ActiveModel {
+            activity_id: Set(activity_id),
+            inbox: Set(inbox.clone()),
+            host: Set(Url::parse(inbox)
+                .map(|u| host_header(&u))
+                .unwrap_or_default()),
+            status: Set(delivery::PENDING.into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            last_status: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        delivery::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        notify::on_commit(txn).await?;
+    }
+    Ok(activity_id)
+}
+
+/// Claimed work: one row to send.
+#[derive(Debug)]
+pub(super) struct Job {
+    pub id: i64,
+    pub activity_id: i32,
+    pub inbox: String,
+    pub host: String,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due rows by setting their lease, atomically: on PostgreSQL several
+/// nodes claim concurrently and `SKIP LOCKED` keeps them apart; SQLite has a single writer.
+/// Rows for paused or dead hosts wait.
+pub(super) async fn claim(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: usize,
+    lease: ChronoDuration,
+) -> AppResult<Vec<Job>> {
+    let postgres = is_postgres(db);
+    let lock = if postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let p = |n| placeholder(postgres, n);
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = {p1}, updated_at = {p2} \
+         WHERE id IN (SELECT id FROM deliveries WHERE status = '{pending}' AND next_attempt_at <= {p3} \
+         AND (locked_until IS NULL OR locked_until < {p4}) \
+         AND host NOT IN (SELECT host FROM delivery_hosts WHERE dead = {p5} OR paused_until > {p6}) \
+         ORDER BY id LIMIT {p7} {lock}) \
+         RETURNING id, activity_id, inbox, host, attempts",
+        pending = delivery::PENDING,
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+        p5 = p(5),
+        p6 = p(6),
+        p7 = p(7),
+    );
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [
+            DbValue::from(now + lease),
+            DbValue::from(now),
+            DbValue::from(now),
+            DbValue::from(now),
+            DbValue::from(true),
+            DbValue::from(now),
+            DbValue::from(limit as i64),
+        ],
+    );
+    let rows = db.query_all_raw(stmt).await?;
+    let mut jobs = rows
+        .iter()
+        .map(|row| {
+            Ok(Job {
+                id: row.try_get("", "id")?,
+                activity_id: row.try_get("", "activity_id")?,
+                inbox: row.try_get("", "inbox")?,
+                host: row.try_get("", "host")?,
+                attempts: row.try_get("", "attempts")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// SQLite has one node: rows leased by a process that crashed can be taken at once.
+pub(super) async fn release_leases(db: &DatabaseConnection) -> AppResult<()> {
+    delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Option::<DateTime<Utc>>::None.into(),
+        )
+        .filter(delivery::Column::Status.eq(delivery::PENDING))
+        .filter(delivery::Column::LockedUntil.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! The worker of one process: claims due rows as far as there is room (overall, and 8 per
+//! host), sends each on its own task, and hands the outcomes to the recorder.
+
+use super::{
+    hosts::fail_dead_hosts,
+    notify,
+    outcome::Outcome,
+    queue::{Job, claim, release_leases},
+    record::record_outcomes,
+    send::{Payload, send},
+};
+use crate::{
+    db::{entities::activity, is_postgres},
+    error::{AppError, AppResult},
+    federation::state::AppState,
+    federation::{
+        local_actor::LocalActor,
+        signing::{Signer, digest_header},
+    },
+};
+use activitypub_federation::config::FederationConfig;
+use bytes::Bytes;
+use chrono::{Duration as ChronoDuration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
+
+/// Rows claimed at once by one worker.
+const BATCH: usize = 256;
+/// Deliveries in flight to one host at once, per node.
+const PER_HOST: usize = 8;
+
+/// The delivery worker of one process.
+pub struct Worker {
+    federation: FederationConfig<AppState>,
+    signer: Signer,
+    in_flight: Arc<Semaphore>,
+    signing: Arc<Semaphore>,
+    per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    lease: ChronoDuration,
+    /// Outcomes on their way to the database, written in batches by `record_outcomes`.
+    outcomes: tokio::sync::mpsc::UnboundedSender<(Job, Outcome)>,
+}
+
+impl Worker {
+    /// The worker, and the task that records its outcomes (spawn it beside the worker).
+    pub fn new(
+        federation: FederationConfig<AppState>,
+    ) -> AppResult<(Arc<Worker>, impl std::future::Future<Output = ()> + use<>)> {
+        let (outcomes, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let recorder = record_outcomes(federation.to_request_data(), receiver);
+        let signer = Signer::from_pem(
+            LocalActor::private_key_pem(&federation.actor),
+            federation.urls.actor_key(),
+        )
+        .map_err(AppError::internal)?;
+        let cfg = &federation.config.delivery;
+        Ok((
+            Arc::new(Worker {
+                in_flight: Arc::new(Semaphore::new(cfg.concurrency)),
+                signing: Arc::new(Semaphore::new(cfg.signing_threads())),
+                lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
+                per_host: Default::default(),
+                signer,
+                federation,
+                outcomes,
+            }),
+            recorder,
+        ))
+    }
+
+    fn host_limit(&self, host: &str) -> Arc<Semaphore> {
+        let mut map = self.per_host.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget idle hosts now and then, so a fan-out to many hosts does not grow the map.
+        if map.len() > 4096 {
+            map.retain(|_, s| s.available_permits() < PER_HOST);
+        }
+        map.entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+            .clone()
+    }
+
+    /// Claims what is due (as much as there is room for) and starts sending it. Returns how
+    /// many rows it claimed.
+    pub async fn claim_and_start(self: &Arc<Self>) -> AppResult<usize> {
+        let concurrency = self.federation.config.delivery.concurrency;
+        let room = self.in_flight.available_permits().min(BATCH);
+        // Claim in batches: one claim per freed slot would make a write per delivery.
+        if room == 0 || (room < concurrency && room < (concurrency / 4).max(1)) {
+            return Ok(0);
+        }
+        let data = self.federation.to_request_data();
+        let jobs = claim(&data.db, Utc::now(), room, self.lease).await?;
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let payloads: HashMap<i32, Payload> = activity::Entity::find()
+            .filter(activity::Column::Id.is_in(ids))
+            .all(&data.db)
+            .await?
+            .into_iter()
+            .map(|a| {
+                let digest = digest_header(a.json.as_bytes());
+                (
+                    a.id,
+                    Payload {
+                        body: Bytes::from(a.json.into_bytes()),
+                        digest,
+                    },
+                )
+            })
+            .collect();
+        let count = jobs.len();
+        for job in jobs {
+            let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+                // Cannot happen (we claimed no more than the room), but if it did the lease
+                // hands the row back to the queue.
+                break;
+            };
+            let worker = self.clone();
+            let payload = payloads.get(&job.activity_id).cloned();
+            tokio::spawn(async move {
+                let data = worker.federation.to_request_data();
+                let host = worker.host_limit(&job.host);
+                let outcome = match (payload, host.acquire().await) {
+                    (Some(payload), Ok(_host_permit)) => {
+                        send(&data, &worker.signer, &worker.signing, &job.inbox, payload).await
+                    }
+                    (None, _) => Outcome::Failed {
+                        status: None,
+                        error: "activity is gone".into(),
+                    },
+                    (_, Err(_)) => Outcome::Retry {
+                        status: None,
+                        error: "shutting down".into(),
+                        after: None,
+                    },
+                };
+                drop(permit);
+                if worker.outcomes.send((job, outcome)).is_err() {
+                    tracing::error!("delivery outcomes cannot be recorded: recorder gone");
+                }
+                worker.federation.delivery_wakeup.notify_one();
+            });
+        }
+        Ok(count)
+    }
+
+    /// Waits until all started deliveries are done (for tests and benchmarks).
+    pub async fn idle(&self) {
+        let total = self.federation.config.delivery.concurrency as u32;
+        if let Ok(all) = self.in_flight.acquire_many(total).await {
+            drop(all);
+        }
+    }
+}
+
+/// The delivery worker: runs until the task is dropped. Wakes when this process queues
+/// something or a delivery finishes, when PostgreSQL notifies that another process queued
+/// something, and polls as a fallback.
+pub async fn worker(federation: FederationConfig<AppState>) {
+    let worker = match Worker::new(federation.clone()) {
+        Ok((w, recorder)) => {
+            tokio::spawn(recorder);
+            w
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "delivery worker cannot start");
+            return;
+        }
+    };
+    let db = &federation.db;
+    if is_postgres(db) {
+        tokio::spawn(notify::listen(federation.clone()));
+    } else if let Err(e) = release_leases(db).await {
+        tracing::error!(error = %e, "cannot release delivery leases");
+    }
+    let poll = Duration::from_millis(federation.config.delivery.poll_millis);
+    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
+    loop {
+        if last_sweep.elapsed() > Duration::from_secs(60) {
+            last_sweep = std::time::Instant::now();
+            match fail_dead_hosts(db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(count = n, "deliveries to dead hosts given up"),
+                Err(e) => tracing::error!(error = %e, "dead-host sweep"),
+            }
+        }
+        match worker.claim_and_start().await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "delivery queue"),
+        }
+        tokio::select! {
+            _ = federation.delivery_wakeup.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The `feder` binary's commands, run as a blog owner runs them: their output and exit codes,
+//! and that the commands that only read or change rows open the database alone (no signing key
+//! is made until a command federates).
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use common::{database_url, free_port};
+use feder::db::entities::site_key;
+use sea_orm::{Database, EntityTrait, PaginatorTrait};
+use std::{io::Write, path::Path, process::Stdio};
+
+/// What one run of `feder` printed, and whether it succeeded.
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+struct Blog {
+    dir: tempfile::TempDir,
+    database: String,
+    port: u16,
+}
+
+impl Blog {
+    async fn new(name: &str) -> Blog {
+        let dir = tempfile::tempdir().expect("dir");
+        let database = database_url(dir.path(), name).await;
+        std::fs::write(dir.path().join("config.toml"), "").expect("write config");
+        Blog {
+            dir,
+            database,
+            port: free_port(),
+        }
+    }
+
+    /// Runs `feder ARGS` with `stdin` as its standard input.
+    fn feder_with_input(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("FEDER_DOMAIN", format!("localhost:{}", self.port))
+            .env("FEDER_DATABASE_URL", &self.database)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn feder");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        let output = child.wait_with_output().expect("run feder");
+        Run {
+            ok: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn feder(&self, args: &[&str]) -> Run {
+        self.feder_with_input(args, "")
+    }
+
+    /// Runs a command that must succeed, and returns what it printed.
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.feder(args);
+        assert!(run.ok, "feder {args:?} failed: {}", run.stderr);
+        run.stdout
+    }
+
+    /// Runs a command that must fail, and returns its error output.
+    fn fails(&self, args: &[&str]) -> String {
+        let run = self.feder(args);
+        assert!(!run.ok, "feder {args:?} succeeded: {}", run.stdout);
+        run.stderr
+    }
+
+    async fn keys(&self) -> u64 {
+        let db = Database::connect(&self.database).await.expect("connect");
+        site_key::Entity::find()
+            .count(&db)
+            .await
+            .expect("count keys")
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://localhost:{}/{path}", self.port)
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_commands_open_only_the_database() {
+    common::init();
+    let blog = Blog::new("cli_db").await;
+    assert_eq!(blog.ok(&["migrate"]), "database is up to date\n");
+    for args in [
+        &["post", "list"][..],
+        &["followers"],
+        &["reading"],
+        &["deliveries"],
+        &["comments", "list"],
+        &["comments", "list", "--status", "spam"],
+        &["token", "list"],
+        &["block", "list"],
+        &["mentions"],
+        &["admin", "users"],
+    ] {
+        assert_eq!(blog.ok(args), "", "feder {args:?} on an empty blog");
+    }
+    assert!(
+        blog.fails(&["comments", "approve", "7"])
+            .contains("no comment 7")
+    );
+    assert!(
+        blog.fails(&["comments", "delete", "7"])
+            .contains("no comment 7")
+    );
+    assert!(
+        blog.fails(&["token", "revoke", "3"])
+            .contains("no live token 3")
+    );
+
+    let created = blog.feder_with_input(&["admin", "create-user", "ann"], "a long password\n");
+    assert!(created.ok, "{}", created.stderr);
+    assert_eq!(
+        created.stdout,
+        format!("created ann; log in at {}\n", blog.url("admin"))
+    );
+    assert_eq!(blog.ok(&["admin", "users"]), "ann  ann\n");
+    let token = blog.ok(&["token", "create", "--scope", "create", "--user", "ann"]);
+    assert!(token.starts_with("token 1 (create): "), "{token}");
+    assert!(token.ends_with(&format!("Micropub endpoint: {}\n", blog.url("micropub"))));
+    assert!(blog.ok(&["token", "list"]).contains("never used"));
+    assert_eq!(blog.ok(&["token", "revoke", "1"]), "revoked token 1\n");
+    assert!(
+        blog.fails(&["token", "create", "--user", "bob"])
+            .contains("there is no user")
+    );
+
+    assert_eq!(
+        blog.keys().await,
+        0,
+        "no command so far needed the blog's key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn federating_commands_make_the_key_and_print_what_they_did() {
+    common::init();
+    let blog = Blog::new("cli_fed").await;
+    let file = write(
+        blog.dir.path(),
+        "hello.md",
+        "---\ntitle: Hello\nslug: hello\npublished: 2026-11-27\n---\nFirst.\n",
+    );
+    assert_eq!(
+        blog.ok(&["post", "publish", &file]),
+        format!("Created {}\n", blog.url("posts/hello"))
+    );
+    assert_eq!(blog.keys().await, 1);
+    assert_eq!(
+        blog.ok(&["post", "publish", &file]),
+        format!("Updated {}\n", blog.url("posts/hello"))
+    );
+    assert_eq!(blog.ok(&["post", "list"]), "2026-11-27  hello  Hello\n");
+    assert_eq!(
+        blog.ok(&["post", "delete", "hello"]),
+        format!("deleted {}\n", blog.url("posts/hello"))
+    );
+    assert!(
+        blog.fails(&["post", "publish", "missing.md"])
+            .contains("cannot read missing.md")
+    );
+
+    assert_eq!(
+        blog.ok(&["block", "add", "*.Spam.example"]),
+        "blocked spam.example\n"
+    );
+    assert_eq!(blog.ok(&["block", "list"]), "domain  spam.example\n");
+    let csv = write(
+        blog.dir.path(),
+        "blocks.csv",
+        "#domain,#severity\nbad.example,suspend\nok.example,noop\n",
+    );
+    assert_eq!(blog.ok(&["block", "import", &csv]), "1 domains blocked\n");
+    assert_eq!(
+        blog.ok(&["block", "remove", "spam.example"]),
+        "unblocked spam.example\n"
+    );
+    assert!(
+        blog.fails(&["block", "remove", "spam.example"])
+            .contains("was not blocked")
+    );
+    assert_eq!(blog.keys().await, 1, "one key, made once");
+}
