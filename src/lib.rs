@@ -34,6 +34,7 @@ pub struct Server {
     worker: JoinHandle<()>,
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
+    settings: JoinHandle<()>,
 }
 
 impl Server {
@@ -56,7 +57,8 @@ impl Server {
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
-        let scheduler = tokio::spawn(services::schedule::worker(site));
+        let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
+        let settings = tokio::spawn(services::settings::refresh(site));
         Ok(Server {
             addr,
             federation,
@@ -65,6 +67,7 @@ impl Server {
             worker,
             backfill,
             scheduler,
+            settings,
         })
     }
 
@@ -80,6 +83,7 @@ impl Server {
         self.worker.abort();
         self.backfill.abort();
         self.scheduler.abort();
+        self.settings.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -92,5 +96,6 @@ impl Server {
         let _ = self.http.await;
         let _ = self.worker.await;
         self.scheduler.abort();
+        self.settings.abort();
     }
 }

@@ -14,6 +14,7 @@ mod m20261128_000005_redirects;
 mod m20261128_000006_comment_author_name;
 mod m20261201_120000_outbox_events;
 mod m20261201_124500_web_comments;
+mod m20261201_125000_settings_notifications;
 mod m20261201_131500_pages;
 mod m20261201_140046_seen_activities;
 
@@ -34,8 +35,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_comment_author_name::Migration),
             Box::new(m20261201_120000_outbox_events::Migration),
             Box::new(m20261201_124500_web_comments::Migration),
-            Box::new(m20261201_140046_seen_activities::Migration),
+            Box::new(m20261201_125000_settings_notifications::Migration),
             Box::new(m20261201_131500_pages::Migration),
+            Box::new(m20261201_140046_seen_activities::Migration),
         ]
     }
 }

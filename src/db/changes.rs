@@ -16,6 +16,7 @@ const UNSHOWN: &[&str] = &[
     "login_attempts",
     "api_tokens",
     "site_keys",
+    "notifications",
 ];
 
 /// How many writes to shown tables this process made so far.

@@ -4,7 +4,7 @@
 //! `services::comments::store_remote`, then shown by `web::pages`).
 
 use crate::{
-    db::entities::{actor as actor_entity, reaction},
+    db::entities::{actor as actor_entity, notification, reaction},
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
@@ -239,7 +239,7 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
     };
     match inner_type {
         Some("Follow") => {
-            follows::remove(&data.db, &activity.actor).await?;
+            follows::unfollowed(&data.db, &activity.actor).await?;
         }
         Some("Like") => {
             reactions::remove(
@@ -268,7 +268,7 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
                     f.follow_activity_id == id.as_str() && f.actor_ap_id == activity.actor.as_str()
                 });
                 if is_follow {
-                    follows::remove(&data.db, &activity.actor).await?;
+                    follows::unfollowed(&data.db, &activity.actor).await?;
                 }
                 for kind in [reaction::LIKE, reaction::ANNOUNCE] {
                     reactions::remove(&data.db, kind, Some(id), None, &activity.actor).await?;
@@ -320,6 +320,10 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         }
         return Ok(());
     }
+    if let Some(post_id) = quoted_post(data, &activity.object).await? {
+        let row = objects::mention_from(&object, &activity.actor);
+        return mentions::store_as(&data.db, row, notification::QUOTE, Some(post_id)).await;
+    }
     if mentions_blog(data, &object) {
         return mentions::store(&data.db, objects::mention_from(&object, &activity.actor)).await;
     }
@@ -331,6 +335,21 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         .await?;
     }
     Ok(())
+}
+
+/// The post of ours a quote post quotes: FEP-044f `quote`, or the older `quoteUrl`,
+/// `quoteUri` and `_misskey_quote` that Mastodon and Misskey still send alongside.
+async fn quoted_post(data: &Data<AppState>, object: &Value) -> AppResult<Option<i32>> {
+    let quoted = ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
+        .iter()
+        .find_map(|key| object.get(*key).and_then(id_of));
+    let Some(slug) = quoted.and_then(|q| data.urls.slug_of(q.as_str())) else {
+        return Ok(None);
+    };
+    Ok(posts::find(&data.db, &slug)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+        .map(|p| p.id))
 }
 
 fn mentions_blog(data: &Data<AppState>, object: &ApObject) -> bool {
@@ -370,7 +389,7 @@ pub(crate) async fn store_comment(
         .saturating_sub(html.matches("mention").count() + html.matches("hashtag").count());
     let status = comment_policy::initial_status(
         &data.db,
-        data.config.blog.comment_policy,
+        data.settings.current().blog.comment_policy,
         post.as_ref(),
         author,
         links,

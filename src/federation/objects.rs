@@ -78,7 +78,8 @@ fn one_language(lang: &str, text: &str) -> LanguageMap {
 
 pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
     let urls = &data.urls;
-    let blog = &data.config.blog;
+    let settings = data.settings.current();
+    let blog = &settings.blog;
     let icon = blog
         .icon_url
         .clone()
@@ -104,6 +105,13 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
             url: icon,
             name: None,
         },
+        // The profile's banner, when the owner set one in /admin/settings.
+        image: settings.header_image_url.clone().map(|url| Image {
+            kind: "Image".into(),
+            media_type: media::media_type_of(&url).into(),
+            url,
+            name: None,
+        }),
         public_key: PublicKey {
             id: urls.actor_key(),
             owner: urls.actor(),

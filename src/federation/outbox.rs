@@ -32,6 +32,13 @@ enum Outgoing<'a> {
         follow: Value,
         follower: &'a RemoteActor,
     },
+    /// Reject a follower's Follow after the fact: Mastodon's "remove follower". `follow` is
+    /// their Follow, `inbox` their own inbox.
+    RejectFollow {
+        follow: Value,
+        follower: &'a str,
+        inbox: &'a str,
+    },
     Follow {
         follow_id: &'a Url,
         target: &'a RemoteActor,
@@ -155,6 +162,18 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Option<(Value,
             };
             Ok(Some(activity(data, outgoing).await?))
         }
+        Event::FollowerRemoved {
+            follower,
+            follow,
+            inbox,
+        } => {
+            let outgoing = Outgoing::RejectFollow {
+                follow: follow.clone(),
+                follower,
+                inbox,
+            };
+            Ok(Some(activity(data, outgoing).await?))
+        }
         Event::FollowRequested { follow_id, target }
         | Event::FollowUndone { follow_id, target } => {
             let Some(who) = stored_actor(&data.db, target).await? else {
@@ -270,6 +289,15 @@ async fn activity(
             // Accept goes to the follower's own inbox, as Mastodon sends Follow-related ones.
             let inbox = Url::parse(&follower.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
+        }
+        Outgoing::RejectFollow {
+            follow,
+            follower,
+            inbox,
+        } => {
+            let to = vec![follower.to_string()];
+            let doc = with_context(objects::activity("Reject", &id, follow, to, vec![], urls));
+            (doc, false, Url::parse(inbox).ok().into_iter().collect())
         }
         Outgoing::Follow { follow_id, target } => {
             let doc = with_context(objects::follow(follow_id, &target.model().ap_id, urls));

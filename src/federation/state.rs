@@ -82,6 +82,7 @@ impl AppState {
         let actor_limits = RateLimiter::new(config.limits.per_actor_per_minute);
         let domain_limits = RateLimiter::new(config.limits.per_domain_per_minute);
         let site = Site::new(db, config)?;
+        site.settings.reload(&site.db).await?;
         let urls = site.urls.clone();
         let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
         let state = AppState(Arc::new(StateInner {

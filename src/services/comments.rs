@@ -2,20 +2,21 @@
 //! (to a comment, or to someone else's post).
 
 use crate::{
-    db::entities::{actor, comment},
+    db::entities::{actor, comment, notification},
     error::{AppError, AppResult},
     render::markdown,
     services::{
         Site,
         blocks::Blocks,
+        notifications,
         outbox::{self, Event},
         posts,
     },
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -31,6 +32,20 @@ pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
 }
 
+/// The blog's own answers to any of `parents` (comment ids), oldest first.
+pub async fn answers_to(
+    db: &DatabaseConnection,
+    parents: Vec<String>,
+) -> AppResult<Vec<comment::Model>> {
+    Ok(comment::Entity::find()
+        .filter(comment::Column::InReplyTo.is_in(parents))
+        .filter(comment::Column::IsLocal.eq(true))
+        .filter(comment::Column::DeletedAt.is_null())
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<comment::Model>> {
     Ok(comment::Entity::find_by_id(id).one(db).await?)
 }
@@ -43,17 +58,51 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
 }
 
 /// Stores a remote reply (a row the federation layer made of the Note, with its thread and
-/// moderation status decided). A repeat of a stored one changes nothing.
+/// moderation status decided), and tells the owner in the same transaction. A repeat of a
+/// stored one changes nothing.
 pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
-    comment::Entity::insert(row)
+    let (ap_id, author, in_reply_to, post_id) = (
+        set_value(&row.ap_id),
+        set_value(&row.author_ap_id),
+        set_value(&row.in_reply_to),
+        set_value(&row.post_id).flatten(),
+    );
+    let txn = db.begin().await?;
+    let inserted = comment::Entity::insert(row)
         .on_conflict(
             OnConflict::column(comment::Column::ApId)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
+    if inserted > 0
+        && let Some(author) = author
+    {
+        // An answer to one of the blog's own replies is told apart from a plain comment.
+        let answers_ours = comment::Entity::find()
+            .filter(comment::Column::ApId.eq(in_reply_to.unwrap_or_default()))
+            .filter(comment::Column::IsLocal.eq(true))
+            .count(&txn)
+            .await?
+            > 0;
+        let kind = if answers_ours {
+            notification::REPLY
+        } else {
+            notification::COMMENT
+        };
+        notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
+    }
+    txn.commit().await?;
     Ok(())
+}
+
+/// The value a row being inserted carries in a column, if it was given.
+fn set_value<V: Clone + Into<sea_orm::Value>>(value: &sea_orm::ActiveValue<V>) -> Option<V> {
+    match value {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(v.clone()),
+        sea_orm::ActiveValue::NotSet => None,
+    }
 }
 
 /// Replaces the content of a remote comment (only its author may). Returns whether one changed.

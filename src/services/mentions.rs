@@ -1,20 +1,49 @@
 //! Posts that mention the blog without replying to anything of ours: listed for the owner
 //! (`feder mentions`), never shown on the blog.
 
-use crate::{db::entities::mention, error::AppResult};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, sea_query::OnConflict};
+use crate::{
+    db::entities::{mention, notification},
+    error::AppResult,
+    services::notifications,
+};
+use sea_orm::{
+    DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::OnConflict,
+};
 
 /// Stores a mention (a row the federation layer made of the remote object); a repeat changes
 /// nothing.
 pub async fn store(db: &DatabaseConnection, row: mention::ActiveModel) -> AppResult<()> {
-    mention::Entity::insert(row)
+    store_as(db, row, notification::MENTION, None).await
+}
+
+/// Stores a post that mentions or (`kind` = quote) quotes the blog, and tells the owner in the
+/// same transaction.
+pub async fn store_as(
+    db: &DatabaseConnection,
+    row: mention::ActiveModel,
+    kind: &str,
+    post_id: Option<i32>,
+) -> AppResult<()> {
+    let (id, author) = match (&row.ap_id, &row.author_ap_id) {
+        (sea_orm::ActiveValue::Set(id), sea_orm::ActiveValue::Set(author)) => {
+            (id.clone(), author.clone())
+        }
+        _ => (String::new(), String::new()),
+    };
+    let txn = db.begin().await?;
+    let inserted = mention::Entity::insert(row)
         .on_conflict(
             OnConflict::column(mention::Column::ApId)
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
+    if inserted > 0 && !author.is_empty() {
+        notifications::record(&txn, kind, &author, post_id, Some(&id)).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

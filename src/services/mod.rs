@@ -10,12 +10,14 @@ pub mod comment_policy;
 pub mod comments;
 pub mod dashboard;
 pub mod deliveries;
+pub mod delivery_report;
 pub mod export;
 pub mod follows;
 pub mod import;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
+pub mod notifications;
 pub mod outbox;
 pub mod pages;
 pub mod passwords;
@@ -24,6 +26,7 @@ pub mod reactions;
 pub mod reading;
 pub mod redirects;
 pub mod schedule;
+pub mod settings;
 pub mod spam_filter;
 pub mod throttle;
 pub mod tokens;
@@ -49,6 +52,8 @@ pub struct SiteInner {
     pub blocks: blocks::BlockCache,
     /// Woken when this process records outbox events, so they are federated at once.
     pub outbox_wakeup: Notify,
+    /// What /admin/settings changed over config.toml: read by every page (see `settings`).
+    pub settings: settings::SettingsCache,
 }
 
 impl Site {
@@ -56,10 +61,11 @@ impl Site {
         let urls = Urls::new(config.base_url()?);
         Ok(Site(Arc::new(SiteInner {
             db,
-            config,
             urls,
             blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),
+            settings: settings::SettingsCache::new(&config.blog),
+            config,
         })))
     }
 }

@@ -29,6 +29,13 @@ pub enum Event {
     PostDeleted { post_id: i32 },
     /// We accepted a Follow (`follow` as it was received): `Accept` to the follower.
     FollowAccepted { follower: String, follow: Value },
+    /// The owner removed a follower: `Reject` of their Follow (`follow`, rebuilt from the
+    /// stored row) to their own `inbox`, as Mastodon does for "remove follower".
+    FollowerRemoved {
+        follower: String,
+        follow: Value,
+        inbox: String,
+    },
     /// The blog follows `target`: `Follow` with the id stored in `following`.
     FollowRequested { follow_id: String, target: String },
     /// The blog stopped following `target`: `Undo` of that Follow.

@@ -283,7 +283,7 @@ fn post_row(
         .lang
         .clone()
         .filter(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| site.config.blog.lang.clone());
+        .unwrap_or_else(|| site.settings.current().blog.lang.clone());
     let mut row: post::ActiveModel = match existing {
         Some(old) => old.clone().into(),
         None => post::ActiveModel {

@@ -1,9 +1,13 @@
 //! Likes and boosts of our posts, counted per actor.
 
-use crate::{db::entities::reaction, error::AppResult};
+use crate::{
+    db::entities::{notification, reaction},
+    error::AppResult,
+    services::notifications,
+};
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
     sea_query::OnConflict,
 };
 use url::Url;
@@ -16,7 +20,8 @@ pub async fn add(
     post_id: i32,
     actor: &Url,
 ) -> AppResult<()> {
-    reaction::Entity::insert(reaction::ActiveModel {
+    let txn = db.begin().await?;
+    let inserted = reaction::Entity::insert(reaction::ActiveModel {
         activity_id: Set(activity_id.to_string()),
         kind: Set(kind.to_string()),
         post_id: Set(post_id),
@@ -25,8 +30,17 @@ pub async fn add(
         ..Default::default()
     })
     .on_conflict(OnConflict::new().do_nothing().to_owned())
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
+    if inserted > 0 {
+        let what = if kind == reaction::LIKE {
+            notification::LIKE
+        } else {
+            notification::BOOST
+        };
+        notifications::record(&txn, what, actor.as_str(), Some(post_id), None).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

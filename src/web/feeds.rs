@@ -85,7 +85,8 @@ pub async fn blog_json(data: Data<AppState>) -> AppResult<Response> {
 
 async fn blog_feed(data: &AppState, kind: Kind) -> AppResult<Response> {
     let (list, _) = posts::page(&data.db, 1, FEED_LENGTH).await?;
-    let blog = &data.config.blog;
+    let settings = data.settings.current();
+    let blog = &settings.blog;
     let feed = Feed {
         title: blog.title.clone(),
         description: blog.description.clone(),
@@ -110,7 +111,8 @@ pub async fn tag_feed(
     if list.is_empty() {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     }
-    let blog = &data.config.blog;
+    let settings = data.settings.current();
+    let blog = &settings.blog;
     let feed = Feed {
         title: format!("{} – #{tag}", blog.title),
         description: blog.description.clone(),
@@ -188,7 +190,7 @@ fn atom(data: &AppState, authors: &Authors, feed: &Feed) -> io::Result<Vec<u8>> 
                 .with_attribute(("href", feed.self_url.as_str()))
                 .write_empty()?;
             w.create_element("author")
-                .write_inner_content(|w| text(w, "name", &data.config.blog.title))?;
+                .write_inner_content(|w| text(w, "name", &data.settings.current().blog.title))?;
             text(w, "icon", &views::site(data).icon)?;
             w.create_element("generator")
                 .write_text_content(BytesText::new("Feder"))?;
@@ -307,7 +309,7 @@ fn json_feed(data: &AppState, authors: &Authors, feed: &Feed) -> String {
         "description": feed.description,
         "language": feed.lang,
         "icon": views::site(data).icon,
-        "authors": [{"name": data.config.blog.title, "url": data.urls.base()}],
+        "authors": [{"name": data.settings.current().blog.title, "url": data.urls.base()}],
         "items": items,
     })
     .to_string()

@@ -28,7 +28,7 @@ const MAX_REDIRECTS: usize = 2;
 
 /// GET `/interact?uri=…&handle=…` and the same as a POSTed form.
 pub async fn interact(data: Data<AppState>, RawForm(form): RawForm) -> Response {
-    let ui = i18n::language(&data.config.blog.lang);
+    let ui = i18n::language(&data.settings.current().blog.lang);
     let mut uri = None;
     let mut handle = String::new();
     for (name, value) in url::form_urlencoded::parse(&form) {

@@ -17,7 +17,7 @@ use axum::{
 use minijinja::{Value, context};
 
 pub(super) fn ui(data: &AppState) -> &'static Language {
-    i18n::language(&data.config.blog.lang)
+    i18n::language(&data.settings.current().blog.lang)
 }
 
 /// What every page's template sees: the blog, the interface text and its language.
@@ -27,8 +27,8 @@ pub fn common(data: &AppState) -> Value {
         site => views::site(data),
         nav => static_pages::navigation(),
         t => ui.text,
-        ui_lang => data.config.blog.lang,
-        lang => data.config.blog.lang,
+        ui_lang => data.settings.current().blog.lang,
+        lang => data.settings.current().blog.lang,
     }
 }
 

@@ -37,13 +37,14 @@ pub struct Site {
 pub fn site(data: &AppState) -> Site {
     let urls = &data.urls;
     Site {
-        title: data.config.blog.title.clone(),
-        description: data.config.blog.description.clone(),
+        title: data.settings.current().blog.title.clone(),
+        description: data.settings.current().blog.description.clone(),
         url: urls.base().to_string(),
         actor: urls.actor().to_string(),
         handle: format!("@{}@{}", data.config.blog.username, urls.host()),
         icon: data
-            .config
+            .settings
+            .current()
             .blog
             .icon_url
             .clone()
@@ -277,7 +278,7 @@ pub fn json_ld(data: &AppState, post: &post::Model, author: &Author) -> String {
         "author": person,
         "image": post.cover_url.clone().or_else(|| author.avatar.clone()).unwrap_or_else(|| site(data).icon),
         "keywords": post.tag_list(),
-        "publisher": {"@type": "Organization", "name": data.config.blog.title, "url": data.urls.base()},
+        "publisher": {"@type": "Organization", "name": data.settings.current().blog.title, "url": data.urls.base()},
     });
     doc.to_string()
         .replace('<', "\\u003c")

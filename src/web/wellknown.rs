@@ -84,7 +84,7 @@ pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": false,
         "usage": {"users": {"total": 1, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": local_posts},
-        "metadata": {"nodeName": data.config.blog.title, "nodeDescription": data.config.blog.description},
+        "metadata": {"nodeName": data.settings.current().blog.title, "nodeDescription": data.settings.current().blog.description},
     });
     Ok((
         [(

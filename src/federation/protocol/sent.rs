@@ -66,6 +66,8 @@ pub struct Person {
     pub following: Url,
     pub endpoints: Endpoints,
     pub icon: Image,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
     pub public_key: PublicKey,
     pub manually_approves_followers: bool,
     pub discoverable: bool,

@@ -74,7 +74,7 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
         StatusCode::OK,
         "dashboard.html",
         minijinja::context! {
-            title => "Dashboard", user => author.user.display_name, csrf => author.session.csrf_token,
+            title => "Dashboard", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
             follower_count => followers.len(),
             followers => followers.iter().map(|f| f.actor_ap_id.clone()).collect::<Vec<_>>(),
             comments => comments, deliveries => deliveries,
@@ -93,7 +93,7 @@ fn profile_page(
         status,
         "profile.html",
         minijinja::context! {
-            title => "Profile", user => u.display_name, csrf => author.session.csrf_token,
+            title => "Profile", user => u.display_name, csrf => author.session.csrf_token, unread => author.unread,
             profile => minijinja::context! {
                 username => u.username, display_name => u.display_name, bio => u.bio,
                 avatar_url => u.avatar_url, fediverse_handle => u.fediverse_handle,

@@ -58,7 +58,7 @@ async fn library_page(
         status,
         "media.html",
         minijinja::context! {
-            title => "Media", user => author.user.display_name, csrf => author.session.csrf_token,
+            title => "Media", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
             media => list, error => error,
             max_mb => data.config.media.max_upload_bytes / (1024 * 1024),
         },

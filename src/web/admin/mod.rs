@@ -5,26 +5,30 @@
 
 mod comments;
 mod dashboard;
+mod followers;
 mod login;
 mod media;
+mod notifications;
 mod pages;
 mod posts;
+mod settings;
 
 use crate::{
     db::entities::{session, user},
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::users,
+    services::{notifications as notifications_service, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
     Router,
-    extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts},
+    extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use minijinja::Environment;
+use sha2::Digest;
 use std::{net::SocketAddr, sync::LazyLock};
 
 pub const SESSION_COOKIE: &str = "feder_session";
@@ -42,6 +46,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         )
         .route("/admin/posts", get(posts::list).post(posts::create))
         .route("/admin/posts/new", get(posts::new))
+        .route("/admin/posts/autosave", post(posts::autosave))
         .route("/admin/posts/{slug}", post(posts::update))
         .route("/admin/posts/{slug}/edit", get(posts::edit))
         .route("/admin/posts/{slug}/delete", post(posts::delete))
@@ -52,8 +57,18 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/pages/{slug}/edit", get(pages::edit))
         .route("/admin/pages/{slug}/delete", post(pages::delete))
         .route("/admin/comments", get(comments::queue))
+        .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/{action}", post(comments::act))
+        .route("/admin/replies/{id}", post(comments::edit_answer))
+        .route("/admin/replies/{id}/delete", post(comments::delete_answer))
         .route("/admin/blocks", post(comments::block))
+        .route("/admin/notifications", get(notifications::list))
+        .route("/admin/settings", get(settings::form).post(settings::save))
+        .route("/admin/settings/password", post(settings::password))
+        .route("/admin/followers", get(followers::list))
+        .route("/admin/followers/{id}/remove", post(followers::remove))
+        .route("/admin/deliveries", get(followers::deliveries))
+        .route("/admin/deliveries/{activity}/retry", post(followers::retry))
         .route(
             "/admin/media",
             get(media::library)
@@ -61,8 +76,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
                 // Room for the multipart framing around the largest image.
                 .layer(DefaultBodyLimit::max(max_upload_bytes + 64 * 1024)),
         )
-        .route("/admin/static/admin.js", get(script))
-        .route("/admin/static/admin.css", get(stylesheet))
+        .route("/admin/static/{file}", get(asset_file))
 }
 
 const TEMPLATES_SRC: &[(&str, &str)] = &[
@@ -106,10 +120,69 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         "comments.html",
         include_str!("../../../templates/admin/comments.html"),
     ),
+    (
+        "notifications.html",
+        include_str!("../../../templates/admin/notifications.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../../templates/admin/settings.html"),
+    ),
+    (
+        "followers.html",
+        include_str!("../../../templates/admin/followers.html"),
+    ),
+    (
+        "deliveries.html",
+        include_str!("../../../templates/admin/deliveries.html"),
+    ),
+    (
+        "answer.html",
+        include_str!("../../../templates/admin/answer.html"),
+    ),
 ];
+
+/// The admin script and stylesheet, served under names with a hash of their content so
+/// browsers may keep them for a year (and a strict CSP finds no inline code to allow).
+struct Asset {
+    path: String,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+impl Asset {
+    fn new(stem: &str, ext: &str, content_type: &'static str, body: &'static str) -> Asset {
+        let digest = sha2::Sha256::digest(body.as_bytes());
+        let hash: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        Asset {
+            path: format!("/admin/static/{stem}.{hash}.{ext}"),
+            content_type,
+            body,
+        }
+    }
+}
+
+static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+    [
+        Asset::new(
+            "admin",
+            "js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../../templates/admin/admin.js"),
+        ),
+        Asset::new(
+            "admin",
+            "css",
+            "text/css; charset=utf-8",
+            include_str!("../../../templates/admin/admin.css"),
+        ),
+    ]
+});
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    env.add_global("admin_js", ASSETS[0].path.clone());
+    env.add_global("admin_css", ASSETS[1].path.clone());
     env.set_loader(|name| {
         Ok(TEMPLATES_SRC
             .iter()
@@ -147,9 +220,18 @@ pub fn page(status: StatusCode, name: &str, context: minijinja::Value) -> Respon
 pub struct Author {
     pub user: user::Model,
     pub session: session::Model,
+    /// Notifications not seen yet: the count in the navigation.
+    pub unread: u64,
 }
 
 impl Author {
+    /// What every admin page's header needs: the author, the CSRF token, the unread count.
+    pub fn nav(&self) -> minijinja::Value {
+        minijinja::context! {
+            user => self.user.display_name, csrf => self.session.csrf_token, unread => self.unread,
+        }
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), Refused> {
         if users::same_secret(token, &self.session.csrf_token) {
@@ -186,7 +268,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Author {
             .await
             .map_err(IntoResponse::into_response)?;
         match found {
-            Some((session, user)) => Ok(Author { user, session }),
+            Some((session, user)) => {
+                let unread = notifications_service::unread_count(&data.db)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                Ok(Author {
+                    user,
+                    session,
+                    unread,
+                })
+            }
             None if parts.method == Method::GET => {
                 let next = parts
                     .uri
@@ -283,29 +374,27 @@ pub fn client_ip(
         .to_string()
 }
 
-async fn script() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../../templates/admin/admin.js"),
-    )
+async fn asset_file(Path(file): Path<String>) -> Response {
+    let wanted = format!("/admin/static/{file}");
+    match ASSETS.iter().find(|a| a.path == wanted) {
+        Some(asset) => (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            asset.body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
-async fn stylesheet() -> Response {
-    asset(
-        "text/css; charset=utf-8",
-        include_str!("../../../templates/admin/admin.css"),
-    )
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
+/// Where a form goes back to: an /admin page it names, else `default`.
+pub fn safe_back(back: Option<&str>, default: &str) -> String {
+    match back {
+        Some(b) if b.starts_with("/admin") && !b.contains("//") && !b.contains('\\') => b.into(),
+        _ => default.into(),
+    }
 }
 
 /// The page for an error from a service: its message for bad input, a generic one otherwise.

@@ -70,7 +70,7 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
         StatusCode::OK,
         "posts.html",
         minijinja::context! {
-            title => "Posts", user => author.user.display_name, csrf => author.session.csrf_token,
+            title => "Posts", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
             posts => items,
         },
     ))
@@ -136,16 +136,16 @@ async fn editor(
         "editor.html",
         minijinja::context! {
             title => if is_new { "New post".to_string() } else { format!("Edit: {}", view.title) },
-            user => author.user.display_name, csrf => author.session.csrf_token,
+            user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
             post => view, is_new => is_new, error => error, images => images,
-            default_lang => data.config.blog.lang,
+            default_lang => data.settings.current().blog.lang,
         },
     ))
 }
 
 pub async fn new(data: Data<AppState>, author: Author) -> AppResult<Response> {
     let view = EditorView {
-        lang: data.config.blog.lang.clone(),
+        lang: data.settings.current().blog.lang.clone(),
         ..Default::default()
     };
     editor(&data, &author, StatusCode::OK, view, true, None).await
@@ -193,6 +193,9 @@ pub struct EditorForm {
     cover_alt: String,
     /// `draft` (save, or schedule when the date is in the future) or `publish`.
     action: String,
+    /// For autosave: the draft this editor saved before (empty until it has).
+    #[serde(default)]
+    draft_of: String,
 }
 
 impl EditorForm {
@@ -326,6 +329,56 @@ pub async fn update(
         return Ok(refused.into_response());
     }
     save(&data, &author, form, slug, false).await
+}
+
+/// POST /admin/posts/autosave (the editor's script): saves a draft and answers JSON with its
+/// address. Only drafts: saving a published post is an Update to followers, done by a click.
+pub async fn autosave(
+    data: Data<AppState>,
+    author: Author,
+    Form(mut form): Form<EditorForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let refuse = |status: StatusCode, message: String| {
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+    };
+    let slug = match (form.draft_of.trim(), form.slug.trim()) {
+        ("", "") => posts::slugify(&form.title),
+        ("", given) => given.to_string(),
+        (saved, _) => saved.to_string(),
+    };
+    let existing = posts::find_any(&data.db, &slug).await?;
+    if let Some(post) = &existing {
+        if form.draft_of != slug {
+            return Ok(refuse(
+                StatusCode::CONFLICT,
+                format!("there is a post with the address {slug:?} already: choose another"),
+            ));
+        }
+        if post.status != post::DRAFT || post.deleted_at.is_some() {
+            return Ok(refuse(
+                StatusCode::CONFLICT,
+                "only drafts are saved automatically".into(),
+            ));
+        }
+    }
+    form.action = "draft".into();
+    let result = match form.input(slug, &author, false) {
+        Ok(input) => posts::publish(&data, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((post, _)) => Ok(axum::Json(serde_json::json!({
+            "slug": post.slug,
+            "edit": format!("/admin/posts/{}/edit", post.slug),
+            "status": post.status,
+        }))
+        .into_response()),
+        Err(e @ AppError::BadRequest(_)) => Ok(refuse(StatusCode::BAD_REQUEST, error_message(&e))),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,168 @@
+//! What the owner is told about in /admin/notifications: recorded by the services that store
+//! comments, mentions, reactions and followers, in the same transaction as the row itself, and
+//! read back grouped ("3 people liked …"), newest first.
+
+use crate::{
+    db::entities::{actor, comment, mention, notification, post},
+    error::AppResult,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+/// Records one notification; call it with the transaction that stores what it is about.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    actor: &str,
+    post_id: Option<i32>,
+    object: Option<&str>,
+) -> AppResult<()> {
+    notification::Entity::insert(notification::ActiveModel {
+        kind: Set(kind.to_string()),
+        actor_ap_id: Set(actor.to_string()),
+        post_id: Set(post_id),
+        object_ap_id: Set(object.map(str::to_string)),
+        created_at: Set(Utc::now()),
+        read_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// How many notifications the owner has not seen yet (the count in the admin navigation).
+pub async fn unread_count(db: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Marks everything up to `last_id` as seen (what the page showed; newer ones stay unread).
+pub async fn mark_read(db: &impl ConnectionTrait, last_id: i32) -> AppResult<()> {
+    notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Utc::now().into())
+        .filter(notification::Column::ReadAt.is_null())
+        .filter(notification::Column::Id.lte(last_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Notifications of one kind about one thing, shown as one line.
+pub struct Group {
+    pub kind: String,
+    /// Newest first, each with their stored profile when there is one.
+    pub actors: Vec<(String, Option<actor::Model>)>,
+    pub post: Option<post::Model>,
+    /// The comment it is about (comments and replies to the blog's answers).
+    pub comment: Option<comment::Model>,
+    /// The post that mentions or quotes the blog.
+    pub mention: Option<mention::Model>,
+    pub newest: DateTime<Utc>,
+    pub unread: bool,
+    /// The newest notification's id.
+    pub last_id: i32,
+}
+
+/// Kinds that are summed up per post and day rather than listed one by one.
+fn grouped(kind: &str) -> bool {
+    matches!(
+        kind,
+        notification::LIKE | notification::BOOST | notification::FOLLOW | notification::UNFOLLOW
+    )
+}
+
+/// The newest `limit` notifications, grouped, newest group first.
+pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<Group>> {
+    let rows = notification::Entity::find()
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let related = Related::load(db, &rows).await?;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(String, Option<i32>, String), usize> = HashMap::new();
+    for row in rows {
+        let key = (
+            row.kind.clone(),
+            row.post_id,
+            row.created_at.format("%Y-%m-%d").to_string(),
+        );
+        let actor = (
+            row.actor_ap_id.clone(),
+            related.actors.get(&row.actor_ap_id).cloned(),
+        );
+        if grouped(&row.kind)
+            && let Some(&at) = index.get(&key)
+        {
+            let group = &mut groups[at];
+            if !group.actors.iter().any(|(id, _)| *id == actor.0) {
+                group.actors.push(actor);
+            }
+            group.unread |= row.read_at.is_none();
+            continue;
+        }
+        if grouped(&row.kind) {
+            index.insert(key, groups.len());
+        }
+        let object = row.object_ap_id.as_deref().unwrap_or_default();
+        groups.push(Group {
+            post: row.post_id.and_then(|id| related.posts.get(&id).cloned()),
+            comment: related.comments.get(object).cloned(),
+            mention: related.mentions.get(object).cloned(),
+            kind: row.kind,
+            actors: vec![actor],
+            newest: row.created_at,
+            unread: row.read_at.is_none(),
+            last_id: row.id,
+        });
+    }
+    Ok(groups)
+}
+
+/// The rows notifications point at, loaded once per page.
+struct Related {
+    actors: HashMap<String, actor::Model>,
+    posts: HashMap<i32, post::Model>,
+    comments: HashMap<String, comment::Model>,
+    mentions: HashMap<String, mention::Model>,
+}
+
+impl Related {
+    async fn load(db: &impl ConnectionTrait, rows: &[notification::Model]) -> AppResult<Related> {
+        let actor_ids: Vec<&str> = rows.iter().map(|r| r.actor_ap_id.as_str()).collect();
+        let post_ids: Vec<i32> = rows.iter().filter_map(|r| r.post_id).collect();
+        let objects: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.object_ap_id.as_deref())
+            .collect();
+        let actors = actor::Entity::find()
+            .filter(actor::Column::ApId.is_in(actor_ids))
+            .all(db)
+            .await?;
+        let posts = post::Entity::find()
+            .filter(post::Column::Id.is_in(post_ids))
+            .all(db)
+            .await?;
+        let comments = comment::Entity::find()
+            .filter(comment::Column::ApId.is_in(objects.clone()))
+            .all(db)
+            .await?;
+        let mentions = mention::Entity::find()
+            .filter(mention::Column::ApId.is_in(objects))
+            .all(db)
+            .await?;
+        Ok(Related {
+            actors: actors.into_iter().map(|a| (a.ap_id.clone(), a)).collect(),
+            posts: posts.into_iter().map(|p| (p.id, p)).collect(),
+            comments: comments.into_iter().map(|c| (c.ap_id.clone(), c)).collect(),
+            mentions: mentions.into_iter().map(|m| (m.ap_id.clone(), m)).collect(),
+        })
+    }
+}

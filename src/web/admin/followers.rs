@@ -1,0 +1,138 @@
+//! /admin/followers (who follows: name, avatar, server; remove, block) and /admin/deliveries
+//! (per post, delivered / pending / failed per server, with "retry now").
+
+use super::{Author, page};
+use crate::{
+    error::{AppError, AppResult},
+    federation::state::AppState,
+    services::{delivery_report, follows, moderation},
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Form,
+    extract::Path,
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct FollowerView {
+    id: i32,
+    name: String,
+    handle: String,
+    url: String,
+    avatar: Option<String>,
+    server: String,
+    since: String,
+}
+
+pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let settings = data.settings.current();
+    let followers: Vec<FollowerView> = follows::with_profiles(&data.db)
+        .await?
+        .into_iter()
+        .map(|(f, profile)| {
+            let server = url::Url::parse(&f.actor_ap_id)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let username = profile.as_ref().and_then(|p| p.preferred_username.clone());
+            FollowerView {
+                id: f.id,
+                name: profile
+                    .as_ref()
+                    .and_then(|p| p.name.clone().filter(|n| !n.is_empty()))
+                    .or_else(|| username.clone())
+                    .unwrap_or_else(|| f.actor_ap_id.clone()),
+                handle: username
+                    .map(|u| format!("@{u}@{server}"))
+                    .unwrap_or_default(),
+                url: profile
+                    .as_ref()
+                    .and_then(|p| p.url.clone())
+                    .unwrap_or_else(|| f.actor_ap_id.clone()),
+                avatar: profile.and_then(|p| p.icon_url),
+                since: settings.local_time(f.created_at),
+                server,
+            }
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        "followers.html",
+        minijinja::context! { title => "Followers", followers => followers, ..author.nav() },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: String,
+    /// Also block the follower (they cannot follow again).
+    #[serde(default)]
+    block: Option<String>,
+}
+
+/// POST /admin/followers/{id}/remove: the follower is removed and told with a `Reject` of
+/// their Follow (what Mastodon sends for "remove follower"), sent to their own inbox.
+pub async fn remove(
+    data: Data<AppState>,
+    author: Author,
+    Path(id): Path<i32>,
+    Form(form): Form<RemoveForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let follower = follows::remove_follower(&data, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if form.block.is_some() {
+        moderation::add_block(&data, &follower.actor_ap_id).await?;
+    }
+    Ok(Redirect::to("/admin/followers").into_response())
+}
+
+pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let settings = data.settings.current();
+    let prefix = data.urls.post("");
+    let reports = delivery_report::per_post(&data.db, prefix.as_str(), 30).await?;
+    let items: Vec<_> = reports
+        .into_iter()
+        .map(|r| {
+            minijinja::context! {
+                id => r.id, kind => r.kind, object => r.object,
+                created => settings.local_time(r.created_at), hosts => r.hosts,
+            }
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        "deliveries.html",
+        minijinja::context! { title => "Deliveries", items => items, ..author.nav() },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RetryForm {
+    csrf: String,
+    host: String,
+}
+
+/// POST /admin/deliveries/{activity}/retry: what did not arrive at `host` is sent again now,
+/// also when the host was paused for failing.
+pub async fn retry(
+    data: Data<AppState>,
+    author: Author,
+    Path(activity): Path<i32>,
+    Form(form): Form<RetryForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    delivery_report::retry_now(&data.db, activity, &form.host).await?;
+    crate::federation::delivery::host_alive(&data.db, &form.host).await?;
+    data.host_health.invalidate();
+    data.delivery_wakeup.notify_one();
+    Ok(Redirect::to("/admin/deliveries").into_response())
+}

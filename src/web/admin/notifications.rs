@@ -1,0 +1,135 @@
+//! /admin/notifications: what happened, newest first, grouped ("3 people liked …"), with a
+//! reply form under comments. What the page showed is marked as seen.
+
+use super::{Author, page};
+use crate::{
+    db::entities::notification,
+    error::AppResult,
+    federation::state::AppState,
+    services::notifications::{self, Group},
+};
+use activitypub_federation::config::Data;
+use axum::{http::StatusCode, response::Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct PersonView {
+    name: String,
+    url: String,
+    avatar: Option<String>,
+    server: String,
+}
+
+#[derive(Serialize)]
+struct NotificationView {
+    kind: String,
+    /// "liked", "boosted", … as the sentence says it.
+    verb: &'static str,
+    people: Vec<PersonView>,
+    /// How many more people than are named.
+    others: usize,
+    post_title: Option<String>,
+    post_url: Option<String>,
+    /// The comment, for a reply form under it.
+    comment_id: Option<i32>,
+    html: Option<String>,
+    link: Option<String>,
+    when: String,
+    unread: bool,
+}
+
+fn verb(kind: &str) -> &'static str {
+    match kind {
+        notification::COMMENT => "commented on",
+        notification::REPLY => "replied to the blog's answer on",
+        notification::MENTION => "mentioned the blog",
+        notification::LIKE => "liked",
+        notification::BOOST => "boosted",
+        notification::QUOTE => "quoted",
+        notification::FOLLOW => "followed the blog",
+        notification::UNFOLLOW => "unfollowed the blog",
+        _ => "did something",
+    }
+}
+
+/// How many people a line names before "and N others".
+const NAMED: usize = 3;
+
+fn view(data: &AppState, group: Group) -> NotificationView {
+    let settings = data.settings.current();
+    let total = group.actors.len();
+    let people = group
+        .actors
+        .into_iter()
+        .take(NAMED)
+        .map(|(id, actor)| {
+            let server = url::Url::parse(&id)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            PersonView {
+                name: actor
+                    .as_ref()
+                    .and_then(|a| a.name.clone().filter(|n| !n.is_empty()))
+                    .or_else(|| actor.as_ref().and_then(|a| a.preferred_username.clone()))
+                    .unwrap_or_else(|| id.clone()),
+                avatar: actor.as_ref().and_then(|a| a.icon_url.clone()),
+                url: actor
+                    .as_ref()
+                    .and_then(|a| a.url.clone())
+                    .unwrap_or_else(|| id.clone()),
+                server,
+            }
+        })
+        .collect();
+    let (html, link) = match (&group.comment, &group.mention) {
+        (Some(c), _) => (
+            Some(c.content_html.clone()),
+            c.url.clone().or(Some(c.ap_id.clone())),
+        ),
+        (None, Some(m)) => (
+            Some(m.content_html.clone()),
+            m.url.clone().or(Some(m.ap_id.clone())),
+        ),
+        (None, None) => (None, None),
+    };
+    NotificationView {
+        verb: verb(&group.kind),
+        kind: group.kind,
+        others: total.saturating_sub(NAMED),
+        people,
+        post_title: group.post.as_ref().map(|p| p.title.clone()),
+        post_url: group
+            .post
+            .as_ref()
+            .map(|p| data.urls.post(&p.slug).to_string()),
+        comment_id: group
+            .comment
+            .as_ref()
+            .filter(|c| c.deleted_at.is_none())
+            .map(|c| c.id),
+        html,
+        link,
+        when: settings.local_time(group.newest),
+        unread: group.unread,
+    }
+}
+
+pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Response> {
+    let groups = notifications::latest(&data.db, 300).await?;
+    let newest = groups.iter().map(|g| g.last_id).max();
+    let items: Vec<NotificationView> = groups.into_iter().map(|g| view(&data, g)).collect();
+    // Seen now: the count in the navigation goes down with this very page.
+    if let Some(last) = newest {
+        notifications::mark_read(&data.db, last).await?;
+        author.unread = notifications::unread_count(&data.db).await?;
+    }
+    Ok(page(
+        StatusCode::OK,
+        "notifications.html",
+        minijinja::context! {
+            title => "Notifications", items => items, back => "/admin/notifications",
+            ..author.nav()
+        },
+    ))
+}

@@ -1,0 +1,184 @@
+//! /admin/settings: the blog's title, description, images, language, time zone, comment and
+//! quote policy, the author's own fediverse handle, and the password. Saved settings apply at
+//! once (`services::settings` keeps the copy pages read).
+
+use super::{Author, client_ip, error_message, page};
+use crate::{
+    error::{AppError, AppResult},
+    federation::state::AppState,
+    render::i18n,
+    services::{
+        settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
+        users,
+    },
+};
+use activitypub_federation::config::Data;
+use axum::{
+    Extension, Form,
+    extract::{ConnectInfo, Query},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+fn settings_page(
+    data: &AppState,
+    author: &Author,
+    status: StatusCode,
+    error: Option<String>,
+    saved: Option<String>,
+) -> Response {
+    let current = data.settings.current();
+    page(
+        status,
+        "settings.html",
+        minijinja::context! {
+            title => "Settings", values => current.form_values(),
+            handle => author.user.fediverse_handle,
+            languages => [("en", i18n::language("en").name.clone()), ("de", i18n::language("de").name.clone())],
+            comment_policies => COMMENT_POLICIES, quote_policies => QUOTE_POLICIES,
+            error => error, saved => saved, ..author.nav()
+        },
+    )
+}
+
+pub async fn form(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<SavedQuery>,
+) -> Response {
+    settings_page(&data, &author, StatusCode::OK, None, query.saved)
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    icon_url: String,
+    #[serde(default)]
+    header_image_url: String,
+    lang: String,
+    time_zone: String,
+    comment_policy: String,
+    quote_policy: String,
+    #[serde(default)]
+    fediverse_handle: String,
+}
+
+/// An uploaded image's `/media/…` address made absolute: the actor JSON needs full URLs.
+fn absolute(data: &AppState, url: &str) -> String {
+    let url = url.trim();
+    if url.starts_with("/media/") {
+        data.urls
+            .base()
+            .join(url)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| url.to_string())
+    } else {
+        url.to_string()
+    }
+}
+
+pub async fn save(
+    data: Data<AppState>,
+    author: Author,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let changes = vec![
+        ("title", form.title),
+        ("description", form.description),
+        ("icon_url", absolute(&data, &form.icon_url)),
+        ("header_image_url", absolute(&data, &form.header_image_url)),
+        ("lang", form.lang),
+        ("time_zone", form.time_zone),
+        ("comment_policy", form.comment_policy),
+        ("quote_policy", form.quote_policy),
+    ];
+    let bad = |e: AppError| {
+        settings_page(
+            &data,
+            &author,
+            StatusCode::BAD_REQUEST,
+            Some(error_message(&e)),
+            None,
+        )
+    };
+    match settings::save(&data.db, &data.settings, changes).await {
+        Ok(_) => {}
+        Err(e @ AppError::BadRequest(_)) => return Ok(bad(e)),
+        Err(e) => return Err(e),
+    }
+    let profile = users::Profile {
+        display_name: author.user.display_name.clone(),
+        bio: author.user.bio.clone(),
+        avatar_url: author.user.avatar_url.clone(),
+        fediverse_handle: Some(form.fediverse_handle),
+    };
+    match users::update_profile(&data.db, author.user.clone(), profile).await {
+        Ok(_) => Ok(Redirect::to("/admin/settings?saved=settings").into_response()),
+        Err(e @ AppError::BadRequest(_)) => Ok(bad(e)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    repeat: String,
+}
+
+/// A new password ends every session, this one too: the author logs in again with it.
+pub async fn password(
+    data: Data<AppState>,
+    author: Author,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let refuse = |m: &str| {
+        Ok(settings_page(
+            &data,
+            &author,
+            StatusCode::BAD_REQUEST,
+            Some(m.to_string()),
+            None,
+        ))
+    };
+    if form.new != form.repeat {
+        return refuse("The two new passwords differ.");
+    }
+    // Checked as a login is, so a stolen session cannot guess the password unthrottled.
+    let ip = client_ip(
+        connect.as_ref().map(|c| &c.0),
+        &headers,
+        &data.config.server.trusted_proxies,
+    );
+    if users::authenticate(&data.db, &author.user.username, &form.current, &ip)
+        .await?
+        .is_err()
+    {
+        return refuse("The current password is not right (or too many tries: wait a while).");
+    }
+    match users::set_password(&data.db, &author.user.username, &form.new).await {
+        Ok(_) => Ok(Redirect::to("/admin/login?next=/admin/settings").into_response()),
+        Err(e @ AppError::BadRequest(_)) => refuse(&error_message(&e)),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,367 @@
+//! The owner's workspace in a real headless Chromium, driven over WebDriver (Debian's
+//! `chromium` and `chromium-driver`, through the `fantoccini` crate): log in, see a peer's
+//! reply in the notifications, answer it from the form (the peer receives the threaded Note),
+//! change the title in the settings (the public page changes), remove a follower (the peer
+//! receives the Reject), upload an image by the file input, and watch a draft autosave.
+//! Screenshots of every admin page at desktop and phone width go to `target/screenshots/`.
+//!
+//! Without chromium and chromedriver the test says so and passes, except under `CI=true`.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod admin_helpers;
+mod common;
+mod site;
+
+use admin_helpers::{PASSWORD, follow, jpeg, received_of};
+use common::{Peer, eventually, free_port};
+use fantoccini::{Client, ClientBuilder, Locator};
+use feder::services::{posts, users};
+use serde_json::json;
+use site::{publish, reply, start_blog};
+use std::{path::PathBuf, process::Stdio};
+
+fn find(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |b| dir.join(b)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// chromedriver on a free loopback port, ended with the test.
+async fn start_driver(driver: &PathBuf) -> (tokio::process::Child, String) {
+    let port = free_port();
+    let child = tokio::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let status = format!("{url}/status");
+    eventually("chromedriver answers", 30, || async {
+        reqwest::get(&status)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    })
+    .await;
+    (child, url)
+}
+
+async fn connect(driver: &str, browser: &PathBuf, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": browser,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--disable-background-networking", "--disable-extensions",
+                     "--window-size=1280,900", format!("--user-data-dir={}", profile.display())],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("WebDriver session")
+}
+
+/// Saves the current page at desktop and phone width.
+async fn screenshots(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    for (width, height, label) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        client.set_window_size(width, height).await.expect("resize");
+        let png = client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(dir.join(format!("admin-{name}-{label}.png")), png).expect("write");
+    }
+    client.set_window_size(1280, 900).await.expect("resize");
+}
+
+/// Text of the first element matching `css`.
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// The CSP violations the page reported (a listener installed by the test, not the page).
+async fn watch_csp(client: &Client) {
+    client
+        .execute(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', \
+             e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
+            vec![],
+        )
+        .await
+        .expect("listener");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_in_headless_chromium() {
+    let (Some(browser), Some(driver)) = (
+        find(&["chromium", "chromium-browser", "google-chrome"]),
+        find(&["chromedriver"]),
+    ) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no chromium + chromedriver: install Debian's chromium and chromium-driver"
+        );
+        eprintln!(
+            "skipped: no chromium and chromedriver in PATH (apt-get install -y chromium chromium-driver)"
+        );
+        return;
+    };
+    let blog = start_blog("admin_browser", |_| {}).await;
+    let peer = Peer::start().await;
+    users::create(&blog.data().db, "jane", PASSWORD)
+        .await
+        .expect("user");
+    follow(&peer, &blog).await;
+    let post = publish(&blog, "---\ntitle: Tomatoes\n---\nRed and round.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    let comment = reply(&peer, &blog, &post_url, 1, "How do you grow them?").await;
+
+    let (_driver_process, driver_url) = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let client = connect(&driver_url, &browser, profile.path()).await;
+    let base = blog.base().trim_end_matches('/').to_string();
+
+    // Log in through the form.
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    screenshots(&client, "login").await;
+    let form = client.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("username", "jane").await.unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    form.submit().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("header.admin"))
+        .await
+        .expect("logged in");
+    // The follow and the comment.
+    assert_eq!(text_of(&client, "header nav .count").await, "2");
+    screenshots(&client, "dashboard").await;
+
+    // The reply is in the notifications; answer it from the form below it.
+    client
+        .goto(&format!("{base}/admin/notifications"))
+        .await
+        .unwrap();
+    watch_csp(&client).await;
+    let line = text_of(&client, "li.notification .line").await;
+    assert!(
+        line.contains("commented on") && line.contains("Tomatoes"),
+        "{line}"
+    );
+    assert!(
+        text_of(&client, "li.notification .content")
+            .await
+            .contains("How do you grow them?")
+    );
+    screenshots(&client, "notifications").await;
+    client
+        .find(Locator::Css("li.notification details.answer-form summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("li.notification form.reply textarea"))
+        .await
+        .unwrap()
+        .send_keys("In the sun, with **patience**.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("li.notification form.reply button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let note = eventually("the peer receives the answer", 20, || async {
+        received_of(&peer, "Create")
+            .into_iter()
+            .find(|a| a["object"]["type"] == "Note")
+    })
+    .await;
+    assert_eq!(note["object"]["inReplyTo"], comment);
+    assert!(
+        note["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>patience</strong>")
+    );
+
+    // Every other page, for the screenshots (and that each one renders).
+    for (path, name) in [
+        ("/admin/comments?status=approved", "comments"),
+        ("/admin/followers", "followers"),
+        ("/admin/deliveries", "deliveries"),
+        ("/admin/posts", "posts"),
+        ("/admin/media", "media"),
+        ("/admin/profile", "profile"),
+    ] {
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("main.admin h1"))
+            .await
+            .unwrap();
+        screenshots(&client, name).await;
+    }
+    assert!(text_of(&client, "body").await.len() > 10);
+
+    // Settings: a new title shows on the public page at once.
+    client
+        .goto(&format!("{base}/admin/settings"))
+        .await
+        .unwrap();
+    screenshots(&client, "settings").await;
+    let title = client
+        .find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap();
+    title.clear().await.unwrap();
+    title.send_keys("Tomato Diaries").await.unwrap();
+    client
+        .find(Locator::Css("form.settings button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .expect("saved");
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(client.title().await.unwrap().contains("Tomato Diaries"));
+
+    // Followers: remove the peer; it receives a Reject of its Follow.
+    client
+        .goto(&format!("{base}/admin/followers"))
+        .await
+        .unwrap();
+    assert!(
+        text_of(&client, "li.follower .who")
+            .await
+            .contains("localhost")
+    );
+    client
+        .find(Locator::Css("li.follower button.remove"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reject = eventually("the peer receives the Reject", 20, || async {
+        received_of(&peer, "Reject").into_iter().next()
+    })
+    .await;
+    assert_eq!(reject["object"]["actor"], peer.actor.as_str());
+
+    // The editor: toolbar, word count, Mastodon card, image upload by the file input, autosave.
+    client
+        .goto(&format!("{base}/admin/posts/new"))
+        .await
+        .unwrap();
+    watch_csp(&client).await;
+    client
+        .wait()
+        .for_element(Locator::Css("#toolbar:not([hidden])"))
+        .await
+        .expect("the script ran");
+    client
+        .find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("Seedlings in March")
+        .await
+        .unwrap();
+    let body = client.find(Locator::Css("#body")).await.unwrap();
+    body.send_keys("Start them indoors, warm and bright.")
+        .await
+        .unwrap();
+    eventually("the word count", 10, || async {
+        let count = text_of(&client, "#word-count").await;
+        count.starts_with("6 words").then_some(())
+    })
+    .await;
+    assert_eq!(
+        text_of(&client, "#mastodon-card .card-title").await,
+        "Seedlings in March"
+    );
+    assert!(
+        text_of(&client, "#mastodon-card .card-summary")
+            .await
+            .contains("Start them indoors")
+    );
+    let image = profile.path().join("seedling.jpg");
+    std::fs::write(&image, jpeg(64, 48)).unwrap();
+    client
+        .find(Locator::Css("#upload-alt"))
+        .await
+        .unwrap()
+        .send_keys("Green seedlings on a window sill")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#upload-file"))
+        .await
+        .unwrap()
+        .send_keys(&image.display().to_string())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#upload-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the image is inserted", 20, || async {
+        let value = body.prop("value").await.ok().flatten()?;
+        value
+            .contains("![Green seedlings on a window sill](")
+            .then_some(())
+    })
+    .await;
+    eventually("the draft is autosaved", 20, || async {
+        let status = text_of(&client, "#autosave-status").await;
+        status.starts_with("Draft saved").then_some(())
+    })
+    .await;
+    let draft = posts::find_any(&blog.data().db, "seedlings-in-march")
+        .await
+        .unwrap()
+        .expect("the draft is stored");
+    assert_eq!(draft.status, "draft");
+    assert!(draft.body_markdown.contains("Start them indoors"));
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/admin/posts/seedlings-in-march/edit")
+    );
+    screenshots(&client, "editor").await;
+    let violations = client
+        .execute("return window.__csp;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(violations, json!([]), "CSP violations");
+    client.close().await.unwrap();
+}
