@@ -114,7 +114,11 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     assert_eq!(create["signature_verified"], true, "{create}");
     assert_eq!(create["actor"], feder.actor(), "{create}");
     assert_eq!(
-        create["activity"]["object"]["name"],
+        create["activity"]["object"]["nameMap"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .cloned()
+            .unwrap_or_default(),
         format!("Hello {name}")
     );
 

@@ -13,6 +13,7 @@ mod m20261128_000004_post_status_author_cover;
 mod m20261128_000005_redirects;
 mod m20261128_000006_comment_author_name;
 mod m20261201_120000_outbox_events;
+mod m20261201_140132_private_replies;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_redirects::Migration),
             Box::new(m20261128_000006_comment_author_name::Migration),
             Box::new(m20261201_120000_outbox_events::Migration),
+            Box::new(m20261201_140132_private_replies::Migration),
         ]
     }
 }

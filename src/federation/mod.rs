@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod signatures;
 pub mod signing;
 pub mod state;
+pub mod threads;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

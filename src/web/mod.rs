@@ -57,6 +57,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(cache, cache::serve));
     Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
+        .route("/posts/{slug}/context", get(activitypub::context))
         .route("/posts/{slug}/likes", get(activitypub::likes))
         .route("/posts/{slug}/shares", get(activitypub::shares))
         .route("/actor", get(activitypub::actor))
@@ -72,6 +73,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
         )
         .route("/comments/{id}", get(activitypub::comment))
+        .route("/comments/{id}/replies", get(activitypub::comment_replies))
         .route("/activities/{id}", get(activitypub::activity))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))

@@ -4,8 +4,7 @@
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
-    federation::objects,
-    federation::state::AppState,
+    federation::{objects, state::AppState, threads},
     render::i18n::{self, Language},
     services::{comments, posts},
     web::views::{self, Author, Authors},
@@ -123,10 +122,8 @@ pub async fn post(
             ),
             None => {
                 let counts = posts::counts(&data.db, post.id).await?;
-                activity_json(
-                    StatusCode::OK,
-                    objects::with_context(objects::article(&post, counts, &data.urls)),
-                )
+                let article = threads::article(&data, &post, counts).await?;
+                activity_json(StatusCode::OK, objects::with_context(article))
             }
         });
     }
