@@ -10,7 +10,7 @@ mod common;
 use common::{Instance, Peer, eventually, test_config};
 use feder::{
     db::entities::{delivery, delivery_host},
-    federation::state::AppState,
+    federation::{outbox, state::AppState},
     services::posts,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -41,6 +41,10 @@ async fn queue_survives_a_restart_and_retries() {
     posts::publish(&offline.to_request_data(), input)
         .await
         .expect("publish");
+    // As `feder post publish` does: the outbox event becomes the activity and its deliveries.
+    outbox::dispatch(&offline.to_request_data())
+        .await
+        .expect("dispatch");
     let pending = delivery::Entity::find()
         .filter(delivery::Column::Status.eq(delivery::PENDING))
         .all(&offline.to_request_data().db)

@@ -195,9 +195,7 @@ pub async fn reply(
         comment_id: row.id,
         parent_author: parent_author.map(Url::to_string),
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(row)
 }
 
@@ -216,9 +214,7 @@ pub async fn edit_reply(
         comment_id: row.id,
         parent_author: parent_author.map(Url::to_string),
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(row)
 }
 
@@ -232,9 +228,7 @@ pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) ->
         comment_id: row.id,
         parent_author: parent_author.map(Url::to_string),
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(())
 }
 

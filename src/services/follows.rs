@@ -47,9 +47,7 @@ pub async fn accept(
         follower: who.ap_id.clone(),
         follow,
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(())
 }
 
@@ -102,9 +100,7 @@ pub async fn follow(site: &Site, target: &actor::Model) -> AppResult<()> {
         follow_id,
         target: target.ap_id.clone(),
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(())
 }
 
@@ -121,9 +117,7 @@ pub async fn unfollow(site: &Site, target: &Url) -> AppResult<()> {
         follow_id: row.follow_activity_id,
         target: row.actor_ap_id,
     };
-    outbox::record(&txn, &event).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &event).await?;
     Ok(())
 }
 

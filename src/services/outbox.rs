@@ -10,7 +10,9 @@ use crate::{
     services::Site,
 };
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -62,6 +64,15 @@ pub async fn record(db: &impl ConnectionTrait, event: &Event) -> AppResult<()> {
 /// Tells this process's outbox worker that events are waiting; call after the commit.
 pub fn recorded(site: &Site) {
     site.outbox_wakeup.notify_one();
+}
+
+/// Records `event` in `txn`, the transaction of the change it reports, commits both, and wakes
+/// the outbox worker.
+pub async fn commit_with(site: &Site, txn: DatabaseTransaction, event: &Event) -> AppResult<()> {
+    record(&txn, event).await?;
+    txn.commit().await?;
+    recorded(site);
+    Ok(())
 }
 
 /// The oldest events not yet federated, at most `limit`, with their row ids. An event this

@@ -380,9 +380,7 @@ pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     row.deleted_at = Set(Some(Utc::now()));
     let txn = site.db.begin().await?;
     let post = row.update(&txn).await?;
-    outbox::record(&txn, &Event::PostDeleted { post_id: post.id }).await?;
-    txn.commit().await?;
-    outbox::recorded(site);
+    outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
     Ok(post)
 }
 
