@@ -94,7 +94,7 @@ async fn mastodon_payloads_are_accepted() {
     let like = peer.fixture("like.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&inbox, &like).await, 202);
     let (_, html) = page(&post_url).await;
-    assert_eq!(texts(&html, ".reactions .likes"), vec!["1 likes"]);
+    assert_eq!(texts(&html, ".reactions .likes"), vec!["1 like"]);
 
     let delete = peer.fixture("delete-note.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&shared_inbox, &delete).await, 202);

@@ -148,9 +148,9 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     // Likes and boosts are counted on the page, and their Undo takes them back.
     reactions_become(&post_url, "0 likes", "0 boosts").await;
     for (cmd, likes, boosts) in [
-        ("like", "1 likes", "0 boosts"),
-        ("announce", "1 likes", "1 boosts"),
-        ("undo_like", "0 likes", "1 boosts"),
+        ("like", "1 like", "0 boosts"),
+        ("announce", "1 like", "1 boost"),
+        ("undo_like", "0 likes", "1 boost"),
         ("undo_announce", "0 likes", "0 boosts"),
     ] {
         let done = peer.run(json!({"cmd": cmd, "object": post_url})).await;
