@@ -292,7 +292,7 @@ async fn home_post_and_list_pages() {
     assert_eq!(status, 200);
     assert_eq!(
         texts(&archive, ".periods li"),
-        vec!["2026 (2 posts)", "2025 (1 posts)"]
+        vec!["2026 (2 posts)", "2025 (1 post)"]
     );
     let (_, year) = page(&format!("{}archive/2026", blog.base())).await;
     assert_eq!(texts(&year, "h1"), vec!["Posts from 2026"]);
