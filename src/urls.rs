@@ -59,6 +59,10 @@ impl Urls {
     pub fn post_replies(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}/replies"))
     }
+    /// The conversation of a post (FEP-7888 `context`): the post and all its comments.
+    pub fn post_context(&self, slug: &str) -> Url {
+        self.join(&format!("posts/{slug}/context"))
+    }
     pub fn post_likes(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}/likes"))
     }

@@ -163,7 +163,7 @@ async fn home_and_post_in_headless_chromium() {
             "Does it handle emphasis?"
         ]
     );
-    assert_eq!(texts(&dom, ".reactions .likes"), vec!["1 likes"]);
+    assert_eq!(texts(&dom, ".reactions .likes"), vec!["1 like"]);
     assert_eq!(
         texts(&dom, "#reply form button"),
         vec!["Reply"],

@@ -206,14 +206,13 @@ async fn german_text_round_trips_byte_for_byte() {
     // The Article: nameMap and contentMap keyed by the post's language.
     let (status, article) = get_json(&post_url).await;
     assert_eq!(status, 200);
-    assert_eq!(article["name"], escaped_title);
     assert_eq!(article["nameMap"]["de"], escaped_title);
-    assert_eq!(article["summary"], format!("<p>{sentence}</p>"));
+    assert_eq!(article["summaryMap"]["de"], format!("<p>{sentence}</p>"));
     assert!(
         article["contentMap"]["de"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("<p>{sentence}</p>"))
+            .contains(&format!("<p>{sentence}</p>"))
     );
     let (_, _, raw_json) = get_raw(&post_url, &[("Accept", "application/activity+json")]).await;
     assert!(String::from_utf8(raw_json).unwrap().contains(sentence));

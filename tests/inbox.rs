@@ -7,10 +7,10 @@
 
 mod common;
 
-use common::{Instance, Peer, eventually, page, texts};
+use common::{Instance, Peer, eventually, get_json, page, texts};
 use feder::{
-    db::entities::{comment, follower, reaction},
-    services::posts,
+    db::entities::{comment, follower, mention, reaction},
+    services::{mentions, posts},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -94,7 +94,7 @@ async fn mastodon_payloads_are_accepted() {
     let like = peer.fixture("like.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&inbox, &like).await, 202);
     let (_, html) = page(&post_url).await;
-    assert_eq!(texts(&html, ".reactions .likes"), vec!["1 likes"]);
+    assert_eq!(texts(&html, ".reactions .likes"), vec!["1 like"]);
 
     let delete = peer.fixture("delete-note.json", &blog, "hello-world");
     assert_eq!(peer.post_signed(&shared_inbox, &delete).await, 202);
@@ -213,4 +213,94 @@ async fn hostile_requests_are_refused_and_change_nothing() {
     reply["object"]["inReplyTo"] = json!("https://elsewhere.example/posts/1");
     assert_eq!(peer.post_signed(&inbox, &reply).await, 202);
     assert_eq!(row_counts(&blog).await, before, "nothing was stored");
+}
+
+/// A followers-only and a direct reply to a post reach the owner (beside the mentions, saying
+/// what they answer and how they were addressed), never the page nor the collections; the
+/// author's Delete removes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_public_replies_reach_only_the_owner() {
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let shared_inbox = format!("{}inbox", blog.base());
+    let followers = format!("{}/users/alice/followers", peer.base);
+    let mut sent = Vec::new();
+    for (n, to, cc) in [
+        ("1", json!([followers]), json!([blog.actor()])),
+        ("2", json!([blog.actor()]), json!([])),
+    ] {
+        let mut reply = peer.fixture("create-note-reply.json", &blog, "hello-world");
+        let id = format!("{}/users/alice/statuses/private-{n}", peer.base);
+        reply["id"] = json!(format!("{id}/activity"));
+        for key in ["to", "cc"] {
+            let value = if key == "to" { &to } else { &cc };
+            reply[key] = value.clone();
+            reply["object"][key] = value.clone();
+        }
+        reply["object"]["id"] = json!(id);
+        reply["object"]["content"] = json!(format!("<p>Only for you {n}</p>"));
+        reply["object"]
+            .as_object_mut()
+            .expect("object")
+            .remove("contentMap");
+        assert_eq!(peer.post_signed(&shared_inbox, &reply).await, 202);
+        sent.push(id);
+    }
+
+    let db = &blog.data().db;
+    let listed = mentions::latest(db, 10).await.expect("mentions");
+    let mut kinds: Vec<(String, String, Option<String>)> = listed
+        .iter()
+        .map(|m| (m.ap_id.clone(), m.visibility.clone(), m.in_reply_to.clone()))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec![
+            (
+                sent[0].clone(),
+                mention::FOLLOWERS.to_string(),
+                Some(post_url.clone())
+            ),
+            (
+                sent[1].clone(),
+                mention::DIRECT.to_string(),
+                Some(post_url.clone())
+            ),
+        ]
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|m| m.content_html.contains("Only for you 2"))
+    );
+
+    // Not on the page, not in `replies`, not in `context`.
+    assert_eq!(row_counts(&blog).await.1, 0);
+    let (_, html) = page(&post_url).await;
+    assert!(texts(&html, "li.comment .e-content").is_empty());
+    assert!(!html.html().contains("Only for you"));
+    let (_, replies) = get_json(&format!("{post_url}/replies")).await;
+    assert_eq!(replies["totalItems"], 0);
+    let (_, context) = get_json(&format!("{post_url}/context")).await;
+    assert_eq!(context["first"]["orderedItems"], json!([post_url]));
+
+    // The author deletes the direct one: it is gone for the owner too.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#delete", sent[1]),
+        "type": "Delete",
+        "actor": peer.actor,
+        "to": [blog.actor()],
+        "object": {"id": sent[1], "type": "Tombstone"},
+    });
+    assert_eq!(peer.post_signed(&shared_inbox, &delete).await, 202);
+    let left: Vec<String> = mentions::latest(db, 10)
+        .await
+        .expect("mentions")
+        .into_iter()
+        .map(|m| m.ap_id)
+        .collect();
+    assert_eq!(left, vec![sent[0].clone()]);
 }

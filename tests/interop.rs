@@ -114,7 +114,11 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     assert_eq!(create["signature_verified"], true, "{create}");
     assert_eq!(create["actor"], feder.actor(), "{create}");
     assert_eq!(
-        create["activity"]["object"]["name"],
+        create["activity"]["object"]["nameMap"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .cloned()
+            .unwrap_or_default(),
         format!("Hello {name}")
     );
 
@@ -144,9 +148,9 @@ async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     // Likes and boosts are counted on the page, and their Undo takes them back.
     reactions_become(&post_url, "0 likes", "0 boosts").await;
     for (cmd, likes, boosts) in [
-        ("like", "1 likes", "0 boosts"),
-        ("announce", "1 likes", "1 boosts"),
-        ("undo_like", "0 likes", "1 boosts"),
+        ("like", "1 like", "0 boosts"),
+        ("announce", "1 like", "1 boost"),
+        ("undo_like", "0 likes", "1 boost"),
         ("undo_announce", "0 likes", "0 boosts"),
     ] {
         let done = peer.run(json!({"cmd": cmd, "object": post_url})).await;

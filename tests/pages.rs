@@ -142,7 +142,7 @@ async fn home_post_and_list_pages() {
         vec!["@jane@social.example"]
     );
     // Likes, boosts and the threaded comments, oldest first.
-    assert_eq!(texts(&post, ".reactions .likes"), vec!["1 likes"]);
+    assert_eq!(texts(&post, ".reactions .likes"), vec!["1 like"]);
     assert_eq!(texts(&post, ".reactions .boosts"), vec!["0 boosts"]);
     assert_eq!(texts(&post, ".reactions .replies"), vec!["3 comments"]);
     assert_eq!(
@@ -292,7 +292,7 @@ async fn home_post_and_list_pages() {
     assert_eq!(status, 200);
     assert_eq!(
         texts(&archive, ".periods li"),
-        vec!["2026 (2 posts)", "2025 (1 posts)"]
+        vec!["2026 (2 posts)", "2025 (1 post)"]
     );
     let (_, year) = page(&format!("{}archive/2026", blog.base())).await;
     assert_eq!(texts(&year, "h1"), vec!["Posts from 2026"]);
@@ -489,7 +489,7 @@ async fn new_comments_show_at_once() {
     .expect("like");
     eventually("the like shows", 5, || async {
         let (_, html) = page(&post_url).await;
-        (texts(&html, ".reactions .likes") == vec!["1 likes"]).then_some(())
+        (texts(&html, ".reactions .likes") == vec!["1 like"]).then_some(())
     })
     .await;
 }

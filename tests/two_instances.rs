@@ -62,7 +62,10 @@ async fn follow_publish_reply_edit_delete() {
     let (status, article) = get_json(&post_url).await;
     assert_eq!(status, 200);
     assert_eq!(article["type"], "Article");
-    assert_eq!(article["summary"], "<p>Ein Absatz über das Fediverse.</p>");
+    assert_eq!(
+        article["summaryMap"]["de"],
+        "<p>Ein Absatz über das Fediverse.</p>"
+    );
     assert!(
         article["contentMap"]["de"]
             .as_str()

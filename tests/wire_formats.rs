@@ -12,7 +12,7 @@ mod common;
 use common::{Instance, Peer, get_json, page, texts};
 use feder::{
     federation::protocol::{Activity, ActivityKind, ApActor, ApObject, Article, Person},
-    services::posts,
+    services::{comments, posts},
 };
 use serde_json::Value;
 
@@ -123,15 +123,54 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
     assert_eq!(again, served, "the Article round-trips");
     // What other servers read of it (reference/mastodon.md, gotosocial.md): a visible title,
     // a summary, the HTML body with its language, a link, the author and public addressing.
-    let read: ApObject = serde_json::from_value(doc).expect("a readable object");
-    assert_eq!(read.name.as_deref(), Some("Fish &amp; Chips &lt;3"));
-    assert_eq!(read.summary.as_deref(), Some("<p>Kurz.</p>"));
-    assert!(read.content_html().contains("Der Text."));
+    let read: ApObject = serde_json::from_value(doc.clone()).expect("a readable object");
+    assert_eq!(read.title().as_deref(), Some("Fish &amp; Chips &lt;3"));
+    assert_eq!(article.summary_map["de"], "<p>Kurz.</p>");
+    // No plain `name` or `summary`: GoToSocial and Misskey would make either a content warning
+    // (docs/federation.md). Those servers show `content`, which begins with the linked title.
+    assert!(read.name.is_none() && read.summary.is_none(), "{doc:#}");
+    let content = read.content_html();
+    assert!(
+        content.starts_with(&format!(
+            "<p><strong><a href=\"{}posts/fish\">Fish &amp; Chips &lt;3</a></strong></p><p>Kurz.</p>",
+            blog.base()
+        )),
+        "{content}"
+    );
+    assert!(content.contains("Der Text."));
+    // Replies, likes and boosts from everyone; quotes only by the author (no QuoteRequest
+    // answered yet), in GoToSocial's terms, which Mastodon 4.5 reads for `canQuote`.
+    let policy = &doc["interactionPolicy"];
+    assert_eq!(
+        policy["canReply"]["automaticApproval"],
+        serde_json::json!([feder::federation::PUBLIC])
+    );
+    assert_eq!(
+        policy["canQuote"]["automaticApproval"],
+        serde_json::json!([blog.actor()])
+    );
+    assert!(doc["@context"].to_string().contains("gts:canQuote"));
+    // A new post is not "edited": no `updated`.
+    assert!(doc.get("updated").is_none(), "{doc:#}");
     assert_eq!(article.content_map.keys().collect::<Vec<_>>(), vec!["de"]);
     assert_eq!(read.html_url(), Some(format!("{}posts/fish", blog.base())));
     assert_eq!(read.author().map(|u| u.to_string()), Some(blog.actor()));
     assert!(read.is_public());
     assert_eq!(article.tag.len(), 1);
+
+    // After a real edit, `updated` is there and later than `published`.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let edited = posts::parse_markdown_file(
+        "---\ntitle: Fish & Chips <3\nslug: fish\nlang: de\ntags: [essen]\nsummary: Kurz.\n---\nDer neue Text.\n",
+    )
+    .expect("markdown");
+    posts::publish(&blog.data(), edited).await.expect("edit");
+    let (_, doc) = get_json(&format!("{}posts/fish", blog.base())).await;
+    let article: Article = serde_json::from_value(doc).expect("our Article type");
+    assert!(
+        article.updated.is_some_and(|u| u > article.published),
+        "{article:?}"
+    );
 
     let (_, actor) = get_json(&blog.actor()).await;
     let person: Person = serde_json::from_value(actor.clone()).expect("our Person type");
@@ -142,4 +181,89 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
         Some(person.endpoints.shared_inbox.clone())
     );
     assert!(read.key(Some(&person.public_key.id)).is_some());
+}
+
+/// What GoToSocial and Mastodon need to backfill a thread from Feder: the Article's `replies`
+/// with an embedded first page of ids; the blog's own notes with their language, `replies` and
+/// the post's `context`; and the `context` served as the whole conversation (FEP-7888).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_are_backfillable_from_the_post_and_its_notes() {
+    common::init();
+    let blog = Instance::start("threads").await;
+    let input = posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\nlang: de\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
+    posts::publish(&blog.data(), input).await.expect("publish");
+    let post_url = format!("{}posts/hello-world", blog.base());
+    let peer = Peer::start().await;
+    let reply = peer.fixture("create-note-reply.json", &blog, "hello-world");
+    let comment_id = reply["object"]["id"].as_str().expect("id").to_string();
+    let sender = peer.as_user(
+        reply["actor"]
+            .as_str()
+            .and_then(|a| a.rsplit('/').next())
+            .expect("name"),
+    );
+    assert_eq!(
+        sender
+            .post_signed(&format!("{}inbox", blog.base()), &reply)
+            .await,
+        202
+    );
+    let comment = url::Url::parse(&comment_id).expect("url");
+    let own = comments::reply(&blog.data(), &comment, None, "Danke!")
+        .await
+        .expect("the owner answers");
+
+    let (_, article) = get_json(&post_url).await;
+    let context = format!("{post_url}/context");
+    assert_eq!(article["context"], context.as_str());
+    let replies = &article["replies"];
+    assert_eq!(replies["id"], format!("{post_url}/replies").as_str());
+    assert_eq!(replies["totalItems"], 2);
+    assert_eq!(replies["first"]["type"], "OrderedCollectionPage");
+    assert_eq!(
+        replies["first"]["orderedItems"],
+        serde_json::json!([comment_id, own.ap_id]),
+        "{article:#}"
+    );
+    assert!(replies["first"].get("next").is_none());
+
+    // The owner's note, at its URL: language, conversation, and its own replies.
+    let (status, note) = get_json(&own.ap_id).await;
+    assert_eq!(status, 200);
+    assert!(
+        note["contentMap"]["de"]
+            .as_str()
+            .is_some_and(|c| c.contains("Danke!")),
+        "{note:#}"
+    );
+    assert_eq!(note["context"], context.as_str());
+    assert_eq!(
+        note["replies"]["id"],
+        format!("{}/replies", own.ap_id).as_str()
+    );
+    assert_eq!(note["replies"]["totalItems"], 0);
+    assert_eq!(
+        note["replies"]["first"]["orderedItems"],
+        serde_json::json!([])
+    );
+    let (status, served) = get_json(&format!("{}/replies", own.ap_id)).await;
+    assert_eq!((status, &served["totalItems"]), (200, &Value::from(0)));
+
+    // The conversation: the post first, then every comment, oldest first.
+    let (status, conversation) = get_json(&context).await;
+    assert_eq!(status, 200);
+    assert_eq!(conversation["id"], context.as_str());
+    assert_eq!(conversation["attributedTo"], blog.actor().as_str());
+    assert_eq!(conversation["totalItems"], 3);
+    assert_eq!(
+        conversation["first"]["orderedItems"],
+        serde_json::json!([post_url, comment_id, own.ap_id])
+    );
+    let (_, page) = get_json(&format!("{context}?page=1")).await;
+    assert_eq!(page["orderedItems"], conversation["first"]["orderedItems"]);
+    let (_, page) = get_json(&format!("{post_url}/replies?page=1")).await;
+    assert_eq!(page["orderedItems"], replies["first"]["orderedItems"]);
 }

@@ -17,6 +17,7 @@ mod m20261201_124500_web_comments;
 mod m20261201_125000_settings_notifications;
 mod m20261201_131500_pages;
 mod m20261201_140046_seen_activities;
+mod m20261201_140132_private_replies;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_125000_settings_notifications::Migration),
             Box::new(m20261201_131500_pages::Migration),
             Box::new(m20261201_140046_seen_activities::Migration),
+            Box::new(m20261201_140132_private_replies::Migration),
         ]
     }
 }

@@ -314,9 +314,18 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     if let Some(parent) = &object.in_reply_to
         && let Some(post_id) = place_in_thread(data, parent).await?
     {
-        // Followers-only and direct replies are not for a public page.
+        // Followers-only and direct replies are not for a public page (nor for our
+        // collections): the owner sees them beside the mentions.
         if object.is_public() {
             store_comment(data, &object, &activity.actor, post_id, parent).await?;
+        } else if !data
+            .blocks
+            .current(&data.db)
+            .await?
+            .blocks(activity.actor.as_str())
+        {
+            let row = objects::private_reply_from(&object, &activity.actor, parent);
+            mentions::store(&data.db, row).await?;
         }
         return Ok(());
     }
@@ -535,11 +544,14 @@ async fn on_delete(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     };
     if id == activity.actor {
         comments::delete_by_author(&data.db, &id).await?;
+        mentions::remove_by_author(&data.db, &id).await?;
         follows::remove(&data.db, &id).await?;
         reactions::remove_actor(&data.db, &id).await?;
         return Ok(());
     }
-    if !comments::delete_remote(&data.db, &id, &activity.actor).await? {
+    if !comments::delete_remote(&data.db, &id, &activity.actor).await?
+        && !mentions::remove(&data.db, &id, &activity.actor).await?
+    {
         reading::remove(&data.db, &id, &activity.actor).await?;
     }
     Ok(())

@@ -18,6 +18,7 @@ pub mod replay;
 pub mod signatures;
 pub mod signing;
 pub mod state;
+pub mod threads;
 
 /// The Content-Type of every ActivityPub document we serve.
 pub const AP_CONTENT_TYPE: &str = "application/activity+json";

@@ -9,9 +9,9 @@ use crate::{
     federation::{
         PUBLIC,
         protocol::{
-            ApObject, Article, CollectionSummary, Endpoints, Follow, Image, LanguageMap, Note,
-            OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
-            SentActivity, Tag, Tombstone,
+            ApObject, Approval, Article, CollectionSummary, Endpoints, Follow, Image,
+            InteractionPolicy, LanguageMap, Note, OrderedCollection, OrderedCollectionPage, Person,
+            PropertyValue, PublicKey, SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
         },
     },
     render::{escape_html, sanitize},
@@ -41,7 +41,14 @@ fn context() -> Value {
             "attributionDomains": {"@id": "toot:attributionDomains", "@type": "@id"},
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "gts": "https://gotosocial.org/ns#",
+            "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+            "canReply": {"@id": "gts:canReply", "@type": "@id"},
+            "canLike": {"@id": "gts:canLike", "@type": "@id"},
+            "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
+            "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"}
         }
     ])
 }
@@ -140,11 +147,58 @@ fn collection_summary(id: Url, kind: &str, total_items: u64) -> CollectionSummar
     }
 }
 
-pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Article {
+/// `updated` only when the post was edited after it was published (to the second), so that a
+/// new post does not arrive as *edited* on GoToSocial.
+fn edited_at(post: &post::Model) -> Option<DateTime<Utc>> {
+    (post.updated_at.timestamp() > post.published_at.timestamp()).then_some(post.updated_at)
+}
+
+/// What servers that show `content` (GoToSocial, Misskey, Akkoma, Pleroma) display: the title as
+/// a link to the post, the teaser unless the body already begins with it, then the body.
+fn article_content(post: &post::Model, url: &Url, name: &str, summary: &str) -> String {
+    let title = format!(
+        "<p><strong><a href=\"{}\">{name}</a></strong></p>",
+        escape_html(url.as_str())
+    );
+    let teaser = if post.summary.trim().is_empty()
+        || post.body_html.contains(&escape_html(post.summary.trim()))
+    {
+        String::new()
+    } else {
+        summary.to_string()
+    };
+    format!("{title}{teaser}{}", post.body_html)
+}
+
+/// Anyone may reply, like and boost (moderation then decides what the page shows). Quotes are
+/// the author's only: Feder does not answer `QuoteRequest` yet, and a policy that says so makes
+/// Mastodon 4.5 show the post as not quotable instead of leaving a request pending forever.
+fn interaction_policy(urls: &Urls) -> InteractionPolicy {
+    let everyone = || Approval {
+        automatic_approval: vec![PUBLIC.into()],
+    };
+    InteractionPolicy {
+        can_reply: everyone(),
+        can_like: everyone(),
+        can_announce: everyone(),
+        can_quote: Approval {
+            automatic_approval: vec![urls.actor().to_string()],
+        },
+    }
+}
+
+/// A post with its counts and the embedded first page of its `replies`.
+pub fn article(
+    post: &post::Model,
+    counts: PostCounts,
+    replies: ThreadCollection,
+    urls: &Urls,
+) -> Article {
     let id = urls.post(&post.slug);
     let summary = html_paragraph(&post.summary);
-    // Mastodon inserts `name` into its HTML unescaped: escape it here.
+    // Mastodon inserts the title into its HTML unescaped: escape it here.
     let name = escape_html(&post.title);
+    let content = article_content(post, &id, &name, &summary);
     let tag = post
         .tag_list()
         .iter()
@@ -159,24 +213,19 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Article {
         kind: "Article".into(),
         attributed_to: urls.actor(),
         name_map: one_language(&post.lang, &name),
-        name,
         summary_map: one_language(&post.lang, &summary),
-        summary,
-        content: post.body_html.clone(),
-        content_map: one_language(&post.lang, &post.body_html),
+        content_map: one_language(&post.lang, &content),
+        content,
         media_type: "text/html".into(),
         url: id,
         published: post.published_at,
-        updated: post.updated_at,
+        updated: edited_at(post),
         to: vec![PUBLIC.into()],
         cc: vec![urls.followers().to_string()],
         tag,
         sensitive: false,
-        replies: collection_summary(
-            urls.post_replies(&post.slug),
-            "OrderedCollection",
-            counts.comments,
-        ),
+        context: urls.post_context(&post.slug),
+        replies,
         likes: collection_summary(urls.post_likes(&post.slug), "Collection", counts.likes),
         shares: collection_summary(urls.post_shares(&post.slug), "Collection", counts.shares),
         // The cover is `image`, not an `attachment`: Mastodon shows no link-preview card for
@@ -187,6 +236,7 @@ pub fn article(post: &post::Model, counts: PostCounts, urls: &Urls) -> Article {
             url: cover.clone(),
             name: Some(post.cover_alt.clone().unwrap_or_default()),
         }),
+        interaction_policy: interaction_policy(urls),
     }
 }
 
@@ -204,8 +254,45 @@ pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Tombst
     }
 }
 
+/// A thread collection of `total` items whose first page (page 1) holds `first_items`.
+pub fn thread_collection(
+    id: &Url,
+    owner: Option<Url>,
+    first_items: Vec<String>,
+    next: Option<Url>,
+    total: u64,
+) -> ThreadCollection {
+    let items = first_items.into_iter().map(Value::String).collect();
+    ThreadCollection {
+        id: id.clone(),
+        kind: "OrderedCollection".into(),
+        attributed_to: owner,
+        total_items: total,
+        first: ordered_collection_page(&page_url(id, 1), id, items, next, total),
+    }
+}
+
+/// Page `page` of the collection `id`.
+pub fn page_url(id: &Url, page: u64) -> Url {
+    let mut url = id.clone();
+    url.set_query(Some(&format!("page={page}")));
+    url
+}
+
+/// Where one of the blog's own notes sits: its language, conversation and replies.
+pub struct NoteThread {
+    pub lang: String,
+    pub context: Option<Url>,
+    pub replies: ThreadCollection,
+}
+
 /// A reply the blog itself wrote (the owner answering a comment or another blog's post).
-pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Urls) -> Note {
+pub fn local_note(
+    note: &comment::Model,
+    parent_author: Option<&str>,
+    thread: NoteThread,
+    urls: &Urls,
+) -> Note {
     let mut cc = vec![urls.followers().to_string()];
     let mut tag = vec![];
     if let Some(author) = parent_author {
@@ -236,6 +323,7 @@ pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Url
         kind: "Note".into(),
         attributed_to: urls.actor(),
         in_reply_to: note.in_reply_to.clone(),
+        content_map: one_language(&thread.lang, &content),
         content,
         url: note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
         published: note.published_at,
@@ -243,6 +331,8 @@ pub fn local_note(note: &comment::Model, parent_author: Option<&str>, urls: &Url
         to: vec![PUBLIC.into()],
         cc,
         tag,
+        context: thread.context,
+        replies: thread.replies,
     }
 }
 
@@ -338,6 +428,31 @@ pub fn comment_content(note: &ApObject) -> String {
 
 /// A post that mentions the blog, as a row for the owner's list.
 pub fn mention_from(object: &ApObject, author: &Url) -> mention::ActiveModel {
+    owner_only(object, author, None, mention::PUBLIC)
+}
+
+/// A followers-only or direct reply to `parent` (one of our posts or comments), for the owner.
+/// Followers-only when addressed to a followers collection (`…/followers` on Mastodon,
+/// GoToSocial, Misskey and Pleroma alike), else direct.
+pub fn private_reply_from(object: &ApObject, author: &Url, parent: &Url) -> mention::ActiveModel {
+    let to_followers = ids_of(&object.to)
+        .iter()
+        .chain(ids_of(&object.cc).iter())
+        .any(|a| a.ends_with("/followers"));
+    let visibility = if to_followers {
+        mention::FOLLOWERS
+    } else {
+        mention::DIRECT
+    };
+    owner_only(object, author, Some(parent), visibility)
+}
+
+fn owner_only(
+    object: &ApObject,
+    author: &Url,
+    in_reply_to: Option<&Url>,
+    visibility: &str,
+) -> mention::ActiveModel {
     let now = Utc::now();
     mention::ActiveModel {
         ap_id: Set(object.id.to_string()),
@@ -346,6 +461,8 @@ pub fn mention_from(object: &ApObject, author: &Url) -> mention::ActiveModel {
         url: Set(object.html_url()),
         published_at: Set(object.published.filter(|p| *p <= now).unwrap_or(now)),
         received_at: Set(now),
+        in_reply_to: Set(in_reply_to.map(Url::to_string)),
+        visibility: Set(visibility.to_string()),
         ..Default::default()
     }
 }
@@ -357,7 +474,7 @@ pub fn remote_post_from(object: &ApObject, author: &Url) -> remote_post::ActiveM
         ap_id: Set(object.id.to_string()),
         actor_ap_id: Set(author.to_string()),
         kind: Set(object.kind.clone()),
-        name: Set(object.name.clone()),
+        name: Set(object.title()),
         content_html: Set(comment_content(object)),
         url: Set(object.html_url()),
         published_at: Set(object.published.unwrap_or(now)),

@@ -11,6 +11,7 @@ use crate::{
         delivery,
         objects::{self, with_context},
         state::AppState,
+        threads,
     },
     services::{
         outbox::{self as events, Event},
@@ -272,7 +273,7 @@ async fn activity(
             } else {
                 "Update"
             };
-            let article = objects::article(post, counts, urls);
+            let article = threads::article(data, post, counts).await?;
             let doc = with_context(objects::activity(kind, &id, article, to, cc, urls));
             (doc, true, follower_inboxes(&data.db).await?)
         }
@@ -337,7 +338,7 @@ async fn activity(
                 let tombstone = objects::tombstone(&note_id, "Note", &deleted);
                 with_context(objects::activity(kind, &id, tombstone, to, cc, urls))
             } else {
-                let object = objects::local_note(note, author_id, urls);
+                let object = threads::local_note(data, note, author_id).await?;
                 with_context(objects::activity(kind, &id, object, to, cc, urls))
             };
             let mut inboxes = follower_inboxes(&data.db).await?;

@@ -60,6 +60,7 @@ impl Templates {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_formatter(html_formatter);
+        env.add_filter("counted", counted);
         env.set_loader(move |name| {
             if let Some(dir) = &theme {
                 let path = dir.join(name);
@@ -102,6 +103,20 @@ impl Templates {
     }
 }
 
+/// `{{ t|counted("likes", n) }}`: the interface text for `n` things, in the singular form
+/// (`likes_one`, "1 like", "1 Kommentar") for exactly one and the plural (`likes`) otherwise.
+fn counted(text: Value, key: &str, n: i64) -> Result<String, Error> {
+    let singular = format!("{key}_one");
+    let wanted = if n == 1 { singular.as_str() } else { key };
+    let form = text.get_attr(wanted)?;
+    let form = match form.as_str() {
+        Some(form) => form.to_string(),
+        // A language without the singular form falls back to the plural one.
+        None => text.get_attr(key)?.as_str().unwrap_or(key).to_string(),
+    };
+    Ok(form.replace("%s", &n.to_string()))
+}
+
 /// Escapes text for HTML as `escape_html` does (`& < > " '`). minijinja's own escaping also
 /// turns every `/` into `&#x2f;`, which only makes URLs longer and harder to read.
 fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
@@ -118,6 +133,36 @@ fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_singular_for_one_in_every_language() {
+        let text = |code: &str| Value::from_serialize(&crate::render::i18n::language(code).text);
+        let say = |code: &str, key: &str, n: i64| counted(text(code), key, n).unwrap();
+        assert_eq!(say("en", "likes", 1), "1 like");
+        assert_eq!(say("en", "likes", 2), "2 likes");
+        assert_eq!(say("en", "likes", 0), "0 likes");
+        assert_eq!(say("en", "comment_count", 1), "1 comment");
+        assert_eq!(say("de", "comment_count", 1), "1 Kommentar");
+        assert_eq!(say("de", "comment_count", 2), "2 Kommentare");
+        assert_eq!(say("de", "post_count", 1), "1 Beitrag");
+        assert_eq!(say("de", "boosts", 1), "1 Boost");
+        // Every count key has its singular in every language.
+        for code in ["en", "de"] {
+            let language = crate::render::i18n::language(code);
+            for key in [
+                "likes",
+                "boosts",
+                "comment_count",
+                "post_count",
+                "reading_time",
+            ] {
+                assert!(
+                    language.text.contains_key(&format!("{key}_one")),
+                    "{code}: {key}_one"
+                );
+            }
+        }
+    }
 
     #[test]
     fn escapes_html_but_not_slashes() {

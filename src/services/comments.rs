@@ -16,7 +16,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -150,6 +150,51 @@ pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResul
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Which comments a thread collection lists.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed<'a> {
+    /// Every comment under a post (its `replies` and its `context`).
+    Post(i32),
+    /// The replies to one comment (a `replies` of the blog's own notes).
+    RepliesTo(&'a str),
+}
+
+/// Page `page` (from 1) of the ids of the approved, live comments `listed`, oldest first, and
+/// how many there are.
+pub async fn public_ids(
+    db: &DatabaseConnection,
+    listed: Listed<'_>,
+    page: u64,
+    page_size: u64,
+) -> AppResult<(Vec<String>, u64)> {
+    let select = comment::Entity::find()
+        .filter(comment::Column::DeletedAt.is_null())
+        .filter(comment::Column::Status.eq(comment::APPROVED))
+        // Web comments whose writers did not agree stay on the page (published ones are the
+        // blog's own Notes).
+        .filter(
+            sea_orm::Condition::any()
+                .add(comment::Column::Kind.ne(comment::WEB))
+                .add(comment::Column::IsLocal.eq(true)),
+        );
+    let select = match listed {
+        Listed::Post(post_id) => select.filter(comment::Column::PostId.eq(post_id)),
+        Listed::RepliesTo(ap_id) => select.filter(comment::Column::InReplyTo.eq(ap_id)),
+    };
+    let total = select.clone().count(db).await?;
+    let ids = select
+        .order_by_asc(comment::Column::PublishedAt)
+        .order_by_asc(comment::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(page_size))
+        .limit(page_size)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.ap_id)
+        .collect();
+    Ok((ids, total))
 }
 
 /// The approved comments of a post, oldest first, without those of blocked authors, with the

@@ -313,7 +313,8 @@ fn post_row(
     row.updated_at = Set(match (existing, input.updated) {
         (_, Some(updated)) => updated.max(published),
         (Some(old), None) if how == Published::Updated => now.max(old.updated_at),
-        _ => published.max(now),
+        // Not edited yet: `updated` equal to `published` (servers then show no "edited").
+        _ => published,
     });
     Ok(row)
 }

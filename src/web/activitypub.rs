@@ -4,8 +4,7 @@
 use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
-    federation::objects,
-    federation::state::AppState,
+    federation::{objects, state::AppState, threads},
     services::{follows, posts},
     web::respond::{activity_json, wants_activity_json},
 };
@@ -15,9 +14,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -60,7 +57,7 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
         let counts = posts::counts(&data.db, p.id).await?;
-        let article = objects::article(p, counts, &data.urls);
+        let article = threads::article(&data, p, counts).await?;
         let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
             .map_err(AppError::internal)?;
         items.push(objects::to_json(objects::activity(
@@ -78,9 +75,7 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
 }
 
 fn page_url(id: &url::Url, page: u64) -> url::Url {
-    let mut url = id.clone();
-    url.set_query(Some(&format!("page={page}")));
-    url
+    objects::page_url(id, page)
 }
 
 /// Followers and following: only the totals (who follows a blog is their business).
@@ -116,48 +111,26 @@ async fn live_post(data: &AppState, slug: &str) -> AppResult<post::Model> {
     }
 }
 
-/// The comments under a post, as ids, oldest first, paged.
+/// The comments under a post, as ids, oldest first, paged (the first page also embedded).
 pub async fn replies(
     data: Data<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
-    let id = data.urls.post_replies(&slug);
-    let visible = comment::Entity::find()
-        .filter(comment::Column::PostId.eq(post.id))
-        .filter(comment::Column::DeletedAt.is_null())
-        .filter(comment::Column::Status.eq(comment::APPROVED))
-        // Web comments whose writers did not agree stay on the page.
-        .filter(
-            Condition::any()
-                .add(comment::Column::Kind.ne(comment::WEB))
-                .add(comment::Column::IsLocal.eq(true)),
-        );
-    let total = visible.clone().count(&data.db).await?;
-    let Some(page) = query.page else {
-        return Ok(activity_json(
-            StatusCode::OK,
-            objects::with_context(objects::ordered_collection(
-                &id,
-                total,
-                Some(page_url(&id, 1)),
-            )),
-        ));
-    };
-    let page = page.clamp(1, 1_000_000);
-    let items: Vec<Value> = visible
-        .order_by_asc(comment::Column::PublishedAt)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .all(&data.db)
-        .await?
-        .into_iter()
-        .map(|c| Value::String(c.ap_id))
-        .collect();
-    let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
-    let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc = threads::replies(&data, &post, query.page).await?;
+    Ok(activity_json(StatusCode::OK, doc))
+}
+
+/// A post's conversation (FEP-7888): the post, then every comment.
+pub async fn context(
+    data: Data<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let post = live_post(&data, &slug).await?;
+    let doc = threads::context(&data, &post, query.page).await?;
+    Ok(activity_json(StatusCode::OK, doc))
 }
 
 pub async fn likes(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
@@ -174,17 +147,21 @@ pub async fn shares(data: Data<AppState>, Path(slug): Path<String>) -> AppResult
     Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
 }
 
-/// A note the owner wrote.
-pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    let ap_id = data.urls.comment(&id);
-    let note = comment::Entity::find()
-        .filter(comment::Column::ApId.eq(ap_id.as_str()))
+async fn own_note(data: &AppState, id: &str) -> AppResult<comment::Model> {
+    comment::Entity::find()
+        .filter(comment::Column::ApId.eq(data.urls.comment(id).as_str()))
         .filter(comment::Column::IsLocal.eq(true))
         // A web comment is public in the fediverse only once approved.
         .filter(comment::Column::Status.eq(comment::APPROVED))
         .one(&data.db)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+/// A note the owner wrote.
+pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+    let ap_id = data.urls.comment(&id);
+    let note = own_note(&data, &id).await?;
     if let Some(deleted) = note.deleted_at {
         return Ok(activity_json(
             StatusCode::GONE,
@@ -199,14 +176,22 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
         Some(parent) if !parent.is_local => Some(parent.author_ap_id),
         _ => None,
     };
-    Ok(activity_json(
-        StatusCode::OK,
-        objects::with_context(objects::local_note(
-            &note,
-            parent_author.as_deref(),
-            &data.urls,
-        )),
-    ))
+    let note = threads::local_note(&data, &note, parent_author.as_deref()).await?;
+    Ok(activity_json(StatusCode::OK, objects::with_context(note)))
+}
+
+/// The replies to a note the owner wrote.
+pub async fn comment_replies(
+    data: Data<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let note = own_note(&data, &id).await?;
+    if note.deleted_at.is_some() {
+        return Err(AppError::Gone);
+    }
+    let doc = threads::note_replies(&data, &note, query.page).await?;
+    Ok(activity_json(StatusCode::OK, doc))
 }
 
 /// An activity the blog sent, if it was public.

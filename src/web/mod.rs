@@ -65,6 +65,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(cache, cache::serve));
     Router::new()
         .route("/posts/{slug}/replies", get(activitypub::replies))
+        .route("/posts/{slug}/context", get(activitypub::context))
         .route("/posts/{slug}/likes", get(activitypub::likes))
         .route("/posts/{slug}/shares", get(activitypub::shares))
         .route("/actor", get(activitypub::actor))
@@ -96,6 +97,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
                 .post(comments::delete)
                 .layer(DefaultBodyLimit::max(16 * 1024)),
         )
+        .route("/comments/{id}/replies", get(activitypub::comment_replies))
         .route("/activities/{id}", get(activitypub::activity))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))

@@ -4,8 +4,7 @@
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
-    federation::objects,
-    federation::state::AppState,
+    federation::{objects, state::AppState, threads},
     services::{comments, posts},
     web::comments as web_comments,
     web::respond::{activity_json, wants_activity_json},
@@ -118,10 +117,8 @@ pub async fn post(
             ),
             None => {
                 let counts = posts::counts(&data.db, post.id).await?;
-                activity_json(
-                    StatusCode::OK,
-                    objects::with_context(objects::article(&post, counts, &data.urls)),
-                )
+                let article = threads::article(&data, &post, counts).await?;
+                activity_json(StatusCode::OK, objects::with_context(article))
             }
         });
     }

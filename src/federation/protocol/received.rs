@@ -247,6 +247,13 @@ fn lenient_url_required<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error
     id_of(&Value::deserialize(d)?).ok_or_else(|| serde::de::Error::custom("expected a URL"))
 }
 
+/// The first text of a language map (`contentMap`, `nameMap`, `summaryMap`).
+fn first_of_map(map: &Value) -> Option<String> {
+    map.as_object()
+        .and_then(|m| m.values().find_map(Value::as_str))
+        .map(str::to_string)
+}
+
 /// A Note (or Article, Page…) as sent in Create/Update or fetched by id.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -260,8 +267,12 @@ pub struct ApObject {
     pub in_reply_to: Option<Url>,
     #[serde(default, deserialize_with = "lenient_string")]
     pub name: Option<String>,
+    #[serde(default)]
+    pub name_map: Value,
     #[serde(default, deserialize_with = "lenient_string")]
     pub summary: Option<String>,
+    #[serde(default)]
+    pub summary_map: Value,
     #[serde(default, deserialize_with = "lenient_string")]
     pub content: Option<String>,
     #[serde(default)]
@@ -290,13 +301,13 @@ impl ApObject {
     pub fn content_html(&self) -> String {
         self.content
             .clone()
-            .or_else(|| {
-                self.content_map
-                    .as_object()
-                    .and_then(|m| m.values().find_map(Value::as_str))
-                    .map(str::to_string)
-            })
+            .or_else(|| first_of_map(&self.content_map))
             .unwrap_or_default()
+    }
+
+    /// The title: `name`, else the first entry of `nameMap` (as Feder and Mastodon read it).
+    pub fn title(&self) -> Option<String> {
+        self.name.clone().or_else(|| first_of_map(&self.name_map))
     }
 
     pub fn html_url(&self) -> Option<String> {

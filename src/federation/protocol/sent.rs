@@ -131,7 +131,25 @@ pub struct CollectionSummary {
     pub total_items: u64,
 }
 
-/// A post of the blog.
+/// A thread collection (`replies`, or a conversation's `context`) with its first page embedded:
+/// GoToSocial follows only an embedded first page, then its `next` links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadCollection {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who owns the conversation (FEP-7888), on `context` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<Url>,
+    pub total_items: u64,
+    pub first: OrderedCollectionPage,
+}
+
+/// A post of the blog. The title and teaser are sent only as `nameMap` and `summaryMap`, never as
+/// plain `name`/`summary`: Mastodon reads the maps (title `<h2>`, teaser, link), while GoToSocial
+/// and Misskey read only plain `summary`/`name` and would show them as a content warning over a
+/// collapsed body. `content` therefore starts with the linked title (see docs/federation.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Article {
@@ -139,9 +157,7 @@ pub struct Article {
     #[serde(rename = "type")]
     pub kind: String,
     pub attributed_to: Url,
-    pub name: String,
     pub name_map: LanguageMap,
-    pub summary: String,
     pub summary_map: LanguageMap,
     pub content: String,
     pub content_map: LanguageMap,
@@ -149,17 +165,42 @@ pub struct Article {
     pub url: Url,
     #[serde(with = "time")]
     pub published: DateTime<Utc>,
-    #[serde(with = "time")]
-    pub updated: DateTime<Utc>,
+    /// Only after a real edit: GoToSocial marks any post with `updated` as edited.
+    #[serde(
+        default,
+        with = "optional_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated: Option<DateTime<Utc>>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub tag: Vec<Tag>,
     pub sensitive: bool,
-    pub replies: CollectionSummary,
+    /// The conversation (FEP-7888): a collection of the post and every comment.
+    pub context: Url,
+    pub replies: ThreadCollection,
     pub likes: CollectionSummary,
     pub shares: CollectionSummary,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Image>,
+    pub interaction_policy: InteractionPolicy,
+}
+
+/// Who may do what with a post, as GoToSocial publishes it and Mastodon 4.5 reads `canQuote`:
+/// `automaticApproval` lists who is approved without asking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionPolicy {
+    pub can_reply: Approval,
+    pub can_like: Approval,
+    pub can_announce: Approval,
+    pub can_quote: Approval,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Approval {
+    pub automatic_approval: Vec<String>,
 }
 
 /// A reply the blog wrote.
@@ -172,6 +213,7 @@ pub struct Note {
     pub attributed_to: Url,
     pub in_reply_to: String,
     pub content: String,
+    pub content_map: LanguageMap,
     pub url: String,
     #[serde(with = "time")]
     pub published: DateTime<Utc>,
@@ -180,6 +222,10 @@ pub struct Note {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub tag: Vec<Tag>,
+    /// The post's conversation when the note is in one of our threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Url>,
+    pub replies: ThreadCollection,
 }
 
 /// What a deleted post or reply is now.
