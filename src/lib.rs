@@ -58,7 +58,7 @@ impl Server {
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
         let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
-        let settings = tokio::spawn(services::settings::refresh(site));
+        let settings = tokio::spawn(services::refresh_settings(site));
         Ok(Server {
             addr,
             federation,

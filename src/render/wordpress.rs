@@ -406,7 +406,7 @@ mod tests {
         let blocks: Vec<&str> = html.split("\n\n").collect();
         assert_eq!(
             blocks[0],
-            "<figure class=\"wp-caption\"><img class=\"wp-image-5\" src=\"https://old.example/a.jpg\" alt=\"A\" width=\"300\" height=\"169\" /><figcaption>Der Dom bei Nacht</figcaption></figure>"
+            "<figure class=\"wp-caption\">\n<img class=\"wp-image-5\" src=\"https://old.example/a.jpg\" alt=\"A\" width=\"300\" height=\"169\" />\n<figcaption>Der Dom bei Nacht</figcaption>\n</figure>"
         );
         assert_eq!(blocks[1], "<p>Erste Zeile.<br>\nZweite Zeile.</p>");
         assert_eq!(blocks[2], "<p>Neuer Absatz.</p>");

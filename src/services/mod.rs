@@ -76,3 +76,14 @@ impl Deref for Site {
         &self.0
     }
 }
+
+/// Settings saved by another process (another node, or the CLI) reach this one's copy within
+/// a few seconds; those saved here apply at once.
+pub async fn refresh_settings(site: Site) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        if let Err(e) = site.settings.reload(&site.db).await {
+            tracing::warn!(error = %e, "settings not reloaded");
+        }
+    }
+}

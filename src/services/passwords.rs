@@ -148,7 +148,7 @@ fn dummy(blocks: &mut Vec<Block>) -> Result<&'static str, String> {
     if let Some(existing) = DUMMY.get() {
         return Ok(existing);
     }
-    let made = hash(&crate::services::users::random_token(), blocks)?;
+    let made = hash(&uuid::Uuid::new_v4().to_string(), blocks)?;
     Ok(DUMMY.get_or_init(|| made))
 }
 

@@ -181,17 +181,6 @@ impl SettingsCache {
     }
 }
 
-/// Settings saved by another process (another node, or the CLI) reach this one's copy within
-/// a few seconds; those saved here apply at once.
-pub async fn refresh(site: super::Site) {
-    loop {
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        if let Err(e) = site.settings.reload(&site.db).await {
-            tracing::warn!(error = %e, "settings not reloaded");
-        }
-    }
-}
-
 /// A submitted settings form: every key with its new value.
 pub type Changes = Vec<(&'static str, String)>;
 

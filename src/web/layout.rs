@@ -6,8 +6,9 @@ use crate::{
     federation::state::AppState,
     render::i18n::{self, Language},
     web::{
+        navigation,
         respond::{html, wants_activity_json},
-        static_pages, views,
+        views,
     },
 };
 use axum::{
@@ -25,7 +26,7 @@ pub fn common(data: &AppState) -> Value {
     let ui = ui(data);
     context! {
         site => views::site(data),
-        nav => static_pages::navigation(),
+        nav => navigation::navigation(),
         t => ui.text,
         ui_lang => data.settings.current().blog.lang,
         lang => data.settings.current().blog.lang,

@@ -11,6 +11,7 @@ mod interact;
 mod layout;
 mod media;
 mod micropub;
+mod navigation;
 mod pages;
 mod redirects;
 pub mod respond;
@@ -58,7 +59,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/comments/feed.atom", get(comments_feed::atom))
         .layer(middleware::from_fn_with_state(
             federation.db.clone(),
-            static_pages::with_navigation,
+            navigation::with_navigation,
         ))
         .layer(compression())
         .layer(FederationMiddleware::new(federation.clone()))
@@ -112,7 +113,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
         .route("/media/{file}", get(media::file))
-        .merge(admin::routes(max_upload))
+        .merge(admin::routes::routes(max_upload))
         .merge(micropub::routes(max_upload))
         .fallback(redirects::fallback)
         .layer(compression())

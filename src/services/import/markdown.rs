@@ -1,7 +1,7 @@
 //! Importing a directory of Markdown files with front matter (Hugo, Jekyll, or a `feder
 //! export` with its authors, media, comments, followers and redirects beside them).
 
-use super::{ImportReport, Progress, count};
+use super::report::{ImportReport, Progress, count};
 use crate::{
     db::entities::{comment, follower},
     error::{AppError, AppResult},

@@ -5,7 +5,7 @@
 //! `#comment-N` links), pingbacks as mentions, and every old address redirected.
 
 use super::{
-    ImportReport, Progress, count,
+    report::{ImportReport, Progress, count},
     wxr::{Wxr, WxrComment, WxrItem, parse_wxr},
 };
 use crate::{

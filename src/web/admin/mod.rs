@@ -11,6 +11,7 @@ mod media;
 mod notifications;
 mod pages;
 mod posts;
+pub mod routes;
 mod settings;
 
 use crate::{
@@ -21,11 +22,9 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Router,
-    extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path},
+    extract::{ConnectInfo, FromRequestParts, Path},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use minijinja::Environment;
 use sha2::Digest;
@@ -34,50 +33,6 @@ use std::{net::SocketAddr, sync::LazyLock};
 pub const SESSION_COOKIE: &str = "feder_session";
 /// Holds the CSRF token of the login form, before there is a session.
 pub const LOGIN_COOKIE: &str = "feder_login";
-
-pub fn routes(max_upload_bytes: usize) -> Router {
-    Router::new()
-        .route("/admin", get(dashboard::dashboard))
-        .route("/admin/login", get(login::form).post(login::login))
-        .route("/admin/logout", post(login::logout))
-        .route(
-            "/admin/profile",
-            get(dashboard::profile).post(dashboard::save_profile),
-        )
-        .route("/admin/posts", get(posts::list).post(posts::create))
-        .route("/admin/posts/new", get(posts::new))
-        .route("/admin/posts/autosave", post(posts::autosave))
-        .route("/admin/posts/{slug}", post(posts::update))
-        .route("/admin/posts/{slug}/edit", get(posts::edit))
-        .route("/admin/posts/{slug}/delete", post(posts::delete))
-        .route("/admin/preview", post(posts::preview))
-        .route("/admin/pages", get(pages::list).post(pages::create))
-        .route("/admin/pages/new", get(pages::new))
-        .route("/admin/pages/{slug}", post(pages::update))
-        .route("/admin/pages/{slug}/edit", get(pages::edit))
-        .route("/admin/pages/{slug}/delete", post(pages::delete))
-        .route("/admin/comments", get(comments::queue))
-        .route("/admin/comments/{id}/reply", post(comments::reply))
-        .route("/admin/comments/{id}/{action}", post(comments::act))
-        .route("/admin/replies/{id}", post(comments::edit_answer))
-        .route("/admin/replies/{id}/delete", post(comments::delete_answer))
-        .route("/admin/blocks", post(comments::block))
-        .route("/admin/notifications", get(notifications::list))
-        .route("/admin/settings", get(settings::form).post(settings::save))
-        .route("/admin/settings/password", post(settings::password))
-        .route("/admin/followers", get(followers::list))
-        .route("/admin/followers/{id}/remove", post(followers::remove))
-        .route("/admin/deliveries", get(followers::deliveries))
-        .route("/admin/deliveries/{activity}/retry", post(followers::retry))
-        .route(
-            "/admin/media",
-            get(media::library)
-                .post(media::upload)
-                // Room for the multipart framing around the largest image.
-                .layer(DefaultBodyLimit::max(max_upload_bytes + 64 * 1024)),
-        )
-        .route("/admin/static/{file}", get(asset_file))
-}
 
 const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
@@ -374,7 +329,7 @@ pub fn client_ip(
         .to_string()
 }
 
-async fn asset_file(Path(file): Path<String>) -> Response {
+pub(super) async fn asset_file(Path(file): Path<String>) -> Response {
     let wanted = format!("/admin/static/{file}");
     match ASSETS.iter().find(|a| a.path == wanted) {
         Some(asset) => (
