@@ -269,7 +269,12 @@ async fn notifications_answers_followers_and_deliveries() {
     eventually("the retried Create arrives", 20, || async {
         received_of(&peer, "Create")
             .into_iter()
-            .find(|a| a["object"]["name"] == second.title.as_str())
+            // The title travels as `nameMap` (see docs/federation.md).
+            .find(|a| {
+                a["object"]["nameMap"]
+                    .as_object()
+                    .is_some_and(|m| m.values().any(|v| v == second.title.as_str()))
+            })
     })
     .await;
 

@@ -27,6 +27,8 @@ const SLUG: &str = "hello-world";
 async fn blog(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
     let blog = site::start_blog(name, |config| {
         config.limits.web_comment_min_seconds = 2;
+        // The tests speak for several readers through X-Forwarded-For, as a proxy would.
+        config.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
         configure(config);
     })
     .await;
