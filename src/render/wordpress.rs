@@ -107,7 +107,7 @@ fn strip_block_comments(content: &str) -> String {
 /// `key="value"` pairs of a shortcode.
 fn attributes(text: &str) -> HashMap<String, String> {
     static ATTRIBUTE: LazyLock<Regex> =
-        LazyLock::new(|| re(r#"([A-Za-z_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s\]]+))"#));
+        LazyLock::new(|| re(r#"([A-Za-z0-9_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s\]]+))"#));
     ATTRIBUTE
         .captures_iter(text)
         .map(|c| {
@@ -400,7 +400,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "known bug after the merges: an [audio mp3=…][/audio] shortcode after a [video] is dropped"]
     fn classic_posts_get_paragraphs_and_shortcodes_become_html() {
         let content = "[caption id=\"attachment_5\" width=\"300\"]<img class=\"wp-image-5\" src=\"https://old.example/a.jpg\" alt=\"A\" width=\"300\" height=\"169\" /> Der Dom bei Nacht[/caption]\nErste Zeile.\nZweite Zeile.\n\nNeuer Absatz.\n\n[gallery ids=\"5,99\"]\n\n[embed]https://youtu.be/x[/embed]\n\n[video src=\"https://old.example/f.mp4\"]\n\n[audio mp3=\"https://old.example/t.mp3\"][/audio]\n\n<ul>\n<li>eins</li>\n\n<li>zwei</li>\n</ul>\n\n<pre>a\n\nb</pre>";
         // Line breaks wpautop puts around block tags inside a block do not matter here.
