@@ -56,6 +56,10 @@ impl Urls {
     pub fn post(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}"))
     }
+    /// A static page (Impressum, About).
+    pub fn page(&self, slug: &str) -> Url {
+        self.join(&format!("pages/{slug}"))
+    }
     pub fn post_replies(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}/replies"))
     }

@@ -277,15 +277,13 @@ impl Import<'_> {
             self.taken_posts.insert(slug.clone());
         }
         let ours = if is_page {
-            self.data.urls.base().join(&format!("pages/{slug}")).ok()
+            self.data.urls.page(&slug)
         } else {
-            Some(self.data.urls.post(&slug))
+            self.data.urls.post(&slug)
         };
-        if let Some(ours) = ours {
-            for old in [&item.link, &item.guid] {
-                if let Some(key) = link_key(old) {
-                    self.links.push((key, ours.to_string()));
-                }
+        for old in [&item.link, &item.guid] {
+            if let Some(key) = link_key(old) {
+                self.links.push((key, ours.to_string()));
             }
         }
         Ok(Some(slug))
