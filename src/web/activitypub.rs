@@ -1,4 +1,4 @@
-//! ActivityPub documents: the blog actor, its collections, post reply/like/share collections,
+//! ActivityPub documents: the blog actor, its collections, the application actor, post reply/like/share collections,
 //! the owner's notes and the activities the blog sent.
 
 use crate::{
@@ -33,6 +33,27 @@ pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Respon
         StatusCode::OK,
         objects::with_context(objects::blog_actor(&data).await?),
     ))
+}
+
+/// The application actor (FEP-2677). Served to anyone, signed or not: servers in secure mode
+/// fetch it to check our signed fetches.
+pub async fn application(data: Data<AppState>) -> Response {
+    activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::application_actor(&data)),
+    )
+}
+
+/// The application publishes nothing: its outbox is empty.
+pub async fn application_outbox(data: Data<AppState>) -> Response {
+    activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::ordered_collection(
+            &data.urls.application_outbox(),
+            0,
+            None,
+        )),
+    )
 }
 
 /// The outbox: Create(Article) of every live post, newest first, paged.

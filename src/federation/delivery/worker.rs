@@ -7,7 +7,8 @@ use super::{
     outcome::Outcome,
     queue::{Job, claim, release_leases},
     record::record_outcomes,
-    send::{Payload, send},
+    schemes::SchemeMemory,
+    send::{Payload, Sender, send},
 };
 use crate::{
     db::{entities::activity, is_postgres},
@@ -15,7 +16,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         local_actor::LocalActor,
-        signing::{Signer, digest_header},
+        signing::{BodyDigests, Signer},
     },
 };
 use activitypub_federation::config::FederationConfig;
@@ -36,6 +37,8 @@ pub struct Worker {
     signer: Signer,
     in_flight: Arc<Semaphore>,
     signing: Arc<Semaphore>,
+    /// The signature scheme to try first, per host.
+    schemes: SchemeMemory,
     per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     lease: ChronoDuration,
     /// Outcomes on their way to the database, written in batches by `record_outcomes`.
@@ -44,7 +47,7 @@ pub struct Worker {
 
 impl Worker {
     /// The worker, and the task that records its outcomes (spawn it beside the worker).
-    pub fn new(
+    pub async fn new(
         federation: FederationConfig<AppState>,
     ) -> AppResult<(Arc<Worker>, impl std::future::Future<Output = ()> + use<>)> {
         let (outcomes, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -54,6 +57,7 @@ impl Worker {
             federation.urls.actor_key(),
         )
         .map_err(AppError::internal)?;
+        let schemes = SchemeMemory::load(&federation.db).await?;
         let cfg = &federation.config.delivery;
         Ok((
             Arc::new(Worker {
@@ -61,6 +65,7 @@ impl Worker {
                 signing: Arc::new(Semaphore::new(cfg.signing_threads())),
                 lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
                 per_host: Default::default(),
+                schemes,
                 signer,
                 federation,
                 outcomes,
@@ -103,12 +108,12 @@ impl Worker {
             .await?
             .into_iter()
             .map(|a| {
-                let digest = digest_header(a.json.as_bytes());
+                let digests = BodyDigests::of(a.json.as_bytes());
                 (
                     a.id,
                     Payload {
                         body: Bytes::from(a.json.into_bytes()),
-                        digest,
+                        digests,
                     },
                 )
             })
@@ -127,7 +132,13 @@ impl Worker {
                 let host = worker.host_limit(&job.host);
                 let outcome = match (payload, host.acquire().await) {
                     (Some(payload), Ok(_host_permit)) => {
-                        send(&data, &worker.signer, &worker.signing, &job.inbox, payload).await
+                        let sender = Sender {
+                            data: &data,
+                            signer: &worker.signer,
+                            signing: &worker.signing,
+                            schemes: &worker.schemes,
+                        };
+                        send(&sender, &job.inbox, payload).await
                     }
                     (None, _) => Outcome::Failed {
                         status: None,
@@ -162,7 +173,7 @@ impl Worker {
 /// something or a delivery finishes, when PostgreSQL notifies that another process queued
 /// something, and polls as a fallback.
 pub async fn worker(federation: FederationConfig<AppState>) {
-    let worker = match Worker::new(federation.clone()) {
+    let worker = match Worker::new(federation.clone()).await {
         Ok((w, recorder)) => {
             tokio::spawn(recorder);
             w
