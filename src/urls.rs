@@ -57,6 +57,10 @@ impl Urls {
     pub fn followers(&self) -> Url {
         self.join("actor/followers")
     }
+    /// Our followers on the requesting server (FEP-8fcf).
+    pub fn followers_synchronization(&self) -> Url {
+        self.join("actor/followers_synchronization")
+    }
     pub fn following(&self) -> Url {
         self.join("actor/following")
     }

@@ -33,6 +33,8 @@ use tokio::net::TcpListener;
 
 /// What the verifier saw: method, signature scheme, `keyId`, and the status it answered.
 type Seen = (String, String, String, u16);
+/// A POST's path and its `Collection-Synchronization` header.
+type SyncSeen = (String, Option<String>);
 
 #[derive(Clone)]
 struct Verifier {
@@ -42,6 +44,8 @@ struct Verifier {
     /// A server before Mastodon 4.5: RFC 9421 is answered 401.
     cavage_only: bool,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// The `Collection-Synchronization` header of each POST, by path.
+    sync: Arc<Mutex<Vec<SyncSeen>>>,
 }
 
 impl Verifier {
@@ -53,9 +57,11 @@ impl Verifier {
             keys: Arc::default(),
             cavage_only,
             seen: Arc::default(),
+            sync: Arc::default(),
         };
         let app = Router::new()
             .route("/users/{name}/inbox", post(check))
+            .route("/inbox", post(check))
             .route("/notes/{id}", get(check))
             .with_state(verifier.clone());
         tokio::spawn(async move {
@@ -103,6 +109,17 @@ async fn check(
         scheme: "http",
         default_host: &host,
     };
+    if method == Method::POST {
+        let sync = headers
+            .get("collection-synchronization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        verifier
+            .sync
+            .lock()
+            .expect("lock")
+            .push((uri.path().to_string(), sync));
+    }
     let parsed = Signature::parse(&request, chrono::Utc::now());
     let (scheme, key_id, status) = match parsed {
         Err(e) => ("none".to_string(), String::new(), (401, e.to_string())),
@@ -151,11 +168,16 @@ async fn check(
 }
 
 async fn follow_from(blog: &Instance, verifier: &Verifier) {
+    add_follower(blog, &format!("{}/users/reader", verifier.base), None).await;
+}
+
+/// A follower row for `actor` (inbox `<actor>/inbox`), with a shared inbox or not.
+async fn add_follower(blog: &Instance, actor: &str, shared_inbox: Option<String>) {
     follower::Entity::insert(follower::ActiveModel {
-        actor_ap_id: Set(format!("{}/users/reader", verifier.base)),
-        inbox: Set(format!("{}/users/reader/inbox", verifier.base)),
-        shared_inbox: Set(None),
-        follow_activity_id: Set(format!("{}/follows/1", verifier.base)),
+        actor_ap_id: Set(actor.to_string()),
+        inbox: Set(format!("{actor}/inbox")),
+        shared_inbox: Set(shared_inbox),
+        follow_activity_id: Set(format!("{actor}#follow")),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()
     })
@@ -334,4 +356,64 @@ async fn fetches_are_signed_by_the_application_actor() {
     assert_eq!(blog_actor["generator"]["type"], "Application");
     assert_eq!(blog_actor["generator"]["id"], application);
     assert_eq!(blog_actor["generator"]["implements"], json!([rfc9421]));
+}
+
+/// FEP-8fcf: the digest Mastodon computes, independently of Feder's code.
+fn xor_sha256(ids: &[&str]) -> String {
+    use sha2::Digest;
+    let mut acc = [0u8; 32];
+    for id in ids {
+        for (a, b) in acc.iter_mut().zip(sha2::Sha256::digest(id.as_bytes())) {
+            *a ^= b;
+        }
+    }
+    acc.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_are_synchronized_with_shared_inboxes() {
+    common::init();
+    let blog = Instance::start("sync").await;
+    let server = Verifier::start(false).await;
+    server.trust(&blog);
+    let (a, b) = (
+        format!("{}/users/a", server.base),
+        format!("{}/users/b", server.base),
+    );
+    let shared = format!("{}/inbox", server.base);
+    add_follower(&blog, &a, Some(shared.clone())).await;
+    add_follower(&blog, &b, Some(shared.clone())).await;
+    // A second server whose follower has no shared inbox: no header there.
+    let lone = Verifier::start(false).await;
+    lone.trust(&blog);
+    follow_from(&blog, &lone).await;
+
+    publish(&blog, "Synchronized").await;
+    wait_for_posts(&server, 1).await;
+    wait_for_posts(&lone, 1).await;
+    let followers = format!("{}actor/followers", blog.base());
+    let sync_url = format!("{}actor/followers_synchronization", blog.base());
+    let want = format!(
+        "collectionId=\"{followers}\", url=\"{sync_url}\", digest=\"{}\"",
+        xor_sha256(&[&a, &b])
+    );
+    let sync = server.sync.lock().expect("lock").clone();
+    assert_eq!(sync, vec![("/inbox".to_string(), Some(want))]);
+    let sync = lone.sync.lock().expect("lock").clone();
+    assert_eq!(sync, vec![("/users/reader/inbox".to_string(), None)]);
+
+    // The partial collection: for a signed GET from another server, its followers only. The
+    // other server is a second Feder, whose application actor signs the fetch.
+    let other = Instance::start("sync-peer").await;
+    let mine = format!("{}users/x", other.base());
+    add_follower(&blog, &mine, None).await;
+    let url = url::Url::parse(&sync_url).expect("url");
+    let partial = fetch::json(&url, &other.data())
+        .await
+        .expect("signed fetch");
+    assert_eq!(partial["type"], "OrderedCollection");
+    assert_eq!(partial["orderedItems"], json!([mine]), "{partial}");
+    assert_eq!(partial["totalItems"], 1);
+    let (status, _) = get_json(&sync_url).await;
+    assert_eq!(status, 401, "unsigned");
 }

@@ -10,8 +10,8 @@ use crate::{
         PUBLIC,
         protocol::{
             ApObject, ApplicationActor, Approval, Article, CollectionSummary, Endpoints, Follow,
-            Generator, Image, Implementation, InteractionPolicy, LanguageMap, Note,
-            OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
+            Generator, Image, Implementation, InteractionPolicy, ItemsCollection, LanguageMap,
+            Note, OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
             SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
         },
     },
@@ -427,6 +427,16 @@ pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> OrderedCo
         kind: "OrderedCollection".into(),
         total_items: total,
         first,
+    }
+}
+
+/// Our followers on one server, whole (FEP-8fcf).
+pub fn partial_followers(urls: &Urls, items: Vec<String>) -> ItemsCollection {
+    ItemsCollection {
+        id: urls.followers_synchronization(),
+        kind: "OrderedCollection".into(),
+        total_items: items.len() as u64,
+        ordered_items: items,
     }
 }
 

@@ -74,6 +74,10 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/application/outbox", get(activitypub::application_outbox))
         .route("/actor/outbox", get(activitypub::outbox))
         .route("/actor/followers", get(activitypub::followers))
+        .route(
+            "/actor/followers_synchronization",
+            get(activitypub::followers_synchronization),
+        )
         .route("/actor/following", get(activitypub::following))
         .route(
             "/actor/inbox",

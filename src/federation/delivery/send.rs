@@ -11,6 +11,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         AP_CONTENT_TYPE,
+        followers_sync::{self, FollowersSync},
         signatures::Scheme,
         signing::{BodyDigests, Signer, host_header},
     },
@@ -27,6 +28,8 @@ use url::Url;
 pub(super) struct Payload {
     pub body: Bytes,
     pub digests: BodyDigests,
+    /// Addressed to our followers: a shared inbox gets the FEP-8fcf header.
+    pub to_followers: bool,
 }
 
 /// What a delivery needs besides its inbox and payload.
@@ -35,6 +38,7 @@ pub(super) struct Sender<'a> {
     pub signer: &'a Signer,
     pub signing: &'a Semaphore,
     pub schemes: &'a SchemeMemory,
+    pub followers_sync: &'a FollowersSync,
 }
 
 fn failed(error: String) -> Outcome {
@@ -58,8 +62,31 @@ pub(super) async fn send(sender: &Sender<'_>, inbox: &str, payload: Payload) -> 
         return failed(format!("{inbox}: {e}"));
     }
     let host = host_header(&url);
+    let sync = if payload.to_followers {
+        match sender
+            .followers_sync
+            .header_for(&data.db, &data.urls, inbox)
+            .await
+        {
+            Ok(header) => header,
+            Err(e) => {
+                return Outcome::Retry {
+                    status: None,
+                    error: format!("followers digest: {e}"),
+                    after: None,
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let request = Request {
+        url: &url,
+        payload: &payload,
+        sync: sync.as_deref(),
+    };
     let first = sender.schemes.first(&host, Utc::now());
-    let (scheme, answer) = match attempt(sender, first, &url, &payload).await {
+    let (scheme, answer) = match attempt(sender, first, &request).await {
         Ok(response) if refused_signature(response.status().as_u16()) => {
             let second = match first {
                 Scheme::Rfc9421 => Scheme::Cavage,
@@ -72,7 +99,7 @@ pub(super) async fn send(sender: &Sender<'_>, inbox: &str, payload: Payload) -> 
                 second = second.name(),
                 "signature refused: knocking again"
             );
-            (second, attempt(sender, second, &url, &payload).await)
+            (second, attempt(sender, second, &request).await)
         }
         other => (first, other),
     };
@@ -91,13 +118,21 @@ pub(super) async fn send(sender: &Sender<'_>, inbox: &str, payload: Payload) -> 
     classify(response.status(), retry_after(response.headers()))
 }
 
+/// What is POSTed, whatever the signature.
+struct Request<'a> {
+    url: &'a Url,
+    payload: &'a Payload,
+    /// The `Collection-Synchronization` header, if any.
+    sync: Option<&'a str>,
+}
+
 /// One signed POST; an error is the outcome of a request that got no answer.
 async fn attempt(
     sender: &Sender<'_>,
     scheme: Scheme,
-    url: &Url,
-    payload: &Payload,
+    request: &Request<'_>,
 ) -> Result<reqwest::Response, Outcome> {
+    let Request { url, payload, sync } = *request;
     // Signing is CPU work: on a blocking thread, and bounded so a fan-out cannot take every
     // core from the pages and the inbox.
     let signed = {
@@ -123,6 +158,9 @@ async fn attempt(
         .header(http::header::ACCEPT, AP_CONTENT_TYPE);
     for (name, value) in signed.headers {
         request = request.header(name, value);
+    }
+    if let Some(sync) = sync {
+        request = request.header(followers_sync::HEADER, sync);
     }
     request
         .body(payload.body.clone())

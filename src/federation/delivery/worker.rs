@@ -15,6 +15,7 @@ use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
+        followers_sync::FollowersSync,
         local_actor::LocalActor,
         signing::{BodyDigests, Signer},
     },
@@ -39,6 +40,7 @@ pub struct Worker {
     signing: Arc<Semaphore>,
     /// The signature scheme to try first, per host.
     schemes: SchemeMemory,
+    followers_sync: FollowersSync,
     per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     lease: ChronoDuration,
     /// Outcomes on their way to the database, written in batches by `record_outcomes`.
@@ -66,6 +68,7 @@ impl Worker {
                 lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
                 per_host: Default::default(),
                 schemes,
+                followers_sync: FollowersSync::default(),
                 signer,
                 federation,
                 outcomes,
@@ -102,6 +105,7 @@ impl Worker {
         let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
         ids.sort_unstable();
         ids.dedup();
+        let followers = data.urls.followers();
         let payloads: HashMap<i32, Payload> = activity::Entity::find()
             .filter(activity::Column::Id.is_in(ids))
             .all(&data.db)
@@ -109,11 +113,13 @@ impl Worker {
             .into_iter()
             .map(|a| {
                 let digests = BodyDigests::of(a.json.as_bytes());
+                let to_followers = addresses(&a.json, followers.as_str());
                 (
                     a.id,
                     Payload {
                         body: Bytes::from(a.json.into_bytes()),
                         digests,
+                        to_followers,
                     },
                 )
             })
@@ -137,6 +143,7 @@ impl Worker {
                             signer: &worker.signer,
                             signing: &worker.signing,
                             schemes: &worker.schemes,
+                            followers_sync: &worker.followers_sync,
                         };
                         send(&sender, &job.inbox, payload).await
                     }
@@ -167,6 +174,25 @@ impl Worker {
             drop(all);
         }
     }
+}
+
+/// Whether the activity `json` has `collection` in its `to` or `cc`.
+fn addresses(json: &str, collection: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Addressing {
+        #[serde(default)]
+        to: serde_json::Value,
+        #[serde(default)]
+        cc: serde_json::Value,
+    }
+    let Ok(a) = serde_json::from_str::<Addressing>(json) else {
+        return false;
+    };
+    [a.to, a.cc].iter().any(|field| match field {
+        serde_json::Value::String(s) => s == collection,
+        serde_json::Value::Array(items) => items.iter().any(|i| i == collection),
+        _ => false,
+    })
 }
 
 /// The delivery worker: runs until the task is dropped. Wakes when this process queues

@@ -290,6 +290,17 @@ pub struct OrderedCollection {
     pub first: Option<Url>,
 }
 
+/// A collection served whole, by id (the partial followers collection of FEP-8fcf).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsCollection {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+    pub ordered_items: Vec<String>,
+}
+
 /// One page of a collection; items are documents or ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
