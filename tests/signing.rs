@@ -2,11 +2,13 @@
 //! signature with Feder's key: deliveries knock with RFC 9421 first; a host that refuses it
 //! with 401 gets draft-cavage at once and, from then on, cavage first, also after a restart
 //! (the scheme is stored per host). Fetches are signed by the application actor (FEP-2677),
-//! which NodeInfo, WebFinger and the blog actor's `generator` (FEP-844e) point at.
+//! which NodeInfo, WebFinger and the blog actor's `generator` (FEP-844e) point at. Shared
+//! inboxes get FEP-8fcf followers digests; WebFinger offers the FEP-3b86 Create intent.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
+mod admin_helpers;
 mod common;
 
 use axum::{
@@ -416,4 +418,52 @@ async fn followers_are_synchronized_with_shared_inboxes() {
     assert_eq!(partial["totalItems"], 1);
     let (status, _) = get_json(&sync_url).await;
     assert_eq!(status, 401, "unsigned");
+}
+
+/// FEP-3b86: another site's "share" button, given `@blog@host`, finds the Create intent and
+/// sends the owner to the editor with the text (through the login).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_create_intent_opens_the_editor_with_the_text() {
+    common::init();
+    let blog = Instance::start("intent").await;
+    let url = format!(
+        "{}.well-known/webfinger?resource=acct:{}",
+        blog.base(),
+        blog.handle()
+    );
+    let (_, found) = get_json(&url).await;
+    let template = found["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["rel"] == "https://w3id.org/fep/3b86/Create")
+        .and_then(|l| l["template"].as_str())
+        .expect("a Create intent")
+        .to_string();
+    let text = "Read this: https://example.com/a?b=1 & more";
+    let filled = template.replace(
+        "{content}",
+        &url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>(),
+    );
+    let path = filled.strip_prefix(&blog.base()).expect("on the blog");
+    let mut browser = admin_helpers::Browser::new(&blog);
+    let answer = browser.get(&format!("/{path}")).await;
+    assert_eq!(answer.status, 303);
+    assert!(
+        answer.location().unwrap_or_default().contains("next="),
+        "to the login, and back: {:?}",
+        answer.location()
+    );
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let answer = browser.get(&format!("/{path}")).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let html = answer.html();
+    let body = scraper::Selector::parse("textarea[name=body]").expect("selector");
+    let textarea: String = html
+        .select(&body)
+        .next()
+        .expect("the editor")
+        .text()
+        .collect();
+    assert_eq!(textarea, text);
 }

@@ -54,6 +54,10 @@ pub async fn webfinger(
             {"rel": "self", "type": "application/activity+json", "href": actor},
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": data.urls.base()},
             {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
+            // FEP-3b86: "share on your blog" from other sites opens the editor with the text.
+            // No Follow or Object intent: the owner follows and answers remote posts with the
+            // CLI, there is no page for it to send a visitor to.
+            {"rel": "https://w3id.org/fep/3b86/Create", "template": format!("{}admin/posts/new?content={{content}}", data.urls.base())},
             // The server-level actor (FEP-d556), beside the blog as `self`.
             {"rel": "https://www.w3.org/ns/activitystreams#Service", "type": "application/activity+json", "href": data.urls.application()},
         ],
