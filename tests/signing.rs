@@ -406,7 +406,7 @@ async fn followers_are_synchronized_with_shared_inboxes() {
 
     // The partial collection: for a signed GET from another server, its followers only. The
     // other server is a second Feder, whose application actor signs the fetch.
-    let other = Instance::start("sync-peer").await;
+    let other = Instance::start("syncpeer").await;
     let mine = format!("{}users/x", other.base());
     add_follower(&blog, &mine, None).await;
     let url = url::Url::parse(&sync_url).expect("url");
