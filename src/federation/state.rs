@@ -1,5 +1,5 @@
 //! The state every handler and federation worker shares: the services' [`Site`] (database,
-//! configuration, URLs), the templates, the blog's key, the federation layer's caches, and the
+//! configuration, URLs), the templates, the blog's and the application actor's keys, the federation layer's caches, and the
 //! federation crate's configuration built from them. It holds only types of this layer and the
 //! layers below; handlers reach the services' `Site` through `Deref`.
 
@@ -32,6 +32,8 @@ pub struct StateInner {
     pub site: Site,
     pub templates: Templates,
     pub actor: LocalActor,
+    /// The `Application` actor: signs our fetches.
+    pub application: LocalActor,
     /// Woken when this process adds deliveries, so the worker need not wait for its next poll.
     pub delivery_wakeup: Notify,
     /// For our own requests that are not ActivityPub fetches (deliveries).
@@ -60,12 +62,13 @@ impl Deref for StateInner {
     }
 }
 
-/// The name of the blog actor's key in `site_keys`.
+/// The names of the blog actor's and the application actor's keys in `site_keys`.
 const BLOG_KEY: &str = "blog";
+const APPLICATION_KEY: &str = "application";
 
 impl AppState {
-    /// Opens and migrates the database, loads (or on first start creates) the blog's key, and
-    /// builds the federation configuration.
+    /// Opens and migrates the database, loads (or on first start creates) the blog's and the
+    /// application actor's keys, and builds the federation configuration.
     pub async fn open(config: Config) -> anyhow::Result<FederationConfig<AppState>> {
         let db = db::connect(&config.database.url).await?;
         Self::with_db(config, db).await
@@ -76,6 +79,7 @@ impl AppState {
         db: DatabaseConnection,
     ) -> anyhow::Result<FederationConfig<AppState>> {
         let key = load_or_create_key(&db, BLOG_KEY).await?;
+        let application_key = load_or_create_key(&db, APPLICATION_KEY).await?;
         let templates = Templates::load(config.server.theme_dir.as_deref())?;
         let http = http_client(&config)?;
         let local = config.is_local_dev();
@@ -85,10 +89,16 @@ impl AppState {
         site.settings.reload(&site.db).await?;
         let urls = site.urls.clone();
         let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
+        let application = LocalActor::application(
+            &urls,
+            application_key.public_key_pem,
+            application_key.private_key_pem,
+        );
         let state = AppState(Arc::new(StateInner {
             site,
             templates,
-            actor: actor.clone(),
+            actor,
+            application: application.clone(),
             delivery_wakeup: Notify::new(),
             http: http.clone(),
             actor_limits,
@@ -108,7 +118,11 @@ impl AppState {
             // Mastodon's own signature form (Date, not (created)): Pleroma and Akkoma reject
             // the newer one, Mastodon and Fedify take both.
             .http_signature_compat(true)
-            .signed_fetch_actor(&actor)
+            // Fetches are made for the instance, not on the blog's behalf, so they are signed
+            // by the application actor, as Mastodon signs them with its instance actor: a
+            // fetch is no act of the blog, and a secure-mode server checking our key fetches
+            // an actor that needs nothing fetched in return.
+            .signed_fetch_actor(&application)
             .build()
             .await
             .context("federation configuration")?;

@@ -70,8 +70,14 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/posts/{slug}/likes", get(activitypub::likes))
         .route("/posts/{slug}/shares", get(activitypub::shares))
         .route("/actor", get(activitypub::actor))
+        .route("/application", get(activitypub::application))
+        .route("/application/outbox", get(activitypub::application_outbox))
         .route("/actor/outbox", get(activitypub::outbox))
         .route("/actor/followers", get(activitypub::followers))
+        .route(
+            "/actor/followers_synchronization",
+            get(activitypub::followers_synchronization),
+        )
         .route("/actor/following", get(activitypub::following))
         .route(
             "/actor/inbox",
