@@ -103,24 +103,39 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// The token from the header or, as the spec also allows, the body; never both.
+/// Bodies read before the request has shown a valid token: the spec lets a form-encoded body
+/// carry its `access_token`, which is a post's text, never an upload. Anything larger needs
+/// the token in the header, checked before a byte of the body is read.
+const UNAUTHENTICATED_BODY_BYTES: usize = 64 * 1024;
+
+/// The token of the `Authorization` header: `None` without one, 401 for a wrong one.
+async fn header_token(data: &AppState, headers: &HeaderMap) -> MpResult<Option<api_token::Model>> {
+    match bearer(headers) {
+        None => Ok(None),
+        Some(token) => tokens::verify(&data.db, &token)
+            .await?
+            .map(Some)
+            .ok_or(MicropubError::Unauthorized),
+    }
+}
+
+/// The request's token: the header's (already checked) or, as the spec also allows, the
+/// body's; never both.
 async fn authorize(
     data: &AppState,
-    headers: &HeaderMap,
+    from_header: Option<api_token::Model>,
     in_body: Option<String>,
 ) -> MpResult<api_token::Model> {
-    let token = match (bearer(headers), in_body) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                "send the token in the header or the body, not both",
-            ));
-        }
-        (Some(t), None) | (None, Some(t)) => t,
-        (None, None) => return Err(MicropubError::Unauthorized),
-    };
-    tokens::verify(&data.db, &token)
-        .await?
-        .ok_or(MicropubError::Unauthorized)
+    match (from_header, in_body) {
+        (Some(_), Some(_)) => Err(invalid(
+            "send the token in the header or the body, not both",
+        )),
+        (Some(token), None) => Ok(token),
+        (None, Some(token)) => tokens::verify(&data.db, &token)
+            .await?
+            .ok_or(MicropubError::Unauthorized),
+        (None, None) => Err(MicropubError::Unauthorized),
+    }
 }
 
 fn require(token: &api_token::Model, scope: &'static str) -> MpResult<()> {
@@ -155,7 +170,9 @@ async fn query_inner(
     params: QueryParams,
     uri: &axum::http::Uri,
 ) -> MpResult<Response> {
-    authorize(data, headers, None).await?;
+    let token = header_token(data, headers)
+        .await?
+        .ok_or(MicropubError::Unauthorized)?;
     match params.q.as_deref() {
         Some("config") => Ok(Json(json!({
             "media-endpoint": data.urls.micropub_media(),
@@ -168,6 +185,11 @@ async fn query_inner(
         Some("source") => {
             let url = params.url.ok_or_else(|| invalid("q=source needs a url"))?;
             let post = post_at(data, &url).await?;
+            // Drafts and scheduled posts are for whoever may edit them (Quill and Indiekit
+            // read the source to edit); a token that may only create sees what is public.
+            if !post.is_public() {
+                require(&token, "update")?;
+            }
             // `properties[]=name&properties[]=content` limits the answer to those.
             let wanted: Vec<String> =
                 url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
@@ -517,20 +539,26 @@ fn apply_update(
     Ok(())
 }
 
-/// Reads the body by its content type; multipart files are stored as media first (and
-/// need the token before that).
+/// Reads the body by its content type, after the header's token: without one, at most
+/// `UNAUTHENTICATED_BODY_BYTES` are read, and more is refused as unauthorized. Multipart files
+/// are stored as media only once the token is known.
 async fn read_request(
     data: &AppState,
     request: Request,
 ) -> MpResult<(MicropubRequest, api_token::Model)> {
     let headers = request.headers().clone();
+    let from_header = header_token(data, &headers).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let request = match from_header {
+        Some(_) => request,
+        None => small_body(request).await?,
+    };
     if content_type.starts_with("multipart/form-data") {
-        return read_multipart(data, &headers, request).await;
+        return read_multipart(data, from_header, request).await;
     }
     let body = axum::body::to_bytes(request.into_body(), data.config.media.max_upload_bytes)
         .await
@@ -556,13 +584,31 @@ async fn read_request(
             None,
         )
     };
-    let token = authorize(data, &headers, token).await?;
+    let token = authorize(data, from_header, token).await?;
     Ok((parsed?, token))
+}
+
+/// The request with its body read, if it is small enough to be read before the token is
+/// known; a larger one (by its `Content-Length`, or as it arrives) is refused at once.
+async fn small_body(request: Request) -> MpResult<Request> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > UNAUTHENTICATED_BODY_BYTES as u64) {
+        return Err(MicropubError::Unauthorized);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, UNAUTHENTICATED_BODY_BYTES)
+        .await
+        .map_err(|_| MicropubError::Unauthorized)?;
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 async fn read_multipart(
     data: &AppState,
-    headers: &HeaderMap,
+    from_header: Option<api_token::Model>,
     request: Request,
 ) -> MpResult<(MicropubRequest, api_token::Model)> {
     let mut multipart = Multipart::from_request(request, &())
@@ -570,23 +616,20 @@ async fn read_multipart(
         .map_err(|e| invalid(e.body_text()))?;
     let mut fields = vec![];
     let mut files = vec![];
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MicropubError::TooLarge
-        } else {
-            invalid(e.body_text())
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         if let Some(file_name) = field.file_name().map(str::to_string) {
-            files.push((name, file_name, field.bytes().await.map_err(bad)?.to_vec()));
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            files.push((name, file_name, bytes.to_vec()));
         } else {
-            fields.push((name, Value::String(field.text().await.map_err(bad)?)));
+            fields.push((
+                name,
+                Value::String(field.text().await.map_err(multipart_error)?),
+            ));
         }
     }
     let (parsed, token) = fields_to_request(fields);
-    let token = authorize(data, headers, token).await?;
+    let token = authorize(data, from_header, token).await?;
     let mut parsed = parsed?;
     if let MicropubRequest::Create(props) = &mut parsed {
         for (name, file_name, bytes) in files {
@@ -609,6 +652,14 @@ async fn read_multipart(
         }
     }
     Ok((parsed, token))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> MicropubError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        MicropubError::TooLarge
+    } else {
+        invalid(e.body_text())
+    }
 }
 
 /// POST /micropub
@@ -683,25 +734,20 @@ pub async fn upload(data: Data<AppState>, request: Request) -> Response {
 }
 
 async fn upload_inner(data: &AppState, request: Request) -> MpResult<Response> {
-    let headers = request.headers().clone();
-    let token = authorize(data, &headers, None).await?;
+    // The header's token before the body: an upload is never read for nobody.
+    let token = header_token(data, request.headers())
+        .await?
+        .ok_or(MicropubError::Unauthorized)?;
     require(&token, "media")?;
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| invalid(e.body_text()))?;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MicropubError::TooLarge
-        } else {
-            invalid(e.body_text())
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             continue;
         }
         let original_name = field.file_name().unwrap_or("upload").to_string();
-        let bytes = field.bytes().await.map_err(bad)?.to_vec();
+        let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
         let stored = media::store(
             data,
             Upload {
