@@ -335,6 +335,25 @@ async fn hostile_post_html_is_dropped_whatever_its_source() {
             assert!(!text.to_lowercase().contains(bad), "{feed} has {bad}");
         }
     }
+    // What the allowlist keeps is what the page's policy allows: no frames, no inline code.
+    let answer = client
+        .get(blog.url("posts/cli"))
+        .send()
+        .await
+        .expect("page");
+    let csp = answer.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-src 'none'",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     let article: Value = client
         .get(blog.url("posts/micropub-form"))
         .header("Accept", "application/activity+json")

@@ -611,23 +611,7 @@ async fn read_multipart(
     from_header: Option<api_token::Model>,
     request: Request,
 ) -> MpResult<(MicropubRequest, api_token::Model)> {
-    let mut multipart = Multipart::from_request(request, &())
-        .await
-        .map_err(|e| invalid(e.body_text()))?;
-    let mut fields = vec![];
-    let mut files = vec![];
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if let Some(file_name) = field.file_name().map(str::to_string) {
-            let bytes = field.bytes().await.map_err(multipart_error)?;
-            files.push((name, file_name, bytes.to_vec()));
-        } else {
-            fields.push((
-                name,
-                Value::String(field.text().await.map_err(multipart_error)?),
-            ));
-        }
-    }
+    let (fields, files) = multipart_parts(request).await?;
     let (parsed, token) = fields_to_request(fields);
     let token = authorize(data, from_header, token).await?;
     let mut parsed = parsed?;
@@ -652,6 +636,32 @@ async fn read_multipart(
         }
     }
     Ok((parsed, token))
+}
+
+/// A file of a multipart body: the field's name, the file's name, its bytes.
+type FilePart = (String, String, Vec<u8>);
+
+/// The text fields and the files of a multipart body.
+type MultipartParts = (Vec<(String, Value)>, Vec<FilePart>);
+
+/// The text fields and the files of a multipart body, in their order.
+async fn multipart_parts(request: Request) -> MpResult<MultipartParts> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| invalid(e.body_text()))?;
+    let mut fields = vec![];
+    let mut files = vec![];
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            files.push((name, file_name, bytes.to_vec()));
+        } else {
+            let text = field.text().await.map_err(multipart_error)?;
+            fields.push((name, Value::String(text)));
+        }
+    }
+    Ok((fields, files))
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> MicropubError {
@@ -808,5 +818,156 @@ mod tests {
         assert_eq!(props["name"], json!(["New"]));
         assert_eq!(props["category"], json!(["b", "c"]));
         assert!(apply_update(&mut props, Map::new(), Map::new(), json!("name")).is_err());
+    }
+}
+
+/// Properties of reading Micropub bodies, which arrive from any app (or anyone, within the
+/// unauthenticated bound): any fields or JSON are a request or a 400, never a panic; a
+/// multipart body gives back the fields and files it was made of.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("entry".to_string()),
+            Just("h".to_string()),
+            Just("action".to_string()),
+            Just("update".to_string()),
+            Just("delete".to_string()),
+            Just("content".to_string()),
+            Just("category[]".to_string()),
+            Just("photo".to_string()),
+            Just("published".to_string()),
+            Just("post-status".to_string()),
+            Just("draft".to_string()),
+            Just("https://a.example/p.jpg".to_string()),
+            Just("2026-13-45".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((text(), inner), 0..6)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn check(request: MpResult<MicropubRequest>) {
+        match request {
+            Ok(MicropubRequest::Create(props)) => {
+                let _ = input_of(&props, None);
+            }
+            Ok(MicropubRequest::Update {
+                replace,
+                add,
+                delete,
+                ..
+            }) => {
+                let mut props = Map::new();
+                props.insert("content".into(), json!(["x"]));
+                props.insert("category".into(), json!(["a"]));
+                if apply_update(&mut props, replace, add, delete).is_ok() {
+                    let _ = input_of(&props, Some("slug".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A multipart body of `parts` (name, file name if a file, content).
+    fn multipart_body(boundary: &str, parts: &[(String, Option<String>, String)]) -> Vec<u8> {
+        let mut body = String::new();
+        for (name, file, content) in parts {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            ));
+            if let Some(file) = file {
+                body.push_str(&format!("; filename=\"{file}\""));
+            }
+            body.push_str(&format!("\r\n\r\n{content}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        body.into_bytes()
+    }
+
+    fn read_multipart_body(boundary: &str, body: Vec<u8>) -> MpResult<MultipartParts> {
+        let request = Request::builder()
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .unwrap_or_default();
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| invalid(e.to_string()))?
+            .block_on(multipart_parts(request))
+    }
+
+    proptest! {
+        #[test]
+        fn any_fields_are_a_request_or_refused(
+            fields in prop::collection::vec((text(), text()), 0..12),
+        ) {
+            let fields = fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let (request, _) = fields_to_request(fields);
+            check(request);
+        }
+
+        #[test]
+        fn any_json_is_a_request_or_refused(body in json()) {
+            let (request, _) = json_to_request(body);
+            check(request);
+        }
+
+        #[test]
+        fn a_multipart_body_gives_back_its_parts(
+            parts in prop::collection::vec(
+                ("[a-z\\[\\]]{1,10}", prop::option::of("[a-z]{1,8}\\.jpg"), "[ -~\n]{0,40}"),
+                0..6,
+            ),
+        ) {
+            let boundary = "feder-boundary-7f3a";
+            let read = read_multipart_body(boundary, multipart_body(boundary, &parts));
+            prop_assert!(read.is_ok(), "{:?}", read.as_ref().err());
+            let (fields, files) = read.unwrap_or_default();
+            let want_fields: Vec<(String, Value)> = parts
+                .iter()
+                .filter(|(_, file, _)| file.is_none())
+                .map(|(name, _, content)| (name.clone(), Value::String(content.clone())))
+                .collect();
+            let want_files: Vec<FilePart> = parts
+                .iter()
+                .filter_map(|(name, file, content)| {
+                    file.clone().map(|f| (name.clone(), f, content.clone().into_bytes()))
+                })
+                .collect();
+            prop_assert_eq!(fields, want_fields);
+            prop_assert_eq!(files, want_files);
+        }
+
+        #[test]
+        fn any_multipart_bytes_are_read_or_refused(
+            body in prop::collection::vec(any::<u8>(), 0..512),
+            prefix in prop::sample::select(vec![
+                "",
+                "--b\r\n",
+                "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n",
+            ]),
+        ) {
+            let _ = read_multipart_body("b", [prefix.as_bytes(), &body].concat());
+        }
     }
 }
