@@ -620,3 +620,140 @@ mod tests {
         ));
     }
 }
+
+/// Properties of the parser every inbox POST reaches before any key is fetched: whatever the
+/// headers say, it answers (an error or a signature) without panicking, quickly, and what it
+/// accepts from an honest signer verifies.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use http::HeaderValue;
+    use proptest::prelude::*;
+    use rsa::{RsaPrivateKey, pkcs8::EncodePublicKey};
+    use std::{sync::LazyLock, time::Instant};
+
+    static KEY: LazyLock<(RsaPrivateKey, String)> = LazyLock::new(|| {
+        let private =
+            RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap_or_else(|e| panic!("{e}"));
+        let public = RsaPublicKey::from(&private)
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (private, public)
+    });
+
+    /// Header values as peers and attackers write them: fragments of real signatures glued
+    /// together, and arbitrary printable text.
+    fn header_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("keyId=".to_string()),
+            Just("headers=\"(request-target) host date digest\"".to_string()),
+            Just("headers=\"(created) (expires)\"".to_string()),
+            Just("algorithm=hs2019".to_string()),
+            Just("created=".to_string()),
+            Just("expires=".to_string()),
+            Just("signature=".to_string()),
+            Just("sig1=(\"@method\" \"@target-uri\" \"content-digest\")".to_string()),
+            Just(";created=".to_string()),
+            Just(";keyid=\"k\"".to_string()),
+            Just("sig1=:AAAA:".to_string()),
+            Just("sha-256=".to_string()),
+            Just("sha-256=:".to_string()),
+            Just("\"".to_string()),
+            Just(",".to_string()),
+            Just("=".to_string()),
+            (-9_999_999_999_999_i64..9_999_999_999_999).prop_map(|n| n.to_string()),
+            "[ -~]{0,12}",
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|parts| parts.concat())
+    }
+
+    fn header_map(pairs: &[(&'static str, String)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                map.append(*name, value);
+            }
+        }
+        map
+    }
+
+    proptest! {
+        #[test]
+        fn any_headers_are_answered_without_panic(
+            signature in header_text(),
+            input in header_text(),
+            digest in header_text(),
+            date in header_text(),
+            with_input in any::<bool>(),
+            post in any::<bool>(),
+            path in "/[ -~]{0,20}",
+            body in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut pairs = vec![
+                ("signature", signature.clone()),
+                ("digest", digest.clone()),
+                ("content-digest", digest),
+                ("date", date),
+                ("host", "blog.test".to_string()),
+                ("authorization", format!("Signature {signature}")),
+            ];
+            if with_input {
+                pairs.push(("signature-input", input));
+            }
+            let map = header_map(&pairs);
+            let method = if post { Method::POST } else { Method::GET };
+            let req = RequestParts {
+                method: &method,
+                path_and_query: &path,
+                headers: &map,
+                body: &body,
+                scheme: "https",
+                default_host: "blog.test",
+            };
+            let started = Instant::now();
+            let _ = Signature::parse(&req, Utc::now());
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
+
+        #[test]
+        fn an_honest_cavage_signature_round_trips(
+            path in "/[a-zA-Z0-9/_.~-]{0,30}(\\?[a-z0-9=&]{0,10})?",
+            body in prop::collection::vec(any::<u8>(), 0..256),
+            host in "[a-z]{1,10}\\.test",
+        ) {
+            let (private, public) = &*KEY;
+            let now = Utc::now();
+            let date = httpdate::fmt_http_date(now.into());
+            let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(&body)));
+            let text = format!(
+                "(request-target): post {path}\nhost: {host}\ndate: {date}\ndigest: {digest}"
+            );
+            let signed = private
+                .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let signature = format!(
+                r#"keyId="https://{host}/actor#main-key",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="{}""#,
+                BASE64.encode(signed)
+            );
+            let map = header_map(&[
+                ("host", host.clone()),
+                ("date", date),
+                ("digest", digest),
+                ("signature", signature),
+            ]);
+            let req = RequestParts {
+                method: &Method::POST,
+                path_and_query: &path,
+                headers: &map,
+                body: &body,
+                scheme: "https",
+                default_host: "blog.test",
+            };
+            let parsed = Signature::parse(&req, now);
+            prop_assert!(parsed.is_ok(), "{parsed:?}");
+            let parsed = parsed.unwrap_or_else(|e| panic!("{e}"));
+            prop_assert_eq!(&parsed.signing_string, &text);
+            prop_assert!(parsed.verify(public).is_ok());
+        }
+    }
+}

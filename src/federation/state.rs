@@ -10,7 +10,7 @@ use crate::{
         caches::KeyCache, delivery::HostHealth, limits::RateLimiter, local_actor::LocalActor,
     },
     render::templates::Templates,
-    services::Site,
+    services::{Site, stored_html},
 };
 use activitypub_federation::{
     config::{Data, FederationConfig},
@@ -87,6 +87,8 @@ impl AppState {
         let domain_limits = RateLimiter::new(config.limits.per_domain_per_minute);
         let site = Site::new(db, config)?;
         site.settings.reload(&site.db).await?;
+        // Before any page is served: bodies stored under an older allowlist are cleaned.
+        stored_html::refresh(&site.db).await?;
         let urls = site.urls.clone();
         let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
         let application = LocalActor::application(

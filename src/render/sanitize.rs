@@ -1,8 +1,12 @@
-//! Sanitizing HTML that other servers send (comments, profiles): keeps what Mastodon's own
-//! sanitizer keeps, marks links `nofollow noopener ugc`, drops everything else.
+//! Sanitizing HTML, one policy per kind of author. Remote HTML (comments, profiles) keeps what
+//! Mastodon's own sanitizer keeps, with links marked `nofollow noopener ugc`. Post and page
+//! bodies — whatever wrote them: the editor, the CLI, Micropub, a WordPress or Hugo import —
+//! keep what a blogger writes (tables, footnotes, code with its language, headings with ids,
+//! details, images, figures, audio and video) and lose anything that runs or submits: scripts,
+//! event handlers, `javascript:` URLs, style attributes, forms, frames, objects and embeds.
 
 use ammonia::Builder;
-use std::{collections::HashSet, sync::LazyLock};
+use std::{borrow::Cow, collections::HashSet, sync::LazyLock};
 
 static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let tags: HashSet<&str> = [
@@ -61,6 +65,174 @@ pub fn comment_html(html: &str) -> String {
     COMMENT.clean(html).to_string()
 }
 
+/// Elements a post body may have. No `iframe`: WordPress embeds become links
+/// (`render::wordpress`), so the policy on pages needs no `frame-src`.
+const POST_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "address",
+    "audio",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "track",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Attributes by element, besides the generic `id`, `class`, `title`, `lang` and `dir`.
+const POST_ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("a", &["href", "hreflang", "rel"]),
+    (
+        "img",
+        &[
+            "src", "alt", "width", "height", "srcset", "sizes", "loading", "decoding",
+        ],
+    ),
+    (
+        "video",
+        &[
+            "src",
+            "controls",
+            "preload",
+            "poster",
+            "width",
+            "height",
+            "loop",
+            "muted",
+            "playsinline",
+        ],
+    ),
+    ("audio", &["src", "controls", "preload", "loop", "muted"]),
+    (
+        "source",
+        &["src", "type", "srcset", "sizes", "media", "width", "height"],
+    ),
+    ("track", &["src", "kind", "srclang", "label", "default"]),
+    ("ol", &["start", "reversed", "type"]),
+    ("li", &["value"]),
+    ("td", &["colspan", "rowspan", "headers"]),
+    ("th", &["colspan", "rowspan", "headers", "scope", "abbr"]),
+    ("col", &["span"]),
+    ("colgroup", &["span"]),
+    ("time", &["datetime"]),
+    ("data", &["value"]),
+    ("del", &["cite", "datetime"]),
+    ("ins", &["cite", "datetime"]),
+    ("q", &["cite"]),
+    ("blockquote", &["cite"]),
+    ("details", &["open"]),
+];
+
+/// Schemes a link or a source may use; relative URLs (the blog's own media) pass too.
+const POST_SCHEMES: &[&str] = &["http", "https", "mailto", "tel"];
+
+static POST: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::empty();
+    builder
+        .tags(POST_TAGS.iter().copied().collect())
+        .generic_attributes(
+            ["id", "class", "title", "lang", "dir"]
+                .into_iter()
+                .collect(),
+        )
+        .tag_attributes(
+            POST_ATTRIBUTES
+                .iter()
+                .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
+                .collect(),
+        )
+        // The author's own links: their `rel` is theirs (`me`, `nofollow`); browsers give
+        // links without `target` no opener anyway.
+        .link_rel(None)
+        .url_schemes(POST_SCHEMES.iter().copied().collect())
+        .attribute_filter(|_, attribute, value| match attribute {
+            "srcset" => safe_srcset(value).then_some(Cow::Borrowed(value)),
+            _ => Some(Cow::Borrowed(value)),
+        })
+        .clean_content_tags(["script", "style", "template"].into_iter().collect())
+        .strip_comments(true);
+    builder
+});
+
+/// Whether every candidate of a `srcset` is an http(s) or relative URL (ammonia checks the
+/// schemes of `src` and `href`, not of this list).
+fn safe_srcset(value: &str) -> bool {
+    value.split(',').all(|candidate| {
+        let url = candidate.split_whitespace().next().unwrap_or_default();
+        match url.split_once(':') {
+            Some((scheme, _)) if !scheme.contains('/') => {
+                scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+            }
+            _ => true,
+        }
+    })
+}
+
+/// A post's or page's body HTML, as readers may see it on the blog's origin.
+pub fn post_html(html: &str) -> String {
+    POST.clean(html).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +249,89 @@ mod tests {
                 && !clean.contains("javascript")
         );
         assert!(!clean.contains("<img"));
+    }
+}
+
+/// Properties of the post allowlist on HTML made of the pieces attacks are made of: nothing
+/// that runs survives, and cleaning twice changes nothing (what is stored is what is shown,
+/// and `services::stored_html` finds nothing to redo for bodies cleaned before).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::render::markdown;
+    use proptest::prelude::*;
+
+    fn html() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("<script>".to_string()),
+            Just("</script>".to_string()),
+            Just("<img src=x onerror=alert(1)>".to_string()),
+            Just("<a href=\"javascript:alert(1)\">".to_string()),
+            Just("<a href=\"jav&#x09;ascript:alert(1)\">".to_string()),
+            Just("<svg><style>".to_string()),
+            Just("<math><mtext><table><mglyph><style>".to_string()),
+            Just("<iframe src=//e.example>".to_string()),
+            Just("<p style=\"color:red\" class=x id=y>".to_string()),
+            Just("<img srcset=\"javascript:a 1x, /b.jpg 2x\">".to_string()),
+            Just("<details open><summary>".to_string()),
+            Just("<table><tr><td>".to_string()),
+            Just("<!--".to_string()),
+            Just("-->".to_string()),
+            Just("<![CDATA[".to_string()),
+            Just("<".to_string()),
+            Just(">".to_string()),
+            Just("\"".to_string()),
+            Just("'".to_string()),
+            Just("&".to_string()),
+            Just("\n\n".to_string()),
+            Just("| a |\n|:-:|\n| b |\n".to_string()),
+            "[a-z =/]{0,6}",
+        ];
+        prop::collection::vec(piece, 0..16).prop_map(|parts| parts.concat())
+    }
+
+    /// Read as a browser reads it: no element or attribute that runs, loads a frame or styles.
+    fn assert_inert(clean: &str) {
+        let fragment = scraper::Html::parse_fragment(clean);
+        for node in fragment.tree.nodes() {
+            let Some(element) = node.value().as_element() else {
+                continue;
+            };
+            let name = element.name();
+            assert!(
+                ![
+                    "script", "iframe", "svg", "math", "style", "object", "embed", "form"
+                ]
+                .contains(&name),
+                "<{name}> in {clean}"
+            );
+            for (attribute, value) in element.attrs() {
+                assert!(
+                    !attribute.starts_with("on") && attribute != "style",
+                    "{attribute} in {clean}"
+                );
+                let value: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                assert!(
+                    !value.contains("javascript:"),
+                    "{attribute}={value} in {clean}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_that_runs_survives_and_cleaning_is_stable(html in html()) {
+            let clean = post_html(&html);
+            assert_inert(&clean);
+            prop_assert_eq!(post_html(&clean), clean.clone());
+            let rendered = markdown::to_html(&html);
+            assert_inert(&rendered);
+            let _ = (markdown::excerpt(&html, 40), markdown::plain_text(&html));
+        }
     }
 }

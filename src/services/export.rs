@@ -279,3 +279,103 @@ pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
     write_json(&dir.join("redirects.json"), &redirects)?;
     Ok(report)
 }
+
+/// Properties of the Markdown files `feder export` writes and `feder import markdown` (and
+/// `feder post publish`) read: any front matter is read or refused without panicking, and an
+/// exported post reads back as it was, whatever characters its fields hold.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    /// Text with what YAML and front matter treat specially.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("---".to_string()),
+            Just("\n".to_string()),
+            Just(": ".to_string()),
+            Just("\"".to_string()),
+            Just("'".to_string()),
+            Just("#".to_string()),
+            Just("- ".to_string()),
+            Just("[".to_string()),
+            Just("{".to_string()),
+            Just("&a *a !!str ".to_string()),
+            Just("\\".to_string()),
+            Just("Grüße 日本 ".to_string()),
+            Just("    ".to_string()),
+            "[a-zA-Z0-9 ]{0,8}",
+        ];
+        prop::collection::vec(piece, 0..10).prop_map(|parts| parts.concat())
+    }
+
+    fn post(
+        title: String,
+        tags: Vec<String>,
+        summary: String,
+        body: String,
+        draft: bool,
+    ) -> post::Model {
+        let at = Utc
+            .timestamp_opt(1_700_000_000, 0)
+            .single()
+            .unwrap_or_default();
+        post::Model {
+            id: 1,
+            slug: "a-post".into(),
+            title,
+            summary,
+            body_html: String::new(),
+            body_markdown: body,
+            lang: "de".into(),
+            tags: serde_json::to_string(&tags).unwrap_or_default(),
+            author: Some("Zoë \"z\" Ä".into()),
+            published_at: at,
+            updated_at: at,
+            deleted_at: None,
+            comments_closed: false,
+            status: if draft { post::DRAFT } else { post::PUBLISHED }.into(),
+            author_id: None,
+            cover_url: Some("https://a.example/c.jpg".into()),
+            cover_alt: Some("a: b".into()),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_front_matter_is_read_or_refused(front in text(), body in text()) {
+            let _ = posts::parse_markdown_file(&format!("---\n{front}\n---\n{body}"));
+            let _ = posts::parse_markdown_file(&front);
+        }
+
+        #[test]
+        fn an_exported_post_reads_back(
+            title in text().prop_filter("a title", |t| !t.trim().is_empty()),
+            tags in prop::collection::vec("[a-zA-Zäö][a-zA-Z0-9 äö-]{0,10}", 0..4),
+            summary in text(),
+            body in text(),
+            draft in any::<bool>(),
+        ) {
+            let post = post(title, tags.clone(), summary.clone(), body.clone(), draft);
+            let read = posts::parse_markdown_file(&markdown_file(&post));
+            prop_assert!(read.is_ok(), "{:?}", read.err());
+            let read = read.unwrap_or_else(|e| panic!("{e}"));
+            prop_assert_eq!(read.title, post.title.trim());
+            prop_assert_eq!(read.summary.as_deref(), Some(summary.as_str()));
+            // The body as readers see it. The front matter reader drops blank lines before
+            // the body and the line end after its last line: neither is part of a post.
+            let end = |text: &str| text.trim_end_matches(['\n', '\r']).to_string();
+            prop_assert_eq!(
+                crate::render::markdown::to_html(&end(&read.body_markdown)),
+                crate::render::markdown::to_html(&end(&body))
+            );
+            let tags: Vec<String> = tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+            prop_assert_eq!(read.tags, tags);
+            prop_assert_eq!(read.draft, draft);
+            prop_assert_eq!(read.published, Some(post.published_at));
+            prop_assert_eq!(read.author, post.author);
+            prop_assert_eq!(read.cover_alt, post.cover_alt);
+        }
+    }
+}

@@ -27,6 +27,7 @@ pub mod redirects;
 pub mod schedule;
 pub mod settings;
 pub mod spam_filter;
+pub mod stored_html;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

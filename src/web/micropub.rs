@@ -103,24 +103,39 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// The token from the header or, as the spec also allows, the body; never both.
+/// Bodies read before the request has shown a valid token: the spec lets a form-encoded body
+/// carry its `access_token`, which is a post's text, never an upload. Anything larger needs
+/// the token in the header, checked before a byte of the body is read.
+const UNAUTHENTICATED_BODY_BYTES: usize = 64 * 1024;
+
+/// The token of the `Authorization` header: `None` without one, 401 for a wrong one.
+async fn header_token(data: &AppState, headers: &HeaderMap) -> MpResult<Option<api_token::Model>> {
+    match bearer(headers) {
+        None => Ok(None),
+        Some(token) => tokens::verify(&data.db, &token)
+            .await?
+            .map(Some)
+            .ok_or(MicropubError::Unauthorized),
+    }
+}
+
+/// The request's token: the header's (already checked) or, as the spec also allows, the
+/// body's; never both.
 async fn authorize(
     data: &AppState,
-    headers: &HeaderMap,
+    from_header: Option<api_token::Model>,
     in_body: Option<String>,
 ) -> MpResult<api_token::Model> {
-    let token = match (bearer(headers), in_body) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                "send the token in the header or the body, not both",
-            ));
-        }
-        (Some(t), None) | (None, Some(t)) => t,
-        (None, None) => return Err(MicropubError::Unauthorized),
-    };
-    tokens::verify(&data.db, &token)
-        .await?
-        .ok_or(MicropubError::Unauthorized)
+    match (from_header, in_body) {
+        (Some(_), Some(_)) => Err(invalid(
+            "send the token in the header or the body, not both",
+        )),
+        (Some(token), None) => Ok(token),
+        (None, Some(token)) => tokens::verify(&data.db, &token)
+            .await?
+            .ok_or(MicropubError::Unauthorized),
+        (None, None) => Err(MicropubError::Unauthorized),
+    }
 }
 
 fn require(token: &api_token::Model, scope: &'static str) -> MpResult<()> {
@@ -155,7 +170,9 @@ async fn query_inner(
     params: QueryParams,
     uri: &axum::http::Uri,
 ) -> MpResult<Response> {
-    authorize(data, headers, None).await?;
+    let token = header_token(data, headers)
+        .await?
+        .ok_or(MicropubError::Unauthorized)?;
     match params.q.as_deref() {
         Some("config") => Ok(Json(json!({
             "media-endpoint": data.urls.micropub_media(),
@@ -168,6 +185,11 @@ async fn query_inner(
         Some("source") => {
             let url = params.url.ok_or_else(|| invalid("q=source needs a url"))?;
             let post = post_at(data, &url).await?;
+            // Drafts and scheduled posts are for whoever may edit them (Quill and Indiekit
+            // read the source to edit); a token that may only create sees what is public.
+            if !post.is_public() {
+                require(&token, "update")?;
+            }
             // `properties[]=name&properties[]=content` limits the answer to those.
             let wanted: Vec<String> =
                 url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
@@ -517,20 +539,26 @@ fn apply_update(
     Ok(())
 }
 
-/// Reads the body by its content type; multipart files are stored as media first (and
-/// need the token before that).
+/// Reads the body by its content type, after the header's token: without one, at most
+/// `UNAUTHENTICATED_BODY_BYTES` are read, and more is refused as unauthorized. Multipart files
+/// are stored as media only once the token is known.
 async fn read_request(
     data: &AppState,
     request: Request,
 ) -> MpResult<(MicropubRequest, api_token::Model)> {
     let headers = request.headers().clone();
+    let from_header = header_token(data, &headers).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let request = match from_header {
+        Some(_) => request,
+        None => small_body(request).await?,
+    };
     if content_type.starts_with("multipart/form-data") {
-        return read_multipart(data, &headers, request).await;
+        return read_multipart(data, from_header, request).await;
     }
     let body = axum::body::to_bytes(request.into_body(), data.config.media.max_upload_bytes)
         .await
@@ -556,37 +584,36 @@ async fn read_request(
             None,
         )
     };
-    let token = authorize(data, &headers, token).await?;
+    let token = authorize(data, from_header, token).await?;
     Ok((parsed?, token))
+}
+
+/// The request with its body read, if it is small enough to be read before the token is
+/// known; a larger one (by its `Content-Length`, or as it arrives) is refused at once.
+async fn small_body(request: Request) -> MpResult<Request> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > UNAUTHENTICATED_BODY_BYTES as u64) {
+        return Err(MicropubError::Unauthorized);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, UNAUTHENTICATED_BODY_BYTES)
+        .await
+        .map_err(|_| MicropubError::Unauthorized)?;
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 async fn read_multipart(
     data: &AppState,
-    headers: &HeaderMap,
+    from_header: Option<api_token::Model>,
     request: Request,
 ) -> MpResult<(MicropubRequest, api_token::Model)> {
-    let mut multipart = Multipart::from_request(request, &())
-        .await
-        .map_err(|e| invalid(e.body_text()))?;
-    let mut fields = vec![];
-    let mut files = vec![];
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MicropubError::TooLarge
-        } else {
-            invalid(e.body_text())
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if let Some(file_name) = field.file_name().map(str::to_string) {
-            files.push((name, file_name, field.bytes().await.map_err(bad)?.to_vec()));
-        } else {
-            fields.push((name, Value::String(field.text().await.map_err(bad)?)));
-        }
-    }
+    let (fields, files) = multipart_parts(request).await?;
     let (parsed, token) = fields_to_request(fields);
-    let token = authorize(data, headers, token).await?;
+    let token = authorize(data, from_header, token).await?;
     let mut parsed = parsed?;
     if let MicropubRequest::Create(props) = &mut parsed {
         for (name, file_name, bytes) in files {
@@ -609,6 +636,40 @@ async fn read_multipart(
         }
     }
     Ok((parsed, token))
+}
+
+/// A file of a multipart body: the field's name, the file's name, its bytes.
+type FilePart = (String, String, Vec<u8>);
+
+/// The text fields and the files of a multipart body.
+type MultipartParts = (Vec<(String, Value)>, Vec<FilePart>);
+
+/// The text fields and the files of a multipart body, in their order.
+async fn multipart_parts(request: Request) -> MpResult<MultipartParts> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| invalid(e.body_text()))?;
+    let mut fields = vec![];
+    let mut files = vec![];
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            files.push((name, file_name, bytes.to_vec()));
+        } else {
+            let text = field.text().await.map_err(multipart_error)?;
+            fields.push((name, Value::String(text)));
+        }
+    }
+    Ok((fields, files))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> MicropubError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        MicropubError::TooLarge
+    } else {
+        invalid(e.body_text())
+    }
 }
 
 /// POST /micropub
@@ -683,25 +744,20 @@ pub async fn upload(data: Data<AppState>, request: Request) -> Response {
 }
 
 async fn upload_inner(data: &AppState, request: Request) -> MpResult<Response> {
-    let headers = request.headers().clone();
-    let token = authorize(data, &headers, None).await?;
+    // The header's token before the body: an upload is never read for nobody.
+    let token = header_token(data, request.headers())
+        .await?
+        .ok_or(MicropubError::Unauthorized)?;
     require(&token, "media")?;
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| invalid(e.body_text()))?;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            MicropubError::TooLarge
-        } else {
-            invalid(e.body_text())
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             continue;
         }
         let original_name = field.file_name().unwrap_or("upload").to_string();
-        let bytes = field.bytes().await.map_err(bad)?.to_vec();
+        let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
         let stored = media::store(
             data,
             Upload {
@@ -762,5 +818,156 @@ mod tests {
         assert_eq!(props["name"], json!(["New"]));
         assert_eq!(props["category"], json!(["b", "c"]));
         assert!(apply_update(&mut props, Map::new(), Map::new(), json!("name")).is_err());
+    }
+}
+
+/// Properties of reading Micropub bodies, which arrive from any app (or anyone, within the
+/// unauthenticated bound): any fields or JSON are a request or a 400, never a panic; a
+/// multipart body gives back the fields and files it was made of.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("entry".to_string()),
+            Just("h".to_string()),
+            Just("action".to_string()),
+            Just("update".to_string()),
+            Just("delete".to_string()),
+            Just("content".to_string()),
+            Just("category[]".to_string()),
+            Just("photo".to_string()),
+            Just("published".to_string()),
+            Just("post-status".to_string()),
+            Just("draft".to_string()),
+            Just("https://a.example/p.jpg".to_string()),
+            Just("2026-13-45".to_string()),
+            any::<String>(),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((text(), inner), 0..6)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn check(request: MpResult<MicropubRequest>) {
+        match request {
+            Ok(MicropubRequest::Create(props)) => {
+                let _ = input_of(&props, None);
+            }
+            Ok(MicropubRequest::Update {
+                replace,
+                add,
+                delete,
+                ..
+            }) => {
+                let mut props = Map::new();
+                props.insert("content".into(), json!(["x"]));
+                props.insert("category".into(), json!(["a"]));
+                if apply_update(&mut props, replace, add, delete).is_ok() {
+                    let _ = input_of(&props, Some("slug".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A multipart body of `parts` (name, file name if a file, content).
+    fn multipart_body(boundary: &str, parts: &[(String, Option<String>, String)]) -> Vec<u8> {
+        let mut body = String::new();
+        for (name, file, content) in parts {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""
+            ));
+            if let Some(file) = file {
+                body.push_str(&format!("; filename=\"{file}\""));
+            }
+            body.push_str(&format!("\r\n\r\n{content}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        body.into_bytes()
+    }
+
+    fn read_multipart_body(boundary: &str, body: Vec<u8>) -> MpResult<MultipartParts> {
+        let request = Request::builder()
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(body))
+            .unwrap_or_default();
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| invalid(e.to_string()))?
+            .block_on(multipart_parts(request))
+    }
+
+    proptest! {
+        #[test]
+        fn any_fields_are_a_request_or_refused(
+            fields in prop::collection::vec((text(), text()), 0..12),
+        ) {
+            let fields = fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let (request, _) = fields_to_request(fields);
+            check(request);
+        }
+
+        #[test]
+        fn any_json_is_a_request_or_refused(body in json()) {
+            let (request, _) = json_to_request(body);
+            check(request);
+        }
+
+        #[test]
+        fn a_multipart_body_gives_back_its_parts(
+            parts in prop::collection::vec(
+                ("[a-z\\[\\]]{1,10}", prop::option::of("[a-z]{1,8}\\.jpg"), "[ -~\n]{0,40}"),
+                0..6,
+            ),
+        ) {
+            let boundary = "feder-boundary-7f3a";
+            let read = read_multipart_body(boundary, multipart_body(boundary, &parts));
+            prop_assert!(read.is_ok(), "{:?}", read.as_ref().err());
+            let (fields, files) = read.unwrap_or_default();
+            let want_fields: Vec<(String, Value)> = parts
+                .iter()
+                .filter(|(_, file, _)| file.is_none())
+                .map(|(name, _, content)| (name.clone(), Value::String(content.clone())))
+                .collect();
+            let want_files: Vec<FilePart> = parts
+                .iter()
+                .filter_map(|(name, file, content)| {
+                    file.clone().map(|f| (name.clone(), f, content.clone().into_bytes()))
+                })
+                .collect();
+            prop_assert_eq!(fields, want_fields);
+            prop_assert_eq!(files, want_files);
+        }
+
+        #[test]
+        fn any_multipart_bytes_are_read_or_refused(
+            body in prop::collection::vec(any::<u8>(), 0..512),
+            prefix in prop::sample::select(vec![
+                "",
+                "--b\r\n",
+                "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n",
+            ]),
+        ) {
+            let _ = read_multipart_body("b", [prefix.as_bytes(), &body].concat());
+        }
     }
 }

@@ -9,10 +9,14 @@ use axum::{
 };
 
 /// Scripts and styles only from the blog itself (the admin editor's script and stylesheet are
-/// files); images and media from anywhere (avatars and attachments of remote commenters).
-/// No `form-action`: the follow and reply forms redirect readers to their own servers.
+/// files; public pages have none, and their only `<script>` is a JSON-LD data block); images
+/// and media from anywhere (avatars and attachments of remote commenters, images and video in
+/// posts). No frames: the post allowlist (`render::sanitize::post_html`) keeps no `iframe`,
+/// WordPress embeds become links. No `form-action`: the follow and reply forms redirect
+/// readers to their own servers.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src * data:; media-src *; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+    img-src * data:; media-src *; frame-src 'none'; object-src 'none'; base-uri 'none'; \
+    frame-ancestors 'none'";
 
 pub async fn headers(mut response: Response) -> Response {
     let headers = response.headers_mut();

@@ -339,3 +339,72 @@ mod tests {
         assert!(parse_wxr("<rss><channel><item></channel>").is_err());
     }
 }
+
+/// Properties of reading export files, which come from anywhere: a real export cut short or
+/// spliced with junk, or any text at all, is read or refused without panicking, and the
+/// content of every item renders (`render::wordpress`) without panicking either.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::render::wordpress;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    const EXPORT: &str = include_str!("../../../tests/fixtures/wordpress/blog.xml");
+
+    fn render_items(wxr: &Wxr) {
+        for item in &wxr.items {
+            let _ = wordpress::to_html(&item.content, &HashMap::new());
+        }
+    }
+
+    /// The last char boundary of `text` at or before `at` (taken modulo its length).
+    fn boundary(text: &str, at: usize) -> usize {
+        let at = at % (text.len() + 1);
+        (0..=at)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0)
+    }
+
+    proptest! {
+        #[test]
+        fn a_cut_export_is_read_or_refused(at in any::<usize>()) {
+            if let Ok(wxr) = parse_wxr(&EXPORT[..boundary(EXPORT, at)]) {
+                render_items(&wxr);
+            }
+        }
+
+        #[test]
+        fn a_spliced_export_is_read_or_refused(
+            at in any::<usize>(),
+            cut in 0usize..200,
+            junk in prop_oneof![
+                Just("<![CDATA[".to_string()),
+                Just("]]>".to_string()),
+                Just("<item>".to_string()),
+                Just("</item>".to_string()),
+                Just("<wp:comment>".to_string()),
+                Just("&#xFFFFFFFF;".to_string()),
+                Just("&unknown;".to_string()),
+                Just("<!-- wp:embed {\"url\": -->".to_string()),
+                Just("[caption id=\"\"][/caption]".to_string()),
+                Just("[gallery ids=\"a,,9999999999\"]".to_string()),
+                any::<String>(),
+            ],
+        ) {
+            let start = boundary(EXPORT, at);
+            let end = boundary(EXPORT, start + cut).max(start);
+            let text = format!("{}{junk}{}", &EXPORT[..start], &EXPORT[end..]);
+            if let Ok(wxr) = parse_wxr(&text) {
+                render_items(&wxr);
+            }
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused(text in any::<String>()) {
+            let _ = parse_wxr(&text);
+            let _ = wordpress::to_html(&text, &HashMap::new());
+        }
+    }
+}
