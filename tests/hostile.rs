@@ -488,7 +488,7 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     assert!(status.success());
     // Once the first one is gone (even killed), a new server starts.
     first.kill();
-    let _again = common::Child::spawn(&["serve"], &config, &database, port, port);
+    let mut again = common::Child::spawn(&["serve"], &config, &database, port, port);
     common::eventually("a new server answers", 60, || async {
         reqwest::get(format!("http://127.0.0.1:{port}/posts/beside"))
             .await
@@ -497,4 +497,16 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
             .map(drop)
     })
     .await;
+    // SIGTERM: a graceful stop, and a clean exit.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &again.0.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let exited = common::eventually("the server exits after SIGTERM", 30, || {
+        let status = again.0.try_wait().expect("try_wait");
+        async move { status }
+    })
+    .await;
+    assert!(exited.success(), "{exited:?}");
 }
