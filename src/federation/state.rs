@@ -23,7 +23,7 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 use std::{ops::Deref, sync::Arc, time::Duration};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState(Arc<StateInner>);
@@ -46,7 +46,16 @@ pub struct StateInner {
     /// In-memory views the inbox reads on every request (the blocks are the services').
     pub keys: KeyCache,
     pub host_health: HostHealth,
+    /// Inbox activities being processed at once, answered or not (see `activities::process`).
+    pub inbox_work: Arc<Semaphore>,
 }
+
+/// Remote documents one request may make the blog fetch (the federation crate counts them
+/// per `Data`): the signer's key, an object sent by reference, a few parents of a reply.
+/// Background work (backfill, profile refreshes) starts each unit of work with a fresh count.
+pub const FETCHES_PER_REQUEST: u32 = 5;
+/// Inbox activities processed at once; past it, senders are asked to retry.
+const INBOX_WORK: usize = 256;
 
 impl Deref for AppState {
     type Target = StateInner;
@@ -108,6 +117,7 @@ impl AppState {
             replays: Default::default(),
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
+            inbox_work: Arc::new(Semaphore::new(INBOX_WORK)),
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())
@@ -115,7 +125,7 @@ impl AppState {
             .client(http)
             .debug(local)
             .allow_http_urls(local)
-            .http_fetch_limit(20)
+            .http_fetch_limit(FETCHES_PER_REQUEST)
             .request_timeout(Duration::from_secs(10))
             // Mastodon's own signature form (Date, not (created)): Pleroma and Akkoma reject
             // the newer one, Mastodon and Fedify take both.

@@ -16,6 +16,7 @@ mod pages;
 mod redirects;
 pub mod respond;
 mod security;
+pub mod serve;
 mod static_pages;
 pub mod views;
 mod wellknown;
@@ -110,11 +111,15 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
         .route("/.well-known/host-meta", get(wellknown::host_meta))
-        .route(
-            "/interact",
-            get(interact::interact)
-                .post(interact::interact)
-                .layer(DefaultBodyLimit::max(16 * 1024)),
+        .merge(
+            Router::new()
+                .route(
+                    "/interact",
+                    get(interact::interact)
+                        .post(interact::interact)
+                        .layer(DefaultBodyLimit::max(16 * 1024)),
+                )
+                .layer(Extension(interact::InteractLimits::new())),
         )
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
