@@ -47,7 +47,7 @@ pub async fn webfinger(
     if !matches {
         return Err(AppError::NotFound);
     }
-    let body = json!({
+    let mut body = json!({
         "subject": subject,
         "aliases": [actor, data.urls.base()],
         "links": [
@@ -58,10 +58,15 @@ pub async fn webfinger(
             // No Follow or Object intent: the owner follows and answers remote posts with the
             // CLI, there is no page for it to send a visitor to.
             {"rel": "https://w3id.org/fep/3b86/Create", "template": format!("{}admin/posts/new?content={{content}}", data.urls.base())},
-            // The server-level actor (FEP-d556), beside the blog as `self`.
-            {"rel": "https://www.w3.org/ns/activitystreams#Service", "type": "application/activity+json", "href": data.urls.application()},
         ],
     });
+    // Asked for the server (FEP-d556): the server-level actor too, beside the blog as `self`.
+    // Only then: resolvers that take any ActivityPub link (the federation crate's does) would
+    // otherwise follow the application instead of the blog.
+    let server = wanted.trim_end_matches('/') == data.urls.base().as_str().trim_end_matches('/');
+    if server && let Some(links) = body["links"].as_array_mut() {
+        links.push(json!({"rel": "https://www.w3.org/ns/activitystreams#Service", "type": "application/activity+json", "href": data.urls.application()}));
+    }
     Ok(jrd(body))
 }
 
