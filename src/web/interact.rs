@@ -54,7 +54,9 @@ pub async fn interact(data: Data<AppState>, RawForm(form): RawForm) -> Response 
     let Some(account) = Account::parse(&handle, local_dev) else {
         return bad(ui.get("handle_invalid").replacen("%s", &handle, 1));
     };
-    let follow = uri == data.urls.actor() || uri == *data.urls.base();
+    let follow = uri == data.urls.actor()
+        || uri == *data.urls.base()
+        || data.urls.author_of_actor(&uri).is_some();
     let target = match webfinger(&data, &account, local_dev).await {
         Ok(found) => interaction_url(&found, &uri, follow, local_dev)
             .unwrap_or_else(|| account.authorize_interaction(&uri, local_dev)),

@@ -3,7 +3,7 @@
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::posts,
+    services::{authors, media, posts},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -14,6 +14,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use url::Url;
 
 #[derive(Deserialize)]
 pub struct WebfingerQuery {
@@ -29,27 +30,17 @@ pub async fn webfinger(
     let resource = query
         .resource
         .ok_or_else(|| AppError::BadRequest("resource is required".into()))?;
-    let subject = format!("acct:{}@{}", data.config.blog.username, data.urls.host());
-    let actor = data.urls.actor();
     let wanted = resource.trim();
-    let acct = wanted
-        .strip_prefix("acct:")
-        .unwrap_or(wanted)
-        .trim_start_matches('@');
-    let matches = format!("acct:{acct}").eq_ignore_ascii_case(&subject)
-        || wanted == actor.as_str()
-        || wanted == data.urls.base().as_str()
-        || wanted.trim_end_matches('/') == data.urls.base().as_str().trim_end_matches('/');
-    if !matches {
+    let Some((subject, actor, profile, avatar)) = who(&data, wanted).await? else {
         return Err(AppError::NotFound);
-    }
+    };
     let body = json!({
         "subject": subject,
-        "aliases": [actor, data.urls.base()],
+        "aliases": [actor, profile],
         "links": [
             {"rel": "self", "type": "application/activity+json", "href": actor},
-            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": data.urls.base()},
-            {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
+            {"rel": "http://webfinger.net/rel/avatar", "type": media::media_type_of(&avatar), "href": avatar},
         ],
     });
     Ok((
@@ -60,6 +51,53 @@ pub async fn webfinger(
         body.to_string(),
     )
         .into_response())
+}
+
+/// The subject, actor, profile page and avatar `wanted` names: the blog (by handle, actor or
+/// home page) or, with author actors, one of the authors (by handle or actor).
+async fn who(data: &AppState, wanted: &str) -> AppResult<Option<(String, Url, Url, String)>> {
+    let host = data.urls.host();
+    let actor = data.urls.actor();
+    let acct = wanted
+        .strip_prefix("acct:")
+        .unwrap_or(wanted)
+        .trim_start_matches('@');
+    let blog_subject = format!("acct:{}@{host}", data.config.blog.username);
+    let base = data.urls.base();
+    if format!("acct:{acct}").eq_ignore_ascii_case(&blog_subject)
+        || wanted == actor.as_str()
+        || wanted.trim_end_matches('/') == base.as_str().trim_end_matches('/')
+    {
+        return Ok(Some((
+            blog_subject,
+            actor,
+            base.clone(),
+            data.urls.icon().to_string(),
+        )));
+    }
+    let username = match acct.rsplit_once('@') {
+        Some((user, at)) if at.eq_ignore_ascii_case(&host) => Some(user.to_string()),
+        _ => Url::parse(wanted)
+            .ok()
+            .and_then(|u| data.urls.author_of_actor(&u)),
+    };
+    let Some(username) = username else {
+        return Ok(None);
+    };
+    let Some(author) = authors::actor_user(data, &username).await? else {
+        return Ok(None);
+    };
+    let name = &author.username;
+    let avatar = author
+        .avatar_url
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| data.urls.icon().to_string());
+    Ok(Some((
+        format!("acct:{name}@{host}"),
+        data.urls.author_actor(name),
+        data.urls.author(name),
+        avatar,
+    )))
 }
 
 pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {

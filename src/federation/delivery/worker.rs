@@ -14,6 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
+        authors,
         local_actor::LocalActor,
         signing::{Signer, digest_header},
     },
@@ -33,7 +34,10 @@ const PER_HOST: usize = 8;
 /// The delivery worker of one process.
 pub struct Worker {
     federation: FederationConfig<AppState>,
+    /// The blog's key, which signs what the blog actor sends.
     signer: Signer,
+    /// The keys of the authors (with author actors) by actor id, loaded on first use.
+    author_signers: tokio::sync::Mutex<HashMap<String, Signer>>,
     in_flight: Arc<Semaphore>,
     signing: Arc<Semaphore>,
     per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -61,6 +65,7 @@ impl Worker {
                 signing: Arc::new(Semaphore::new(cfg.signing_threads())),
                 lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
                 per_host: Default::default(),
+                author_signers: Default::default(),
                 signer,
                 federation,
                 outcomes,
@@ -80,6 +85,30 @@ impl Worker {
             .clone()
     }
 
+    /// The key that signs `json`, an activity: its actor's when that is one of the authors,
+    /// else the blog's.
+    async fn signer_for(&self, json: &str) -> AppResult<Signer> {
+        let actor = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|doc| {
+                doc.get("actor")
+                    .and_then(|a| a.as_str().map(str::to_string))
+            });
+        let Some(actor) = actor.filter(|a| a.as_str() != self.federation.actor.id.as_str()) else {
+            return Ok(self.signer.clone());
+        };
+        let mut known = self.author_signers.lock().await;
+        if let Some(signer) = known.get(&actor) {
+            return Ok(signer.clone());
+        }
+        let data = self.federation.to_request_data();
+        let Some(signer) = authors::signer(&data, &actor).await? else {
+            return Ok(self.signer.clone());
+        };
+        known.insert(actor, signer.clone());
+        Ok(signer)
+    }
+
     /// Claims what is due (as much as there is room for) and starts sending it. Returns how
     /// many rows it claimed.
     pub async fn claim_and_start(self: &Arc<Self>) -> AppResult<usize> {
@@ -97,22 +126,17 @@ impl Worker {
         let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let payloads: HashMap<i32, Payload> = activity::Entity::find()
+        let rows = activity::Entity::find()
             .filter(activity::Column::Id.is_in(ids))
             .all(&data.db)
-            .await?
-            .into_iter()
-            .map(|a| {
-                let digest = digest_header(a.json.as_bytes());
-                (
-                    a.id,
-                    Payload {
-                        body: Bytes::from(a.json.into_bytes()),
-                        digest,
-                    },
-                )
-            })
-            .collect();
+            .await?;
+        let mut payloads: HashMap<i32, (Payload, Signer)> = HashMap::with_capacity(rows.len());
+        for a in rows {
+            let signer = self.signer_for(&a.json).await?;
+            let digest = digest_header(a.json.as_bytes());
+            let body = Bytes::from(a.json.into_bytes());
+            payloads.insert(a.id, (Payload { body, digest }, signer));
+        }
         let count = jobs.len();
         for job in jobs {
             let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
@@ -126,8 +150,8 @@ impl Worker {
                 let data = worker.federation.to_request_data();
                 let host = worker.host_limit(&job.host);
                 let outcome = match (payload, host.acquire().await) {
-                    (Some(payload), Ok(_host_permit)) => {
-                        send(&data, &worker.signer, &worker.signing, &job.inbox, payload).await
+                    (Some((payload, signer)), Ok(_host_permit)) => {
+                        send(&data, &signer, &worker.signing, &job.inbox, payload).await
                     }
                     (None, _) => Outcome::Failed {
                         status: None,
