@@ -2,7 +2,8 @@
 //! WebFinger, follows her and receives her posts (signed with her key) and not Bob's; a blog
 //! follower receives both as the blog's boosts; who follows both gets each post once (one
 //! Create, and the blog's Announce of the same object); Undo of the author follow leaves the
-//! blog follow alone. Without the setting nothing of this is visible.
+//! blog follow alone; her profile edit reaches her followers. Without the setting nothing of
+//! this is visible.
 //!
 //! `tests/interop/setup.sh` installs the Fedify peer; `FEDER_SKIP_INTEROP=1` skips the test
 //! that needs it.
@@ -178,6 +179,33 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     })
     .await;
     assert_eq!(follows::count(&data.db).await.unwrap(), 2);
+
+    // Her profile edit (the /admin profile form's service) reaches her follower as an Update.
+    let profile = users::Profile {
+        display_name: "Alice Writer".into(),
+        bio: "Now about ships.".into(),
+        avatar_url: Some("https://images.example/alice.png".into()),
+        fediverse_handle: None,
+    };
+    authors::save_profile(&data, alice.clone(), profile)
+        .await
+        .unwrap();
+    let update = a
+        .wait_for("Alice's profile Update at A", |e| {
+            e["event"] == "received"
+                && e["type"] == "Update"
+                && e["object_id"] == alice_actor.as_str()
+        })
+        .await;
+    assert_eq!(update["object_type"], "Person", "{update}");
+    assert_eq!(
+        update["activity"]["object"]["summary"],
+        "<p>Now about ships.</p>"
+    );
+    assert_eq!(
+        update["activity"]["object"]["icon"]["url"],
+        "https://images.example/alice.png"
+    );
 
     // The page: Alice's handle with a follow form through /interact, and fediverse:creator.
     let (_, html) = common::page(&alice_post).await;

@@ -148,8 +148,26 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Built>> {
             Some(who) => vec![accept_for_author(data, author, follow.clone(), &who)],
             None => vec![],
         },
+        Event::AuthorProfileUpdated { author } => {
+            profile_update(data, author).await?.into_iter().collect()
+        }
         _ => build_blog(data, event).await?.into_iter().collect(),
     })
+}
+
+/// The `Update` of an author's actor, to their followers.
+async fn profile_update(data: &Data<AppState>, username: &str) -> AppResult<Option<Built>> {
+    let Some(author) = services_authors::actor_user(data, username).await? else {
+        return Ok(None);
+    };
+    let urls = &data.urls;
+    let actor = urls.author_actor(username);
+    let person = authors::actor(data, &author).await?;
+    let (to, _) = objects::public_addressing(urls);
+    let cc = vec![urls.author_followers(username).to_string()];
+    let doc = objects::activity_by(&actor, "Update", &urls.new_activity(), person, to, cc);
+    let inboxes = author_follower_inboxes(data, &actor).await?;
+    Ok(Some((with_context(doc), true, inboxes)))
 }
 
 /// What the blog actor sends for `event` (the events of the blog alone).
@@ -203,7 +221,7 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
         Event::ReplyCreated { .. } | Event::ReplyUpdated { .. } | Event::ReplyDeleted { .. } => {
             build_reply(data, event).await
         }
-        Event::AuthorFollowAccepted { .. } => Ok(None),
+        Event::AuthorFollowAccepted { .. } | Event::AuthorProfileUpdated { .. } => Ok(None),
     }
 }
 

@@ -48,6 +48,26 @@ pub async fn of_post(site: &Site, post: &post::Model) -> AppResult<Option<user::
     Ok(found.filter(|u| u.username != site.config.blog.username))
 }
 
+/// Saves the profile `user` edited in /admin; with author actors, their followers are sent
+/// the changed actor (`Update`), as Mastodon does for profile edits.
+pub async fn save_profile(
+    site: &Site,
+    user: user::Model,
+    profile: users::Profile,
+) -> AppResult<user::Model> {
+    let txn = site.db.begin().await?;
+    let saved = users::update_profile(&txn, user, profile).await?;
+    if actor_user(site, &saved.username).await?.is_none() {
+        txn.commit().await?;
+        return Ok(saved);
+    }
+    let event = Event::AuthorProfileUpdated {
+        author: saved.username.clone(),
+    };
+    outbox::commit_with(site, txn, &event).await?;
+    Ok(saved)
+}
+
 /// Stores (or refreshes) a follower of `author` and records the author's `Accept`.
 pub async fn accept(
     site: &Site,

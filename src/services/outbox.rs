@@ -37,6 +37,9 @@ pub enum Event {
         follower: String,
         follow: Value,
     },
+    /// One of the authors (a username) changed their profile: `Update` of their actor to
+    /// their followers.
+    AuthorProfileUpdated { author: String },
     /// The owner removed a follower: `Reject` of their Follow (`follow`, rebuilt from the
     /// stored row) to their own `inbox`, as Mastodon does for "remove follower".
     FollowerRemoved {
