@@ -112,6 +112,25 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     let alice_post = publish(&blog, "By Alice", alice.id).await;
     let bob_post = publish(&blog, "By Bob", bob.id).await;
 
+    // Her outbox has her post as her Create; the blog's has it as its boost.
+    let (_, outbox) = get_json(&format!("{}authors/alice/outbox?page=1", blog.base())).await;
+    let items = outbox["orderedItems"].as_array().expect("items").clone();
+    assert_eq!(items.len(), 1, "{outbox}");
+    assert_eq!(items[0]["type"], "Create");
+    assert_eq!(items[0]["object"]["id"], alice_post.as_str());
+    let (_, outbox) = get_json(&format!("{}actor/outbox?page=1", blog.base())).await;
+    let kinds: Vec<(&str, &str)> = outbox["orderedItems"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| (i["type"].as_str().unwrap(), i["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![("Announce", blog.actor().as_str()); 2],
+        "{outbox}"
+    );
+
     // A: Alice's post, from Alice, signed with her key (Fedify checks it), attributed to her.
     let create = a
         .wait_for("Alice's Create at A", |e| {

@@ -76,13 +76,15 @@ pub async fn accept(
     follow_id: &Url,
     who: &crate::db::entities::actor::Model,
 ) -> AppResult<()> {
-    let txn = site.db.begin().await?;
+    // Read before the transaction: on SQLite a transaction that reads first and writes later
+    // fails at once (busy) when another writer came in between.
     let known = author_follower::Entity::find()
         .filter(author_follower::Column::UserId.eq(author.id))
         .filter(author_follower::Column::ActorApId.eq(who.ap_id.as_str()))
-        .count(&txn)
+        .count(&site.db)
         .await?
         > 0;
+    let txn = site.db.begin().await?;
     author_follower::Entity::insert(author_follower::ActiveModel {
         user_id: Set(author.id),
         actor_ap_id: Set(who.ap_id.clone()),
