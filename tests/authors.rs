@@ -190,6 +190,18 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
         "P got a Create"
     );
 
+    // A's reply to Alice's post goes where Fedify sends it (her actor's shared inbox, the
+    // blog's) and shows under the post.
+    let done = a
+        .run(json!({"cmd": "reply", "in_reply_to": alice_post, "content": "<p>Nice trains.</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "reply: {done}");
+    eventually("the reply on the page", STEP_SECONDS, || async {
+        let (_, html) = common::page(&alice_post).await;
+        html.html().contains("Nice trains.").then_some(())
+    })
+    .await;
+
     // B stops following Alice: the blog follow stays.
     let done = b.run(json!({"cmd": "undo_follow"})).await;
     assert!(is_2xx(&done["status"]), "{done}");
