@@ -11,6 +11,7 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod admin_helpers;
 mod common;
 
 use common::{Instance, eventually, get_json};
@@ -211,16 +212,30 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     .await;
     assert_eq!(follows::count(&data.db).await.unwrap(), 2);
 
-    // Her profile edit (the /admin profile form's service) reaches her follower as an Update.
-    let profile = users::Profile {
-        display_name: "Alice Writer".into(),
-        bio: "Now about ships.".into(),
-        avatar_url: Some("https://images.example/alice.png".into()),
-        fediverse_handle: None,
-    };
-    authors::save_profile(&data, alice.clone(), profile)
-        .await
-        .unwrap();
+    // She edits her profile through the /admin form: her follower gets the Update.
+    let mut browser = admin_helpers::Browser::new(&blog);
+    let answer = browser.log_in("alice", "a long enough password").await;
+    assert_eq!(answer.status, 303, "login: {}", answer.text);
+    let form = browser.get("/admin/profile").await;
+    assert!(
+        form.text.contains(&format!("@alice@{host}")),
+        "{}",
+        form.text
+    );
+    let csrf = admin_helpers::csrf_of(&form.text);
+    let saved = browser
+        .post_form(
+            "/admin/profile",
+            &[
+                ("csrf", csrf.as_str()),
+                ("display_name", "Alice Writer"),
+                ("bio", "Now about ships."),
+                ("avatar_url", "https://images.example/alice.png"),
+                ("fediverse_handle", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "profile: {}", saved.text);
     let update = a
         .wait_for("Alice's profile Update at A", |e| {
             e["event"] == "received"
