@@ -83,6 +83,8 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     assert_eq!(person["attributionDomains"], json!([host]));
     let (status, _) = get_json(&format!("{}authors/nobody/actor", blog.base())).await;
     assert_eq!(status, 404);
+    let (_, nodeinfo) = get_json(&format!("{}nodeinfo/2.1", blog.base())).await;
+    assert_eq!(nodeinfo["usage"]["users"]["total"], 3, "{nodeinfo}");
 
     // A follows Alice; B follows the blog and Alice; P (Mastodon-like) follows the blog.
     let mut a = PeerProcess::start().await;

@@ -3,7 +3,7 @@
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{authors, media, posts},
+    services::{authors, media, posts, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -111,6 +111,17 @@ pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
 
 pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
     let local_posts = posts::count_live(&data.db).await?;
+    // The blog, and its authors when they are accounts of their own.
+    let blog = &data.config.blog;
+    let accounts = if blog.author_actors {
+        let authors = users::list(&data.db).await?;
+        1 + authors
+            .iter()
+            .filter(|u| u.username != blog.username)
+            .count()
+    } else {
+        1
+    };
     let body = json!({
         "version": "2.1",
         "software": {
@@ -121,7 +132,7 @@ pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": false,
-        "usage": {"users": {"total": 1, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": local_posts},
+        "usage": {"users": {"total": accounts, "activeMonth": accounts, "activeHalfyear": accounts}, "localPosts": local_posts},
         "metadata": {"nodeName": data.settings.current().blog.title, "nodeDescription": data.settings.current().blog.description},
     });
     Ok((
