@@ -142,6 +142,10 @@ pub struct BlogConfig {
     /// The blog's time zone (IANA name, `Europe/Berlin`): dates shown on pages, the archive's
     /// years and months, the editor's date field, and WordPress's local times in imports.
     pub timezone: String,
+    /// Every /admin account is also a fediverse account of its own, `@username@domain`,
+    /// followable beside the blog: its posts come from it, and the blog boosts them. Off, the
+    /// blog actor alone publishes, as a blog with one author wants.
+    pub author_actors: bool,
 }
 
 impl BlogConfig {
@@ -245,6 +249,7 @@ impl Default for BlogConfig {
             posts_per_page: 10,
             comment_policy: CommentPolicy::Open,
             timezone: "UTC".into(),
+            author_actors: false,
         }
     }
 }

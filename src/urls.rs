@@ -119,6 +119,40 @@ impl Urls {
             .ok();
         url
     }
+    /// An author's own actor (issue 15), beside their HTML page at `author(username)`.
+    pub fn author_actor(&self, username: &str) -> Url {
+        self.author_path(username, "actor")
+    }
+    pub fn author_key(&self, username: &str) -> String {
+        format!("{}#main-key", self.author_actor(username))
+    }
+    pub fn author_inbox(&self, username: &str) -> Url {
+        self.author_path(username, "inbox")
+    }
+    pub fn author_outbox(&self, username: &str) -> Url {
+        self.author_path(username, "outbox")
+    }
+    pub fn author_followers(&self, username: &str) -> Url {
+        self.author_path(username, "followers")
+    }
+    fn author_path(&self, username: &str, last: &str) -> Url {
+        let mut url = self.author(username);
+        url.path_segments_mut()
+            .map(|mut s| {
+                s.push(last);
+            })
+            .ok();
+        url
+    }
+    /// The username of one of our author actors, if `url` is one.
+    pub fn author_of_actor(&self, url: &Url) -> Option<String> {
+        let rest = url.as_str().strip_prefix(self.join("authors/").as_str())?;
+        let name = rest.strip_suffix("/actor")?;
+        let name = percent_encoding::percent_decode_str(name)
+            .decode_utf8()
+            .ok()?;
+        (!name.is_empty() && !name.contains('/')).then(|| name.into_owned())
+    }
     pub fn archive(&self) -> Url {
         self.join("archive")
     }
@@ -193,6 +227,14 @@ mod tests {
         );
         assert_eq!(urls.slug_of("http://localhost:8080/posts/a/replies"), None);
         assert_eq!(urls.slug_of("http://other/posts/hello"), None);
+        let jane = urls.author_actor("jane");
+        assert_eq!(jane.as_str(), "http://localhost:8080/authors/jane/actor");
+        assert_eq!(urls.author_of_actor(&jane), Some("jane".into()));
+        assert_eq!(urls.author_of_actor(&urls.actor()), None);
+        assert_eq!(
+            urls.author_followers("jane").as_str(),
+            "http://localhost:8080/authors/jane/followers"
+        );
         assert_eq!(
             urls.tag("rust lang").as_str(),
             "http://localhost:8080/tags/rust%20lang"

@@ -9,7 +9,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        fetch, guard, objects,
+        authors, fetch, guard, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
@@ -259,7 +259,7 @@ async fn on_follow(
     signer: &RemoteActor,
 ) -> AppResult<()> {
     if id_of(&activity.object).as_ref() != Some(&data.urls.actor()) {
-        return Ok(());
+        return authors::on_follow(data, activity, signer).await;
     }
     let follow = json!({
         "id": activity.id,
@@ -288,6 +288,7 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
         None => None,
     };
     match inner_type {
+        Some("Follow") if authors::on_undo_follow(data, activity).await? => {}
         Some("Follow") => {
             follows::unfollowed(&data.db, &activity.actor).await?;
         }

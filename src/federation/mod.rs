@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod activities;
 pub mod actor;
+pub mod authors;
 pub mod backfill;
 pub mod caches;
 pub mod delivery;

@@ -3,7 +3,7 @@
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{
-    db::entities::{comment, mention, post, remote_post},
+    db::entities::{comment, mention, post, remote_post, user},
     error::AppResult,
     federation::state::AppState,
     federation::{
@@ -104,7 +104,7 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
         inbox: urls.inbox(),
         outbox: urls.outbox(),
         followers: urls.followers(),
-        following: urls.following(),
+        following: Some(urls.following()),
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
         },
@@ -138,12 +138,17 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
                 escape_html(base.as_str())
             ),
         }],
-        generator: Some(Generator {
-            id: urls.application(),
-            kind: "Application".into(),
-            implements: implements(),
-        }),
+        generator: Some(generator(urls)),
     })
+}
+
+/// The software behind our actors: the application actor, with what it implements.
+fn generator(urls: &Urls) -> Generator {
+    Generator {
+        id: urls.application(),
+        kind: "Application".into(),
+        implements: implements(),
+    }
 }
 
 /// What the software implements, for FEP-844e. Only what a peer cannot see otherwise: the FEP
@@ -188,6 +193,95 @@ pub fn application_actor(data: &Data<AppState>) -> ApplicationActor {
         manually_approves_followers: true,
         implements: implements(),
         id,
+    }
+}
+
+/// One of the blog's authors as an actor of their own: their profile (bio, avatar) from
+/// /admin, their own key, the blog's shared inbox.
+pub fn author_actor(data: &AppState, author: &user::Model, public_key_pem: String) -> Person {
+    let urls = &data.urls;
+    let name = &author.username;
+    let icon = author
+        .avatar_url
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| urls.icon().to_string());
+    let display_name = if author.display_name.trim().is_empty() {
+        name.clone()
+    } else {
+        author.display_name.clone()
+    };
+    Person {
+        id: urls.author_actor(name),
+        kind: "Person".into(),
+        preferred_username: name.clone(),
+        name: display_name,
+        summary: if author.bio.trim().is_empty() {
+            String::new()
+        } else {
+            html_paragraph(&author.bio)
+        },
+        url: urls.author(name),
+        inbox: urls.author_inbox(name),
+        outbox: urls.author_outbox(name),
+        followers: urls.author_followers(name),
+        following: None,
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox(),
+        },
+        icon: Image {
+            kind: "Image".into(),
+            media_type: media::media_type_of(&icon).into(),
+            url: icon,
+            name: None,
+        },
+        image: None,
+        public_key: PublicKey {
+            id: urls.author_key(name),
+            owner: urls.author_actor(name),
+            public_key_pem,
+        },
+        manually_approves_followers: false,
+        discoverable: true,
+        indexable: true,
+        // Mastodon credits the author under link previews of pages on these domains.
+        attribution_domains: vec![urls.host()],
+        attachment: vec![PropertyValue {
+            kind: "PropertyValue".into(),
+            name: "Blog".into(),
+            value: format!(
+                "<a href=\"{0}\" rel=\"me\">{0}</a>",
+                escape_html(urls.base().as_str())
+            ),
+        }],
+        generator: Some(generator(urls)),
+    }
+}
+
+/// Who a post is by in the fediverse: the blog actor, or (with author actors) its author.
+#[derive(Debug, Clone)]
+pub struct Attribution {
+    pub actor: Url,
+    pub followers: Url,
+}
+
+impl Attribution {
+    pub fn blog(urls: &Urls) -> Attribution {
+        Attribution {
+            actor: urls.actor(),
+            followers: urls.followers(),
+        }
+    }
+
+    pub fn author(urls: &Urls, username: &str) -> Attribution {
+        Attribution {
+            actor: urls.author_actor(username),
+            followers: urls.author_followers(username),
+        }
+    }
+
+    pub fn is_blog(&self, urls: &Urls) -> bool {
+        self.actor == urls.actor()
     }
 }
 
@@ -239,11 +333,12 @@ fn interaction_policy(urls: &Urls) -> InteractionPolicy {
     }
 }
 
-/// A post with its counts and the embedded first page of its `replies`.
+/// A post with its counts and the embedded first page of its `replies`, by `by`.
 pub fn article(
     post: &post::Model,
     counts: PostCounts,
     replies: ThreadCollection,
+    by: &Attribution,
     urls: &Urls,
 ) -> Article {
     let id = urls.post(&post.slug);
@@ -263,7 +358,7 @@ pub fn article(
     Article {
         id: id.clone(),
         kind: "Article".into(),
-        attributed_to: urls.actor(),
+        attributed_to: by.actor.clone(),
         name_map: one_language(&post.lang, &name),
         summary_map: one_language(&post.lang, &summary),
         content_map: one_language(&post.lang, &content),
@@ -273,7 +368,7 @@ pub fn article(
         published: post.published_at,
         updated: edited_at(post),
         to: vec![PUBLIC.into()],
-        cc: vec![urls.followers().to_string()],
+        cc: article_cc(by, urls),
         tag,
         sensitive: false,
         context: urls.post_context(&post.slug),
@@ -290,6 +385,15 @@ pub fn article(
         }),
         interaction_policy: interaction_policy(urls),
     }
+}
+
+/// An author's post is for their followers and, through the blog's boost, the blog's.
+fn article_cc(by: &Attribution, urls: &Urls) -> Vec<String> {
+    let mut cc = vec![by.followers.to_string()];
+    if !by.is_blog(urls) {
+        cc.push(urls.followers().to_string());
+    }
+    cc
 }
 
 /// The likes or boosts of a post: their number only.
@@ -397,10 +501,22 @@ pub fn activity<O>(
     cc: Vec<String>,
     urls: &Urls,
 ) -> SentActivity<O> {
+    activity_by(&urls.actor(), kind, id, object, to, cc)
+}
+
+/// An activity of `kind` by `actor` (the blog, or one of its authors).
+pub fn activity_by<O>(
+    actor: &Url,
+    kind: &str,
+    id: &Url,
+    object: O,
+    to: Vec<String>,
+    cc: Vec<String>,
+) -> SentActivity<O> {
     SentActivity {
         id: id.clone(),
         kind: kind.into(),
-        actor: urls.actor(),
+        actor: actor.clone(),
         object,
         to,
         cc,

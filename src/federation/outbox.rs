@@ -8,14 +8,16 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
-        delivery,
+        authors, delivery,
         objects::{self, with_context},
         state::AppState,
         threads,
     },
     services::{
+        authors as services_authors,
         outbox::{self as events, Event},
         posts::{self, PostCounts},
+        users,
     },
 };
 use activitypub_federation::config::{Data, FederationConfig};
@@ -119,39 +121,61 @@ async fn dispatch_one(data: &Data<AppState>, id: i32, event: &Event) -> AppResul
         // Another node took it.
         return Ok(false);
     }
-    let Some((doc, public, inboxes)) = built else {
-        txn.commit().await?;
-        return Ok(false);
-    };
-    delivery::enqueue(&txn, &doc, public, inboxes).await?;
+    let any = !built.is_empty();
+    for (doc, public, inboxes) in built {
+        delivery::enqueue(&txn, &doc, public, inboxes).await?;
+    }
     txn.commit().await?;
-    Ok(true)
+    Ok(any)
 }
 
-/// The activity for `event` (with whether it is public and where it goes), or None when there
-/// is nothing to send any more (a post deleted before its Create went out).
-async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Option<(Value, bool, Vec<Url>)>> {
-    match event {
-        Event::PostPublished { post_id } | Event::PostUpdated { post_id } => {
-            let Some(post) = posts::find_by_id(&data.db, *post_id).await? else {
-                return Ok(None);
-            };
-            if !post.is_public() || post.deleted_at.is_some() {
-                return Ok(None);
-            }
-            let counts = posts::counts(&data.db, post.id).await?;
-            let outgoing = if matches!(event, Event::PostPublished { .. }) {
-                Outgoing::CreatePost(&post, counts)
-            } else {
-                Outgoing::UpdatePost(&post, counts)
-            };
-            Ok(Some(activity(data, outgoing).await?))
+/// One activity: the document, whether it is public, and its inboxes.
+type Built = (Value, bool, Vec<Url>);
+
+/// The activities for `event` (with whether each is public and where it goes): none when
+/// there is nothing to send any more (a post deleted before its Create went out), two for an
+/// author's new post (their Create, the blog's Announce).
+async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Built>> {
+    Ok(match event {
+        Event::PostPublished { post_id }
+        | Event::PostUpdated { post_id }
+        | Event::PostDeleted { post_id } => post_activities(data, event, *post_id).await?,
+        Event::AuthorFollowAccepted {
+            author,
+            follower,
+            follow,
+        } => match stored_actor(&data.db, follower).await? {
+            Some(who) => vec![accept_for_author(data, author, follow.clone(), &who)],
+            None => vec![],
+        },
+        Event::AuthorProfileUpdated { author } => {
+            profile_update(data, author).await?.into_iter().collect()
         }
-        Event::PostDeleted { post_id } => {
-            let Some(post) = posts::find_by_id(&data.db, *post_id).await? else {
-                return Ok(None);
-            };
-            Ok(Some(activity(data, Outgoing::DeletePost(&post)).await?))
+        _ => build_blog(data, event).await?.into_iter().collect(),
+    })
+}
+
+/// The `Update` of an author's actor, to their followers.
+async fn profile_update(data: &Data<AppState>, username: &str) -> AppResult<Option<Built>> {
+    let Some(author) = services_authors::actor_user(data, username).await? else {
+        return Ok(None);
+    };
+    let urls = &data.urls;
+    let actor = urls.author_actor(username);
+    let person = authors::actor(data, &author).await?;
+    let (to, _) = objects::public_addressing(urls);
+    let cc = vec![urls.author_followers(username).to_string()];
+    let doc = objects::activity_by(&actor, "Update", &urls.new_activity(), person, to, cc);
+    let inboxes = author_follower_inboxes(data, &actor).await?;
+    Ok(Some((with_context(doc), true, inboxes)))
+}
+
+/// What the blog actor sends for `event` (the events of the blog alone).
+async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Built>> {
+    match event {
+        // Built by `post_activities`.
+        Event::PostPublished { .. } | Event::PostUpdated { .. } | Event::PostDeleted { .. } => {
+            Ok(None)
         }
         Event::FollowAccepted { follower, follow } => {
             let Some(who) = stored_actor(&data.db, follower).await? else {
@@ -197,14 +221,123 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Option<(Value,
         Event::ReplyCreated { .. } | Event::ReplyUpdated { .. } | Event::ReplyDeleted { .. } => {
             build_reply(data, event).await
         }
+        Event::AuthorFollowAccepted { .. } | Event::AuthorProfileUpdated { .. } => Ok(None),
     }
 }
 
-/// The activity for one of the owner's replies.
-async fn build_reply(
+/// A post's Create, Update or Delete. By the blog, as `activity` builds it; by one of the
+/// authors (with author actors): the author's Create to the author's followers and the blog's
+/// Announce of the post to the blog's, and the author's Update and Delete to both, since a
+/// server shows (and so must update or remove) the post for either kind of follower.
+async fn post_activities(
     data: &Data<AppState>,
     event: &Event,
-) -> AppResult<Option<(Value, bool, Vec<Url>)>> {
+    post_id: i32,
+) -> AppResult<Vec<Built>> {
+    let Some(post) = posts::find_by_id(&data.db, post_id).await? else {
+        return Ok(vec![]);
+    };
+    let deleted = matches!(event, Event::PostDeleted { .. });
+    if !deleted && (!post.is_public() || post.deleted_at.is_some()) {
+        return Ok(vec![]);
+    }
+    let by = authors::attribution(data, &post).await?;
+    let counts = posts::counts(&data.db, post.id).await?;
+    if by.is_blog(&data.urls) {
+        let outgoing = match event {
+            Event::PostPublished { .. } => Outgoing::CreatePost(&post, counts),
+            Event::PostUpdated { .. } => Outgoing::UpdatePost(&post, counts),
+            _ => Outgoing::DeletePost(&post),
+        };
+        return Ok(vec![activity(data, outgoing).await?]);
+    }
+    let urls = &data.urls;
+    let (to, _) = objects::public_addressing(urls);
+    let cc = vec![by.followers.to_string(), urls.followers().to_string()];
+    let author_inboxes = author_follower_inboxes(data, &by.actor).await?;
+    let blog_inboxes = follower_inboxes(&data.db).await?;
+    let id = urls.new_activity();
+    let post_id = urls.post(&post.slug);
+    if deleted {
+        let when = post.deleted_at.unwrap_or(post.updated_at);
+        let tombstone = objects::tombstone(&post_id, "Article", &when);
+        let doc = with_context(objects::activity_by(
+            &by.actor, "Delete", &id, tombstone, to, cc,
+        ));
+        return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
+    }
+    let article = threads::article(data, &post, counts).await?;
+    if matches!(event, Event::PostUpdated { .. }) {
+        let doc = with_context(objects::activity_by(
+            &by.actor, "Update", &id, article, to, cc,
+        ));
+        return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
+    }
+    let create = with_context(objects::activity_by(
+        &by.actor,
+        "Create",
+        &id,
+        article,
+        to.clone(),
+        cc,
+    ));
+    // The boost names the post, not the Create: Mastodon takes a known status, or fetches the
+    // object's id (an embedded Create's id is no status).
+    let boost_cc = vec![urls.followers().to_string(), by.actor.to_string()];
+    let announce_id = urls.new_activity();
+    let announce = with_context(objects::activity(
+        "Announce",
+        &announce_id,
+        post_id,
+        to,
+        boost_cc,
+        urls,
+    ));
+    Ok(vec![
+        (create, true, author_inboxes),
+        (announce, true, blog_inboxes),
+    ])
+}
+
+/// The inboxes of the followers of the author whose actor is `actor`.
+async fn author_follower_inboxes(data: &Data<AppState>, actor: &Url) -> AppResult<Vec<Url>> {
+    let Some(username) = data.urls.author_of_actor(actor) else {
+        return Ok(vec![]);
+    };
+    let Some(author) = users::find_by_username(&data.db, &username).await? else {
+        return Ok(vec![]);
+    };
+    Ok(services_authors::followers(&data.db, author.id)
+        .await?
+        .into_iter()
+        .filter_map(|f| Url::parse(f.shared_inbox.as_deref().unwrap_or(&f.inbox)).ok())
+        .collect())
+}
+
+/// The Accept of a Follow of one of the authors, from the author's actor.
+fn accept_for_author(
+    data: &Data<AppState>,
+    author: &str,
+    follow: Value,
+    follower: &RemoteActor,
+) -> Built {
+    let urls = &data.urls;
+    let to = vec![follower.model().ap_id.clone()];
+    let actor = urls.author_actor(author);
+    let doc = with_context(objects::activity_by(
+        &actor,
+        "Accept",
+        &urls.new_activity(),
+        follow,
+        to,
+        vec![],
+    ));
+    let inbox = Url::parse(&follower.model().inbox).ok();
+    (doc, false, inbox.into_iter().collect())
+}
+
+/// The activity for one of the owner's replies.
+async fn build_reply(data: &Data<AppState>, event: &Event) -> AppResult<Option<Built>> {
     let (Event::ReplyCreated {
         comment_id,
         parent_author,
@@ -259,10 +392,7 @@ async fn stored_actor(db: &DatabaseConnection, id: &str) -> AppResult<Option<Rem
 }
 
 /// Builds the activity for `outgoing`: the document, whether it is public, and its inboxes.
-async fn activity(
-    data: &Data<AppState>,
-    outgoing: Outgoing<'_>,
-) -> AppResult<(Value, bool, Vec<Url>)> {
+async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Built> {
     let urls = &data.urls;
     let (to, cc) = objects::public_addressing(urls);
     let id = urls.new_activity();

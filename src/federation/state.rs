@@ -163,7 +163,7 @@ fn http_client(config: &Config) -> anyhow::Result<reqwest_middleware::ClientWith
     Ok(builder.build().context("HTTP client")?.into())
 }
 
-async fn load_or_create_key(
+pub(crate) async fn load_or_create_key(
     db: &DatabaseConnection,
     name: &str,
 ) -> anyhow::Result<site_key::Model> {

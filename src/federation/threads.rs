@@ -6,6 +6,7 @@ use crate::{
     db::entities::{comment, post},
     error::AppResult,
     federation::{
+        authors,
         objects::{self, NoteThread},
         protocol::{Article, Note, OrderedCollectionPage, ThreadCollection},
         state::AppState,
@@ -73,7 +74,8 @@ pub async fn article(
 ) -> AppResult<Article> {
     let id = data.urls.post_replies(&post.slug);
     let replies = collection(data, &id, Listed::Post(post.id), None, None).await?;
-    Ok(objects::article(post, counts, replies, &data.urls))
+    let by = authors::attribution(data, post).await?;
+    Ok(objects::article(post, counts, replies, &by, &data.urls))
 }
 
 /// A post's `replies` (no page: the collection with its first page) or one page of it.

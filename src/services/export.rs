@@ -1,12 +1,13 @@
 //! `feder export DIR`: the whole blog as files: every post as Markdown with front matter
-//! (`posts/`), its comments as JSON (`comments/`), uploaded images (`media/`), authors,
-//! followers and redirects. `feder import markdown DIR` rebuilds the blog from them.
+//! (`posts/`), its comments as JSON (`comments/`), with their moderation and web-form
+//! columns), uploaded images (`media/`), authors, followers (the blog's and each author's) and
+//! redirects. `feder import markdown DIR` rebuilds the blog from them.
 
 use crate::{
-    db::entities::{comment, follower, media as media_entity, post},
+    db::entities::{author_follower, comment, follower, media as media_entity, post},
     error::{AppError, AppResult},
     services::Site,
-    services::{follows, media, posts, redirects, users},
+    services::{authors, follows, media, posts, redirects, users},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -34,6 +35,54 @@ pub struct ExportedComment {
     pub published_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    // What the web comment form and moderation added; defaults for exports made before.
+    #[serde(default = "approved")]
+    pub status: String,
+    #[serde(default = "fediverse")]
+    pub kind: String,
+    #[serde(default)]
+    pub author_email: Option<String>,
+    #[serde(default)]
+    pub author_website: Option<String>,
+    #[serde(default)]
+    pub federate: bool,
+    #[serde(default)]
+    pub federated_at: Option<DateTime<Utc>>,
+    /// Keeps the delete links already mailed to web writers working.
+    #[serde(default)]
+    pub delete_token_hash: Option<String>,
+}
+
+fn approved() -> String {
+    comment::APPROVED.into()
+}
+
+fn fediverse() -> String {
+    comment::FEDIVERSE.into()
+}
+
+impl From<comment::Model> for ExportedComment {
+    fn from(c: comment::Model) -> ExportedComment {
+        ExportedComment {
+            ap_id: c.ap_id,
+            in_reply_to: c.in_reply_to,
+            author_ap_id: c.author_ap_id,
+            author_name: c.author_name,
+            content_html: c.content_html,
+            url: c.url,
+            is_local: c.is_local,
+            published_at: c.published_at,
+            updated_at: c.updated_at,
+            deleted_at: c.deleted_at,
+            status: c.status,
+            kind: c.kind,
+            author_email: c.author_email,
+            author_website: c.author_website,
+            federate: c.federate,
+            federated_at: c.federated_at,
+            delete_token_hash: c.delete_token_hash,
+        }
+    }
 }
 
 impl ExportedComment {
@@ -50,6 +99,13 @@ impl ExportedComment {
             updated_at: Set(self.updated_at),
             deleted_at: Set(self.deleted_at),
             author_name: Set(self.author_name),
+            status: Set(self.status),
+            kind: Set(self.kind),
+            author_email: Set(self.author_email),
+            author_website: Set(self.author_website),
+            federate: Set(self.federate),
+            federated_at: Set(self.federated_at),
+            delete_token_hash: Set(self.delete_token_hash),
             ..Default::default()
         }
     }
@@ -57,6 +113,9 @@ impl ExportedComment {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ExportedFollower {
+    /// The author they follow (a username), with author actors; none: the blog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     pub actor_ap_id: String,
     pub inbox: String,
     pub shared_inbox: Option<String>,
@@ -65,6 +124,19 @@ pub struct ExportedFollower {
 }
 
 impl ExportedFollower {
+    /// A follower of the author `user_id`.
+    pub fn into_author_follower(self, user_id: i32) -> author_follower::ActiveModel {
+        author_follower::ActiveModel {
+            user_id: Set(user_id),
+            actor_ap_id: Set(self.actor_ap_id),
+            inbox: Set(self.inbox),
+            shared_inbox: Set(self.shared_inbox),
+            follow_activity_id: Set(self.follow_activity_id),
+            created_at: Set(self.created_at),
+            ..Default::default()
+        }
+    }
+
     pub fn into_active(self) -> follower::ActiveModel {
         follower::ActiveModel {
             actor_ap_id: Set(self.actor_ap_id),
@@ -181,14 +253,48 @@ fn create_dir(path: &Path) -> AppResult<()> {
         .map_err(|e| AppError::BadRequest(format!("cannot create {}: {e}", path.display())))
 }
 
+/// The blog's followers, then each author's (named by username).
+async fn exported_followers(
+    data: &Site,
+    usernames: &std::collections::HashMap<i32, String>,
+) -> AppResult<Vec<ExportedFollower>> {
+    let mut followers: Vec<ExportedFollower> = follows::list(&data.db)
+        .await?
+        .into_iter()
+        .map(|f| ExportedFollower {
+            author: None,
+            actor_ap_id: f.actor_ap_id,
+            inbox: f.inbox,
+            shared_inbox: f.shared_inbox,
+            follow_activity_id: f.follow_activity_id,
+            created_at: f.created_at,
+        })
+        .collect();
+    for f in authors::all_followers(&data.db).await? {
+        followers.push(ExportedFollower {
+            author: usernames.get(&f.user_id).cloned(),
+            actor_ap_id: f.actor_ap_id,
+            inbox: f.inbox,
+            shared_inbox: f.shared_inbox,
+            follow_activity_id: f.follow_activity_id,
+            created_at: f.created_at,
+        });
+    }
+    Ok(followers)
+}
+
 /// Writes the blog into `dir` (created if missing). Deleted posts are left out.
 pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
     let mut report = ExportReport::default();
     for sub in ["posts", "comments", "media"] {
         create_dir(&dir.join(sub))?;
     }
-    let authors: Vec<ExportedAuthor> = users::list(&data.db)
-        .await?
+    let accounts = users::list(&data.db).await?;
+    let usernames: std::collections::HashMap<i32, String> = accounts
+        .iter()
+        .map(|u| (u.id, u.username.clone()))
+        .collect();
+    let authors: Vec<ExportedAuthor> = accounts
         .into_iter()
         .map(|u| ExportedAuthor {
             username: u.username,
@@ -214,18 +320,7 @@ pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
             .all(&data.db)
             .await?
             .into_iter()
-            .map(|c| ExportedComment {
-                ap_id: c.ap_id,
-                in_reply_to: c.in_reply_to,
-                author_ap_id: c.author_ap_id,
-                author_name: c.author_name,
-                content_html: c.content_html,
-                url: c.url,
-                is_local: c.is_local,
-                published_at: c.published_at,
-                updated_at: c.updated_at,
-                deleted_at: c.deleted_at,
-            })
+            .map(ExportedComment::from)
             .collect();
         if !comments.is_empty() {
             report.comments += comments.len();
@@ -255,17 +350,7 @@ pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
         });
     }
     write_json(&dir.join("media").join("media.json"), &exported_media)?;
-    let followers: Vec<ExportedFollower> = follows::list(&data.db)
-        .await?
-        .into_iter()
-        .map(|f| ExportedFollower {
-            actor_ap_id: f.actor_ap_id,
-            inbox: f.inbox,
-            shared_inbox: f.shared_inbox,
-            follow_activity_id: f.follow_activity_id,
-            created_at: f.created_at,
-        })
-        .collect();
+    let followers = exported_followers(data, &usernames).await?;
     report.followers = followers.len();
     write_json(&dir.join("followers.json"), &followers)?;
     let redirects: Vec<ExportedRedirect> = redirects::all(&data.db)

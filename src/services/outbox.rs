@@ -21,7 +21,8 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    /// A post became public: `Create` to every follower.
+    /// A post became public: `Create` to every follower (with author actors: `Create` from
+    /// the author to theirs, and the blog's `Announce` of it to the blog's).
     PostPublished { post_id: i32 },
     /// A public post changed: `Update` to every follower.
     PostUpdated { post_id: i32 },
@@ -29,6 +30,16 @@ pub enum Event {
     PostDeleted { post_id: i32 },
     /// We accepted a Follow (`follow` as it was received): `Accept` to the follower.
     FollowAccepted { follower: String, follow: Value },
+    /// One of the blog's authors (`author`, a username) accepted a Follow: `Accept` from
+    /// the author's actor to the follower.
+    AuthorFollowAccepted {
+        author: String,
+        follower: String,
+        follow: Value,
+    },
+    /// One of the authors (a username) changed their profile: `Update` of their actor to
+    /// their followers.
+    AuthorProfileUpdated { author: String },
     /// The owner removed a follower: `Reject` of their Follow (`follow`, rebuilt from the
     /// stored row) to their own `inbox`, as Mastodon does for "remove follower".
     FollowerRemoved {

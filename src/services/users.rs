@@ -176,7 +176,7 @@ pub struct Profile {
 }
 
 pub async fn update_profile(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     user: user::Model,
     profile: Profile,
 ) -> AppResult<user::Model> {

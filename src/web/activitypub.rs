@@ -56,7 +56,8 @@ pub async fn application_outbox(data: Data<AppState>) -> Response {
     )
 }
 
-/// The outbox: Create(Article) of every live post, newest first, paged.
+/// The outbox: Create(Article) of every live post (Announce of an author's, with author
+/// actors), newest first, paged.
 pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> AppResult<Response> {
     let id = data.urls.outbox();
     let total = posts::count_live(&data.db).await?;
@@ -79,8 +80,25 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
     for p in &list {
         let counts = posts::counts(&data.db, p.id).await?;
         let article = threads::article(&data, p, counts).await?;
-        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
-            .map_err(AppError::internal)?;
+        let post_id = data.urls.post(&p.slug);
+        // An author's post (with author actors) is theirs: the blog boosted it.
+        if article.attributed_to != data.urls.actor() {
+            let announce_id =
+                url::Url::parse(&format!("{post_id}#announce")).map_err(AppError::internal)?;
+            let mut cc = cc.clone();
+            cc.push(article.attributed_to.to_string());
+            items.push(objects::to_json(objects::activity(
+                "Announce",
+                &announce_id,
+                post_id,
+                to.clone(),
+                cc,
+                &data.urls,
+            )));
+            continue;
+        }
+        let create_id =
+            url::Url::parse(&format!("{post_id}#create")).map_err(AppError::internal)?;
         items.push(objects::to_json(objects::activity(
             "Create",
             &create_id,

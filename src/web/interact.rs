@@ -144,7 +144,9 @@ pub async fn interact(
     let Some(account) = Account::parse(&handle, local_dev) else {
         return bad(ui.get("handle_invalid").replacen("%s", &handle, 1));
     };
-    let follow = uri == data.urls.actor() || uri == *data.urls.base();
+    let follow = uri == data.urls.actor()
+        || uri == *data.urls.base()
+        || data.urls.author_of_actor(&uri).is_some();
     let client = client_ip(
         connect.as_ref().map(|c| &c.0),
         &headers,

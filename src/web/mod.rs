@@ -2,6 +2,7 @@
 
 mod activitypub;
 mod admin;
+mod authors;
 pub mod cache;
 mod comments;
 mod comments_feed;
@@ -127,6 +128,13 @@ fn federation_routes() -> Router {
             get(activitypub::followers_synchronization),
         )
         .route("/actor/following", get(activitypub::following))
+        .route("/authors/{author}/actor", get(authors::actor))
+        .route("/authors/{author}/outbox", get(authors::outbox))
+        .route("/authors/{author}/followers", get(authors::followers))
+        .route(
+            "/authors/{author}/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
         .route(
             "/actor/inbox",
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),

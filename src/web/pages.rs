@@ -133,9 +133,9 @@ pub async fn post(
     let authors = Authors::load(&data).await?;
     let author = authors.of(&post);
     // Mastodon credits the author under link previews when their account lists this domain
-    // in its attributionDomains; without a handle of their own, the blog's account is named
-    // (the blog actor lists its own domain).
-    let fediverse_creator = author.handle.clone().unwrap_or_else(|| site.handle.clone());
+    // in its attributionDomains; without a handle of their own, their account on this blog
+    // (with author actors), else the blog's account is named (both list this domain).
+    let fediverse_creator = author.creator().unwrap_or_else(|| site.handle.clone());
     // The post's cover, else its author's picture, else the blog's.
     let (og_image, og_image_alt) = match (&post.cover_url, &author.avatar) {
         (Some(cover), _) => (

@@ -70,6 +70,17 @@ pub struct Author {
     /// Their profile on their own server, from the handle.
     pub profile: Option<String>,
     pub url: String,
+    /// With author actors: their account on this blog, `@username@domain`, and its actor
+    /// (what the follow form sends to `/interact`).
+    pub blog_handle: Option<String>,
+    pub actor: Option<String>,
+}
+
+impl Author {
+    /// Who `fediverse:creator` names: their own account, else their account on this blog.
+    pub fn creator(&self) -> Option<String> {
+        self.handle.clone().or_else(|| self.blog_handle.clone())
+    }
 }
 
 /// Everyone who may have written a post, loaded once per page: the blog's accounts and its
@@ -121,13 +132,20 @@ impl<'a> Authors<'a> {
     }
 
     fn account(&self, user: &user::Model) -> Author {
-        self.make(
+        let mut author = self.make(
             &user.username,
             &user.display_name,
             &user.bio,
             user.avatar_url.clone(),
             user.fediverse_handle.as_deref(),
-        )
+        );
+        let blog = &self.data.config.blog;
+        if blog.author_actors && user.username != blog.username {
+            let urls = &self.data.urls;
+            author.blog_handle = Some(format!("@{}@{}", user.username, urls.host()));
+            author.actor = Some(urls.author_actor(&user.username).to_string());
+        }
+        author
     }
 
     fn make(
@@ -147,6 +165,8 @@ impl<'a> Authors<'a> {
             handle: handle.map(|(user, host)| format!("@{user}@{host}")),
             profile: handle.map(|(user, host)| format!("https://{host}/@{user}")),
             url: self.data.urls.author(key).to_string(),
+            blog_handle: None,
+            actor: None,
         }
     }
 

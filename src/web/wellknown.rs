@@ -4,7 +4,7 @@
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::posts,
+    services::{authors, media, posts, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -15,6 +15,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use url::Url;
 
 #[derive(Deserialize)]
 pub struct WebfingerQuery {
@@ -30,8 +31,6 @@ pub async fn webfinger(
     let resource = query
         .resource
         .ok_or_else(|| AppError::BadRequest("resource is required".into()))?;
-    let subject = format!("acct:{}@{}", data.config.blog.username, data.urls.host());
-    let actor = data.urls.actor();
     let wanted = resource.trim();
     let acct = wanted
         .strip_prefix("acct:")
@@ -40,20 +39,16 @@ pub async fn webfinger(
     if let Some(body) = application_webfinger(&data, acct) {
         return Ok(jrd(body));
     }
-    let matches = format!("acct:{acct}").eq_ignore_ascii_case(&subject)
-        || wanted == actor.as_str()
-        || wanted == data.urls.base().as_str()
-        || wanted.trim_end_matches('/') == data.urls.base().as_str().trim_end_matches('/');
-    if !matches {
+    let Some((subject, actor, profile, avatar)) = who(&data, wanted).await? else {
         return Err(AppError::NotFound);
-    }
+    };
     let mut body = json!({
         "subject": subject,
-        "aliases": [actor, data.urls.base()],
+        "aliases": [actor, profile],
         "links": [
             {"rel": "self", "type": "application/activity+json", "href": actor},
-            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": data.urls.base()},
-            {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
+            {"rel": "http://webfinger.net/rel/avatar", "type": media::media_type_of(&avatar), "href": avatar},
             // FEP-3b86: "share on your blog" from other sites opens the editor with the text.
             // No Follow or Object intent: the owner follows and answers remote posts with the
             // CLI, there is no page for it to send a visitor to.
@@ -98,6 +93,53 @@ fn application_webfinger(data: &AppState, acct: &str) -> Option<serde_json::Valu
     })
 }
 
+/// The subject, actor, profile page and avatar `wanted` names: the blog (by handle, actor or
+/// home page) or, with author actors, one of the authors (by handle or actor).
+async fn who(data: &AppState, wanted: &str) -> AppResult<Option<(String, Url, Url, String)>> {
+    let host = data.urls.host();
+    let actor = data.urls.actor();
+    let acct = wanted
+        .strip_prefix("acct:")
+        .unwrap_or(wanted)
+        .trim_start_matches('@');
+    let blog_subject = format!("acct:{}@{host}", data.config.blog.username);
+    let base = data.urls.base();
+    if format!("acct:{acct}").eq_ignore_ascii_case(&blog_subject)
+        || wanted == actor.as_str()
+        || wanted.trim_end_matches('/') == base.as_str().trim_end_matches('/')
+    {
+        return Ok(Some((
+            blog_subject,
+            actor,
+            base.clone(),
+            data.urls.icon().to_string(),
+        )));
+    }
+    let username = match acct.rsplit_once('@') {
+        Some((user, at)) if at.eq_ignore_ascii_case(&host) => Some(user.to_string()),
+        _ => Url::parse(wanted)
+            .ok()
+            .and_then(|u| data.urls.author_of_actor(&u)),
+    };
+    let Some(username) = username else {
+        return Ok(None);
+    };
+    let Some(author) = authors::actor_user(data, &username).await? else {
+        return Ok(None);
+    };
+    let name = &author.username;
+    let avatar = author
+        .avatar_url
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| data.urls.icon().to_string());
+    Ok(Some((
+        format!("acct:{name}@{host}"),
+        data.urls.author_actor(name),
+        data.urls.author(name),
+        avatar,
+    )))
+}
+
 pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
     Json(json!({
         "links": [
@@ -116,6 +158,17 @@ pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
 
 pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
     let local_posts = posts::count_live(&data.db).await?;
+    // The blog, and its authors when they are accounts of their own.
+    let blog = &data.config.blog;
+    let accounts = if blog.author_actors {
+        let authors = users::list(&data.db).await?;
+        1 + authors
+            .iter()
+            .filter(|u| u.username != blog.username)
+            .count()
+    } else {
+        1
+    };
     let body = json!({
         "version": "2.1",
         "software": {
@@ -126,7 +179,7 @@ pub async fn nodeinfo(data: Data<AppState>) -> AppResult<Response> {
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": false,
-        "usage": {"users": {"total": 1, "activeMonth": 1, "activeHalfyear": 1}, "localPosts": local_posts},
+        "usage": {"users": {"total": accounts, "activeMonth": accounts, "activeHalfyear": accounts}, "localPosts": local_posts},
         "metadata": {"nodeName": data.settings.current().blog.title, "nodeDescription": data.settings.current().blog.description},
     });
     Ok((

@@ -16,6 +16,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         followers_sync::FollowersSync,
+        authors,
         local_actor::LocalActor,
         signing::{BodyDigests, Signer},
     },
@@ -35,7 +36,10 @@ const PER_HOST: usize = 8;
 /// The delivery worker of one process.
 pub struct Worker {
     federation: FederationConfig<AppState>,
+    /// The blog's key, which signs what the blog actor sends.
     signer: Signer,
+    /// The keys of the authors (with author actors) by actor id, loaded on first use.
+    author_signers: tokio::sync::Mutex<HashMap<String, Signer>>,
     in_flight: Arc<Semaphore>,
     signing: Arc<Semaphore>,
     /// The signature scheme to try first, per host.
@@ -69,6 +73,7 @@ impl Worker {
                 per_host: Default::default(),
                 schemes,
                 followers_sync: FollowersSync::default(),
+                author_signers: Default::default(),
                 signer,
                 federation,
                 outcomes,
@@ -86,6 +91,30 @@ impl Worker {
         map.entry(host.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
             .clone()
+    }
+
+    /// The key that signs `json`, an activity: its actor's when that is one of the authors,
+    /// else the blog's.
+    async fn signer_for(&self, json: &str) -> AppResult<Signer> {
+        let actor = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|doc| {
+                doc.get("actor")
+                    .and_then(|a| a.as_str().map(str::to_string))
+            });
+        let Some(actor) = actor.filter(|a| a.as_str() != self.federation.actor.id.as_str()) else {
+            return Ok(self.signer.clone());
+        };
+        let mut known = self.author_signers.lock().await;
+        if let Some(signer) = known.get(&actor) {
+            return Ok(signer.clone());
+        }
+        let data = self.federation.to_request_data();
+        let Some(signer) = authors::signer(&data, &actor).await? else {
+            return Ok(self.signer.clone());
+        };
+        known.insert(actor, signer.clone());
+        Ok(signer)
     }
 
     /// Claims what is due (as much as there is room for) and starts sending it. Returns how
@@ -106,24 +135,28 @@ impl Worker {
         ids.sort_unstable();
         ids.dedup();
         let followers = data.urls.followers();
-        let payloads: HashMap<i32, Payload> = activity::Entity::find()
+        let rows = activity::Entity::find()
             .filter(activity::Column::Id.is_in(ids))
             .all(&data.db)
-            .await?
-            .into_iter()
-            .map(|a| {
-                let digests = BodyDigests::of(a.json.as_bytes());
-                let to_followers = addresses(&a.json, followers.as_str());
+            .await?;
+        let mut payloads: HashMap<i32, (Payload, Signer)> = HashMap::with_capacity(rows.len());
+        for a in rows {
+            let signer = self.signer_for(&a.json).await?;
+            let digests = BodyDigests::of(a.json.as_bytes());
+            let to_followers = addresses(&a.json, followers.as_str());
+            let body = Bytes::from(a.json.into_bytes());
+            payloads.insert(
+                a.id,
                 (
-                    a.id,
                     Payload {
-                        body: Bytes::from(a.json.into_bytes()),
+                        body,
                         digests,
                         to_followers,
                     },
-                )
-            })
-            .collect();
+                    signer,
+                ),
+            );
+        }
         let count = jobs.len();
         for job in jobs {
             let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
@@ -137,10 +170,10 @@ impl Worker {
                 let data = worker.federation.to_request_data();
                 let host = worker.host_limit(&job.host);
                 let outcome = match (payload, host.acquire().await) {
-                    (Some(payload), Ok(_host_permit)) => {
+                    (Some((payload, signer)), Ok(_host_permit)) => {
                         let sender = Sender {
                             data: &data,
-                            signer: &worker.signer,
+                            signer: &signer,
                             signing: &worker.signing,
                             schemes: &worker.schemes,
                             followers_sync: &worker.followers_sync,

@@ -49,7 +49,8 @@ mod optional_time {
 /// Text per language (`nameMap`, `summaryMap`, `contentMap`).
 pub type LanguageMap = BTreeMap<String, String>;
 
-/// A blog's actor (the blog itself is a `Person`, so every server shows and follows it).
+/// A blog's actor (the blog itself is a `Person`, so every server shows and follows it), or
+/// one of its authors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
@@ -63,7 +64,9 @@ pub struct Person {
     pub inbox: Url,
     pub outbox: Url,
     pub followers: Url,
-    pub following: Url,
+    /// The blog's; authors follow no one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
     pub endpoints: Endpoints,
     pub icon: Image,
     #[serde(default, skip_serializing_if = "Option::is_none")]

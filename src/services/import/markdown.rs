@@ -3,7 +3,7 @@
 
 use super::report::{ImportReport, Progress, count};
 use crate::{
-    db::entities::{comment, follower},
+    db::entities::{author_follower, comment, follower},
     error::{AppError, AppResult},
     services::{
         Site,
@@ -166,6 +166,10 @@ pub async fn markdown(
     }
     if let Some(list) = read_json::<Vec<ExportedFollower>>(&dir.join("followers.json"))? {
         for f in list {
+            if let Some(author) = f.author.clone() {
+                restore_author_follower(data, &author, f).await?;
+                continue;
+            }
             follower::Entity::insert(f.into_active())
                 .on_conflict(
                     OnConflict::column(follower::Column::ActorApId)
@@ -183,6 +187,25 @@ pub async fn markdown(
         }
     }
     Ok(report)
+}
+
+/// A follower of one of the authors, when that author is in the import.
+async fn restore_author_follower(data: &Site, author: &str, f: ExportedFollower) -> AppResult<()> {
+    let Some(user) = users::find_by_username(&data.db, author).await? else {
+        return Ok(());
+    };
+    author_follower::Entity::insert(f.into_author_follower(user.id))
+        .on_conflict(
+            OnConflict::columns([
+                author_follower::Column::UserId,
+                author_follower::Column::ActorApId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&data.db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

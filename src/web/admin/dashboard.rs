@@ -5,7 +5,7 @@ use super::{Author, error_message, page};
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{dashboard, deliveries, follows, users},
+    services::{authors, dashboard, deliveries, follows, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -84,12 +84,17 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
 }
 
 fn profile_page(
+    data: &AppState,
     author: &Author,
     status: StatusCode,
     error: Option<String>,
     saved: bool,
 ) -> Response {
     let u = &author.user;
+    // With author actors, the account is followable here too (see `services::authors`).
+    let blog = &data.config.blog;
+    let blog_handle = (blog.author_actors && u.username != blog.username)
+        .then(|| format!("@{}@{}", u.username, data.urls.host()));
     page(
         status,
         "profile.html",
@@ -98,6 +103,7 @@ fn profile_page(
             profile => minijinja::context! {
                 username => u.username, display_name => u.display_name, bio => u.bio,
                 avatar_url => u.avatar_url, fediverse_handle => u.fediverse_handle,
+                blog_handle => blog_handle,
             },
             error => error, saved => saved,
         },
@@ -109,8 +115,12 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn profile(author: Author, Query(query): Query<SavedQuery>) -> Response {
-    profile_page(&author, StatusCode::OK, None, query.saved.is_some())
+pub async fn profile(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<SavedQuery>,
+) -> Response {
+    profile_page(&data, &author, StatusCode::OK, None, query.saved.is_some())
 }
 
 #[derive(Deserialize)]
@@ -139,9 +149,10 @@ pub async fn save_profile(
         avatar_url: Some(form.avatar_url),
         fediverse_handle: Some(form.fediverse_handle),
     };
-    match users::update_profile(&data.db, author.user.clone(), profile).await {
+    match authors::save_profile(&data, author.user.clone(), profile).await {
         Ok(_) => Ok(Redirect::to("/admin/profile?saved=1").into_response()),
         Err(e @ AppError::BadRequest(_)) => Ok(profile_page(
+            &data,
             &author,
             StatusCode::BAD_REQUEST,
             Some(error_message(&e)),

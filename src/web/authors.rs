@@ -1,0 +1,89 @@
+//! The authors' own actors (`blog.author_actors`): `/authors/<username>/actor`, its outbox and
+//! followers. Their inbox is the blog's inbox handler (the Follow's object says whom it is for).
+
+use crate::{
+    db::entities::user,
+    error::{AppError, AppResult},
+    federation::{authors, objects, state::AppState, threads},
+    services::{authors as author_service, posts},
+    web::respond::{activity_json, wants_activity_json},
+};
+use activitypub_federation::config::Data;
+use axum::{
+    extract::{Path, Query},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+const PAGE_SIZE: u64 = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+}
+
+async fn author(data: &AppState, username: &str) -> AppResult<user::Model> {
+    author_service::actor_user(data, username)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The author's actor; a browser goes to their page.
+pub async fn actor(
+    data: Data<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let author = author(&data, &username).await?;
+    if !wants_activity_json(&headers) {
+        return Ok(Redirect::to(data.urls.author(&author.username).as_str()).into_response());
+    }
+    let doc = objects::with_context(authors::actor(&data, &author).await?);
+    Ok(activity_json(StatusCode::OK, doc))
+}
+
+/// The author's outbox: Create(Article) of each of their live posts, newest first, paged.
+pub async fn outbox(
+    data: Data<AppState>,
+    Path(username): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let author = author(&data, &username).await?;
+    let id = data.urls.author_outbox(&author.username);
+    let names = [author.username.clone(), author.display_name.clone()];
+    let total = author_service::post_count(&data.db, &author).await?;
+    let Some(page) = query.page else {
+        let first = objects::page_url(&id, 1);
+        let doc = objects::ordered_collection(&id, total, Some(first));
+        return Ok(activity_json(StatusCode::OK, objects::with_context(doc)));
+    };
+    let page = page.clamp(1, 1_000_000);
+    let (list, more) =
+        posts::by_author(&data.db, &[author.id], &names, false, page, PAGE_SIZE).await?;
+    let actor = data.urls.author_actor(&author.username);
+    let mut items = Vec::with_capacity(list.len());
+    for p in &list {
+        let counts = posts::counts(&data.db, p.id).await?;
+        let article = threads::article(&data, p, counts).await?;
+        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
+            .map_err(AppError::internal)?;
+        let (to, cc) = (article.to.clone(), article.cc.clone());
+        items.push(objects::to_json(objects::activity_by(
+            &actor, "Create", &create_id, article, to, cc,
+        )));
+    }
+    let next = more.then(|| objects::page_url(&id, page + 1));
+    let page_id = objects::page_url(&id, page);
+    let doc = objects::ordered_collection_page(&page_id, &id, items, next, total);
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
+
+/// The author's followers: only their number, as for the blog.
+pub async fn followers(data: Data<AppState>, Path(username): Path<String>) -> AppResult<Response> {
+    let author = author(&data, &username).await?;
+    let total = author_service::count(&data.db, author.id).await?;
+    let id = data.urls.author_followers(&author.username);
+    let doc = objects::ordered_collection(&id, total, None);
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+}
