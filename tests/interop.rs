@@ -833,3 +833,121 @@ async fn inbox_refuses_bad_signatures() {
     })
     .await;
 }
+
+// --- Quote posts (FEP-044f) --------------------------------------------------------------------
+
+/// The peer asks to quote `post`; returns its note, its request, and the blog's answer (the
+/// Accept or Reject the peer received for that request).
+async fn quote_answer(peer: &mut PeerProcess, post: &str) -> (String, String, Value) {
+    let done = peer
+        .run(json!({"cmd": "quote_request", "object": post, "content": "<p>Look at this</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "QuoteRequest: {done}");
+    let note = done["note"].as_str().expect("note").to_string();
+    let request = done["request"].as_str().expect("request").to_string();
+    let answer = peer
+        .wait_for("the answer to the QuoteRequest", |e| {
+            e["event"] == "received"
+                && (e["type"] == "Accept" || e["type"] == "Reject")
+                && e["activity"]["object"]["id"] == request.as_str()
+        })
+        .await;
+    (note, request, answer["activity"].clone())
+}
+
+fn can_quote(article: &Value) -> Value {
+    article["interactionPolicy"]["canQuote"]["automaticApproval"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_quotes_per_policy_and_revocation() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("quotes").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    let open_md = "---\ntitle: Quote me\nslug: quote-me\n---\nAnyone may quote this.\n";
+    let open = feder.publish(open_md).await;
+    let closed = feder
+        .publish("---\ntitle: Not this one\nquote_policy: nobody\n---\nNo quotes.\n")
+        .await;
+    let followers = feder
+        .publish("---\ntitle: For followers\nquote_policy: followers\n---\nFollowers may.\n")
+        .await;
+
+    // Each post publishes its own policy, as Mastodon 4.5 reads it.
+    let public = json!(["https://www.w3.org/ns/activitystreams#Public"]);
+    assert_eq!(can_quote(&common::get_json(&open).await.1), public);
+    assert_eq!(
+        can_quote(&common::get_json(&closed).await.1),
+        json!([feder.actor()])
+    );
+    assert_eq!(
+        can_quote(&common::get_json(&followers).await.1),
+        json!([format!("{}/followers", feder.actor())])
+    );
+
+    // Anyone: an Accept whose result is a QuoteAuthorization that Fedify reads back.
+    let (note, request, accept) = quote_answer(&mut peer, &open).await;
+    assert_eq!(accept["type"], "Accept", "{accept}");
+    assert_eq!(accept["actor"], feder.actor(), "{accept}");
+    assert_eq!(accept["object"]["type"], "QuoteRequest", "{accept}");
+    assert_eq!(accept["object"]["instrument"], note.as_str(), "{accept}");
+    let authorization = accept["result"].as_str().expect("result").to_string();
+    let read = peer
+        .run(json!({"cmd": "read_authorization", "url": authorization}))
+        .await;
+    assert_eq!(read["attributed_to"], feder.actor(), "{read}");
+    assert_eq!(read["interacting_object"], note.as_str(), "{read}");
+    assert_eq!(read["interaction_target"], open.as_str(), "{read}");
+    // The owner sees the quote beside the mentions.
+    assert!(
+        feder.cli(&["mentions"]).await.contains(&note),
+        "feder mentions lists {note}"
+    );
+    assert!(!request.is_empty());
+
+    // Nobody: a Reject. Followers: a Reject, then an Accept once the peer follows.
+    let (_, _, reject) = quote_answer(&mut peer, &closed).await;
+    assert_eq!(reject["type"], "Reject", "{reject}");
+    let (_, _, reject) = quote_answer(&mut peer, &followers).await;
+    assert_eq!(reject["type"], "Reject", "{reject}");
+    let done = peer
+        .run(json!({"cmd": "follow", "target": feder.actor()}))
+        .await;
+    let follow_id = done["follow"].as_str().expect("follow id").to_string();
+    peer.wait_for("the Accept of the Follow", |e| {
+        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+    })
+    .await;
+    let (_, _, accept) = quote_answer(&mut peer, &followers).await;
+    assert_eq!(accept["type"], "Accept", "{accept}");
+    let followers_authorization = accept["result"].as_str().expect("result").to_string();
+
+    // The post now says nobody: its authorization is revoked (a Delete) and answers 410.
+    feder
+        .publish(&open_md.replace("slug: quote-me", "slug: quote-me\nquote_policy: nobody"))
+        .await;
+    peer.wait_for("the Delete of the authorization", |e| {
+        e["event"] == "received"
+            && e["type"] == "Delete"
+            && e["object_id"] == authorization.as_str()
+    })
+    .await;
+    assert_eq!(common::get_json(&authorization).await.0, 410);
+    assert_eq!(
+        can_quote(&common::get_json(&open).await.1),
+        json!([feder.actor()])
+    );
+    // The followers' post is deleted: its authorization goes too.
+    let slug = followers.rsplit('/').next().expect("slug");
+    feder.cli(&["post", "delete", slug]).await;
+    peer.wait_for("the Delete of the second authorization", |e| {
+        e["event"] == "received"
+            && e["type"] == "Delete"
+            && e["object_id"] == followers_authorization.as_str()
+    })
+    .await;
+    assert_eq!(common::get_json(&followers_authorization).await.0, 410);
+}

@@ -9,7 +9,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        fetch, guard, objects,
+        fetch, guard, interactions, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
@@ -196,6 +196,7 @@ async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor
         ActivityKind::Like => on_reaction(data, &activity, reaction::LIKE).await,
         ActivityKind::Announce => on_reaction(data, &activity, reaction::ANNOUNCE).await,
         ActivityKind::Move => on_move(data, &activity).await,
+        ActivityKind::QuoteRequest => interactions::on_quote_request(data, &activity).await,
         ActivityKind::Other => {
             tracing::debug!(kind = %activity.kind.1, "activity type ignored");
             Ok(())
@@ -346,12 +347,9 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     Ok(())
 }
 
-/// The post of ours a quote post quotes: FEP-044f `quote`, or the older `quoteUrl`,
-/// `quoteUri` and `_misskey_quote` that Mastodon and Misskey still send alongside.
+/// The post of ours a quote post quotes (see `interactions::quoted_url`).
 async fn quoted_post(data: &Data<AppState>, object: &Value) -> AppResult<Option<i32>> {
-    let quoted = ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
-        .iter()
-        .find_map(|key| object.get(*key).and_then(id_of));
+    let quoted = interactions::quoted_url(object);
     let Some(slug) = quoted.and_then(|q| data.urls.slug_of(q.as_str())) else {
         return Ok(None);
     };

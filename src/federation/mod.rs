@@ -9,6 +9,7 @@ pub mod caches;
 pub mod delivery;
 pub mod fetch;
 pub mod guard;
+pub mod interactions;
 pub mod limits;
 pub mod local_actor;
 pub mod objects;

@@ -3,15 +3,17 @@
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{
-    db::entities::{comment, mention, post, remote_post},
+    config::QuotePolicy,
+    db::entities::{authorization, comment, mention, post, remote_post},
     error::AppResult,
     federation::state::AppState,
     federation::{
         PUBLIC,
         protocol::{
-            ApObject, Approval, Article, CollectionSummary, Endpoints, Follow, Image,
-            InteractionPolicy, LanguageMap, Note, OrderedCollection, OrderedCollectionPage, Person,
-            PropertyValue, PublicKey, SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
+            AcceptInteraction, ApObject, Approval, Article, CollectionSummary, Endpoints, Follow,
+            Image, InteractionAuthorization, InteractionPolicy, LanguageMap, Note,
+            OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
+            SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
         },
     },
     render::{escape_html, sanitize},
@@ -48,7 +50,13 @@ fn context() -> Value {
             "canLike": {"@id": "gts:canLike", "@type": "@id"},
             "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
             "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
-            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"}
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+            "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+            "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+            "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
+            "ReplyAuthorization": "gts:ReplyAuthorization",
+            "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization"
         }
     ])
 }
@@ -170,20 +178,24 @@ fn article_content(post: &post::Model, url: &Url, name: &str, summary: &str) -> 
     format!("{title}{teaser}{}", post.body_html)
 }
 
-/// Anyone may reply, like and boost (moderation then decides what the page shows). Quotes are
-/// the author's only: Feder does not answer `QuoteRequest` yet, and a policy that says so makes
-/// Mastodon 4.5 show the post as not quotable instead of leaving a request pending forever.
-fn interaction_policy(urls: &Urls) -> InteractionPolicy {
-    let everyone = || Approval {
-        automatic_approval: vec![PUBLIC.into()],
+/// Anyone may reply, like and boost (moderation then decides what the page shows). Quotes
+/// follow the post's policy (`services::authorizations` answers the `QuoteRequest`s): the
+/// public, the blog's followers, or only the blog itself — "nobody" as GoToSocial writes it.
+fn interaction_policy(urls: &Urls, quote: QuotePolicy) -> InteractionPolicy {
+    let approval = |who: String| Approval {
+        automatic_approval: vec![who],
+        manual_approval: vec![],
     };
+    let everyone = || approval(PUBLIC.into());
     InteractionPolicy {
         can_reply: everyone(),
         can_like: everyone(),
         can_announce: everyone(),
-        can_quote: Approval {
-            automatic_approval: vec![urls.actor().to_string()],
-        },
+        can_quote: approval(match quote {
+            QuotePolicy::Anyone => PUBLIC.into(),
+            QuotePolicy::Followers => urls.followers().to_string(),
+            QuotePolicy::Nobody => urls.actor().to_string(),
+        }),
     }
 }
 
@@ -192,6 +204,7 @@ pub fn article(
     post: &post::Model,
     counts: PostCounts,
     replies: ThreadCollection,
+    quote: QuotePolicy,
     urls: &Urls,
 ) -> Article {
     let id = urls.post(&post.slug);
@@ -236,7 +249,7 @@ pub fn article(
             url: cover.clone(),
             name: Some(post.cover_alt.clone().unwrap_or_default()),
         }),
-        interaction_policy: interaction_policy(urls),
+        interaction_policy: interaction_policy(urls, quote),
     }
 }
 
@@ -251,6 +264,44 @@ pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Tombst
         kind: "Tombstone".into(),
         former_type: former_type.into(),
         deleted: *deleted,
+    }
+}
+
+/// What the authorization `row` (on post `slug`) says, served at its own URL.
+pub fn authorization(
+    row: &authorization::Model,
+    slug: &str,
+    urls: &Urls,
+) -> InteractionAuthorization {
+    let kind = if row.kind == authorization::QUOTE {
+        "QuoteAuthorization"
+    } else {
+        "ReplyAuthorization"
+    };
+    InteractionAuthorization {
+        id: urls.authorization(row.id),
+        kind: kind.into(),
+        attributed_to: urls.actor(),
+        interacting_object: row.interacting_object.clone(),
+        interaction_target: urls.post(slug),
+    }
+}
+
+/// The `Accept` of `request` (a QuoteRequest or ReplyRequest of `requester`) granting `row`.
+pub fn accept_interaction(
+    id: &Url,
+    request: Value,
+    requester: &str,
+    row: &authorization::Model,
+    urls: &Urls,
+) -> AcceptInteraction {
+    AcceptInteraction {
+        id: id.clone(),
+        kind: "Accept".into(),
+        actor: urls.actor(),
+        to: vec![requester.to_string()],
+        object: request,
+        result: urls.authorization(row.id),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::{
         state::AppState,
     },
     services::{
+        authorizations,
         comments::{self, Listed},
         posts::{self, PostCounts},
     },
@@ -73,7 +74,8 @@ pub async fn article(
 ) -> AppResult<Article> {
     let id = data.urls.post_replies(&post.slug);
     let replies = collection(data, &id, Listed::Post(post.id), None, None).await?;
-    Ok(objects::article(post, counts, replies, &data.urls))
+    let quote = authorizations::quote_policy(data, post);
+    Ok(objects::article(post, counts, replies, quote, &data.urls))
 }
 
 /// A post's `replies` (no page: the collection with its first page) or one page of it.

@@ -4,6 +4,7 @@
 //! ([`outbox::record`]) in the same transaction as the change, and the federation layer turns
 //! those events into activities. Services never import the federation layer.
 
+pub mod authorizations;
 pub mod blocks;
 pub mod comment_feed;
 pub mod comment_policy;

@@ -657,6 +657,61 @@ const commands = {
   },
 };
 
+// ---------------------------------------------------------------------------
+// Quote posts (FEP-044f), for Feder's quote tests (tests/interop.rs, quotes block).
+//   quote_request {object, content}: a public Note quoting `object` (a post of
+//     the blog), and a QuoteRequest for it to the post's author with the Note
+//     embedded as `instrument`; answers the Note's and the request's ids.
+//   read_authorization {url}: a signed GET of a QuoteAuthorization, read with
+//     Fedify's vocabulary; answers its type and fields as Fedify understood them.
+// The Accept / Reject / Delete that come back are "received" events.
+// ---------------------------------------------------------------------------
+
+Object.assign(commands, {
+  async quote_request(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "object"));
+    const author = await authorOf(ctx, post);
+    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+    const note = new Note({
+      id: noteId,
+      attribution: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+      content: requireString(cmd, "content"),
+      quote: post.id,
+      quoteUrl: post.id,
+      published: Temporal.Now.instant(),
+      url: noteId,
+    });
+    notes.set(noteId.href, note);
+    const request = new vocab.QuoteRequest({
+      id: newId("quote_requests"),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: author.id,
+      object: post.id,
+      instrument: note,
+    });
+    const status = await send(ctx, author, request, false);
+    return { note: noteId.href, request: request.id.href, status };
+  },
+
+  async read_authorization(cmd) {
+    const ctx = context();
+    const object = await fetchObject(ctx, requireString(cmd, "url"));
+    if (!(object instanceof vocab.QuoteAuthorization)) {
+      throw new CommandError(`${cmd.url} is not a QuoteAuthorization: ${object?.constructor?.name}`);
+    }
+    return {
+      type: "QuoteAuthorization",
+      id: object.id?.href ?? null,
+      attributed_to: object.attributionId?.href ?? null,
+      interacting_object: object.interactingObjectId?.href ?? null,
+      interaction_target: object.interactionTargetId?.href ?? null,
+    };
+  },
+});
+
 async function runCommand(line) {
   let cmd;
   try {
