@@ -951,3 +951,41 @@ async fn fedify_quotes_per_policy_and_revocation() {
     .await;
     assert_eq!(common::get_json(&followers_authorization).await.0, 410);
 }
+
+// --- Thread completion: `replies` and a remote `context` (FEP-f228) ----------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_thread_backfill_through_replies_and_context() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("threads").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    for via in ["replies", "context"] {
+        let post = feder
+            .publish(&format!("---\ntitle: Thread by {via}\n---\nTalk.\n"))
+            .await;
+        let done = peer
+            .run(json!({"cmd": "thread", "in_reply_to": post, "via": via}))
+            .await;
+        assert!(is_2xx(&done["status"]), "thread: {done}");
+        comments_become(&post, vec!["First in the thread".into()]).await;
+        // The blog was sent only the first reply: the rest comes from the peer's thread.
+        let slug = post.rsplit('/').next().expect("slug");
+        let out = feder.cli(&["comments", "refresh", slug]).await;
+        let found = if via == "context" { 2 } else { 1 };
+        assert!(
+            out.contains(&format!("{found} new comments")),
+            "{via}: {out}"
+        );
+        let mut want = vec![
+            "First in the thread".to_string(),
+            "Second in the thread".into(),
+        ];
+        if via == "context" {
+            want.push("Third in the thread".into());
+        }
+        comments_become(&post, want).await;
+    }
+}

@@ -665,6 +665,11 @@ const commands = {
 //   read_authorization {url}: a signed GET of a QuoteAuthorization, read with
 //     Fedify's vocabulary; answers its type and fields as Fedify understood them.
 // The Accept / Reject / Delete that come back are "received" events.
+// Thread completion (FEP-f228), for the backfill test:
+//   thread {in_reply_to, via}: a reply A to the blog's post, delivered, and
+//     replies the blog is never sent. via "replies": B answers A and is listed in
+//     A's embedded `replies`. via "context": B answers A and C answers B, listed
+//     (C first) only in the conversation's `context` collection.
 // ---------------------------------------------------------------------------
 
 Object.assign(commands, {
@@ -694,6 +699,56 @@ Object.assign(commands, {
     });
     const status = await send(ctx, author, request, false);
     return { note: noteId.href, request: request.id.href, status };
+  },
+
+  async thread(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
+    const author = await authorOf(ctx, post);
+    const via = requireString(cmd, "via");
+    const conversation = new URL(`${ORIGIN}/contexts/${randomUUID()}`);
+    const [a, b, c] = [0, 1, 2].map(() => ctx.getObjectUri(Note, { id: randomUUID() }));
+    const note = (id, parent, content, extra = {}) =>
+      new Note({
+        id,
+        attribution: ctx.getActorUri(IDENTIFIER),
+        to: PUBLIC_COLLECTION,
+        ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+        replyTarget: parent,
+        content,
+        published: Temporal.Now.instant(),
+        url: id,
+        contexts: via === "context" ? [conversation] : [],
+        ...extra,
+      });
+    const first = note(a, post.id, "<p>First in the thread</p>", {
+      tags: [new Mention({ href: author.id, name: mentionName(author) })],
+      ...(via === "replies" ? { replies: new vocab.Collection({ id: new URL(`${a.href}/replies`), items: [b] }) } : {}),
+    });
+    const hidden = [note(b, a, "<p>Second in the thread</p>")];
+    if (via === "context") hidden.push(note(c, b, "<p>Third in the thread</p>"));
+    for (const n of [first, ...hidden]) notes.set(n.id.href, n);
+    if (via === "context") {
+      const items = [...hidden].reverse().map((n) => n.id.href).concat([a.href]);
+      sentActivities.set(conversation.pathname, {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: conversation.href,
+        type: "OrderedCollection",
+        totalItems: items.length,
+        orderedItems: items,
+      });
+    }
+    replyAuthors.set(a.href, author);
+    const create = new Create({
+      id: new URL(`${a.href}/activity`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+      object: first,
+      published: first.published,
+    });
+    const status = await send(ctx, author, create, true);
+    return { first: a.href, hidden: hidden.map((n) => n.id.href), context: conversation.href, status };
   },
 
   async read_authorization(cmd) {
