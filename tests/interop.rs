@@ -364,10 +364,15 @@ struct Feder {
 
 impl Feder {
     async fn start(name: &str) -> Feder {
+        Feder::start_with(name, CONFIG).await
+    }
+
+    /// A blog with its own config.toml (`text`).
+    async fn start_with(name: &str, text: &str) -> Feder {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = common::database_url(dir.path(), name).await;
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, CONFIG).expect("write config");
+        std::fs::write(&config, text).expect("write config");
         let log = dir.path().join("feder.log");
         // A port picked free can be taken before feder binds it: then try another.
         for _ in 0..3 {
@@ -988,4 +993,91 @@ async fn fedify_thread_backfill_through_replies_and_context() {
         }
         comments_become(&post, want).await;
     }
+}
+
+// --- Reply controls: a held reply asked for (GoToSocial's ReplyRequest), and a direct reply ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_held_reply_approved_and_direct_reply_for_the_owner() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let config = CONFIG.replace("[blog]\n", "[blog]\ncomment_policy = \"approval\"\n");
+    let feder = Feder::start_with("held", &config).await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    let post = feder
+        .publish("---\ntitle: Held replies\n---\nEvery comment waits.\n")
+        .await;
+    // Comments wait for the owner: replies need approval, in GoToSocial's terms.
+    let article = common::get_json(&post).await.1;
+    let can_reply = &article["interactionPolicy"]["canReply"];
+    assert_eq!(
+        can_reply["automaticApproval"],
+        json!([feder.actor()]),
+        "{article}"
+    );
+    assert_eq!(
+        can_reply["manualApproval"],
+        json!(["https://www.w3.org/ns/activitystreams#Public"]),
+        "{article}"
+    );
+
+    // The peer asks; the reply waits, unseen on the page and unanswered.
+    let done = peer
+        .run(json!({"cmd": "reply_request", "in_reply_to": post, "content": "<p>May I?</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "ReplyRequest: {done}");
+    let (note, request) = (
+        done["note"].as_str().unwrap(),
+        done["request"].as_str().unwrap(),
+    );
+    let pending = eventually("the held reply in the queue", STEP_SECONDS, || async {
+        let list = feder.cli(&["comments", "list"]).await;
+        list.lines()
+            .find(|l| l.contains("May I?"))
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+    })
+    .await;
+    comments_become(&post, vec![]).await;
+    let replies = common::get_json(&format!("{post}/replies")).await.1;
+    assert_eq!(replies["totalItems"], 0, "{replies}");
+
+    // Approved: an Accept of the request with a ReplyAuthorization, and on the page.
+    feder.cli(&["comments", "approve", &pending]).await;
+    let accept = peer
+        .wait_for("the Accept of the ReplyRequest", |e| {
+            e["event"] == "received"
+                && e["type"] == "Accept"
+                && e["activity"]["object"]["id"] == request
+        })
+        .await["activity"]
+        .clone();
+    assert_eq!(accept["object"]["type"], "ReplyRequest", "{accept}");
+    assert_eq!(accept["object"]["instrument"], note, "{accept}");
+    let read = peer
+        .run(json!({"cmd": "read_authorization", "url": accept["result"]}))
+        .await;
+    assert_eq!(read["type"], "ReplyAuthorization", "{read}");
+    assert_eq!(read["interacting_object"], note, "{read}");
+    assert_eq!(read["interaction_target"], post.as_str(), "{read}");
+    comments_become(&post, vec!["May I?".into()]).await;
+
+    // A direct reply reaches the owner beside the mentions, never the page.
+    let done = peer
+        .run(json!({"cmd": "direct_reply", "in_reply_to": post, "content": "<p>Just for you</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "direct reply: {done}");
+    let direct = done["note"].as_str().unwrap().to_string();
+    eventually("the direct reply for the owner", STEP_SECONDS, || async {
+        feder
+            .cli(&["mentions"])
+            .await
+            .contains(&direct)
+            .then_some(())
+    })
+    .await;
+    comments_become(&post, vec!["May I?".into()]).await;
+    let pending = feder.cli(&["comments", "list"]).await;
+    assert!(!pending.contains("Just for you"), "{pending}");
 }

@@ -102,8 +102,9 @@ async fn store_fetched(
             .dereference(&data.reset_request_count())
             .await;
     }
-    store_comment(data, note, &author, post.id, &parent).await?;
-    Ok(true)
+    Ok(store_comment(data, note, &author, post.id, &parent, None)
+        .await?
+        .is_some())
 }
 
 /// The public notes behind `ids` that Feder does not have yet, fetched (each checked to be

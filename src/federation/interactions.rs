@@ -1,6 +1,7 @@
 //! Interactions that ask first: a `QuoteRequest` (FEP-044f, as Mastodon 4.5 sends it) is
 //! answered per the post's quote policy with an `Accept` carrying a `QuoteAuthorization`, or a
-//! `Reject` (`services::authorizations` decides and records; `outbox` sends).
+//! `Reject` (`services::authorizations` decides and records; `outbox` sends). The shape of a
+//! GoToSocial `ReplyRequest` as we answer it lives here too; the inbox stores its reply.
 
 use crate::{
     db::entities::authorization,
@@ -25,6 +26,17 @@ pub fn quoted_url(object: &Value) -> Option<Url> {
     ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
         .iter()
         .find_map(|key| object.get(*key).and_then(id_of))
+}
+
+/// A ReplyRequest as the `object` of our answer: its id, actor, what it answers and the reply.
+pub fn reply_request(activity: &Activity, parent: &Url, reply: &Url) -> Value {
+    json!({
+        "id": activity.id,
+        "type": "ReplyRequest",
+        "actor": activity.actor,
+        "object": parent,
+        "instrument": reply,
+    })
 }
 
 /// `QuoteRequest`: `object` is our post, `instrument` the quote post (its id, or the post

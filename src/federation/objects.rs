@@ -3,7 +3,7 @@
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{
-    config::QuotePolicy,
+    config::{CommentPolicy, QuotePolicy},
     db::entities::{authorization, comment, mention, post, remote_post},
     error::AppResult,
     federation::state::AppState,
@@ -178,24 +178,44 @@ fn article_content(post: &post::Model, url: &Url, name: &str, summary: &str) -> 
     format!("{title}{teaser}{}", post.body_html)
 }
 
-/// Anyone may reply, like and boost (moderation then decides what the page shows). Quotes
-/// follow the post's policy (`services::authorizations` answers the `QuoteRequest`s): the
-/// public, the blog's followers, or only the blog itself — "nobody" as GoToSocial writes it.
-fn interaction_policy(urls: &Urls, quote: QuotePolicy) -> InteractionPolicy {
-    let approval = |who: String| Approval {
+/// Who may do what with a post: the blog's quote policy (or the post's own) and its comment
+/// policy (or the post's comments held).
+#[derive(Debug, Clone, Copy)]
+pub struct PostPolicy {
+    pub quote: QuotePolicy,
+    pub comments: CommentPolicy,
+}
+
+/// Likes and boosts from anyone. Replies as the comment policy has them: from anyone when
+/// they are shown at once; held for the owner (`manualApproval`, so GoToSocial asks with a
+/// `ReplyRequest` and waits) when they wait; only the blog itself when comments are closed.
+/// Quotes follow the quote policy (`services::authorizations` answers the `QuoteRequest`s):
+/// the public, the blog's followers, or only the blog — "nobody" as GoToSocial writes it.
+fn interaction_policy(urls: &Urls, policy: PostPolicy) -> InteractionPolicy {
+    let approval = |who: String, ask: Vec<String>| Approval {
         automatic_approval: vec![who],
-        manual_approval: vec![],
+        manual_approval: ask,
     };
-    let everyone = || approval(PUBLIC.into());
+    let everyone = || approval(PUBLIC.into(), vec![]);
+    let blog = urls.actor().to_string();
     InteractionPolicy {
-        can_reply: everyone(),
+        can_reply: match policy.comments {
+            CommentPolicy::Open => everyone(),
+            CommentPolicy::FirstTime | CommentPolicy::Approval => {
+                approval(blog.clone(), vec![PUBLIC.into()])
+            }
+            CommentPolicy::Closed => approval(blog.clone(), vec![]),
+        },
         can_like: everyone(),
         can_announce: everyone(),
-        can_quote: approval(match quote {
-            QuotePolicy::Anyone => PUBLIC.into(),
-            QuotePolicy::Followers => urls.followers().to_string(),
-            QuotePolicy::Nobody => urls.actor().to_string(),
-        }),
+        can_quote: approval(
+            match policy.quote {
+                QuotePolicy::Anyone => PUBLIC.into(),
+                QuotePolicy::Followers => urls.followers().to_string(),
+                QuotePolicy::Nobody => blog,
+            },
+            vec![],
+        ),
     }
 }
 
@@ -204,7 +224,7 @@ pub fn article(
     post: &post::Model,
     counts: PostCounts,
     replies: ThreadCollection,
-    quote: QuotePolicy,
+    policy: PostPolicy,
     urls: &Urls,
 ) -> Article {
     let id = urls.post(&post.slug);
@@ -249,7 +269,7 @@ pub fn article(
             url: cover.clone(),
             name: Some(post.cover_alt.clone().unwrap_or_default()),
         }),
-        interaction_policy: interaction_policy(urls, quote),
+        interaction_policy: interaction_policy(urls, policy),
     }
 }
 

@@ -3,6 +3,7 @@
 //! of a post's conversation (FEP-7888), each also served as a paged collection.
 
 use crate::{
+    config::CommentPolicy,
     db::entities::{comment, post},
     error::AppResult,
     federation::{
@@ -74,8 +75,18 @@ pub async fn article(
 ) -> AppResult<Article> {
     let id = data.urls.post_replies(&post.slug);
     let replies = collection(data, &id, Listed::Post(post.id), None, None).await?;
-    let quote = authorizations::quote_policy(data, post);
-    Ok(objects::article(post, counts, replies, quote, &data.urls))
+    let comments = match data.settings.current().blog.comment_policy {
+        // Comments closed on this post wait for the owner, whatever the blog's policy.
+        CommentPolicy::Open | CommentPolicy::FirstTime if post.comments_closed => {
+            CommentPolicy::Approval
+        }
+        policy => policy,
+    };
+    let policy = objects::PostPolicy {
+        quote: authorizations::quote_policy(data, post),
+        comments,
+    };
+    Ok(objects::article(post, counts, replies, policy, &data.urls))
 }
 
 /// A post's `replies` (no page: the collection with its first page) or one page of it.

@@ -6,7 +6,7 @@
 
 use crate::{
     config::QuotePolicy,
-    db::entities::{authorization, follower, mention, notification, post},
+    db::entities::{authorization, comment, follower, mention, notification, post},
     error::AppResult,
     services::{
         Site, notifications,
@@ -69,6 +69,18 @@ pub async fn grant(
     quote: Option<mention::ActiveModel>,
 ) -> AppResult<authorization::Model> {
     let txn = site.db.begin().await?;
+    let row = grant_on(&txn, grant, quote).await?;
+    txn.commit().await?;
+    outbox::recorded(site);
+    Ok(row)
+}
+
+/// [`grant`] on `txn`, which the caller commits.
+async fn grant_on(
+    txn: &impl ConnectionTrait,
+    grant: Grant<'_>,
+    quote: Option<mention::ActiveModel>,
+) -> AppResult<authorization::Model> {
     authorization::Entity::insert(authorization::ActiveModel {
         kind: Set(grant.kind.to_string()),
         post_id: Set(grant.post_id),
@@ -87,11 +99,11 @@ pub async fn grant(
             ])
             .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let row = authorization::Entity::find()
         .filter(authorization::Column::InteractingObject.eq(grant.object.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| crate::error::AppError::Internal("authorization not stored".into()))?;
     // One notification per quote post, also when its Create arrives later (`mentions`).
@@ -105,7 +117,7 @@ pub async fn grant(
                             .do_nothing()
                             .to_owned(),
                     )
-                    .exec_without_returning(&txn)
+                    .exec_without_returning(txn)
                     .await?
                     > 0
             }
@@ -114,15 +126,66 @@ pub async fn grant(
         if new {
             let actor = grant.actor.as_str();
             let kind = notification::QUOTE;
-            notifications::record(&txn, kind, actor, Some(grant.post_id), Some(&object)).await?;
+            notifications::record(txn, kind, actor, Some(grant.post_id), Some(&object)).await?;
         }
     }
     let event = Event::InteractionAccepted {
         authorization_id: row.id,
         request: grant.request,
     };
-    outbox::commit_with(site, txn, &event).await?;
+    outbox::record(txn, &event).await?;
     Ok(row)
+}
+
+/// On `txn`, as the owner decides on `held` (a reply that came with a GoToSocial
+/// `ReplyRequest`): approving grants a `ReplyAuthorization` (an `Accept`), rejecting or marking
+/// it spam refuses the request (a `Reject`). Other comments, and repeats, change nothing.
+pub async fn answer_held_reply(
+    txn: &impl ConnectionTrait,
+    held: &comment::Model,
+    status: &str,
+) -> AppResult<()> {
+    let (Some(request_id), Some(post_id)) = (&held.reply_request_id, held.post_id) else {
+        return Ok(());
+    };
+    let (Ok(request_url), Ok(object), Ok(actor)) = (
+        Url::parse(request_id),
+        Url::parse(&held.ap_id),
+        Url::parse(&held.author_ap_id),
+    ) else {
+        return Ok(());
+    };
+    if held.status == status {
+        return Ok(());
+    }
+    let request = serde_json::json!({
+        "id": request_id,
+        "type": "ReplyRequest",
+        "actor": held.author_ap_id,
+        "object": held.in_reply_to,
+        "instrument": held.ap_id,
+    });
+    match status {
+        comment::APPROVED => {
+            let grant = Grant {
+                kind: authorization::REPLY,
+                post_id,
+                object: &object,
+                actor: &actor,
+                request,
+                request_id: &request_url,
+            };
+            grant_on(txn, grant, None).await.map(drop)
+        }
+        comment::REJECTED | comment::SPAM => {
+            let event = Event::InteractionRejected {
+                actor: actor.to_string(),
+                request,
+            };
+            outbox::record(txn, &event).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Records the `Reject` of `request` (as received) by `actor`.

@@ -202,6 +202,8 @@ pub enum ActivityKind {
     Move,
     /// FEP-044f: someone asks to quote one of our posts (`instrument`: the quote post).
     QuoteRequest,
+    /// GoToSocial: someone asks to reply to a post whose `canReply` wants approval.
+    ReplyRequest,
     Other,
 }
 
@@ -220,6 +222,7 @@ impl ActivityKind {
             "Announce" => Announce,
             "Move" => Move,
             "QuoteRequest" => QuoteRequest,
+            "ReplyRequest" => ReplyRequest,
             _ => Other,
         }
     }
