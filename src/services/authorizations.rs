@@ -55,7 +55,7 @@ pub struct Grant<'a> {
     pub post_id: i32,
     pub object: &'a Url,
     pub actor: &'a Url,
-    /// The request as received: the `object` of our `Accept`.
+    /// The request (id, type, actor, object, instrument): the `object` of our `Accept`.
     pub request: Value,
     pub request_id: &'a Url,
 }
@@ -198,7 +198,7 @@ pub async fn refuse(site: &Site, actor: &Url, request: Value) -> AppResult<()> {
     outbox::commit_with(site, txn, &event).await
 }
 
-/// A valid authorization by id (what its URL serves); revoked ones too, for their 410.
+/// An authorization by id, revoked or not (its URL then answers 410).
 pub async fn find(db: &DatabaseConnection, id: i32) -> AppResult<Option<authorization::Model>> {
     Ok(authorization::Entity::find_by_id(id).one(db).await?)
 }
