@@ -139,6 +139,9 @@ pub struct BlogConfig {
     /// `open` (shown at once), `first-time` (a commenter's first comment waits for approval),
     /// `approval` (every comment waits), `closed` (stored, never shown).
     pub comment_policy: CommentPolicy,
+    /// Who may quote the blog's posts (FEP-044f): `anyone`, `followers` or `nobody`; the
+    /// default of /admin/settings and of posts without a `quote_policy` of their own.
+    pub quote_policy: QuotePolicy,
     /// The blog's time zone (IANA name, `Europe/Berlin`): dates shown on pages, the archive's
     /// years and months, the editor's date field, and WordPress's local times in imports.
     pub timezone: String,
@@ -163,6 +166,36 @@ pub enum CommentPolicy {
     FirstTime,
     Approval,
     Closed,
+}
+
+/// Who may quote a post: answers to `QuoteRequest` and the published `canQuote`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuotePolicy {
+    #[default]
+    Anyone,
+    Followers,
+    Nobody,
+}
+
+impl QuotePolicy {
+    pub const ALL: [QuotePolicy; 3] = [
+        QuotePolicy::Anyone,
+        QuotePolicy::Followers,
+        QuotePolicy::Nobody,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotePolicy::Anyone => "anyone",
+            QuotePolicy::Followers => "followers",
+            QuotePolicy::Nobody => "nobody",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<QuotePolicy> {
+        QuotePolicy::ALL.into_iter().find(|p| p.as_str() == name)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,6 +281,7 @@ impl Default for BlogConfig {
             icon_url: None,
             posts_per_page: 10,
             comment_policy: CommentPolicy::Open,
+            quote_policy: QuotePolicy::Anyone,
             timezone: "UTC".into(),
             author_actors: false,
         }

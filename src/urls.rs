@@ -175,6 +175,10 @@ impl Urls {
     pub fn activity(&self, id: &str) -> Url {
         self.join(&format!("activities/{id}"))
     }
+    /// A quote or reply authorization the blog granted (`authorizations` table).
+    pub fn authorization(&self, id: i32) -> Url {
+        self.join(&format!("authorizations/{id}"))
+    }
     pub fn new_activity(&self) -> Url {
         self.activity(&uuid::Uuid::new_v4().to_string())
     }

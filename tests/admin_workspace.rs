@@ -73,7 +73,7 @@ async fn settings_apply_at_once_and_password_changes() {
         settings.blog.comment_policy,
         feder::config::CommentPolicy::Approval
     );
-    assert_eq!(settings.quote_policy, "followers");
+    assert_eq!(settings.blog.quote_policy.as_str(), "followers");
     let form = browser.get("/admin/settings").await;
     let html = form.html();
     let selected = texts(&html, "select[name=lang] option[selected]");

@@ -384,10 +384,15 @@ struct Feder {
 
 impl Feder {
     async fn start(name: &str) -> Feder {
+        Feder::start_with(name, CONFIG).await
+    }
+
+    /// A blog with its own config.toml (`text`).
+    async fn start_with(name: &str, text: &str) -> Feder {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = common::database_url(dir.path(), name).await;
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, CONFIG).expect("write config");
+        std::fs::write(&config, text).expect("write config");
         let log = dir.path().join("feder.log");
         // A port picked free can be taken before feder binds it: then try another.
         for _ in 0..3 {
@@ -863,4 +868,247 @@ async fn inbox_refuses_bad_signatures() {
             .then_some(())
     })
     .await;
+}
+
+// --- Quote posts (FEP-044f) --------------------------------------------------------------------
+
+/// The peer asks to quote `post`; returns its note, its request, and the blog's answer (the
+/// Accept or Reject the peer received for that request).
+async fn quote_answer(peer: &mut PeerProcess, post: &str) -> (String, String, Value) {
+    let done = peer
+        .run(json!({"cmd": "quote_request", "object": post, "content": "<p>Look at this</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "QuoteRequest: {done}");
+    let note = done["note"].as_str().expect("note").to_string();
+    let request = done["request"].as_str().expect("request").to_string();
+    let answer = peer
+        .wait_for("the answer to the QuoteRequest", |e| {
+            e["event"] == "received"
+                && (e["type"] == "Accept" || e["type"] == "Reject")
+                && e["activity"]["object"]["id"] == request.as_str()
+        })
+        .await;
+    (note, request, answer["activity"].clone())
+}
+
+fn can_quote(article: &Value) -> Value {
+    article["interactionPolicy"]["canQuote"]["automaticApproval"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_quotes_per_policy_and_revocation() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("quotes").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    let open_md = "---\ntitle: Quote me\nslug: quote-me\n---\nAnyone may quote this.\n";
+    let open = feder.publish(open_md).await;
+    let closed = feder
+        .publish("---\ntitle: Not this one\nquote_policy: nobody\n---\nNo quotes.\n")
+        .await;
+    let followers = feder
+        .publish("---\ntitle: For followers\nquote_policy: followers\n---\nFollowers may.\n")
+        .await;
+
+    // Each post publishes its own policy, as Mastodon 4.5 reads it.
+    let public = json!(["https://www.w3.org/ns/activitystreams#Public"]);
+    assert_eq!(can_quote(&common::get_json(&open).await.1), public);
+    assert_eq!(
+        can_quote(&common::get_json(&closed).await.1),
+        json!([feder.actor()])
+    );
+    assert_eq!(
+        can_quote(&common::get_json(&followers).await.1),
+        json!([format!("{}/followers", feder.actor())])
+    );
+
+    // Anyone: an Accept whose result is a QuoteAuthorization that Fedify reads back.
+    let (note, request, accept) = quote_answer(&mut peer, &open).await;
+    assert_eq!(accept["type"], "Accept", "{accept}");
+    assert_eq!(accept["actor"], feder.actor(), "{accept}");
+    assert_eq!(accept["object"]["type"], "QuoteRequest", "{accept}");
+    assert_eq!(accept["object"]["instrument"], note.as_str(), "{accept}");
+    let authorization = accept["result"].as_str().expect("result").to_string();
+    let read = peer
+        .run(json!({"cmd": "read_authorization", "url": authorization}))
+        .await;
+    assert_eq!(read["attributed_to"], feder.actor(), "{read}");
+    assert_eq!(read["interacting_object"], note.as_str(), "{read}");
+    assert_eq!(read["interaction_target"], open.as_str(), "{read}");
+    // The owner sees the quote beside the mentions.
+    assert!(
+        feder.cli(&["mentions"]).await.contains(&note),
+        "feder mentions lists {note}"
+    );
+    assert!(!request.is_empty());
+
+    // Nobody: a Reject. Followers: a Reject, then an Accept once the peer follows.
+    let (_, _, reject) = quote_answer(&mut peer, &closed).await;
+    assert_eq!(reject["type"], "Reject", "{reject}");
+    let (_, _, reject) = quote_answer(&mut peer, &followers).await;
+    assert_eq!(reject["type"], "Reject", "{reject}");
+    let done = peer
+        .run(json!({"cmd": "follow", "target": feder.actor()}))
+        .await;
+    let follow_id = done["follow"].as_str().expect("follow id").to_string();
+    peer.wait_for("the Accept of the Follow", |e| {
+        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+    })
+    .await;
+    let (_, _, accept) = quote_answer(&mut peer, &followers).await;
+    assert_eq!(accept["type"], "Accept", "{accept}");
+    let followers_authorization = accept["result"].as_str().expect("result").to_string();
+
+    // The post now says nobody: its authorization is revoked (a Delete) and answers 410.
+    feder
+        .publish(&open_md.replace("slug: quote-me", "slug: quote-me\nquote_policy: nobody"))
+        .await;
+    peer.wait_for("the Delete of the authorization", |e| {
+        e["event"] == "received"
+            && e["type"] == "Delete"
+            && e["object_id"] == authorization.as_str()
+    })
+    .await;
+    assert_eq!(common::get_json(&authorization).await.0, 410);
+    assert_eq!(
+        can_quote(&common::get_json(&open).await.1),
+        json!([feder.actor()])
+    );
+    // The followers' post is deleted: its authorization goes too.
+    let slug = followers.rsplit('/').next().expect("slug");
+    feder.cli(&["post", "delete", slug]).await;
+    peer.wait_for("the Delete of the second authorization", |e| {
+        e["event"] == "received"
+            && e["type"] == "Delete"
+            && e["object_id"] == followers_authorization.as_str()
+    })
+    .await;
+    assert_eq!(common::get_json(&followers_authorization).await.0, 410);
+}
+
+// --- Thread completion: `replies` and a remote `context` (FEP-f228) ----------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_thread_backfill_through_replies_and_context() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("threads").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    for via in ["replies", "context"] {
+        let post = feder
+            .publish(&format!("---\ntitle: Thread by {via}\n---\nTalk.\n"))
+            .await;
+        let done = peer
+            .run(json!({"cmd": "thread", "in_reply_to": post, "via": via}))
+            .await;
+        assert!(is_2xx(&done["status"]), "thread: {done}");
+        comments_become(&post, vec!["First in the thread".into()]).await;
+        // The blog was sent only the first reply: the rest comes from the peer's thread.
+        let slug = post.rsplit('/').next().expect("slug");
+        let out = feder.cli(&["comments", "refresh", slug]).await;
+        let found = if via == "context" { 2 } else { 1 };
+        assert!(
+            out.contains(&format!("{found} new comments")),
+            "{via}: {out}"
+        );
+        let mut want = vec![
+            "First in the thread".to_string(),
+            "Second in the thread".into(),
+        ];
+        if via == "context" {
+            want.push("Third in the thread".into());
+        }
+        comments_become(&post, want).await;
+    }
+}
+
+// --- Reply controls: a held reply asked for (GoToSocial's ReplyRequest), and a direct reply ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_held_reply_approved_and_direct_reply_for_the_owner() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let config = CONFIG.replace("[blog]\n", "[blog]\ncomment_policy = \"approval\"\n");
+    let feder = Feder::start_with("held", &config).await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    let post = feder
+        .publish("---\ntitle: Held replies\n---\nEvery comment waits.\n")
+        .await;
+    // Comments wait for the owner: replies need approval, in GoToSocial's terms.
+    let article = common::get_json(&post).await.1;
+    let can_reply = &article["interactionPolicy"]["canReply"];
+    assert_eq!(
+        can_reply["automaticApproval"],
+        json!([feder.actor()]),
+        "{article}"
+    );
+    assert_eq!(
+        can_reply["manualApproval"],
+        json!(["https://www.w3.org/ns/activitystreams#Public"]),
+        "{article}"
+    );
+
+    // The peer asks; the reply waits, unseen on the page and unanswered.
+    let done = peer
+        .run(json!({"cmd": "reply_request", "in_reply_to": post, "content": "<p>May I?</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "ReplyRequest: {done}");
+    let (note, request) = (
+        done["note"].as_str().unwrap(),
+        done["request"].as_str().unwrap(),
+    );
+    let pending = eventually("the held reply in the queue", STEP_SECONDS, || async {
+        let list = feder.cli(&["comments", "list"]).await;
+        list.lines()
+            .find(|l| l.contains("May I?"))
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+    })
+    .await;
+    comments_become(&post, vec![]).await;
+    let replies = common::get_json(&format!("{post}/replies")).await.1;
+    assert_eq!(replies["totalItems"], 0, "{replies}");
+
+    // Approved: an Accept of the request with a ReplyAuthorization, and on the page.
+    feder.cli(&["comments", "approve", &pending]).await;
+    let accept = peer
+        .wait_for("the Accept of the ReplyRequest", |e| {
+            e["event"] == "received"
+                && e["type"] == "Accept"
+                && e["activity"]["object"]["id"] == request
+        })
+        .await["activity"]
+        .clone();
+    assert_eq!(accept["object"]["type"], "ReplyRequest", "{accept}");
+    assert_eq!(accept["object"]["instrument"], note, "{accept}");
+    let read = peer
+        .run(json!({"cmd": "read_authorization", "url": accept["result"]}))
+        .await;
+    assert_eq!(read["type"], "ReplyAuthorization", "{read}");
+    assert_eq!(read["interacting_object"], note, "{read}");
+    assert_eq!(read["interaction_target"], post.as_str(), "{read}");
+    comments_become(&post, vec!["May I?".into()]).await;
+
+    // A direct reply reaches the owner beside the mentions, never the page.
+    let done = peer
+        .run(json!({"cmd": "direct_reply", "in_reply_to": post, "content": "<p>Just for you</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "direct reply: {done}");
+    let direct = done["note"].as_str().unwrap().to_string();
+    eventually("the direct reply for the owner", STEP_SECONDS, || async {
+        feder
+            .cli(&["mentions"])
+            .await
+            .contains(&direct)
+            .then_some(())
+    })
+    .await;
+    comments_become(&post, vec!["May I?".into()]).await;
+    let pending = feder.cli(&["comments", "list"]).await;
+    assert!(!pending.contains("Just for you"), "{pending}");
 }

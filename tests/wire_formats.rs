@@ -138,8 +138,8 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
         "{content}"
     );
     assert!(content.contains("Der Text."));
-    // Replies, likes and boosts from everyone; quotes only by the author (no QuoteRequest
-    // answered yet), in GoToSocial's terms, which Mastodon 4.5 reads for `canQuote`.
+    // Replies, likes and boosts from everyone; quotes by anyone (the default quote policy),
+    // in GoToSocial's terms, which Mastodon 4.5 reads for `canQuote`.
     let policy = &doc["interactionPolicy"];
     assert_eq!(
         policy["canReply"]["automaticApproval"],
@@ -147,7 +147,7 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
     );
     assert_eq!(
         policy["canQuote"]["automaticApproval"],
-        serde_json::json!([blog.actor()])
+        serde_json::json!([feder::federation::PUBLIC])
     );
     assert!(doc["@context"].to_string().contains("gts:canQuote"));
     // A new post is not "edited": no `updated`.

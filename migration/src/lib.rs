@@ -20,6 +20,7 @@ mod m20261201_140046_seen_activities;
 mod m20261201_140132_private_replies;
 mod m20261202_160000_0000c_signature_schemes;
 mod m20261202_16000f_author_followers;
+mod m20261202_00000d_interaction_authorizations;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_140132_private_replies::Migration),
             Box::new(m20261202_160000_0000c_signature_schemes::Migration),
             Box::new(m20261202_16000f_author_followers::Migration),
+            Box::new(m20261202_00000d_interaction_authorizations::Migration),
         ]
     }
 }

@@ -4,16 +4,20 @@
 //! `services::comments::store_remote`, then shown by `web::pages`).
 
 use crate::{
-    db::entities::{actor as actor_entity, notification, reaction},
+    config::CommentPolicy,
+    db::entities::{actor as actor_entity, authorization, comment, notification, reaction},
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        authors, fetch, guard, objects,
+        authors, fetch, guard, interactions, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
         signatures::{RequestParts, Signature, SignatureError},
     },
-    services::{comment_policy, comments, follows, mentions, posts, reactions, reading},
+    services::{
+        authorizations::{self, Grant},
+        comment_policy, comments, follows, mentions, posts, reactions, reading,
+    },
 };
 use activitypub_federation::config::Data;
 use chrono::Utc;
@@ -246,6 +250,8 @@ async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor
         ActivityKind::Like => on_reaction(data, &activity, reaction::LIKE).await,
         ActivityKind::Announce => on_reaction(data, &activity, reaction::ANNOUNCE).await,
         ActivityKind::Move => on_move(data, &activity).await,
+        ActivityKind::QuoteRequest => interactions::on_quote_request(data, &activity).await,
+        ActivityKind::ReplyRequest => on_reply_request(data, &activity).await,
         ActivityKind::Other => {
             tracing::debug!(kind = %activity.kind.1, "activity type ignored");
             Ok(())
@@ -368,7 +374,7 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
         // Followers-only and direct replies are not for a public page (nor for our
         // collections): the owner sees them beside the mentions.
         if object.is_public() {
-            store_comment(data, &object, &activity.actor, post_id, parent).await?;
+            store_comment(data, &object, &activity.actor, post_id, parent, None).await?;
         } else if !data
             .blocks
             .current(&data.db)
@@ -397,12 +403,9 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     Ok(())
 }
 
-/// The post of ours a quote post quotes: FEP-044f `quote`, or the older `quoteUrl`,
-/// `quoteUri` and `_misskey_quote` that Mastodon and Misskey still send alongside.
+/// The post of ours a quote post quotes (see `interactions::quoted_url`).
 async fn quoted_post(data: &Data<AppState>, object: &Value) -> AppResult<Option<i32>> {
-    let quoted = ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
-        .iter()
-        .find_map(|key| object.get(*key).and_then(id_of));
+    let quoted = interactions::quoted_url(object);
     let Some(slug) = quoted.and_then(|q| data.urls.slug_of(q.as_str())) else {
         return Ok(None);
     };
@@ -430,16 +433,18 @@ fn is_mention_of(tag: &Value, actor: &Url) -> bool {
         && tag.get("href").and_then(id_of).as_ref() == Some(actor)
 }
 
-/// Stores a comment with the status the blog's policy gives it.
+/// Stores a comment with the status the blog's policy gives it (`request`: the ReplyRequest
+/// it came with, answered when the owner decides). Returns that status (none: blocked).
 pub(crate) async fn store_comment(
     data: &Data<AppState>,
     object: &ApObject,
     author: &Url,
     post_id: i32,
     parent: &Url,
-) -> AppResult<()> {
+    request: Option<&Url>,
+) -> AppResult<Option<&'static str>> {
     if data.blocks.current(&data.db).await?.blocks(author.as_str()) {
-        return Ok(());
+        return Ok(None);
     }
     let post = posts::find_by_id(&data.db, post_id).await?;
     let html = object.content_html();
@@ -456,8 +461,69 @@ pub(crate) async fn store_comment(
         data.config.limits.max_links_per_comment,
     )
     .await?;
-    let row = objects::comment_from_note(object, author, post_id, parent, status);
-    comments::store_remote(&data.db, row).await
+    let mut row = objects::comment_from_note(object, author, post_id, parent, status);
+    row.reply_request_id = sea_orm::ActiveValue::Set(request.map(Url::to_string));
+    comments::store_remote(&data.db, row).await?;
+    Ok(Some(status))
+}
+
+/// GoToSocial's `ReplyRequest` (its reply to a post whose `canReply` asks for approval):
+/// `object` is what it answers, `instrument` the reply. The reply is stored as any comment;
+/// approved at once, it is accepted at once, else when the owner approves it
+/// (`services::authorizations::answer_held_reply`). Comments closed: refused.
+async fn on_reply_request(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
+    let (Some(parent), Some(reply_id)) = (id_of(&activity.object), id_of(&activity.instrument))
+    else {
+        return Err(AppError::BadRequest(
+            "ReplyRequest needs an object and an instrument".into(),
+        ));
+    };
+    if !guard::same_origin(&reply_id, &activity.actor) {
+        return Err(AppError::BadRequest(
+            "the reply is not on the requester's server".into(),
+        ));
+    }
+    let Some(post_id) = comments::thread_post(data, &parent).await? else {
+        return Ok(());
+    };
+    let reply: ApObject = if activity.instrument.is_object() {
+        serde_json::from_value(activity.instrument.clone())
+            .map_err(|e| AppError::BadRequest(format!("instrument: {e}")))?
+    } else {
+        fetch::object(&reply_id, data).await?
+    };
+    if reply.id != reply_id
+        || reply.author().as_ref() != Some(&activity.actor)
+        || reply.in_reply_to.as_ref() != Some(&parent)
+    {
+        return Err(AppError::BadRequest(
+            "the reply is not the requester's answer to this".into(),
+        ));
+    }
+    let request = interactions::reply_request(activity, &parent, &reply_id);
+    if data.settings.current().blog.comment_policy == CommentPolicy::Closed || !reply.is_public() {
+        return authorizations::refuse(data, &activity.actor, request).await;
+    }
+    let stored = store_comment(
+        data,
+        &reply,
+        &activity.actor,
+        post_id,
+        &parent,
+        Some(&activity.id),
+    );
+    if stored.await? == Some(comment::APPROVED) {
+        let grant = Grant {
+            kind: authorization::REPLY,
+            post_id,
+            object: &reply_id,
+            actor: &activity.actor,
+            request,
+            request_id: &activity.id,
+        };
+        authorizations::grant(data, grant, None).await?;
+    }
+    Ok(())
 }
 
 /// The post whose thread `parent` belongs to. When `parent` is a reply Feder never received,
@@ -483,7 +549,7 @@ async fn place_in_thread(data: &Data<AppState>, parent: &Url) -> AppResult<Optio
                 if let Err(e) = fetch::actor(&author, data).await {
                     tracing::debug!(%author, error = %e, "author of a fetched reply not found");
                 }
-                store_comment(data, ancestor, &author, post_id, reply_to).await?;
+                store_comment(data, ancestor, &author, post_id, reply_to, None).await?;
             }
             return Ok(Some(post_id));
         }

@@ -1,6 +1,7 @@
-//! Backfilling threads: walks the `replies` collections of the comments Feder knows and stores
-//! the replies it was never sent (people answer each other without addressing the blog).
-//! Bounded in fetches per run; run on demand (`feder comments refresh SLUG`) and periodically.
+//! Backfilling threads: reads the remote `context` collections (FEP-f228) and walks the
+//! `replies` collections of the comments Feder knows, and stores the replies it was never sent
+//! (people answer each other without addressing the blog). Bounded in fetches per run; run on
+//! demand (`feder comments refresh SLUG`) and periodically.
 
 use crate::{
     db::entities::{comment, post},
@@ -20,7 +21,10 @@ use activitypub_federation::{
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use std::{collections::VecDeque, time::Duration};
+use std::{
+    collections::{HashSet, VecDeque},
+    time::Duration,
+};
 use url::Url;
 
 /// Most remote documents one refresh of one post fetches.
@@ -34,7 +38,13 @@ async fn fetch_json(data: &Data<AppState>, url: &Url, budget: &mut usize) -> Opt
         return None;
     }
     *budget -= 1;
-    fetch::json(url, &data.reset_request_count()).await.ok()
+    match fetch::json(url, &data.reset_request_count()).await {
+        Ok(doc) => Some(doc),
+        Err(e) => {
+            tracing::debug!(%url, error = %e, "not fetched for the thread");
+            None
+        }
+    }
 }
 
 /// The ids of the replies in a `replies` collection (embedded or by URL, first pages only).
@@ -55,9 +65,12 @@ async fn reply_ids(data: &Data<AppState>, replies: &Value, budget: &mut usize) -
                 None => break,
             }
         }
+        // One item may come as the item itself, not a list (JSON-LD compaction; Fedify).
         for key in ["orderedItems", "items"] {
-            if let Some(Value::Array(items)) = page.get(key) {
-                ids.extend(items.iter().filter_map(id_of));
+            match page.get(key) {
+                Some(Value::Array(items)) => ids.extend(items.iter().filter_map(id_of)),
+                Some(item) => ids.extend(id_of(item)),
+                None => {}
             }
         }
         match page.get("next").cloned() {
@@ -68,7 +81,103 @@ async fn reply_ids(data: &Data<AppState>, replies: &Value, budget: &mut usize) -
     ids
 }
 
-/// Walks the replies of every known remote comment of `post`; returns how many were stored.
+/// A remote reply fetched for the thread of `post`, checked (public, its author on its
+/// server) and stored with the status the comment policy gives it. Returns whether it was.
+async fn store_fetched(
+    data: &Data<AppState>,
+    post: &post::Model,
+    note: &ApObject,
+    budget: &mut usize,
+) -> AppResult<bool> {
+    let (Some(author), Some(parent)) = (note.author(), note.in_reply_to.clone()) else {
+        return Ok(false);
+    };
+    if !note.is_public() || author.host_str() != note.id.host_str() {
+        return Ok(false);
+    }
+    // The author's profile, for the page.
+    if *budget > 0 {
+        *budget -= 1;
+        let _ = ObjectId::<crate::federation::actor::RemoteActor>::from(author.clone())
+            .dereference(&data.reset_request_count())
+            .await;
+    }
+    Ok(store_comment(data, note, &author, post.id, &parent, None)
+        .await?
+        .is_some())
+}
+
+/// The public notes behind `ids` that Feder does not have yet, fetched (each checked to be
+/// what its id says).
+async fn unknown_notes(
+    data: &Data<AppState>,
+    ids: Vec<Url>,
+    budget: &mut usize,
+) -> AppResult<Vec<ApObject>> {
+    let mut notes = Vec::new();
+    for id in ids {
+        if data.urls.is_local(&id) || comments::find(&data.db, &id).await?.is_some() {
+            continue;
+        }
+        let Some(value) = fetch_json(data, &id, budget).await else {
+            continue;
+        };
+        if let Ok(note) = serde_json::from_value::<ApObject>(value)
+            && note.id == id
+        {
+            notes.push(note);
+        }
+    }
+    Ok(notes)
+}
+
+/// FEP-f228: the items of a remote `context` collection (Mastodon 4.5, GoToSocial, Fedify) that
+/// belong to `post`'s thread. The collection need not be in thread order, so an item whose
+/// parent is not known yet waits for a later pass. Returns the ids stored.
+async fn from_context(
+    data: &Data<AppState>,
+    post: &post::Model,
+    context: &Url,
+    budget: &mut usize,
+) -> AppResult<Vec<Url>> {
+    let Some(doc) = fetch_json(data, context, budget).await else {
+        return Ok(vec![]);
+    };
+    let is_collection = doc
+        .get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.ends_with("Collection"));
+    if !is_collection {
+        return Ok(vec![]);
+    }
+    let ids = reply_ids(data, &doc, budget).await;
+    let mut waiting = unknown_notes(data, ids, budget).await?;
+    let mut stored = Vec::new();
+    while !waiting.is_empty() {
+        let before = stored.len();
+        let mut later = Vec::new();
+        for note in waiting {
+            let in_thread = match &note.in_reply_to {
+                Some(parent) => comments::thread_post(data, parent).await? == Some(post.id),
+                None => continue,
+            };
+            if !in_thread {
+                later.push(note);
+            } else if store_fetched(data, post, &note, budget).await? {
+                stored.push(note.id.clone());
+            }
+        }
+        if stored.len() == before {
+            break;
+        }
+        waiting = later;
+    }
+    Ok(stored)
+}
+
+/// Completes the thread of `post` from what other servers know: for every known remote
+/// comment, its conversation's `context` collection first (each read once), then its
+/// `replies` for what that does not list. Returns how many replies were stored.
 pub async fn refresh(data: &Data<AppState>, post: &post::Model) -> AppResult<usize> {
     let known = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post.id))
@@ -82,43 +191,32 @@ pub async fn refresh(data: &Data<AppState>, post: &post::Model) -> AppResult<usi
         .filter_map(|c| Url::parse(&c.ap_id).ok())
         .collect();
     let mut budget = FETCH_BUDGET;
+    let mut contexts_read = HashSet::new();
     let mut stored = 0;
     while let Some(parent) = queue.pop_front() {
         let Some(doc) = fetch_json(data, &parent, &mut budget).await else {
             continue;
         };
+        if let Some(context) = doc.get("context").and_then(id_of)
+            && matches!(context.scheme(), "http" | "https")
+            && !data.urls.is_local(&context)
+            && contexts_read.insert(context.clone())
+        {
+            let found = from_context(data, post, &context, &mut budget).await?;
+            stored += found.len();
+            queue.extend(found);
+        }
         let Some(replies) = doc.get("replies") else {
             continue;
         };
-        for id in reply_ids(data, replies, &mut budget).await {
-            if comments::find(&data.db, &id).await?.is_some() || data.urls.is_local(&id) {
-                continue;
+        let ids = reply_ids(data, replies, &mut budget).await;
+        for note in unknown_notes(data, ids, &mut budget).await? {
+            if note.in_reply_to.as_ref() == Some(&parent)
+                && store_fetched(data, post, &note, &mut budget).await?
+            {
+                stored += 1;
+                queue.push_back(note.id.clone());
             }
-            let Some(value) = fetch_json(data, &id, &mut budget).await else {
-                continue;
-            };
-            let Ok(note) = serde_json::from_value::<ApObject>(value) else {
-                continue;
-            };
-            let Some(author) = note.author() else {
-                continue;
-            };
-            if note.id != id || note.in_reply_to.as_ref() != Some(&parent) || !note.is_public() {
-                continue;
-            }
-            if author.host_str() != note.id.host_str() {
-                continue;
-            }
-            // The author's profile, for the page.
-            if budget > 0 {
-                budget -= 1;
-                let _ = ObjectId::<crate::federation::actor::RemoteActor>::from(author.clone())
-                    .dereference(&data.reset_request_count())
-                    .await;
-            }
-            store_comment(data, &note, &author, post.id, &parent).await?;
-            stored += 1;
-            queue.push_back(id);
         }
     }
     Ok(stored)

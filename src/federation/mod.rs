@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod fetch;
 pub mod followers_sync;
 pub mod guard;
+pub mod interactions;
 pub mod limits;
 pub mod local_actor;
 pub mod objects;

@@ -3,15 +3,17 @@
 //! Objects are built without `@context`; `with_context` adds it to the top-level document.
 
 use crate::{
-    db::entities::{comment, mention, post, remote_post, user},
+    config::{CommentPolicy, QuotePolicy},
+    db::entities::{authorization, comment, mention, post, remote_post, user},
     error::AppResult,
     federation::state::AppState,
     federation::{
         PUBLIC,
         protocol::{
-            ApObject, ApplicationActor, Approval, Article, CollectionSummary, Endpoints, Follow,
-            Generator, Image, Implementation, InteractionPolicy, ItemsCollection, LanguageMap,
-            Note, OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
+            AcceptInteraction, ApObject, ApplicationActor, Approval, Article, CollectionSummary,
+            Endpoints, Follow, Generator, Image, Implementation, InteractionAuthorization,
+            InteractionPolicy, ItemsCollection, LanguageMap, Note, OrderedCollection,
+            OrderedCollectionPage, Person, PropertyValue, PublicKey,
             SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
         },
     },
@@ -50,7 +52,13 @@ fn context() -> Value {
             "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
             "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
             "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
-            "implements": {"@id": "https://w3id.org/fep/844e#implements", "@type": "@id", "@container": "@set"}
+            "implements": {"@id": "https://w3id.org/fep/844e#implements", "@type": "@id", "@container": "@set"},
+            "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+            "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+            "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
+            "ReplyAuthorization": "gts:ReplyAuthorization",
+            "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization"
         }
     ])
 }
@@ -316,20 +324,44 @@ fn article_content(post: &post::Model, url: &Url, name: &str, summary: &str) -> 
     format!("{title}{teaser}{}", post.body_html)
 }
 
-/// Anyone may reply, like and boost (moderation then decides what the page shows). Quotes are
-/// the author's only: Feder does not answer `QuoteRequest` yet, and a policy that says so makes
-/// Mastodon 4.5 show the post as not quotable instead of leaving a request pending forever.
-fn interaction_policy(urls: &Urls) -> InteractionPolicy {
-    let everyone = || Approval {
-        automatic_approval: vec![PUBLIC.into()],
+/// Who may do what with a post: the blog's quote policy (or the post's own) and its comment
+/// policy (or the post's comments held).
+#[derive(Debug, Clone, Copy)]
+pub struct PostPolicy {
+    pub quote: QuotePolicy,
+    pub comments: CommentPolicy,
+}
+
+/// Likes and boosts from anyone. Replies as the comment policy has them: from anyone when
+/// they are shown at once; held for the owner (`manualApproval`, so GoToSocial asks with a
+/// `ReplyRequest` and waits) when they wait; only the blog itself when comments are closed.
+/// Quotes follow the quote policy (`services::authorizations` answers the `QuoteRequest`s):
+/// the public, the blog's followers, or only the blog — "nobody" as GoToSocial writes it.
+fn interaction_policy(urls: &Urls, policy: PostPolicy) -> InteractionPolicy {
+    let approval = |who: String, ask: Vec<String>| Approval {
+        automatic_approval: vec![who],
+        manual_approval: ask,
     };
+    let everyone = || approval(PUBLIC.into(), vec![]);
+    let blog = urls.actor().to_string();
     InteractionPolicy {
-        can_reply: everyone(),
+        can_reply: match policy.comments {
+            CommentPolicy::Open => everyone(),
+            CommentPolicy::FirstTime | CommentPolicy::Approval => {
+                approval(blog.clone(), vec![PUBLIC.into()])
+            }
+            CommentPolicy::Closed => approval(blog.clone(), vec![]),
+        },
         can_like: everyone(),
         can_announce: everyone(),
-        can_quote: Approval {
-            automatic_approval: vec![urls.actor().to_string()],
-        },
+        can_quote: approval(
+            match policy.quote {
+                QuotePolicy::Anyone => PUBLIC.into(),
+                QuotePolicy::Followers => urls.followers().to_string(),
+                QuotePolicy::Nobody => blog,
+            },
+            vec![],
+        ),
     }
 }
 
@@ -339,6 +371,7 @@ pub fn article(
     counts: PostCounts,
     replies: ThreadCollection,
     by: &Attribution,
+    policy: PostPolicy,
     urls: &Urls,
 ) -> Article {
     let id = urls.post(&post.slug);
@@ -383,7 +416,7 @@ pub fn article(
             url: cover.clone(),
             name: Some(post.cover_alt.clone().unwrap_or_default()),
         }),
-        interaction_policy: interaction_policy(urls),
+        interaction_policy: interaction_policy(urls, policy),
     }
 }
 
@@ -407,6 +440,44 @@ pub fn tombstone(id: &Url, former_type: &str, deleted: &DateTime<Utc>) -> Tombst
         kind: "Tombstone".into(),
         former_type: former_type.into(),
         deleted: *deleted,
+    }
+}
+
+/// What the authorization `row` (on post `slug`) says, served at its own URL.
+pub fn authorization(
+    row: &authorization::Model,
+    slug: &str,
+    urls: &Urls,
+) -> InteractionAuthorization {
+    let kind = if row.kind == authorization::QUOTE {
+        "QuoteAuthorization"
+    } else {
+        "ReplyAuthorization"
+    };
+    InteractionAuthorization {
+        id: urls.authorization(row.id),
+        kind: kind.into(),
+        attributed_to: urls.actor(),
+        interacting_object: row.interacting_object.clone(),
+        interaction_target: urls.post(slug),
+    }
+}
+
+/// The `Accept` of `request` (a QuoteRequest or ReplyRequest of `requester`) granting `row`.
+pub fn accept_interaction(
+    id: &Url,
+    request: Value,
+    requester: &str,
+    row: &authorization::Model,
+    urls: &Urls,
+) -> AcceptInteraction {
+    AcceptInteraction {
+        id: id.clone(),
+        kind: "Accept".into(),
+        actor: urls.actor(),
+        to: vec![requester.to_string()],
+        object: request,
+        result: urls.authorization(row.id),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::{
     },
     services::{
         authors as services_authors,
+        authorizations,
         outbox::{self as events, Event},
         posts::{self, PostCounts},
         users,
@@ -222,6 +223,64 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
             build_reply(data, event).await
         }
         Event::AuthorFollowAccepted { .. } | Event::AuthorProfileUpdated { .. } => Ok(None),
+        Event::InteractionAccepted { .. }
+        | Event::InteractionRejected { .. }
+        | Event::AuthorizationRevoked { .. } => build_interaction(data, event).await,
+    }
+}
+
+/// The answer to a QuoteRequest or ReplyRequest, or the revocation of an authorization.
+/// Answers go to the requester's own inbox; a revocation also to every follower, who may have
+/// seen the quote.
+async fn build_interaction(
+    data: &Data<AppState>,
+    event: &Event,
+) -> AppResult<Option<(Value, bool, Vec<Url>)>> {
+    let urls = &data.urls;
+    let id = urls.new_activity();
+    let own_inbox = |who: &RemoteActor| Url::parse(&who.model().inbox).ok();
+    match event {
+        Event::InteractionAccepted {
+            authorization_id,
+            request,
+        } => {
+            let Some(row) = authorizations::find(&data.db, *authorization_id)
+                .await?
+                .filter(|r| r.revoked_at.is_none())
+            else {
+                return Ok(None);
+            };
+            let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? else {
+                return Ok(None);
+            };
+            let accept =
+                objects::accept_interaction(&id, request.clone(), &row.actor_ap_id, &row, urls);
+            let inbox = own_inbox(&who).into_iter().collect();
+            Ok(Some((with_context(accept), false, inbox)))
+        }
+        Event::InteractionRejected { actor, request } => {
+            let Some(who) = stored_actor(&data.db, actor).await? else {
+                return Ok(None);
+            };
+            let to = vec![actor.clone()];
+            let reject = objects::activity("Reject", &id, request.clone(), to, vec![], urls);
+            let inbox = own_inbox(&who).into_iter().collect();
+            Ok(Some((with_context(reject), false, inbox)))
+        }
+        Event::AuthorizationRevoked { authorization_id } => {
+            let Some(row) = authorizations::find(&data.db, *authorization_id).await? else {
+                return Ok(None);
+            };
+            let (to, cc) = objects::public_addressing(urls);
+            let object = urls.authorization(row.id).to_string();
+            let delete = objects::activity("Delete", &id, object, to, cc, urls);
+            let mut inboxes = follower_inboxes(&data.db).await?;
+            if let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? {
+                inboxes.extend(inbox_of(&who));
+            }
+            Ok(Some((with_context(delete), true, inboxes)))
+        }
+        _ => Ok(None),
     }
 }
 

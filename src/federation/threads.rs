@@ -3,6 +3,7 @@
 //! of a post's conversation (FEP-7888), each also served as a paged collection.
 
 use crate::{
+    config::CommentPolicy,
     db::entities::{comment, post},
     error::AppResult,
     federation::{
@@ -12,6 +13,7 @@ use crate::{
         state::AppState,
     },
     services::{
+        authorizations,
         comments::{self, Listed},
         posts::{self, PostCounts},
     },
@@ -74,8 +76,26 @@ pub async fn article(
 ) -> AppResult<Article> {
     let id = data.urls.post_replies(&post.slug);
     let replies = collection(data, &id, Listed::Post(post.id), None, None).await?;
+    let comments = match data.settings.current().blog.comment_policy {
+        // Comments closed on this post wait for the owner, whatever the blog's policy.
+        CommentPolicy::Open | CommentPolicy::FirstTime if post.comments_closed => {
+            CommentPolicy::Approval
+        }
+        policy => policy,
+    };
+    let policy = objects::PostPolicy {
+        quote: authorizations::quote_policy(data, post),
+        comments,
+    };
     let by = authors::attribution(data, post).await?;
-    Ok(objects::article(post, counts, replies, &by, &data.urls))
+    Ok(objects::article(
+        post,
+        counts,
+        replies,
+        &by,
+        policy,
+        &data.urls,
+    ))
 }
 
 /// A post's `replies` (no page: the collection with its first page) or one page of it.

@@ -235,6 +235,9 @@ pub fn markdown_file(post: &post::Model) -> String {
     if let Some(alt) = &post.cover_alt {
         front.push(format!("cover_alt: {}", yaml(alt)));
     }
+    if let Some(policy) = &post.quote_policy {
+        front.push(format!("quote_policy: {policy}"));
+    }
     format!("---\n{}\n---\n{}", front.join("\n"), post.body_markdown)
 }
 
@@ -424,6 +427,7 @@ mod properties {
             author_id: None,
             cover_url: Some("https://a.example/c.jpg".into()),
             cover_alt: Some("a: b".into()),
+            quote_policy: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! those events into activities. Services never import the federation layer.
 
 pub mod authors;
+pub mod authorizations;
 pub mod blocks;
 pub mod comment_feed;
 pub mod comment_policy;

@@ -5,7 +5,7 @@
 use crate::{
     db::entities::{block, comment},
     error::{AppError, AppResult},
-    services::{Site, spam_filter, web_comments},
+    services::{Site, authorizations, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -118,6 +118,8 @@ pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) 
     let txn = db.begin().await?;
     if let Some(existing) = comment::Entity::find_by_id(id).one(&txn).await? {
         spam_filter::learn_decision(&txn, &existing, status).await?;
+        // A held reply that asked first (GoToSocial) hears the decision.
+        authorizations::answer_held_reply(&txn, &existing, status).await?;
     }
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::Status, status.into())

@@ -65,6 +65,16 @@ pub enum Event {
         comment_id: i32,
         parent_author: Option<String>,
     },
+    /// A QuoteRequest or ReplyRequest (`request`, as received) was granted: `Accept` with the
+    /// authorization as `result`, to the requester.
+    InteractionAccepted {
+        authorization_id: i32,
+        request: Value,
+    },
+    /// A QuoteRequest or ReplyRequest of `actor` was refused: `Reject` of it, to them.
+    InteractionRejected { actor: String, request: Value },
+    /// An authorization was revoked: `Delete` of it, to its holder and the followers.
+    AuthorizationRevoked { authorization_id: i32 },
 }
 
 /// Records `event` on `db`, which should be the transaction of the change it reports.

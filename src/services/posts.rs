@@ -4,11 +4,12 @@
 //! only published posts (`live`, `find`). Next stop of a published post: `federation::outbox`.
 
 use crate::{
+    config::QuotePolicy,
     db::entities::{comment, post, reaction, user},
     error::{AppError, AppResult},
     render::markdown,
     services::{
-        Site, media,
+        Site, authorizations, media,
         outbox::{self, Event},
     },
 };
@@ -37,6 +38,9 @@ pub struct PostInput {
     pub author_id: Option<i32>,
     pub cover_url: Option<String>,
     pub cover_alt: Option<String>,
+    /// Who may quote it: `anyone`, `followers`, `nobody`, or empty for the blog's setting;
+    /// none leaves it as it was.
+    pub quote_policy: Option<String>,
     /// Last change, for imports that keep their history (otherwise now).
     pub updated: Option<DateTime<Utc>>,
 }
@@ -58,6 +62,7 @@ struct FrontMatter {
     cover: Option<String>,
     image: Option<String>,
     cover_alt: Option<String>,
+    quote_policy: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +116,7 @@ pub fn parse_markdown_file(text: &str) -> AppResult<PostInput> {
         author_id: None,
         cover_url: front.cover.or(front.image).filter(|c| !c.trim().is_empty()),
         cover_alt: front.cover_alt,
+        quote_policy: front.quote_policy,
         updated,
     })
 }
@@ -227,6 +233,10 @@ pub async fn save(
     }
     txn.commit().await?;
     outbox::recorded(site);
+    // An edit may have narrowed who may quote it: quotes it no longer allows are revoked.
+    if how == Published::Updated {
+        authorizations::revoke_excluded(site, Some(model.id)).await?;
+    }
     Ok((model, how))
 }
 
@@ -309,6 +319,14 @@ fn post_row(
     row.status = Set(status.to_string());
     row.cover_url = Set(input.cover_url.filter(|c| !c.trim().is_empty()));
     row.cover_alt = Set(input.cover_alt.filter(|c| !c.trim().is_empty()));
+    if let Some(policy) = input.quote_policy.as_deref().map(str::trim) {
+        if !policy.is_empty() && QuotePolicy::parse(policy).is_none() {
+            return Err(AppError::BadRequest(format!(
+                "quote_policy {policy:?} should be anyone, followers or nobody"
+            )));
+        }
+        row.quote_policy = Set(Some(policy.to_string()).filter(|p| !p.is_empty()));
+    }
     row.author = Set(author.or(existing.and_then(|old| old.author.clone())));
     row.author_id = Set(input.author_id.or(existing.and_then(|old| old.author_id)));
     let published = match (existing, how) {
@@ -388,6 +406,7 @@ pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     row.deleted_at = Set(Some(Utc::now()));
     let txn = site.db.begin().await?;
     let post = row.update(&txn).await?;
+    authorizations::revoke_for_post(&txn, post.id).await?;
     outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
     Ok(post)
 }

@@ -3,7 +3,7 @@
 //! of other processes) so pages read it without asking the database.
 
 use crate::{
-    config::{BlogConfig, CommentPolicy},
+    config::{BlogConfig, CommentPolicy, QuotePolicy},
     db::entities::setting,
     error::{AppError, AppResult},
     render::i18n,
@@ -31,7 +31,6 @@ pub struct SiteSettings {
     pub header_image_url: Option<String>,
     /// `UTC` or an offset such as `+01:00`: how /admin writes times.
     pub time_zone: String,
-    pub quote_policy: String,
 }
 
 impl SiteSettings {
@@ -40,7 +39,6 @@ impl SiteSettings {
             blog: blog.clone(),
             header_image_url: None,
             time_zone: "UTC".into(),
-            quote_policy: "anyone".into(),
         }
     }
 
@@ -65,7 +63,11 @@ impl SiteSettings {
             "icon_url" => self.blog.icon_url = optional(),
             "header_image_url" => self.header_image_url = optional(),
             "time_zone" => self.time_zone = value.into(),
-            "quote_policy" => self.quote_policy = value.into(),
+            "quote_policy" => {
+                if let Some(policy) = QuotePolicy::parse(value) {
+                    self.blog.quote_policy = policy;
+                }
+            }
             "comment_policy" => {
                 if let Some(policy) = comment_policy(value) {
                     self.blog.comment_policy = policy;
@@ -88,7 +90,7 @@ impl SiteSettings {
                 self.header_image_url.clone().unwrap_or_default(),
             ),
             ("time_zone", self.time_zone.clone()),
-            ("quote_policy", self.quote_policy.clone()),
+            ("quote_policy", self.blog.quote_policy.as_str().into()),
             (
                 "comment_policy",
                 comment_policy_name(self.blog.comment_policy).into(),
@@ -241,7 +243,7 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
         "comment_policy" if comment_policy(value).is_none() => {
             bad(format!("unknown comment policy {value:?}"))
         }
-        "quote_policy" if !QUOTE_POLICIES.contains(&value) => {
+        "quote_policy" if QuotePolicy::parse(value).is_none() => {
             bad(format!("unknown quote policy {value:?}"))
         }
         _ => Ok(()),

@@ -5,7 +5,7 @@ use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
     federation::{followers_sync, objects, signatures::RequestParts, state::AppState, threads},
-    services::{follows, posts},
+    services::{authorizations, follows, posts},
     web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
@@ -263,6 +263,21 @@ pub async fn comment_replies(
     }
     let doc = threads::note_replies(&data, &note, query.page).await?;
     Ok(activity_json(StatusCode::OK, doc))
+}
+
+/// A quote or reply authorization the blog granted; 410 once revoked (or its post is gone).
+pub async fn authorization(data: Data<AppState>, Path(id): Path<i32>) -> AppResult<Response> {
+    let row = authorizations::find(&data.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let post = posts::find_by_id(&data.db, row.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.revoked_at.is_some() || post.deleted_at.is_some() {
+        return Err(AppError::Gone);
+    }
+    let doc = objects::authorization(&row, &post.slug, &data.urls);
+    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
 }
 
 /// An activity the blog sent, if it was public.

@@ -365,6 +365,7 @@ fn input_of(props: &Map<String, Value>, slug: Option<String>) -> MpResult<PostIn
         author_id: None,
         cover_url: cover.as_ref().map(|(url, _)| url.clone()),
         cover_alt: cover.map(|(_, alt)| alt).filter(|a| !a.is_empty()),
+        quote_policy: None,
         updated: None,
     })
 }

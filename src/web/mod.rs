@@ -146,6 +146,7 @@ fn federation_routes() -> Router {
         .route("/comments/{id}", get(activitypub::comment))
         .route("/comments/{id}/replies", get(activitypub::comment_replies))
         .route("/activities/{id}", get(activitypub::activity))
+        .route("/authorizations/{id}", get(activitypub::authorization))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo))

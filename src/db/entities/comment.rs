@@ -36,6 +36,8 @@ pub struct Model {
     pub federated_at: Option<DateTimeUtc>,
     /// SHA-256 (hex) of the secret that lets a web writer delete their comment.
     pub delete_token_hash: Option<String>,
+    /// The GoToSocial `ReplyRequest` a held reply came with: approving the reply accepts it.
+    pub reply_request_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

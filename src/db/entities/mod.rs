@@ -5,6 +5,7 @@ pub mod activity;
 pub mod actor;
 pub mod api_token;
 pub mod author_follower;
+pub mod authorization;
 pub mod block;
 pub mod comment;
 pub mod delivery;

@@ -36,6 +36,8 @@ pub struct Model {
     /// Cover image (absolute URL): `og:image` of the page and `image` of the Article.
     pub cover_url: Option<String>,
     pub cover_alt: Option<String>,
+    /// Who may quote it (`anyone`, `followers`, `nobody`); none: the blog's setting.
+    pub quote_policy: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

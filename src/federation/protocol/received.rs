@@ -200,6 +200,10 @@ pub enum ActivityKind {
     Like,
     Announce,
     Move,
+    /// FEP-044f: someone asks to quote one of our posts (`instrument`: the quote post).
+    QuoteRequest,
+    /// GoToSocial: someone asks to reply to a post whose `canReply` wants approval.
+    ReplyRequest,
     Other,
 }
 
@@ -217,6 +221,8 @@ impl ActivityKind {
             "Like" => Like,
             "Announce" => Announce,
             "Move" => Move,
+            "QuoteRequest" => QuoteRequest,
+            "ReplyRequest" => ReplyRequest,
             _ => Other,
         }
     }
@@ -241,6 +247,9 @@ pub struct Activity {
     pub object: Value,
     #[serde(default)]
     pub target: Value,
+    /// What a QuoteRequest or ReplyRequest asks for: the quote post or reply (id or object).
+    #[serde(default)]
+    pub instrument: Value,
 }
 
 fn lenient_url_required<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {

@@ -242,6 +242,36 @@ pub struct InteractionPolicy {
 #[serde(rename_all = "camelCase")]
 pub struct Approval {
     pub automatic_approval: Vec<String>,
+    /// Who may ask (a `QuoteRequest`, GoToSocial's `ReplyRequest`) and wait for the owner.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manual_approval: Vec<String>,
+}
+
+/// Permission the blog granted, served at its `id` (FEP-044f `QuoteAuthorization`, GoToSocial's
+/// `ReplyAuthorization`): Mastodon and GoToSocial dereference it to check a quote or a reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionAuthorization {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub attributed_to: Url,
+    /// The quote post or the reply.
+    pub interacting_object: String,
+    /// Our post.
+    pub interaction_target: Url,
+}
+
+/// The `Accept` of a QuoteRequest or ReplyRequest: `result` is the authorization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptInteraction {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub to: Vec<String>,
+    pub object: Value,
+    pub result: Url,
 }
 
 /// A reply the blog wrote.

@@ -350,6 +350,7 @@ impl Import<'_> {
             author_id: self.authors.get(&item.creator).copied(),
             cover_url,
             cover_alt,
+            quote_policy: None,
             // Never "now" again: a second run must leave the post as it is.
             updated: wp_time(&item.modified_gmt)
                 .map(|t| t.and_utc())

@@ -88,6 +88,8 @@ struct EditorView {
     published: String,
     cover_url: String,
     cover_alt: String,
+    /// Empty: the blog's setting.
+    quote_policy: String,
     status: String,
     url: String,
 }
@@ -103,6 +105,7 @@ fn view_of(data: &AppState, post: &post::Model) -> EditorView {
         published: form_time(&post.published_at),
         cover_url: post.cover_url.clone().unwrap_or_default(),
         cover_alt: post.cover_alt.clone().unwrap_or_default(),
+        quote_policy: post.quote_policy.clone().unwrap_or_default(),
         status: post.status.clone(),
         url: data.urls.post(&post.slug).to_string(),
     }
@@ -209,6 +212,9 @@ pub struct EditorForm {
     cover_url: String,
     #[serde(default)]
     cover_alt: String,
+    /// Who may quote the post; empty for the blog's setting.
+    #[serde(default)]
+    quote_policy: String,
     /// `draft` (save, or schedule when the date is in the future) or `publish`.
     action: String,
     /// For autosave: the draft this editor saved before (empty until it has).
@@ -228,6 +234,7 @@ impl EditorForm {
             published: self.published.clone(),
             cover_url: self.cover_url.clone(),
             cover_alt: self.cover_alt.clone(),
+            quote_policy: self.quote_policy.clone(),
             ..Default::default()
         }
     }
@@ -262,6 +269,7 @@ impl EditorForm {
             author_id: Some(author.user.id),
             cover_url: optional(&self.cover_url),
             cover_alt: optional(&self.cover_alt),
+            quote_policy: Some(self.quote_policy.trim().to_string()),
             updated: None,
         })
     }

@@ -8,6 +8,7 @@ use crate::{
     federation::state::AppState,
     render::i18n,
     services::{
+        authorizations,
         settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
         users,
     },
@@ -116,7 +117,10 @@ pub async fn save(
         )
     };
     match settings::save(&data.db, &data.settings, changes).await {
-        Ok(_) => {}
+        // Quotes the new policy no longer allows are revoked (a Delete each).
+        Ok(_) => {
+            authorizations::revoke_excluded(&data, None).await?;
+        }
         Err(e @ AppError::BadRequest(_)) => return Ok(bad(e)),
         Err(e) => return Err(e),
     }

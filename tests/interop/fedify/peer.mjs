@@ -657,6 +657,177 @@ const commands = {
   },
 };
 
+// ---------------------------------------------------------------------------
+// Quote posts (FEP-044f), for Feder's quote tests (tests/interop.rs, quotes block).
+//   quote_request {object, content}: a public Note quoting `object` (a post of
+//     the blog), and a QuoteRequest for it to the post's author with the Note
+//     embedded as `instrument`; answers the Note's and the request's ids.
+//   read_authorization {url}: a signed GET of a Quote/ReplyAuthorization, read with
+//     Fedify's vocabulary; answers its type and fields as Fedify understood them.
+// The Accept / Reject / Delete that come back are "received" events.
+// Thread completion (FEP-f228), for the backfill test:
+//   thread {in_reply_to, via}: a reply A to the blog's post, delivered, and
+//     replies the blog is never sent. via "replies": B answers A and is listed in
+//     A's embedded `replies`. via "context": B answers A and C answers B, listed
+//     (C first) only in the conversation's `context` collection.
+// Reply controls (GoToSocial's interaction policy), for the held-reply test:
+//   reply_request {in_reply_to, content}: a public reply, not delivered, asked
+//     for with a ReplyRequest (the reply embedded as `instrument`).
+//   direct_reply {in_reply_to, content}: a reply addressed to the post's author
+//     only (a "direct message"), delivered to them.
+// ---------------------------------------------------------------------------
+
+Object.assign(commands, {
+  async quote_request(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "object"));
+    const author = await authorOf(ctx, post);
+    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+    const note = new Note({
+      id: noteId,
+      attribution: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+      content: requireString(cmd, "content"),
+      quote: post.id,
+      quoteUrl: post.id,
+      published: Temporal.Now.instant(),
+      url: noteId,
+    });
+    notes.set(noteId.href, note);
+    const request = new vocab.QuoteRequest({
+      id: newId("quote_requests"),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: author.id,
+      object: post.id,
+      instrument: note,
+    });
+    const status = await send(ctx, author, request, false);
+    return { note: noteId.href, request: request.id.href, status };
+  },
+
+  async thread(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
+    const author = await authorOf(ctx, post);
+    const via = requireString(cmd, "via");
+    const conversation = new URL(`${ORIGIN}/contexts/${randomUUID()}`);
+    const [a, b, c] = [0, 1, 2].map(() => ctx.getObjectUri(Note, { id: randomUUID() }));
+    const note = (id, parent, content, extra = {}) =>
+      new Note({
+        id,
+        attribution: ctx.getActorUri(IDENTIFIER),
+        to: PUBLIC_COLLECTION,
+        ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+        replyTarget: parent,
+        content,
+        published: Temporal.Now.instant(),
+        url: id,
+        contexts: via === "context" ? [conversation] : [],
+        ...extra,
+      });
+    const first = note(a, post.id, "<p>First in the thread</p>", {
+      tags: [new Mention({ href: author.id, name: mentionName(author) })],
+      ...(via === "replies" ? { replies: new vocab.Collection({ id: new URL(`${a.href}/replies`), items: [b] }) } : {}),
+    });
+    const hidden = [note(b, a, "<p>Second in the thread</p>")];
+    if (via === "context") hidden.push(note(c, b, "<p>Third in the thread</p>"));
+    for (const n of [first, ...hidden]) notes.set(n.id.href, n);
+    if (via === "context") {
+      const items = [...hidden].reverse().map((n) => n.id.href).concat([a.href]);
+      sentActivities.set(conversation.pathname, {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        id: conversation.href,
+        type: "OrderedCollection",
+        totalItems: items.length,
+        orderedItems: items,
+      });
+    }
+    replyAuthors.set(a.href, author);
+    const create = new Create({
+      id: new URL(`${a.href}/activity`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+      object: first,
+      published: first.published,
+    });
+    const status = await send(ctx, author, create, true);
+    return { first: a.href, hidden: hidden.map((n) => n.id.href), context: conversation.href, status };
+  },
+
+  async reply_request(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
+    const author = await authorOf(ctx, post);
+    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+    const note = new Note({
+      id: noteId,
+      attribution: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      ccs: [ctx.getFollowersUri(IDENTIFIER), author.id],
+      tags: [new Mention({ href: author.id, name: mentionName(author) })],
+      replyTarget: post.id,
+      content: requireString(cmd, "content"),
+      published: Temporal.Now.instant(),
+      url: noteId,
+    });
+    notes.set(noteId.href, note);
+    const request = new vocab.ReplyRequest({
+      id: newId("reply_requests"),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: author.id,
+      object: post.id,
+      instrument: note,
+    });
+    const status = await send(ctx, author, request, false);
+    return { note: noteId.href, request: request.id.href, status };
+  },
+
+  async direct_reply(cmd) {
+    const ctx = context();
+    const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
+    const author = await authorOf(ctx, post);
+    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+    const note = new Note({
+      id: noteId,
+      attribution: ctx.getActorUri(IDENTIFIER),
+      to: author.id,
+      tags: [new Mention({ href: author.id, name: mentionName(author) })],
+      replyTarget: post.id,
+      content: requireString(cmd, "content"),
+      published: Temporal.Now.instant(),
+      url: noteId,
+    });
+    notes.set(noteId.href, note);
+    const create = new Create({
+      id: new URL(`${noteId.href}/activity`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: author.id,
+      object: note,
+      published: note.published,
+    });
+    const status = await send(ctx, author, create, false);
+    return { note: noteId.href, status };
+  },
+
+  async read_authorization(cmd) {
+    const ctx = context();
+    const object = await fetchObject(ctx, requireString(cmd, "url"));
+    const known = [vocab.QuoteAuthorization, vocab.ReplyAuthorization].find((k) => object instanceof k);
+    if (known == null) {
+      throw new CommandError(`${cmd.url} is not an authorization: ${object?.constructor?.name}`);
+    }
+    return {
+      type: known === vocab.QuoteAuthorization ? "QuoteAuthorization" : "ReplyAuthorization",
+      id: object.id?.href ?? null,
+      attributed_to: object.attributionId?.href ?? null,
+      interacting_object: object.interactingObjectId?.href ?? null,
+      interaction_target: object.interactionTargetId?.href ?? null,
+    };
+  },
+});
+
 async function runCommand(line) {
   let cmd;
   try {
