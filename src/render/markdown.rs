@@ -191,3 +191,20 @@ mod tests {
         assert!(html.contains("<em>line</em>"));
     }
 }
+
+/// Properties of rendering what authors and importers send: a body is rendered already clean
+/// (what `sanitize::post_html` keeps, unchanged by it), and excerpts never panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_body_is_rendered_clean(text in sanitize::properties::html()) {
+            let html = to_html(&text);
+            prop_assert_eq!(sanitize::post_html(&html), html);
+            let _ = (excerpt(&text, 40), plain_text(&text), comment_to_html(&text));
+        }
+    }
+}
