@@ -14,7 +14,8 @@ use axum::{
 use feder::{
     config::Config,
     db::entities::comment,
-    federation::signing::{Signer, digest_header},
+    federation::signatures::Scheme,
+    federation::signing::{BodyDigests, Signer},
     federation::state::AppState,
     services::posts,
 };
@@ -143,9 +144,21 @@ async fn main() -> anyhow::Result<()> {
                             "to": ["https://www.w3.org/ns/activitystreams#Public"],
                         },
                     }))?;
-                    let digest = digest_header(&body);
-                    let signed = signers[n].sign_post(&inbox, &digest, "application/activity+json")?;
-                    Ok(Prepared { body, date: signed.date, digest, signature: signed.signature })
+                    let signed = signers[n].sign_post(
+                        Scheme::Cavage,
+                        &inbox,
+                        &BodyDigests::of(&body),
+                        "application/activity+json",
+                    )?;
+                    let header = |name| {
+                        signed.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+                    };
+                    Ok(Prepared {
+                        body,
+                        date: header("date").unwrap_or_default(),
+                        digest: header("digest").unwrap_or_default(),
+                        signature: header("signature").unwrap_or_default(),
+                    })
                 })
                 .collect()
         }));

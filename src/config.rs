@@ -108,6 +108,11 @@ pub struct ServerConfig {
     /// Addresses of reverse proxies whose `X-Forwarded-For` names the client; from any other
     /// peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A client that has not sent a request's headers within this many seconds (idle
+    /// keep-alive connections included) is disconnected.
+    pub header_timeout_seconds: u64,
+    /// Connections open at once; more wait in the system's listen queue.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +219,8 @@ impl Default for ServerConfig {
             domain: "localhost:8080".into(),
             theme_dir: None,
             trusted_proxies: Vec::new(),
+            header_timeout_seconds: 10,
+            max_connections: 1024,
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod web;
 
 use activitypub_federation::config::{Data, FederationConfig};
 use federation::state::AppState;
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 /// Installs the one TLS crypto provider (ring) the HTTP client uses. Safe to call repeatedly.
@@ -35,6 +35,7 @@ pub struct Server {
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     settings: JoinHandle<()>,
+    stopping: Arc<tokio::sync::Notify>,
 }
 
 impl Server {
@@ -46,13 +47,17 @@ impl Server {
     ) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
         let app = web::app(federation.clone());
-        let http = tokio::spawn(async move {
-            // The peer address is what login throttling counts attempts by.
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
-        });
+        let limits = web::serve::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(
+                federation.config.server.header_timeout_seconds.max(1),
+            ),
+            max_connections: federation.config.server.max_connections,
+        };
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signal = stopping.clone();
+        let http = tokio::spawn(web::serve::serve(listener, app, limits, async move {
+            signal.notified().await
+        }));
         let outbox = tokio::spawn(federation::outbox::worker(federation.clone()));
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
@@ -68,6 +73,7 @@ impl Server {
             backfill,
             scheduler,
             settings,
+            stopping,
         })
     }
 
@@ -76,7 +82,13 @@ impl Server {
         self.federation.to_request_data()
     }
 
-    /// Waits until the HTTP server ends (it does not, unless it fails).
+    /// Something that, when notified, makes the server stop accepting connections and end
+    /// once those open are done (within a few seconds); `wait` then returns.
+    pub fn stopper(&self) -> Arc<tokio::sync::Notify> {
+        self.stopping.clone()
+    }
+
+    /// Waits until the HTTP server ends (after `stopper` was notified).
     pub async fn wait(self) {
         let _ = self.http.await;
         self.outbox.abort();

@@ -38,6 +38,16 @@ impl Urls {
     pub fn inbox(&self) -> Url {
         self.join("actor/inbox")
     }
+    /// The instance's `Application` actor (FEP-2677), which signs fetches made for no one.
+    pub fn application(&self) -> Url {
+        self.join("application")
+    }
+    pub fn application_outbox(&self) -> Url {
+        self.join("application/outbox")
+    }
+    pub fn application_key(&self) -> String {
+        format!("{}#main-key", self.application())
+    }
     pub fn shared_inbox(&self) -> Url {
         self.join("inbox")
     }
@@ -47,6 +57,10 @@ impl Urls {
     pub fn followers(&self) -> Url {
         self.join("actor/followers")
     }
+    /// Our followers on the requesting server (FEP-8fcf).
+    pub fn followers_synchronization(&self) -> Url {
+        self.join("actor/followers_synchronization")
+    }
     pub fn following(&self) -> Url {
         self.join("actor/following")
     }
@@ -55,6 +69,10 @@ impl Urls {
     }
     pub fn post(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}"))
+    }
+    /// A static page (Impressum, About).
+    pub fn page(&self, slug: &str) -> Url {
+        self.join(&format!("pages/{slug}"))
     }
     pub fn post_replies(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}/replies"))

@@ -220,6 +220,16 @@ async fn editor_round_trip_reaches_followers() {
     let img = html.select(&img).next().expect("the photo");
     assert_eq!(img.value().attr("alt"), Some("Der Dom im Nebel"));
     assert_eq!(img.value().attr("src"), Some(display.as_str()));
+    // Its size, so the page does not jump, and the full copy for dense screens.
+    assert_eq!(
+        (img.value().attr("width"), img.value().attr("height")),
+        (Some("1200"), Some("675"))
+    );
+    let full = image["url"].as_str().unwrap();
+    assert_eq!(
+        img.value().attr("srcset"),
+        Some(format!("{display} 1200w, {full} 1600w").as_str())
+    );
     assert_eq!(texts(&html, ".p-author"), vec!["jorg"]);
 
     // The follower receives the same: content, tags, cover as `image`, no attachment.

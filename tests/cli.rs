@@ -172,7 +172,11 @@ async fn federating_commands_make_the_key_and_print_what_they_did() {
         blog.ok(&["post", "publish", &file]),
         format!("Created {}\n", blog.url("posts/hello"))
     );
-    assert_eq!(blog.keys().await, 1);
+    assert_eq!(
+        blog.keys().await,
+        2,
+        "the blog's key and the application actor's"
+    );
     assert_eq!(
         blog.ok(&["post", "publish", &file]),
         format!("Updated {}\n", blog.url("posts/hello"))
@@ -206,5 +210,9 @@ async fn federating_commands_make_the_key_and_print_what_they_did() {
         blog.fails(&["block", "remove", "spam.example"])
             .contains("was not blocked")
     );
-    assert_eq!(blog.keys().await, 1, "one key, made once");
+    assert_eq!(
+        blog.keys().await,
+        2,
+        "the blog's and the application's keys, made once"
+    );
 }

@@ -2,7 +2,9 @@
 //! localhost; the Fedify (TypeScript) and bovine (Python) peers of `tests/interop/` follow it,
 //! receive a post, reply, edit and delete the reply, like and boost, undo both and unfollow,
 //! and the blog's page and CLI show each step. Fedify signs RFC 9421 first, so its first POST
-//! must be accepted as it is. Forged requests check the inbox's signature checks on the binary.
+//! must be accepted as it is. Feder signs RFC 9421 first as well: Fedify takes it, bovine refuses
+//! it once and is served in draft-cavage from then on. Forged requests check the inbox's
+//! signature checks on the binary.
 //!
 //! `tests/interop/setup.sh` installs the peers; without them these tests fail, unless
 //! `FEDER_SKIP_INTEROP=1` says to skip them (CI runs setup.sh and never skips).
@@ -60,6 +62,14 @@ async fn fedify_follows_replies_reacts_and_signs_rfc9421() {
         assert_eq!(get["signature"], "rfc9421", "{get}");
         assert!(is_2xx(&get["status"]), "{get}");
     }
+    // And Feder's deliveries to Fedify: RFC 9421, verified by Fedify, none refused (a refusal
+    // would have made Feder knock again in draft-cavage).
+    let received = peer.events_named("received");
+    assert!(received.len() >= 3, "Fedify received: {received:#?}");
+    for activity in &received {
+        assert_eq!(activity["signature"], "rfc9421", "{activity}");
+    }
+    assert_eq!(peer.events_named("rejected"), Vec::<Value>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,6 +89,16 @@ async fn bovine_follows_replies_reacts() {
         assert_eq!(post["signature"], "cavage", "{post}");
         assert!(is_2xx(&post["status"]), "{post}");
     }
+    // bovine.crypto does not verify Feder's RFC 9421: it answered the first delivery 401, Feder
+    // knocked again in draft-cavage at once and signed every later one in cavage first.
+    let received = peer.events_named("received");
+    assert!(received.len() >= 3, "bovine received: {received:#?}");
+    for activity in &received {
+        assert_eq!(activity["signature"], "cavage", "{activity}");
+    }
+    let rejected = peer.events_named("rejected");
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    assert_eq!(rejected[0]["status"], 401, "{rejected:#?}");
 }
 
 /// The whole conversation between `peer` and the blog, checked on both sides.
@@ -607,6 +627,17 @@ impl PeerProcess {
             async move { found }
         })
         .await
+    }
+
+    /// The events called `name`, in order.
+    fn events_named(&self, name: &str) -> Vec<Value> {
+        self.events
+            .lock()
+            .expect("events")
+            .iter()
+            .filter(|e| e["event"] == name)
+            .cloned()
+            .collect()
     }
 
     /// Every HTTP request of `method` the peer sent to URLs under `base`, in order.

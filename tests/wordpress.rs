@@ -316,6 +316,13 @@ async fn pages_survive(blog: &Instance) {
     // Not federated, not in feeds as posts.
     let (_, feed) = text_of(&format!("{base}feed.atom")).await;
     assert!(!feed.contains("Angaben gemäß"));
+    // Search engines find the published pages, not the draft.
+    let (_, sitemap) = text_of(&format!("{base}sitemap.xml")).await;
+    assert!(
+        sitemap.contains(&format!("<loc>{base}pages/impressum</loc>")),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("entwurfsseite"), "{sitemap}");
 }
 
 async fn content_renders_as_on_wordpress(blog: &Instance) {

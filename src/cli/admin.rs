@@ -104,17 +104,17 @@ pub(super) async fn list_tokens(config: &Config) -> anyhow::Result<()> {
 /// Delivered / pending / failed per recent activity, and the hosts that fail.
 pub(super) async fn deliveries(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
-    for a in deliveries::recent_status(&db, 20).await? {
+    for a in deliveries::recent(&db, 20).await? {
         println!(
             "{}  {:<8} delivered={} pending={} failed={}  {}",
             a.created_at.format("%Y-%m-%d %H:%M"),
             a.kind,
-            a.delivered,
-            a.pending,
-            a.failed,
-            a.activity
+            a.delivered(),
+            a.pending(),
+            a.failed(),
+            a.ap_id
         );
-        for (host, error) in a.failing {
+        for (host, error) in a.failing() {
             println!("        {host}: {error}");
         }
     }

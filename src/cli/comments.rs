@@ -84,8 +84,13 @@ pub(super) async fn mentions(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
     for m in mention_list::latest(&db, 50).await? {
         let text = m.content_html.chars().take(100).collect::<String>();
+        // Non-public replies say so, and to what: only the owner sees them.
+        let kind = match &m.in_reply_to {
+            Some(parent) => format!("{} reply to {parent}  ", m.visibility),
+            None => String::new(),
+        };
         println!(
-            "{}  {}  {}  {}",
+            "{}  {}  {}  {kind}{}",
             m.published_at.format("%Y-%m-%d %H:%M"),
             m.author_ap_id,
             m.url.unwrap_or(m.ap_id),

@@ -4,6 +4,8 @@ use crate::{Server, config::Config, federation::state::AppState};
 use anyhow::Context;
 
 pub(super) async fn serve(config: Config) -> anyhow::Result<()> {
+    // Held until the process ends: a second server on the same SQLite file refuses to start.
+    let _lock = crate::db::lock_for_server(&config.database.url)?;
     let federation = AppState::open(config.clone()).await?;
     if config.is_local_dev() {
         tracing::info!("local development mode: http and loopback peers are allowed");
@@ -14,10 +16,14 @@ pub(super) async fn serve(config: Config) -> anyhow::Result<()> {
     let base = federation.urls.base().clone();
     let server = Server::start(federation, listener).await?;
     tracing::info!("Feder serves {} on http://{}", base, server.addr);
-    tokio::select! {
-        _ = server.wait() => {}
-        _ = shutdown_signal() => tracing::info!("shutting down; queued deliveries resume on the next start"),
-    }
+    let stopper = server.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down; queued deliveries resume on the next start");
+        stopper.notify_one();
+    });
+    // Returns once requests in progress are answered.
+    server.wait().await;
     Ok(())
 }
 

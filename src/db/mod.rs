@@ -43,6 +43,42 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// For `feder serve` on a SQLite database: an exclusive lock on `<file>.lock` beside it,
+/// held while the returned file is open (the system releases it when the process ends, also
+/// when it is killed). A second server on the same file would run a second delivery worker
+/// and scheduler on one queue; CLI commands take no lock and work while the server runs.
+/// PostgreSQL needs no lock: there, several nodes share the queue by design.
+pub fn lock_for_server(url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(path) = sqlite_file(url).filter(|_| url.starts_with("sqlite:")) else {
+        return Ok(None);
+    };
+    let mut lock_path = path.into_os_string();
+    lock_path.push(".lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+            "another `feder serve` already runs on {url} (it holds {}). One server per SQLite \
+             database: stop the other one, or use PostgreSQL (database.url = \"postgres://...\") \
+             to run several nodes",
+            lock_path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::anyhow!("cannot lock {}: {e}", lock_path.display()))
+        }
+    }
+}
+
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")

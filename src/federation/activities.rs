@@ -20,6 +20,7 @@ use chrono::Utc;
 use http::{HeaderMap, Method};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::time::Duration;
 use url::Url;
 
 /// A POST to one of our inboxes, as received.
@@ -90,7 +91,12 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         return Ok(());
     }
     guard::check_claims(&activity.actor, &activity.id, &signature.key_id)?;
-    let signer = verify_signer(data, &signature).await?;
+    let deadline = tokio::time::Instant::now() + INBOX_DEADLINE;
+    let signer = tokio::time::timeout_at(deadline, verify_signer(data, &signature))
+        .await
+        .map_err(|_| {
+            AppError::Unauthorized(format!("key {} not fetched in time", signature.key_id))
+        })??;
     if signer.model().ap_id != activity.actor.as_str() {
         return Err(AppError::Unauthorized(format!(
             "signed by {} on behalf of {}",
@@ -122,9 +128,52 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         kind = %activity.kind.1, id = %activity.id, actor = %activity.actor,
         signature = signature.scheme.name(), "activity received"
     );
+    process(data, activity, signer, deadline).await
+}
+
+/// The longest an inbox request takes before it is answered: the signer's key, then the
+/// activity's own work. Every remote fetch counts against the request's budget as well
+/// (`state::FETCHES_PER_REQUEST`).
+const INBOX_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Processes a verified activity. Work still running at `deadline` (a slow server asked for
+/// a reply's parent) goes on in the background within its fetch budget, and the sender gets
+/// its 202 at once rather than holding the connection (and retrying) meanwhile.
+async fn process(
+    data: &Data<AppState>,
+    activity: Activity,
+    signer: RemoteActor,
+    deadline: tokio::time::Instant,
+) -> AppResult<()> {
+    // Bounded like every other inbox work: past the limit, the sender is asked to come back.
+    let permit = tokio::time::timeout_at(deadline, data.inbox_work.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::TooManyRequests(10))?
+        .map_err(AppError::internal)?;
     let id = activity.id.to_string();
-    dispatch(data, activity, signer).await?;
-    data.replays.remember(&data.db, &id).await
+    let task_data = data.clone();
+    let task_id = id.clone();
+    let mut task = tokio::spawn(async move {
+        let _permit = permit;
+        dispatch(&task_data, activity, signer).await?;
+        task_data.replays.remember(&task_data.db, &task_id).await
+    });
+    match tokio::time::timeout_at(deadline, &mut task).await {
+        Ok(finished) => finished.map_err(AppError::internal)?,
+        Err(_) => {
+            tracing::info!(%id, "activity still being processed at the deadline: answered 202, goes on");
+            tokio::spawn(async move {
+                match task.await {
+                    Ok(Ok(())) => tracing::debug!(%id, "activity processed after its answer"),
+                    Ok(Err(e)) => {
+                        tracing::info!(%id, error = %e, "activity failed after its answer")
+                    }
+                    Err(e) => tracing::warn!(%id, error = %e, "activity task failed"),
+                }
+            });
+            Ok(())
+        }
+    }
 }
 
 fn signer_host(actor: &Url) -> Option<String> {
@@ -141,7 +190,8 @@ async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor
 }
 
 /// The actor whose key verifies the signature. A stored key that fails is fetched once more,
-/// since actors rotate keys.
+/// since actors rotate keys (as Mastodon does), but not more often than
+/// `caches::REFETCH_AFTER` per key document.
 async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResult<RemoteActor> {
     let unauthorized = |e: AppError| match e {
         AppError::Database(_) | AppError::Internal(_) => e,

@@ -194,6 +194,8 @@ pub async fn store(
         .one(&data.db)
         .await?
         .ok_or_else(|| AppError::internal("actor vanished after upsert"))?;
+    // A key published anew (an Update, a refetch) is the one checked from now on.
+    data.keys.put(&stored.public_key_id, &stored);
     RemoteActor::new(stored)
 }
 

@@ -37,47 +37,68 @@ pub async fn object(id: &Url, data: &Data<AppState>) -> AppResult<ApObject> {
         .map_err(|e| AppError::BadRequest(format!("{id} is not an object: {e}")))
 }
 
-/// The actor that owns the key `key_id`, from memory, the database or its server (see
-/// `actor_for_key_uncached`).
+/// The actor that owns the key `key_id`, from memory or the database, else from its server
+/// (also with `refresh`: the stored key failed, and keys rotate). Fetches of one key document
+/// are shared by everyone who asks at the same time, and their outcome, failures included,
+/// is reused for a while (`caches::KeyFetches`): forged signatures and made-up keys cannot
+/// make the blog fetch an actor per request.
 pub async fn actor_for_key(
     key_id: &str,
     refresh: bool,
     data: &Data<AppState>,
 ) -> AppResult<RemoteActor> {
-    if !refresh && let Some(actor) = data.keys.get(key_id) {
-        return RemoteActor::new(actor);
-    }
-    let actor = actor_for_key_uncached(key_id, refresh, data).await?;
-    data.keys.put(key_id, actor.model());
-    Ok(actor)
-}
-
-/// The actor that owns the key `key_id`: the stored one unless `refresh`, else fetched again
-/// (keys rotate). Handles keys embedded in the actor (`actor#main-key`) and keys published as
-/// documents of their own with an `owner`.
-async fn actor_for_key_uncached(
-    key_id: &str,
-    refresh: bool,
-    data: &Data<AppState>,
-) -> AppResult<RemoteActor> {
-    if !refresh
-        && let Some(stored) = actor::Entity::find()
+    if !refresh {
+        if let Some(actor) = data.keys.get(key_id) {
+            return RemoteActor::new(actor);
+        }
+        if let Some(stored) = actor::Entity::find()
             .filter(actor::Column::PublicKeyId.eq(key_id))
             .one(&data.db)
             .await?
-    {
-        return RemoteActor::new(stored);
+        {
+            data.keys.put(key_id, &stored);
+            return RemoteActor::new(stored);
+        }
     }
     let mut url = Url::parse(key_id)
         .map_err(|_| AppError::Unauthorized(format!("keyId {key_id:?} is not a URL")))?;
     url.set_fragment(None);
-    let doc = json(&url, data).await?;
+    let flight = data.keys.fetches.flight(url.as_str());
+    let outcome = flight
+        .get_or_try_init(|| async {
+            match key_owner(key_id, &url, data).await {
+                Ok(actor) => Ok(Ok(actor.model().clone())),
+                // Our own trouble is not remembered against the sender.
+                Err(e @ (AppError::Database(_) | AppError::Internal(_))) => Err(e),
+                Err(e) => Ok(Err(e.public_message())),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(model) if model.public_key_id == key_id => {
+            data.keys.put(key_id, model);
+            RemoteActor::new(model.clone())
+        }
+        Ok(model) => Err(AppError::Unauthorized(format!(
+            "{} does not publish key {key_id}",
+            model.ap_id
+        ))),
+        Err(reason) => Err(AppError::Unauthorized(reason.clone())),
+    }
+}
+
+/// Fetches the key document at `url` (the keyId without its fragment) and stores its owner:
+/// an actor with the key embedded (`actor#main-key`; the key `key_id` names, else its first),
+/// or a key published as a document of its own with an `owner` on the same server.
+async fn key_owner(key_id: &str, url: &Url, data: &Data<AppState>) -> AppResult<RemoteActor> {
+    let doc = json(url, data).await?;
     if doc.get("inbox").is_some() {
         let actor: ApActor = serde_json::from_value(doc)
             .map_err(|e| AppError::BadRequest(format!("{url} is not an actor: {e}")))?;
-        let key = actor.key(Some(key_id)).ok_or_else(|| {
-            AppError::Unauthorized(format!("{url} does not publish key {key_id}"))
-        })?;
+        let key = actor
+            .key(Some(key_id))
+            .or_else(|| actor.key(None))
+            .ok_or_else(|| AppError::Unauthorized(format!("{url} publishes no key")))?;
         return store(&actor, Some(key), data).await;
     }
     let key: ApKey = serde_json::from_value(doc.get("publicKey").cloned().unwrap_or(doc))
@@ -86,7 +107,10 @@ async fn actor_for_key_uncached(
         .owner
         .clone()
         .ok_or_else(|| AppError::Unauthorized(format!("key {key_id} has no owner")))?;
-    if key.id != key_id || owner.host_str() != url.host_str() {
+    let mut key_url = Url::parse(&key.id)
+        .map_err(|_| AppError::Unauthorized(format!("key {key_id} has no valid id")))?;
+    key_url.set_fragment(None);
+    if key_url != *url || owner.host_str() != url.host_str() {
         return Err(AppError::Unauthorized(format!(
             "key {key_id} does not match its document"
         )));

@@ -8,6 +8,7 @@ pub mod backfill;
 pub mod caches;
 pub mod delivery;
 pub mod fetch;
+pub mod followers_sync;
 pub mod guard;
 pub mod limits;
 pub mod local_actor;

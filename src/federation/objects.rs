@@ -9,9 +9,10 @@ use crate::{
     federation::{
         PUBLIC,
         protocol::{
-            ApObject, Approval, Article, CollectionSummary, Endpoints, Follow, Image,
-            InteractionPolicy, LanguageMap, Note, OrderedCollection, OrderedCollectionPage, Person,
-            PropertyValue, PublicKey, SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
+            ApObject, ApplicationActor, Approval, Article, CollectionSummary, Endpoints, Follow,
+            Generator, Image, Implementation, InteractionPolicy, ItemsCollection, LanguageMap,
+            Note, OrderedCollection, OrderedCollectionPage, Person, PropertyValue, PublicKey,
+            SentActivity, Tag, ThreadCollection, Tombstone, ids_of,
         },
     },
     render::{escape_html, sanitize},
@@ -48,7 +49,8 @@ fn context() -> Value {
             "canLike": {"@id": "gts:canLike", "@type": "@id"},
             "canAnnounce": {"@id": "gts:canAnnounce", "@type": "@id"},
             "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
-            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"}
+            "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+            "implements": {"@id": "https://w3id.org/fep/844e#implements", "@type": "@id", "@container": "@set"}
         }
     ])
 }
@@ -136,7 +138,57 @@ pub async fn blog_actor(data: &Data<AppState>) -> AppResult<Person> {
                 escape_html(base.as_str())
             ),
         }],
+        generator: Some(Generator {
+            id: urls.application(),
+            kind: "Application".into(),
+            implements: implements(),
+        }),
     })
+}
+
+/// What the software implements, for FEP-844e. Only what a peer cannot see otherwise: the FEP
+/// asks not to list what the objects themselves show (FEP-8fcf has its header, FEP-3b86 is in
+/// WebFinger, FEP-7888 in every object's `context`).
+fn implements() -> Vec<Implementation> {
+    let spec = |href: &str, name: &str| {
+        Url::parse(href).ok().map(|href| Implementation {
+            href,
+            name: name.into(),
+        })
+    };
+    spec(
+        "https://datatracker.ietf.org/doc/html/rfc9421",
+        "RFC-9421: HTTP Message Signatures",
+    )
+    .into_iter()
+    .collect()
+}
+
+/// The instance's application actor (FEP-2677). Its name is the host, as Mastodon names its
+/// instance actor, so `acct:<host>@<host>` finds it too.
+pub fn application_actor(data: &Data<AppState>) -> ApplicationActor {
+    let urls = &data.urls;
+    let id = urls.application();
+    ApplicationActor {
+        kind: "Application".into(),
+        preferred_username: urls.base().host_str().unwrap_or_default().to_string(),
+        name: format!("{} (Feder)", urls.host()),
+        url: urls.base().clone(),
+        inbox: urls.shared_inbox(),
+        outbox: urls.application_outbox(),
+        endpoints: Endpoints {
+            shared_inbox: urls.shared_inbox(),
+        },
+        public_key: PublicKey {
+            id: urls.application_key(),
+            owner: id.clone(),
+            public_key_pem: data.application.public_key_pem.clone(),
+        },
+        // Nobody follows the application: it publishes nothing.
+        manually_approves_followers: true,
+        implements: implements(),
+        id,
+    }
 }
 
 fn collection_summary(id: Url, kind: &str, total_items: u64) -> CollectionSummary {
@@ -375,6 +427,16 @@ pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> OrderedCo
         kind: "OrderedCollection".into(),
         total_items: total,
         first,
+    }
+}
+
+/// Our followers on one server, whole (FEP-8fcf).
+pub fn partial_followers(urls: &Urls, items: Vec<String>) -> ItemsCollection {
+    ItemsCollection {
+        id: urls.followers_synchronization(),
+        kind: "OrderedCollection".into(),
+        total_items: items.len() as u64,
+        ordered_items: items,
     }
 }
 

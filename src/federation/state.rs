@@ -1,5 +1,5 @@
 //! The state every handler and federation worker shares: the services' [`Site`] (database,
-//! configuration, URLs), the templates, the blog's key, the federation layer's caches, and the
+//! configuration, URLs), the templates, the blog's and the application actor's keys, the federation layer's caches, and the
 //! federation crate's configuration built from them. It holds only types of this layer and the
 //! layers below; handlers reach the services' `Site` through `Deref`.
 
@@ -23,7 +23,7 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 use std::{ops::Deref, sync::Arc, time::Duration};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState(Arc<StateInner>);
@@ -32,6 +32,8 @@ pub struct StateInner {
     pub site: Site,
     pub templates: Templates,
     pub actor: LocalActor,
+    /// The `Application` actor: signs our fetches.
+    pub application: LocalActor,
     /// Woken when this process adds deliveries, so the worker need not wait for its next poll.
     pub delivery_wakeup: Notify,
     /// For our own requests that are not ActivityPub fetches (deliveries).
@@ -44,7 +46,16 @@ pub struct StateInner {
     /// In-memory views the inbox reads on every request (the blocks are the services').
     pub keys: KeyCache,
     pub host_health: HostHealth,
+    /// Inbox activities being processed at once, answered or not (see `activities::process`).
+    pub inbox_work: Arc<Semaphore>,
 }
+
+/// Remote documents one request may make the blog fetch (the federation crate counts them
+/// per `Data`): the signer's key, an object sent by reference, a few parents of a reply.
+/// Background work (backfill, profile refreshes) starts each unit of work with a fresh count.
+pub const FETCHES_PER_REQUEST: u32 = 5;
+/// Inbox activities processed at once; past it, senders are asked to retry.
+const INBOX_WORK: usize = 256;
 
 impl Deref for AppState {
     type Target = StateInner;
@@ -60,12 +71,13 @@ impl Deref for StateInner {
     }
 }
 
-/// The name of the blog actor's key in `site_keys`.
+/// The names of the blog actor's and the application actor's keys in `site_keys`.
 const BLOG_KEY: &str = "blog";
+const APPLICATION_KEY: &str = "application";
 
 impl AppState {
-    /// Opens and migrates the database, loads (or on first start creates) the blog's key, and
-    /// builds the federation configuration.
+    /// Opens and migrates the database, loads (or on first start creates) the blog's and the
+    /// application actor's keys, and builds the federation configuration.
     pub async fn open(config: Config) -> anyhow::Result<FederationConfig<AppState>> {
         let db = db::connect(&config.database.url).await?;
         Self::with_db(config, db).await
@@ -76,6 +88,7 @@ impl AppState {
         db: DatabaseConnection,
     ) -> anyhow::Result<FederationConfig<AppState>> {
         let key = load_or_create_key(&db, BLOG_KEY).await?;
+        let application_key = load_or_create_key(&db, APPLICATION_KEY).await?;
         let templates = Templates::load(config.server.theme_dir.as_deref())?;
         let http = http_client(&config)?;
         let local = config.is_local_dev();
@@ -87,10 +100,16 @@ impl AppState {
         stored_html::refresh(&site.db).await?;
         let urls = site.urls.clone();
         let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
+        let application = LocalActor::application(
+            &urls,
+            application_key.public_key_pem,
+            application_key.private_key_pem,
+        );
         let state = AppState(Arc::new(StateInner {
             site,
             templates,
-            actor: actor.clone(),
+            actor,
+            application: application.clone(),
             delivery_wakeup: Notify::new(),
             http: http.clone(),
             actor_limits,
@@ -98,6 +117,7 @@ impl AppState {
             replays: Default::default(),
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
+            inbox_work: Arc::new(Semaphore::new(INBOX_WORK)),
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())
@@ -105,12 +125,16 @@ impl AppState {
             .client(http)
             .debug(local)
             .allow_http_urls(local)
-            .http_fetch_limit(20)
+            .http_fetch_limit(FETCHES_PER_REQUEST)
             .request_timeout(Duration::from_secs(10))
             // Mastodon's own signature form (Date, not (created)): Pleroma and Akkoma reject
             // the newer one, Mastodon and Fedify take both.
             .http_signature_compat(true)
-            .signed_fetch_actor(&actor)
+            // Fetches are made for the instance, not on the blog's behalf, so they are signed
+            // by the application actor, as Mastodon signs them with its instance actor: a
+            // fetch is no act of the blog, and a secure-mode server checking our key fetches
+            // an actor that needs nothing fetched in return.
+            .signed_fetch_actor(&application)
             .build()
             .await
             .context("federation configuration")?;

@@ -2,6 +2,7 @@
 //! interface languages. Pure: everything here takes values, never a database handle.
 
 pub mod i18n;
+pub mod images;
 pub mod markdown;
 pub mod sanitize;
 pub mod templates;
@@ -21,4 +22,13 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// A regular expression written in the source: one that does not compile is a bug, logged, and
+/// matches nothing rather than taking the server down.
+pub(crate) fn fixed_pattern(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).unwrap_or_else(|_| {
+        tracing::error!(pattern, "a built-in pattern does not compile");
+        regex::Regex::new("$^").unwrap_or_else(|_| unreachable!("the empty pattern compiles"))
+    })
 }

@@ -6,7 +6,9 @@
 use crate::{
     db::entities::media,
     error::{AppError, AppResult},
+    render::images,
     services::Site,
+    urls::Urls,
 };
 use chrono::Utc;
 use image::{
@@ -14,10 +16,10 @@ use image::{
     imageops::FilterType,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use std::{io::Cursor, path::Path};
+use std::{collections::HashMap, io::Cursor, path::Path};
 
 /// Widest stored image; larger uploads are scaled down.
 const MAX_WIDTH: u32 = 2400;
@@ -218,6 +220,53 @@ pub fn valid_file_name(name: &str) -> bool {
         && stem
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `width`, `height`, `srcset` and `sizes` of a stored image shown at page width: the
+/// page-width copy and the full one, for screens of any density.
+pub fn responsive_attributes(urls: &Urls, stored: &media::Model) -> String {
+    let page_width = urls.media(&stored.display_file_name());
+    let full = urls.media(&stored.file_name());
+    let (width, height) = (stored.width.max(1), stored.height.max(1));
+    let shown = width.min(DISPLAY_WIDTH as i32);
+    let shown_height = (i64::from(height) * i64::from(shown) / i64::from(width)).max(1);
+    format!(
+        r#"width="{shown}" height="{shown_height}" srcset="{page_width} {shown}w, {full} {width}w" sizes="(max-width: {shown}px) 100vw, {shown}px""#
+    )
+}
+
+/// Gives every `<img>` of `html` that shows an image stored here (its full or page-width copy,
+/// by absolute or root-relative address) its size and `srcset`.
+pub async fn with_sizes(db: &impl ConnectionTrait, urls: &Urls, html: &str) -> AppResult<String> {
+    let prefix = urls.media("");
+    let mut keys: HashMap<String, Vec<String>> = HashMap::new();
+    for source in images::sources(html) {
+        let name = source
+            .strip_prefix(prefix.as_str())
+            .or_else(|| source.strip_prefix(prefix.path()));
+        if let Some(name) = name.filter(|n| valid_file_name(n))
+            && let Some(key) = name.split(['-', '.']).next()
+        {
+            keys.entry(key.to_string())
+                .or_default()
+                .push(source.clone());
+        }
+    }
+    if keys.is_empty() {
+        return Ok(html.to_string());
+    }
+    let stored = media::Entity::find()
+        .filter(media::Column::Key.is_in(keys.keys().cloned()))
+        .all(db)
+        .await?;
+    let mut attributes = HashMap::new();
+    for m in stored {
+        let extra = responsive_attributes(urls, &m);
+        for source in keys.remove(&m.key).unwrap_or_default() {
+            attributes.insert(source, extra.clone());
+        }
+    }
+    Ok(images::responsive(html, &attributes))
 }
 
 /// Reads a stored file: its bytes and media type.

@@ -10,7 +10,6 @@ pub mod comment_policy;
 pub mod comments;
 pub mod dashboard;
 pub mod deliveries;
-pub mod delivery_report;
 pub mod export;
 pub mod follows;
 pub mod import;

@@ -5,7 +5,8 @@ use crate::{
     db::entities::page,
     error::{AppError, AppResult},
     render::markdown,
-    services::posts,
+    services::{media, posts},
+    urls::Urls,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -27,7 +28,11 @@ pub struct PageInput {
 }
 
 /// Creates the page, or changes the one with this slug.
-pub async fn save(db: &impl ConnectionTrait, input: PageInput) -> AppResult<page::Model> {
+pub async fn save(
+    db: &impl ConnectionTrait,
+    urls: &Urls,
+    input: PageInput,
+) -> AppResult<page::Model> {
     let title = input.title.trim().to_string();
     if title.is_empty() {
         return Err(AppError::BadRequest("a page needs a title".into()));
@@ -49,7 +54,7 @@ pub async fn save(db: &impl ConnectionTrait, input: PageInput) -> AppResult<page
         page::DRAFT
     };
     let summary = markdown::excerpt(&input.body_markdown, 280);
-    let body_html = markdown::to_html(&input.body_markdown);
+    let body_html = media::with_sizes(db, urls, &markdown::to_html(&input.body_markdown)).await?;
     let mut row: page::ActiveModel = match existing.clone() {
         Some(old) => old.into(),
         None => page::ActiveModel {

@@ -8,7 +8,7 @@ use crate::{
     error::{AppError, AppResult},
     render::markdown,
     services::{
-        Site,
+        Site, media,
         outbox::{self, Event},
     },
 };
@@ -206,6 +206,12 @@ pub async fn save(
         status,
         how,
         author: author_name(site, &input).await?,
+        body_html: media::with_sizes(
+            &site.db,
+            &site.urls,
+            &markdown::to_html(&input.body_markdown),
+        )
+        .await?,
         now,
     };
     let row = post_row(site, input, decided, existing.as_ref())?;
@@ -256,6 +262,7 @@ struct Decided {
     status: &'static str,
     how: Published,
     author: Option<String>,
+    body_html: String,
     now: DateTime<Utc>,
 }
 
@@ -271,6 +278,7 @@ fn post_row(
         status,
         how,
         author,
+        body_html,
         now,
     } = decided;
     let summary = input
@@ -293,7 +301,7 @@ fn post_row(
         },
     };
     row.tags = Set(serde_json::to_string(&input.tags).map_err(AppError::internal)?);
-    row.body_html = Set(markdown::to_html(&input.body_markdown));
+    row.body_html = Set(body_html);
     row.title = Set(input.title);
     row.summary = Set(summary);
     row.body_markdown = Set(input.body_markdown);

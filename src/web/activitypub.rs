@@ -1,17 +1,17 @@
-//! ActivityPub documents: the blog actor, its collections, post reply/like/share collections,
+//! ActivityPub documents: the blog actor, its collections, the application actor, post reply/like/share collections,
 //! the owner's notes and the activities the blog sent.
 
 use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
-    federation::{objects, state::AppState, threads},
+    federation::{followers_sync, objects, signatures::RequestParts, state::AppState, threads},
     services::{follows, posts},
     web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
 use axum::{
     extract::{Path, Query},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Redirect, Response},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -33,6 +33,27 @@ pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Respon
         StatusCode::OK,
         objects::with_context(objects::blog_actor(&data).await?),
     ))
+}
+
+/// The application actor (FEP-2677). Served to anyone, signed or not: servers in secure mode
+/// fetch it to check our signed fetches.
+pub async fn application(data: Data<AppState>) -> Response {
+    activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::application_actor(&data)),
+    )
+}
+
+/// The application publishes nothing: its outbox is empty.
+pub async fn application_outbox(data: Data<AppState>) -> Response {
+    activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::ordered_collection(
+            &data.urls.application_outbox(),
+            0,
+            None,
+        )),
+    )
 }
 
 /// The outbox: Create(Article) of every live post, newest first, paged.
@@ -89,6 +110,38 @@ pub async fn followers(data: Data<AppState>) -> AppResult<Response> {
             None,
         )),
     ))
+}
+
+/// FEP-8fcf: the followers on the requesting server, for a signed GET only (as Mastodon's
+/// `followers_synchronization`): the signer's server is the one whose followers are listed.
+pub async fn followers_synchronization(
+    data: Data<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let base = data.urls.base();
+    let request = RequestParts {
+        method: &Method::GET,
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"),
+        headers: &headers,
+        body: &[],
+        scheme: base.scheme(),
+        default_host: &data.urls.host(),
+    };
+    let signer = followers_sync::requester(&data, &request).await?;
+    let prefix = followers_sync::url_prefix(&signer)
+        .ok_or_else(|| AppError::Unauthorized(format!("{signer} is not an http(s) actor")))?;
+    let items = followers_sync::followers_on(&data.db, prefix).await?;
+    let mut response = activity_json(
+        StatusCode::OK,
+        objects::with_context(objects::partial_followers(&data.urls, items)),
+    );
+    // Different for every server that asks: no shared cache may keep it.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 pub async fn following(data: Data<AppState>) -> AppResult<Response> {

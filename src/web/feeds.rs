@@ -3,10 +3,10 @@
 //! writer, so every text is escaped.
 
 use crate::{
-    db::entities::post,
+    db::entities::{page, post},
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::posts,
+    services::{pages, posts},
     web::pages::error_page,
     web::views::{self, Authors},
 };
@@ -315,10 +315,12 @@ fn json_feed(data: &AppState, authors: &Authors, feed: &Feed) -> String {
     .to_string()
 }
 
-/// `/sitemap.xml`: the home page, the archive, every post and every tag page.
+/// `/sitemap.xml`: the home page, the archive, every post, every published static page and
+/// every tag page.
 pub async fn sitemap(data: Data<AppState>) -> AppResult<Response> {
     let (list, _) = posts::page(&data.db, 1, SITEMAP_LIMIT).await?;
-    let body = sitemap_xml(&data, &list).map_err(AppError::internal)?;
+    let static_pages = pages::published(&data.db).await?;
+    let body = sitemap_xml(&data, &list, &static_pages).map_err(AppError::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
@@ -329,7 +331,11 @@ pub async fn sitemap(data: Data<AppState>) -> AppResult<Response> {
         .into_response())
 }
 
-fn sitemap_xml(data: &AppState, list: &[post::Model]) -> io::Result<Vec<u8>> {
+fn sitemap_xml(
+    data: &AppState,
+    list: &[post::Model],
+    static_pages: &[page::Model],
+) -> io::Result<Vec<u8>> {
     let newest = list.iter().map(|p| p.updated_at).max();
     let tags: BTreeSet<String> = list.iter().flat_map(|p| p.tag_list()).collect();
     let mut w = Writer::new(Vec::with_capacity(64 * 1024));
@@ -354,6 +360,13 @@ fn sitemap_xml(data: &AppState, list: &[post::Model]) -> io::Result<Vec<u8>> {
                     w,
                     data.urls.post(&post.slug).as_str(),
                     Some(&post.updated_at),
+                )?;
+            }
+            for page in static_pages {
+                url(
+                    w,
+                    data.urls.page(&page.slug).as_str(),
+                    Some(&page.updated_at),
                 )?;
             }
             for tag in &tags {

@@ -6,14 +6,24 @@
 //! `/authorize_interaction` on their host. Outside local development only https and public
 //! addresses are asked (the shared HTTP client refuses private ones after DNS).
 
-use crate::{federation::state::AppState, render::i18n, web::pages::message_page};
+use crate::{
+    federation::{limits::RateLimiter, state::AppState},
+    render::i18n,
+    web::{admin::client_ip, pages::message_page},
+};
 use activitypub_federation::{config::Data, fetch::webfinger::Webfinger};
 use axum::{
-    extract::RawForm,
-    http::{HeaderValue, StatusCode, header},
+    Extension,
+    extract::{ConnectInfo, RawForm},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 use url::Url;
 
 const FEP_3B86_OBJECT: &str = "https://w3id.org/fep/3b86/Object";
@@ -26,8 +36,88 @@ const MAX_WEBFINGER_BYTES: usize = 256 * 1024;
 /// account's domain on to the host that runs the software.
 const MAX_REDIRECTS: usize = 2;
 
+/// A found account's WebFinger answer is reused this long, a failed lookup this long.
+const FOUND_TTL: Duration = Duration::from_secs(3600);
+const FAILED_TTL: Duration = Duration::from_secs(600);
+/// Accounts remembered; past it, expired ones go, and if that is not enough, all.
+const CACHED_ACCOUNTS: usize = 10_000;
+/// WebFinger lookups (answers not in the cache) per client address and minute, and for the
+/// whole blog: anyone can ask, so the blog must not become a way to flood other servers.
+const LOOKUPS_PER_CLIENT: u32 = 10;
+const LOOKUPS_PER_MINUTE: u32 = 120;
+
+/// A WebFinger answer, or why there was none.
+type Answer = Result<Arc<Webfinger>, String>;
+
+/// What `/interact` remembers: WebFinger answers (and failures) by account, and how many
+/// lookups each client and everyone together made lately.
+pub struct InteractLimits {
+    answers: Mutex<HashMap<String, (Instant, Answer)>>,
+    per_client: RateLimiter,
+    global: RateLimiter,
+}
+
+impl InteractLimits {
+    pub fn new() -> Arc<InteractLimits> {
+        Arc::new(InteractLimits {
+            answers: Mutex::default(),
+            per_client: RateLimiter::new(LOOKUPS_PER_CLIENT),
+            global: RateLimiter::new(LOOKUPS_PER_MINUTE),
+        })
+    }
+
+    fn cached(&self, account: &str) -> Option<Answer> {
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, answer) = answers.get(account)?;
+        let ttl = if answer.is_ok() {
+            FOUND_TTL
+        } else {
+            FAILED_TTL
+        };
+        (at.elapsed() < ttl).then(|| answer.clone())
+    }
+
+    fn remember(&self, account: &str, answer: Answer) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.len() >= CACHED_ACCOUNTS {
+            answers.retain(|_, (at, _)| at.elapsed() < FOUND_TTL);
+            if answers.len() >= CACHED_ACCOUNTS {
+                answers.clear();
+            }
+        }
+        answers.insert(account.to_string(), (Instant::now(), answer));
+    }
+}
+
+/// The WebFinger answer for `account`: remembered, or asked for when the client and the blog
+/// have lookups left. `Err(None)` when they have not.
+async fn lookup(
+    data: &Data<AppState>,
+    limits: &InteractLimits,
+    client: &str,
+    account: &Account,
+    local_dev: bool,
+) -> Result<Arc<Webfinger>, Option<String>> {
+    let key = format!("{}@{}", account.user.to_ascii_lowercase(), account.host);
+    if let Some(answer) = limits.cached(&key) {
+        return answer.map_err(Some);
+    }
+    if limits.per_client.check(client).is_err() || limits.global.check("").is_err() {
+        return Err(None);
+    }
+    let answer = webfinger(data, account, local_dev).await.map(Arc::new);
+    limits.remember(&key, answer.clone());
+    answer.map_err(Some)
+}
+
 /// GET `/interact?uri=…&handle=…` and the same as a POSTed form.
-pub async fn interact(data: Data<AppState>, RawForm(form): RawForm) -> Response {
+pub async fn interact(
+    data: Data<AppState>,
+    Extension(limits): Extension<Arc<InteractLimits>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    RawForm(form): RawForm,
+) -> Response {
     let ui = i18n::language(&data.settings.current().blog.lang);
     let mut uri = None;
     let mut handle = String::new();
@@ -55,10 +145,27 @@ pub async fn interact(data: Data<AppState>, RawForm(form): RawForm) -> Response 
         return bad(ui.get("handle_invalid").replacen("%s", &handle, 1));
     };
     let follow = uri == data.urls.actor() || uri == *data.urls.base();
-    let target = match webfinger(&data, &account, local_dev).await {
+    let client = client_ip(
+        connect.as_ref().map(|c| &c.0),
+        &headers,
+        &data.config.server.trusted_proxies,
+    );
+    let target = match lookup(&data, &limits, &client, &account, local_dev).await {
         Ok(found) => interaction_url(&found, &uri, follow, local_dev)
             .unwrap_or_else(|| account.authorize_interaction(&uri, local_dev)),
-        Err(reason) => {
+        Err(None) => {
+            let mut response = message_page(
+                &data,
+                StatusCode::TOO_MANY_REQUESTS,
+                ui.get("bad_request_title"),
+                ui.get("interact_rate_limited"),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            return response;
+        }
+        Err(Some(reason)) => {
             tracing::info!(handle = %handle, %reason, "remote interaction lookup failed");
             return bad(ui.get("handle_unknown").replacen("%s", &handle, 1));
         }

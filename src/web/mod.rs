@@ -16,6 +16,7 @@ mod pages;
 mod redirects;
 pub mod respond;
 mod security;
+pub mod serve;
 mod static_pages;
 pub mod views;
 mod wellknown;
@@ -65,23 +66,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(FederationMiddleware::new(federation.clone()))
         .layer(middleware::from_fn_with_state(cache, cache::serve));
     Router::new()
-        .route("/posts/{slug}/replies", get(activitypub::replies))
-        .route("/posts/{slug}/context", get(activitypub::context))
-        .route("/posts/{slug}/likes", get(activitypub::likes))
-        .route("/posts/{slug}/shares", get(activitypub::shares))
-        .route("/actor", get(activitypub::actor))
-        .route("/actor/outbox", get(activitypub::outbox))
-        .route("/actor/followers", get(activitypub::followers))
-        .route("/actor/following", get(activitypub::following))
-        .route(
-            "/actor/inbox",
-            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
-        )
-        .route(
-            "/inbox",
-            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
-        )
-        .route("/comments/{id}", get(activitypub::comment))
+        .merge(federation_routes())
         .merge(
             Router::new()
                 .route(
@@ -98,17 +83,15 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
                 .post(comments::delete)
                 .layer(DefaultBodyLimit::max(16 * 1024)),
         )
-        .route("/comments/{id}/replies", get(activitypub::comment_replies))
-        .route("/activities/{id}", get(activitypub::activity))
-        .route("/.well-known/webfinger", get(wellknown::webfinger))
-        .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
-        .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
-        .route("/.well-known/host-meta", get(wellknown::host_meta))
-        .route(
-            "/interact",
-            get(interact::interact)
-                .post(interact::interact)
-                .layer(DefaultBodyLimit::max(16 * 1024)),
+        .merge(
+            Router::new()
+                .route(
+                    "/interact",
+                    get(interact::interact)
+                        .post(interact::interact)
+                        .layer(DefaultBodyLimit::max(16 * 1024)),
+                )
+                .layer(Extension(interact::InteractLimits::new())),
         )
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
@@ -125,6 +108,40 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             old_addresses,
             redirects::serve,
         ))
+}
+
+/// The ActivityPub documents, collections and inboxes, WebFinger and NodeInfo.
+fn federation_routes() -> Router {
+    Router::new()
+        .route("/posts/{slug}/replies", get(activitypub::replies))
+        .route("/posts/{slug}/context", get(activitypub::context))
+        .route("/posts/{slug}/likes", get(activitypub::likes))
+        .route("/posts/{slug}/shares", get(activitypub::shares))
+        .route("/actor", get(activitypub::actor))
+        .route("/application", get(activitypub::application))
+        .route("/application/outbox", get(activitypub::application_outbox))
+        .route("/actor/outbox", get(activitypub::outbox))
+        .route("/actor/followers", get(activitypub::followers))
+        .route(
+            "/actor/followers_synchronization",
+            get(activitypub::followers_synchronization),
+        )
+        .route("/actor/following", get(activitypub::following))
+        .route(
+            "/actor/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
+        .route(
+            "/inbox",
+            post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
+        )
+        .route("/comments/{id}", get(activitypub::comment))
+        .route("/comments/{id}/replies", get(activitypub::comment_replies))
+        .route("/activities/{id}", get(activitypub::activity))
+        .route("/.well-known/webfinger", get(wellknown::webfinger))
+        .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
+        .route("/nodeinfo/2.1", get(wellknown::nodeinfo))
+        .route("/.well-known/host-meta", get(wellknown::host_meta))
 }
 
 /// gzip and brotli at a middle level: pages are compressed once per cache fill, and the

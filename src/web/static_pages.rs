@@ -23,11 +23,7 @@ pub async fn page(
     let Some(page) = pages::find(&data.db, &slug).await? else {
         return Ok(reader::error_page(&data, &headers, AppError::NotFound));
     };
-    let url = data
-        .urls
-        .base()
-        .join(&format!("pages/{}", page.slug))
-        .map_err(AppError::internal)?;
+    let url = data.urls.page(&page.slug);
     let context = context! {
         page => context! {
             title => page.title,

@@ -1,4 +1,5 @@
-//! Discovery: WebFinger, NodeInfo 2.1 and host-meta.
+//! Discovery: WebFinger (the blog, and the application actor as Mastodon and FEP-d556 find
+//! it), NodeInfo 2.1 (linking the application actor, FEP-2677) and host-meta.
 
 use crate::{
     error::{AppError, AppResult},
@@ -36,6 +37,9 @@ pub async fn webfinger(
         .strip_prefix("acct:")
         .unwrap_or(wanted)
         .trim_start_matches('@');
+    if let Some(body) = application_webfinger(&data, acct) {
+        return Ok(jrd(body));
+    }
     let matches = format!("acct:{acct}").eq_ignore_ascii_case(&subject)
         || wanted == actor.as_str()
         || wanted == data.urls.base().as_str()
@@ -43,31 +47,70 @@ pub async fn webfinger(
     if !matches {
         return Err(AppError::NotFound);
     }
-    let body = json!({
+    let mut body = json!({
         "subject": subject,
         "aliases": [actor, data.urls.base()],
         "links": [
             {"rel": "self", "type": "application/activity+json", "href": actor},
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": data.urls.base()},
             {"rel": "http://webfinger.net/rel/avatar", "type": "image/png", "href": data.urls.icon()},
+            // FEP-3b86: "share on your blog" from other sites opens the editor with the text.
+            // No Follow or Object intent: the owner follows and answers remote posts with the
+            // CLI, there is no page for it to send a visitor to.
+            {"rel": "https://w3id.org/fep/3b86/Create", "template": format!("{}admin/posts/new?content={{content}}", data.urls.base())},
         ],
     });
-    Ok((
+    // Asked for the server (FEP-d556): the server-level actor too, beside the blog as `self`.
+    // Only then: resolvers that take any ActivityPub link (the federation crate's does) would
+    // otherwise follow the application instead of the blog.
+    let server = wanted.trim_end_matches('/') == data.urls.base().as_str().trim_end_matches('/');
+    if server && let Some(links) = body["links"].as_array_mut() {
+        links.push(json!({"rel": "https://www.w3.org/ns/activitystreams#Service", "type": "application/activity+json", "href": data.urls.application()}));
+    }
+    Ok(jrd(body))
+}
+
+fn jrd(body: serde_json::Value) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/jrd+json"),
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
         body.to_string(),
     )
-        .into_response())
+        .into_response()
+}
+
+/// `acct:<host>@<host>` (and the application actor's URL) is the application actor, as
+/// Mastodon answers for its instance actor.
+fn application_webfinger(data: &AppState, acct: &str) -> Option<serde_json::Value> {
+    let application = data.urls.application();
+    let name = application.host_str().unwrap_or_default();
+    let subject = format!("acct:{name}@{}", data.urls.host());
+    let found =
+        format!("acct:{acct}").eq_ignore_ascii_case(&subject) || acct == application.as_str();
+    found.then(|| {
+        json!({
+            "subject": subject,
+            "aliases": [application],
+            "links": [{"rel": "self", "type": "application/activity+json", "href": application}],
+        })
+    })
 }
 
 pub async fn nodeinfo_links(data: Data<AppState>) -> Json<serde_json::Value> {
     Json(json!({
-        "links": [{
-            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
-            "href": format!("{}nodeinfo/2.1", data.urls.base()),
-        }]
+        "links": [
+            {
+                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                "href": format!("{}nodeinfo/2.1", data.urls.base()),
+            },
+            // FEP-2677: the application actor.
+            {
+                "rel": "https://www.w3.org/ns/activitystreams#Application",
+                "href": data.urls.application(),
+            },
+        ]
     }))
 }
 

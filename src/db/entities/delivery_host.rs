@@ -17,6 +17,9 @@ pub struct Model {
     /// No success for 7 days: nothing is sent until the host shows a sign of life.
     pub dead: bool,
     pub last_error: Option<String>,
+    /// The HTTP signature scheme this host accepted (`rfc9421`, `draft-cavage`), when known.
+    pub signature_scheme: Option<String>,
+    pub signature_scheme_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

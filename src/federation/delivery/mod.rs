@@ -1,6 +1,6 @@
 //! The persistent delivery queue: every outgoing activity is stored with one row per inbox,
 //! in the same transaction (`queue`), and a worker (`worker`) claims due rows, signs and sends
-//! them (`send`), and records the outcome (`record`). Rows are claimed with a lease
+//! them (`send`, in the signature scheme the host takes: `schemes`), and records the outcome (`record`). Rows are claimed with a lease
 //! (`locked_until`), so a process that dies mid-delivery leaves nothing stuck: the lease
 //! expires and another attempt is made. On PostgreSQL several nodes claim from one queue
 //! (`FOR UPDATE SKIP LOCKED`) and are woken by `LISTEN/NOTIFY` (`notify`).
@@ -16,6 +16,7 @@ mod notify;
 mod outcome;
 mod queue;
 mod record;
+mod schemes;
 mod send;
 mod worker;
 

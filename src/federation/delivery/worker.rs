@@ -7,15 +7,17 @@ use super::{
     outcome::Outcome,
     queue::{Job, claim, release_leases},
     record::record_outcomes,
-    send::{Payload, send},
+    schemes::SchemeMemory,
+    send::{Payload, Sender, send},
 };
 use crate::{
     db::{entities::activity, is_postgres},
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
+        followers_sync::FollowersSync,
         local_actor::LocalActor,
-        signing::{Signer, digest_header},
+        signing::{BodyDigests, Signer},
     },
 };
 use activitypub_federation::config::FederationConfig;
@@ -36,6 +38,9 @@ pub struct Worker {
     signer: Signer,
     in_flight: Arc<Semaphore>,
     signing: Arc<Semaphore>,
+    /// The signature scheme to try first, per host.
+    schemes: SchemeMemory,
+    followers_sync: FollowersSync,
     per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     lease: ChronoDuration,
     /// Outcomes on their way to the database, written in batches by `record_outcomes`.
@@ -44,7 +49,7 @@ pub struct Worker {
 
 impl Worker {
     /// The worker, and the task that records its outcomes (spawn it beside the worker).
-    pub fn new(
+    pub async fn new(
         federation: FederationConfig<AppState>,
     ) -> AppResult<(Arc<Worker>, impl std::future::Future<Output = ()> + use<>)> {
         let (outcomes, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -54,6 +59,7 @@ impl Worker {
             federation.urls.actor_key(),
         )
         .map_err(AppError::internal)?;
+        let schemes = SchemeMemory::load(&federation.db).await?;
         let cfg = &federation.config.delivery;
         Ok((
             Arc::new(Worker {
@@ -61,6 +67,8 @@ impl Worker {
                 signing: Arc::new(Semaphore::new(cfg.signing_threads())),
                 lease: ChronoDuration::seconds(cfg.lease_seconds as i64),
                 per_host: Default::default(),
+                schemes,
+                followers_sync: FollowersSync::default(),
                 signer,
                 federation,
                 outcomes,
@@ -97,18 +105,21 @@ impl Worker {
         let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
         ids.sort_unstable();
         ids.dedup();
+        let followers = data.urls.followers();
         let payloads: HashMap<i32, Payload> = activity::Entity::find()
             .filter(activity::Column::Id.is_in(ids))
             .all(&data.db)
             .await?
             .into_iter()
             .map(|a| {
-                let digest = digest_header(a.json.as_bytes());
+                let digests = BodyDigests::of(a.json.as_bytes());
+                let to_followers = addresses(&a.json, followers.as_str());
                 (
                     a.id,
                     Payload {
                         body: Bytes::from(a.json.into_bytes()),
-                        digest,
+                        digests,
+                        to_followers,
                     },
                 )
             })
@@ -127,7 +138,14 @@ impl Worker {
                 let host = worker.host_limit(&job.host);
                 let outcome = match (payload, host.acquire().await) {
                     (Some(payload), Ok(_host_permit)) => {
-                        send(&data, &worker.signer, &worker.signing, &job.inbox, payload).await
+                        let sender = Sender {
+                            data: &data,
+                            signer: &worker.signer,
+                            signing: &worker.signing,
+                            schemes: &worker.schemes,
+                            followers_sync: &worker.followers_sync,
+                        };
+                        send(&sender, &job.inbox, payload).await
                     }
                     (None, _) => Outcome::Failed {
                         status: None,
@@ -158,11 +176,30 @@ impl Worker {
     }
 }
 
+/// Whether the activity `json` has `collection` in its `to` or `cc`.
+fn addresses(json: &str, collection: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Addressing {
+        #[serde(default)]
+        to: serde_json::Value,
+        #[serde(default)]
+        cc: serde_json::Value,
+    }
+    let Ok(a) = serde_json::from_str::<Addressing>(json) else {
+        return false;
+    };
+    [a.to, a.cc].iter().any(|field| match field {
+        serde_json::Value::String(s) => s == collection,
+        serde_json::Value::Array(items) => items.iter().any(|i| i == collection),
+        _ => false,
+    })
+}
+
 /// The delivery worker: runs until the task is dropped. Wakes when this process queues
 /// something or a delivery finishes, when PostgreSQL notifies that another process queued
 /// something, and polls as a fallback.
 pub async fn worker(federation: FederationConfig<AppState>) {
-    let worker = match Worker::new(federation.clone()) {
+    let worker = match Worker::new(federation.clone()).await {
         Ok((w, recorder)) => {
             tokio::spawn(recorder);
             w

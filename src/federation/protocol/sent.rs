@@ -74,6 +74,44 @@ pub struct Person {
     pub indexable: bool,
     pub attribution_domains: Vec<String>,
     pub attachment: Vec<PropertyValue>,
+    /// The software behind the actor, with what it implements (FEP-844e).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<Generator>,
+}
+
+/// The instance's `Application` actor (FEP-2677), shaped like Mastodon's instance actor: it
+/// signs our fetches and says what the software implements (FEP-844e).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationActor {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    pub name: String,
+    pub url: Url,
+    pub inbox: Url,
+    pub outbox: Url,
+    pub endpoints: Endpoints,
+    pub public_key: PublicKey,
+    pub manually_approves_followers: bool,
+    pub implements: Vec<Implementation>,
+}
+
+/// An actor's `generator`: the application actor, with its `implements` (FEP-844e).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub implements: Vec<Implementation>,
+}
+
+/// One implemented specification (a `Link`, FEP-844e).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Implementation {
+    pub href: Url,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +288,17 @@ pub struct OrderedCollection {
     pub total_items: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<Url>,
+}
+
+/// A collection served whole, by id (the partial followers collection of FEP-8fcf).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemsCollection {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub total_items: u64,
+    pub ordered_items: Vec<String>,
 }
 
 /// One page of a collection; items are documents or ids.

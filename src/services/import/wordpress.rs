@@ -143,8 +143,6 @@ struct Import<'a> {
     taken_pages: HashSet<String>,
     /// Old permalinks (without scheme and trailing slash) → our URLs, for rewriting links.
     links: Vec<(String, String)>,
-    /// Our URL of a stored image (page width) → its size and `srcset` attributes.
-    responsive: HashMap<String, String>,
 }
 
 /// Imports a WordPress export. `progress` hears of every post and page.
@@ -167,7 +165,6 @@ pub async fn wordpress(
         taken_posts: HashSet::new(),
         taken_pages: HashSet::new(),
         links: vec![],
-        responsive: HashMap::new(),
     };
     run.authors().await?;
     run.attachments();
@@ -277,15 +274,13 @@ impl Import<'_> {
             self.taken_posts.insert(slug.clone());
         }
         let ours = if is_page {
-            self.data.urls.base().join(&format!("pages/{slug}")).ok()
+            self.data.urls.page(&slug)
         } else {
-            Some(self.data.urls.post(&slug))
+            self.data.urls.post(&slug)
         };
-        if let Some(ours) = ours {
-            for old in [&item.link, &item.guid] {
-                if let Some(key) = link_key(old) {
-                    self.links.push((key, ours.to_string()));
-                }
+        for old in [&item.link, &item.guid] {
+            if let Some(key) = link_key(old) {
+                self.links.push((key, ours.to_string()));
             }
         }
         Ok(Some(slug))
@@ -300,7 +295,7 @@ impl Import<'_> {
     }
 
     /// The item's content as clean HTML, links to the old site's posts rewritten and (with
-    /// `--download-media`) its images stored here.
+    /// `--download-media`) its images stored here (saving the post gives them their sizes).
     async fn body(&mut self, item: &WxrItem) -> AppResult<String> {
         let mut html = content::to_html(&item.content, &self.attachments);
         if let Some(uploads) = self.uploads {
@@ -309,7 +304,6 @@ impl Import<'_> {
                     html = html.replace(&src, &ours);
                 }
             }
-            html = content::responsive(&html, &self.responsive);
         }
         Ok(rewrite_links(&html, &self.links))
     }
@@ -417,6 +411,7 @@ impl Import<'_> {
         let top_level = matches!(item.post_parent.as_str(), "" | "0");
         pages::save(
             &self.data.db,
+            &self.data.urls,
             PageInput {
                 title: item.title.clone(),
                 slug: Some(slug.to_string()),
@@ -625,7 +620,6 @@ impl Import<'_> {
                 .await?
             }
         };
-        let page_width = self.data.urls.media(&stored.display_file_name());
         let full = self.data.urls.media(&stored.file_name());
         self.redirect(&format!("/wp-content/uploads/{original_name}"), full.path())
             .await?;
@@ -633,15 +627,6 @@ impl Import<'_> {
             self.redirect(&format!("/wp-content/uploads/{copy}"), full.path())
                 .await?;
         }
-        let (width, height) = (stored.width.max(1), stored.height.max(1));
-        let shown = width.min(media::DISPLAY_WIDTH as i32);
-        let shown_height = (i64::from(height) * i64::from(shown) / i64::from(width)).max(1);
-        self.responsive.insert(
-            page_width.to_string(),
-            format!(
-                r#"width="{shown}" height="{shown_height}" srcset="{page_width} {shown}w, {full} {width}w" sizes="(max-width: {shown}px) 100vw, {shown}px""#
-            ),
-        );
         let file = if display {
             stored.display_file_name()
         } else {

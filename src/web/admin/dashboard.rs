@@ -5,7 +5,7 @@ use super::{Author, error_message, page};
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{dashboard, follows, users},
+    services::{dashboard, deliveries, follows, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -58,18 +58,19 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
                 .unwrap_or_default(),
         })
         .collect();
-    let deliveries: Vec<DeliveryView> = dashboard::post_deliveries(&data, 20)
-        .await?
-        .into_iter()
-        .map(|d| DeliveryView {
-            kind: d.kind,
-            post_url: d.post_url,
-            created: d.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            delivered: d.delivered,
-            pending: d.pending,
-            failed: d.failed,
-        })
-        .collect();
+    let deliveries: Vec<DeliveryView> =
+        deliveries::per_post(&data.db, data.urls.post("").as_str(), 20)
+            .await?
+            .into_iter()
+            .map(|d| DeliveryView {
+                delivered: d.delivered(),
+                pending: d.pending(),
+                failed: d.failed(),
+                kind: d.kind,
+                post_url: d.object,
+                created: d.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            })
+            .collect();
     Ok(page(
         StatusCode::OK,
         "dashboard.html",

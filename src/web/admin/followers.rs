@@ -5,7 +5,7 @@ use super::{Author, page};
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{delivery_report, follows, moderation},
+    services::{deliveries, follows, moderation},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -96,7 +96,7 @@ pub async fn remove(
 pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Response> {
     let settings = data.settings.current();
     let prefix = data.urls.post("");
-    let reports = delivery_report::per_post(&data.db, prefix.as_str(), 30).await?;
+    let reports = deliveries::per_post(&data.db, prefix.as_str(), 30).await?;
     let items: Vec<_> = reports
         .into_iter()
         .map(|r| {
@@ -130,7 +130,7 @@ pub async fn retry(
     if let Err(refused) = author.check_csrf(&form.csrf) {
         return Ok(refused.into_response());
     }
-    delivery_report::retry_now(&data.db, activity, &form.host).await?;
+    deliveries::retry_now(&data.db, activity, &form.host).await?;
     crate::federation::delivery::host_alive(&data.db, &form.host).await?;
     data.host_health.invalidate();
     data.delivery_wakeup.notify_one();

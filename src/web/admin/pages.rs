@@ -187,7 +187,7 @@ async fn save(
         return Err(AppError::NotFound);
     }
     let result = match form.input(slug.clone(), &data.config.blog.lang) {
-        Ok(input) => pages::save(&data.db, input).await,
+        Ok(input) => pages::save(&data.db, &data.urls, input).await,
         Err(e) => Err(e),
     };
     match result {

@@ -16,7 +16,7 @@ use crate::{
 use activitypub_federation::config::Data;
 use axum::{
     Form,
-    extract::Path,
+    extract::{Path, Query},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -143,9 +143,27 @@ async fn editor(
     ))
 }
 
-pub async fn new(data: Data<AppState>, author: Author) -> AppResult<Response> {
+/// `?content=` fills the text: the FEP-3b86 Create intent our WebFinger publishes ("share on
+/// your blog" from another site).
+#[derive(Deserialize)]
+pub struct NewPostQuery {
+    content: Option<String>,
+}
+
+/// A shared text longer than this is cut: it is a starting point, not an import.
+const MAX_INTENT_CONTENT: usize = 20_000;
+
+pub async fn new(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<NewPostQuery>,
+) -> AppResult<Response> {
     let view = EditorView {
         lang: data.settings.current().blog.lang.clone(),
+        body: query
+            .content
+            .map(|c| c.chars().take(MAX_INTENT_CONTENT).collect())
+            .unwrap_or_default(),
         ..Default::default()
     };
     editor(&data, &author, StatusCode::OK, view, true, None).await

@@ -1,0 +1,205 @@
+//! FEP-8fcf followers collection synchronization, as Mastodon sends and reads it: a delivery to
+//! a shared inbox of an activity addressed to our followers carries
+//! `Collection-Synchronization: collectionId="…", url="…", digest="…"`, the digest being the
+//! XOR of the SHA-256 of the ids of our followers on that server (`scheme://host[:port]`, as
+//! Mastodon's `URL_PREFIX_RE` takes it), in hex. The receiver compares it with its own view
+//! and, if they differ, fetches `url`: the followers on its server, for a signed GET only.
+
+use crate::{
+    db::entities::{actor, follower},
+    error::{AppError, AppResult},
+    federation::{
+        fetch,
+        signatures::{RequestParts, Signature},
+        state::AppState,
+    },
+    urls::Urls,
+};
+use activitypub_federation::config::Data;
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sha2::{Digest, Sha256};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+pub const HEADER: &str = "collection-synchronization";
+
+/// How long the worker's view of the followers is used: a digest a few seconds old costs the
+/// receiver at most one needless fetch of the (always fresh) partial collection.
+const SNAPSHOT_TTL: Duration = Duration::from_secs(10);
+
+/// `scheme://host[:port]` of `url`, or `None` if it is not an http(s) URL.
+pub fn url_prefix(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_len = rest.find('/').unwrap_or(rest.len());
+    (host_len > 0).then(|| &url[..url.len() - rest.len() + host_len])
+}
+
+/// Whether `id` is on the server `prefix` (it is the prefix, or under it).
+fn on_server(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The XOR of the SHA-256 of each id, in lowercase hex (32 zero bytes for none).
+pub fn digest<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let mut acc = [0u8; 32];
+    for id in ids {
+        for (a, b) in acc.iter_mut().zip(Sha256::digest(id.as_bytes())) {
+            *a ^= b;
+        }
+    }
+    acc.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Our followers on the server `prefix`, by actor id.
+pub async fn followers_on(db: &DatabaseConnection, prefix: &str) -> AppResult<Vec<String>> {
+    // LIKE narrows the rows (its `_` and `%` may match more), `on_server` decides.
+    let ids: Vec<String> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::ActorApId)
+        .filter(follower::Column::ActorApId.starts_with(prefix))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().filter(|id| on_server(id, prefix)).collect())
+}
+
+/// The actor that signed a GET (our signed-fetch check: the key's owner, its key refreshed
+/// once if the signature does not verify with the stored one).
+pub async fn requester(data: &Data<AppState>, req: &RequestParts<'_>) -> AppResult<String> {
+    let signature = Signature::parse(req, Utc::now())?;
+    let unauthorized = |e: AppError| match e {
+        AppError::Database(_) | AppError::Internal(_) => e,
+        other => AppError::Unauthorized(format!(
+            "cannot get key {}: {}",
+            signature.key_id,
+            other.public_message()
+        )),
+    };
+    let signer: actor::Model = fetch::actor_for_key(&signature.key_id, false, data)
+        .await
+        .map_err(unauthorized)?
+        .model()
+        .clone();
+    if signature.verify(&signer.public_key_pem).is_ok() {
+        return Ok(signer.ap_id);
+    }
+    let refreshed = fetch::actor_for_key(&signature.key_id, true, data)
+        .await
+        .map_err(unauthorized)?;
+    signature.verify(&refreshed.model().public_key_pem)?;
+    Ok(refreshed.model().ap_id.clone())
+}
+
+/// What the delivery worker needs: the followers' shared inboxes and the digest per server.
+#[derive(Default)]
+struct Snapshot {
+    shared_inboxes: HashSet<String>,
+    digests: HashMap<String, String>,
+}
+
+/// The worker's view of the followers, refreshed every `SNAPSHOT_TTL` while it delivers.
+#[derive(Default)]
+pub struct FollowersSync {
+    snapshot: Mutex<Option<(Instant, Arc<Snapshot>)>>,
+}
+
+impl FollowersSync {
+    /// The header for a delivery to `inbox` of an activity addressed to our followers: only
+    /// for a shared inbox of followers (a personal inbox speaks for one account).
+    pub async fn header_for(
+        &self,
+        db: &DatabaseConnection,
+        urls: &Urls,
+        inbox: &str,
+    ) -> AppResult<Option<String>> {
+        let snapshot = self.snapshot(db).await?;
+        if !snapshot.shared_inboxes.contains(inbox) {
+            return Ok(None);
+        }
+        let Some(prefix) = url_prefix(inbox) else {
+            return Ok(None);
+        };
+        let digest = snapshot
+            .digests
+            .get(prefix)
+            .cloned()
+            .unwrap_or_else(|| digest([]));
+        Ok(Some(format!(
+            "collectionId=\"{}\", url=\"{}\", digest=\"{digest}\"",
+            urls.followers(),
+            urls.followers_synchronization()
+        )))
+    }
+
+    async fn snapshot(&self, db: &DatabaseConnection) -> AppResult<Arc<Snapshot>> {
+        if let Some((at, snapshot)) = &*self.snapshot.lock().unwrap_or_else(|e| e.into_inner())
+            && at.elapsed() < SNAPSHOT_TTL
+        {
+            return Ok(snapshot.clone());
+        }
+        let rows: Vec<(String, Option<String>)> = follower::Entity::find()
+            .select_only()
+            .column(follower::Column::ActorApId)
+            .column(follower::Column::SharedInbox)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut by_server: HashMap<String, Vec<&str>> = HashMap::new();
+        for (id, _) in &rows {
+            if let Some(prefix) = url_prefix(id) {
+                by_server.entry(prefix.to_string()).or_default().push(id);
+            }
+        }
+        let snapshot = Arc::new(Snapshot {
+            digests: by_server
+                .into_iter()
+                .map(|(prefix, ids)| (prefix, digest(ids)))
+                .collect(),
+            shared_inboxes: rows.into_iter().filter_map(|(_, shared)| shared).collect(),
+        });
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), snapshot.clone()));
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_and_digests() {
+        assert_eq!(
+            url_prefix("https://social.example/inbox"),
+            Some("https://social.example")
+        );
+        assert_eq!(
+            url_prefix("http://localhost:3000"),
+            Some("http://localhost:3000")
+        );
+        assert_eq!(url_prefix("ftp://x/y"), None);
+        assert!(on_server("https://a.example/users/x", "https://a.example"));
+        assert!(!on_server(
+            "https://a.example.evil/users/x",
+            "https://a.example"
+        ));
+        // XOR: order does not matter, an id twice cancels out.
+        let (a, b) = ("https://a.example/users/1", "https://a.example/users/2");
+        assert_eq!(digest([a, b]), digest([b, a]));
+        assert_eq!(digest([a, a]), "0".repeat(64));
+        assert_eq!(
+            digest([a]),
+            Sha256::digest(a.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+    }
+}
