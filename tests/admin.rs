@@ -11,7 +11,10 @@ mod common;
 
 use admin_helpers::{Browser, PASSWORD, csrf_of, follow, jpeg, logged_in, multipart, received_of};
 use common::{Instance, Peer, eventually, get_json, page, texts};
-use feder::{db::entities::session, services::users};
+use feder::{
+    db::entities::{session, setting},
+    services::{stored_html, users},
+};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,6 +233,13 @@ async fn editor_round_trip_reaches_followers() {
         img.value().attr("srcset"),
         Some(format!("{display} 1200w, {full} 1600w").as_str())
     );
+    // Bodies rendered again for a new allowlist version come out as saved, sizes and all.
+    let data = blog.data();
+    setting::Entity::delete_by_id("body_html_policy".to_string())
+        .exec(&data.db)
+        .await
+        .unwrap();
+    assert_eq!(stored_html::refresh(&data.db, &data.urls).await.unwrap(), 0);
     assert_eq!(texts(&html, ".p-author"), vec!["jorg"]);
 
     // The follower receives the same: content, tags, cover as `image`, no attachment.

@@ -97,7 +97,7 @@ impl AppState {
         let site = Site::new(db, config)?;
         site.settings.reload(&site.db).await?;
         // Before any page is served: bodies stored under an older allowlist are cleaned.
-        stored_html::refresh(&site.db).await?;
+        stored_html::refresh(&site.db, &site.urls).await?;
         let urls = site.urls.clone();
         let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
         let application = LocalActor::application(

@@ -5,7 +5,7 @@ use crate::{
     db::entities::page,
     error::{AppError, AppResult},
     render::markdown,
-    services::{media, posts},
+    services::{posts, stored_html},
     urls::Urls,
 };
 use chrono::Utc;
@@ -54,7 +54,7 @@ pub async fn save(
         page::DRAFT
     };
     let summary = markdown::excerpt(&input.body_markdown, 280);
-    let body_html = media::with_sizes(db, urls, &markdown::to_html(&input.body_markdown)).await?;
+    let body_html = stored_html::body_html(db, urls, &input.body_markdown).await?;
     let mut row: page::ActiveModel = match existing.clone() {
         Some(old) => old.into(),
         None => page::ActiveModel {

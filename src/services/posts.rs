@@ -9,8 +9,9 @@ use crate::{
     error::{AppError, AppResult},
     render::markdown,
     services::{
-        Site, authorizations, media,
+        Site, authorizations,
         outbox::{self, Event},
+        stored_html,
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -212,12 +213,7 @@ pub async fn save(
         status,
         how,
         author: author_name(site, &input).await?,
-        body_html: media::with_sizes(
-            &site.db,
-            &site.urls,
-            &markdown::to_html(&input.body_markdown),
-        )
-        .await?,
+        body_html: stored_html::body_html(&site.db, &site.urls, &input.body_markdown).await?,
         now,
     };
     let row = post_row(site, input, decided, existing.as_ref())?;
