@@ -35,6 +35,7 @@ pub struct Server {
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     settings: JoinHandle<()>,
+    mail: JoinHandle<()>,
 }
 
 impl Server {
@@ -58,6 +59,7 @@ impl Server {
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
         let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
+        let mail = tokio::spawn(services::mail::send::worker(site.clone()));
         let settings = tokio::spawn(services::refresh_settings(site));
         Ok(Server {
             addr,
@@ -68,6 +70,7 @@ impl Server {
             backfill,
             scheduler,
             settings,
+            mail,
         })
     }
 
@@ -84,6 +87,7 @@ impl Server {
         self.backfill.abort();
         self.scheduler.abort();
         self.settings.abort();
+        self.mail.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -97,5 +101,6 @@ impl Server {
         let _ = self.worker.await;
         self.scheduler.abort();
         self.settings.abort();
+        self.mail.abort();
     }
 }

@@ -18,6 +18,7 @@ mod m20261201_125000_settings_notifications;
 mod m20261201_131500_pages;
 mod m20261201_140046_seen_activities;
 mod m20261201_140132_private_replies;
+mod m20261202_160000e_mail;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_131500_pages::Migration),
             Box::new(m20261201_140046_seen_activities::Migration),
             Box::new(m20261201_140132_private_replies::Migration),
+            Box::new(m20261202_160000e_mail::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod delivery_report;
 pub mod export;
 pub mod follows;
 pub mod import;
+pub mod mail;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
@@ -64,7 +65,7 @@ impl Site {
             urls,
             blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),
-            settings: settings::SettingsCache::new(&config.blog),
+            settings: settings::SettingsCache::new(&config.blog, &config.mail),
             config,
         })))
     }

@@ -11,6 +11,7 @@ use crate::{
     render::{markdown, sanitize},
     services::{
         comment_policy,
+        mail::{self, Mail},
         outbox::{self, Event},
         spam_filter, users,
     },
@@ -182,6 +183,9 @@ pub async fn submit(
     .insert(&txn)
     .await?;
     federate_change(&txn, row.id).await?;
+    if row.status == comment::PENDING {
+        mail::record(&txn, &Mail::CommentAwaiting { comment_id: row.id }).await?;
+    }
     txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))
 }
