@@ -3,7 +3,8 @@
 //! package: the owner sets the server in /admin/settings (used at once), a fediverse reply and
 //! a web comment that wait for approval each bring a mail whose link opens that comment in
 //! /admin; the daily digest; and a blog without a mail server sends nothing and keeps nothing
-//! for long. Without the venv it is skipped with a message, except under `CI=true`.
+//! for long. A web writer who gives an address confirms it (double opt-in) before any mail
+//! about answers, and every such mail stops them or deletes the comment. Without the venv it is skipped with a message, except under `CI=true`.
 
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -160,7 +161,7 @@ async fn open_link(browser: &mut Browser, blog: &Instance, link: &str) -> String
 }
 
 /// A comment written through the post page's form, as a reader does.
-async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, text: &str) {
+async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, email: &str, text: &str) {
     let mut reader = Browser::new(blog);
     let page = reader.get(&format!("/posts/{slug}")).await;
     let html = Html::parse_document(&page.text);
@@ -177,7 +178,7 @@ async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, text: &str) {
         let name = e.attr("name").unwrap().to_string();
         fields.push((name, e.attr("value").unwrap_or_default().to_string()));
     }
-    for (field, value) in [("author", name), ("text", text)] {
+    for (field, value) in [("author", name), ("email", email), ("text", text)] {
         fields.retain(|(k, _)| k != field);
         fields.push((field.to_string(), value.to_string()));
     }
@@ -240,7 +241,7 @@ async fn every_comment_awaiting_approval_brings_a_mail_with_its_link() {
     let shown = open_link(&mut owner, &blog, &link).await;
     assert!(shown.contains("Lovely seeds"), "{shown}");
 
-    write_on_the_web(&blog, &post.slug, "Rosa", "Mine came from the market.").await;
+    write_on_the_web(&blog, &post.slug, "Rosa", "", "Mine came from the market.").await;
     let web = eventually("the web comment's mail", 30, || async {
         smtp.received().into_iter().find(|m| {
             m["body"]
@@ -344,4 +345,160 @@ async fn without_a_mail_server_nothing_waits_for_long_and_the_digest_comes_daily
         })
         .count();
     assert_eq!(digests, 1);
+}
+
+/// The link in `body` that starts with `prefix` (after the blog's address).
+fn link_in(body: &str, blog: &Instance, prefix: &str) -> String {
+    let start = format!("{}{prefix}", blog.base());
+    body.split_whitespace()
+        .find(|w| w.starts_with(&start))
+        .unwrap_or_else(|| panic!("no {start}… link in {body}"))
+        .to_string()
+}
+
+/// Opens a link of a mail to a writer, and presses the one button of the page it shows.
+/// Returns the page after the button.
+async fn follow_and_press(blog: &Instance, link: &str) -> Html {
+    let mut reader = Browser::new(blog);
+    let path = link.strip_prefix(&blog.base()).expect("a link to the blog");
+    let page = reader.get(&format!("/{path}")).await;
+    assert_eq!(page.status, 200, "{link}: {}", page.text);
+    let html = Html::parse_document(&page.text);
+    let form = html
+        .select(&Selector::parse("main form[method=post]").unwrap())
+        .next()
+        .expect("a form that asks once more");
+    let fields: Vec<(String, String)> = form
+        .select(&Selector::parse("input[type=hidden]").unwrap())
+        .map(|i| {
+            let e = i.value();
+            (
+                e.attr("name").unwrap().into(),
+                e.attr("value").unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let action = form.value().attr("action").unwrap();
+    let done = reader
+        .post_form(action.strip_prefix(&reader.base).unwrap(), &pairs)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    Html::parse_document(&done.text)
+}
+
+/// The owner answers comment `id` from /admin/comments.
+async fn answer(owner: &mut Browser, id: i32, text: &str) {
+    let queue = owner.get("/admin/comments?status=approved").await;
+    let csrf = csrf_of(&queue.text);
+    let sent = owner
+        .post_form(
+            &format!("/admin/comments/{id}/reply"),
+            &[("csrf", &csrf), ("back", "/admin/comments"), ("text", text)],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+}
+
+fn answers_to(smtp: &Smtp, address: &str) -> Vec<Value> {
+    smtp.received()
+        .into_iter()
+        .filter(|m| m["to"] == address)
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("An answer to your comment")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delete() {
+    let Some(smtp) = Smtp::start().await else {
+        return;
+    };
+    let blog = site::start_blog("mail_writer", |config| {
+        config.limits.web_comment_min_seconds = 1;
+    })
+    .await;
+    let mut owner = logged_in(&blog, "jane").await;
+    set_mail(&mut owner, &smtp, false).await;
+    let post = site::publish(&blog, "---\ntitle: Bees\n---\nThey hum.\n").await;
+    const ROSA: &str = "rosa@reader.example";
+    write_on_the_web(&blog, &post.slug, "Rosa", ROSA, "Do they sleep?").await;
+    let id = comment::Entity::find()
+        .filter(comment::Column::AuthorName.eq("Rosa"))
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .expect("stored")
+        .id;
+
+    // The double opt-in: one mail with the confirm link, and nothing about answers before.
+    let confirm = smtp.wait_for("Please confirm").await;
+    assert_eq!(confirm["to"], ROSA);
+    let body = confirm["body"].as_str().unwrap();
+    assert!(body.contains("commented as Rosa on “Bees”"), "{body}");
+    let on = link_in(body, &blog, &format!("comments/{id}/answers?do=on&token="));
+    link_in(body, &blog, &format!("comments/{id}/delete?key="));
+    answer(&mut owner, id, "Not before the night.").await;
+    // A forged token is no confirmation.
+    let forged = on.replace("token=", "token=00");
+    let mut stranger = Browser::new(&blog);
+    let refused = stranger
+        .get(
+            forged
+                .strip_prefix(&blog.base())
+                .map(|p| format!("/{p}"))
+                .as_deref()
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    let done = follow_and_press(&blog, &on).await;
+    let text: String = done.root_element().text().collect();
+    assert!(text.contains("Confirmed"), "{text}");
+
+    // Confirmed: the next answer comes by mail, with the links to stop and to delete.
+    answer(&mut owner, id, "They rest in the hive at night.").await;
+    let mail = eventually("the answer's mail", 30, || async {
+        answers_to(&smtp, ROSA).into_iter().next()
+    })
+    .await;
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.contains("> They rest in the hive at night."), "{body}");
+    assert!(
+        body.contains(&format!("{}posts/bees#comment-", blog.base())),
+        "{body}"
+    );
+    let off = link_in(body, &blog, &format!("comments/{id}/answers?do=off&token="));
+    let delete = link_in(body, &blog, &format!("comments/{id}/delete?key="));
+
+    let done = follow_and_press(&blog, &off).await;
+    let text: String = done.root_element().text().collect();
+    assert!(text.contains("no more mails"), "{text}");
+    answer(&mut owner, id, "And wake at dawn.").await;
+    assert_eq!(
+        mail::Entity::find().count(&blog.data().db).await.unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        answers_to(&smtp, ROSA).len(),
+        1,
+        "one mail: before confirming and after stopping none"
+    );
+
+    // The delete link of the mail deletes the comment.
+    follow_and_press(&blog, &delete).await;
+    let stored = comment::Entity::find_by_id(id)
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.deleted_at.is_some());
 }

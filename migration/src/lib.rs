@@ -19,6 +19,7 @@ mod m20261201_131500_pages;
 mod m20261201_140046_seen_activities;
 mod m20261201_140132_private_replies;
 mod m20261202_160000e_mail;
+mod m20261202_163000e_answer_mails;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_140046_seen_activities::Migration),
             Box::new(m20261201_140132_private_replies::Migration),
             Box::new(m20261202_160000e_mail::Migration),
+            Box::new(m20261202_163000e_answer_mails::Migration),
         ]
     }
 }

@@ -95,20 +95,23 @@ pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) ->
         };
         notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
     }
-    if inserted > 0 && status.as_deref() == Some(comment::PENDING) {
-        let stored = comment::Entity::find()
-            .filter(comment::Column::ApId.eq(ap_id.unwrap_or_default()))
-            .one(&txn)
-            .await?;
-        if let Some(stored) = stored {
-            mail::record(
-                &txn,
-                &Mail::CommentAwaiting {
-                    comment_id: stored.id,
-                },
-            )
-            .await?;
+    let stored = match inserted {
+        0 => None,
+        _ => {
+            comment::Entity::find()
+                .filter(comment::Column::ApId.eq(ap_id.unwrap_or_default()))
+                .one(&txn)
+                .await?
         }
+    };
+    if let Some(stored) = stored {
+        if status.as_deref() == Some(comment::PENDING) {
+            let awaiting = Mail::CommentAwaiting {
+                comment_id: stored.id,
+            };
+            mail::record(&txn, &awaiting).await?;
+        }
+        mail::answer_shown(&txn, stored.id).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -269,6 +272,7 @@ pub async fn reply(
     }
     .insert(&txn)
     .await?;
+    mail::answer_shown(&txn, row.id).await?;
     let event = Event::ReplyCreated {
         comment_id: row.id,
         parent_author: parent_author.map(Url::to_string),

@@ -3,6 +3,7 @@
 mod activitypub;
 mod admin;
 pub mod cache;
+mod comment_mails;
 mod comments;
 mod comments_feed;
 mod feeds;
@@ -96,6 +97,12 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             "/comments/{id}/delete",
             get(comments::delete_page)
                 .post(comments::delete)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/comments/{id}/answers",
+            get(comment_mails::page)
+                .post(comment_mails::set)
                 .layer(DefaultBodyLimit::max(16 * 1024)),
         )
         .route("/comments/{id}/replies", get(activitypub::comment_replies))

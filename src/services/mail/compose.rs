@@ -1,21 +1,18 @@
 //! What each [`Mail`] says: plain text with absolute links into /admin, written from the rows
 //! as they are when it is sent (a comment handled meanwhile is no news any more).
 
-use super::Mail;
+use super::{
+    Mail,
+    text::{Composed, quoted, writer},
+    writers,
+};
 use crate::{
-    db::entities::{actor, comment, notification, post},
+    db::entities::{comment, notification, post},
     error::AppResult,
-    render::markdown,
     services::{Site, settings::SiteSettings},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeMap;
-
-/// A mail's subject and body.
-pub(super) struct Composed {
-    pub subject: String,
-    pub body: String,
-}
 
 /// The mail `mail` stands for, or `None` when there is nothing to tell any more.
 pub(super) async fn compose(
@@ -26,6 +23,8 @@ pub(super) async fn compose(
     match mail {
         Mail::CommentAwaiting { comment_id } => awaiting(site, settings, *comment_id).await,
         Mail::Digest { after_id, until_id } => digest(site, settings, *after_id, *until_id).await,
+        Mail::ConfirmAnswers { comment_id } => writers::confirm(site, settings, *comment_id).await,
+        Mail::Answered { answer_id } => writers::answered(site, settings, *answer_id).await,
     }
 }
 
@@ -38,37 +37,13 @@ fn admin_link(site: &Site, path: &str) -> String {
         .unwrap_or_else(|_| site.urls.admin().to_string())
 }
 
-fn footer(site: &Site, settings: &SiteSettings) -> String {
+pub(super) fn footer(site: &Site, settings: &SiteSettings) -> String {
     format!(
         "\n-- \n{} · {}\nMails to this address are set in {}\n",
         settings.blog.title,
         site.urls.base(),
         admin_link(site, "settings")
     )
-}
-
-/// Who wrote a comment, as the owner knows them: the name and handle of a fediverse account
-/// (from its stored profile), or the name a web comment gave.
-async fn writer(site: &Site, c: &comment::Model) -> AppResult<String> {
-    let name = c.author_name.clone().filter(|n| !n.trim().is_empty());
-    if c.kind == comment::WEB {
-        return Ok(format!("{} (web form)", name.unwrap_or_default()));
-    }
-    let profile = actor::Entity::find()
-        .filter(actor::Column::ApId.eq(c.author_ap_id.as_str()))
-        .one(&site.db)
-        .await?;
-    let handle = profile.as_ref().and_then(|a| {
-        let host = url::Url::parse(&a.ap_id).ok()?.host_str()?.to_string();
-        Some(format!("@{}@{host}", a.preferred_username.clone()?))
-    });
-    let name = name.or_else(|| profile.and_then(|a| a.name).filter(|n| !n.is_empty()));
-    Ok(match (name, handle) {
-        (Some(name), Some(handle)) => format!("{name} ({handle})"),
-        (Some(name), None) => format!("{name} ({})", c.author_ap_id),
-        (None, Some(handle)) => handle,
-        (None, None) => c.author_ap_id.clone(),
-    })
 }
 
 async fn awaiting(site: &Site, settings: &SiteSettings, id: i32) -> AppResult<Option<Composed>> {
@@ -106,28 +81,11 @@ async fn awaiting(site: &Site, settings: &SiteSettings, id: i32) -> AppResult<Op
         admin_link(site, &format!("comments#comment-{}", c.id)),
         footer(site, settings)
     );
-    Ok(Some(Composed { subject, body }))
-}
-
-/// A comment's text as a mail quotes it.
-fn quoted(html: &str) -> String {
-    let text = markdown::plain_text(html);
-    let mut lines = vec![];
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.len() + word.len() > 72 {
-            lines.push(format!("> {line}"));
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(format!("> {line}"));
-    }
-    lines.join("\n")
+    Ok(Some(Composed {
+        to: None,
+        subject,
+        body,
+    }))
 }
 
 /// How the digest counts a kind of notification: "1 like", "3 likes".
@@ -201,6 +159,7 @@ async fn digest(
     }
     body.push_str(&footer(site, settings));
     Ok(Some(Composed {
+        to: None,
         subject: format!("[{}] {} new notifications", settings.blog.title, rows.len()),
         body,
     }))

@@ -6,11 +6,18 @@
 //! recorded mail is dropped after [`send::MAX_AGE`].
 
 mod compose;
+pub mod links;
 pub mod send;
+mod text;
+mod writers;
 
-use crate::{db::entities::mail, error::AppError, error::AppResult};
+use crate::{
+    db::entities::{comment, mail},
+    error::AppError,
+    error::AppResult,
+};
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 /// One mail to send. Mails name rows by id; what they say is written at sending time.
@@ -22,6 +29,11 @@ pub enum Mail {
     CommentAwaiting { comment_id: i32 },
     /// The notifications after `after_id` up to `until_id`: the owner's daily digest.
     Digest { after_id: i32, until_id: i32 },
+    /// A web comment's writer gave their address: the double opt-in, a link that confirms
+    /// mails about answers.
+    ConfirmAnswers { comment_id: i32 },
+    /// `answer_id` is shown under a web comment whose writer confirmed: to that writer.
+    Answered { answer_id: i32 },
 }
 
 /// Records `mail` on `db`, which should be the transaction of what it is about.
@@ -38,6 +50,29 @@ pub async fn record(db: &impl ConnectionTrait, mail: &Mail) -> AppResult<()> {
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// Within `txn`, after comment `id` became visible: when it answers a web comment whose writer
+/// confirmed mails about answers, records the mail to them (someone else's answer only).
+pub async fn answer_shown(txn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+    let Some(answer) = comment::Entity::find_by_id(id).one(txn).await? else {
+        return Ok(());
+    };
+    if answer.status != comment::APPROVED || answer.deleted_at.is_some() {
+        return Ok(());
+    }
+    let parent = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(answer.in_reply_to.as_str()))
+        .filter(comment::Column::Kind.eq(comment::WEB))
+        .filter(comment::Column::AnswerMail.eq(comment::ANSWER_MAIL_ON))
+        .one(txn)
+        .await?;
+    match parent {
+        Some(parent) if parent.author_ap_id != answer.author_ap_id => {
+            record(txn, &Mail::Answered { answer_id: id }).await
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

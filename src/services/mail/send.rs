@@ -149,14 +149,18 @@ async fn deliver(
     let Some(composed) = composed else {
         return Ok(());
     };
-    let to: Mailbox = settings
+    let owner: Mailbox = settings
         .mail
         .to
         .parse()
         .map_err(|e| never(format!("to: {e}")))?;
     let from: Mailbox = match settings.mail.from.as_str() {
-        "" => to.clone(),
+        "" => owner.clone(),
         from => from.parse().map_err(|e| never(format!("from: {e}")))?,
+    };
+    let to = match &composed.to {
+        Some(to) => to.parse().map_err(|e| never(format!("to: {e}")))?,
+        None => owner,
     };
     let message = Message::builder()
         .from(from)
