@@ -22,6 +22,7 @@ pub struct Config {
     pub authors: BTreeMap<String, AuthorConfig>,
     pub limits: LimitsConfig,
     pub media: MediaConfig,
+    pub mail: MailConfig,
 }
 
 /// An author's box under their posts: `[authors.jane]` in config.toml.
@@ -238,6 +239,60 @@ pub struct MediaConfig {
     pub dir: Option<String>,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
+}
+
+/// E-mail to the owner (`[mail]`; /admin/settings overrides each key). Off while `smtp_host`
+/// or `to` is empty: then nothing is sent and nothing waits for long.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// The SMTP server that takes the blog's mail.
+    pub smtp_host: String,
+    /// 0: the usual port of `tls` (587 for STARTTLS, 465 for TLS, 25 without).
+    pub smtp_port: u16,
+    pub tls: MailTls,
+    /// Log in as `user` with `password` (none when `user` is empty).
+    pub user: String,
+    pub password: String,
+    /// The sender, `Blog <blog@example.org>`; `to` when empty.
+    pub from: String,
+    /// The owner's address: comments awaiting approval and the digest go there.
+    pub to: String,
+    /// Also a daily digest of the notifications.
+    pub digest: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP upgraded with STARTTLS (refused when the server cannot).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// Unencrypted: only for a server on the same machine.
+    None,
+}
+
+impl MailTls {
+    pub const NAMES: &[&str] = &["starttls", "tls", "none"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MailTls::Starttls => "starttls",
+            MailTls::Tls => "tls",
+            MailTls::None => "none",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<MailTls> {
+        match name {
+            "starttls" => Some(MailTls::Starttls),
+            "tls" => Some(MailTls::Tls),
+            "none" => Some(MailTls::None),
+            _ => None,
+        }
+    }
 }
 
 impl Default for MediaConfig {

@@ -36,6 +36,7 @@ pub struct Server {
     scheduler: JoinHandle<()>,
     settings: JoinHandle<()>,
     stopping: Arc<tokio::sync::Notify>,
+    mail: JoinHandle<()>,
 }
 
 impl Server {
@@ -63,6 +64,7 @@ impl Server {
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
         let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
+        let mail = tokio::spawn(services::mail::send::worker(site.clone()));
         let settings = tokio::spawn(services::refresh_settings(site));
         Ok(Server {
             addr,
@@ -74,6 +76,7 @@ impl Server {
             scheduler,
             settings,
             stopping,
+            mail,
         })
     }
 
@@ -96,6 +99,7 @@ impl Server {
         self.backfill.abort();
         self.scheduler.abort();
         self.settings.abort();
+        self.mail.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -109,5 +113,6 @@ impl Server {
         let _ = self.worker.await;
         self.scheduler.abort();
         self.settings.abort();
+        self.mail.abort();
     }
 }

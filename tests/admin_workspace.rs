@@ -36,7 +36,7 @@ async fn settings_apply_at_once_and_password_changes() {
             ("icon_url", String::new()),
             ("header_image_url", "/media/banner.jpg".to_string()),
             ("lang", lang.to_string()),
-            ("time_zone", "+01:00".to_string()),
+            ("time_zone", "Europe/Berlin".to_string()),
             ("comment_policy", "approval".to_string()),
             ("quote_policy", "followers".to_string()),
             ("fediverse_handle", "@jane@social.example".to_string()),
@@ -78,6 +78,8 @@ async fn settings_apply_at_once_and_password_changes() {
     let html = form.html();
     let selected = texts(&html, "select[name=lang] option[selected]");
     assert_eq!(selected, vec!["Deutsch"]);
+    let zone = texts(&html, "select[name=time_zone] option[selected]");
+    assert_eq!(zone, vec!["Europe/Berlin"]);
     assert!(form.text.contains("@jane@social.example"));
 
     // A wrong current password is refused; the right one changes it and ends the session.
@@ -317,4 +319,91 @@ async fn browser_get(blog: &common::Instance, browser: &Browser) -> String {
     let mut copy = Browser::new(blog);
     copy.cookies = browser.cookies.clone();
     copy.get("/admin/deliveries").await.text
+}
+
+/// The time zone chosen in /admin/settings (over config.toml's UTC) is the editor's, the
+/// archive's and the page's: a post written for 00:30 on New Year's Day in Berlin is stored as
+/// 23:30 UTC the evening before, edited as 00:30, and listed in 2024.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_zone_of_the_settings_is_the_editors_and_the_archives() {
+    let blog = start_blog("ws_zone", |_| {}).await;
+    let mut browser = logged_in(&blog, "jane").await;
+    let csrf = csrf_of(&browser.get("/admin/settings").await.text);
+    let settings = |zone: &'static str| {
+        [
+            ("csrf", csrf.as_str()),
+            ("title", "Zoned"),
+            ("lang", "en"),
+            ("time_zone", zone),
+            ("comment_policy", "open"),
+            ("quote_policy", "anyone"),
+        ]
+    };
+    let refused = browser
+        .post_form("/admin/settings", &settings("+01:00"))
+        .await;
+    assert_eq!(refused.status, 400, "an offset is no zone name");
+    let saved = browser
+        .post_form("/admin/settings", &settings("Europe/Berlin"))
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+
+    let created = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf),
+                ("title", "New Year"),
+                ("body", "Fireworks."),
+                ("published", "2024-01-01T00:30"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.text);
+    let stored = feder::services::posts::find_any(&blog.data().db, "new-year")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        stored.published_at.to_rfc3339(),
+        "2023-12-31T23:30:00+00:00"
+    );
+
+    let editor = browser.get("/admin/posts/new-year/edit").await;
+    let field = site::attr(&editor.html(), "input[name=published]", "value");
+    assert_eq!(field, "2024-01-01T00:30");
+    let shown: String = editor.html().root_element().text().collect();
+    assert!(shown.contains("Date (Europe/Berlin)"), "{shown}");
+    let list = browser.get("/admin/posts").await;
+    assert!(list.text.contains("2024-01-01 00:30"), "{}", list.text);
+
+    let (status, archive) = common::page(&format!("{}archive/2024", blog.base())).await;
+    assert_eq!(status, 200);
+    assert_eq!(texts(&archive, "ul.periods li a"), vec!["January 2024"]);
+    let (status, _) = common::page(&format!("{}archive/2023", blog.base())).await;
+    assert_eq!(status, 404, "not in December's UTC evening");
+    let (_, post) = common::page(&format!("{}posts/new-year", blog.base())).await;
+    assert_eq!(texts(&post, "time.dt-published"), vec!["1 January 2024"]);
+
+    // Saved unchanged from the editor, the date stays where it was.
+    let csrf = csrf_of(&editor.text);
+    let resaved = browser
+        .post_form(
+            "/admin/posts/new-year",
+            &[
+                ("csrf", &csrf),
+                ("title", "New Year"),
+                ("body", "Fireworks!"),
+                ("published", &field),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(resaved.status, 303, "{}", resaved.text);
+    let again = feder::services::posts::find_any(&blog.data().db, "new-year")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(again.published_at, stored.published_at);
 }

@@ -21,6 +21,8 @@ mod m20261201_140132_private_replies;
 mod m20261202_160000_0000c_signature_schemes;
 mod m20261202_16000f_author_followers;
 mod m20261202_00000d_interaction_authorizations;
+mod m20261202_160000e_mail;
+mod m20261202_163000e_answer_mails;
 
 pub struct Migrator;
 
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_160000_0000c_signature_schemes::Migration),
             Box::new(m20261202_16000f_author_followers::Migration),
             Box::new(m20261202_00000d_interaction_authorizations::Migration),
+            Box::new(m20261202_160000e_mail::Migration),
+            Box::new(m20261202_163000e_answer_mails::Migration),
         ]
     }
 }

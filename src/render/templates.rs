@@ -26,6 +26,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "comment_delete.html",
         include_str!("../../templates/comment_delete.html"),
     ),
+    (
+        "comment_mail.html",
+        include_str!("../../templates/comment_mail.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
     ("list.html", include_str!("../../templates/list.html")),
     ("archive.html", include_str!("../../templates/archive.html")),

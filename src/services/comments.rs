@@ -8,6 +8,7 @@ use crate::{
     services::{
         Site,
         blocks::Blocks,
+        mail::{self, Mail},
         notifications,
         outbox::{self, Event},
         posts,
@@ -61,11 +62,12 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
 /// moderation status decided), and tells the owner in the same transaction. A repeat of a
 /// stored one changes nothing.
 pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
-    let (ap_id, author, in_reply_to, post_id) = (
+    let (ap_id, author, in_reply_to, post_id, status) = (
         set_value(&row.ap_id),
         set_value(&row.author_ap_id),
         set_value(&row.in_reply_to),
         set_value(&row.post_id).flatten(),
+        set_value(&row.status),
     );
     let txn = db.begin().await?;
     let inserted = comment::Entity::insert(row)
@@ -92,6 +94,24 @@ pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) ->
             notification::COMMENT
         };
         notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
+    }
+    let stored = match inserted {
+        0 => None,
+        _ => {
+            comment::Entity::find()
+                .filter(comment::Column::ApId.eq(ap_id.unwrap_or_default()))
+                .one(&txn)
+                .await?
+        }
+    };
+    if let Some(stored) = stored {
+        if status.as_deref() == Some(comment::PENDING) {
+            let awaiting = Mail::CommentAwaiting {
+                comment_id: stored.id,
+            };
+            mail::record(&txn, &awaiting).await?;
+        }
+        mail::answer_shown(&txn, stored.id).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -252,6 +272,7 @@ pub async fn reply(
     }
     .insert(&txn)
     .await?;
+    mail::answer_shown(&txn, row.id).await?;
     let event = Event::ReplyCreated {
         comment_id: row.id,
         parent_author: parent_author.map(Url::to_string),

@@ -15,6 +15,7 @@ pub mod deliveries;
 pub mod export;
 pub mod follows;
 pub mod import;
+pub mod mail;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
@@ -66,7 +67,7 @@ impl Site {
             urls,
             blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),
-            settings: settings::SettingsCache::new(&config.blog),
+            settings: settings::SettingsCache::new(&config.blog, &config.mail),
             config,
         })))
     }

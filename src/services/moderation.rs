@@ -5,7 +5,7 @@
 use crate::{
     db::entities::{block, comment},
     error::{AppError, AppResult},
-    services::{Site, authorizations, spam_filter, web_comments},
+    services::{Site, authorizations, mail, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -127,6 +127,9 @@ pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) 
         .exec(&txn)
         .await?;
     web_comments::federate_change(&txn, id).await?;
+    if status == comment::APPROVED {
+        mail::answer_shown(&txn, id).await?;
+    }
     txn.commit().await?;
     Ok(result.rows_affected > 0)
 }

@@ -3,12 +3,13 @@
 //! of other processes) so pages read it without asking the database.
 
 use crate::{
-    config::{BlogConfig, CommentPolicy, QuotePolicy},
+    config::{BlogConfig, CommentPolicy, MailConfig, MailTls, QuotePolicy},
     db::entities::setting,
     error::{AppError, AppResult},
     render::i18n,
 };
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
+use chrono_tz::Tz;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
     sea_query::OnConflict,
@@ -29,27 +30,32 @@ pub struct SiteSettings {
     pub blog: BlogConfig,
     /// The banner of the blog's fediverse profile.
     pub header_image_url: Option<String>,
-    /// `UTC` or an offset such as `+01:00`: how /admin writes times.
-    pub time_zone: String,
+    /// config.toml's `[mail]` with what the owner changed.
+    pub mail: MailConfig,
 }
 
 impl SiteSettings {
-    fn defaults(blog: &BlogConfig) -> SiteSettings {
+    fn defaults(blog: &BlogConfig, mail: &MailConfig) -> SiteSettings {
         SiteSettings {
             blog: blog.clone(),
             header_image_url: None,
-            time_zone: "UTC".into(),
+            mail: mail.clone(),
         }
     }
 
-    /// The time zone as an offset from UTC.
-    pub fn offset(&self) -> FixedOffset {
-        parse_offset(&self.time_zone).unwrap_or(UTC)
+    /// Whether mail can be sent: a server and an address to send to.
+    pub fn mail_enabled(&self) -> bool {
+        !self.mail.smtp_host.is_empty() && !self.mail.to.is_empty()
     }
 
-    /// `time` written in the owner's time zone.
+    /// The blog's time zone: what /admin/settings chose, else config.toml's `blog.timezone`.
+    pub fn tz(&self) -> Tz {
+        self.blog.tz()
+    }
+
+    /// `time` written in the blog's time zone.
     pub fn local_time(&self, time: chrono::DateTime<Utc>) -> String {
-        time.with_timezone(&self.offset())
+        time.with_timezone(&self.tz())
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
@@ -62,7 +68,9 @@ impl SiteSettings {
             "lang" => self.blog.lang = value.into(),
             "icon_url" => self.blog.icon_url = optional(),
             "header_image_url" => self.header_image_url = optional(),
-            "time_zone" => self.time_zone = value.into(),
+            // An earlier version stored offsets such as `+01:00`: those leave config.toml's
+            // zone in force (the settings page then offers to pick a name).
+            "time_zone" if value.parse::<Tz>().is_ok() => self.blog.timezone = value.into(),
             "quote_policy" => {
                 if let Some(policy) = QuotePolicy::parse(value) {
                     self.blog.quote_policy = policy;
@@ -73,6 +81,18 @@ impl SiteSettings {
                     self.blog.comment_policy = policy;
                 }
             }
+            "mail_smtp_host" => self.mail.smtp_host = value.into(),
+            "mail_smtp_port" => self.mail.smtp_port = value.parse().unwrap_or(0),
+            "mail_tls" => {
+                if let Some(tls) = MailTls::from_name(value) {
+                    self.mail.tls = tls;
+                }
+            }
+            "mail_user" => self.mail.user = value.into(),
+            "mail_password" => self.mail.password = value.into(),
+            "mail_from" => self.mail.from = value.into(),
+            "mail_to" => self.mail.to = value.into(),
+            "mail_digest" => self.mail.digest = value == "true",
             // A key from a newer version: ignored rather than refused.
             _ => {}
         }
@@ -89,42 +109,28 @@ impl SiteSettings {
                 "header_image_url",
                 self.header_image_url.clone().unwrap_or_default(),
             ),
-            ("time_zone", self.time_zone.clone()),
+            ("time_zone", self.blog.timezone.clone()),
             ("quote_policy", self.blog.quote_policy.as_str().into()),
             (
                 "comment_policy",
                 comment_policy_name(self.blog.comment_policy).into(),
             ),
+            // Never the password: the form shows whether one is set.
+            ("mail_smtp_host", self.mail.smtp_host.clone()),
+            (
+                "mail_smtp_port",
+                Some(self.mail.smtp_port)
+                    .filter(|p| *p != 0)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("mail_tls", self.mail.tls.name().into()),
+            ("mail_user", self.mail.user.clone()),
+            ("mail_from", self.mail.from.clone()),
+            ("mail_to", self.mail.to.clone()),
+            ("mail_digest", self.mail.digest.to_string()),
         ])
     }
-}
-
-// Zero is always a valid offset: evaluated (and checked) when compiling.
-const UTC: FixedOffset = match FixedOffset::east_opt(0) {
-    Some(o) => o,
-    None => panic!("zero offset"),
-};
-
-fn parse_offset(zone: &str) -> Option<FixedOffset> {
-    let zone = zone.trim();
-    if zone.eq_ignore_ascii_case("UTC") || zone.eq_ignore_ascii_case("GMT") {
-        return Some(UTC);
-    }
-    let rest = zone
-        .strip_prefix("UTC")
-        .or_else(|| zone.strip_prefix("GMT"))
-        .unwrap_or(zone);
-    let (sign, rest) = match rest.chars().next()? {
-        '+' => (1, &rest[1..]),
-        '-' => (-1, &rest[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
-    if hours > 14 || !(0..60).contains(&minutes) {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
 fn comment_policy(name: &str) -> Option<CommentPolicy> {
@@ -148,16 +154,17 @@ fn comment_policy_name(policy: CommentPolicy) -> &'static str {
 
 /// The in-memory copy every page reads.
 pub struct SettingsCache {
-    defaults: BlogConfig,
+    defaults: SiteSettings,
     current: RwLock<Arc<SiteSettings>>,
 }
 
 impl SettingsCache {
     /// config.toml's values, until [`SettingsCache::reload`] reads the table.
-    pub fn new(defaults: &BlogConfig) -> SettingsCache {
+    pub fn new(blog: &BlogConfig, mail: &MailConfig) -> SettingsCache {
+        let defaults = SiteSettings::defaults(blog, mail);
         SettingsCache {
-            defaults: defaults.clone(),
-            current: RwLock::new(Arc::new(SiteSettings::defaults(defaults))),
+            current: RwLock::new(Arc::new(defaults.clone())),
+            defaults,
         }
     }
 
@@ -170,7 +177,7 @@ impl SettingsCache {
 
     /// Reads the stored settings again.
     pub async fn reload(&self, db: &impl ConnectionTrait) -> AppResult<Arc<SiteSettings>> {
-        let mut settings = SiteSettings::defaults(&self.defaults);
+        let mut settings = self.defaults.clone();
         for row in setting::Entity::find().all(db).await? {
             settings.apply(&row.key, &row.value);
         }
@@ -237,8 +244,8 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
         "icon_url" | "header_image_url" if !is_image_address(value) => {
             bad("an image must be an http(s) URL or an uploaded /media/ file".into())
         }
-        "time_zone" if parse_offset(value).is_none() => bad(format!(
-            "time zone {value:?} should be UTC or an offset such as +01:00"
+        "time_zone" if value.parse::<Tz>().is_err() => bad(format!(
+            "{value:?} is not a time zone name such as Europe/Berlin or UTC"
         )),
         "comment_policy" if comment_policy(value).is_none() => {
             bad(format!("unknown comment policy {value:?}"))
@@ -246,8 +253,29 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
         "quote_policy" if QuotePolicy::parse(value).is_none() => {
             bad(format!("unknown quote policy {value:?}"))
         }
+        "mail_smtp_host"
+            if !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')) =>
+        {
+            bad(format!("{value:?} is not a host name"))
+        }
+        "mail_smtp_port" if !value.is_empty() && value.parse::<u16>().is_err() => {
+            bad(format!("{value:?} is not a port number"))
+        }
+        "mail_tls" if MailTls::from_name(value).is_none() => {
+            bad(format!("unknown mail encryption {value:?}"))
+        }
+        "mail_from" | "mail_to" if !value.is_empty() && !mail_address(value) => {
+            bad(format!("{value:?} is not an e-mail address"))
+        }
         _ => Ok(()),
     }
+}
+
+/// `user@host` or `Name <user@host>`, as a mail header takes it.
+pub fn mail_address(text: &str) -> bool {
+    text.parse::<lettre::message::Mailbox>().is_ok()
 }
 
 #[cfg(test)]
@@ -255,25 +283,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn offsets_and_values() {
-        assert_eq!(parse_offset("UTC"), Some(UTC));
-        assert_eq!(
-            parse_offset("+01:00").map(|o| o.local_minus_utc()),
-            Some(3600)
-        );
-        assert_eq!(
-            parse_offset("UTC-05:30").map(|o| o.local_minus_utc()),
-            Some(-19800)
-        );
-        assert_eq!(parse_offset("Europe/Berlin"), None);
+    fn zones_and_values() {
+        assert!(validate("time_zone", "Europe/Berlin").is_ok());
+        assert!(validate("time_zone", "UTC").is_ok());
+        assert!(validate("time_zone", "+01:00").is_err());
+        let mut zoned = SiteSettings::defaults(&BlogConfig::default(), &MailConfig::default());
+        zoned.apply("time_zone", "+01:00");
+        assert_eq!(zoned.tz(), chrono_tz::UTC);
+        zoned.apply("time_zone", "America/New_York");
+        assert_eq!(zoned.tz(), chrono_tz::America::New_York);
         assert!(validate("lang", "de").is_ok());
         assert!(validate("lang", "xx").is_err());
         assert!(validate("title", " ").is_err());
         assert!(validate("icon_url", "javascript:alert(1)").is_err());
-        let mut settings = SiteSettings::defaults(&BlogConfig::default());
+        let mut settings = SiteSettings::defaults(&BlogConfig::default(), &MailConfig::default());
         settings.apply("comment_policy", "approval");
         settings.apply("header_image_url", "");
         assert_eq!(settings.blog.comment_policy, CommentPolicy::Approval);
         assert_eq!(settings.header_image_url, None);
+        assert!(!settings.mail_enabled());
+        settings.apply("mail_smtp_host", "127.0.0.1");
+        settings.apply("mail_to", "owner@blog.example");
+        settings.apply("mail_tls", "none");
+        assert!(settings.mail_enabled() && settings.mail.tls == MailTls::None);
+        assert!(validate("mail_to", "Owner <owner@blog.example>").is_ok());
+        assert!(validate("mail_to", "owner").is_err());
+        assert!(validate("mail_from", "a@b.example\r\nBcc: x@y.example").is_err());
+        assert!(validate("mail_smtp_port", "99999").is_err());
     }
 }

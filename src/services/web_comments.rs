@@ -11,6 +11,10 @@ use crate::{
     render::{markdown, sanitize},
     services::{
         comment_policy,
+        mail::{
+            self, Mail,
+            links::{self, Purpose},
+        },
         outbox::{self, Event},
         spam_filter, users,
     },
@@ -156,6 +160,7 @@ pub async fn submit(
         status = comment::SPAM;
     }
     let key = users::random_token();
+    let has_email = email.is_some();
     let txn = db.begin().await?;
     let row = comment::ActiveModel {
         ap_id: Set(urls.comment(&uuid::Uuid::new_v4().to_string()).to_string()),
@@ -177,13 +182,32 @@ pub async fn submit(
         federate: Set(new.consent),
         federated_at: Set(None),
         delete_token_hash: Set(Some(hash(&key))),
+        // Mails about answers only after the writer confirms (double opt-in); none for what
+        // the filter took for spam, so the form cannot be used to send mail to strangers.
+        answer_mail: Set(has_email
+            .then_some(status)
+            .filter(|s| *s != comment::SPAM)
+            .map(|_| comment::ANSWER_MAIL_ASKED.to_string())),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
     federate_change(&txn, row.id).await?;
+    record_mails(&txn, &row).await?;
     txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))
+}
+
+/// Within `txn`, the mails a new web comment brings: to the owner when it waits, the
+/// writer's confirmation (double opt-in), and to the writer of what it answers.
+async fn record_mails(txn: &impl ConnectionTrait, row: &comment::Model) -> AppResult<()> {
+    if row.status == comment::PENDING {
+        mail::record(txn, &Mail::CommentAwaiting { comment_id: row.id }).await?;
+    }
+    if row.answer_mail.is_some() {
+        mail::record(txn, &Mail::ConfirmAnswers { comment_id: row.id }).await?;
+    }
+    mail::answer_shown(txn, row.id).await
 }
 
 /// An approved, live comment of `post_id`.
@@ -256,7 +280,9 @@ pub async fn find_with_key(
     let matches = found
         .delete_token_hash
         .as_deref()
-        .is_some_and(|stored| users::same_secret(stored, &hash(key)));
+        .is_some_and(|stored| users::same_secret(stored, &hash(key)))
+        // The delete link of the mails to the writer (see `mail::links`).
+        || (found.kind == comment::WEB && links::verify(db, Purpose::Delete, id, key).await?);
     Ok(matches.then_some(found))
 }
 
@@ -281,6 +307,50 @@ pub async fn delete_by_writer(
     federate_change(&txn, found.id).await?;
     txn.commit().await?;
     Ok(Some(found))
+}
+
+/// The web comment a mail link (to turn mails about answers `on` or off) is for, if its
+/// token fits and the comment is still there.
+pub async fn find_with_mail_link(
+    db: &DatabaseConnection,
+    id: i32,
+    on: bool,
+    token: &str,
+) -> AppResult<Option<comment::Model>> {
+    let purpose = if on {
+        Purpose::AnswersOn
+    } else {
+        Purpose::AnswersOff
+    };
+    let Some(found) = comment::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let usable = found.kind == comment::WEB
+        && found.author_email.is_some()
+        && found.deleted_at.is_none()
+        && links::verify(db, purpose, id, token).await?;
+    Ok(usable.then_some(found))
+}
+
+/// Turns mails about answers to web comment `id` on (the double opt-in's confirmation) or off,
+/// when `token` is the link's. Returns the comment, or `None` for a link that does not fit.
+pub async fn set_answer_mail(
+    db: &DatabaseConnection,
+    id: i32,
+    on: bool,
+    token: &str,
+) -> AppResult<Option<comment::Model>> {
+    let Some(found) = find_with_mail_link(db, id, on, token).await? else {
+        return Ok(None);
+    };
+    let state = if on {
+        comment::ANSWER_MAIL_ON
+    } else {
+        comment::ANSWER_MAIL_OFF
+    };
+    let mut row: comment::ActiveModel = found.into();
+    row.answer_mail = Set(Some(state.to_string()));
+    Ok(Some(row.update(db).await?))
 }
 
 /// Within `txn`, after web comment `id` changed: when its writer consented and it is shown now

@@ -4,6 +4,7 @@ mod activitypub;
 mod admin;
 mod authors;
 pub mod cache;
+mod comment_mails;
 mod comments;
 mod comments_feed;
 mod feeds;
@@ -82,6 +83,12 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
             "/comments/{id}/delete",
             get(comments::delete_page)
                 .post(comments::delete)
+                .layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/comments/{id}/answers",
+            get(comment_mails::page)
+                .post(comment_mails::set)
                 .layer(DefaultBodyLimit::max(16 * 1024)),
         )
         .merge(

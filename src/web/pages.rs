@@ -157,7 +157,7 @@ pub async fn post(
             lang => post.lang,
             author => author,
             published => views::iso(&post.published_at),
-            published_display => ui.date(&post.published_at.with_timezone(&data.config.blog.tz())),
+            published_display => ui.date(&post.published_at.with_timezone(&data.settings.current().tz())),
             updated => views::iso(&post.updated_at),
             reading_minutes => views::reading_minutes(&post.body_markdown),
             tags => views::tags(&data, &post),
@@ -332,7 +332,7 @@ pub async fn archive(data: Data<AppState>) -> AppResult<Response> {
 /// When each published post was published, newest first, in the blog's time zone: a post
 /// from 00:30 on 1 January in Berlin belongs to January, not to December's UTC evening.
 async fn local_dates(data: &AppState) -> AppResult<Vec<DateTime<Tz>>> {
-    let tz = data.config.blog.tz();
+    let tz = data.settings.current().tz();
     Ok(posts::publication_dates(&data.db)
         .await?
         .into_iter()
@@ -389,7 +389,7 @@ pub async fn archive_month(
     let (Some(year), Some(month)) = (number_in(&year, 1, 9999), number_in(&month, 1u32, 12)) else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
-    let tz = data.config.blog.tz();
+    let tz = data.settings.current().tz();
     let start = |year: i32, month: u32| {
         NaiveDate::from_ymd_opt(year, month, 1)
             .and_then(|d| d.and_hms_opt(0, 0, 0))

@@ -271,7 +271,11 @@ pub fn summary(
         lang: post.lang.clone(),
         author: authors.of(post),
         published: iso(&post.published_at),
-        published_display: ui.date(&post.published_at.with_timezone(&data.config.blog.tz())),
+        published_display: ui.date(
+            &post
+                .published_at
+                .with_timezone(&data.settings.current().tz()),
+        ),
         reading_minutes: reading_minutes(&post.body_markdown),
         tags: tags(data, post),
     }
@@ -455,7 +459,7 @@ impl Tree<'_> {
             published: iso(&c.published_at),
             published_display: self
                 .ui
-                .date(&c.published_at.with_timezone(&data.config.blog.tz())),
+                .date(&c.published_at.with_timezone(&data.settings.current().tz())),
             html: c.content_html.clone(),
             deleted: c.deleted_at.is_some(),
             web,

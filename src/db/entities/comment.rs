@@ -38,6 +38,8 @@ pub struct Model {
     pub delete_token_hash: Option<String>,
     /// The GoToSocial `ReplyRequest` a held reply came with: approving the reply accepts it.
     pub reply_request_id: Option<String>,
+    /// Mails to a web writer about answers: `asked` (confirmation sent), `on`, `off`, or none.
+    pub answer_mail: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -49,6 +51,11 @@ pub const APPROVED: &str = "approved";
 pub const PENDING: &str = "pending";
 pub const REJECTED: &str = "rejected";
 pub const SPAM: &str = "spam";
+
+/// `answer_mail` values: double opt-in asked, confirmed, unsubscribed.
+pub const ANSWER_MAIL_ASKED: &str = "asked";
+pub const ANSWER_MAIL_ON: &str = "on";
+pub const ANSWER_MAIL_OFF: &str = "off";
 
 pub const FEDIVERSE: &str = "fediverse";
 pub const WEB: &str = "web";

@@ -13,6 +13,7 @@ pub mod delivery_host;
 pub mod follower;
 pub mod following;
 pub mod login_attempt;
+pub mod mail;
 pub mod media;
 pub mod mention;
 pub mod notification;

@@ -157,7 +157,8 @@ pub async fn wordpress(
         data,
         wxr: &wxr,
         uploads: options.uploads_dir.as_deref(),
-        tz: data.config.blog.tz(),
+        // The zone /admin/settings chose, read now: the CLI runs without the server's copy.
+        tz: data.settings.reload(&data.db).await?.tz(),
         now: Utc::now(),
         report: ImportReport::default(),
         authors: HashMap::new(),

@@ -20,22 +20,34 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-/// The `datetime-local` form of a time, in UTC.
-fn form_time(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M").to_string()
+/// The `datetime-local` form of a time, in the blog's time zone.
+fn form_time(t: &DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
 }
 
-fn parse_form_time(text: &str) -> AppResult<Option<DateTime<Utc>>> {
+/// A `datetime-local` value, read in the blog's time zone. A time the clocks skip (the hour
+/// of a spring change) is read as one hour later, as a wall clock would show it.
+fn parse_form_time(text: &str, tz: Tz) -> AppResult<Option<DateTime<Utc>>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(Some(t.and_utc()));
+            let local = tz.from_local_datetime(&t).earliest().or_else(|| {
+                tz.from_local_datetime(&(t + chrono::Duration::hours(1)))
+                    .earliest()
+            });
+            return match local {
+                Some(local) => Ok(Some(local.with_timezone(&Utc))),
+                None => Err(AppError::BadRequest(format!(
+                    "{text:?} does not exist in {tz}"
+                ))),
+            };
         }
     }
     posts::parse_date(text).map(Some)
@@ -53,12 +65,13 @@ struct ListItem {
 }
 
 pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
+    let settings = data.settings.current();
     let items: Vec<ListItem> = posts::all(&data.db)
         .await?
         .into_iter()
         .map(|p| ListItem {
             url: data.urls.post(&p.slug).to_string(),
-            date: p.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            date: settings.local_time(p.published_at),
             deleted: p.deleted_at.is_some(),
             slug: p.slug,
             title: p.title,
@@ -102,7 +115,7 @@ fn view_of(data: &AppState, post: &post::Model) -> EditorView {
         tags: post.tag_list().join(", "),
         summary: post.summary.clone(),
         lang: post.lang.clone(),
-        published: form_time(&post.published_at),
+        published: form_time(&post.published_at, data.settings.current().tz()),
         cover_url: post.cover_url.clone().unwrap_or_default(),
         cover_alt: post.cover_alt.clone().unwrap_or_default(),
         quote_policy: post.quote_policy.clone().unwrap_or_default(),
@@ -142,6 +155,7 @@ async fn editor(
             user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
             post => view, is_new => is_new, error => error, images => images,
             default_lang => data.settings.current().blog.lang,
+            time_zone => data.settings.current().blog.timezone,
         },
     ))
 }
@@ -239,13 +253,19 @@ impl EditorForm {
         }
     }
 
-    fn input(&self, slug: String, author: &Author, was_public: bool) -> AppResult<PostInput> {
+    fn input(
+        &self,
+        slug: String,
+        author: &Author,
+        was_public: bool,
+        tz: Tz,
+    ) -> AppResult<PostInput> {
         let draft = match self.action.as_str() {
             "draft" => true,
             "publish" => false,
             other => return Err(AppError::BadRequest(format!("unknown action {other:?}"))),
         };
-        let mut published = parse_form_time(&self.published)?;
+        let mut published = parse_form_time(&self.published, tz)?;
         // "Publish" on a post not yet out means now, whatever date a schedule had set.
         if !draft && !was_public && published.is_some_and(|p| p > Utc::now()) {
             published = None;
@@ -299,7 +319,8 @@ async fn save(
         return Err(AppError::NotFound);
     }
     let was_public = existing.as_ref().is_some_and(|p| p.is_public());
-    let result = match form.input(slug.clone(), author, was_public) {
+    let tz = data.settings.current().tz();
+    let result = match form.input(slug.clone(), author, was_public, tz) {
         Ok(input) => posts::publish(data, input).await,
         Err(e) => Err(e),
     };
@@ -391,7 +412,8 @@ pub async fn autosave(
         }
     }
     form.action = "draft".into();
-    let result = match form.input(slug, &author, false) {
+    let tz = data.settings.current().tz();
+    let result = match form.input(slug, &author, false, tz) {
         Ok(input) => posts::publish(&data, input).await,
         Err(e) => Err(e),
     };
@@ -453,13 +475,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn form_times_are_utc() {
-        let t = parse_form_time("2030-01-02T03:04")
-            .ok()
-            .flatten()
-            .map(|t| t.to_rfc3339());
-        assert_eq!(t.as_deref(), Some("2030-01-02T03:04:00+00:00"));
-        assert_eq!(parse_form_time(" ").ok(), Some(None));
-        assert!(parse_form_time("tomorrow").is_err());
+    fn form_times_are_in_the_blog_zone() {
+        let utc = |text, tz| {
+            parse_form_time(text, tz)
+                .ok()
+                .flatten()
+                .map(|t| t.to_rfc3339())
+        };
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            utc("2030-01-02T03:04", chrono_tz::UTC).as_deref(),
+            Some("2030-01-02T03:04:00+00:00")
+        );
+        assert_eq!(
+            utc("2024-01-01T00:30", berlin).as_deref(),
+            Some("2023-12-31T23:30:00+00:00")
+        );
+        // 02:30 on the last Sunday of March does not exist in Berlin: 03:30 CEST.
+        assert_eq!(
+            utc("2024-03-31T02:30", berlin).as_deref(),
+            Some("2024-03-31T01:30:00+00:00")
+        );
+        let stored = DateTime::parse_from_rfc3339("2023-12-31T23:30:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        assert_eq!(
+            stored.map(|t| form_time(&t, berlin)).as_deref(),
+            Some("2024-01-01T00:30")
+        );
+        assert_eq!(parse_form_time(" ", berlin).ok(), Some(None));
+        assert!(parse_form_time("tomorrow", berlin).is_err());
     }
 }

@@ -40,6 +40,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/notifications", get(notifications::list))
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/password", post(settings::password))
+        .route("/admin/settings/mail", post(settings::save_mail))
         .route("/admin/followers", get(followers::list))
         .route("/admin/followers/{id}/remove", post(followers::remove))
         .route("/admin/deliveries", get(followers::deliveries))

@@ -4,6 +4,7 @@
 
 use super::{Author, client_ip, error_message, page};
 use crate::{
+    config::MailTls,
     error::{AppError, AppResult},
     federation::state::AppState,
     render::i18n,
@@ -44,6 +45,9 @@ fn settings_page(
             handle => author.user.fediverse_handle,
             languages => [("en", i18n::language("en").name.clone()), ("de", i18n::language("de").name.clone())],
             comment_policies => COMMENT_POLICIES, quote_policies => QUOTE_POLICIES,
+            time_zones => chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>(),
+            mail_tls => MailTls::NAMES, mail_password_set => !current.mail.password.is_empty(),
+            mail_on => current.mail_enabled(),
             error => error, saved => saved, ..author.nav()
         },
     )
@@ -133,6 +137,68 @@ pub async fn save(
     match users::update_profile(&data.db, author.user.clone(), profile).await {
         Ok(_) => Ok(Redirect::to("/admin/settings?saved=settings").into_response()),
         Err(e @ AppError::BadRequest(_)) => Ok(bad(e)),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MailForm {
+    csrf: String,
+    #[serde(default)]
+    mail_smtp_host: String,
+    #[serde(default)]
+    mail_smtp_port: String,
+    #[serde(default)]
+    mail_tls: String,
+    #[serde(default)]
+    mail_user: String,
+    /// Empty: the stored password stays (the form never shows it).
+    #[serde(default)]
+    mail_password: String,
+    #[serde(default)]
+    mail_forget_password: Option<String>,
+    #[serde(default)]
+    mail_from: String,
+    #[serde(default)]
+    mail_to: String,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    mail_digest: Option<String>,
+}
+
+/// POST /admin/settings/mail: the SMTP server and the owner's address, used from the mail
+/// worker's next round on.
+pub async fn save_mail(
+    data: Data<AppState>,
+    author: Author,
+    Form(form): Form<MailForm>,
+) -> AppResult<Response> {
+    if let Err(refused) = author.check_csrf(&form.csrf) {
+        return Ok(refused.into_response());
+    }
+    let mut changes = vec![
+        ("mail_smtp_host", form.mail_smtp_host),
+        ("mail_smtp_port", form.mail_smtp_port),
+        ("mail_tls", form.mail_tls),
+        ("mail_user", form.mail_user),
+        ("mail_from", form.mail_from),
+        ("mail_to", form.mail_to),
+        ("mail_digest", form.mail_digest.is_some().to_string()),
+    ];
+    if form.mail_forget_password.is_some() {
+        changes.push(("mail_password", String::new()));
+    } else if !form.mail_password.is_empty() {
+        changes.push(("mail_password", form.mail_password));
+    }
+    match settings::save(&data.db, &data.settings, changes).await {
+        Ok(_) => Ok(Redirect::to("/admin/settings?saved=mail").into_response()),
+        Err(e @ AppError::BadRequest(_)) => Ok(settings_page(
+            &data,
+            &author,
+            StatusCode::BAD_REQUEST,
+            Some(error_message(&e)),
+            None,
+        )),
         Err(e) => Err(e),
     }
 }

@@ -1,0 +1,64 @@
+//! What every mail writes the same way: its parts, who wrote a comment, a comment quoted.
+
+use crate::{
+    db::entities::{actor, comment},
+    error::AppResult,
+    render::markdown,
+    services::Site,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// A mail's subject and body, and whom it goes to when not to the owner.
+pub struct Composed {
+    pub to: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Who wrote a comment, as the owner knows them: the name and handle of a fediverse account
+/// (from its stored profile), or the name a web comment gave.
+pub async fn writer(site: &Site, c: &comment::Model) -> AppResult<String> {
+    let name = c.author_name.clone().filter(|n| !n.trim().is_empty());
+    if c.author_ap_id == site.urls.actor().as_str() {
+        return Ok(site.settings.current().blog.title.clone());
+    }
+    if c.kind == comment::WEB {
+        return Ok(format!("{} (web form)", name.unwrap_or_default()));
+    }
+    let profile = actor::Entity::find()
+        .filter(actor::Column::ApId.eq(c.author_ap_id.as_str()))
+        .one(&site.db)
+        .await?;
+    let handle = profile.as_ref().and_then(|a| {
+        let host = url::Url::parse(&a.ap_id).ok()?.host_str()?.to_string();
+        Some(format!("@{}@{host}", a.preferred_username.clone()?))
+    });
+    let name = name.or_else(|| profile.and_then(|a| a.name).filter(|n| !n.is_empty()));
+    Ok(match (name, handle) {
+        (Some(name), Some(handle)) => format!("{name} ({handle})"),
+        (Some(name), None) => format!("{name} ({})", c.author_ap_id),
+        (None, Some(handle)) => handle,
+        (None, None) => c.author_ap_id.clone(),
+    })
+}
+
+/// A comment's text as a mail quotes it.
+pub fn quoted(html: &str) -> String {
+    let text = markdown::plain_text(html);
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + word.len() > 72 {
+            lines.push(format!("> {line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("> {line}"));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,504 @@
+//! E-mail to the owner, received by a real SMTP server on loopback (aiosmtpd from PyPI, put in
+//! `tests/mail/.venv` by `tests/mail/setup.sh`) and read back with Python's own `email`
+//! package: the owner sets the server in /admin/settings (used at once), a fediverse reply and
+//! a web comment that wait for approval each bring a mail whose link opens that comment in
+//! /admin; the daily digest; and a blog without a mail server sends nothing and keeps nothing
+//! for long. A web writer who gives an address confirms it (double opt-in) before any mail
+//! about answers, and every such mail stops them or deletes the comment. Without the venv it is skipped with a message, except under `CI=true`.
+
+// A failed expect is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin_helpers;
+mod common;
+mod site;
+
+use admin_helpers::{Browser, csrf_of, logged_in};
+use chrono::Utc;
+use common::{Instance, Peer, eventually, free_port};
+use feder::{
+    config::CommentPolicy,
+    db::entities::{comment, mail, setting},
+    services::mail::send,
+};
+use scraper::{Html, Selector};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
+};
+use serde_json::Value;
+use std::{path::Path, process::Command, time::Duration};
+
+const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail/.venv/bin/python");
+const OWNER: &str = "owner@blog.example";
+
+/// aiosmtpd on a free loopback port, storing what it receives in a Maildir.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Smtp {
+    async fn start() -> Option<Smtp> {
+        if !Path::new(PYTHON).exists() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "aiosmtpd is not installed: run tests/mail/setup.sh"
+            );
+            eprintln!("skipped: no aiosmtpd (run tests/mail/setup.sh)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new(PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .spawn()
+            .expect("start aiosmtpd");
+        let smtp = Smtp { child, port, dir };
+        eventually("aiosmtpd listens", 20, || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+        })
+        .await;
+        Some(smtp)
+    }
+
+    /// Every mail received so far, oldest first, decoded by Python's `email` package:
+    /// `{"to", "from", "subject", "body"}`.
+    fn received(&self) -> Vec<Value> {
+        let script = r#"
+import json, os, sys
+from email import policy
+from email.parser import BytesParser
+root = sys.argv[1]
+paths = [os.path.join(root, d, f) for d in ("new", "cur") if os.path.isdir(os.path.join(root, d))
+         for f in os.listdir(os.path.join(root, d))]
+out = []
+for path in sorted(paths, key=os.path.getmtime):
+    with open(path, "rb") as f:
+        m = BytesParser(policy=policy.default).parse(f)
+    out.append({"to": str(m["to"]), "from": str(m["from"]), "subject": str(m["subject"]),
+                "body": m.get_body(("plain",)).get_content()})
+print(json.dumps(out))
+"#;
+        let output = Command::new(PYTHON)
+            .args(["-c", script])
+            .arg(self.dir.path().join("maildir"))
+            .output()
+            .expect("read the maildir");
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// Waits for a mail whose subject contains `subject`.
+    async fn wait_for(&self, subject: &str) -> Value {
+        eventually(&format!("a mail about {subject:?}"), 30, || async {
+            self.received()
+                .into_iter()
+                .find(|m| m["subject"].as_str().unwrap_or_default().contains(subject))
+        })
+        .await
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The owner sets the mail server in /admin/settings, as in the browser.
+async fn set_mail(browser: &mut Browser, smtp: &Smtp, digest: bool) {
+    let form = browser.get("/admin/settings").await;
+    let csrf = csrf_of(&form.text);
+    let port = smtp.port.to_string();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("mail_smtp_host", "127.0.0.1"),
+        ("mail_smtp_port", port.as_str()),
+        ("mail_tls", "none"),
+        ("mail_from", "Feder <blog@blog.example>"),
+        ("mail_to", "nobody"),
+    ];
+    let refused = browser.post_form("/admin/settings/mail", &fields).await;
+    assert_eq!(refused.status, 400, "not an address: {}", refused.text);
+    fields.pop();
+    fields.push(("mail_to", OWNER));
+    if digest {
+        fields.push(("mail_digest", "true"));
+    }
+    let saved = browser.post_form("/admin/settings/mail", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let form = browser.get("/admin/settings").await;
+    assert!(form.text.contains(&format!("Mails go to {OWNER}")));
+}
+
+/// The one link into /admin/comments a mail has.
+fn comment_link(body: &str) -> String {
+    body.split_whitespace()
+        .find(|w| w.contains("/admin/comments"))
+        .unwrap_or_else(|| panic!("no link to the comment in {body}"))
+        .to_string()
+}
+
+/// Opens `link` as the logged-in owner; returns the text of the comment it points at.
+async fn open_link(browser: &mut Browser, blog: &Instance, link: &str) -> String {
+    let path = link.strip_prefix(&blog.base()).expect("a link to the blog");
+    let (path, fragment) = path.split_once('#').expect("a link to one comment");
+    let page = browser.get(&format!("/{path}")).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let html = Html::parse_document(&page.text);
+    let selector = Selector::parse(&format!("li#{fragment} .content")).unwrap();
+    let found = html.select(&selector).next();
+    found
+        .unwrap_or_else(|| panic!("{link} shows no #{fragment}"))
+        .text()
+        .collect()
+}
+
+/// A comment written through the post page's form, as a reader does.
+async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, email: &str, text: &str) {
+    let mut reader = Browser::new(blog);
+    let page = reader.get(&format!("/posts/{slug}")).await;
+    let html = Html::parse_document(&page.text);
+    let form = html
+        .select(&Selector::parse("form#comment-form").unwrap())
+        .next()
+        .expect("a comment form");
+    let mut fields: Vec<(String, String)> = vec![];
+    for input in form.select(&Selector::parse("input").unwrap()) {
+        let e = input.value();
+        if e.attr("type") == Some("checkbox") {
+            continue;
+        }
+        let name = e.attr("name").unwrap().to_string();
+        fields.push((name, e.attr("value").unwrap_or_default().to_string()));
+    }
+    for (field, value) in [("author", name), ("email", email), ("text", text)] {
+        fields.retain(|(k, _)| k != field);
+        fields.push((field.to_string(), value.to_string()));
+    }
+    // The form must be older than limits.web_comment_min_seconds (1 here).
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let action = form.value().attr("action").unwrap();
+    let path = action.strip_prefix(&reader.base).expect("same origin");
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let answer = reader.post_form(path, &pairs).await;
+    assert_eq!(answer.status, 303, "{}", answer.text);
+}
+
+async fn comment_id(blog: &Instance, ap_id: &str) -> i32 {
+    comment::Entity::find()
+        .filter(comment::Column::ApId.eq(ap_id))
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .expect("stored")
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_comment_awaiting_approval_brings_a_mail_with_its_link() {
+    let Some(smtp) = Smtp::start().await else {
+        return;
+    };
+    let peer = Peer::start().await;
+    let blog = site::start_blog("mail_owner", |config| {
+        config.blog.comment_policy = CommentPolicy::Approval;
+        config.limits.web_comment_min_seconds = 1;
+    })
+    .await;
+    let mut owner = logged_in(&blog, "jane").await;
+    set_mail(&mut owner, &smtp, false).await;
+    let post = site::publish(&blog, "---\ntitle: Seeds\n---\nWhat grows.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+
+    let reply = site::reply(&peer, &blog, &post_url, 1, "Lovely seeds, where from?").await;
+    let id = comment_id(&blog, &reply).await;
+    let mail = smtp.wait_for("waits for your approval").await;
+    assert_eq!(mail["to"], OWNER);
+    assert_eq!(mail["from"], "Feder <blog@blog.example>");
+    assert!(
+        mail["subject"].as_str().unwrap().contains("“Seeds”"),
+        "{mail}"
+    );
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.contains("> Lovely seeds, where from?"), "{body}");
+    assert!(body.contains(&post_url), "{body}");
+    assert!(
+        body.contains("(@alice@localhost) wrote on “Seeds”"),
+        "{body}"
+    );
+    let link = comment_link(body);
+    assert_eq!(link, format!("{}admin/comments#comment-{id}", blog.base()));
+    let shown = open_link(&mut owner, &blog, &link).await;
+    assert!(shown.contains("Lovely seeds"), "{shown}");
+
+    write_on_the_web(&blog, &post.slug, "Rosa", "", "Mine came from the market.").await;
+    let web = eventually("the web comment's mail", 30, || async {
+        smtp.received().into_iter().find(|m| {
+            m["body"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Rosa (web form)")
+        })
+    })
+    .await;
+    let body = web["body"].as_str().unwrap();
+    let shown = open_link(&mut owner, &blog, &comment_link(body)).await;
+    assert!(shown.contains("Mine came from the market."), "{shown}");
+    assert_eq!(smtp.received().len(), 2, "one mail per comment");
+    let left = mail::Entity::find().count(&blog.data().db).await.unwrap();
+    assert_eq!(left, 0, "sent mails leave the queue");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_mail_server_nothing_waits_for_long_and_the_digest_comes_daily() {
+    let Some(smtp) = Smtp::start().await else {
+        return;
+    };
+    let peer = Peer::start().await;
+    let blog = site::start_blog("mail_digest", |config| {
+        config.blog.comment_policy = CommentPolicy::Approval;
+    })
+    .await;
+    let data = blog.data();
+    let post = site::publish(&blog, "---\ntitle: Tides\n---\nLow and high.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+
+    // No mail server: the mail waits, unsent, and is dropped once it is too old to matter.
+    site::reply(&peer, &blog, &post_url, 1, "High tide at noon.").await;
+    assert_eq!(send::run_once(&data).await.unwrap(), 0);
+    assert_eq!(mail::Entity::find().count(&data.db).await.unwrap(), 1);
+    mail::Entity::update_many()
+        .col_expr(
+            mail::Column::CreatedAt,
+            Expr::value(Utc::now() - send::MAX_AGE - chrono::Duration::minutes(1)),
+        )
+        .exec(&data.db)
+        .await
+        .unwrap();
+    send::run_once(&data).await.unwrap();
+    assert_eq!(mail::Entity::find().count(&data.db).await.unwrap(), 0);
+
+    // With a server and the digest on, the first round starts counting; a day later the
+    // notifications since then come in one mail.
+    let mut owner = logged_in(&blog, "jane").await;
+    set_mail(&mut owner, &smtp, true).await;
+    let state = eventually("the digest starts counting", 30, || async {
+        setting::Entity::find_by_id("mail_digest_state")
+            .one(&data.db)
+            .await
+            .unwrap()
+    })
+    .await;
+    site::like(&peer, &blog, &post_url).await;
+    site::reply(&peer, &blog, &post_url, 2, "Low tide at six.").await;
+    smtp.wait_for("waits for your approval").await;
+    let (_, counted_from) = state.value.split_once(' ').unwrap();
+    let day_ago = Utc::now() - chrono::Duration::hours(25);
+    setting::Entity::update(setting::ActiveModel {
+        key: sea_orm::ActiveValue::Unchanged(state.key.clone()),
+        value: Set(format!("{} {counted_from}", day_ago.to_rfc3339())),
+        updated_at: Set(day_ago),
+    })
+    .exec(&data.db)
+    .await
+    .unwrap();
+    let digest = smtp.wait_for("new notifications").await;
+    assert_eq!(digest["to"], OWNER);
+    assert!(
+        digest["subject"]
+            .as_str()
+            .unwrap()
+            .contains("2 new notifications"),
+        "{digest}"
+    );
+    let body = digest["body"].as_str().unwrap();
+    assert!(body.contains("1 comment, 1 like."), "{body}");
+    assert!(body.contains("> Low tide at six."), "{body}");
+    assert!(!body.contains("High tide"), "{body}");
+    assert!(
+        body.contains(&format!("{}admin/notifications", blog.base())),
+        "{body}"
+    );
+    let link = comment_link(body);
+    let shown = open_link(&mut owner, &blog, &link).await;
+    assert!(shown.contains("Low tide at six."), "{shown}");
+    // And not again the same day.
+    send::run_once(&data).await.unwrap();
+    let digests = smtp
+        .received()
+        .into_iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("new notifications")
+        })
+        .count();
+    assert_eq!(digests, 1);
+}
+
+/// The link in `body` that starts with `prefix` (after the blog's address).
+fn link_in(body: &str, blog: &Instance, prefix: &str) -> String {
+    let start = format!("{}{prefix}", blog.base());
+    body.split_whitespace()
+        .find(|w| w.starts_with(&start))
+        .unwrap_or_else(|| panic!("no {start}… link in {body}"))
+        .to_string()
+}
+
+/// Opens a link of a mail to a writer, and presses the one button of the page it shows.
+/// Returns the page after the button.
+async fn follow_and_press(blog: &Instance, link: &str) -> Html {
+    let mut reader = Browser::new(blog);
+    let path = link.strip_prefix(&blog.base()).expect("a link to the blog");
+    let page = reader.get(&format!("/{path}")).await;
+    assert_eq!(page.status, 200, "{link}: {}", page.text);
+    let html = Html::parse_document(&page.text);
+    let form = html
+        .select(&Selector::parse("main form[method=post]").unwrap())
+        .next()
+        .expect("a form that asks once more");
+    let fields: Vec<(String, String)> = form
+        .select(&Selector::parse("input[type=hidden]").unwrap())
+        .map(|i| {
+            let e = i.value();
+            (
+                e.attr("name").unwrap().into(),
+                e.attr("value").unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let action = form.value().attr("action").unwrap();
+    let done = reader
+        .post_form(action.strip_prefix(&reader.base).unwrap(), &pairs)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    Html::parse_document(&done.text)
+}
+
+/// The owner answers comment `id` from /admin/comments.
+async fn answer(owner: &mut Browser, id: i32, text: &str) {
+    let queue = owner.get("/admin/comments?status=approved").await;
+    let csrf = csrf_of(&queue.text);
+    let sent = owner
+        .post_form(
+            &format!("/admin/comments/{id}/reply"),
+            &[("csrf", &csrf), ("back", "/admin/comments"), ("text", text)],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+}
+
+fn answers_to(smtp: &Smtp, address: &str) -> Vec<Value> {
+    smtp.received()
+        .into_iter()
+        .filter(|m| m["to"] == address)
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("An answer to your comment")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delete() {
+    let Some(smtp) = Smtp::start().await else {
+        return;
+    };
+    let blog = site::start_blog("mail_writer", |config| {
+        config.limits.web_comment_min_seconds = 1;
+    })
+    .await;
+    let mut owner = logged_in(&blog, "jane").await;
+    set_mail(&mut owner, &smtp, false).await;
+    let post = site::publish(&blog, "---\ntitle: Bees\n---\nThey hum.\n").await;
+    const ROSA: &str = "rosa@reader.example";
+    write_on_the_web(&blog, &post.slug, "Rosa", ROSA, "Do they sleep?").await;
+    let id = comment::Entity::find()
+        .filter(comment::Column::AuthorName.eq("Rosa"))
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .expect("stored")
+        .id;
+
+    // The double opt-in: one mail with the confirm link, and nothing about answers before.
+    let confirm = smtp.wait_for("Please confirm").await;
+    assert_eq!(confirm["to"], ROSA);
+    let body = confirm["body"].as_str().unwrap();
+    assert!(body.contains("commented as Rosa on “Bees”"), "{body}");
+    let on = link_in(body, &blog, &format!("comments/{id}/answers?do=on&token="));
+    link_in(body, &blog, &format!("comments/{id}/delete?key="));
+    answer(&mut owner, id, "Not before the night.").await;
+    // A forged token is no confirmation.
+    let forged = on.replace("token=", "token=00");
+    let mut stranger = Browser::new(&blog);
+    let refused = stranger
+        .get(
+            forged
+                .strip_prefix(&blog.base())
+                .map(|p| format!("/{p}"))
+                .as_deref()
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    let done = follow_and_press(&blog, &on).await;
+    let text: String = done.root_element().text().collect();
+    assert!(text.contains("Confirmed"), "{text}");
+
+    // Confirmed: the next answer comes by mail, with the links to stop and to delete.
+    answer(&mut owner, id, "They rest in the hive at night.").await;
+    let mail = eventually("the answer's mail", 30, || async {
+        answers_to(&smtp, ROSA).into_iter().next()
+    })
+    .await;
+    let body = mail["body"].as_str().unwrap();
+    assert!(body.contains("> They rest in the hive at night."), "{body}");
+    assert!(
+        body.contains(&format!("{}posts/bees#comment-", blog.base())),
+        "{body}"
+    );
+    let off = link_in(body, &blog, &format!("comments/{id}/answers?do=off&token="));
+    let delete = link_in(body, &blog, &format!("comments/{id}/delete?key="));
+
+    let done = follow_and_press(&blog, &off).await;
+    let text: String = done.root_element().text().collect();
+    assert!(text.contains("no more mails"), "{text}");
+    answer(&mut owner, id, "And wake at dawn.").await;
+    assert_eq!(
+        mail::Entity::find().count(&blog.data().db).await.unwrap(),
+        0
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        answers_to(&smtp, ROSA).len(),
+        1,
+        "one mail: before confirming and after stopping none"
+    );
+
+    // The delete link of the mail deletes the comment.
+    follow_and_press(&blog, &delete).await;
+    let stored = comment::Entity::find_by_id(id)
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.deleted_at.is_some());
+}
