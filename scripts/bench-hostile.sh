@@ -9,6 +9,7 @@
 #
 #   scripts/bench-hostile.sh                  # 3 runs x 10 s per phase
 #   RUNS=5 DURATION=20 scripts/bench-hostile.sh
+#   FEDER_BIN=target/debug/feder RUNS=1 DURATION=3 scripts/bench-hostile.sh   # no build
 #
 # Needs python3 (standard library only). Only 127.0.0.1 is addressed; nothing reaches the
 # internet (the inbox POSTs are refused before any key is fetched). The server is stopped on exit.
@@ -18,9 +19,13 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 
-echo "Building feder (release)..." >&2
-cargo build --release --quiet --bin feder >&2
-feder=$PWD/target/release/feder
+if [ -n "${FEDER_BIN:-}" ]; then
+  feder=$FEDER_BIN # e.g. to try the script against a debug build
+else
+  echo "Building feder (release)..." >&2
+  cargo build --release --quiet --bin feder >&2
+  feder=$PWD/target/release/feder
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -45,7 +50,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status")
-printf '\nfeder serve (release) on %s (%s cores, load %s); idle RSS %s MiB; %s runs x %s s per phase\n\n' \
-  "$(uname -sr)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rss" "$RUNS" "$DURATION"
+printf '\nfeder serve (%s) on %s (%s cores, load %s); idle RSS %s MiB; %s runs x %s s per phase\n\n' \
+  "$feder" "$(uname -sr)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rss" "$RUNS" "$DURATION"
 python3 scripts/bench_hostile.py --port "$port" --pid "$server_pid" \
   --blog "http://localhost:$port/" --duration "$DURATION" --runs "$RUNS"
