@@ -12,8 +12,10 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod admin_helpers;
 mod common;
 
+use admin_helpers::{Browser, csrf_of};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use common::{eventually, page, texts};
 use serde_json::{Value, json};
@@ -453,13 +455,28 @@ impl Feder {
 
     /// Runs `feder ARGS` as the blog owner would, beside the server; returns its stdout.
     async fn cli(&self, args: &[&str]) -> String {
-        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        self.cli_with_input(args, "").await
+    }
+
+    /// `feder ARGS` with `input` on its standard input.
+    async fn cli_with_input(&self, args: &[&str], input: &str) -> String {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_feder"))
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
-            .output();
+            .spawn()
+            .expect("run feder");
+        let mut stdin = child.stdin.take().expect("stdin");
+        tokio::io::AsyncWriteExt::write_all(&mut stdin, input.as_bytes())
+            .await
+            .expect("write stdin");
+        drop(stdin);
+        let run = child.wait_with_output();
         let output = tokio::time::timeout(Duration::from_secs(60), run)
             .await
             .unwrap_or_else(|_| panic!("feder {args:?} took over 60 s"))
@@ -1111,4 +1128,108 @@ async fn fedify_held_reply_approved_and_direct_reply_for_the_owner() {
     comments_become(&post, vec!["May I?".into()]).await;
     let pending = feder.cli(&["comments", "list"]).await;
     assert!(!pending.contains("Just for you"), "{pending}");
+}
+
+/// The owner's workspace with a peer Feder did not write (issue 14): Fedify's reply shows in
+/// /admin/notifications, the answer from the form there reaches Fedify threaded under it, and
+/// removing Fedify in /admin/followers sends it a Reject of its Follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_meets_the_owners_workspace() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("workspace").await;
+    feder
+        .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
+        .await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    let done = peer
+        .run(json!({"cmd": "follow", "target": feder.actor()}))
+        .await;
+    assert!(is_2xx(&done["status"]), "Follow: {done}");
+    let follow_id = done["follow"].as_str().expect("follow id").to_string();
+    peer.wait_for("the Accept of the Follow", |e| {
+        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+    })
+    .await;
+    let post = feder
+        .publish("---\ntitle: Workspace\n---\nAnswer me.\n")
+        .await;
+    let done = peer
+        .run(json!({"cmd": "reply", "in_reply_to": post, "content": "<p>Hello, owner</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "reply: {done}");
+    let note = done["note"].as_str().expect("note id").to_string();
+    comments_become(&post, vec!["Hello, owner".into()]).await;
+
+    let mut browser = Browser::at(&feder.base());
+    let login = browser.log_in("owner", "a long password").await;
+    assert_eq!(login.status, 303, "login: {}", login.text);
+    let page = browser.get("/admin/notifications").await;
+    assert_eq!(page.status, 200);
+    let html = page.html();
+    assert!(
+        texts(&html, "li.notification .content")
+            .iter()
+            .any(|t| t.contains("Hello, owner")),
+        "{}",
+        page.text
+    );
+    let form = scraper::Selector::parse("li.notification form.reply").unwrap();
+    let action = html
+        .select(&form)
+        .next()
+        .and_then(|f| f.value().attr("action"))
+        .expect("a reply form")
+        .to_string();
+    let answered = browser
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf_of(&page.text)),
+                ("text", "Thank you, *peer*!"),
+                ("back", "/admin/notifications"),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, 303, "{}", answered.text);
+    let create = peer
+        .wait_for("the owner's answer", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_type"] == "Note"
+        })
+        .await;
+    assert_eq!(create["activity"]["object"]["inReplyTo"], note.as_str());
+    assert!(
+        create["activity"]["object"]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<em>peer</em>"),
+        "{create}"
+    );
+
+    let followers = browser.get("/admin/followers").await;
+    let html = followers.html();
+    let form = scraper::Selector::parse("li.follower form").unwrap();
+    let remove = html
+        .select(&form)
+        .next()
+        .and_then(|f| f.value().attr("action"))
+        .expect("a remove form")
+        .to_string();
+    let removed = browser
+        .post_form(&remove, &[("csrf", &csrf_of(&followers.text))])
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.text);
+    let reject = peer
+        .wait_for("the Reject of its Follow", |e| {
+            e["event"] == "received" && e["type"] == "Reject"
+        })
+        .await;
+    let object = &reject["activity"]["object"];
+    assert!(
+        object == &json!(follow_id) || object["id"] == follow_id.as_str(),
+        "{reject}"
+    );
+    assert!(!feder.followers().await.contains(&peer.actor));
 }

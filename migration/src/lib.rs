@@ -18,10 +18,10 @@ mod m20261201_125000_settings_notifications;
 mod m20261201_131500_pages;
 mod m20261201_140046_seen_activities;
 mod m20261201_140132_private_replies;
-mod m20261202_160000_0000c_signature_schemes;
-mod m20261202_16000f_author_followers;
 mod m20261202_00000d_interaction_authorizations;
+mod m20261202_160000_0000c_signature_schemes;
 mod m20261202_160000e_mail;
+mod m20261202_16000f_author_followers;
 mod m20261202_163000e_answer_mails;
 
 pub struct Migrator;

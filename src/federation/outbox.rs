@@ -14,8 +14,7 @@ use crate::{
         threads,
     },
     services::{
-        authors as services_authors,
-        authorizations,
+        authorizations, authors as services_authors,
         outbox::{self as events, Event},
         posts::{self, PostCounts},
         users,

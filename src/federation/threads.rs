@@ -89,12 +89,7 @@ pub async fn article(
     };
     let by = authors::attribution(data, post).await?;
     Ok(objects::article(
-        post,
-        counts,
-        replies,
-        &by,
-        policy,
-        &data.urls,
+        post, counts, replies, &by, policy, &data.urls,
     ))
 }
 

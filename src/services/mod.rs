@@ -4,8 +4,8 @@
 //! ([`outbox::record`]) in the same transaction as the change, and the federation layer turns
 //! those events into activities. Services never import the federation layer.
 
-pub mod authors;
 pub mod authorizations;
+pub mod authors;
 pub mod blocks;
 pub mod comment_feed;
 pub mod comment_policy;

@@ -44,8 +44,13 @@ impl Answer {
 
 impl Browser {
     pub fn new(instance: &Instance) -> Browser {
+        Browser::at(&instance.base())
+    }
+
+    /// A browser for the blog at `base` (a `feder` process, say).
+    pub fn at(base: &str) -> Browser {
         Browser {
-            base: instance.base().trim_end_matches('/').to_string(),
+            base: base.trim_end_matches('/').to_string(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(20))

@@ -15,8 +15,8 @@ use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
-        followers_sync::FollowersSync,
         authors,
+        followers_sync::FollowersSync,
         local_actor::LocalActor,
         signing::{BodyDigests, Signer},
     },
