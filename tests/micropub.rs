@@ -246,6 +246,35 @@ async fn micropub_requests_and_errors() {
     assert_eq!(answer.status, 204, "{}", answer.text);
     assert_eq!(page(&url).await.0, 200);
 
+    // A second author's token, with every scope, cannot change or delete Ada's post.
+    let bo = users::create(db, "bo", "another long password")
+        .await
+        .unwrap();
+    let (bo_token, _) = tokens::create(db, Some(bo.id), "create,update,delete")
+        .await
+        .unwrap();
+    let bo_auth = format!("Bearer {bo_token}");
+    for body in [
+        json!({"action": "update", "url": url, "replace": {"content": ["Bo was here"]}}),
+        json!({"action": "delete", "url": url}),
+    ] {
+        let answer = client
+            .post_with(
+                "/micropub",
+                &[("Authorization", bo_auth.as_str())],
+                "application/json",
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status, 403, "{}", answer.text);
+        assert_eq!(json_of(&answer)["error"], "forbidden");
+    }
+    assert_eq!(page(&url).await.0, 200);
+    assert_eq!(
+        source("").await["properties"]["content"],
+        json!(["Neuer *Text*"])
+    );
+
     // The media endpoint: 201 with the file's URL; only images, by content.
     let (content_type, body) =
         multipart(&[], &[("file", "bild.jpg", "image/jpeg", &jpeg(400, 300))]);

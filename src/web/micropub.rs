@@ -37,6 +37,8 @@ pub fn routes(max_upload_bytes: usize) -> Router {
 pub enum MicropubError {
     Unauthorized,
     InsufficientScope(&'static str),
+    /// The token is an author's, and the post is another author's.
+    Forbidden,
     InvalidRequest(String),
     TooLarge,
     Server(AppError),
@@ -67,6 +69,10 @@ impl IntoResponse for MicropubError {
                 StatusCode::FORBIDDEN,
                 json!({"error": "insufficient_scope", "scope": scope,
                        "error_description": format!("the token lacks the {scope} scope")}),
+            ),
+            MicropubError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({"error": "forbidden", "error_description": "the post is another author's"}),
             ),
             MicropubError::InvalidRequest(message) => (
                 StatusCode::BAD_REQUEST,
@@ -146,6 +152,15 @@ fn require(token: &api_token::Model, scope: &'static str) -> MpResult<()> {
     }
 }
 
+/// An author's token changes (and reads unpublished) only that author's posts; a token made
+/// for the blog (`feder token create` without a user) any post.
+fn require_own(token: &api_token::Model, post: &post::Model) -> MpResult<()> {
+    match token.user_id {
+        Some(user) if post.author_id != Some(user) => Err(MicropubError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct QueryParams {
     q: Option<String>,
@@ -189,6 +204,7 @@ async fn query_inner(
             // read the source to edit); a token that may only create sees what is public.
             if !post.is_public() {
                 require(&token, "update")?;
+                require_own(&token, &post)?;
             }
             // `properties[]=name&properties[]=content` limits the answer to those.
             let wanted: Vec<String> =
@@ -710,6 +726,7 @@ async fn action_inner(data: &Data<AppState>, request: Request) -> MpResult<Respo
         } => {
             require(&token, "update")?;
             let post = post_at(data, &url).await?;
+            require_own(&token, &post)?;
             let mut props = properties_of(data, &post);
             apply_update(&mut props, replace, add, delete)?;
             let mut input = input_of(&props, Some(post.slug.clone()))?;
@@ -724,6 +741,7 @@ async fn action_inner(data: &Data<AppState>, request: Request) -> MpResult<Respo
         MicropubRequest::Delete(url) => {
             require(&token, "delete")?;
             let post = post_at(data, &url).await?;
+            require_own(&token, &post)?;
             posts::delete(data, &post.slug).await?;
             tracing::info!(slug = %post.slug, token = token.id, "deleted by Micropub");
             Ok(StatusCode::NO_CONTENT.into_response())
@@ -731,6 +749,7 @@ async fn action_inner(data: &Data<AppState>, request: Request) -> MpResult<Respo
         MicropubRequest::Undelete(url) => {
             require(&token, "delete")?;
             let post = find_post(data, &url, true).await?;
+            require_own(&token, &post)?;
             posts::undelete(data, &post.slug).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
