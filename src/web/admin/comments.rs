@@ -111,7 +111,7 @@ pub async fn queue(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
-            title => "Comments", status => status, items => items, blocks => blocks,
+            title => author.t("admin_comments"), status => status, items => items, blocks => blocks,
             back => back, ..author.nav()
         },
     ))
