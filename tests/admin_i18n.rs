@@ -2,7 +2,8 @@
 //! a Mastodon-like signing peer: a German blog shows every admin page (login, dashboard, posts,
 //! editor, pages, page editor, comments, notifications, followers, deliveries, media, profile,
 //! settings) in German, with no English labels left, and its notification lines agree with the
-//! number of people; an English blog stays English.
+//! number of people; an English blog stays English; and in a real headless Chromium the
+//! editor's script writes its word count and autosave status in German.
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -315,4 +316,107 @@ async fn an_english_blog_keeps_english_admin_pages() {
         assert!(texts(&html, "header nav a").contains(&"Settings".to_string()));
         assert_eq!(texts(&html, "header button"), vec!["Log out"]);
     }
+}
+
+/// A program on the `PATH`, if there.
+fn find(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The editor's script in a real headless Chromium writes its messages (word count, autosave)
+/// in the blog's language, from the page's data attributes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_script_speaks_german() {
+    let (Some(chromium), Some(driver)) = (find("chromium"), find("chromedriver")) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no chromium + chromedriver"
+        );
+        eprintln!("skipped: no chromium and chromedriver in PATH");
+        return;
+    };
+    use fantoccini::{ClientBuilder, Locator};
+    let blog = start_blog("i18n_admin_js", |c| c.blog.lang = "de".into()).await;
+    feder::services::users::create(&blog.data().db, "jane", admin_helpers::PASSWORD)
+        .await
+        .unwrap();
+    let port = common::free_port();
+    let _driver = tokio::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let driver_url = format!("http://127.0.0.1:{port}");
+    common::eventually("chromedriver answers", 30, || async {
+        reqwest::get(format!("{driver_url}/status")).await.ok()
+    })
+    .await;
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", format!("--user-data-dir={}", profile.path().display())],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .unwrap();
+    let base = blog.base().trim_end_matches('/').to_string();
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    let form = client.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("username", "jane").await.unwrap();
+    form.set_by_name("password", admin_helpers::PASSWORD)
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("header.admin"))
+        .await
+        .unwrap();
+    client
+        .goto(&format!("{base}/admin/posts/new"))
+        .await
+        .unwrap();
+    let text_of = |css: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Css(css)).await.ok()?.text().await.ok() }
+    };
+    client
+        .find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("Tomaten")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#body"))
+        .await
+        .unwrap()
+        .send_keys("Rot")
+        .await
+        .unwrap();
+    common::eventually("the word count in German", 10, || async {
+        text_of("#word-count")
+            .await
+            .filter(|t| t.starts_with("1 Wort · 1 Min. Lesezeit"))
+    })
+    .await;
+    common::eventually("the autosave in German", 20, || async {
+        text_of("#autosave-status")
+            .await
+            .filter(|t| t.starts_with("Entwurf gespeichert um "))
+    })
+    .await;
+    client.close().await.unwrap();
 }

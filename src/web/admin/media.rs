@@ -118,7 +118,9 @@ pub async fn upload(
             )
             .await
         }
-        _ => Err(AppError::BadRequest("choose an image to upload".into())),
+        _ => Err(AppError::BadRequest(
+            author.t("admin_error_choose_image").into(),
+        )),
     };
     match (result, wants_json) {
         (Ok(stored), true) => Ok((StatusCode::CREATED, Json(view(&data, &stored))).into_response()),
