@@ -54,6 +54,7 @@ const ENGLISH: &[&str] = &[
     "Bold",
     "Italic",
     "Heading",
+    "Create",
 ];
 
 /// The page's visible text and its `title`, `placeholder` and `aria-label` attributes, in words.
@@ -261,7 +262,7 @@ async fn a_german_blog_has_german_admin_pages() {
     german(
         &mut browser,
         "/admin/deliveries",
-        &[NAV, ("h1", "Zustellungen")],
+        &[NAV, ("h1", "Zustellungen"), ("h2", "Veröffentlichung")],
     )
     .await;
     german(
