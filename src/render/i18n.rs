@@ -85,6 +85,17 @@ impl Language {
             .replace("{year}", &year.to_string())
     }
 
+    /// The text for `n` things: `<key>_one` for exactly one, `<key>` otherwise, `%s` filled in
+    /// (as the templates' `counted` filter does).
+    pub fn counted(&self, key: &str, n: usize) -> String {
+        let singular = format!("{key}_one");
+        let form = match self.text.get(&singular) {
+            Some(one) if n == 1 => one,
+            _ => self.get(key),
+        };
+        form.replace("%s", &n.to_string())
+    }
+
     /// A string by key, for text built outside templates; the key itself when missing.
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.text.get(key).map(String::as_str).unwrap_or(key)
@@ -128,5 +139,21 @@ mod tests {
         assert_eq!(language("de-AT").month_year(2026, 3), "März 2026");
         assert_eq!(language("xx").code, "en");
         assert_eq!(language("de").month(13), "");
+    }
+
+    #[test]
+    fn counts_choose_the_singular_for_one() {
+        let de = language("de");
+        assert_eq!(de.counted("admin_verb_like", 1), "hat favorisiert:");
+        assert_eq!(de.counted("admin_verb_like", 3), "haben favorisiert:");
+        assert_eq!(de.counted("admin_and_others", 1), "und 1 weitere Person");
+        assert_eq!(
+            de.counted("admin_and_others", 10),
+            "und 10 weitere Personen"
+        );
+        assert_eq!(
+            language("en").counted("admin_and_others", 10),
+            "and 10 others"
+        );
     }
 }

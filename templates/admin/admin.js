@@ -12,6 +12,9 @@
   const csrf = form.querySelector("input[name=csrf]").value;
   const status = document.getElementById("autosave-status");
   let timer = null;
+  // The interface text comes from the page (data-l-* on the form), in the blog's language.
+  const text = form.dataset;
+  const say = function (template, value) { return template.replace("%s", value); };
 
   async function render() {
     const params = new URLSearchParams({ csrf: csrf, body: body.value });
@@ -27,7 +30,7 @@
   const count = document.getElementById("word-count");
   function countWords() {
     const words = body.value.split(/\s+/).filter(function (w) { return w.length > 0; }).length;
-    count.textContent = words + (words === 1 ? " word" : " words") + " · " + Math.max(1, Math.round(words / 200)) + " min read";
+    count.textContent = say(words === 1 ? text.lWordsOne : text.lWords, words) + " · " + say(text.lReadingTime, Math.max(1, Math.round(words / 200)));
   }
 
   // What Mastodon shows of an Article: its title, its summary (else the first paragraph), a link.
@@ -93,18 +96,18 @@
   const uploadStatus = document.getElementById("upload-status");
   const altInput = document.getElementById("upload-alt");
   async function send(file) {
-    if (!file) { uploadStatus.textContent = "Choose an image first."; return; }
+    if (!file) { uploadStatus.textContent = text.lChooseImage; return; }
     let alt = altInput.value.trim();
-    if (!alt) alt = (window.prompt("Describe the image for people who cannot see it:", "") || "").trim();
+    if (!alt) alt = (window.prompt(text.lDescribeImage, "") || "").trim();
     const data = new FormData();
     data.append("csrf", csrf);
     data.append("alt", alt);
     data.append("file", file);
-    uploadStatus.textContent = "Uploading…";
+    uploadStatus.textContent = text.lUploading;
     const response = await fetch("/admin/media", { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok) {
       const problem = await response.json().catch(function () { return { error: response.statusText }; });
-      uploadStatus.textContent = "Upload failed: " + problem.error;
+      uploadStatus.textContent = say(text.lUploadFailed, problem.error);
       return;
     }
     const image = await response.json();
@@ -116,7 +119,7 @@
       document.getElementById("cover_alt").value = image.alt;
     }
     altInput.value = "";
-    uploadStatus.textContent = "Inserted.";
+    uploadStatus.textContent = text.lInserted;
     changed();
   }
   const fileInput = document.getElementById("upload-file");
@@ -146,20 +149,20 @@
     if (!autosaves || !form.querySelector("input[name=title]").value.trim()) return;
     const params = new URLSearchParams(new FormData(form));
     params.set("action", "draft");
-    status.textContent = "Saving…";
+    status.textContent = text.lSaving;
     try {
       const response = await fetch("/admin/posts/autosave", { method: "POST", body: params, headers: { Accept: "application/json" }, credentials: "same-origin" });
       const answer = await response.json().catch(function () { return { error: response.statusText }; });
-      if (!response.ok) { status.textContent = "Not saved: " + answer.error; return; }
+      if (!response.ok) { status.textContent = say(text.lNotSaved, answer.error); return; }
       form.dataset.slug = answer.slug;
       form.querySelector("input[name=draft_of]").value = answer.slug;
       form.action = "/admin/posts/" + answer.slug;
       const slugInput = form.querySelector("input[name=slug]");
       if (slugInput) slugInput.value = answer.slug;
       if (window.location.pathname !== answer.edit) window.history.replaceState(null, "", answer.edit);
-      status.textContent = "Draft saved at " + new Date().toLocaleTimeString() + ".";
+      status.textContent = say(text.lDraftSaved, new Date().toLocaleTimeString(document.documentElement.lang));
     } catch (e) {
-      status.textContent = "Not saved (offline?): it will be tried again.";
+      status.textContent = text.lOffline;
     }
   }
 

@@ -111,7 +111,7 @@ pub async fn queue(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
-            title => "Comments", status => status, items => items, blocks => blocks,
+            title => author.t("admin_comments"), status => status, items => items, blocks => blocks,
             back => back, ..author.nav()
         },
     ))
@@ -170,7 +170,9 @@ pub async fn reply(
         return Ok(refused.into_response());
     }
     if form.text.trim().is_empty() {
-        return Err(AppError::BadRequest("the answer is empty".into()));
+        return Err(AppError::BadRequest(
+            author.t("admin_error_answer_empty").into(),
+        ));
     }
     let parent = comments::find_by_id(&data.db, id)
         .await?

@@ -75,10 +75,10 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
         StatusCode::OK,
         "dashboard.html",
         minijinja::context! {
-            title => "Dashboard", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
+            title => author.t("admin_dashboard"),
             follower_count => followers.len(),
             followers => followers.iter().map(|f| f.actor_ap_id.clone()).collect::<Vec<_>>(),
-            comments => comments, deliveries => deliveries,
+            comments => comments, deliveries => deliveries, ..author.nav()
         },
     ))
 }
@@ -99,13 +99,13 @@ fn profile_page(
         status,
         "profile.html",
         minijinja::context! {
-            title => "Profile", user => u.display_name, csrf => author.session.csrf_token, unread => author.unread,
+            title => author.t("admin_profile"), user => u.display_name,
             profile => minijinja::context! {
                 username => u.username, display_name => u.display_name, bio => u.bio,
                 avatar_url => u.avatar_url, fediverse_handle => u.fediverse_handle,
                 blog_handle => blog_handle,
             },
-            error => error, saved => saved,
+            error => error, saved => saved, ..author.nav()
         },
     )
 }

@@ -61,7 +61,7 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
     Ok(page(
         StatusCode::OK,
         "followers.html",
-        minijinja::context! { title => "Followers", followers => followers, ..author.nav() },
+        minijinja::context! { title => author.t("admin_followers"), followers => followers, ..author.nav() },
     ))
 }
 
@@ -109,7 +109,7 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
     Ok(page(
         StatusCode::OK,
         "deliveries.html",
-        minijinja::context! { title => "Deliveries", items => items, ..author.nav() },
+        minijinja::context! { title => author.t("admin_deliveries"), items => items, ..author.nav() },
     ))
 }
 

@@ -44,20 +44,22 @@ fn login_page(
     data: &AppState,
     status: StatusCode,
     next: &str,
-    error: Option<&str>,
+    error: Option<&'static str>,
     username: &str,
 ) -> Response {
     let token = users::random_token();
+    let lang = super::ui(data);
     let mut response = page(
         status,
         "login.html",
         minijinja::context! {
-            title => "Log in",
+            title => lang.get("admin_log_in"),
             site_title => data.config.blog.title,
             csrf => token,
             next => next,
-            error => error,
+            error => error.map(|key| lang.get(key)),
             username => username,
+            t => lang.text, ui_lang => lang.code,
         },
     );
     response.headers_mut().append(
@@ -103,7 +105,7 @@ pub async fn login(
             &data,
             StatusCode::FORBIDDEN,
             &next,
-            Some("The form expired. Please try again."),
+            Some("admin_error_login_expired"),
             &form.username,
         ));
     }
@@ -133,7 +135,7 @@ pub async fn login(
                 &data,
                 StatusCode::TOO_MANY_REQUESTS,
                 &next,
-                Some("Too many failed attempts. Wait a quarter of an hour and try again."),
+                Some("admin_error_login_throttled"),
                 username,
             ))
         }
@@ -142,7 +144,7 @@ pub async fn login(
                 &data,
                 StatusCode::SERVICE_UNAVAILABLE,
                 &next,
-                Some("The server is busy. Please try again in a moment."),
+                Some("admin_error_busy"),
                 username,
             );
             page.headers_mut()
@@ -153,7 +155,7 @@ pub async fn login(
             &data,
             StatusCode::UNAUTHORIZED,
             &next,
-            Some("Wrong user name or password."),
+            Some("admin_error_login_wrong"),
             username,
         )),
     }

@@ -58,9 +58,9 @@ async fn library_page(
         status,
         "media.html",
         minijinja::context! {
-            title => "Media", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
+            title => author.t("admin_media"),
             media => list, error => error,
-            max_mb => data.config.media.max_upload_bytes / (1024 * 1024),
+            max_mb => data.config.media.max_upload_bytes / (1024 * 1024), ..author.nav()
         },
     ))
 }
@@ -118,7 +118,9 @@ pub async fn upload(
             )
             .await
         }
-        _ => Err(AppError::BadRequest("choose an image to upload".into())),
+        _ => Err(AppError::BadRequest(
+            author.t("admin_error_choose_image").into(),
+        )),
     };
     match (result, wants_json) {
         (Ok(stored), true) => Ok((StatusCode::CREATED, Json(view(&data, &stored))).into_response()),

@@ -18,6 +18,7 @@ use crate::{
     db::entities::{session, user},
     error::{AppError, AppResult},
     federation::state::AppState,
+    render::i18n::{self, Language},
     services::{notifications as notifications_service, users},
 };
 use activitypub_federation::config::Data;
@@ -177,14 +178,28 @@ pub struct Author {
     pub session: session::Model,
     /// Notifications not seen yet: the count in the navigation.
     pub unread: u64,
+    /// The blog's interface language, which the admin pages are written in too.
+    pub lang: &'static Language,
+}
+
+/// The interface language of the blog (settings over `blog.lang`), as the public pages use it.
+pub fn ui(data: &AppState) -> &'static Language {
+    i18n::language(&data.settings.current().blog.lang)
 }
 
 impl Author {
-    /// What every admin page's header needs: the author, the CSRF token, the unread count.
+    /// What every admin page's header needs: the author, the CSRF token, the unread count,
+    /// and the interface text (`t.<key>`) with its language.
     pub fn nav(&self) -> minijinja::Value {
         minijinja::context! {
             user => self.user.display_name, csrf => self.session.csrf_token, unread => self.unread,
+            t => self.lang.text, ui_lang => self.lang.code,
         }
+    }
+
+    /// An interface string by key, in the blog's language.
+    pub fn t(&self, key: &'static str) -> &'static str {
+        self.lang.get(key)
     }
 
     /// Refuses a form whose CSRF token is not this session's.
@@ -192,9 +207,7 @@ impl Author {
         if users::same_secret(token, &self.session.csrf_token) {
             Ok(())
         } else {
-            Err(Refused(
-                "The form has expired or did not come from this site. Reload the page and try again.",
-            ))
+            Err(Refused(self.t("admin_error_csrf")))
         }
     }
 }
@@ -231,6 +244,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Author {
                     user,
                     session,
                     unread,
+                    lang: ui(&data),
                 })
             }
             None if parts.method == Method::GET => {
@@ -245,7 +259,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Author {
                 );
                 Err(Redirect::to(&target).into_response())
             }
-            None => Err((StatusCode::UNAUTHORIZED, "Log in first.").into_response()),
+            None => Err((
+                StatusCode::UNAUTHORIZED,
+                ui(&data).get("admin_error_login_first"),
+            )
+                .into_response()),
         }
     }
 }
@@ -270,7 +288,7 @@ pub fn check_origin(data: &AppState, headers: &HeaderMap) -> Result<(), Refused>
     if origin.to_str().is_ok_and(|o| o == ours) {
         Ok(())
     } else {
-        Err(Refused("Cross-site requests are not accepted."))
+        Err(Refused(ui(data).get("admin_error_cross_site")))
     }
 }
 

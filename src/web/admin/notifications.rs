@@ -6,6 +6,7 @@ use crate::{
     db::entities::notification,
     error::AppResult,
     federation::state::AppState,
+    render::i18n::Language,
     services::notifications::{self, Group},
 };
 use activitypub_federation::config::Data;
@@ -23,11 +24,11 @@ struct PersonView {
 #[derive(Serialize)]
 struct NotificationView {
     kind: String,
-    /// "liked", "boosted", … as the sentence says it.
-    verb: &'static str,
+    /// "liked", "boosted", … as the sentence says it, in the interface language.
+    verb: String,
     people: Vec<PersonView>,
-    /// How many more people than are named.
-    others: usize,
+    /// "and 10 others": how many more people than are named, empty when none.
+    others: String,
     post_title: Option<String>,
     post_url: Option<String>,
     /// The comment, for a reply form under it.
@@ -38,24 +39,26 @@ struct NotificationView {
     unread: bool,
 }
 
+/// The key of what happened as the sentence says it: "liked", "boosted", … (with a `_one`
+/// form for one person, where the language's verb agrees with the number).
 fn verb(kind: &str) -> &'static str {
     match kind {
-        notification::COMMENT => "commented on",
-        notification::REPLY => "replied to the blog's answer on",
-        notification::MENTION => "mentioned the blog",
-        notification::LIKE => "liked",
-        notification::BOOST => "boosted",
-        notification::QUOTE => "quoted",
-        notification::FOLLOW => "followed the blog",
-        notification::UNFOLLOW => "unfollowed the blog",
-        _ => "did something",
+        notification::COMMENT => "admin_verb_comment",
+        notification::REPLY => "admin_verb_reply",
+        notification::MENTION => "admin_verb_mention",
+        notification::LIKE => "admin_verb_like",
+        notification::BOOST => "admin_verb_boost",
+        notification::QUOTE => "admin_verb_quote",
+        notification::FOLLOW => "admin_verb_follow",
+        notification::UNFOLLOW => "admin_verb_unfollow",
+        _ => "admin_verb_other",
     }
 }
 
 /// How many people a line names before "and N others".
 const NAMED: usize = 3;
 
-fn view(data: &AppState, group: Group) -> NotificationView {
+fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
     let settings = data.settings.current();
     let total = group.actors.len();
     let people = group
@@ -94,9 +97,13 @@ fn view(data: &AppState, group: Group) -> NotificationView {
         (None, None) => (None, None),
     };
     NotificationView {
-        verb: verb(&group.kind),
+        // The verb agrees with the number of people: "Ann hat geteilt", "Ann und Bo haben …".
+        verb: lang.counted(verb(&group.kind), total).trim().to_string(),
         kind: group.kind,
-        others: total.saturating_sub(NAMED),
+        others: match total.saturating_sub(NAMED) {
+            0 => String::new(),
+            more => lang.counted("admin_and_others", more),
+        },
         people,
         post_title: group.post.as_ref().map(|p| p.title.clone()),
         post_url: group
@@ -118,7 +125,10 @@ fn view(data: &AppState, group: Group) -> NotificationView {
 pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Response> {
     let groups = notifications::latest(&data.db, 300).await?;
     let newest = groups.iter().map(|g| g.last_id).max();
-    let items: Vec<NotificationView> = groups.into_iter().map(|g| view(&data, g)).collect();
+    let items: Vec<NotificationView> = groups
+        .into_iter()
+        .map(|g| view(&data, author.lang, g))
+        .collect();
     // Seen now: the count in the navigation goes down with this very page.
     if let Some(last) = newest {
         notifications::mark_read(&data.db, last).await?;
@@ -128,7 +138,7 @@ pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Respons
         StatusCode::OK,
         "notifications.html",
         minijinja::context! {
-            title => "Notifications", items => items, back => "/admin/notifications",
+            title => author.t("admin_notifications"), items => items, back => "/admin/notifications",
             ..author.nav()
         },
     ))

@@ -53,8 +53,7 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
         StatusCode::OK,
         "pages.html",
         minijinja::context! {
-            title => "Pages", user => author.user.display_name, csrf => author.session.csrf_token,
-            pages => list,
+            title => author.t("admin_pages"), pages => list, ..author.nav()
         },
     ))
 }
@@ -70,9 +69,8 @@ fn editor(
         status,
         "page_editor.html",
         minijinja::context! {
-            title => if is_new { "New page".to_string() } else { format!("Edit: {}", view.title) },
-            user => author.user.display_name, csrf => author.session.csrf_token,
-            page => view, is_new => is_new, error => error,
+            title => if is_new { author.t("admin_new_page").to_string() } else { author.t("admin_edit_title").replace("%s", &view.title) },
+            page => view, is_new => is_new, error => error, ..author.nav()
         },
     )
 }
@@ -174,7 +172,9 @@ async fn save(
     }
     let existing = pages::find_any(&data.db, &slug).await?;
     if is_new && existing.is_some() {
-        let error = format!("There is a page with the address {slug:?} already: choose another.");
+        let error = author
+            .t("admin_error_page_exists")
+            .replace("%s", &format!("{slug:?}"));
         return Ok(editor(
             author,
             StatusCode::CONFLICT,

@@ -83,8 +83,7 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
         StatusCode::OK,
         "posts.html",
         minijinja::context! {
-            title => "Posts", user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
-            posts => items,
+            title => author.t("admin_posts"), posts => items, ..author.nav()
         },
     ))
 }
@@ -151,11 +150,10 @@ async fn editor(
         status,
         "editor.html",
         minijinja::context! {
-            title => if is_new { "New post".to_string() } else { format!("Edit: {}", view.title) },
-            user => author.user.display_name, csrf => author.session.csrf_token, unread => author.unread,
+            title => if is_new { author.t("admin_new_post").to_string() } else { author.t("admin_edit_title").replace("%s", &view.title) },
             post => view, is_new => is_new, error => error, images => images,
             default_lang => data.settings.current().blog.lang,
-            time_zone => data.settings.current().blog.timezone,
+            time_zone => data.settings.current().blog.timezone, ..author.nav()
         },
     ))
 }
@@ -304,7 +302,9 @@ async fn save(
 ) -> AppResult<Response> {
     let existing = posts::find_any(&data.db, &slug).await?;
     if is_new && existing.is_some() {
-        let error = format!("There is a post with the address {slug:?} already: choose another.");
+        let error = author
+            .t("admin_error_post_exists")
+            .replace("%s", &format!("{slug:?}"));
         return editor(
             data,
             author,

@@ -41,7 +41,7 @@ fn settings_page(
         status,
         "settings.html",
         minijinja::context! {
-            title => "Settings", values => current.form_values(),
+            title => author.t("admin_settings"), values => current.form_values(),
             handle => author.user.fediverse_handle,
             languages => [("en", i18n::language("en").name.clone()), ("de", i18n::language("de").name.clone())],
             comment_policies => COMMENT_POLICIES, quote_policies => QUOTE_POLICIES,
@@ -232,7 +232,7 @@ pub async fn password(
         ))
     };
     if form.new != form.repeat {
-        return refuse("The two new passwords differ.");
+        return refuse(author.t("admin_error_passwords_differ"));
     }
     // Checked as a login is, so a stolen session cannot guess the password unthrottled.
     let ip = client_ip(
@@ -244,7 +244,7 @@ pub async fn password(
         .await?
         .is_err()
     {
-        return refuse("The current password is not right (or too many tries: wait a while).");
+        return refuse(author.t("admin_error_password_wrong"));
     }
     match users::set_password(&data.db, &author.user.username, &form.new).await {
         Ok(_) => Ok(Redirect::to("/admin/login?next=/admin/settings").into_response()),

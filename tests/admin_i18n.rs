@@ -1,0 +1,423 @@
+//! The admin pages in the blog's interface language, over real HTTP against a real server and
+//! a Mastodon-like signing peer: a German blog shows every admin page (login, dashboard, posts,
+//! editor, pages, page editor, comments, notifications, followers, deliveries, media, profile,
+//! settings) in German, with no English labels left, and its notification lines agree with the
+//! number of people; an English blog stays English; and in a real headless Chromium the
+//! editor's script writes its word count and autosave status in German.
+// A failed expect is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin_helpers;
+mod common;
+mod site;
+
+use admin_helpers::{Browser, follow, logged_in};
+use common::{Peer, texts};
+use site::{like, publish, reply, start_blog};
+
+/// Words of the English admin interface that must not be left on a German page.
+const ENGLISH: &[&str] = &[
+    "Posts",
+    "Write",
+    "Pages",
+    "Notifications",
+    "Comments",
+    "Followers",
+    "Deliveries",
+    "Media",
+    "Profile",
+    "Settings",
+    "Log",
+    "Save",
+    "Delete",
+    "Title",
+    "Reply",
+    "Publish",
+    "Upload",
+    "Password",
+    "Nothing",
+    "Retry",
+    "Remove",
+    "Block",
+    "Approve",
+    "Reject",
+    "Preview",
+    "Summary",
+    "Language",
+    "Address",
+    "yet",
+    "the",
+    "and",
+    "liked",
+    "commented",
+    "followed",
+    "Bold",
+    "Italic",
+    "Heading",
+    "Create",
+];
+
+/// The page's visible text and its `title`, `placeholder` and `aria-label` attributes, in words.
+fn words(html: &scraper::Html) -> Vec<String> {
+    // What is typed into text areas (the blog's description, a post's text) is content.
+    let mut page = texts(html, "title, body").join(" ");
+    for typed in texts(html, "textarea") {
+        page = page.replace(&typed, " ");
+    }
+    let mut all: Vec<String> = page.split_whitespace().map(String::from).collect();
+    let labelled = scraper::Selector::parse("[title], [placeholder], [aria-label]").unwrap();
+    for element in html.select(&labelled) {
+        for name in ["title", "placeholder", "aria-label"] {
+            if let Some(value) = element.value().attr(name) {
+                all.extend(value.split_whitespace().map(String::from));
+            }
+        }
+    }
+    all.iter()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .collect()
+}
+
+/// GETs `path` and checks that each selector's texts include the expected German label and that
+/// no English word of the interface is left.
+async fn german(browser: &mut Browser, path: &str, expected: &[(&str, &str)]) {
+    let answer = browser.get(path).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    let html = answer.html();
+    assert_eq!(
+        scraper::Html::root_element(&html).value().attr("lang"),
+        Some("de"),
+        "{path}"
+    );
+    for (selector, label) in expected {
+        let found = texts(&html, selector);
+        assert!(
+            found.iter().any(|t| t.contains(label)),
+            "{path}: {selector} has no {label:?}: {found:?}"
+        );
+    }
+    let words = words(&html);
+    let left: Vec<_> = ENGLISH
+        .iter()
+        .filter(|e| words.iter().any(|w| w == *e))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "{path}: English left: {left:?} in {words:?}"
+    );
+}
+
+const NAV: (&str, &str) = ("header nav a", "Einstellungen");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_german_blog_has_german_admin_pages() {
+    let peer = Peer::start().await;
+    let blog = start_blog("i18n_admin_de", |c| c.blog.lang = "de".into()).await;
+
+    // The login form, before any session.
+    let mut anonymous = Browser::new(&blog);
+    let login = anonymous.get("/admin/login").await;
+    let html = login.html();
+    assert_eq!(texts(&html, "form.login button"), vec!["Anmelden"]);
+    assert!(
+        texts(&html, "h1")[0].starts_with("Bei "),
+        "{:?}",
+        texts(&html, "h1")
+    );
+    let wrong = anonymous
+        .post_form(
+            "/admin/login",
+            &[
+                ("username", "nobody"),
+                ("password", "wrong"),
+                ("csrf", &admin_helpers::csrf_of(&login.text)),
+                ("next", "/admin"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        texts(&wrong.html(), "p.error"),
+        vec!["Falscher Benutzername oder falsches Passwort."]
+    );
+
+    let mut browser = logged_in(&blog, "jane").await;
+    follow(&peer, &blog).await;
+    let post = publish(&blog, "---\ntitle: Saatgut\n---\nWas wächst.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    reply(&peer, &blog, &post_url, 1, "Schöne Samen!").await;
+    like(&peer, &blog, &post_url).await;
+
+    german(
+        &mut browser,
+        "/admin/notifications",
+        &[
+            NAV,
+            ("h1", "Benachrichtigungen"),
+            ("details summary", "Antworten"),
+        ],
+    )
+    .await;
+    let lines = texts(
+        &browser.get("/admin/notifications").await.html(),
+        "li.notification .line",
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("hat favorisiert: Saatgut")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("hat kommentiert: Saatgut")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("folgt jetzt dem Blog")),
+        "{lines:?}"
+    );
+
+    german(
+        &mut browser,
+        "/admin",
+        &[NAV, ("h1", "Dashboard"), ("h2", "Neueste Kommentare")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/posts",
+        &[
+            NAV,
+            ("h1", "Beiträge"),
+            ("th", "Titel"),
+            ("td.status", "veröffentlicht"),
+        ],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/posts/new",
+        &[
+            NAV,
+            ("h1", "Neuer Beitrag"),
+            ("button.primary", "Jetzt veröffentlichen"),
+            ("label", "Zusammenfassung"),
+        ],
+    )
+    .await;
+    let edit = format!("/admin/posts/{}/edit", post.slug);
+    german(
+        &mut browser,
+        &edit,
+        &[
+            NAV,
+            ("h1", "Beitrag bearbeiten"),
+            ("button.primary", "Aktualisieren"),
+            ("button.danger", "Diesen Beitrag löschen"),
+        ],
+    )
+    .await;
+    // The editor's script gets its messages from the page.
+    let editor = browser.get(&edit).await.html();
+    assert_eq!(
+        site::attr(&editor, "form#editor", "data-l-saving"),
+        "Wird gespeichert …"
+    );
+    assert_eq!(
+        site::attr(&editor, "form#editor", "data-l-words-one"),
+        "%s Wort"
+    );
+    german(
+        &mut browser,
+        "/admin/pages",
+        &[NAV, ("h1", "Seiten"), ("a.button", "Neue Seite erstellen")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/pages/new",
+        &[
+            NAV,
+            ("h1", "Neue Seite"),
+            ("button", "Als Entwurf speichern"),
+        ],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/comments?status=approved",
+        &[
+            NAV,
+            ("h1", "Kommentare"),
+            ("button", "Ablehnen"),
+            ("button", "Autor sperren"),
+            ("h2", "Sperren"),
+        ],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/followers",
+        &[NAV, ("h1", "Follower"), ("button", "Entfernen und sperren")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/deliveries",
+        &[NAV, ("h1", "Zustellungen"), ("h2", "Veröffentlichung")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/media",
+        &[NAV, ("h1", "Medien"), ("button", "Hochladen")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/profile",
+        &[NAV, ("h1", "Profil"), ("button", "Speichern")],
+    )
+    .await;
+    german(
+        &mut browser,
+        "/admin/settings",
+        &[
+            NAV,
+            ("h1", "Einstellungen"),
+            ("legend", "Sprache und Zeit"),
+            ("button", "Passwort ändern"),
+            ("option", "jeder Kommentar wartet auf Freigabe"),
+        ],
+    )
+    .await;
+    let nav = texts(&browser.get("/admin").await.html(), "header button");
+    assert_eq!(nav, vec!["Abmelden"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_english_blog_keeps_english_admin_pages() {
+    let blog = start_blog("i18n_admin_en", |c| c.blog.lang = "en".into()).await;
+    let mut browser = logged_in(&blog, "jane").await;
+    for (path, heading) in [
+        ("/admin", "Dashboard"),
+        ("/admin/posts", "Posts"),
+        ("/admin/posts/new", "New post"),
+        ("/admin/comments", "Comments"),
+        ("/admin/notifications", "Notifications"),
+        ("/admin/followers", "Followers (0)"),
+        ("/admin/settings", "Settings"),
+    ] {
+        let answer = browser.get(path).await;
+        let html = answer.html();
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+        assert_eq!(
+            scraper::Html::root_element(&html).value().attr("lang"),
+            Some("en")
+        );
+        assert_eq!(texts(&html, "h1")[0], heading, "{path}");
+        assert!(texts(&html, "header nav a").contains(&"Settings".to_string()));
+        assert_eq!(texts(&html, "header button"), vec!["Log out"]);
+    }
+}
+
+/// A program on the `PATH`, if there.
+fn find(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The editor's script in a real headless Chromium writes its messages (word count, autosave)
+/// in the blog's language, from the page's data attributes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_script_speaks_german() {
+    let (Some(chromium), Some(driver)) = (find("chromium"), find("chromedriver")) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no chromium + chromedriver"
+        );
+        eprintln!("skipped: no chromium and chromedriver in PATH");
+        return;
+    };
+    use fantoccini::{ClientBuilder, Locator};
+    let blog = start_blog("i18n_admin_js", |c| c.blog.lang = "de".into()).await;
+    feder::services::users::create(&blog.data().db, "jane", admin_helpers::PASSWORD)
+        .await
+        .unwrap();
+    let port = common::free_port();
+    let _driver = tokio::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let driver_url = format!("http://127.0.0.1:{port}");
+    common::eventually("chromedriver answers", 30, || async {
+        reqwest::get(format!("{driver_url}/status")).await.ok()
+    })
+    .await;
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", format!("--user-data-dir={}", profile.path().display())],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .unwrap();
+    let base = blog.base().trim_end_matches('/').to_string();
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    let form = client.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("username", "jane").await.unwrap();
+    form.set_by_name("password", admin_helpers::PASSWORD)
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("header.admin"))
+        .await
+        .unwrap();
+    client
+        .goto(&format!("{base}/admin/posts/new"))
+        .await
+        .unwrap();
+    let text_of = |css: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Css(css)).await.ok()?.text().await.ok() }
+    };
+    client
+        .find(Locator::Css("input[name=title]"))
+        .await
+        .unwrap()
+        .send_keys("Tomaten")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#body"))
+        .await
+        .unwrap()
+        .send_keys("Rot")
+        .await
+        .unwrap();
+    common::eventually("the word count in German", 10, || async {
+        text_of("#word-count")
+            .await
+            .filter(|t| t.starts_with("1 Wort · 1 Min. Lesezeit"))
+    })
+    .await;
+    common::eventually("the autosave in German", 20, || async {
+        text_of("#autosave-status")
+            .await
+            .filter(|t| t.starts_with("Entwurf gespeichert um "))
+    })
+    .await;
+    client.close().await.unwrap();
+}
