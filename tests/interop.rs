@@ -106,15 +106,7 @@ async fn bovine_follows_replies_reacts() {
 /// The whole conversation between `peer` and the blog, checked on both sides.
 async fn federate(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     // Follow → Accept; the blog lists the follower.
-    let done = peer
-        .run(json!({"cmd": "follow", "target": feder.actor()}))
-        .await;
-    assert!(is_2xx(&done["status"]), "Follow: {done}");
-    let follow_id = done["follow"].as_str().expect("follow id").to_string();
-    peer.wait_for("the Accept of the Follow", |e| {
-        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
-    })
-    .await;
+    peer.follow(&feder.actor()).await;
     assert!(
         feder.followers().await.contains(&peer.actor),
         "feder followers lists {}",
@@ -254,15 +246,7 @@ async fn web_comments_reach_bovine_with_consent_only() {
 /// without) as a Note of the blog in the post's thread; its reply to that Note appears under
 /// the web comment on the page.
 async fn web_comment_thread(feder: &Feder, peer: &mut PeerProcess, name: &str) {
-    let done = peer
-        .run(json!({"cmd": "follow", "target": feder.actor()}))
-        .await;
-    assert!(is_2xx(&done["status"]), "Follow: {done}");
-    let follow_id = done["follow"].as_str().expect("follow id").to_string();
-    peer.wait_for("the Accept of the Follow", |e| {
-        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
-    })
-    .await;
+    peer.follow(&feder.actor()).await;
     let post_url = feder
         .publish("---\ntitle: Web and fediverse\n---\nOne thread for both.\n")
         .await;
@@ -560,6 +544,18 @@ struct PeerProcess {
 }
 
 impl PeerProcess {
+    /// Follows `target` and waits for its Accept; the Follow's id.
+    async fn follow(&mut self, target: &str) -> String {
+        let done = self.run(json!({"cmd": "follow", "target": target})).await;
+        assert!(is_2xx(&done["status"]), "Follow: {done}");
+        let follow_id = done["follow"].as_str().expect("follow id").to_string();
+        self.wait_for("the Accept of the Follow", |e| {
+            e["event"] == "accepted" && e["follow"] == follow_id.as_str()
+        })
+        .await;
+        follow_id
+    }
+
     async fn start(bin: &str) -> PeerProcess {
         let dir = tempfile::tempdir().expect("temp dir");
         let stderr = dir.path().join("stderr.log");
@@ -966,14 +962,7 @@ async fn fedify_quotes_per_policy_and_revocation() {
     assert_eq!(reject["type"], "Reject", "{reject}");
     let (_, _, reject) = quote_answer(&mut peer, &followers).await;
     assert_eq!(reject["type"], "Reject", "{reject}");
-    let done = peer
-        .run(json!({"cmd": "follow", "target": feder.actor()}))
-        .await;
-    let follow_id = done["follow"].as_str().expect("follow id").to_string();
-    peer.wait_for("the Accept of the Follow", |e| {
-        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
-    })
-    .await;
+    peer.follow(&feder.actor()).await;
     let (_, _, accept) = quote_answer(&mut peer, &followers).await;
     assert_eq!(accept["type"], "Accept", "{accept}");
     let followers_authorization = accept["result"].as_str().expect("result").to_string();
@@ -1144,15 +1133,7 @@ async fn fedify_meets_the_owners_workspace() {
         .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
         .await;
     let mut peer = PeerProcess::start("fedify-peer").await;
-    let done = peer
-        .run(json!({"cmd": "follow", "target": feder.actor()}))
-        .await;
-    assert!(is_2xx(&done["status"]), "Follow: {done}");
-    let follow_id = done["follow"].as_str().expect("follow id").to_string();
-    peer.wait_for("the Accept of the Follow", |e| {
-        e["event"] == "accepted" && e["follow"] == follow_id.as_str()
-    })
-    .await;
+    let follow_id = peer.follow(&feder.actor()).await;
     let post = feder
         .publish("---\ntitle: Workspace\n---\nAnswer me.\n")
         .await;
