@@ -216,6 +216,12 @@ impl Author {
 #[derive(Debug)]
 pub struct Refused(&'static str);
 
+/// A form that only carries its CSRF token (delete buttons).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         (StatusCode::FORBIDDEN, self.0).into_response()

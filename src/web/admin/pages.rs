@@ -2,7 +2,7 @@
 //! (Markdown with the same live preview, the same CSRF-checked form). Saving goes through
 //! `services::pages`; nothing is federated.
 
-use super::{Author, error_message, page};
+use super::{Author, CsrfForm, error_message, page};
 use crate::{
     db::entities::page as page_entity,
     error::{AppError, AppResult},
@@ -225,11 +225,6 @@ pub async fn update(
     Form(form): Form<PageForm>,
 ) -> AppResult<Response> {
     save(&data, &author, form, slug, false).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn delete(

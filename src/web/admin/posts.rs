@@ -2,7 +2,7 @@
 //! scheduling, publishing and deleting. Publishing goes through `services::posts`, so what is
 //! written here is what followers receive.
 
-use super::{Author, error_message, page};
+use super::{Author, CsrfForm, error_message, page};
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
@@ -427,11 +427,6 @@ pub async fn autosave(
         Err(e @ AppError::BadRequest(_)) => Ok(refuse(StatusCode::BAD_REQUEST, error_message(&e))),
         Err(e) => Err(e),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn delete(
