@@ -6,10 +6,10 @@
 //! and, if they differ, fetches `url`: the followers on its server, for a signed GET only.
 
 use crate::{
-    db::entities::{actor, follower},
-    error::{AppError, AppResult},
+    db::entities::follower,
+    error::AppResult,
     federation::{
-        fetch,
+        activities,
         signatures::{RequestParts, Signature},
         state::AppState,
     },
@@ -74,27 +74,8 @@ pub async fn followers_on(db: &DatabaseConnection, prefix: &str) -> AppResult<Ve
 /// once if the signature does not verify with the stored one).
 pub async fn requester(data: &Data<AppState>, req: &RequestParts<'_>) -> AppResult<String> {
     let signature = Signature::parse(req, Utc::now())?;
-    let unauthorized = |e: AppError| match e {
-        AppError::Database(_) | AppError::Internal(_) => e,
-        other => AppError::Unauthorized(format!(
-            "cannot get key {}: {}",
-            signature.key_id,
-            other.public_message()
-        )),
-    };
-    let signer: actor::Model = fetch::actor_for_key(&signature.key_id, false, data)
-        .await
-        .map_err(unauthorized)?
-        .model()
-        .clone();
-    if signature.verify(&signer.public_key_pem).is_ok() {
-        return Ok(signer.ap_id);
-    }
-    let refreshed = fetch::actor_for_key(&signature.key_id, true, data)
-        .await
-        .map_err(unauthorized)?;
-    signature.verify(&refreshed.model().public_key_pem)?;
-    Ok(refreshed.model().ap_id.clone())
+    let signer = activities::verify_signer(data, &signature).await?;
+    Ok(signer.model().ap_id.clone())
 }
 
 /// What the delivery worker needs: the followers' shared inboxes and the digest per server.
