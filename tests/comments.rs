@@ -24,12 +24,7 @@ async fn blog(
     configure: impl FnOnce(&mut feder::config::Config),
 ) -> (Instance, String) {
     let blog = Instance::start_configured(name, configure).await;
-    let input = posts::parse_markdown_file(
-        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
-    )
-    .expect("md");
-    posts::publish(&blog.data(), input).await.expect("publish");
-    let url = format!("{}posts/hello-world", blog.base());
+    let url = blog.publish_hello_world().await;
     (blog, url)
 }
 

@@ -179,13 +179,7 @@ async fn blog_with_post(
     configure: impl FnOnce(&mut feder::config::Config),
 ) -> Instance {
     let blog = Instance::start_configured(name, configure).await;
-    let input = feder::services::posts::parse_markdown_file(
-        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
-    )
-    .expect("markdown");
-    feder::services::posts::publish(&blog.data(), input)
-        .await
-        .expect("publish");
+    blog.publish_hello_world().await;
     blog
 }
 

@@ -10,7 +10,7 @@ mod common;
 use common::{Instance, Peer, eventually, get_json, page, texts};
 use feder::{
     db::entities::{comment, follower, mention, reaction},
-    services::{mentions, posts},
+    services::mentions,
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -18,12 +18,7 @@ use std::time::{Duration, SystemTime};
 
 async fn blog_with_post() -> (Instance, String) {
     let blog = Instance::start("inbox").await;
-    let input = posts::parse_markdown_file(
-        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
-    )
-    .expect("markdown");
-    posts::publish(&blog.data(), input).await.expect("publish");
-    let url = format!("{}posts/hello-world", blog.base());
+    let url = blog.publish_hello_world().await;
     (blog, url)
 }
 

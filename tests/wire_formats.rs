@@ -66,11 +66,7 @@ fn their_actors_and_replies_read_with_what_we_need() {
 async fn every_servers_reply_shows_under_the_post() {
     common::init();
     let blog = Instance::start("wire").await;
-    let input = posts::parse_markdown_file(
-        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
-    )
-    .expect("markdown");
-    posts::publish(&blog.data(), input).await.expect("publish");
+    blog.publish_hello_world().await;
     let peer = Peer::start().await;
     let shared_inbox = format!("{}inbox", blog.base());
     for software in SERVERS {

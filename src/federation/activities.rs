@@ -196,10 +196,7 @@ async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor
 /// The actor whose key verifies the signature. A stored key that fails is fetched once more,
 /// since actors rotate keys (as Mastodon does), but not more often than
 /// `caches::REFETCH_AFTER` per key document.
-pub async fn verify_signer(
-    data: &Data<AppState>,
-    signature: &Signature,
-) -> AppResult<RemoteActor> {
+pub async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResult<RemoteActor> {
     let unauthorized = |e: AppError| match e {
         AppError::Database(_) | AppError::Internal(_) => e,
         other => AppError::Unauthorized(format!(

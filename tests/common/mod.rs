@@ -72,6 +72,19 @@ impl Instance {
         Instance::start_configured(name, |_| {}).await
     }
 
+    /// Publishes the post most inbox tests answer ("Hello world" at `posts/hello-world`);
+    /// returns its URL.
+    pub async fn publish_hello_world(&self) -> String {
+        let input = feder::services::posts::parse_markdown_file(
+            "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+        )
+        .expect("markdown");
+        feder::services::posts::publish(&self.data(), input)
+            .await
+            .expect("publish");
+        format!("{}posts/hello-world", self.base())
+    }
+
     /// A new blog whose test configuration `configure` changes first.
     pub async fn start_configured(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
