@@ -314,6 +314,29 @@ pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) ->
     Ok(())
 }
 
+/// A note of the blog's own that the fediverse may see (the owner's answers, and web comments
+/// once approved), deleted ones included: they are served as tombstones.
+pub async fn public_own(db: &DatabaseConnection, id: &Url) -> AppResult<comment::Model> {
+    find(db, id)
+        .await?
+        .filter(|c| c.is_local && c.status == comment::APPROVED)
+        .ok_or(AppError::NotFound)
+}
+
+/// The author of the remote comment `in_reply_to` names, if it is one Feder stored.
+pub async fn remote_parent_author(
+    db: &DatabaseConnection,
+    in_reply_to: &str,
+) -> AppResult<Option<String>> {
+    let Ok(parent) = Url::parse(in_reply_to) else {
+        return Ok(None);
+    };
+    Ok(find(db, &parent)
+        .await?
+        .filter(|p| !p.is_local)
+        .map(|p| p.author_ap_id))
+}
+
 /// One of the owner's own replies, not deleted.
 pub async fn own(db: &DatabaseConnection, id: &Url) -> AppResult<comment::Model> {
     find(db, id)

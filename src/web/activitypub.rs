@@ -5,7 +5,7 @@ use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
     federation::{followers_sync, objects, signatures::RequestParts, state::AppState, threads},
-    services::{authorizations, follows, posts},
+    services::{authorizations, comments, follows, posts},
     web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
@@ -219,14 +219,7 @@ pub async fn shares(data: Data<AppState>, Path(slug): Path<String>) -> AppResult
 }
 
 async fn own_note(data: &AppState, id: &str) -> AppResult<comment::Model> {
-    comment::Entity::find()
-        .filter(comment::Column::ApId.eq(data.urls.comment(id).as_str()))
-        .filter(comment::Column::IsLocal.eq(true))
-        // A web comment is public in the fediverse only once approved.
-        .filter(comment::Column::Status.eq(comment::APPROVED))
-        .one(&data.db)
-        .await?
-        .ok_or(AppError::NotFound)
+    comments::public_own(&data.db, &data.urls.comment(id)).await
 }
 
 /// A note the owner wrote.
@@ -239,14 +232,7 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
             objects::with_context(objects::tombstone(&ap_id, "Note", &deleted)),
         ));
     }
-    let parent_author = match comment::Entity::find()
-        .filter(comment::Column::ApId.eq(note.in_reply_to.as_str()))
-        .one(&data.db)
-        .await?
-    {
-        Some(parent) if !parent.is_local => Some(parent.author_ap_id),
-        _ => None,
-    };
+    let parent_author = comments::remote_parent_author(&data.db, &note.in_reply_to).await?;
     let note = threads::local_note(&data, &note, parent_author.as_deref()).await?;
     Ok(activity_json(StatusCode::OK, objects::with_context(note)))
 }
