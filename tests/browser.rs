@@ -84,6 +84,20 @@ fn console_messages(log: &str, origin: &str) -> Vec<String> {
         .collect()
 }
 
+/// Chromium's screenshot of `url` (with `args`, a window size say) at `path`, for a person to
+/// look at; a missing or nearly empty picture fails the test.
+async fn screenshot(browser: &Path, path: &Path, url: &str, mut args: Vec<String>) {
+    let _ = std::fs::remove_file(path);
+    args.push(format!("--screenshot={}", path.display()));
+    args.push("--hide-scrollbars".into());
+    let shot = run(browser, url, &args).await;
+    let size = std::fs::metadata(path)
+        .unwrap_or_else(|_| panic!("no screenshot {}: {}", path.display(), shot.stderr))
+        .len();
+    assert!(size > 10_000, "{} is only {size} bytes", path.display());
+    eprintln!("screenshot: {}", path.display());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_and_post_in_headless_chromium() {
     let Some(browser) = chromium() else {
@@ -223,17 +237,7 @@ async fn home_and_post_in_headless_chromium() {
             ],
         ),
     ] {
-        let path = screenshots.join(name);
-        let _ = std::fs::remove_file(&path);
-        let mut args = args;
-        args.push(format!("--screenshot={}", path.display()));
-        args.push("--hide-scrollbars".into());
-        let shot = run(&browser, &url, &args).await;
-        let size = std::fs::metadata(&path)
-            .unwrap_or_else(|_| panic!("no screenshot {name}: {}", shot.stderr))
-            .len();
-        assert!(size > 10_000, "{name} is only {size} bytes");
-        eprintln!("screenshot: {}", path.display());
+        screenshot(&browser, &screenshots.join(name), &url, args).await;
     }
 }
 
@@ -348,16 +352,6 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
             vec!["--window-size=1200,2200".to_string()],
         ),
     ] {
-        let path = screenshots.join(name);
-        let _ = std::fs::remove_file(&path);
-        let mut args = args;
-        args.push(format!("--screenshot={}", path.display()));
-        args.push("--hide-scrollbars".into());
-        let shot = run(&browser, &url, &args).await;
-        let size = std::fs::metadata(&path)
-            .unwrap_or_else(|_| panic!("no screenshot {name}: {}", shot.stderr))
-            .len();
-        assert!(size > 10_000, "{name} is only {size} bytes");
-        eprintln!("screenshot: {}", path.display());
+        screenshot(&browser, &screenshots.join(name), &url, args).await;
     }
 }
