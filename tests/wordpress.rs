@@ -358,6 +358,33 @@ async fn content_renders_as_on_wordpress(blog: &Instance) {
         img.attr("src")
     );
     assert!(img.attr("width").is_some() && img.attr("height").is_some());
+    // WordPress links the resized image to its full size, and the text links it again: both
+    // point here, to the original, in the page, the Article and every feed.
+    let full = attr(&koeln, ".e-content figure a", "href").unwrap();
+    assert!(full.starts_with(&media_prefix), "{full}");
+    assert_eq!(
+        attr(&koeln, ".e-content p a[href*='/media/']", "href").as_ref(),
+        Some(&full)
+    );
+    assert_eq!(client().get(&full).send().await.unwrap().status(), 200);
+    let (_, article) = common::get_json(&format!("{base}posts/gruesse-aus-koeln")).await;
+    let mut documents = vec![article.to_string()];
+    for feed in ["feed.atom", "feed.rss", "feed.json"] {
+        documents.push(text_of(&format!("{base}{feed}")).await.1);
+    }
+    for (document, text) in [
+        ("page", koeln.html()),
+        ("Article", documents[0].clone()),
+        ("Atom", documents[1].clone()),
+        ("RSS", documents[2].clone()),
+        ("JSON Feed", documents[3].clone()),
+    ] {
+        // (Audio and video stay where they were: the blog stores images only.)
+        assert!(
+            !text.contains("alter-blog.example/wp-content/uploads/2024/01/dom-1"),
+            "the {document} still links an image on the old site"
+        );
+    }
     assert!(
         img.attr("srcset").unwrap().contains(" 1200w"),
         "{:?}",
@@ -597,4 +624,131 @@ async fn static_pages_are_edited_in_admin() {
         .await;
     assert_eq!(deleted.status, 303);
     assert_eq!(browser.get("/admin/pages/uber-uns/edit").await.status, 404);
+}
+
+/// A WordPress export of `n` posts, every third one named like the first (`notiz`, so a post
+/// imported twice shows as one `notiz-K` too many), each with a comment.
+fn many_posts(n: usize) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+	xmlns:content="http://purl.org/rss/1.0/modules/content/"
+	xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Viele Notizen</title><link>https://alter-blog.example</link>
+<language>de-DE</language><wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_site_url>https://alter-blog.example</wp:base_site_url>
+<wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[jörg]]></wp:author_login><wp:author_display_name><![CDATA[Jörg]]></wp:author_display_name></wp:author>
+"#,
+    );
+    for i in 1..=n {
+        let name = if i % 3 == 0 {
+            "notiz".to_string()
+        } else {
+            format!("notiz-nummer-{i}")
+        };
+        xml.push_str(&format!(
+            r#"<item><title><![CDATA[Notiz {i}]]></title>
+<link>https://alter-blog.example/2020/01/{name}/</link>
+<dc:creator><![CDATA[jörg]]></dc:creator>
+<guid isPermaLink="false">https://alter-blog.example/?p={i}</guid>
+<content:encoded><![CDATA[<p>Text der Notiz {i}.</p>]]></content:encoded>
+<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+<wp:post_id>{i}</wp:post_id>
+<wp:post_date_gmt><![CDATA[2020-01-01 10:00:00]]></wp:post_date_gmt>
+<wp:post_modified_gmt><![CDATA[2020-01-02 10:00:00]]></wp:post_modified_gmt>
+<wp:post_name><![CDATA[{name}]]></wp:post_name>
+<wp:status><![CDATA[publish]]></wp:status><wp:post_parent>0</wp:post_parent>
+<wp:post_type><![CDATA[post]]></wp:post_type>
+<wp:comment><wp:comment_id>{i}</wp:comment_id><wp:comment_author><![CDATA[Zoë]]></wp:comment_author>
+<wp:comment_date_gmt><![CDATA[2020-01-01 12:00:00]]></wp:comment_date_gmt>
+<wp:comment_content><![CDATA[Danke für Notiz {i}]]></wp:comment_content>
+<wp:comment_approved><![CDATA[1]]></wp:comment_approved><wp:comment_type><![CDATA[comment]]></wp:comment_type>
+<wp:comment_parent>0</wp:comment_parent></wp:comment></item>
+"#
+        ));
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+/// `feder import wordpress FILE` on `database`, as a child process the test may kill.
+fn import_process(
+    dir: &Path,
+    database: &str,
+    domain_port: u16,
+    file: &Path,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(["import", "wordpress"])
+        .arg(file)
+        .current_dir(dir)
+        .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
+        .env("FEDER_DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// An import killed (SIGKILL) several times half-way and run again ends exactly as one
+/// uninterrupted import: no post twice, no comment lost or doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_import_resumes_to_the_clean_result() {
+    common::init();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, many_posts(240)).unwrap();
+    // One domain for both databases: imported links name it.
+    let domain_port = common::free_port();
+
+    let clean = common::database_url(dir.path(), "wp_clean").await;
+    let status = import_process(dir.path(), &clean, domain_port, &file)
+        .wait()
+        .unwrap();
+    assert!(status.success());
+    let clean_db = sea_orm::Database::connect(&clean).await.unwrap();
+    let expected = snapshot(&clean_db).await;
+    assert_eq!(post::Entity::find().count(&clean_db).await.unwrap(), 240);
+
+    let resumed = common::database_url(dir.path(), "wp_resumed").await;
+    let mut kills = 0;
+    for threshold in [20, 60, 100, 140, 180, 220] {
+        let mut child = import_process(dir.path(), &resumed, domain_port, &file);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            let stored = match sea_orm::Database::connect(&resumed).await {
+                Ok(db) => post::Entity::find().count(&db).await.unwrap_or(0),
+                Err(_) => 0,
+            };
+            if stored >= threshold {
+                child.kill().unwrap();
+                kills += 1;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "import too slow");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        child.wait().unwrap();
+    }
+    assert!(
+        kills > 0,
+        "no import was interrupted: the test proves nothing"
+    );
+    let status = import_process(dir.path(), &resumed, domain_port, &file)
+        .wait()
+        .unwrap();
+    assert!(status.success());
+    let resumed_db = sea_orm::Database::connect(&resumed).await.unwrap();
+    assert_eq!(
+        snapshot(&resumed_db).await,
+        expected,
+        "interrupted {kills} times, then resumed"
+    );
 }

@@ -296,13 +296,27 @@ impl Import<'_> {
     }
 
     /// The item's content as clean HTML, links to the old site's posts rewritten and (with
-    /// `--download-media`) its images stored here (saving the post gives them their sizes).
+    /// `--download-media`) its images stored here (saving the post gives them their sizes),
+    /// links to them included: WordPress links an image to its full size
+    /// (`<a href="…/dom-1.jpg"><img src="…/dom-1-300x169.jpg">`), and that link must not break
+    /// the day the old site goes away.
     async fn body(&mut self, item: &WxrItem) -> AppResult<String> {
         let mut html = content::to_html(&item.content, &self.attachments);
         if let Some(uploads) = self.uploads {
-            for src in image_sources(&html) {
-                if let Some(ours) = self.upload(uploads, &src, "", true).await? {
-                    html = html.replace(&src, &ours);
+            for (attribute, used) in [("src", UploadUse::Shown), ("href", UploadUse::Linked)] {
+                for old in attribute_values(&html, attribute) {
+                    if used == UploadUse::Linked && !is_image_name(&old) {
+                        if local_upload(uploads, &old).is_some() {
+                            self.report.note(
+                                &item.title,
+                                format!("a link to {old} still points to the old site (only images are stored here)"),
+                            );
+                        }
+                        continue;
+                    }
+                    if let Some(ours) = self.upload(uploads, &old, "", used).await? {
+                        html = replace_attribute(&html, attribute, &old, &ours);
+                    }
                 }
             }
         }
@@ -359,10 +373,13 @@ impl Import<'_> {
                 .or(existing.as_ref().map(|p| p.updated_at)),
         };
         let existed = existing.is_some();
+        // The `?p=ID` redirect is what a later run finds the item's slug by (`plan`): written
+        // before the post, an import killed in between and run again stores the post under
+        // the same slug instead of a second copy under `-2`.
+        let target = format!("/posts/{slug}");
+        self.redirect(&short_link(item), &target).await?;
         let (post, _) = posts::save(self.data, input, Federate::No).await?;
         count(&mut self.report, existed);
-        let target = format!("/posts/{}", post.slug);
-        self.redirect(&short_link(item), &target).await?;
         self.redirect(&item.link, &target).await?;
         self.redirect(
             &format!("{}/feed/", item.link.trim_end_matches('/')),
@@ -391,7 +408,7 @@ impl Import<'_> {
         let alt = Some(attachment.alt.clone()).filter(|a| !a.is_empty());
         if let Some(uploads) = self.uploads
             && let Some(ours) = self
-                .upload(uploads, &attachment.url, &attachment.alt, false)
+                .upload(uploads, &attachment.url, &attachment.alt, UploadUse::Cover)
                 .await?
         {
             return Ok((Some(ours), alt));
@@ -411,6 +428,9 @@ impl Import<'_> {
         }
         let body = self.body(item).await?;
         let top_level = matches!(item.post_parent.as_str(), "" | "0");
+        // First, as for posts: a resumed import finds the page's slug by it.
+        let target = format!("/pages/{slug}");
+        self.redirect(&short_link(item), &target).await?;
         pages::save(
             &self.data.db,
             &self.data.urls,
@@ -430,8 +450,6 @@ impl Import<'_> {
         )
         .await?;
         self.report.pages += 1;
-        let target = format!("/pages/{slug}");
-        self.redirect(&short_link(item), &target).await?;
         self.redirect(&item.link, &target).await?;
         if !item.comments.is_empty() {
             self.report.note(
@@ -589,7 +607,7 @@ impl Import<'_> {
         uploads: &Path,
         url: &str,
         alt: &str,
-        display: bool,
+        used: UploadUse,
     ) -> AppResult<Option<String>> {
         let Some(path) = local_upload(uploads, url) else {
             return Ok(None);
@@ -629,10 +647,10 @@ impl Import<'_> {
             self.redirect(&format!("/wp-content/uploads/{copy}"), full.path())
                 .await?;
         }
-        let file = if display {
-            stored.display_file_name()
-        } else {
-            stored.card_file_name()
+        let file = match used {
+            UploadUse::Shown => stored.display_file_name(),
+            UploadUse::Linked => stored.file_name(),
+            UploadUse::Cover => stored.card_file_name(),
         };
         Ok(Some(self.data.urls.media(&file).to_string()))
     }
@@ -696,12 +714,54 @@ fn original_of(path: &Path) -> Option<PathBuf> {
     Some(path.with_file_name(format!("{name}.{ext}")))
 }
 
-/// The URLs of images in HTML (`src="…"`).
-fn image_sources(html: &str) -> Vec<String> {
+/// Which copy of a stored upload stands for an old upload URL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UploadUse {
+    /// An image in the text (`src`): the copy sized for the page.
+    Shown,
+    /// A link to the file (`href`), usually to the full size: the original.
+    Linked,
+    /// The featured image: the copy sized for cards.
+    Cover,
+}
+
+/// Whether a URL names a file of a kind the blog stores (PNG, JPEG, GIF, WebP).
+fn is_image_name(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("png" | "jpg" | "jpeg" | "gif" | "webp")
+    )
+}
+
+/// `html` with the value `old` of `attribute` (either quote) replaced by `new`, and no other
+/// occurrence of `old` touched.
+fn replace_attribute(html: &str, attribute: &str, old: &str, new: &str) -> String {
+    let mut out = html.to_string();
+    for quote in ['"', '\''] {
+        out = out.replace(
+            &format!("{attribute}={quote}{old}{quote}"),
+            &format!("{attribute}={quote}{new}{quote}"),
+        );
+    }
+    out
+}
+
+/// The values of `attribute` in HTML (`src="…"`, `href='…'`).
+fn attribute_values(html: &str, attribute: &str) -> Vec<String> {
+    let name = format!("{attribute}=");
     let mut found = vec![];
     let mut rest = html;
-    while let Some(at) = rest.find("src=") {
-        rest = &rest[at + 4..];
+    while let Some(at) = rest.find(&name) {
+        let preceded = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
+        rest = &rest[at + name.len()..];
+        if !preceded {
+            continue;
+        }
         let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
             continue;
         };
@@ -784,11 +844,23 @@ mod tests {
             r#"<a href="http://new/posts/x">x</a>"#
         );
         assert_eq!(
-            image_sources(
-                r#"<img src="https://a/wp-content/uploads/x.jpg" alt=""><img src='b.png'>"#
+            attribute_values(
+                r#"<img src="https://a/wp-content/uploads/x.jpg" alt=""><img data-src="c.png" src='b.png'>"#,
+                "src"
             ),
             vec!["https://a/wp-content/uploads/x.jpg", "b.png"]
         );
+        assert_eq!(
+            replace_attribute(
+                r#"<a href="https://a/x.jpg"><img src="https://a/x.jpg"></a>"#,
+                "href",
+                "https://a/x.jpg",
+                "/media/k.jpg"
+            ),
+            r#"<a href="/media/k.jpg"><img src="https://a/x.jpg"></a>"#
+        );
+        assert!(is_image_name("https://a/wp-content/uploads/x.JPG?v=2"));
+        assert!(!is_image_name("https://a/wp-content/uploads/report.pdf"));
         assert_eq!(comment_html("a\nb\n\nc"), "<p>a<br>b</p><p>c</p>");
         assert_eq!(
             original_of(Path::new("u/2024/01/dom-1-300x169.jpg")),
