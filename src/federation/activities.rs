@@ -381,22 +381,26 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
             .await?
             .blocks(activity.actor.as_str())
         {
-            let row = objects::private_reply_from(&object, &activity.actor, parent);
+            let row = objects::note::note_to_private_reply(&object, &activity.actor, parent);
             mentions::store(&data.db, row).await?;
         }
         return Ok(());
     }
     if let Some(post_id) = quoted_post(data, &activity.object).await? {
-        let row = objects::mention_from(&object, &activity.actor);
+        let row = objects::note::note_to_mention(&object, &activity.actor);
         return mentions::store_as(&data.db, row, notification::QUOTE, Some(post_id)).await;
     }
     if mentions_blog(data, &object) {
-        return mentions::store(&data.db, objects::mention_from(&object, &activity.actor)).await;
+        return mentions::store(
+            &data.db,
+            objects::note::note_to_mention(&object, &activity.actor),
+        )
+        .await;
     }
     if follows::is_following(&data.db, &activity.actor).await? {
         reading::store(
             &data.db,
-            objects::remote_post_from(&object, &activity.actor),
+            objects::note::note_to_remote_post(&object, &activity.actor),
         )
         .await?;
     }
@@ -461,7 +465,7 @@ pub(crate) async fn store_comment(
         data.config.limits.max_links_per_comment,
     )
     .await?;
-    let mut row = objects::comment_from_note(object, author, post_id, parent, status);
+    let mut row = objects::note::note_to_comment(object, author, post_id, parent, status);
     row.reply_request_id = sea_orm::ActiveValue::Set(request.map(Url::to_string));
     comments::store_remote(&data.db, row).await?;
     Ok(Some(status))
@@ -632,7 +636,7 @@ async fn on_update(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
             "object is attributed to someone else".into(),
         ));
     }
-    let content = objects::comment_content(&object);
+    let content = objects::note::note_to_html(&object);
     if comments::update_remote(
         &data.db,
         &object.id,
@@ -647,7 +651,7 @@ async fn on_update(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     if reading::find(&data.db, &object.id).await?.is_some() {
         return reading::store(
             &data.db,
-            objects::remote_post_from(&object, &activity.actor),
+            objects::note::note_to_remote_post(&object, &activity.actor),
         )
         .await;
     }

@@ -29,7 +29,7 @@ impl Object for LocalActor {
         Ok(None)
     }
     async fn into_json(self, data: &Data<AppState>) -> Result<Person, AppError> {
-        crate::federation::objects::blog_actor(data).await
+        crate::federation::objects::actor::blog_to_person(data).await
     }
     async fn verify(_: &Person, _: &Url, _: &Data<AppState>) -> Result<(), AppError> {
         Err(AppError::BadRequest("the blog actor is local".into()))

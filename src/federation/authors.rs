@@ -7,7 +7,7 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
-        objects::{self, Attribution},
+        objects::{self, actor::Attribution},
         protocol::{Activity, Person, id_of},
         signing::Signer,
         state::{AppState, load_or_create_key},
@@ -33,7 +33,7 @@ pub async fn public_key(db: &DatabaseConnection, author: &user::Model) -> AppRes
 /// The actor document of `author`.
 pub async fn actor(data: &AppState, author: &user::Model) -> AppResult<Person> {
     let pem = public_key(&data.db, author).await?;
-    Ok(objects::author_actor(data, author, pem))
+    Ok(objects::actor::user_to_person(data, author, pem))
 }
 
 /// Who `post` is by in the fediverse: its author's actor when authors are actors, else the

@@ -86,7 +86,7 @@ pub async fn on_quote_request(data: &Data<AppState>, activity: &Activity) -> App
                 "the quote post quotes another post".into(),
             ));
         }
-        Some((object, _)) => Some(objects::mention_from(object, &activity.actor)),
+        Some((object, _)) => Some(objects::note::note_to_mention(object, &activity.actor)),
         None => None,
     };
     let grant = Grant {

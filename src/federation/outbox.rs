@@ -9,7 +9,12 @@ use crate::{
     federation::{
         actor::RemoteActor,
         authors, delivery,
-        objects::{self, with_context},
+        objects::{
+            activity::{activity_by, blog_activity, follow, public_addressing},
+            authorization::accept_interaction,
+            document::with_context,
+            tombstone::tombstone,
+        },
         state::AppState,
         threads,
     },
@@ -163,9 +168,9 @@ async fn profile_update(data: &Data<AppState>, username: &str) -> AppResult<Opti
     let urls = &data.urls;
     let actor = urls.author_actor(username);
     let person = authors::actor(data, &author).await?;
-    let (to, _) = objects::public_addressing(urls);
+    let (to, _) = public_addressing(urls);
     let cc = vec![urls.author_followers(username).to_string()];
-    let doc = objects::activity_by(&actor, "Update", &urls.new_activity(), person, to, cc);
+    let doc = activity_by(&actor, "Update", &urls.new_activity(), person, to, cc);
     let inboxes = author_follower_inboxes(data, &actor).await?;
     Ok(Some((with_context(doc), true, inboxes)))
 }
@@ -252,8 +257,7 @@ async fn build_interaction(
             let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? else {
                 return Ok(None);
             };
-            let accept =
-                objects::accept_interaction(&id, request.clone(), &row.actor_ap_id, &row, urls);
+            let accept = accept_interaction(&id, request.clone(), &row.actor_ap_id, &row, urls);
             let inbox = own_inbox(&who).into_iter().collect();
             Ok(Some((with_context(accept), false, inbox)))
         }
@@ -262,7 +266,7 @@ async fn build_interaction(
                 return Ok(None);
             };
             let to = vec![actor.clone()];
-            let reject = objects::activity("Reject", &id, request.clone(), to, vec![], urls);
+            let reject = blog_activity("Reject", &id, request.clone(), to, vec![], urls);
             let inbox = own_inbox(&who).into_iter().collect();
             Ok(Some((with_context(reject), false, inbox)))
         }
@@ -270,9 +274,9 @@ async fn build_interaction(
             let Some(row) = authorizations::find(&data.db, *authorization_id).await? else {
                 return Ok(None);
             };
-            let (to, cc) = objects::public_addressing(urls);
+            let (to, cc) = public_addressing(urls);
             let object = urls.authorization(row.id).to_string();
-            let delete = objects::activity("Delete", &id, object, to, cc, urls);
+            let delete = blog_activity("Delete", &id, object, to, cc, urls);
             let mut inboxes = follower_inboxes(&data.db).await?;
             if let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? {
                 inboxes.extend(inbox_of(&who));
@@ -310,7 +314,7 @@ async fn post_activities(
         return Ok(vec![activity(data, outgoing).await?]);
     }
     let urls = &data.urls;
-    let (to, _) = objects::public_addressing(urls);
+    let (to, _) = public_addressing(urls);
     let cc = vec![by.followers.to_string(), urls.followers().to_string()];
     let author_inboxes = author_follower_inboxes(data, &by.actor).await?;
     let blog_inboxes = follower_inboxes(&data.db).await?;
@@ -318,20 +322,16 @@ async fn post_activities(
     let post_id = urls.post(&post.slug);
     if deleted {
         let when = post.deleted_at.unwrap_or(post.updated_at);
-        let tombstone = objects::tombstone(&post_id, "Article", &when);
-        let doc = with_context(objects::activity_by(
-            &by.actor, "Delete", &id, tombstone, to, cc,
-        ));
+        let tombstone = tombstone(&post_id, "Article", &when);
+        let doc = with_context(activity_by(&by.actor, "Delete", &id, tombstone, to, cc));
         return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
     }
     let article = threads::article(data, &post, counts).await?;
     if matches!(event, Event::PostUpdated { .. }) {
-        let doc = with_context(objects::activity_by(
-            &by.actor, "Update", &id, article, to, cc,
-        ));
+        let doc = with_context(activity_by(&by.actor, "Update", &id, article, to, cc));
         return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
     }
-    let create = with_context(objects::activity_by(
+    let create = with_context(activity_by(
         &by.actor,
         "Create",
         &id,
@@ -343,7 +343,7 @@ async fn post_activities(
     // object's id (an embedded Create's id is no status).
     let boost_cc = vec![urls.followers().to_string(), by.actor.to_string()];
     let announce_id = urls.new_activity();
-    let announce = with_context(objects::activity(
+    let announce = with_context(blog_activity(
         "Announce",
         &announce_id,
         post_id,
@@ -382,7 +382,7 @@ fn accept_for_author(
     let urls = &data.urls;
     let to = vec![follower.model().ap_id.clone()];
     let actor = urls.author_actor(author);
-    let doc = with_context(objects::activity_by(
+    let doc = with_context(activity_by(
         &actor,
         "Accept",
         &urls.new_activity(),
@@ -452,7 +452,7 @@ async fn stored_actor(db: &DatabaseConnection, id: &str) -> AppResult<Option<Rem
 /// Builds the activity for `outgoing`: the document, whether it is public, and its inboxes.
 async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Built> {
     let urls = &data.urls;
-    let (to, cc) = objects::public_addressing(urls);
+    let (to, cc) = public_addressing(urls);
     let id = urls.new_activity();
     let (doc, public, inboxes) = match outgoing {
         Outgoing::CreatePost(post, counts) | Outgoing::UpdatePost(post, counts) => {
@@ -462,19 +462,19 @@ async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Bu
                 "Update"
             };
             let article = threads::article(data, post, counts).await?;
-            let doc = with_context(objects::activity(kind, &id, article, to, cc, urls));
+            let doc = with_context(blog_activity(kind, &id, article, to, cc, urls));
             (doc, true, follower_inboxes(&data.db).await?)
         }
         Outgoing::DeletePost(post) => {
             let post_id = urls.post(&post.slug);
             let deleted = post.deleted_at.unwrap_or(post.updated_at);
-            let tombstone = objects::tombstone(&post_id, "Article", &deleted);
-            let doc = with_context(objects::activity("Delete", &id, tombstone, to, cc, urls));
+            let tombstone = tombstone(&post_id, "Article", &deleted);
+            let doc = with_context(blog_activity("Delete", &id, tombstone, to, cc, urls));
             (doc, true, follower_inboxes(&data.db).await?)
         }
         Outgoing::AcceptFollow { follow, follower } => {
             let to = vec![follower.model().ap_id.clone()];
-            let doc = with_context(objects::activity("Accept", &id, follow, to, vec![], urls));
+            let doc = with_context(blog_activity("Accept", &id, follow, to, vec![], urls));
             // Accept goes to the follower's own inbox, as Mastodon sends Follow-related ones.
             let inbox = Url::parse(&follower.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
@@ -485,18 +485,18 @@ async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Bu
             inbox,
         } => {
             let to = vec![follower.to_string()];
-            let doc = with_context(objects::activity("Reject", &id, follow, to, vec![], urls));
+            let doc = with_context(blog_activity("Reject", &id, follow, to, vec![], urls));
             (doc, false, Url::parse(inbox).ok().into_iter().collect())
         }
         Outgoing::Follow { follow_id, target } => {
-            let doc = with_context(objects::follow(follow_id, &target.model().ap_id, urls));
+            let doc = with_context(follow(follow_id, &target.model().ap_id, urls));
             let inbox = Url::parse(&target.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
         }
         Outgoing::UndoFollow { follow_id, target } => {
-            let follow = objects::follow(follow_id, &target.model().ap_id, urls);
+            let follow = follow(follow_id, &target.model().ap_id, urls);
             let to = vec![target.model().ap_id.clone()];
-            let doc = with_context(objects::activity("Undo", &id, follow, to, vec![], urls));
+            let doc = with_context(blog_activity("Undo", &id, follow, to, vec![], urls));
             let inbox = Url::parse(&target.model().inbox).ok();
             (doc, false, inbox.into_iter().collect())
         }
@@ -523,11 +523,11 @@ async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Bu
             let doc = if kind == "Delete" {
                 let note_id = Url::parse(&note.ap_id).map_err(AppError::internal)?;
                 let deleted = note.deleted_at.unwrap_or(note.published_at);
-                let tombstone = objects::tombstone(&note_id, "Note", &deleted);
-                with_context(objects::activity(kind, &id, tombstone, to, cc, urls))
+                let tombstone = tombstone(&note_id, "Note", &deleted);
+                with_context(blog_activity(kind, &id, tombstone, to, cc, urls))
             } else {
                 let object = threads::local_note(data, note, author_id).await?;
-                with_context(objects::activity(kind, &id, object, to, cc, urls))
+                with_context(blog_activity(kind, &id, object, to, cc, urls))
             };
             let mut inboxes = follower_inboxes(&data.db).await?;
             inboxes.extend(parent_author.and_then(inbox_of));

@@ -8,7 +8,7 @@ use crate::{
     error::AppResult,
     federation::{
         authors,
-        objects::{self, NoteThread},
+        objects::{self, note::NoteThread},
         protocol::{Article, Note, OrderedCollectionPage, ThreadCollection},
         state::AppState,
     },
@@ -26,7 +26,7 @@ pub const PAGE_SIZE: u64 = 20;
 
 /// The `next` of page `page` of a collection of `total` items.
 fn next_page(id: &Url, page: u64, total: u64) -> Option<Url> {
-    (page.saturating_mul(PAGE_SIZE) < total).then(|| objects::page_url(id, page + 1))
+    (page.saturating_mul(PAGE_SIZE) < total).then(|| objects::collection::page_url(id, page + 1))
 }
 
 /// A collection of the comments `listed`, with its first page embedded.
@@ -43,7 +43,9 @@ async fn collection(
         ids.insert(0, post);
     }
     let next = next_page(id, 1, total);
-    Ok(objects::thread_collection(id, owner, ids, next, total))
+    Ok(objects::collection::thread_collection(
+        id, owner, ids, next, total,
+    ))
 }
 
 /// Page `page` of a collection of the comments `listed` (a post's context starts with the post).
@@ -62,8 +64,8 @@ async fn page(
         items.insert(0, Value::String(post));
     }
     let next = next_page(id, page, total);
-    let page_id = objects::page_url(id, page);
-    Ok(objects::ordered_collection_page(
+    let page_id = objects::collection::page_url(id, page);
+    Ok(objects::collection::ordered_collection_page(
         &page_id, id, items, next, total,
     ))
 }
@@ -83,12 +85,12 @@ pub async fn article(
         }
         policy => policy,
     };
-    let policy = objects::PostPolicy {
+    let policy = objects::article::PostPolicy {
         quote: authorizations::quote_policy(data, post),
         comments,
     };
     let by = authors::attribution(data, post).await?;
-    Ok(objects::article(
+    Ok(objects::article::post_to_article(
         post, counts, replies, &by, policy, &data.urls,
     ))
 }
@@ -101,10 +103,12 @@ pub async fn replies(
 ) -> AppResult<Value> {
     let id = data.urls.post_replies(&post.slug);
     Ok(match page_no {
-        None => {
-            objects::with_context(collection(data, &id, Listed::Post(post.id), None, None).await?)
+        None => objects::document::with_context(
+            collection(data, &id, Listed::Post(post.id), None, None).await?,
+        ),
+        Some(n) => {
+            objects::document::with_context(page(data, &id, Listed::Post(post.id), n, None).await?)
         }
-        Some(n) => objects::with_context(page(data, &id, Listed::Post(post.id), n, None).await?),
     })
 }
 
@@ -118,10 +122,10 @@ pub async fn context(
     let head = Some(data.urls.post(&post.slug).to_string());
     let listed = Listed::Post(post.id);
     Ok(match page_no {
-        None => objects::with_context(
+        None => objects::document::with_context(
             collection(data, &id, listed, Some(data.urls.actor()), head).await?,
         ),
-        Some(n) => objects::with_context(page(data, &id, listed, n, head).await?),
+        Some(n) => objects::document::with_context(page(data, &id, listed, n, head).await?),
     })
 }
 
@@ -150,7 +154,12 @@ pub async fn local_note(
         context: post.as_ref().map(|p| data.urls.post_context(&p.slug)),
         replies,
     };
-    Ok(objects::local_note(note, parent_author, thread, &data.urls))
+    Ok(objects::note::comment_to_note(
+        note,
+        parent_author,
+        thread,
+        &data.urls,
+    ))
 }
 
 /// The replies to one of the blog's notes, as a collection or one page of it.
@@ -162,7 +171,7 @@ pub async fn note_replies(
     let id = note_replies_id(note)?;
     let listed = Listed::RepliesTo(&note.ap_id);
     Ok(match page_no {
-        None => objects::with_context(collection(data, &id, listed, None, None).await?),
-        Some(n) => objects::with_context(page(data, &id, listed, n, None).await?),
+        None => objects::document::with_context(collection(data, &id, listed, None, None).await?),
+        Some(n) => objects::document::with_context(page(data, &id, listed, n, None).await?),
     })
 }

@@ -31,7 +31,7 @@ pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Respon
     }
     Ok(activity_json(
         StatusCode::OK,
-        objects::with_context(objects::blog_actor(&data).await?),
+        objects::document::with_context(objects::actor::blog_to_person(&data).await?),
     ))
 }
 
@@ -40,7 +40,7 @@ pub async fn actor(data: Data<AppState>, headers: HeaderMap) -> AppResult<Respon
 pub async fn application(data: Data<AppState>) -> Response {
     activity_json(
         StatusCode::OK,
-        objects::with_context(objects::application_actor(&data)),
+        objects::document::with_context(objects::actor::instance_to_application(&data)),
     )
 }
 
@@ -48,7 +48,7 @@ pub async fn application(data: Data<AppState>) -> Response {
 pub async fn application_outbox(data: Data<AppState>) -> Response {
     activity_json(
         StatusCode::OK,
-        objects::with_context(objects::ordered_collection(
+        objects::document::with_context(objects::collection::ordered_collection(
             &data.urls.application_outbox(),
             0,
             None,
@@ -65,7 +65,11 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         let first = page_url(&id, 1);
         return Ok(activity_json(
             StatusCode::OK,
-            objects::with_context(objects::ordered_collection(&id, total, Some(first))),
+            objects::document::with_context(objects::collection::ordered_collection(
+                &id,
+                total,
+                Some(first),
+            )),
         ));
     };
     let page = page.clamp(1, 1_000_000);
@@ -75,7 +79,7 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         .limit(PAGE_SIZE)
         .all(&data.db)
         .await?;
-    let (to, cc) = objects::public_addressing(&data.urls);
+    let (to, cc) = objects::activity::public_addressing(&data.urls);
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
         let counts = posts::counts(&data.db, p.id).await?;
@@ -87,34 +91,42 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
                 url::Url::parse(&format!("{post_id}#announce")).map_err(AppError::internal)?;
             let mut cc = cc.clone();
             cc.push(article.attributed_to.to_string());
-            items.push(objects::to_json(objects::activity(
-                "Announce",
-                &announce_id,
-                post_id,
-                to.clone(),
-                cc,
-                &data.urls,
-            )));
+            items.push(objects::document::to_json(
+                objects::activity::blog_activity(
+                    "Announce",
+                    &announce_id,
+                    post_id,
+                    to.clone(),
+                    cc,
+                    &data.urls,
+                ),
+            ));
             continue;
         }
         let create_id =
             url::Url::parse(&format!("{post_id}#create")).map_err(AppError::internal)?;
-        items.push(objects::to_json(objects::activity(
-            "Create",
-            &create_id,
-            article,
-            to.clone(),
-            cc.clone(),
-            &data.urls,
-        )));
+        items.push(objects::document::to_json(
+            objects::activity::blog_activity(
+                "Create",
+                &create_id,
+                article,
+                to.clone(),
+                cc.clone(),
+                &data.urls,
+            ),
+        ));
     }
     let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
-    let doc = objects::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc =
+        objects::collection::ordered_collection_page(&page_url(&id, page), &id, items, next, total);
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }
 
 fn page_url(id: &url::Url, page: u64) -> url::Url {
-    objects::page_url(id, page)
+    objects::collection::page_url(id, page)
 }
 
 /// Followers and following: only the totals (who follows a blog is their business).
@@ -122,7 +134,7 @@ pub async fn followers(data: Data<AppState>) -> AppResult<Response> {
     let total = follows::count(&data.db).await?;
     Ok(activity_json(
         StatusCode::OK,
-        objects::with_context(objects::ordered_collection(
+        objects::document::with_context(objects::collection::ordered_collection(
             &data.urls.followers(),
             total,
             None,
@@ -152,7 +164,7 @@ pub async fn followers_synchronization(
     let items = followers_sync::followers_on(&data.db, prefix).await?;
     let mut response = activity_json(
         StatusCode::OK,
-        objects::with_context(objects::partial_followers(&data.urls, items)),
+        objects::document::with_context(objects::collection::partial_followers(&data.urls, items)),
     );
     // Different for every server that asks: no shared cache may keep it.
     response.headers_mut().insert(
@@ -166,7 +178,7 @@ pub async fn following(data: Data<AppState>) -> AppResult<Response> {
     let total = follows::count_following(&data.db).await?;
     Ok(activity_json(
         StatusCode::OK,
-        objects::with_context(objects::ordered_collection(
+        objects::document::with_context(objects::collection::ordered_collection(
             &data.urls.following(),
             total,
             None,
@@ -207,15 +219,21 @@ pub async fn context(
 pub async fn likes(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
     let counts = posts::counts(&data.db, post.id).await?;
-    let doc = objects::reaction_count(data.urls.post_likes(&slug), counts.likes);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc = objects::collection::reaction_count(data.urls.post_likes(&slug), counts.likes);
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }
 
 pub async fn shares(data: Data<AppState>, Path(slug): Path<String>) -> AppResult<Response> {
     let post = live_post(&data, &slug).await?;
     let counts = posts::counts(&data.db, post.id).await?;
-    let doc = objects::reaction_count(data.urls.post_shares(&slug), counts.shares);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc = objects::collection::reaction_count(data.urls.post_shares(&slug), counts.shares);
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }
 
 async fn own_note(data: &AppState, id: &str) -> AppResult<comment::Model> {
@@ -229,12 +247,17 @@ pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<
     if let Some(deleted) = note.deleted_at {
         return Ok(activity_json(
             StatusCode::GONE,
-            objects::with_context(objects::tombstone(&ap_id, "Note", &deleted)),
+            objects::document::with_context(objects::tombstone::tombstone(
+                &ap_id, "Note", &deleted,
+            )),
         ));
     }
     let parent_author = comments::remote_parent_author(&data.db, &note.in_reply_to).await?;
     let note = threads::local_note(&data, &note, parent_author.as_deref()).await?;
-    Ok(activity_json(StatusCode::OK, objects::with_context(note)))
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(note),
+    ))
 }
 
 /// The replies to a note the owner wrote.
@@ -262,8 +285,13 @@ pub async fn authorization(data: Data<AppState>, Path(id): Path<i32>) -> AppResu
     if row.revoked_at.is_some() || post.deleted_at.is_some() {
         return Err(AppError::Gone);
     }
-    let doc = objects::authorization(&row, &post.slug, &data.urls);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc = objects::authorization::authorization_to_interaction_authorization(
+        &row, &post.slug, &data.urls,
+    );
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }
 
 /// An activity the blog sent, if it was public.

@@ -39,7 +39,7 @@ pub async fn actor(
     if !wants_activity_json(&headers) {
         return Ok(Redirect::to(data.urls.author(&author.username).as_str()).into_response());
     }
-    let doc = objects::with_context(authors::actor(&data, &author).await?);
+    let doc = objects::document::with_context(authors::actor(&data, &author).await?);
     Ok(activity_json(StatusCode::OK, doc))
 }
 
@@ -54,9 +54,12 @@ pub async fn outbox(
     let names = [author.username.clone(), author.display_name.clone()];
     let total = author_service::post_count(&data.db, &author).await?;
     let Some(page) = query.page else {
-        let first = objects::page_url(&id, 1);
-        let doc = objects::ordered_collection(&id, total, Some(first));
-        return Ok(activity_json(StatusCode::OK, objects::with_context(doc)));
+        let first = objects::collection::page_url(&id, 1);
+        let doc = objects::collection::ordered_collection(&id, total, Some(first));
+        return Ok(activity_json(
+            StatusCode::OK,
+            objects::document::with_context(doc),
+        ));
     };
     let page = page.clamp(1, 1_000_000);
     let (list, more) =
@@ -69,14 +72,17 @@ pub async fn outbox(
         let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
             .map_err(AppError::internal)?;
         let (to, cc) = (article.to.clone(), article.cc.clone());
-        items.push(objects::to_json(objects::activity_by(
+        items.push(objects::document::to_json(objects::activity::activity_by(
             &actor, "Create", &create_id, article, to, cc,
         )));
     }
-    let next = more.then(|| objects::page_url(&id, page + 1));
-    let page_id = objects::page_url(&id, page);
-    let doc = objects::ordered_collection_page(&page_id, &id, items, next, total);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let next = more.then(|| objects::collection::page_url(&id, page + 1));
+    let page_id = objects::collection::page_url(&id, page);
+    let doc = objects::collection::ordered_collection_page(&page_id, &id, items, next, total);
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }
 
 /// The author's followers: only their number, as for the blog.
@@ -84,6 +90,9 @@ pub async fn followers(data: Data<AppState>, Path(username): Path<String>) -> Ap
     let author = author(&data, &username).await?;
     let total = author_service::count(&data.db, author.id).await?;
     let id = data.urls.author_followers(&author.username);
-    let doc = objects::ordered_collection(&id, total, None);
-    Ok(activity_json(StatusCode::OK, objects::with_context(doc)))
+    let doc = objects::collection::ordered_collection(&id, total, None);
+    Ok(activity_json(
+        StatusCode::OK,
+        objects::document::with_context(doc),
+    ))
 }

@@ -60,7 +60,7 @@ pub async fn home(
         // The blog's home page stands for its actor (its `url`).
         return Ok(activity_json(
             StatusCode::OK,
-            objects::with_context(objects::blog_actor(&data).await?),
+            objects::document::with_context(objects::actor::blog_to_person(&data).await?),
         ));
     }
     let Some(page) = query.number() else {
@@ -113,12 +113,14 @@ pub async fn post(
         return Ok(match post.deleted_at {
             Some(deleted) => activity_json(
                 StatusCode::GONE,
-                objects::with_context(objects::tombstone(&url, "Article", &deleted)),
+                objects::document::with_context(objects::tombstone::tombstone(
+                    &url, "Article", &deleted,
+                )),
             ),
             None => {
                 let counts = posts::counts(&data.db, post.id).await?;
                 let article = threads::article(&data, &post, counts).await?;
-                activity_json(StatusCode::OK, objects::with_context(article))
+                activity_json(StatusCode::OK, objects::document::with_context(article))
             }
         });
     }

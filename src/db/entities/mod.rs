@@ -1,5 +1,5 @@
 //! sea-orm entities, one per table of `migration/`. Plain rows: the blog's logic lives in
-//! `services/`, and conversions to ActivityPub JSON in `federation/objects.rs`.
+//! `services/`, and conversions to ActivityPub JSON in `federation/objects/`.
 
 pub mod activity;
 pub mod actor;

@@ -1,7 +1,7 @@
 //! What Feder sends and serves, typed: each struct serializes to exactly the JSON other servers
 //! read (field names in ActivityStreams camelCase, times as RFC 3339 seconds in UTC). Building
-//! them from rows is `federation::objects`' job; `with_context` adds the JSON-LD context at the
-//! top level.
+//! them from rows is `federation::objects`' job; `objects::document::with_context` adds the
+//! JSON-LD context at the top level.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
