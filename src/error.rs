@@ -6,10 +6,58 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+/// Words for people from the interface text: the key of a string in `templates/i18n/*.toml`
+/// and the values of its `%s`, in order. The web layer says them in the blog's interface
+/// language (`render::i18n::Language::say`), the command line in English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub key: &'static str,
+    pub args: Vec<String>,
+}
+
+impl Text {
+    pub fn new(key: &'static str) -> Text {
+        Text { key, args: vec![] }
+    }
+
+    /// The text with its `%s` filled by `args`.
+    pub fn with<A: Into<String>>(key: &'static str, args: impl IntoIterator<Item = A>) -> Text {
+        Text {
+            key,
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key)?;
+        for arg in &self.args {
+            write!(f, " {arg:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What an error response says to people beyond its status, kept on the response (as an
+/// extension) so that `web::errors` can show it as a page or JSON in the interface language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Said {
+    /// Words of the interface text.
+    Text(Text),
+    /// A message made for them already (or a peer's protocol detail).
+    Plain(String),
+    /// Nothing: the status says it all.
+    Status,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Input refused (400) with words for the person who sent it.
+    #[error("invalid: {0}")]
+    Invalid(Text),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("forbidden: {0}")]
@@ -37,7 +85,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -55,6 +103,17 @@ impl AppError {
             other => other.to_string(),
         }
     }
+
+    /// What the error says to people: its words, its message, or only its status.
+    pub fn said(&self) -> Said {
+        match self {
+            AppError::Invalid(text) => Said::Text(text.clone()),
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Unauthorized(m) => {
+                Said::Plain(m.clone())
+            }
+            _ => Said::Status,
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -67,6 +126,7 @@ impl IntoResponse for AppError {
         }
         let body = serde_json::json!({ "error": self.public_message() });
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(self.said());
         if let AppError::TooManyRequests(seconds) = self
             && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
         {

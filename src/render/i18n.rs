@@ -1,6 +1,7 @@
 //! Interface text per language: one TOML file each under `templates/i18n/`, compiled in, chosen
 //! by `blog.lang`; plus dates written the way that language writes them.
 
+use crate::error::Text;
 use chrono::{DateTime, Datelike, TimeZone};
 use serde::Deserialize;
 use std::{collections::BTreeMap, sync::LazyLock};
@@ -96,6 +97,18 @@ impl Language {
         form.replace("%s", &n.to_string())
     }
 
+    /// Words of the interface text in this language, each `%s` filled by the next value.
+    pub fn say(&self, text: &Text) -> String {
+        let mut parts = self.get(text.key).split("%s");
+        let mut said = parts.next().unwrap_or_default().to_string();
+        let mut args = text.args.iter();
+        for part in parts {
+            said.push_str(args.next().map(String::as_str).unwrap_or_default());
+            said.push_str(part);
+        }
+        said
+    }
+
     /// A string by key, for text built outside templates; the key itself when missing.
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.text.get(key).map(String::as_str).unwrap_or(key)
@@ -155,5 +168,15 @@ mod tests {
             language("en").counted("admin_and_others", 10),
             "and 10 others"
         );
+    }
+
+    #[test]
+    fn texts_are_filled_in_order() {
+        let text = Text::with("admin_error_post_exists", ["\"hallo\""]);
+        assert_eq!(
+            language("de").say(&text),
+            "Es gibt bereits einen Beitrag mit der Adresse \"hallo\": bitte eine andere wählen."
+        );
+        assert_eq!(language("en").say(&Text::new("no_such_key")), "no_such_key");
     }
 }

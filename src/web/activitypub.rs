@@ -1,6 +1,7 @@
 //! ActivityPub documents: the blog actor, its collections, the application actor, post reply/like/share collections,
 //! the owner's notes and the activities the blog sent.
 
+use crate::web::extract::{Path, Query};
 use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
@@ -10,7 +11,6 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    extract::{Path, Query},
     http::{HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Redirect, Response},
 };

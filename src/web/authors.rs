@@ -1,6 +1,7 @@
 //! The authors' own actors (`blog.author_actors`): `/authors/<username>/actor`, its outbox and
 //! followers. Their inbox is the blog's inbox handler (the Follow's object says whom it is for).
 
+use crate::web::extract::{Path, Query};
 use crate::{
     db::entities::user,
     error::{AppError, AppResult},
@@ -10,7 +11,6 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    extract::{Path, Query},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };

@@ -2,6 +2,7 @@
 //! that confirm mails about answers (the double opt-in) or stop them. The link opens a page
 //! that asks once more (mail scanners follow links; only the button's POST changes anything).
 
+use crate::web::extract::{Form, Path, Query};
 use crate::{
     error::AppResult,
     federation::state::AppState,
@@ -9,12 +10,7 @@ use crate::{
     web::{pages, respond::html},
 };
 use activitypub_federation::config::Data;
-use axum::{
-    Form,
-    extract::{Path, Query},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{http::StatusCode, response::Response};
 use minijinja::context;
 use serde::Deserialize;
 

@@ -3,6 +3,7 @@
 //! secret link that deletes it. The checks that need a request (address, honeypot, token)
 //! are here; everything else is `services::web_comments`.
 
+use crate::web::extract::{Form, Path, Query};
 use crate::{
     db::entities::{comment, post},
     error::{AppError, AppResult},
@@ -12,12 +13,12 @@ use crate::{
         outbox, posts,
         web_comments::{self, Invalid, NewComment, Rules},
     },
-    web::{admin::client_ip, pages, respond::html},
+    web::{extract::client_ip, pages, respond::html},
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Extension, Form,
-    extract::{ConnectInfo, Path, Query},
+    Extension,
+    extract::ConnectInfo,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };

@@ -2,6 +2,7 @@
 //! whole blog and per tag; and sitemap.xml for search engines. XML is written with a real XML
 //! writer, so every text is escaped.
 
+use crate::web::extract::Path;
 use crate::{
     db::entities::{page, post},
     error::{AppError, AppResult},
@@ -12,7 +13,6 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    extract::Path,
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };

@@ -9,7 +9,7 @@
 use crate::{
     federation::{limits::RateLimiter, state::AppState},
     render::i18n,
-    web::{admin::client_ip, pages::message_page},
+    web::{extract::client_ip, pages::message_page},
 };
 use activitypub_federation::{config::Data, fetch::webfinger::Webfinger};
 use axum::{

@@ -2,7 +2,7 @@
 //! and its language), rendering a template into a response, and the message and error pages.
 
 use crate::{
-    error::AppError,
+    error::{AppError, Said},
     federation::state::AppState,
     render::i18n::{self, Language},
     web::{
@@ -52,15 +52,36 @@ pub fn message_page(data: &AppState, status: StatusCode, heading: &str, message:
     render(data, status, "error.html", context)
 }
 
-/// 404 and 410 as a page for people, as JSON for everything else.
+/// An error as a page for people, as JSON for ActivityPub clients.
 pub fn error_page(data: &AppState, headers: &HeaderMap, error: AppError) -> Response {
-    if wants_activity_json(headers) || !matches!(error, AppError::NotFound | AppError::Gone) {
+    if wants_activity_json(headers) {
         return error.into_response();
     }
+    status_page(data, error.status(), &error.said())
+}
+
+/// The interface text keys of a status's heading and of what it means.
+pub fn status_words(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("not_found_title", "not_found_text"),
+        StatusCode::GONE => ("gone_title", "gone_text"),
+        StatusCode::UNAUTHORIZED => ("error_unauthorized_title", "error_unauthorized_text"),
+        StatusCode::FORBIDDEN => ("error_forbidden_title", "error_forbidden_text"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error_too_large_title", "error_too_large_text"),
+        StatusCode::TOO_MANY_REQUESTS => ("error_too_many_title", "error_too_many_text"),
+        s if s.is_server_error() => ("error_internal_title", "error_internal_text"),
+        _ => ("error_bad_request_title", "error_bad_request_text"),
+    }
+}
+
+/// The error page for `status`: its heading, and what was said, or what the status means.
+pub fn status_page(data: &AppState, status: StatusCode, said: &Said) -> Response {
     let ui = ui(data);
-    let (heading, message) = match error {
-        AppError::Gone => ("gone_title", "gone_text"),
-        _ => ("not_found_title", "not_found_text"),
+    let (heading, meaning) = status_words(status);
+    let message = match said {
+        Said::Text(text) => ui.say(text),
+        Said::Plain(message) => message.clone(),
+        Said::Status => ui.get(meaning).to_string(),
     };
-    message_page(data, error.status(), ui.get(heading), ui.get(message))
+    message_page(data, status, ui.get(heading), &message)
 }

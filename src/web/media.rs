@@ -1,9 +1,9 @@
 //! GET /media/{file}: uploaded images. Their names never change, so they are cached for a year.
 
+use crate::web::extract::Path;
 use crate::{error::AppResult, federation::state::AppState, services::media};
 use activitypub_federation::config::Data;
 use axum::{
-    extract::Path,
     http::header,
     response::{IntoResponse, Response},
 };

@@ -7,6 +7,8 @@ pub mod cache;
 mod comment_mails;
 mod comments;
 mod comments_feed;
+mod errors;
+mod extract;
 mod feeds;
 mod inbox;
 mod interact;
@@ -42,6 +44,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
     let cache = Arc::new(cache::PageCache::default());
     let old_addresses = Arc::new(redirects::RedirectCache::new(federation.db.clone()));
     let max_upload = federation.config.media.max_upload_bytes;
+    let error_pages = middleware::from_fn_with_state(federation.clone(), errors::show);
     // Pages, feeds and documents that only change when the blog does: rendered once, kept
     // (compressed as each client asked) by the page cache. Inside the cache, so that a
     // cached answer needs no federation data.
@@ -110,6 +113,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
+        .layer(error_pages)
         .layer(middleware::map_response(security::headers))
         // Old addresses of an imported blog, before anything else answers them.
         .layer(middleware::from_fn_with_state(

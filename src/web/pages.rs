@@ -1,6 +1,7 @@
 //! Pages for people: home, post (with its comment thread), tag, author and archive pages,
 //! error pages, robots.txt, and the stylesheet and avatar.
 
+use crate::web::extract::{Path, Query};
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
@@ -12,7 +13,6 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    extract::{Path, Query},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };

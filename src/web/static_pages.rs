@@ -1,5 +1,6 @@
 //! Static pages for readers (`/pages/<slug>`: an Impressum, About).
 
+use crate::web::extract::Path;
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
@@ -8,7 +9,6 @@ use crate::{
 };
 use activitypub_federation::config::Data;
 use axum::{
-    extract::Path,
     http::{HeaderMap, StatusCode},
     response::Response,
 };

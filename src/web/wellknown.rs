@@ -1,6 +1,7 @@
 //! Discovery: WebFinger (the blog, and the application actor as Mastodon and FEP-d556 find
 //! it), NodeInfo 2.1 (linking the application actor, FEP-2677) and host-meta.
 
+use crate::web::extract::Query;
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
@@ -9,7 +10,6 @@ use crate::{
 use activitypub_federation::config::Data;
 use axum::{
     Json,
-    extract::Query,
     http::header,
     response::{IntoResponse, Response},
 };

@@ -2,17 +2,19 @@
 //! approve, reject, spam, delete, blocking its author or server, and a reply form that answers
 //! as `feder reply create` does; the blog's own answers below, editable. And the blocks.
 
-use super::{Author, page, safe_back};
+use super::{
+    auth::{Author, CsrfForm},
+    page, safe_back,
+};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
     federation::{actions, state::AppState},
     services::{comments, moderation},
+    web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Form,
-    extract::{Path, Query},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -119,7 +121,6 @@ pub async fn queue(
 
 #[derive(Deserialize)]
 pub struct ActionForm {
-    csrf: String,
     #[serde(default)]
     back: Option<String>,
 }
@@ -127,13 +128,9 @@ pub struct ActionForm {
 /// POST /admin/comments/{id}/{action}: approve, reject, spam or delete.
 pub async fn act(
     data: Data<AppState>,
-    author: Author,
     Path((id, action)): Path<(i32, String)>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let found = match action.as_str() {
         "approve" => moderation::set_status(&data.db, id, comment::APPROVED).await?,
         "reject" => moderation::set_status(&data.db, id, comment::REJECTED).await?,
@@ -151,7 +148,6 @@ pub async fn act(
 
 #[derive(Deserialize)]
 pub struct ReplyForm {
-    csrf: String,
     text: String,
     #[serde(default)]
     back: Option<String>,
@@ -164,11 +160,8 @@ pub async fn reply(
     data: Data<AppState>,
     author: Author,
     Path(id): Path<i32>,
-    Form(form): Form<ReplyForm>,
+    CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     if form.text.trim().is_empty() {
         return Err(AppError::BadRequest(
             author.t("admin_error_answer_empty").into(),
@@ -190,13 +183,9 @@ pub async fn reply(
 /// POST /admin/replies/{id}: edits one of the blog's answers (an Update follows).
 pub async fn edit_answer(
     data: Data<AppState>,
-    author: Author,
     Path(id): Path<i32>,
-    Form(form): Form<ReplyForm>,
+    CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let answer = own_answer(&data, id).await?;
     actions::edit_reply(&data, &answer, &form.text).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/comments")).into_response())
@@ -205,13 +194,9 @@ pub async fn edit_answer(
 /// POST /admin/replies/{id}/delete: deletes one of the blog's answers (a Delete follows).
 pub async fn delete_answer(
     data: Data<AppState>,
-    author: Author,
     Path(id): Path<i32>,
-    Form(form): Form<ActionForm>,
+    CsrfForm(form): CsrfForm<ActionForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let answer = own_answer(&data, id).await?;
     actions::delete_reply(&data, &answer).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/comments")).into_response())
@@ -227,7 +212,6 @@ async fn own_answer(data: &AppState, id: i32) -> AppResult<Url> {
 
 #[derive(Deserialize)]
 pub struct BlockForm {
-    csrf: String,
     target: String,
     #[serde(default)]
     remove: Option<String>,
@@ -238,12 +222,8 @@ pub struct BlockForm {
 /// POST /admin/blocks: adds (or with `remove`, lifts) a block of an actor URL or a domain.
 pub async fn block(
     data: Data<AppState>,
-    author: Author,
-    Form(form): Form<BlockForm>,
+    CsrfForm(form): CsrfForm<BlockForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     if form.remove.is_some() {
         moderation::remove_block(&data, &form.target).await?;
     } else {

@@ -1,16 +1,18 @@
 //! The dashboard (followers, recent comments, delivery of the latest posts) and the author's
 //! profile.
 
-use super::{Author, error_message, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page,
+};
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
     services::{authors, dashboard, deliveries, follows, users},
+    web::extract::Query,
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Form,
-    extract::Query,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -125,7 +127,6 @@ pub async fn profile(
 
 #[derive(Deserialize)]
 pub struct ProfileForm {
-    csrf: String,
     display_name: String,
     #[serde(default)]
     bio: String,
@@ -138,11 +139,8 @@ pub struct ProfileForm {
 pub async fn save_profile(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<ProfileForm>,
+    CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let profile = users::Profile {
         display_name: form.display_name,
         bio: form.bio,
@@ -155,7 +153,7 @@ pub async fn save_profile(
             &data,
             &author,
             StatusCode::BAD_REQUEST,
-            Some(error_message(&e)),
+            Some(author.say(&e)),
             false,
         )),
         Err(e) => Err(e),

@@ -1,16 +1,18 @@
 //! /admin/followers (who follows: name, avatar, server; remove, block) and /admin/deliveries
 //! (per post, delivered / pending / failed per server, with "retry now").
 
-use super::{Author, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page,
+};
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
     services::{deliveries, follows, moderation},
+    web::extract::Path,
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Form,
-    extract::Path,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -67,7 +69,6 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
 
 #[derive(Deserialize)]
 pub struct RemoveForm {
-    csrf: String,
     /// Also block the follower (they cannot follow again).
     #[serde(default)]
     block: Option<String>,
@@ -77,13 +78,9 @@ pub struct RemoveForm {
 /// their Follow (what Mastodon sends for "remove follower"), sent to their own inbox.
 pub async fn remove(
     data: Data<AppState>,
-    author: Author,
     Path(id): Path<i32>,
-    Form(form): Form<RemoveForm>,
+    CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let follower = follows::remove_follower(&data, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -115,7 +112,6 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
 
 #[derive(Deserialize)]
 pub struct RetryForm {
-    csrf: String,
     host: String,
 }
 
@@ -123,13 +119,9 @@ pub struct RetryForm {
 /// also when the host was paused for failing.
 pub async fn retry(
     data: Data<AppState>,
-    author: Author,
     Path(activity): Path<i32>,
-    Form(form): Form<RetryForm>,
+    CsrfForm(form): CsrfForm<RetryForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     deliveries::retry_now(&data.db, activity, &form.host).await?;
     crate::federation::delivery::host_alive(&data.db, &form.host).await?;
     data.host_health.invalidate();

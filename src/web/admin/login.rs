@@ -2,22 +2,26 @@
 //! session yet); failed attempts are throttled per user name and address.
 
 use super::{
-    Author, LOGIN_COOKIE, SESSION_COOKIE, check_origin, client_ip, cookie, current, page,
-    set_cookie,
+    auth::{
+        Author, CsrfForm, LOGIN_COOKIE, SESSION_COOKIE, check_origin, cookie, current, set_cookie,
+        ui,
+    },
+    page,
 };
 use crate::{
     error::AppResult,
     federation::state::AppState,
     services::users::{self, LoginFailure},
+    web::extract::{Form, Query, client_ip},
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Extension, Form,
-    extract::{ConnectInfo, Query},
+    Extension,
+    extract::ConnectInfo,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, de::IgnoredAny};
 use std::net::SocketAddr;
 
 #[derive(Deserialize)]
@@ -48,7 +52,7 @@ fn login_page(
     username: &str,
 ) -> Response {
     let token = users::random_token();
-    let lang = super::ui(data);
+    let lang = ui(data);
     let mut response = page(
         status,
         "login.html",
@@ -95,9 +99,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = check_origin(&data, &headers) {
-        return Ok(refused.into_response());
-    }
+    check_origin(&data, &headers)?;
     let next = safe_next(form.next.as_deref());
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !users::same_secret(&form.csrf, &expected) {
@@ -161,19 +163,11 @@ pub async fn login(
     }
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    csrf: String,
-}
-
 pub async fn logout(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<LogoutForm>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     users::end_session(&data.db, author.session.id).await?;
     let mut response = Redirect::to("/admin/login").into_response();
     response

@@ -1,9 +1,12 @@
 //! The media library: uploading images (with alt text) and picking them for posts.
 
-use super::{Author, error_message, page};
+use super::{
+    auth::{Author, CsrfMultipart},
+    page,
+};
 use crate::{
     db::entities::media as media_entity,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::state::AppState,
     services::media::{self, Upload},
 };
@@ -69,67 +72,57 @@ pub async fn library(data: Data<AppState>, author: Author) -> AppResult<Response
     library_page(&data, &author, StatusCode::OK, None).await
 }
 
-/// Multipart upload: `csrf`, `alt` and `file`. Answers JSON to the editor's script
-/// (`Accept: application/json`), otherwise goes back to the library.
+/// The alt text and the file (its name and bytes) of an upload.
+async fn read_upload(mut multipart: Multipart) -> AppResult<(String, Option<(String, Vec<u8>)>)> {
+    let mut alt = String::new();
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await? {
+        match field.name() {
+            Some("alt") => alt = field.text().await?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                file = Some((name, field.bytes().await?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    Ok((alt, file))
+}
+
+/// Multipart upload: `csrf` first, then `alt` and `file`. Answers JSON to the editor's script
+/// (`Accept: application/json`), otherwise goes back to the library, or shows it with what
+/// was wrong (too large, not an image).
 pub async fn upload(
     data: Data<AppState>,
     author: Author,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    CsrfMultipart(multipart): CsrfMultipart,
 ) -> AppResult<Response> {
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let mut csrf = String::new();
-    let mut alt = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::BadRequest(format!("upload: {}", e.body_text()))
+    let result = match read_upload(multipart).await {
+        Ok((alt, Some((original_name, bytes)))) if !bytes.is_empty() => {
+            let upload = Upload {
+                bytes,
+                original_name,
+                alt,
+                user_id: Some(author.user.id),
+            };
+            media::store(&data, upload).await
         }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(bad)?,
-            Some("alt") => alt = field.text().await.map_err(bad)?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    if let Err(refused) = author.check_csrf(&csrf) {
-        return Ok(refused.into_response());
-    }
-    let result = match file {
-        Some((original_name, bytes)) if !bytes.is_empty() => {
-            media::store(
-                &data,
-                Upload {
-                    bytes,
-                    original_name,
-                    alt,
-                    user_id: Some(author.user.id),
-                },
-            )
-            .await
-        }
-        _ => Err(AppError::BadRequest(
-            author.t("admin_error_choose_image").into(),
-        )),
+        Ok(_) => Err(AppError::Invalid(Text::new("admin_error_choose_image"))),
+        Err(e) => Err(e),
     };
     match (result, wants_json) {
         (Ok(stored), true) => Ok((StatusCode::CREATED, Json(view(&data, &stored))).into_response()),
         (Ok(_), false) => Ok(Redirect::to("/admin/media").into_response()),
-        (Err(e), true) => Err(e),
-        (Err(e @ (AppError::BadRequest(_) | AppError::PayloadTooLarge)), false) => {
-            let status = e.status();
-            library_page(&data, &author, status, Some(error_message(&e))).await
+        (Err(e), _) if e.status().is_server_error() => Err(e),
+        (Err(e), true) => {
+            let body = serde_json::json!({ "error": author.say(&e) });
+            Ok((e.status(), Json(body)).into_response())
         }
-        (Err(e), false) => Err(e),
+        (Err(e), false) => library_page(&data, &author, e.status(), Some(author.say(&e))).await,
     }
 }

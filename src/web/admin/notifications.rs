@@ -1,7 +1,7 @@
 //! /admin/notifications: what happened, newest first, grouped ("3 people liked …"), with a
 //! reply form under comments. What the page showed is marked as seen.
 
-use super::{Author, page};
+use super::{auth::Author, page};
 use crate::{
     db::entities::notification,
     error::AppResult,

@@ -2,21 +2,23 @@
 //! (Markdown with the same live preview, the same CSRF-checked form). Saving goes through
 //! `services::pages`; nothing is federated.
 
-use super::{Author, CsrfForm, error_message, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page,
+};
 use crate::{
     db::entities::page as page_entity,
     error::{AppError, AppResult},
     federation::state::AppState,
     services::pages::{self, PageInput},
+    web::extract::Path,
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Form,
-    extract::Path,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 
 #[derive(Serialize, Default)]
 struct PageView {
@@ -103,7 +105,6 @@ pub async fn edit(
 
 #[derive(Deserialize)]
 pub struct PageForm {
-    csrf: String,
     title: String,
     #[serde(default)]
     slug: String,
@@ -167,9 +168,6 @@ async fn save(
     slug: String,
     is_new: bool,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let existing = pages::find_any(&data.db, &slug).await?;
     if is_new && existing.is_some() {
         let error = author
@@ -200,7 +198,7 @@ async fn save(
             StatusCode::BAD_REQUEST,
             form.view(if is_new { "" } else { &slug }),
             is_new,
-            Some(error_message(&e)),
+            Some(author.say(&e)),
         )),
         Err(e) => Err(e),
     }
@@ -209,7 +207,7 @@ async fn save(
 pub async fn create(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<PageForm>,
+    CsrfForm(form): CsrfForm<PageForm>,
 ) -> AppResult<Response> {
     let slug = match form.slug.trim() {
         "" => crate::services::posts::slugify(&form.title),
@@ -222,7 +220,7 @@ pub async fn update(
     data: Data<AppState>,
     author: Author,
     Path(slug): Path<String>,
-    Form(form): Form<PageForm>,
+    CsrfForm(form): CsrfForm<PageForm>,
 ) -> AppResult<Response> {
     save(&data, &author, form, slug, false).await
 }
@@ -231,11 +229,8 @@ pub async fn delete(
     data: Data<AppState>,
     author: Author,
     Path(slug): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     pages::delete(&data.db, &slug).await?;
     tracing::info!(%slug, user = %author.user.username, "page deleted");
     Ok(Redirect::to("/admin/pages").into_response())

@@ -2,7 +2,10 @@
 //! scheduling, publishing and deleting. Publishing goes through `services::posts`, so what is
 //! written here is what followers receive.
 
-use super::{Author, CsrfForm, error_message, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page,
+};
 use crate::{
     db::entities::post,
     error::{AppError, AppResult},
@@ -12,17 +15,16 @@ use crate::{
         media,
         posts::{self, PostInput, Published},
     },
+    web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Form,
-    extract::{Path, Query},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::IgnoredAny};
 
 /// The `datetime-local` form of a time, in the blog's time zone.
 fn form_time(t: &DateTime<Utc>, tz: Tz) -> String {
@@ -206,7 +208,6 @@ pub async fn edit(
 
 #[derive(Deserialize)]
 pub struct EditorForm {
-    csrf: String,
     title: String,
     #[serde(default)]
     slug: String,
@@ -343,7 +344,7 @@ async fn save(
                 StatusCode::BAD_REQUEST,
                 view,
                 is_new,
-                Some(error_message(&e)),
+                Some(author.say(&e)),
             )
             .await
         }
@@ -354,11 +355,8 @@ async fn save(
 pub async fn create(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<EditorForm>,
+    CsrfForm(form): CsrfForm<EditorForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let slug = match form.slug.trim() {
         "" => posts::slugify(&form.title),
         given => given.to_string(),
@@ -370,11 +368,8 @@ pub async fn update(
     data: Data<AppState>,
     author: Author,
     Path(slug): Path<String>,
-    Form(form): Form<EditorForm>,
+    CsrfForm(form): CsrfForm<EditorForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     save(&data, &author, form, slug, false).await
 }
 
@@ -383,11 +378,8 @@ pub async fn update(
 pub async fn autosave(
     data: Data<AppState>,
     author: Author,
-    Form(mut form): Form<EditorForm>,
+    CsrfForm(mut form): CsrfForm<EditorForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let refuse = |status: StatusCode, message: String| {
         (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
     };
@@ -424,7 +416,7 @@ pub async fn autosave(
             "status": post.status,
         }))
         .into_response()),
-        Err(e @ AppError::BadRequest(_)) => Ok(refuse(StatusCode::BAD_REQUEST, error_message(&e))),
+        Err(e @ AppError::BadRequest(_)) => Ok(refuse(StatusCode::BAD_REQUEST, author.say(&e))),
         Err(e) => Err(e),
     }
 }
@@ -433,11 +425,8 @@ pub async fn delete(
     data: Data<AppState>,
     author: Author,
     Path(slug): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     posts::delete(&data, &slug).await?;
     tracing::info!(%slug, user = %author.user.username, "deleted from the editor");
     Ok(Redirect::to("/admin/posts").into_response())
@@ -445,16 +434,12 @@ pub async fn delete(
 
 #[derive(Deserialize)]
 pub struct PreviewForm {
-    csrf: String,
     #[serde(default)]
     body: String,
 }
 
 /// The editor's live preview: the Markdown as the post page will show it.
-pub async fn preview(author: Author, Form(form): Form<PreviewForm>) -> Response {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return refused.into_response();
-    }
+pub async fn preview(CsrfForm(form): CsrfForm<PreviewForm>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -2,7 +2,10 @@
 //! quote policy, the author's own fediverse handle, and the password. Saved settings apply at
 //! once (`services::settings` keeps the copy pages read).
 
-use super::{Author, client_ip, error_message, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page,
+};
 use crate::{
     config::MailTls,
     error::{AppError, AppResult},
@@ -13,11 +16,12 @@ use crate::{
         settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
         users,
     },
+    web::extract::{Query, client_ip},
 };
 use activitypub_federation::config::Data;
 use axum::{
-    Extension, Form,
-    extract::{ConnectInfo, Query},
+    Extension,
+    extract::ConnectInfo,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
@@ -63,7 +67,6 @@ pub async fn form(
 
 #[derive(Deserialize)]
 pub struct SettingsForm {
-    csrf: String,
     title: String,
     #[serde(default)]
     description: String,
@@ -96,11 +99,8 @@ fn absolute(data: &AppState, url: &str) -> String {
 pub async fn save(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<SettingsForm>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let changes = vec![
         ("title", form.title),
         ("description", form.description),
@@ -116,7 +116,7 @@ pub async fn save(
             &data,
             &author,
             StatusCode::BAD_REQUEST,
-            Some(error_message(&e)),
+            Some(author.say(&e)),
             None,
         )
     };
@@ -143,7 +143,6 @@ pub async fn save(
 
 #[derive(Deserialize)]
 pub struct MailForm {
-    csrf: String,
     #[serde(default)]
     mail_smtp_host: String,
     #[serde(default)]
@@ -171,11 +170,8 @@ pub struct MailForm {
 pub async fn save_mail(
     data: Data<AppState>,
     author: Author,
-    Form(form): Form<MailForm>,
+    CsrfForm(form): CsrfForm<MailForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let mut changes = vec![
         ("mail_smtp_host", form.mail_smtp_host),
         ("mail_smtp_port", form.mail_smtp_port),
@@ -196,7 +192,7 @@ pub async fn save_mail(
             &data,
             &author,
             StatusCode::BAD_REQUEST,
-            Some(error_message(&e)),
+            Some(author.say(&e)),
             None,
         )),
         Err(e) => Err(e),
@@ -205,7 +201,6 @@ pub async fn save_mail(
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
     repeat: String,
@@ -217,11 +212,8 @@ pub async fn password(
     author: Author,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
-    if let Err(refused) = author.check_csrf(&form.csrf) {
-        return Ok(refused.into_response());
-    }
     let refuse = |m: &str| {
         Ok(settings_page(
             &data,
@@ -248,7 +240,7 @@ pub async fn password(
     }
     match users::set_password(&data.db, &author.user.username, &form.new).await {
         Ok(_) => Ok(Redirect::to("/admin/login?next=/admin/settings").into_response()),
-        Err(e @ AppError::BadRequest(_)) => refuse(&error_message(&e)),
+        Err(e @ AppError::BadRequest(_)) => refuse(&author.say(&e)),
         Err(e) => Err(e),
     }
 }
