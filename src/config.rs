@@ -17,6 +17,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub blog: BlogConfig,
     pub delivery: DeliveryConfig,
+    pub inbox: InboxConfig,
     /// People who write on the blog, by the name their posts give as `author` in the front
     /// matter (or `blog.author` for posts without one).
     pub authors: BTreeMap<String, AuthorConfig>,
@@ -227,6 +228,35 @@ impl DeliveryConfig {
                 .map(|n| n.get())
                 .unwrap_or(1),
             n => n,
+        }
+    }
+}
+
+/// The durable inbox: how received activities are retried when processing them fails for a
+/// while (a server that does not answer, a busy database).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InboxConfig {
+    /// How long one try may take before another node or the next start may take it over.
+    /// Must exceed the time processing can take (a few fetches of remote documents).
+    pub lease_seconds: u64,
+    /// First retry delay; each later one doubles it (with jitter), up to `max_retry_seconds`.
+    pub retry_base_seconds: u64,
+    pub max_retry_seconds: u64,
+    /// After this many tries an activity is a dead letter (`feder inbox list --dead`).
+    pub max_attempts: i32,
+    /// How often the worker looks for activities due again.
+    pub poll_millis: u64,
+}
+
+impl Default for InboxConfig {
+    fn default() -> Self {
+        InboxConfig {
+            lease_seconds: 120,
+            retry_base_seconds: 30,
+            max_retry_seconds: 3600,
+            max_attempts: 8,
+            poll_millis: 1000,
         }
     }
 }
@@ -452,6 +482,11 @@ impl Config {
                 "blog.posts_per_page and delivery.concurrency must be at least 1".into(),
             ));
         }
+        if self.inbox.lease_seconds == 0 || self.inbox.max_attempts < 1 {
+            return Err(ConfigError::Invalid(
+                "inbox.lease_seconds and inbox.max_attempts must be at least 1".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -567,6 +602,10 @@ mod tests {
         assert_eq!(
             format!("{:?}", shipped.delivery),
             format!("{:?}", defaults.delivery)
+        );
+        assert_eq!(
+            format!("{:?}", shipped.inbox),
+            format!("{:?}", defaults.inbox)
         );
         assert_eq!(
             format!("{:?}", shipped.limits),

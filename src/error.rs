@@ -70,6 +70,12 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
+    /// We cannot take the request now (the database cannot store it): retry in so many seconds.
+    #[error("temporarily unavailable; retry in {0} s")]
+    Unavailable(u64),
+    /// A remote server did not answer (a timeout, a refused connection): worth another try.
+    #[error("remote server did not answer: {0}")]
+    Upstream(String),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("internal: {0}")]
@@ -92,8 +98,23 @@ impl AppError {
             AppError::Gone => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// Whether the same work may succeed later: our database or a remote server was in the
+    /// way. Bad input, a refusal or something missing stays so, however often it is tried.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AppError::Database(_)
+                | AppError::Internal(_)
+                | AppError::Upstream(_)
+                | AppError::Unavailable(_)
+                | AppError::TooManyRequests(_)
+        )
     }
 
     /// The text a client may see: internals stay in the log.
@@ -127,7 +148,7 @@ impl IntoResponse for AppError {
         let body = serde_json::json!({ "error": self.public_message() });
         let mut response = (status, axum::Json(body)).into_response();
         response.extensions_mut().insert(self.said());
-        if let AppError::TooManyRequests(seconds) = self
+        if let AppError::TooManyRequests(seconds) | AppError::Unavailable(seconds) = self
             && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
         {
             response

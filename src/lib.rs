@@ -32,6 +32,7 @@ pub struct Server {
     http: JoinHandle<()>,
     outbox: JoinHandle<()>,
     worker: JoinHandle<()>,
+    inbox: JoinHandle<()>,
     backfill: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     settings: JoinHandle<()>,
@@ -61,6 +62,7 @@ impl Server {
         }));
         let outbox = tokio::spawn(federation::outbox::worker(federation.clone()));
         let worker = tokio::spawn(federation::delivery::worker(federation.clone()));
+        let inbox = tokio::spawn(federation::inbox::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
         let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
@@ -72,6 +74,7 @@ impl Server {
             http,
             outbox,
             worker,
+            inbox,
             backfill,
             scheduler,
             settings,
@@ -96,6 +99,7 @@ impl Server {
         let _ = self.http.await;
         self.outbox.abort();
         self.worker.abort();
+        self.inbox.abort();
         self.backfill.abort();
         self.scheduler.abort();
         self.settings.abort();
@@ -108,9 +112,11 @@ impl Server {
         self.http.abort();
         self.outbox.abort();
         self.worker.abort();
+        self.inbox.abort();
         self.backfill.abort();
         let _ = self.http.await;
         let _ = self.worker.await;
+        let _ = self.inbox.await;
         self.scheduler.abort();
         self.settings.abort();
         self.mail.abort();

@@ -87,6 +87,22 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
+/// Whether `e` is the database refusing a write for a moment: SQLite busy or locked by
+/// another writer (5, 6 and their extended codes), a PostgreSQL serialization failure or
+/// deadlock. The same statement, tried again shortly, usually goes through.
+pub fn is_busy(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = e else {
+        return false;
+    };
+    let sqlx::Error::Database(e) = e.as_ref() else {
+        return false;
+    };
+    e.code().is_some_and(|code| {
+        ["5", "6", "261", "262", "517", "40001", "40P01"].contains(&code.as_ref())
+    })
+}
+
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }

@@ -1,18 +1,17 @@
-//! The inbox: checking who sent an activity (HTTP signature, key owner = actor) and what it
-//! means for the blog. Each `ActivityKind` has one function here; `objects` turns what was
+//! What a verified activity means for the blog (`federation::inbox` checks who sent it and
+//! stores it first). Each `ActivityKind` has one function here; `objects` turns what was
 //! sent into rows and the services store them (a reply: `on_create` → `store_comment` →
 //! `services::comments::store_remote`, then shown by `web::pages`).
 
 use crate::{
     config::CommentPolicy,
-    db::entities::{actor as actor_entity, authorization, comment, notification, reaction},
+    db::entities::{authorization, comment, notification, reaction},
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
         authors, fetch, guard, interactions, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
-        signatures::{RequestParts, Signature, SignatureError},
     },
     services::{
         authorizations::{self, Grant},
@@ -20,221 +19,16 @@ use crate::{
     },
 };
 use activitypub_federation::config::Data;
-use chrono::Utc;
-use http::{HeaderMap, Method};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use std::time::Duration;
 use url::Url;
 
-/// A POST to one of our inboxes, as received.
-pub struct InboxRequest<'a> {
-    pub method: &'a Method,
-    pub path_and_query: &'a str,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
-
-impl From<SignatureError> for AppError {
-    fn from(e: SignatureError) -> AppError {
-        if e.is_bad_request() {
-            AppError::BadRequest(e.to_string())
-        } else {
-            AppError::Unauthorized(e.to_string())
-        }
-    }
-}
-
-/// Verifies and processes one incoming activity. `Ok` means 202: done, or deliberately ignored.
-pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<()> {
-    let raw: Value = serde_json::from_slice(req.body)
-        .map_err(|e| AppError::BadRequest(format!("body is not JSON: {e}")))?;
-    let activity: Activity = serde_json::from_value(raw.clone())
-        .map_err(|e| AppError::BadRequest(format!("not an activity: {e}")))?;
-    if data.urls.is_local(&activity.actor) {
-        return Err(AppError::Unauthorized(
-            "activities of local actors are not accepted here".into(),
-        ));
-    }
-    // Blocked senders are dropped before anything is fetched or verified.
-    if data
-        .blocks
-        .current(&data.db)
-        .await?
-        .blocks(activity.actor.as_str())
-    {
-        tracing::debug!(actor = %activity.actor, "activity of a blocked actor dropped");
-        return Ok(());
-    }
-    let base = data.urls.base();
-    let signature = Signature::parse(
-        &RequestParts {
-            method: req.method,
-            path_and_query: req.path_and_query,
-            headers: req.headers,
-            body: req.body,
-            scheme: base.scheme(),
-            default_host: &data.urls.host(),
-        },
-        Utc::now(),
-    )?;
-
-    // An actor deleting itself: its key is usually gone already. One we never knew is of no
-    // interest (as Mastodon does, answer 202 rather than make it retry for days).
-    if activity.kind.0 == ActivityKind::Delete
-        && id_of(&activity.object).as_ref() == Some(&activity.actor)
-        && stored_actor(data, &activity.actor).await?.is_none()
-    {
-        tracing::debug!(actor = %activity.actor, "Delete of an unknown actor ignored");
-        return Ok(());
-    }
-
-    if let Ok(key) = Url::parse(&signature.key_id)
-        && data.blocks.current(&data.db).await?.blocks(key.as_str())
-    {
-        return Ok(());
-    }
-    guard::check_claims(&activity.actor, &activity.id, &signature.key_id)?;
-    let deadline = tokio::time::Instant::now() + INBOX_DEADLINE;
-    let signer = tokio::time::timeout_at(deadline, verify_signer(data, &signature))
-        .await
-        .map_err(|_| {
-            AppError::Unauthorized(format!("key {} not fetched in time", signature.key_id))
-        })??;
-    if signer.model().ap_id != activity.actor.as_str() {
-        return Err(AppError::Unauthorized(format!(
-            "signed by {} on behalf of {}",
-            signer.model().ap_id,
-            activity.actor
-        )));
-    }
-    // Charged only once the signature holds: unsigned traffic naming a server cannot use up
-    // that server's budget.
-    if let Err(wait) = data
-        .actor_limits
-        .check(activity.actor.as_str())
-        .and_then(|()| {
-            data.domain_limits
-                .check(activity.actor.host_str().unwrap_or_default())
-        })
-    {
-        return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
-    }
-    if data.replays.seen(&data.db, activity.id.as_str()).await? {
-        tracing::debug!(id = %activity.id, "activity received again within the window: ignored");
-        return Ok(());
-    }
-    // Any activity is a sign of life of its server: deliveries to it resume.
-    if let Some(host) = signer_host(&activity.actor) {
-        data.host_health.revive(&data.db, &host).await?;
-    }
-    tracing::info!(
-        kind = %activity.kind.1, id = %activity.id, actor = %activity.actor,
-        signature = signature.scheme.name(), "activity received"
-    );
-    process(data, activity, signer, deadline).await
-}
-
-/// The longest an inbox request takes before it is answered: the signer's key, then the
-/// activity's own work. Every remote fetch counts against the request's budget as well
-/// (`state::FETCHES_PER_REQUEST`).
-const INBOX_DEADLINE: Duration = Duration::from_secs(5);
-
-/// Processes a verified activity. Work still running at `deadline` (a slow server asked for
-/// a reply's parent) goes on in the background within its fetch budget, and the sender gets
-/// its 202 at once rather than holding the connection (and retrying) meanwhile.
-async fn process(
+/// What an activity means for the blog: one function per `ActivityKind`. Called for a
+/// verified, stored activity by the durable inbox (`federation::inbox`).
+pub(crate) async fn dispatch(
     data: &Data<AppState>,
     activity: Activity,
     signer: RemoteActor,
-    deadline: tokio::time::Instant,
 ) -> AppResult<()> {
-    // Bounded like every other inbox work: past the limit, the sender is asked to come back.
-    let permit = tokio::time::timeout_at(deadline, data.inbox_work.clone().acquire_owned())
-        .await
-        .map_err(|_| AppError::TooManyRequests(10))?
-        .map_err(AppError::internal)?;
-    let id = activity.id.to_string();
-    let task_data = data.clone();
-    let task_id = id.clone();
-    let mut task = tokio::spawn(async move {
-        let _permit = permit;
-        dispatch(&task_data, activity, signer).await?;
-        task_data.replays.remember(&task_data.db, &task_id).await
-    });
-    match tokio::time::timeout_at(deadline, &mut task).await {
-        Ok(finished) => finished.map_err(AppError::internal)?,
-        Err(_) => {
-            tracing::info!(%id, "activity still being processed at the deadline: answered 202, goes on");
-            tokio::spawn(async move {
-                match task.await {
-                    Ok(Ok(())) => tracing::debug!(%id, "activity processed after its answer"),
-                    Ok(Err(e)) => {
-                        tracing::info!(%id, error = %e, "activity failed after its answer")
-                    }
-                    Err(e) => tracing::warn!(%id, error = %e, "activity task failed"),
-                }
-            });
-            Ok(())
-        }
-    }
-}
-
-fn signer_host(actor: &Url) -> Option<String> {
-    actor
-        .host_str()
-        .map(|_| crate::federation::signing::host_header(actor))
-}
-
-async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor_entity::Model>> {
-    Ok(actor_entity::Entity::find()
-        .filter(actor_entity::Column::ApId.eq(id.as_str()))
-        .one(&data.db)
-        .await?)
-}
-
-/// The actor whose key verifies the signature. A stored key that fails is fetched once more,
-/// since actors rotate keys (as Mastodon does), but not more often than
-/// `caches::REFETCH_AFTER` per key document.
-pub async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResult<RemoteActor> {
-    let unauthorized = |e: AppError| match e {
-        AppError::Database(_) | AppError::Internal(_) => e,
-        other => AppError::Unauthorized(format!(
-            "cannot get key {}: {}",
-            signature.key_id,
-            other.public_message()
-        )),
-    };
-    let signer = fetch::actor_for_key(&signature.key_id, false, data)
-        .await
-        .map_err(unauthorized)?;
-    if signature.verify(&signer.model().public_key_pem).is_ok() {
-        refresh_if_stale(data, &signer);
-        return Ok(signer);
-    }
-    let refreshed = fetch::actor_for_key(&signature.key_id, true, data)
-        .await
-        .map_err(unauthorized)?;
-    signature.verify(&refreshed.model().public_key_pem)?;
-    Ok(refreshed)
-}
-
-/// Profiles (name, avatar) shown with comments are refreshed in the background once a day.
-fn refresh_if_stale(data: &Data<AppState>, actor: &RemoteActor) {
-    if Utc::now() - actor.model().fetched_at < chrono::Duration::days(1) {
-        return;
-    }
-    let (data, id) = (data.reset_request_count(), actor.model().ap_id.clone());
-    tokio::spawn(async move {
-        if let Ok(url) = Url::parse(&id)
-            && let Err(e) = fetch::actor(&url, &data).await
-        {
-            tracing::debug!(actor = %id, error = %e, "profile refresh failed");
-        }
-    });
-}
-
-async fn dispatch(data: &Data<AppState>, activity: Activity, signer: RemoteActor) -> AppResult<()> {
     match activity.kind.0 {
         ActivityKind::Follow => on_follow(data, &activity, &signer).await,
         ActivityKind::Undo => on_undo(data, &activity).await,
@@ -565,6 +359,8 @@ async fn place_in_thread(data: &Data<AppState>, parent: &Url) -> AppResult<Optio
         let fetched = match fetch::object(&cursor, data).await {
             Ok(object) if object.id == cursor => object,
             Ok(_) => return Ok(None),
+            // A server that did not answer may answer the next try (the inbox retries).
+            Err(e) if e.is_transient() => return Err(e),
             Err(e) => {
                 tracing::debug!(parent = %cursor, error = %e, "parent of a reply not fetched");
                 return Ok(None);

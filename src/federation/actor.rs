@@ -72,6 +72,10 @@ impl From<activitypub_federation::error::Error> for AppError {
         match e {
             E::NotFound => AppError::NotFound,
             E::ObjectDeleted(_) => AppError::Gone,
+            // No answer (a timeout, a refused connection): the same fetch may work later.
+            unanswered @ (E::Reqwest(_) | E::ReqwestMiddleware(_) | E::IoError(_)) => {
+                AppError::Upstream(unanswered.to_string())
+            }
             other => AppError::BadRequest(format!("remote object: {other}")),
         }
     }

@@ -9,7 +9,7 @@ use crate::{
     db::entities::follower,
     error::AppResult,
     federation::{
-        activities,
+        inbox,
         signatures::{RequestParts, Signature},
         state::AppState,
     },
@@ -74,7 +74,7 @@ pub async fn followers_on(db: &DatabaseConnection, prefix: &str) -> AppResult<Ve
 /// once if the signature does not verify with the stored one).
 pub async fn requester(data: &Data<AppState>, req: &RequestParts<'_>) -> AppResult<String> {
     let signature = Signature::parse(req, Utc::now())?;
-    let signer = activities::verify_signer(data, &signature).await?;
+    let signer = inbox::verify_signer(data, &signature).await?;
     Ok(signer.model().ap_id.clone())
 }
 

@@ -41,20 +41,20 @@ pub struct StateInner {
     /// Incoming activities per actor and per server.
     pub actor_limits: RateLimiter,
     pub domain_limits: RateLimiter,
-    /// Ids of activities processed within the signature window.
-    pub replays: crate::federation::replay::ReplayCache,
     /// In-memory views the inbox reads on every request (the blocks are the services').
     pub keys: KeyCache,
     pub host_health: HostHealth,
-    /// Inbox activities being processed at once, answered or not (see `activities::process`).
+    /// Inbox activities being processed at once, by requests and the worker (`inbox`).
     pub inbox_work: Arc<Semaphore>,
+    /// Woken to make the inbox worker look for due activities before its next poll.
+    pub inbox_wakeup: Notify,
 }
 
 /// Remote documents one request may make the blog fetch (the federation crate counts them
 /// per `Data`): the signer's key, an object sent by reference, a few parents of a reply.
 /// Background work (backfill, profile refreshes) starts each unit of work with a fresh count.
 pub const FETCHES_PER_REQUEST: u32 = 5;
-/// Inbox activities processed at once; past it, senders are asked to retry.
+/// Inbox activities processed at once; past it, stored ones wait for their turn.
 const INBOX_WORK: usize = 256;
 
 impl Deref for AppState {
@@ -114,10 +114,10 @@ impl AppState {
             http: http.clone(),
             actor_limits,
             domain_limits,
-            replays: Default::default(),
             keys: KeyCache::default(),
             host_health: HostHealth::default(),
             inbox_work: Arc::new(Semaphore::new(INBOX_WORK)),
+            inbox_wakeup: Notify::new(),
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())

@@ -7,6 +7,7 @@
 pub mod authorizations;
 pub mod authors;
 pub mod blocks;
+pub mod clock;
 pub mod comment_feed;
 pub mod comment_policy;
 pub mod comments;
@@ -57,6 +58,8 @@ pub struct SiteInner {
     pub outbox_wakeup: Notify,
     /// What /admin/settings changed over config.toml: read by every page (see `settings`).
     pub settings: settings::SettingsCache,
+    /// The time queues and windows go by (tests move it forward).
+    pub clock: clock::Clock,
 }
 
 impl Site {
@@ -68,6 +71,7 @@ impl Site {
             blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),
             settings: settings::SettingsCache::new(&config.blog, &config.mail),
+            clock: clock::Clock::default(),
             config,
         })))
     }

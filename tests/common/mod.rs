@@ -183,7 +183,7 @@ pub fn write_config(dir: &std::path::Path, lease_seconds: u64) -> std::path::Pat
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
-        format!("[delivery]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\ntimeout_seconds = 5\n"),
+        format!("[delivery]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\ntimeout_seconds = 5\n[inbox]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\n"),
     )
     .expect("write config");
     path
@@ -245,6 +245,7 @@ pub fn test_config(name: &str, database: &str, port: u16) -> Config {
     config.delivery.max_retry_seconds = 2;
     config.delivery.poll_millis = 100;
     config.delivery.timeout_seconds = 5;
+    config.inbox.poll_millis = 100;
     config
 }
 
@@ -264,6 +265,42 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// How much work is left: inbox activities not finished, outbox events not yet federated,
+/// and deliveries due or in flight (those waiting for a later retry do not count).
+pub async fn pending_work(db: &sea_orm::DatabaseConnection) -> (u64, u64, u64) {
+    use feder::db::entities::{delivery, inbox_activity, outbox_event};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
+    let inbox = inbox_activity::Entity::find()
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
+        .count(db)
+        .await
+        .expect("count inbox");
+    let outbox = outbox_event::Entity::find()
+        .count(db)
+        .await
+        .expect("count outbox");
+    let deliveries = delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(delivery::PENDING))
+        .filter(
+            Condition::any()
+                .add(delivery::Column::NextAttemptAt.lte(chrono::Utc::now()))
+                .add(delivery::Column::LockedUntil.is_not_null()),
+        )
+        .count(db)
+        .await
+        .expect("count deliveries");
+    (inbox, outbox, deliveries)
+}
+
+/// Waits until the inbox, the outbox and the delivery queue have nothing pending (see
+/// `pending_work`), or fails after `seconds`: what a test checks next is then final.
+pub async fn settled(db: &sea_orm::DatabaseConnection, seconds: u64) {
+    eventually("the queues to settle", seconds, || async {
+        (pending_work(db).await == (0, 0, 0)).then_some(())
+    })
+    .await
 }
 
 pub fn client() -> reqwest::Client {
@@ -328,6 +365,8 @@ struct PeerState {
     answers: Arc<Mutex<Vec<u16>>>,
     /// Milliseconds to wait before answering an inbox POST (a slow server).
     delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    /// Milliseconds to wait before serving a note (a slow server).
+    note_delay_ms: Arc<std::sync::atomic::AtomicU64>,
     /// Documents served at `/notes/<id>`.
     notes: Arc<Mutex<std::collections::HashMap<String, Value>>>,
     /// Extra fields of actors, by name (e.g. `alsoKnownAs`).
@@ -346,7 +385,14 @@ pub struct Peer {
 
 impl Peer {
     pub async fn start() -> Peer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind peer");
+        Peer::start_at(0).await
+    }
+
+    /// A peer on `port` (0: any), e.g. a server that was down and comes up on its address.
+    pub async fn start_at(port: u16) -> Peer {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind peer");
         let port = listener.local_addr().expect("addr").port();
         let base = format!("http://localhost:{port}");
         let private = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
@@ -359,6 +405,7 @@ impl Peer {
             received: Arc::default(),
             answers: Arc::default(),
             delay_ms: Arc::default(),
+            note_delay_ms: Arc::default(),
             notes: Arc::default(),
             actor_extra: Arc::default(),
         };
@@ -419,6 +466,13 @@ impl Peer {
     pub fn slow_down(&self, ms: u64) {
         self.state
             .delay_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Serve notes only after `ms` milliseconds.
+    pub fn slow_notes(&self, ms: u64) {
+        self.state
+            .note_delay_ms
             .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
@@ -628,6 +682,10 @@ async fn peer_note(
     State(state): State<PeerState>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> axum::response::Response {
+    let delay = state
+        .note_delay_ms
+        .load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(delay)).await;
     match state.notes.lock().expect("lock").get(&id) {
         Some(doc) => (
             [("content-type", "application/activity+json")],

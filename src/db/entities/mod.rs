@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod delivery_host;
 pub mod follower;
 pub mod following;
+pub mod inbox_activity;
 pub mod login_attempt;
 pub mod mail;
 pub mod media;

@@ -1,0 +1,218 @@
+//! The durable inbox in the database: storing a verified activity (once per id), claiming due
+//! rows under a lease, recording what became of a try, handing back the leases of a crashed
+//! process, and pruning what is done.
+
+use crate::{
+    config::InboxConfig,
+    db::{entities::inbox_activity, is_postgres, placeholder},
+    error::AppResult,
+    federation::{delivery::backoff, signatures::WINDOW_SECONDS},
+};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Statement, TryInsertResult, Value as DbValue, sea_query::Expr,
+};
+
+/// A verified activity, as it is stored.
+pub(super) struct Received<'a> {
+    pub activity_id: &'a str,
+    /// The signer (the activity's actor).
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub document: &'a str,
+}
+
+/// Stores `received`, leased to the caller until `now + lease` (it processes it at once).
+/// Returns its row, or `None` when an activity with that id was received before.
+pub(super) async fn store(
+    db: &DatabaseConnection,
+    received: Received<'_>,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> AppResult<Option<i64>> {
+    let row = inbox_activity::ActiveModel {
+        activity_id: Set(received.activity_id.to_string()),
+        actor: Set(received.actor.to_string()),
+        kind: Set(received.kind.to_string()),
+        document: Set(received.document.to_string()),
+        status: Set(inbox_activity::PENDING.into()),
+        attempts: Set(1),
+        received_at: Set(now),
+        next_attempt_at: Set(now),
+        locked_until: Set(Some(now + lease)),
+        finished_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    };
+    let result = inbox_activity::Entity::insert(row)
+        .on_conflict_do_nothing_on([inbox_activity::Column::ActivityId])
+        .exec(db)
+        .await?;
+    Ok(match result {
+        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+    })
+}
+
+/// A row claimed for a try.
+pub(super) struct Claimed {
+    pub id: i64,
+    pub actor: String,
+    pub document: String,
+    /// Tries so far, this one included.
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due rows by setting their lease and counting the try, atomically: on
+/// PostgreSQL several nodes claim at once and `SKIP LOCKED` keeps them apart; SQLite has one
+/// writer. A row whose lease expired (its process died) is due again.
+pub(super) async fn claim(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    limit: usize,
+    lease: Duration,
+) -> AppResult<Vec<Claimed>> {
+    let postgres = is_postgres(db);
+    let lock = if postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let p = |n| placeholder(postgres, n);
+    let sql = format!(
+        "UPDATE inbox_activities SET locked_until = {p1}, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM inbox_activities WHERE status = '{pending}' \
+         AND next_attempt_at <= {p2} AND (locked_until IS NULL OR locked_until < {p3}) \
+         ORDER BY id LIMIT {p4} {lock}) \
+         RETURNING id, actor, document, attempts",
+        pending = inbox_activity::PENDING,
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+        p4 = p(4),
+    );
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [
+            DbValue::from(now + lease),
+            DbValue::from(now),
+            DbValue::from(now),
+            DbValue::from(limit as i64),
+        ],
+    );
+    let rows = db.query_all_raw(stmt).await?;
+    let mut claimed = rows
+        .iter()
+        .map(|row| {
+            Ok(Claimed {
+                id: row.try_get("", "id")?,
+                actor: row.try_get("", "actor")?,
+                document: row.try_get("", "document")?,
+                attempts: row.try_get("", "attempts")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    claimed.sort_by_key(|c| c.id);
+    Ok(claimed)
+}
+
+/// What became of one try.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Outcome {
+    Done,
+    /// Refused for good, with the reason: not tried again.
+    Rejected(String),
+    /// Failed for now (a server that did not answer, a busy database): tried again later, or
+    /// a dead letter after `max_attempts` tries.
+    Retry(String),
+}
+
+/// Records the outcome of try number `attempts` of row `id`, and ends its lease.
+pub(super) async fn finish(
+    db: &DatabaseConnection,
+    id: i64,
+    attempts: i32,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+    config: &InboxConfig,
+) -> AppResult<()> {
+    let update = inbox_activity::Entity::update_many()
+        .col_expr(
+            inbox_activity::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(inbox_activity::Column::Id.eq(id))
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING));
+    let finished = |update: sea_orm::UpdateMany<inbox_activity::Entity>, status: &str| {
+        update
+            .col_expr(inbox_activity::Column::Status, Expr::value(status))
+            .col_expr(inbox_activity::Column::FinishedAt, Expr::value(now))
+    };
+    let update = match outcome {
+        Outcome::Done => finished(update, inbox_activity::DONE).col_expr(
+            inbox_activity::Column::LastError,
+            Expr::value(Option::<String>::None),
+        ),
+        Outcome::Rejected(reason) => finished(update, inbox_activity::REJECTED)
+            .col_expr(inbox_activity::Column::LastError, Expr::value(reason)),
+        Outcome::Retry(reason) if attempts >= config.max_attempts => {
+            finished(update, inbox_activity::DEAD)
+                .col_expr(inbox_activity::Column::LastError, Expr::value(reason))
+        }
+        Outcome::Retry(reason) => {
+            let wait = backoff(
+                attempts,
+                config.retry_base_seconds,
+                config.max_retry_seconds,
+            );
+            let due = now + Duration::from_std(wait).unwrap_or(Duration::hours(1));
+            update
+                .col_expr(inbox_activity::Column::NextAttemptAt, Expr::value(due))
+                .col_expr(inbox_activity::Column::LastError, Expr::value(reason))
+        }
+    };
+    update.exec(db).await?;
+    Ok(())
+}
+
+/// SQLite has one node: rows leased by a process that died can be taken at once.
+pub(super) async fn release_leases(db: &DatabaseConnection) -> AppResult<()> {
+    inbox_activity::Entity::update_many()
+        .col_expr(
+            inbox_activity::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
+        .filter(inbox_activity::Column::LockedUntil.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Done activities are kept while a signature on them could still be valid (an hour either
+/// way, and a margin), so that a redelivery or a replay within that time changes nothing.
+pub(super) fn keep_done() -> Duration {
+    Duration::seconds(WINDOW_SECONDS * 2 + 600)
+}
+
+/// Refusals and dead letters stay this long for the owner to look at.
+const KEEP_FAILED_DAYS: i64 = 30;
+
+/// Removes done activities past `keep_done` and failed ones past a month. Returns how many.
+pub(super) async fn prune(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<u64> {
+    let done = inbox_activity::Entity::delete_many()
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::DONE))
+        .filter(inbox_activity::Column::FinishedAt.lt(now - keep_done()))
+        .exec(db)
+        .await?;
+    let failed = inbox_activity::Entity::delete_many()
+        .filter(
+            inbox_activity::Column::Status.is_in([inbox_activity::REJECTED, inbox_activity::DEAD]),
+        )
+        .filter(inbox_activity::Column::FinishedAt.lt(now - Duration::days(KEEP_FAILED_DAYS)))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected + failed.rows_affected)
+}
