@@ -4,10 +4,20 @@ pub mod changes;
 pub mod entities;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, sqlx::Connection};
 use std::time::Duration;
 
 /// Opens the database, creating the SQLite file and its folder when missing, and migrates it.
+///
+/// A pooled connection that sqlx still counts as inside a transaction is closed rather than
+/// handed out again. A COMMIT that fails (SQLite's disk full, a PostgreSQL serialization
+/// failure) ends the transaction in the database, but sqlx's count of open transactions stays
+/// up, and the ROLLBACK sent when the transaction is dropped fails too. Handed out again, that
+/// connection begins its next transaction with `SAVEPOINT` instead of `BEGIN`; on SQLite, once
+/// such a step fails, the connection holds a transaction open for good: every other writer is
+/// refused ("database is locked") and what it commits is never written, until a restart. The
+/// ping before each acquire runs after the queued ROLLBACK, so a connection whose transaction
+/// ended normally is counted out of it by then. (`tests/full_disk.rs` fills a disk.)
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -29,8 +39,14 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
         });
+        options.map_sqlx_sqlite_before_acquire(|conn, _| {
+            Box::pin(async move { Ok(!conn.is_in_transaction()) })
+        });
     } else {
         options.max_connections(16);
+        options.map_sqlx_postgres_before_acquire(|conn, _| {
+            Box::pin(async move { Ok(!conn.is_in_transaction()) })
+        });
     }
     let mut db = Database::connect(options)
         .await
