@@ -26,7 +26,7 @@ use feder::{
         fetch,
         signatures::{RequestParts, Signature},
     },
-    services::posts,
+    services::{local_actor::LocalActor, posts},
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -176,6 +176,7 @@ async fn follow_from(blog: &Instance, verifier: &Verifier) {
 /// A follower row for `actor` (inbox `<actor>/inbox`), with a shared inbox or not.
 async fn add_follower(blog: &Instance, actor: &str, shared_inbox: Option<String>) {
     follower::Entity::insert(follower::ActiveModel {
+        local_actor: Set(LocalActor::Blog.name()),
         actor_ap_id: Set(actor.to_string()),
         inbox: Set(format!("{actor}/inbox")),
         shared_inbox: Set(shared_inbox),

@@ -4,7 +4,7 @@ use super::open::{database, federation, send_recorded};
 use crate::{
     config::Config,
     federation::actions,
-    services::{follows, reading as reading_list},
+    services::{followers, reading as reading_list},
 };
 
 pub(super) async fn follow(config: Config, who: &str) -> anyhow::Result<()> {
@@ -23,7 +23,7 @@ pub(super) async fn unfollow(config: Config, who: &str) -> anyhow::Result<()> {
 
 pub(super) async fn followers(config: &Config) -> anyhow::Result<()> {
     let db = database(config).await?;
-    for f in follows::list(&db).await? {
+    for f in followers::list(&db, None).await? {
         println!("{}", f.actor_ap_id);
     }
     Ok(())

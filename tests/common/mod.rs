@@ -162,6 +162,7 @@ pub async fn seed_followers(db: &sea_orm::DatabaseConnection, peer: &Peer, n: us
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let rows: Vec<follower::ActiveModel> = (0..n)
         .map(|i| follower::ActiveModel {
+            local_actor: Set(feder::services::local_actor::LocalActor::Blog.name()),
             actor_ap_id: Set(format!("{}/users/f{i}", peer.base)),
             inbox: Set(format!("{}/users/f{i}/inbox", peer.base)),
             shared_inbox: Set(None),

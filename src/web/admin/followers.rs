@@ -8,7 +8,7 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{deliveries, follows, moderation},
+    services::{deliveries, followers, moderation},
     web::extract::Path,
 };
 use activitypub_federation::config::Data;
@@ -31,7 +31,7 @@ struct FollowerView {
 
 pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
     let settings = data.settings.current();
-    let followers: Vec<FollowerView> = follows::with_profiles(&data.db)
+    let followers: Vec<FollowerView> = followers::with_profiles(&data.db, None)
         .await?
         .into_iter()
         .map(|(f, profile)| {
@@ -81,7 +81,7 @@ pub async fn remove(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> AppResult<Response> {
-    let follower = follows::remove_follower(&data, id)
+    let follower = followers::remove(&data, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if form.block.is_some() {
