@@ -318,6 +318,27 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as it came, for checking its signature.
+    pub raw: Bytes,
+}
+
+impl Received {
+    /// The `keyId` of the request's HTTP signature, when it verifies with `public_pem` (as
+    /// a receiving server checks it; `host` is the peer's).
+    pub fn verified_key(&self, host: &str, public_pem: &str) -> Option<String> {
+        use feder::federation::signatures::{RequestParts, Signature};
+        let request = RequestParts {
+            method: &axum::http::Method::POST,
+            path_and_query: &self.path,
+            headers: &self.headers,
+            body: &self.raw,
+            scheme: "http",
+            default_host: host,
+        };
+        let signature = Signature::parse(&request, chrono::Utc::now()).ok()?;
+        signature.verify(public_pem).ok()?;
+        Some(signature.key_id)
+    }
 }
 
 #[derive(Clone)]
@@ -658,6 +679,7 @@ async fn peer_inbox(
             path: uri.path().to_string(),
             headers,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: body,
         });
     }
     StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED)
