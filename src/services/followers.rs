@@ -181,6 +181,25 @@ pub async fn count(db: &DatabaseConnection, local: &LocalActor) -> AppResult<u64
         .await?)
 }
 
+/// How many follow each of our actors that has followers: the blog first, then the authors
+/// by name.
+pub async fn counts(db: &DatabaseConnection) -> AppResult<Vec<(LocalActor, u64)>> {
+    let rows: Vec<(String, i64)> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::LocalActor)
+        .column_as(follower::Column::Id.count(), "count")
+        .group_by(follower::Column::LocalActor)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: Vec<(LocalActor, u64)> = rows
+        .into_iter()
+        .filter_map(|(name, n)| Some((LocalActor::from_name(&name)?, n.max(0) as u64)))
+        .collect();
+    counts.sort_by(|a, b| a.0.username().cmp(&b.0.username()));
+    Ok(counts)
+}
+
 /// Followers of `local` (or of every actor), newest first, each with the stored profile
 /// (name, avatar) when there is one.
 pub async fn with_profiles(
