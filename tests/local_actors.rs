@@ -124,7 +124,7 @@ async fn an_account_that_deletes_itself_or_moves_follows_no_local_actor() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn removing_an_authors_follower_sends_her_signed_reject() {
+async fn removing_an_authors_follower_sends_her_signed_reject_and_blocking_ends_every_follow() {
     common::init();
     let (blog, alice) = blog_with_alice("remove").await;
     let data = blog.data();
@@ -134,8 +134,9 @@ async fn removing_an_authors_follower_sends_her_signed_reject() {
     follow(&blog, &bob, &alice_id).await;
     follow(&blog, &bob, &blog.actor()).await;
     follow(&blog, &carol, &alice_id).await;
+    follow(&blog, &carol, &blog.actor()).await;
     let both = [bob.actor.as_str(), carol.actor.as_str()];
-    wait_for_followers(&blog, &alice, &[bob.actor.as_str()], &both).await;
+    wait_for_followers(&blog, &alice, &both, &both).await;
 
     // The owner sees whom each follows, and removes Bob from Alice's followers.
     let mut browser = Browser::new(&blog);
@@ -160,13 +161,7 @@ async fn removing_an_authors_follower_sends_her_signed_reject() {
         )
         .await;
     assert_eq!(removed.status, 303, "{}", removed.text);
-    wait_for_followers(
-        &blog,
-        &alice,
-        &[bob.actor.as_str()],
-        &[carol.actor.as_str()],
-    )
-    .await;
+    wait_for_followers(&blog, &alice, &both, &[carol.actor.as_str()]).await;
 
     // Bob's own inbox gets Alice's Reject of his Follow, signed with her key.
     let reject = eventually("the Reject", 20, || async {
@@ -198,6 +193,35 @@ async fn removing_an_authors_follower_sends_her_signed_reject() {
         .map(|r| r.body)
         .collect();
     assert_eq!(rejects.len(), 1, "{rejects:?}");
+
+    // "Remove and block" of Carol's follow of Alice: she follows neither any more, and gets
+    // the Reject of each actor she followed.
+    let row = followers::find(&data.db, &alice, &carol.actor)
+        .await
+        .unwrap()
+        .expect("Carol follows Alice");
+    let blocked = browser
+        .post_form(
+            &format!("/admin/followers/{}/remove", row.id),
+            &[("csrf", csrf.as_str()), ("block", "1")],
+        )
+        .await;
+    assert_eq!(blocked.status, 303, "{}", blocked.text);
+    wait_for_followers(&blog, &alice, &[bob.actor.as_str()], &[]).await;
+    let mut rejected_by: Vec<String> = eventually("Carol's two Rejects", 20, || async {
+        let by: Vec<String> = peer
+            .received()
+            .into_iter()
+            .filter(|r| r.body["type"] == "Reject" && r.path == "/users/carol/inbox")
+            .filter_map(|r| r.body["actor"].as_str().map(str::to_string))
+            .collect();
+        (by.len() == 2).then_some(by)
+    })
+    .await;
+    rejected_by.sort();
+    let mut want = vec![blog.actor(), alice_id.clone()];
+    want.sort();
+    assert_eq!(rejected_by, want);
 }
 
 /// 100 Follows at once from 10 servers, of the blog and of Alice in turn: every one answered

@@ -144,6 +144,20 @@ pub async fn remove(site: &Site, id: i32) -> AppResult<Option<follower::Model>> 
     Ok(Some(found))
 }
 
+/// The owner removes `actor` from the followers of every one of our actors (they are being
+/// blocked), each actor sending its `Reject`. Returns how many follows ended.
+pub async fn remove_all(site: &Site, actor: &str) -> AppResult<usize> {
+    let rows = follower::Entity::find()
+        .filter(follower::Column::ActorApId.eq(actor))
+        .all(&site.db)
+        .await?;
+    let mut removed = 0;
+    for row in rows {
+        removed += usize::from(remove(site, row.id).await?.is_some());
+    }
+    Ok(removed)
+}
+
 fn of_pair(local: &LocalActor, actor: &str) -> sea_orm::Condition {
     sea_orm::Condition::all()
         .add(follower::Column::LocalActor.eq(local.name()))

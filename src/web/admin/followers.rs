@@ -154,7 +154,9 @@ pub async fn remove(
         .await?
         .ok_or(AppError::NotFound)?;
     if form.block.is_some() {
+        // Blocked, they follow none of our actors any more.
         moderation::add_block(&data, &follower.actor_ap_id).await?;
+        followers::remove_all(&data, &follower.actor_ap_id).await?;
     }
     Ok(Redirect::to("/admin/followers").into_response())
 }
