@@ -10,6 +10,7 @@ use feder::{
     config::Config,
     db::entities::{delivery, follower},
     federation::state::AppState,
+    services::local_actor::LocalActor,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait,
@@ -103,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
                 format!("http://localhost:{port}/inbox?s={}", i % shared)
             });
             follower::ActiveModel {
+                local_actor: Set(LocalActor::Blog.name()),
                 actor_ap_id: Set(format!("http://localhost:{port}/users/{i}")),
                 inbox: Set(format!("http://localhost:{port}/users/{i}/inbox")),
                 shared_inbox: Set(shared_inbox),

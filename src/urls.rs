@@ -135,6 +135,10 @@ impl Urls {
     pub fn author_followers(&self, username: &str) -> Url {
         self.author_path(username, "followers")
     }
+    /// The author's followers on the requesting server (FEP-8fcf).
+    pub fn author_followers_synchronization(&self, username: &str) -> Url {
+        self.author_path(username, "followers_synchronization")
+    }
     fn author_path(&self, username: &str, last: &str) -> Url {
         let mut url = self.author(username);
         url.path_segments_mut()

@@ -17,7 +17,7 @@ mod site;
 use admin_helpers::{PASSWORD, follow, jpeg, received_of};
 use common::{Peer, eventually, free_port};
 use fantoccini::{Client, ClientBuilder, Locator};
-use feder::services::{posts, users};
+use feder::services::{followers, local_actor::LocalActor, posts, users};
 use serde_json::json;
 use site::{publish, reply, start_blog};
 use std::{path::PathBuf, process::Stdio};
@@ -105,8 +105,9 @@ async fn watch_csp(client: &Client) {
         .expect("listener");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn workspace_in_headless_chromium() {
+/// Chromium and chromedriver from `PATH`; none (the test is skipped) without them, except
+/// under `CI=true`.
+fn chromium() -> Option<(PathBuf, PathBuf)> {
     let (Some(browser), Some(driver)) = (
         find(&["chromium", "chromium-browser", "google-chrome"]),
         find(&["chromedriver"]),
@@ -118,6 +119,40 @@ async fn workspace_in_headless_chromium() {
         eprintln!(
             "skipped: no chromium and chromedriver in PATH (apt-get install -y chromium chromium-driver)"
         );
+        return None;
+    };
+    Some((browser, driver))
+}
+
+/// Logs `user` in through the form at `base`.
+async fn log_in(client: &Client, base: &str, user: &str) {
+    client.goto(&format!("{base}/admin/login")).await.unwrap();
+    let form = client.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("username", user).await.unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    form.submit().await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("header.admin"))
+        .await
+        .expect("logged in");
+}
+
+/// Whether the page is no wider than the window (nothing to scroll sideways).
+async fn fits(client: &Client) -> bool {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    widths[0].as_u64() <= widths[1].as_u64()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_in_headless_chromium() {
+    let Some((browser, driver)) = chromium() else {
         return;
     };
     let blog = start_blog("admin_browser", |_| {}).await;
@@ -138,15 +173,7 @@ async fn workspace_in_headless_chromium() {
     // Log in through the form.
     client.goto(&format!("{base}/admin/login")).await.unwrap();
     screenshots(&client, "login").await;
-    let form = client.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("username", "jane").await.unwrap();
-    form.set_by_name("password", PASSWORD).await.unwrap();
-    form.submit().await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("header.admin"))
-        .await
-        .expect("logged in");
+    log_in(&client, &base, "jane").await;
     // The follow and the comment.
     assert_eq!(text_of(&client, "header nav .count").await, "2");
     screenshots(&client, "dashboard").await;
@@ -364,4 +391,71 @@ async fn workspace_in_headless_chromium() {
         .unwrap();
     assert_eq!(violations, json!([]), "CSP violations");
     client.close().await.unwrap();
+}
+
+/// With author actors, /admin/followers names whom each follower follows and has a tab per
+/// actor; on a phone nothing sticks out sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_of_the_blog_and_an_author_on_a_phone() {
+    let Some((browser, driver)) = chromium() else {
+        return;
+    };
+    let blog = start_blog("admin_followers_phone", |c| c.blog.author_actors = true).await;
+    users::create(&blog.data().db, "jane", PASSWORD)
+        .await
+        .expect("user");
+    let peer = Peer::start().await;
+    follow(&peer, &blog).await;
+    let jane = LocalActor::Author("jane".into());
+    let follow_jane = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/jane", peer.actor), "type": "Follow",
+        "actor": peer.actor, "object": jane.id(&blog.data().urls),
+    });
+    let status = peer
+        .post_signed(&format!("{}inbox", blog.base()), &follow_jane)
+        .await;
+    assert_eq!(status, 202);
+    eventually("the follow of Jane", 20, || async {
+        (followers::count(&blog.data().db, &jane).await.ok()? == 1).then_some(())
+    })
+    .await;
+
+    let (_driver_process, driver_url) = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let client = connect(&driver_url, &browser, profile.path()).await;
+    let base = blog.base().trim_end_matches('/').to_string();
+    log_in(&client, &base, "jane").await;
+    client.set_window_size(390, 844).await.expect("resize");
+    client
+        .goto(&format!("{base}/admin/followers"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&client, "nav.tabs")
+            .await
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["All", "(2)", "Blog", "(1)", "@jane", "(1)"]
+    );
+    // Newest first: the follow of Jane.
+    assert_eq!(
+        text_of(&client, "li.follower .follows").await,
+        "follows @jane"
+    );
+    assert!(
+        fits(&client).await,
+        "/admin/followers is wider than a phone"
+    );
+    client
+        .goto(&format!("{base}/admin/followers?of=author:jane"))
+        .await
+        .unwrap();
+    let rows = client
+        .find_all(Locator::Css("li.follower"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert!(fits(&client).await);
+    screenshots(&client, "followers-of-an-author").await;
 }

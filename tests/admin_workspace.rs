@@ -307,7 +307,7 @@ async fn notifications_answers_followers_and_deliveries() {
         .collect();
     assert_eq!(inbox_paths, vec!["/users/alice/inbox"]);
     assert!(
-        feder::services::follows::list(&blog.data().db)
+        feder::services::followers::list(&blog.data().db, None)
             .await
             .unwrap()
             .is_empty()

@@ -15,7 +15,7 @@ mod admin_helpers;
 mod common;
 
 use common::{Instance, eventually, get_json};
-use feder::services::{authors, export, follows, import, posts, users};
+use feder::services::{export, followers, import, local_actor::LocalActor, posts, users};
 use serde_json::{Value, json};
 use std::{
     fs::File,
@@ -55,6 +55,7 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     let bob = users::create(&data.db, "bob", "another long password")
         .await
         .unwrap();
+    let alice_local = LocalActor::Author(alice.username.clone());
 
     // WebFinger names her actor; the actor is hers: profile, key, collections.
     let host = format!("localhost:{}", blog.port);
@@ -104,8 +105,8 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
         202
     );
     eventually("three blog and author follows", STEP_SECONDS, || async {
-        let blog_followers = follows::count(&data.db).await.unwrap();
-        let alice_followers = authors::count(&data.db, alice.id).await.unwrap();
+        let blog_followers = followers::count(&data.db, &LocalActor::Blog).await.unwrap();
+        let alice_followers = followers::count(&data.db, &alice_local).await.unwrap();
         (blog_followers == 2 && alice_followers == 2).then_some(())
     })
     .await;
@@ -209,10 +210,13 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     let done = b.run(json!({"cmd": "undo_follow"})).await;
     assert!(is_2xx(&done["status"]), "{done}");
     eventually("B's Undo of the Alice follow", STEP_SECONDS, || async {
-        (authors::count(&data.db, alice.id).await.unwrap() == 1).then_some(())
+        (followers::count(&data.db, &alice_local).await.unwrap() == 1).then_some(())
     })
     .await;
-    assert_eq!(follows::count(&data.db).await.unwrap(), 2);
+    assert_eq!(
+        followers::count(&data.db, &LocalActor::Blog).await.unwrap(),
+        2
+    );
 
     // She edits her profile through the /admin form: her follower gets the Update.
     let mut browser = admin_helpers::Browser::new(&blog);
@@ -331,7 +335,8 @@ async fn export_keeps_author_followers_and_web_comment_columns() {
         moved_to: None,
     };
     let follow_id = url::Url::parse("https://remote.example/follows/1").unwrap();
-    authors::accept(&data, &alice, json!({}), &follow_id, &follower)
+    let alice_local = LocalActor::Author(alice.username.clone());
+    followers::accept(&data, &alice_local, &follow_id, &follower)
         .await
         .unwrap();
     let pending = common::web_comment(
@@ -357,14 +362,17 @@ async fn export_keeps_author_followers_and_web_comment_columns() {
     import::markdown(&copied, dir.path(), &mut |_| {})
         .await
         .unwrap();
-    let alice_copy = users::find_by_username(&copied.db, "alice")
+    let kept = followers::list(&copied.db, Some(&alice_local))
         .await
-        .unwrap()
         .unwrap();
-    let kept = authors::followers(&copied.db, alice_copy.id).await.unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].actor_ap_id, follower.ap_id);
-    assert_eq!(follows::count(&copied.db).await.unwrap(), 0);
+    assert_eq!(
+        followers::count(&copied.db, &LocalActor::Blog)
+            .await
+            .unwrap(),
+        0
+    );
     let after = comment_rows(&copied.db).await;
     let (b, a) = (&before[0], &after[0]);
     assert_eq!(

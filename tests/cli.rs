@@ -103,6 +103,46 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
+/// `feder followers` lists the followers of the blog and of each author, with whom they
+/// follow; `--of` narrows it to one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_of_the_blog_and_of_each_author() {
+    use feder::{db::entities::follower, services::local_actor::LocalActor};
+    use sea_orm::ActiveValue::Set;
+    common::init();
+    let blog = Blog::new("cli_followers").await;
+    blog.ok(&["migrate"]);
+    let db = Database::connect(&blog.database).await.expect("connect");
+    let alice = LocalActor::Author("alice".into());
+    let (a, b) = ("https://one.example/users/a", "https://two.example/users/b");
+    for (actor, local) in [(a, &LocalActor::Blog), (a, &alice), (b, &alice)] {
+        follower::Entity::insert(follower::ActiveModel {
+            local_actor: Set(local.name()),
+            actor_ap_id: Set(actor.into()),
+            inbox: Set(format!("{actor}/inbox")),
+            shared_inbox: Set(None),
+            follow_activity_id: Set(format!("{actor}#follow")),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .exec(&db)
+        .await
+        .expect("follower");
+    }
+    assert_eq!(
+        blog.ok(&["followers"]),
+        format!("{a}  blog\n{a}  author:alice\n{b}  author:alice\n")
+    );
+    assert_eq!(
+        blog.ok(&["followers", "--of", "alice"]),
+        format!("{a}  author:alice\n{b}  author:alice\n")
+    );
+    assert_eq!(
+        blog.ok(&["followers", "--of", "blog"]),
+        format!("{a}  blog\n")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_commands_open_only_the_database() {
     common::init();

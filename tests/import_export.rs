@@ -13,7 +13,7 @@ use admin_helpers::{Browser, follow, jpeg};
 use common::{Instance, Peer, get_json, page, texts};
 use feder::{
     db::entities::{comment, post},
-    services::{export, follows, import, posts, redirects, users},
+    services::{export, followers, import, posts, redirects, users},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::time::Duration;
@@ -254,7 +254,7 @@ async fn wordpress_import_then_export_and_rebuild() {
         (4, 2, 1)
     );
     assert_eq!(snapshot(copy_db).await, snapshot(db).await);
-    let followers: Vec<String> = follows::list(copy_db)
+    let followers: Vec<String> = followers::list(copy_db, None)
         .await
         .unwrap()
         .into_iter()

@@ -473,11 +473,13 @@ impl Feder {
         String::from_utf8(output.stdout).expect("UTF-8 output")
     }
 
+    /// The blog's followers, as `feder followers --of blog` lists them (with the actor they
+    /// follow after each).
     async fn followers(&self) -> Vec<String> {
-        self.cli(&["followers"])
+        self.cli(&["followers", "--of", "blog"])
             .await
             .lines()
-            .map(str::to_string)
+            .filter_map(|line| line.strip_suffix("  blog").map(str::to_string))
             .collect()
     }
 

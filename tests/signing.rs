@@ -23,10 +23,10 @@ use common::{Instance, eventually, get_json};
 use feder::{
     db::entities::{delivery_host, follower},
     federation::{
-        fetch,
+        fetch, local_actor,
         signatures::{RequestParts, Signature},
     },
-    services::posts,
+    services::{local_actor::LocalActor, posts, users},
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -175,7 +175,18 @@ async fn follow_from(blog: &Instance, verifier: &Verifier) {
 
 /// A follower row for `actor` (inbox `<actor>/inbox`), with a shared inbox or not.
 async fn add_follower(blog: &Instance, actor: &str, shared_inbox: Option<String>) {
+    add_follower_of(blog, &LocalActor::Blog, actor, shared_inbox).await;
+}
+
+/// A follower row of `local`.
+async fn add_follower_of(
+    blog: &Instance,
+    local: &LocalActor,
+    actor: &str,
+    shared_inbox: Option<String>,
+) {
     follower::Entity::insert(follower::ActiveModel {
+        local_actor: Set(local.name()),
         actor_ap_id: Set(actor.to_string()),
         inbox: Set(format!("{actor}/inbox")),
         shared_inbox: Set(shared_inbox),
@@ -417,6 +428,83 @@ async fn followers_are_synchronized_with_shared_inboxes() {
     assert_eq!(partial["orderedItems"], json!([mine]), "{partial}");
     assert_eq!(partial["totalItems"], 1);
     let (status, _) = get_json(&sync_url).await;
+    assert_eq!(status, 401, "unsigned");
+}
+
+/// FEP-8fcf for an author (`blog.author_actors`): her Create reaches a shared inbox of her
+/// followers with the digest of her followers there, signed with her key (Mastodon takes the
+/// header only for the followers of the signer), and her partial collection answers a signed
+/// GET with her followers on the asking server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authors_followers_are_synchronized_too() {
+    common::init();
+    let blog = Instance::start_configured("authorsync", |c| c.blog.author_actors = true).await;
+    let data = blog.data();
+    let alice = users::create(&data.db, "alice", "a long enough password")
+        .await
+        .expect("alice");
+    let her = LocalActor::Author(alice.username.clone());
+    let server = Verifier::start(false).await;
+    server.trust(&blog);
+    let her_key = local_actor::public_key(&data.db, &her).await.expect("key");
+    let her_key_id = her.key_id(&data.urls);
+    server
+        .keys
+        .lock()
+        .expect("lock")
+        .push((her_key_id.clone(), her_key));
+    let (a, b, c) = (
+        format!("{}/users/a", server.base),
+        format!("{}/users/b", server.base),
+        format!("{}/users/c", server.base),
+    );
+    let shared = Some(format!("{}/inbox", server.base));
+    // A and B follow her, C follows the blog only: C is not in her digest.
+    add_follower_of(&blog, &her, &a, shared.clone()).await;
+    add_follower_of(&blog, &her, &b, shared.clone()).await;
+    add_follower(&blog, &c, shared.clone()).await;
+
+    let mut input = posts::parse_markdown_file("---\ntitle: Hers\n---\nText.\n").expect("markdown");
+    input.author_id = Some(alice.id);
+    posts::publish(&data, input).await.expect("publish");
+    // Her Create and the blog's Announce, both to the shared inbox.
+    wait_for_posts(&server, 2).await;
+    let signed_by: Vec<String> = server.seen().into_iter().map(|s| s.2).collect();
+    assert!(signed_by.contains(&her_key_id), "{signed_by:?}");
+    let collection = |local: &LocalActor, ids: &[&str]| {
+        format!(
+            "collectionId=\"{}\", url=\"{}\", digest=\"{}\"",
+            local.followers(&data.urls),
+            local.followers_synchronization(&data.urls),
+            xor_sha256(ids)
+        )
+    };
+    let mut headers: Vec<Option<String>> = server
+        .sync
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, header)| header.clone())
+        .collect();
+    headers.sort();
+    let mut want = vec![
+        Some(collection(&her, &[&a, &b])),
+        Some(collection(&LocalActor::Blog, &[&c])),
+    ];
+    want.sort();
+    assert_eq!(headers, want);
+
+    let other = Instance::start("authorsyncpeer").await;
+    let mine = format!("{}users/x", other.base());
+    add_follower_of(&blog, &her, &mine, None).await;
+    add_follower(&blog, &format!("{}users/y", other.base()), None).await;
+    let sync_url = her.followers_synchronization(&data.urls);
+    let partial = fetch::json(&sync_url, &other.data())
+        .await
+        .expect("signed fetch");
+    assert_eq!(partial["id"], sync_url.as_str());
+    assert_eq!(partial["orderedItems"], json!([mine]), "{partial}");
+    let (status, _) = get_json(sync_url.as_str()).await;
     assert_eq!(status, 401, "unsigned");
 }
 

@@ -9,7 +9,7 @@ mod common;
 use common::{Instance, eventually, get_json, page, texts};
 use feder::{
     federation::actions,
-    services::{follows, posts, reading},
+    services::{followers, follows, posts, reading},
 };
 use url::Url;
 
@@ -24,7 +24,7 @@ async fn follow_publish_reply_edit_delete() {
         .await
         .expect("follow");
     eventually("A stores B as follower", 20, || async {
-        let list = follows::list(&a.data().db).await.ok()?;
+        let list = followers::list(&a.data().db, None).await.ok()?;
         list.iter()
             .any(|f| f.actor_ap_id == b.actor())
             .then_some(())

@@ -23,6 +23,7 @@ mod m20261202_160000_0000c_signature_schemes;
 mod m20261202_160000e_mail;
 mod m20261202_16000f_author_followers;
 mod m20261202_163000e_answer_mails;
+mod m20261203_000001_one_followers_table;
 mod m20261203_090000_inbox_activities;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_00000d_interaction_authorizations::Migration),
             Box::new(m20261202_160000e_mail::Migration),
             Box::new(m20261202_163000e_answer_mails::Migration),
+            Box::new(m20261203_000001_one_followers_table::Migration),
             Box::new(m20261203_090000_inbox_activities::Migration),
         ]
     }

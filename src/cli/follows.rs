@@ -1,10 +1,11 @@
-//! `feder follow|unfollow|followers|reading`: the accounts the blog follows and is followed by.
+//! `feder follow|unfollow|followers|reading`: the accounts the blog follows, and who follows
+//! the blog and its authors.
 
 use super::open::{database, federation, send_recorded};
 use crate::{
     config::Config,
     federation::actions,
-    services::{follows, reading as reading_list},
+    services::{followers, local_actor::LocalActor, reading as reading_list},
 };
 
 pub(super) async fn follow(config: Config, who: &str) -> anyhow::Result<()> {
@@ -21,10 +22,14 @@ pub(super) async fn unfollow(config: Config, who: &str) -> anyhow::Result<()> {
     send_recorded(&data).await
 }
 
-pub(super) async fn followers(config: &Config) -> anyhow::Result<()> {
+pub(super) async fn followers(config: &Config, of: Option<&str>) -> anyhow::Result<()> {
     let db = database(config).await?;
-    for f in follows::list(&db).await? {
-        println!("{}", f.actor_ap_id);
+    // `blog` and `author:NAME` as stored; a bare name is an author's.
+    let of = of.map(|name| {
+        LocalActor::from_name(name).unwrap_or_else(|| LocalActor::Author(name.to_string()))
+    });
+    for f in followers::list(&db, of.as_ref()).await? {
+        println!("{}  {}", f.actor_ap_id, f.local_actor);
     }
     Ok(())
 }

@@ -39,8 +39,13 @@ enum Command {
     Follow { who: String },
     /// Stop following an account.
     Unfollow { who: String },
-    /// List the blog's followers.
-    Followers,
+    /// List who follows the blog and each author, one follower and the actor they follow
+    /// (`blog`, `author:NAME`) a line.
+    Followers {
+        /// Only the followers of this actor: `blog` or an author's username.
+        #[arg(long)]
+        of: Option<String>,
+    },
     /// Posts received from followed accounts.
     Reading,
     /// Reply as the blog to a comment, to one of our posts, or to a remote post (by URL).
@@ -183,7 +188,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Post(command) => post(command, config).await,
         Command::Follow { who } => follows::follow(config, &who).await,
         Command::Unfollow { who } => follows::unfollow(config, &who).await,
-        Command::Followers => follows::followers(&config).await,
+        Command::Followers { of } => follows::followers(&config, of.as_deref()).await,
         Command::Reading => follows::reading(&config).await,
         Command::Reply(command) => reply(command, config).await,
         Command::Deliveries => admin::deliveries(&config).await,

@@ -10,16 +10,20 @@ use crate::{
     federation::state::AppState,
     federation::{
         actor::{self, RemoteActor},
-        authors, fetch, guard, interactions, objects,
+        fetch, guard, interactions, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
     },
     services::{
         authorizations::{self, Grant},
-        comment_policy, comments, follows, mentions, posts, reactions, reading,
+        comment_policy, comments,
+        followers::{self, UndoneFollow},
+        follows,
+        local_actor::LocalActor,
+        mentions, posts, reactions, reading,
     },
 };
 use activitypub_federation::config::Data;
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
 /// What an activity means for the blog: one function per `ActivityKind`. Called for a
@@ -53,21 +57,19 @@ pub(crate) async fn dispatch(
     }
 }
 
+/// A Follow of one of our actors (the blog, an author): accepted. Of anyone else: ignored.
 async fn on_follow(
     data: &Data<AppState>,
     activity: &Activity,
     signer: &RemoteActor,
 ) -> AppResult<()> {
-    if id_of(&activity.object).as_ref() != Some(&data.urls.actor()) {
-        return authors::on_follow(data, activity, signer).await;
-    }
-    let follow = json!({
-        "id": activity.id,
-        "type": "Follow",
-        "actor": activity.actor,
-        "object": data.urls.actor(),
-    });
-    follows::accept(data, follow, &activity.id, signer.model()).await
+    let Some(target) = id_of(&activity.object) else {
+        return Ok(());
+    };
+    let Some(local) = LocalActor::find(data, &target).await? else {
+        return Ok(());
+    };
+    followers::accept(data, &local, &activity.id, signer.model()).await
 }
 
 async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
@@ -88,9 +90,15 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
         None => None,
     };
     match inner_type {
-        Some("Follow") if authors::on_undo_follow(data, activity).await? => {}
         Some("Follow") => {
-            follows::unfollowed(&data.db, &activity.actor).await?;
+            let target = activity.object.get("object").and_then(id_of);
+            let local = target.and_then(|t| LocalActor::from_id(&data.urls, &t));
+            let follow = match (&local, &inner_id) {
+                (Some(local), _) => UndoneFollow::Of(local),
+                (None, Some(id)) => UndoneFollow::Id(id),
+                (None, None) => return Ok(()),
+            };
+            followers::unfollowed(&data.db, &activity.actor, follow).await?;
         }
         Some("Like") => {
             reactions::remove(
@@ -115,12 +123,7 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
         // Only the id: whatever of ours it names.
         None => {
             if let Some(id) = &inner_id {
-                let is_follow = follows::list(&data.db).await?.iter().any(|f| {
-                    f.follow_activity_id == id.as_str() && f.actor_ap_id == activity.actor.as_str()
-                });
-                if is_follow {
-                    follows::unfollowed(&data.db, &activity.actor).await?;
-                }
+                followers::unfollowed(&data.db, &activity.actor, UndoneFollow::Id(id)).await?;
                 for kind in [reaction::LIKE, reaction::ANNOUNCE] {
                     reactions::remove(&data.db, kind, Some(id), None, &activity.actor).await?;
                 }
@@ -400,7 +403,7 @@ async fn on_move(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
     actor::store(&new, None, data).await?;
     actor::record_move(&data.db, &activity.actor, &new.id).await?;
     // The new account sends a Follow of its own; the old one receives nothing more.
-    follows::remove(&data.db, &activity.actor).await?;
+    followers::remove_actor(&data.db, &activity.actor).await?;
     Ok(())
 }
 
@@ -462,7 +465,7 @@ async fn on_delete(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
     if id == activity.actor {
         comments::delete_by_author(&data.db, &id).await?;
         mentions::remove_by_author(&data.db, &id).await?;
-        follows::remove(&data.db, &id).await?;
+        followers::remove_actor(&data.db, &id).await?;
         reactions::remove_actor(&data.db, &id).await?;
         return Ok(());
     }

@@ -5,7 +5,7 @@ use crate::{
     db::entities::actor,
     error::AppError,
     federation::protocol::{ApActor, ApKey, Person},
-    federation::{local_actor::LocalActor, state::AppState},
+    federation::{local_actor::KeyedActor, state::AppState},
 };
 use activitypub_federation::{
     config::Data,
@@ -17,7 +17,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query
 use url::Url;
 
 #[async_trait]
-impl Object for LocalActor {
+impl Object for KeyedActor {
     type DataType = AppState;
     type Kind = Person;
     type Error = AppError;
@@ -39,7 +39,7 @@ impl Object for LocalActor {
     }
 }
 
-impl Actor for LocalActor {
+impl Actor for KeyedActor {
     fn public_key_pem(&self) -> &str {
         &self.public_key_pem
     }

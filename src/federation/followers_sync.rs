@@ -1,23 +1,25 @@
-//! FEP-8fcf followers collection synchronization, as Mastodon sends and reads it: a delivery to
-//! a shared inbox of an activity addressed to our followers carries
-//! `Collection-Synchronization: collectionId="…", url="…", digest="…"`, the digest being the
-//! XOR of the SHA-256 of the ids of our followers on that server (`scheme://host[:port]`, as
-//! Mastodon's `URL_PREFIX_RE` takes it), in hex. The receiver compares it with its own view
-//! and, if they differ, fetches `url`: the followers on its server, for a signed GET only.
+//! FEP-8fcf followers collection synchronization, as Mastodon sends and reads it, for each of
+//! our actors: a delivery to a shared inbox of an activity addressed to its actor's followers
+//! carries `Collection-Synchronization: collectionId="…", url="…", digest="…"`, the digest
+//! being the XOR of the SHA-256 of the ids of that actor's followers on that server
+//! (`scheme://host[:port]`, as Mastodon's `URL_PREFIX_RE` takes it), in hex. The receiver
+//! compares it with its own view and, if they differ, fetches `url`: the followers on its
+//! server, for a signed GET only. (Mastodon takes the header only when `collectionId` is the
+//! followers collection of the actor that signed the delivery.)
 
 use crate::{
-    db::entities::follower,
     error::AppResult,
     federation::{
         inbox,
         signatures::{RequestParts, Signature},
         state::AppState,
     },
+    services::{followers, local_actor::LocalActor},
     urls::Urls,
 };
 use activitypub_federation::config::Data;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use std::{
     collections::{HashMap, HashSet},
@@ -57,16 +59,14 @@ pub fn digest<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
     acc.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Our followers on the server `prefix`, by actor id.
-pub async fn followers_on(db: &DatabaseConnection, prefix: &str) -> AppResult<Vec<String>> {
+/// The followers of `local` on the server `prefix`, by actor id.
+pub async fn followers_on(
+    db: &DatabaseConnection,
+    local: &LocalActor,
+    prefix: &str,
+) -> AppResult<Vec<String>> {
     // LIKE narrows the rows (its `_` and `%` may match more), `on_server` decides.
-    let ids: Vec<String> = follower::Entity::find()
-        .select_only()
-        .column(follower::Column::ActorApId)
-        .filter(follower::Column::ActorApId.starts_with(prefix))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ids = followers::ids_starting_with(db, local, prefix).await?;
     Ok(ids.into_iter().filter(|id| on_server(id, prefix)).collect())
 }
 
@@ -78,12 +78,16 @@ pub async fn requester(data: &Data<AppState>, req: &RequestParts<'_>) -> AppResu
     Ok(signer.model().ap_id.clone())
 }
 
-/// What the delivery worker needs: the followers' shared inboxes and the digest per server.
+/// What the delivery worker needs of one actor's followers: their shared inboxes and the
+/// digest per server.
 #[derive(Default)]
-struct Snapshot {
+struct Followers {
     shared_inboxes: HashSet<String>,
     digests: HashMap<String, String>,
 }
+
+/// The followers of each of our actors.
+type Snapshot = HashMap<LocalActor, Followers>;
 
 /// The worker's view of the followers, refreshed every `SNAPSHOT_TTL` while it delivers.
 #[derive(Default)]
@@ -92,30 +96,34 @@ pub struct FollowersSync {
 }
 
 impl FollowersSync {
-    /// The header for a delivery to `inbox` of an activity addressed to our followers: only
-    /// for a shared inbox of followers (a personal inbox speaks for one account).
+    /// The header for a delivery to `inbox` of an activity `local` sent to its followers:
+    /// only for a shared inbox of its followers (a personal inbox speaks for one account).
     pub async fn header_for(
         &self,
         db: &DatabaseConnection,
         urls: &Urls,
+        local: &LocalActor,
         inbox: &str,
     ) -> AppResult<Option<String>> {
         let snapshot = self.snapshot(db).await?;
-        if !snapshot.shared_inboxes.contains(inbox) {
+        let Some(followers) = snapshot
+            .get(local)
+            .filter(|f| f.shared_inboxes.contains(inbox))
+        else {
             return Ok(None);
-        }
+        };
         let Some(prefix) = url_prefix(inbox) else {
             return Ok(None);
         };
-        let digest = snapshot
+        let digest = followers
             .digests
             .get(prefix)
             .cloned()
             .unwrap_or_else(|| digest([]));
         Ok(Some(format!(
             "collectionId=\"{}\", url=\"{}\", digest=\"{digest}\"",
-            urls.followers(),
-            urls.followers_synchronization()
+            local.followers(urls),
+            local.followers_synchronization(urls)
         )))
     }
 
@@ -125,26 +133,23 @@ impl FollowersSync {
         {
             return Ok(snapshot.clone());
         }
-        let rows: Vec<(String, Option<String>)> = follower::Entity::find()
-            .select_only()
-            .column(follower::Column::ActorApId)
-            .column(follower::Column::SharedInbox)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let mut by_server: HashMap<String, Vec<&str>> = HashMap::new();
-        for (id, _) in &rows {
-            if let Some(prefix) = url_prefix(id) {
-                by_server.entry(prefix.to_string()).or_default().push(id);
+        let mut by_server: HashMap<(LocalActor, String), Vec<String>> = HashMap::new();
+        let mut snapshot = Snapshot::new();
+        for (local, id, shared) in followers::all_ids(db).await? {
+            let entry = snapshot.entry(local.clone()).or_default();
+            entry.shared_inboxes.extend(shared);
+            if let Some(prefix) = url_prefix(&id) {
+                let key = (local, prefix.to_string());
+                by_server.entry(key).or_default().push(id);
             }
         }
-        let snapshot = Arc::new(Snapshot {
-            digests: by_server
-                .into_iter()
-                .map(|(prefix, ids)| (prefix, digest(ids)))
-                .collect(),
-            shared_inboxes: rows.into_iter().filter_map(|(_, shared)| shared).collect(),
-        });
+        for ((local, prefix), ids) in by_server {
+            let entry = snapshot.entry(local).or_default();
+            entry
+                .digests
+                .insert(prefix, digest(ids.iter().map(String::as_str)));
+        }
+        let snapshot = Arc::new(snapshot);
         *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), snapshot.clone()));
         Ok(snapshot)

@@ -4,25 +4,26 @@
 //! nothing is sent twice, whenever a process dies. Only this file decides what is sent where.
 
 use crate::{
-    db::entities::{actor, comment, follower, post},
+    db::entities::{actor, comment, post},
     error::{AppError, AppResult},
     federation::{
         actor::RemoteActor,
         authors, delivery,
         objects::{
-            activity::{activity_by, blog_activity, follow, public_addressing},
+            activity::{activity_by, blog_activity, follow, follower_to_follow, public_addressing},
             authorization::accept_interaction,
             document::with_context,
             tombstone::tombstone,
         },
+        protocol::Follow,
         state::AppState,
         threads,
     },
     services::{
-        authorizations, authors as services_authors,
+        authorizations, authors as services_authors, followers,
+        local_actor::{self, LocalActor},
         outbox::{self as events, Event},
         posts::{self, PostCounts},
-        users,
     },
 };
 use activitypub_federation::config::{Data, FederationConfig};
@@ -35,18 +36,6 @@ enum Outgoing<'a> {
     CreatePost(&'a post::Model, PostCounts),
     UpdatePost(&'a post::Model, PostCounts),
     DeletePost(&'a post::Model),
-    /// Accept a Follow (the Follow as it was received).
-    AcceptFollow {
-        follow: Value,
-        follower: &'a RemoteActor,
-    },
-    /// Reject a follower's Follow after the fact: Mastodon's "remove follower". `follow` is
-    /// their Follow, `inbox` their own inbox.
-    RejectFollow {
-        follow: Value,
-        follower: &'a str,
-        inbox: &'a str,
-    },
     Follow {
         follow_id: &'a Url,
         target: &'a RemoteActor,
@@ -70,13 +59,9 @@ enum Outgoing<'a> {
     },
 }
 
-/// The inbox of every follower, one per server where servers share an inbox.
-pub async fn follower_inboxes(db: &DatabaseConnection) -> AppResult<Vec<Url>> {
-    let followers = follower::Entity::find().all(db).await?;
-    Ok(followers
-        .into_iter()
-        .filter_map(|f| Url::parse(f.shared_inbox.as_deref().unwrap_or(&f.inbox)).ok())
-        .collect())
+/// The inbox of every follower of the blog, one per server where servers share an inbox.
+async fn blog_follower_inboxes(data: &Data<AppState>) -> AppResult<Vec<Url>> {
+    followers::inboxes(&data.db, &LocalActor::Blog).await
 }
 
 fn inbox_of(actor: &RemoteActor) -> Option<Url> {
@@ -145,14 +130,22 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Built>> {
         Event::PostPublished { post_id }
         | Event::PostUpdated { post_id }
         | Event::PostDeleted { post_id } => post_activities(data, event, *post_id).await?,
-        Event::AuthorFollowAccepted {
-            author,
+        Event::FollowAccepted {
+            local_actor,
             follower,
-            follow,
-        } => match stored_actor(&data.db, follower).await? {
-            Some(who) => vec![accept_for_author(data, author, follow.clone(), &who)],
-            None => vec![],
-        },
+        } => accept_follow(data, local_actor, follower)
+            .await?
+            .into_iter()
+            .collect(),
+        Event::FollowerRemoved {
+            local_actor,
+            follower,
+            follow_id,
+            inbox,
+        } => {
+            let follow = follower_to_follow(follow_id, follower, &local_actor.id(&data.urls))?;
+            vec![answer_follow(data, "Reject", local_actor, follow, inbox)]
+        }
         Event::AuthorProfileUpdated { author } => {
             profile_update(data, author).await?.into_iter().collect()
         }
@@ -162,17 +155,53 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Built>> {
 
 /// The `Update` of an author's actor, to their followers.
 async fn profile_update(data: &Data<AppState>, username: &str) -> AppResult<Option<Built>> {
-    let Some(author) = services_authors::actor_user(data, username).await? else {
+    let Some(author) = local_actor::author_user(data, username).await? else {
         return Ok(None);
     };
     let urls = &data.urls;
-    let actor = urls.author_actor(username);
+    let me = LocalActor::Author(author.username.clone());
     let person = authors::actor(data, &author).await?;
     let (to, _) = public_addressing(urls);
-    let cc = vec![urls.author_followers(username).to_string()];
-    let doc = activity_by(&actor, "Update", &urls.new_activity(), person, to, cc);
-    let inboxes = author_follower_inboxes(data, &actor).await?;
+    let cc = vec![me.followers(urls).to_string()];
+    let doc = activity_by(&me.id(urls), "Update", &urls.new_activity(), person, to, cc);
+    let inboxes = followers::inboxes(&data.db, &me).await?;
     Ok(Some((with_context(doc), true, inboxes)))
+}
+
+/// The Accept of the Follow of a stored follower, from the actor they follow, to their own
+/// inbox (where Mastodon sends what concerns follows). None when they are gone meanwhile.
+async fn accept_follow(
+    data: &Data<AppState>,
+    local: &LocalActor,
+    follower: &str,
+) -> AppResult<Option<Built>> {
+    let Some(row) = followers::find(&data.db, local, follower).await? else {
+        return Ok(None);
+    };
+    let follow = follower_to_follow(&row.follow_activity_id, follower, &local.id(&data.urls))?;
+    Ok(Some(answer_follow(
+        data, "Accept", local, follow, &row.inbox,
+    )))
+}
+
+/// `kind` (Accept, or Reject: Mastodon's "remove follower") of `follow`, from the actor it
+/// followed, to the follower's own `inbox`.
+fn answer_follow(
+    data: &Data<AppState>,
+    kind: &str,
+    local: &LocalActor,
+    follow: Follow,
+    inbox: &str,
+) -> Built {
+    let urls = &data.urls;
+    let to = vec![follow.actor.to_string()];
+    let id = urls.new_activity();
+    let doc = activity_by(&local.id(urls), kind, &id, follow, to, vec![]);
+    (
+        with_context(doc),
+        false,
+        Url::parse(inbox).ok().into_iter().collect(),
+    )
 }
 
 /// What the blog actor sends for `event` (the events of the blog alone).
@@ -181,28 +210,6 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
         // Built by `post_activities`.
         Event::PostPublished { .. } | Event::PostUpdated { .. } | Event::PostDeleted { .. } => {
             Ok(None)
-        }
-        Event::FollowAccepted { follower, follow } => {
-            let Some(who) = stored_actor(&data.db, follower).await? else {
-                return Ok(None);
-            };
-            let outgoing = Outgoing::AcceptFollow {
-                follow: follow.clone(),
-                follower: &who,
-            };
-            Ok(Some(activity(data, outgoing).await?))
-        }
-        Event::FollowerRemoved {
-            follower,
-            follow,
-            inbox,
-        } => {
-            let outgoing = Outgoing::RejectFollow {
-                follow: follow.clone(),
-                follower,
-                inbox,
-            };
-            Ok(Some(activity(data, outgoing).await?))
         }
         Event::FollowRequested { follow_id, target }
         | Event::FollowUndone { follow_id, target } => {
@@ -226,7 +233,10 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
         Event::ReplyCreated { .. } | Event::ReplyUpdated { .. } | Event::ReplyDeleted { .. } => {
             build_reply(data, event).await
         }
-        Event::AuthorFollowAccepted { .. } | Event::AuthorProfileUpdated { .. } => Ok(None),
+        // Built by `build`.
+        Event::FollowAccepted { .. }
+        | Event::FollowerRemoved { .. }
+        | Event::AuthorProfileUpdated { .. } => Ok(None),
         Event::InteractionAccepted { .. }
         | Event::InteractionRejected { .. }
         | Event::AuthorizationRevoked { .. } => build_interaction(data, event).await,
@@ -277,7 +287,7 @@ async fn build_interaction(
             let (to, cc) = public_addressing(urls);
             let object = urls.authorization(row.id).to_string();
             let delete = blog_activity("Delete", &id, object, to, cc, urls);
-            let mut inboxes = follower_inboxes(&data.db).await?;
+            let mut inboxes = blog_follower_inboxes(data).await?;
             if let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? {
                 inboxes.extend(inbox_of(&who));
             }
@@ -303,9 +313,9 @@ async fn post_activities(
     if !deleted && (!post.is_public() || post.deleted_at.is_some()) {
         return Ok(vec![]);
     }
-    let by = authors::attribution(data, &post).await?;
+    let by = services_authors::actor_of_post(data, &post).await?;
     let counts = posts::counts(&data.db, post.id).await?;
-    if by.is_blog(&data.urls) {
+    if by == LocalActor::Blog {
         let outgoing = match event {
             Event::PostPublished { .. } => Outgoing::CreatePost(&post, counts),
             Event::PostUpdated { .. } => Outgoing::UpdatePost(&post, counts),
@@ -315,33 +325,27 @@ async fn post_activities(
     }
     let urls = &data.urls;
     let (to, _) = public_addressing(urls);
-    let cc = vec![by.followers.to_string(), urls.followers().to_string()];
-    let author_inboxes = author_follower_inboxes(data, &by.actor).await?;
-    let blog_inboxes = follower_inboxes(&data.db).await?;
+    let cc = vec![by.followers(urls).to_string(), urls.followers().to_string()];
+    let author_inboxes = followers::inboxes(&data.db, &by).await?;
+    let blog_inboxes = blog_follower_inboxes(data).await?;
+    let actor = by.id(urls);
     let id = urls.new_activity();
     let post_id = urls.post(&post.slug);
     if deleted {
         let when = post.deleted_at.unwrap_or(post.updated_at);
         let tombstone = tombstone(&post_id, "Article", &when);
-        let doc = with_context(activity_by(&by.actor, "Delete", &id, tombstone, to, cc));
+        let doc = with_context(activity_by(&actor, "Delete", &id, tombstone, to, cc));
         return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
     }
     let article = threads::article(data, &post, counts).await?;
     if matches!(event, Event::PostUpdated { .. }) {
-        let doc = with_context(activity_by(&by.actor, "Update", &id, article, to, cc));
+        let doc = with_context(activity_by(&actor, "Update", &id, article, to, cc));
         return Ok(vec![(doc, true, [author_inboxes, blog_inboxes].concat())]);
     }
-    let create = with_context(activity_by(
-        &by.actor,
-        "Create",
-        &id,
-        article,
-        to.clone(),
-        cc,
-    ));
+    let create = with_context(activity_by(&actor, "Create", &id, article, to.clone(), cc));
     // The boost names the post, not the Create: Mastodon takes a known status, or fetches the
     // object's id (an embedded Create's id is no status).
-    let boost_cc = vec![urls.followers().to_string(), by.actor.to_string()];
+    let boost_cc = vec![urls.followers().to_string(), actor.to_string()];
     let announce_id = urls.new_activity();
     let announce = with_context(blog_activity(
         "Announce",
@@ -355,43 +359,6 @@ async fn post_activities(
         (create, true, author_inboxes),
         (announce, true, blog_inboxes),
     ])
-}
-
-/// The inboxes of the followers of the author whose actor is `actor`.
-async fn author_follower_inboxes(data: &Data<AppState>, actor: &Url) -> AppResult<Vec<Url>> {
-    let Some(username) = data.urls.author_of_actor(actor) else {
-        return Ok(vec![]);
-    };
-    let Some(author) = users::find_by_username(&data.db, &username).await? else {
-        return Ok(vec![]);
-    };
-    Ok(services_authors::followers(&data.db, author.id)
-        .await?
-        .into_iter()
-        .filter_map(|f| Url::parse(f.shared_inbox.as_deref().unwrap_or(&f.inbox)).ok())
-        .collect())
-}
-
-/// The Accept of a Follow of one of the authors, from the author's actor.
-fn accept_for_author(
-    data: &Data<AppState>,
-    author: &str,
-    follow: Value,
-    follower: &RemoteActor,
-) -> Built {
-    let urls = &data.urls;
-    let to = vec![follower.model().ap_id.clone()];
-    let actor = urls.author_actor(author);
-    let doc = with_context(activity_by(
-        &actor,
-        "Accept",
-        &urls.new_activity(),
-        follow,
-        to,
-        vec![],
-    ));
-    let inbox = Url::parse(&follower.model().inbox).ok();
-    (doc, false, inbox.into_iter().collect())
 }
 
 /// The activity for one of the owner's replies.
@@ -463,30 +430,14 @@ async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Bu
             };
             let article = threads::article(data, post, counts).await?;
             let doc = with_context(blog_activity(kind, &id, article, to, cc, urls));
-            (doc, true, follower_inboxes(&data.db).await?)
+            (doc, true, blog_follower_inboxes(data).await?)
         }
         Outgoing::DeletePost(post) => {
             let post_id = urls.post(&post.slug);
             let deleted = post.deleted_at.unwrap_or(post.updated_at);
             let tombstone = tombstone(&post_id, "Article", &deleted);
             let doc = with_context(blog_activity("Delete", &id, tombstone, to, cc, urls));
-            (doc, true, follower_inboxes(&data.db).await?)
-        }
-        Outgoing::AcceptFollow { follow, follower } => {
-            let to = vec![follower.model().ap_id.clone()];
-            let doc = with_context(blog_activity("Accept", &id, follow, to, vec![], urls));
-            // Accept goes to the follower's own inbox, as Mastodon sends Follow-related ones.
-            let inbox = Url::parse(&follower.model().inbox).ok();
-            (doc, false, inbox.into_iter().collect())
-        }
-        Outgoing::RejectFollow {
-            follow,
-            follower,
-            inbox,
-        } => {
-            let to = vec![follower.to_string()];
-            let doc = with_context(blog_activity("Reject", &id, follow, to, vec![], urls));
-            (doc, false, Url::parse(inbox).ok().into_iter().collect())
+            (doc, true, blog_follower_inboxes(data).await?)
         }
         Outgoing::Follow { follow_id, target } => {
             let doc = with_context(follow(follow_id, &target.model().ap_id, urls));
@@ -529,7 +480,7 @@ async fn activity(data: &Data<AppState>, outgoing: Outgoing<'_>) -> AppResult<Bu
                 let object = threads::local_note(data, note, author_id).await?;
                 with_context(blog_activity(kind, &id, object, to, cc, urls))
             };
-            let mut inboxes = follower_inboxes(&data.db).await?;
+            let mut inboxes = blog_follower_inboxes(data).await?;
             inboxes.extend(parent_author.and_then(inbox_of));
             (doc, true, inboxes)
         }

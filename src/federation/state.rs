@@ -5,23 +5,22 @@
 
 use crate::{
     config::Config,
-    db::{self, entities::site_key},
+    db,
     federation::{
-        caches::KeyCache, delivery::HostHealth, limits::RateLimiter, local_actor::LocalActor,
+        caches::KeyCache,
+        delivery::HostHealth,
+        limits::RateLimiter,
+        local_actor::{KeyedActor, load_or_create_key},
     },
     render::templates::Templates,
-    services::{Site, stored_html},
+    services::{Site, local_actor::LocalActor, stored_html},
 };
 use activitypub_federation::{
     config::{Data, FederationConfig},
     resolver::ValidatingDnsResolver,
 };
 use anyhow::Context;
-use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
-};
+use sea_orm::DatabaseConnection;
 use std::{ops::Deref, sync::Arc, time::Duration};
 use tokio::sync::{Notify, Semaphore};
 
@@ -31,9 +30,9 @@ pub struct AppState(Arc<StateInner>);
 pub struct StateInner {
     pub site: Site,
     pub templates: Templates,
-    pub actor: LocalActor,
+    pub actor: KeyedActor,
     /// The `Application` actor: signs our fetches.
-    pub application: LocalActor,
+    pub application: KeyedActor,
     /// Woken when this process adds deliveries, so the worker need not wait for its next poll.
     pub delivery_wakeup: Notify,
     /// For our own requests that are not ActivityPub fetches (deliveries).
@@ -71,8 +70,8 @@ impl Deref for StateInner {
     }
 }
 
-/// The names of the blog actor's and the application actor's keys in `site_keys`.
-const BLOG_KEY: &str = "blog";
+/// The name of the application actor's key in `site_keys` (the blog's is its
+/// `LocalActor::name`).
 const APPLICATION_KEY: &str = "application";
 
 impl AppState {
@@ -87,7 +86,7 @@ impl AppState {
         config: Config,
         db: DatabaseConnection,
     ) -> anyhow::Result<FederationConfig<AppState>> {
-        let key = load_or_create_key(&db, BLOG_KEY).await?;
+        let key = load_or_create_key(&db, &LocalActor::Blog.name()).await?;
         let application_key = load_or_create_key(&db, APPLICATION_KEY).await?;
         let templates = Templates::load(config.server.theme_dir.as_deref())?;
         let http = http_client(&config)?;
@@ -99,8 +98,8 @@ impl AppState {
         // Before any page is served: bodies stored under an older allowlist are cleaned.
         stored_html::refresh(&site.db, &site.urls).await?;
         let urls = site.urls.clone();
-        let actor = LocalActor::new(&urls, key.public_key_pem, key.private_key_pem);
-        let application = LocalActor::application(
+        let actor = KeyedActor::new(&urls, key.public_key_pem, key.private_key_pem);
+        let application = KeyedActor::application(
             &urls,
             application_key.public_key_pem,
             application_key.private_key_pem,
@@ -161,44 +160,4 @@ fn http_client(config: &Config) -> anyhow::Result<reqwest_middleware::ClientWith
         builder = builder.dns_resolver(Arc::new(ValidatingDnsResolver::new(vec![], true)));
     }
     Ok(builder.build().context("HTTP client")?.into())
-}
-
-pub(crate) async fn load_or_create_key(
-    db: &DatabaseConnection,
-    name: &str,
-) -> anyhow::Result<site_key::Model> {
-    if let Some(key) = find_key(db, name).await? {
-        return Ok(key);
-    }
-    let keypair = tokio::task::spawn_blocking(
-        activitypub_federation::http_signatures::generate_actor_keypair,
-    )
-    .await
-    .context("key generation task")?
-    .context("generating the blog's key")?;
-    // Two processes (the server and a CLI command) may race to create it: the first one wins.
-    site_key::Entity::insert(site_key::ActiveModel {
-        name: Set(name.to_string()),
-        public_key_pem: Set(keypair.public_key),
-        private_key_pem: Set(keypair.private_key),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(site_key::Column::Name)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    find_key(db, name)
-        .await?
-        .context("the blog's key vanished after it was stored")
-}
-
-async fn find_key(db: &DatabaseConnection, name: &str) -> anyhow::Result<Option<site_key::Model>> {
-    Ok(site_key::Entity::find()
-        .filter(site_key::Column::Name.eq(name))
-        .one(db)
-        .await?)
 }

@@ -7,13 +7,12 @@ use crate::{
     db::entities::{comment, post},
     error::AppResult,
     federation::{
-        authors,
         objects::{self, note::NoteThread},
         protocol::{Article, Note, OrderedCollectionPage, ThreadCollection},
         state::AppState,
     },
     services::{
-        authorizations,
+        authorizations, authors,
         comments::{self, Listed},
         posts::{self, PostCounts},
     },
@@ -89,7 +88,7 @@ pub async fn article(
         quote: authorizations::quote_policy(data, post),
         comments,
     };
-    let by = authors::attribution(data, post).await?;
+    let by = authors::actor_of_post(data, post).await?;
     Ok(objects::article::post_to_article(
         post, counts, replies, &by, policy, &data.urls,
     ))

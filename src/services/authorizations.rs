@@ -6,17 +6,19 @@
 
 use crate::{
     config::QuotePolicy,
-    db::entities::{authorization, comment, follower, mention, notification, post},
+    db::entities::{authorization, comment, mention, notification, post},
     error::AppResult,
     services::{
-        Site, notifications,
+        Site, followers,
+        local_actor::LocalActor,
+        notifications,
         outbox::{self, Event},
     },
 };
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
+    EntityTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
 use serde_json::Value;
 use url::Url;
@@ -29,12 +31,11 @@ pub fn quote_policy(site: &Site, post: &post::Model) -> QuotePolicy {
         .unwrap_or(site.settings.current().blog.quote_policy)
 }
 
+/// Whether `actor` follows the blog (the followers `interactionPolicy` names).
 async fn is_follower(db: &impl ConnectionTrait, actor: &str) -> AppResult<bool> {
-    Ok(follower::Entity::find()
-        .filter(follower::Column::ActorApId.eq(actor))
-        .count(db)
+    Ok(followers::find(db, &LocalActor::Blog, actor)
         .await?
-        > 0)
+        .is_some())
 }
 
 /// Whether `actor` may quote `post` now.

@@ -4,10 +4,10 @@
 //! redirects. `feder import markdown DIR` rebuilds the blog from them.
 
 use crate::{
-    db::entities::{author_follower, comment, follower, media as media_entity, post},
+    db::entities::{comment, follower, media as media_entity, post},
     error::{AppError, AppResult},
     services::Site,
-    services::{authors, follows, media, posts, redirects, users},
+    services::{followers, local_actor::LocalActor, media, posts, redirects, users},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -124,21 +124,17 @@ pub struct ExportedFollower {
 }
 
 impl ExportedFollower {
-    /// A follower of the author `user_id`.
-    pub fn into_author_follower(self, user_id: i32) -> author_follower::ActiveModel {
-        author_follower::ActiveModel {
-            user_id: Set(user_id),
-            actor_ap_id: Set(self.actor_ap_id),
-            inbox: Set(self.inbox),
-            shared_inbox: Set(self.shared_inbox),
-            follow_activity_id: Set(self.follow_activity_id),
-            created_at: Set(self.created_at),
-            ..Default::default()
+    /// The actor they follow.
+    pub fn local_actor(&self) -> LocalActor {
+        match &self.author {
+            Some(username) => LocalActor::Author(username.clone()),
+            None => LocalActor::Blog,
         }
     }
 
     pub fn into_active(self) -> follower::ActiveModel {
         follower::ActiveModel {
+            local_actor: Set(self.local_actor().name()),
             actor_ap_id: Set(self.actor_ap_id),
             inbox: Set(self.inbox),
             shared_inbox: Set(self.shared_inbox),
@@ -256,34 +252,23 @@ fn create_dir(path: &Path) -> AppResult<()> {
         .map_err(|e| AppError::BadRequest(format!("cannot create {}: {e}", path.display())))
 }
 
-/// The blog's followers, then each author's (named by username).
-async fn exported_followers(
-    data: &Site,
-    usernames: &std::collections::HashMap<i32, String>,
-) -> AppResult<Vec<ExportedFollower>> {
-    let mut followers: Vec<ExportedFollower> = follows::list(&data.db)
+/// The followers of the blog and of each author (named by username), oldest first.
+async fn exported_followers(data: &Site) -> AppResult<Vec<ExportedFollower>> {
+    Ok(followers::list(&data.db, None)
         .await?
         .into_iter()
-        .map(|f| ExportedFollower {
-            author: None,
-            actor_ap_id: f.actor_ap_id,
-            inbox: f.inbox,
-            shared_inbox: f.shared_inbox,
-            follow_activity_id: f.follow_activity_id,
-            created_at: f.created_at,
+        .filter_map(|f| {
+            let local = LocalActor::from_name(&f.local_actor)?;
+            Some(ExportedFollower {
+                author: local.username().map(str::to_string),
+                actor_ap_id: f.actor_ap_id,
+                inbox: f.inbox,
+                shared_inbox: f.shared_inbox,
+                follow_activity_id: f.follow_activity_id,
+                created_at: f.created_at,
+            })
         })
-        .collect();
-    for f in authors::all_followers(&data.db).await? {
-        followers.push(ExportedFollower {
-            author: usernames.get(&f.user_id).cloned(),
-            actor_ap_id: f.actor_ap_id,
-            inbox: f.inbox,
-            shared_inbox: f.shared_inbox,
-            follow_activity_id: f.follow_activity_id,
-            created_at: f.created_at,
-        });
-    }
-    Ok(followers)
+        .collect())
 }
 
 /// Writes the blog into `dir` (created if missing). Deleted posts are left out.
@@ -293,10 +278,6 @@ pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
         create_dir(&dir.join(sub))?;
     }
     let accounts = users::list(&data.db).await?;
-    let usernames: std::collections::HashMap<i32, String> = accounts
-        .iter()
-        .map(|u| (u.id, u.username.clone()))
-        .collect();
     let authors: Vec<ExportedAuthor> = accounts
         .into_iter()
         .map(|u| ExportedAuthor {
@@ -353,7 +334,7 @@ pub async fn export(data: &Site, dir: &Path) -> AppResult<ExportReport> {
         });
     }
     write_json(&dir.join("media").join("media.json"), &exported_media)?;
-    let followers = exported_followers(data, &usernames).await?;
+    let followers = exported_followers(data).await?;
     report.followers = followers.len();
     write_json(&dir.join("followers.json"), &followers)?;
     let redirects: Vec<ExportedRedirect> = redirects::all(&data.db)

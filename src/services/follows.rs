@@ -1,10 +1,10 @@
-//! Followers of the blog, and the accounts the blog follows.
+//! The accounts the blog follows (`following`); who follows our actors is `followers`.
 
 use crate::{
-    db::entities::{actor, follower, following, notification},
+    db::entities::{actor, following},
     error::{AppError, AppResult},
     services::{
-        Site, notifications,
+        Site,
         outbox::{self, Event},
     },
 };
@@ -13,131 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
-use serde_json::Value;
 use url::Url;
-
-/// Stores (or refreshes) a follower and records the `Accept` of `follow` (as received).
-pub async fn accept(
-    site: &Site,
-    follow: Value,
-    follow_id: &Url,
-    who: &actor::Model,
-) -> AppResult<()> {
-    let txn = site.db.begin().await?;
-    let known = follower::Entity::find()
-        .filter(follower::Column::ActorApId.eq(who.ap_id.as_str()))
-        .count(&txn)
-        .await?
-        > 0;
-    follower::Entity::insert(follower::ActiveModel {
-        actor_ap_id: Set(who.ap_id.clone()),
-        inbox: Set(who.inbox.clone()),
-        shared_inbox: Set(who.shared_inbox.clone()),
-        follow_activity_id: Set(follow_id.to_string()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(follower::Column::ActorApId)
-            .update_columns([
-                follower::Column::Inbox,
-                follower::Column::SharedInbox,
-                follower::Column::FollowActivityId,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    // A repeated Follow (Mastodon sends one again now and then) is no news.
-    if !known {
-        notifications::record(&txn, notification::FOLLOW, &who.ap_id, None, None).await?;
-    }
-    let event = Event::FollowAccepted {
-        follower: who.ap_id.clone(),
-        follow,
-    };
-    outbox::commit_with(site, txn, &event).await?;
-    Ok(())
-}
-
-/// Removes a follower (Undo(Follow), or the actor is gone). Returns whether one was removed.
-pub async fn remove(db: &DatabaseConnection, actor: &Url) -> AppResult<bool> {
-    let result = follower::Entity::delete_many()
-        .filter(follower::Column::ActorApId.eq(actor.as_str()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected > 0)
-}
-
-/// The actor undid their Follow: removed, and the owner told. Returns whether one was removed.
-pub async fn unfollowed(db: &DatabaseConnection, actor: &Url) -> AppResult<bool> {
-    let txn = db.begin().await?;
-    let result = follower::Entity::delete_many()
-        .filter(follower::Column::ActorApId.eq(actor.as_str()))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected > 0 {
-        notifications::record(&txn, notification::UNFOLLOW, actor.as_str(), None, None).await?;
-    }
-    txn.commit().await?;
-    Ok(result.rows_affected > 0)
-}
-
-/// The owner removes a follower (and records the `Reject` of their Follow). Returns whether
-/// there was one with that id.
-pub async fn remove_follower(site: &Site, id: i32) -> AppResult<Option<follower::Model>> {
-    let txn = site.db.begin().await?;
-    let Some(found) = follower::Entity::find_by_id(id).one(&txn).await? else {
-        return Ok(None);
-    };
-    follower::Entity::delete_by_id(id).exec(&txn).await?;
-    let event = Event::FollowerRemoved {
-        follow: serde_json::json!({
-            "id": found.follow_activity_id,
-            "type": "Follow",
-            "actor": found.actor_ap_id,
-            "object": site.urls.actor(),
-        }),
-        follower: found.actor_ap_id.clone(),
-        inbox: found.inbox.clone(),
-    };
-    outbox::commit_with(site, txn, &event).await?;
-    Ok(Some(found))
-}
-
-pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<follower::Model>> {
-    Ok(follower::Entity::find().all(db).await?)
-}
-
-/// Followers, newest first, each with the stored profile (name, avatar) when there is one.
-pub async fn with_profiles(
-    db: &DatabaseConnection,
-) -> AppResult<Vec<(follower::Model, Option<actor::Model>)>> {
-    use sea_orm::QueryOrder;
-    let followers = follower::Entity::find()
-        .order_by_desc(follower::Column::Id)
-        .all(db)
-        .await?;
-    let ids: Vec<&str> = followers.iter().map(|f| f.actor_ap_id.as_str()).collect();
-    let mut actors: std::collections::HashMap<String, actor::Model> = actor::Entity::find()
-        .filter(actor::Column::ApId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.ap_id.clone(), a))
-        .collect();
-    Ok(followers
-        .into_iter()
-        .map(|f| {
-            let profile = actors.remove(&f.actor_ap_id);
-            (f, profile)
-        })
-        .collect())
-}
-
-pub async fn count(db: &DatabaseConnection) -> AppResult<u64> {
-    Ok(follower::Entity::find().count(db).await?)
-}
 
 pub async fn count_following(db: &DatabaseConnection) -> AppResult<u64> {
     Ok(following::Entity::find()

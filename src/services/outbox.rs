@@ -7,7 +7,7 @@
 use crate::{
     db::entities::outbox_event,
     error::{AppError, AppResult},
-    services::Site,
+    services::{Site, local_actor::LocalActor},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -28,23 +28,21 @@ pub enum Event {
     PostUpdated { post_id: i32 },
     /// A public post was deleted: `Delete` (a Tombstone) to every follower.
     PostDeleted { post_id: i32 },
-    /// We accepted a Follow (`follow` as it was received): `Accept` to the follower.
-    FollowAccepted { follower: String, follow: Value },
-    /// One of the blog's authors (`author`, a username) accepted a Follow: `Accept` from
-    /// the author's actor to the follower.
-    AuthorFollowAccepted {
-        author: String,
+    /// `local_actor` accepted the Follow of `follower` (a remote actor): `Accept` of the
+    /// Follow stored in `followers`, from that actor to the follower.
+    FollowAccepted {
+        local_actor: LocalActor,
         follower: String,
-        follow: Value,
     },
     /// One of the authors (a username) changed their profile: `Update` of their actor to
     /// their followers.
     AuthorProfileUpdated { author: String },
-    /// The owner removed a follower: `Reject` of their Follow (`follow`, rebuilt from the
-    /// stored row) to their own `inbox`, as Mastodon does for "remove follower".
+    /// The owner removed a follower of `local_actor`: `Reject` of their Follow (`follow_id`)
+    /// from that actor to the follower's own `inbox`, as Mastodon does for "remove follower".
     FollowerRemoved {
+        local_actor: LocalActor,
         follower: String,
-        follow: Value,
+        follow_id: String,
         inbox: String,
     },
     /// The blog follows `target`: `Follow` with the id stored in `following`.
@@ -146,5 +144,24 @@ mod tests {
             r#"{"kind":"reply_created","comment_id":7,"parent_author":"https://social.example/users/ana"}"#
         );
         assert_eq!(serde_json::from_str::<Event>(&text).ok(), Some(event));
+        // As the migration of the follow events writes them.
+        let accepted = r#"{"kind":"follow_accepted","local_actor":"author:alice","follower":"https://r.example/u"}"#;
+        assert_eq!(
+            serde_json::from_str::<Event>(accepted).ok(),
+            Some(Event::FollowAccepted {
+                local_actor: LocalActor::Author("alice".into()),
+                follower: "https://r.example/u".into(),
+            })
+        );
+        let removed = r#"{"kind":"follower_removed","local_actor":"blog","follower":"https://r.example/u","follow_id":"https://r.example/f/1","inbox":"https://r.example/u/inbox"}"#;
+        assert_eq!(
+            serde_json::from_str::<Event>(removed).ok(),
+            Some(Event::FollowerRemoved {
+                local_actor: LocalActor::Blog,
+                follower: "https://r.example/u".into(),
+                follow_id: "https://r.example/f/1".into(),
+                inbox: "https://r.example/u/inbox".into(),
+            })
+        );
     }
 }

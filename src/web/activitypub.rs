@@ -6,7 +6,7 @@ use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
     federation::{followers_sync, objects, signatures::RequestParts, state::AppState, threads},
-    services::{authorizations, comments, follows, posts},
+    services::{authorizations, comments, followers, follows, local_actor::LocalActor, posts},
     web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::Data;
@@ -131,40 +131,55 @@ fn page_url(id: &url::Url, page: u64) -> url::Url {
 
 /// Followers and following: only the totals (who follows a blog is their business).
 pub async fn followers(data: Data<AppState>) -> AppResult<Response> {
-    let total = follows::count(&data.db).await?;
+    followers_of(&data, &LocalActor::Blog).await
+}
+
+/// The followers collection of `local`: only their number.
+pub async fn followers_of(data: &AppState, local: &LocalActor) -> AppResult<Response> {
+    let total = followers::count(&data.db, local).await?;
+    let id = local.followers(&data.urls);
+    let doc = objects::collection::ordered_collection(&id, total, None);
     Ok(activity_json(
         StatusCode::OK,
-        objects::document::with_context(objects::collection::ordered_collection(
-            &data.urls.followers(),
-            total,
-            None,
-        )),
+        objects::document::with_context(doc),
     ))
 }
 
-/// FEP-8fcf: the followers on the requesting server, for a signed GET only (as Mastodon's
-/// `followers_synchronization`): the signer's server is the one whose followers are listed.
 pub async fn followers_synchronization(
     data: Data<AppState>,
     uri: Uri,
     headers: HeaderMap,
 ) -> AppResult<Response> {
+    followers_synchronization_of(&data, &LocalActor::Blog, &uri, &headers).await
+}
+
+/// FEP-8fcf: the followers of `local` on the requesting server, for a signed GET only (as
+/// Mastodon's `followers_synchronization`): the signer's server is the one whose followers
+/// are listed.
+pub async fn followers_synchronization_of(
+    data: &Data<AppState>,
+    local: &LocalActor,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> AppResult<Response> {
     let base = data.urls.base();
     let request = RequestParts {
         method: &Method::GET,
         path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"),
-        headers: &headers,
+        headers,
         body: &[],
         scheme: base.scheme(),
         default_host: &data.urls.host(),
     };
-    let signer = followers_sync::requester(&data, &request).await?;
+    let signer = followers_sync::requester(data, &request).await?;
     let prefix = followers_sync::url_prefix(&signer)
         .ok_or_else(|| AppError::Unauthorized(format!("{signer} is not an http(s) actor")))?;
-    let items = followers_sync::followers_on(&data.db, prefix).await?;
+    let items = followers_sync::followers_on(&data.db, local, prefix).await?;
     let mut response = activity_json(
         StatusCode::OK,
-        objects::document::with_context(objects::collection::partial_followers(&data.urls, items)),
+        objects::document::with_context(objects::collection::partial_followers(
+            &data.urls, local, items,
+        )),
     );
     // Different for every server that asks: no shared cache may keep it.
     response.headers_mut().insert(

@@ -6,12 +6,19 @@ use crate::{
     db::entities::user,
     error::{AppError, AppResult},
     federation::{authors, objects, state::AppState, threads},
-    services::{authors as author_service, posts},
-    web::respond::{activity_json, wants_activity_json},
+    services::{
+        authors as author_service,
+        local_actor::{self, LocalActor},
+        posts,
+    },
+    web::{
+        activitypub,
+        respond::{activity_json, wants_activity_json},
+    },
 };
 use activitypub_federation::config::Data;
 use axum::{
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -24,7 +31,7 @@ pub struct PageQuery {
 }
 
 async fn author(data: &AppState, username: &str) -> AppResult<user::Model> {
-    author_service::actor_user(data, username)
+    local_actor::author_user(data, username)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -88,11 +95,17 @@ pub async fn outbox(
 /// The author's followers: only their number, as for the blog.
 pub async fn followers(data: Data<AppState>, Path(username): Path<String>) -> AppResult<Response> {
     let author = author(&data, &username).await?;
-    let total = author_service::count(&data.db, author.id).await?;
-    let id = data.urls.author_followers(&author.username);
-    let doc = objects::collection::ordered_collection(&id, total, None);
-    Ok(activity_json(
-        StatusCode::OK,
-        objects::document::with_context(doc),
-    ))
+    activitypub::followers_of(&data, &LocalActor::Author(author.username)).await
+}
+
+/// FEP-8fcf: the author's followers on the requesting server, as for the blog.
+pub async fn followers_synchronization(
+    data: Data<AppState>,
+    Path(username): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let author = author(&data, &username).await?;
+    let local = LocalActor::Author(author.username);
+    activitypub::followers_synchronization_of(&data, &local, &uri, &headers).await
 }

@@ -9,6 +9,7 @@
 use crate::{
     federation::{limits::RateLimiter, state::AppState},
     render::i18n,
+    services::local_actor::LocalActor,
     web::{extract::client_ip, pages::message_page},
 };
 use activitypub_federation::{config::Data, fetch::webfinger::Webfinger};
@@ -144,9 +145,7 @@ pub async fn interact(
     let Some(account) = Account::parse(&handle, local_dev) else {
         return bad(ui.get("handle_invalid").replacen("%s", &handle, 1));
     };
-    let follow = uri == data.urls.actor()
-        || uri == *data.urls.base()
-        || data.urls.author_of_actor(&uri).is_some();
+    let follow = uri == *data.urls.base() || LocalActor::from_id(&data.urls, &uri).is_some();
     let client = client_ip(
         connect.as_ref().map(|c| &c.0),
         &headers,

@@ -143,6 +143,10 @@ fn federation_routes() -> Router {
         .route("/authors/{author}/outbox", get(authors::outbox))
         .route("/authors/{author}/followers", get(authors::followers))
         .route(
+            "/authors/{author}/followers_synchronization",
+            get(authors::followers_synchronization),
+        )
+        .route(
             "/authors/{author}/inbox",
             post(inbox::inbox).layer(DefaultBodyLimit::max(MAX_INBOX_BODY)),
         )

@@ -5,7 +5,7 @@ use crate::web::extract::Query;
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{authors, media, posts, users},
+    services::{local_actor, media, posts, users},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -124,7 +124,7 @@ async fn who(data: &AppState, wanted: &str) -> AppResult<Option<(String, Url, Ur
     let Some(username) = username else {
         return Ok(None);
     };
-    let Some(author) = authors::actor_user(data, &username).await? else {
+    let Some(author) = local_actor::author_user(data, &username).await? else {
         return Ok(None);
     };
     let name = &author.username;

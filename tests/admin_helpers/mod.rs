@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{Instance, Peer, eventually};
-use feder::services::{follows, users};
+use feder::services::{followers, users};
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use std::{collections::HashMap, time::Duration};
 
@@ -221,7 +221,7 @@ pub async fn follow(peer: &Peer, blog: &Instance) {
         .await;
     assert!(status < 300, "Follow answered {status}");
     eventually("the peer is a follower", 20, || async {
-        let list = follows::list(&blog.data().db).await.ok()?;
+        let list = followers::list(&blog.data().db, None).await.ok()?;
         list.iter()
             .any(|f| f.actor_ap_id == peer.actor)
             .then_some(())

@@ -162,6 +162,7 @@ pub async fn seed_followers(db: &sea_orm::DatabaseConnection, peer: &Peer, n: us
     use sea_orm::{ActiveValue::Set, EntityTrait};
     let rows: Vec<follower::ActiveModel> = (0..n)
         .map(|i| follower::ActiveModel {
+            local_actor: Set(feder::services::local_actor::LocalActor::Blog.name()),
             actor_ap_id: Set(format!("{}/users/f{i}", peer.base)),
             inbox: Set(format!("{}/users/f{i}/inbox", peer.base)),
             shared_inbox: Set(None),
@@ -354,6 +355,27 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body as it came, for checking its signature.
+    pub raw: Bytes,
+}
+
+impl Received {
+    /// The `keyId` of the request's HTTP signature, when it verifies with `public_pem` (as
+    /// a receiving server checks it; `host` is the peer's).
+    pub fn verified_key(&self, host: &str, public_pem: &str) -> Option<String> {
+        use feder::federation::signatures::{RequestParts, Signature};
+        let request = RequestParts {
+            method: &axum::http::Method::POST,
+            path_and_query: &self.path,
+            headers: &self.headers,
+            body: &self.raw,
+            scheme: "http",
+            default_host: host,
+        };
+        let signature = Signature::parse(&request, chrono::Utc::now()).ok()?;
+        signature.verify(public_pem).ok()?;
+        Some(signature.key_id)
+    }
 }
 
 #[derive(Clone)]
@@ -715,6 +737,7 @@ async fn peer_inbox(
             path: uri.path().to_string(),
             headers,
             body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            raw: body,
         });
     }
     StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED)

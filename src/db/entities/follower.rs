@@ -1,12 +1,13 @@
 use sea_orm::entity::prelude::*;
 
-/// A remote actor that follows the blog.
+/// A remote actor that follows one of our local actors: the blog (`local_actor` = `blog`) or
+/// an author (`author:<username>`); see `services::local_actor`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "followers")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    #[sea_orm(unique)]
+    pub local_actor: String,
     pub actor_ap_id: String,
     pub inbox: String,
     pub shared_inbox: Option<String>,

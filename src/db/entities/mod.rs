@@ -4,7 +4,6 @@
 pub mod activity;
 pub mod actor;
 pub mod api_token;
-pub mod author_follower;
 pub mod authorization;
 pub mod block;
 pub mod comment;

@@ -15,6 +15,7 @@ use crate::{
         signatures::Scheme,
         signing::{BodyDigests, Signer, host_header},
     },
+    services::local_actor::LocalActor,
 };
 use activitypub_federation::config::Data;
 use bytes::Bytes;
@@ -28,8 +29,9 @@ use url::Url;
 pub(super) struct Payload {
     pub body: Bytes,
     pub digests: BodyDigests,
-    /// Addressed to our followers: a shared inbox gets the FEP-8fcf header.
-    pub to_followers: bool,
+    /// Addressed to the followers of its actor (one of ours): a shared inbox of theirs gets
+    /// the FEP-8fcf header.
+    pub followers_of: Option<LocalActor>,
 }
 
 /// What a delivery needs besides its inbox and payload.
@@ -62,10 +64,10 @@ pub(super) async fn send(sender: &Sender<'_>, inbox: &str, payload: Payload) -> 
         return failed(format!("{inbox}: {e}"));
     }
     let host = host_header(&url);
-    let sync = if payload.to_followers {
+    let sync = if let Some(local) = &payload.followers_of {
         match sender
             .followers_sync
-            .header_for(&data.db, &data.urls, inbox)
+            .header_for(&data.db, &data.urls, local, inbox)
             .await
         {
             Ok(header) => header,

@@ -12,14 +12,14 @@ use super::{
 };
 use crate::{
     db::{entities::activity, is_postgres},
-    error::{AppError, AppResult},
+    error::AppResult,
     federation::state::AppState,
     federation::{
-        authors,
         followers_sync::FollowersSync,
-        local_actor::LocalActor,
+        local_actor,
         signing::{BodyDigests, Signer},
     },
+    services::local_actor::LocalActor,
 };
 use activitypub_federation::config::FederationConfig;
 use bytes::Bytes;
@@ -36,10 +36,8 @@ const PER_HOST: usize = 8;
 /// The delivery worker of one process.
 pub struct Worker {
     federation: FederationConfig<AppState>,
-    /// The blog's key, which signs what the blog actor sends.
-    signer: Signer,
-    /// The keys of the authors (with author actors) by actor id, loaded on first use.
-    author_signers: tokio::sync::Mutex<HashMap<String, Signer>>,
+    /// The keys that sign what our actors send, loaded on first use.
+    signers: tokio::sync::Mutex<HashMap<LocalActor, Signer>>,
     in_flight: Arc<Semaphore>,
     signing: Arc<Semaphore>,
     /// The signature scheme to try first, per host.
@@ -58,11 +56,6 @@ impl Worker {
     ) -> AppResult<(Arc<Worker>, impl std::future::Future<Output = ()> + use<>)> {
         let (outcomes, receiver) = tokio::sync::mpsc::unbounded_channel();
         let recorder = record_outcomes(federation.to_request_data(), receiver);
-        let signer = Signer::from_pem(
-            LocalActor::private_key_pem(&federation.actor),
-            federation.urls.actor_key(),
-        )
-        .map_err(AppError::internal)?;
         let schemes = SchemeMemory::load(&federation.db).await?;
         let cfg = &federation.config.delivery;
         Ok((
@@ -73,8 +66,7 @@ impl Worker {
                 per_host: Default::default(),
                 schemes,
                 followers_sync: FollowersSync::default(),
-                author_signers: Default::default(),
-                signer,
+                signers: Default::default(),
                 federation,
                 outcomes,
             }),
@@ -93,28 +85,25 @@ impl Worker {
             .clone()
     }
 
-    /// The key that signs `json`, an activity: its actor's when that is one of the authors,
-    /// else the blog's.
-    async fn signer_for(&self, json: &str) -> AppResult<Signer> {
-        let actor = serde_json::from_str::<serde_json::Value>(json)
+    /// Who sends `json`, an activity: the local actor it names as `actor` (the blog when it
+    /// names none of ours), and the key that signs it.
+    async fn sender_of(&self, json: &str) -> AppResult<(LocalActor, Signer)> {
+        let urls = &self.federation.urls;
+        let local = serde_json::from_str::<serde_json::Value>(json)
             .ok()
             .and_then(|doc| {
                 doc.get("actor")
-                    .and_then(|a| a.as_str().map(str::to_string))
-            });
-        let Some(actor) = actor.filter(|a| a.as_str() != self.federation.actor.id.as_str()) else {
-            return Ok(self.signer.clone());
-        };
-        let mut known = self.author_signers.lock().await;
-        if let Some(signer) = known.get(&actor) {
-            return Ok(signer.clone());
+                    .and_then(crate::federation::protocol::id_of)
+            })
+            .and_then(|actor| LocalActor::from_id(urls, &actor))
+            .unwrap_or(LocalActor::Blog);
+        let mut known = self.signers.lock().await;
+        if let Some(signer) = known.get(&local) {
+            return Ok((local, signer.clone()));
         }
-        let data = self.federation.to_request_data();
-        let Some(signer) = authors::signer(&data, &actor).await? else {
-            return Ok(self.signer.clone());
-        };
-        known.insert(actor, signer.clone());
-        Ok(signer)
+        let signer = local_actor::signer(&self.federation.db, urls, &local).await?;
+        known.insert(local.clone(), signer.clone());
+        Ok((local, signer))
     }
 
     /// Claims what is due (as much as there is room for) and starts sending it. Returns how
@@ -134,16 +123,16 @@ impl Worker {
         let mut ids: Vec<i32> = jobs.iter().map(|j| j.activity_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let followers = data.urls.followers();
         let rows = activity::Entity::find()
             .filter(activity::Column::Id.is_in(ids))
             .all(&data.db)
             .await?;
         let mut payloads: HashMap<i32, (Payload, Signer)> = HashMap::with_capacity(rows.len());
         for a in rows {
-            let signer = self.signer_for(&a.json).await?;
+            let (local, signer) = self.sender_of(&a.json).await?;
             let digests = BodyDigests::of(a.json.as_bytes());
-            let to_followers = addresses(&a.json, followers.as_str());
+            let followers_of =
+                addresses(&a.json, local.followers(&data.urls).as_str()).then_some(local);
             let body = Bytes::from(a.json.into_bytes());
             payloads.insert(
                 a.id,
@@ -151,7 +140,7 @@ impl Worker {
                     Payload {
                         body,
                         digests,
-                        to_followers,
+                        followers_of,
                     },
                     signer,
                 ),

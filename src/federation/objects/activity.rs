@@ -3,6 +3,7 @@
 //! addressed.
 
 use crate::{
+    error::{AppError, AppResult},
     federation::{
         PUBLIC,
         protocol::{Follow, SentActivity},
@@ -40,6 +41,18 @@ pub fn activity_by<O>(
         to,
         cc,
     }
+}
+
+/// The Follow a follower sent one of ours (`followed`), as stored in `followers`: what our
+/// Accept and Reject of it name.
+pub fn follower_to_follow(follow_id: &str, follower: &str, followed: &Url) -> AppResult<Follow> {
+    let parse = |u: &str| Url::parse(u).map_err(AppError::internal);
+    Ok(Follow {
+        id: parse(follow_id)?,
+        kind: "Follow".into(),
+        actor: parse(follower)?,
+        object: followed.to_string(),
+    })
 }
 
 /// The blog's Follow of `target`, with the id stored in `following`.

@@ -185,30 +185,3 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
         generator: Some(generator(urls)),
     }
 }
-
-/// Who a post is by in the fediverse: the blog actor, or (with author actors) its author.
-#[derive(Debug, Clone)]
-pub struct Attribution {
-    pub actor: Url,
-    pub followers: Url,
-}
-
-impl Attribution {
-    pub fn blog(urls: &Urls) -> Attribution {
-        Attribution {
-            actor: urls.actor(),
-            followers: urls.followers(),
-        }
-    }
-
-    pub fn author(urls: &Urls, username: &str) -> Attribution {
-        Attribution {
-            actor: urls.author_actor(username),
-            followers: urls.author_followers(username),
-        }
-    }
-
-    pub fn is_blog(&self, urls: &Urls) -> bool {
-        self.actor == urls.actor()
-    }
-}

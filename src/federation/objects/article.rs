@@ -2,7 +2,6 @@
 //! reply, like, boost and quote, and the addressing of an author's post.
 
 use super::{
-    actor::Attribution,
     collection::collection_summary,
     text::{html_paragraph, one_language},
 };
@@ -14,7 +13,7 @@ use crate::{
         protocol::{Approval, Article, Image, InteractionPolicy, Tag, ThreadCollection},
     },
     render::escape_html,
-    services::{media, posts::PostCounts},
+    services::{local_actor::LocalActor, media, posts::PostCounts},
     urls::Urls,
 };
 use chrono::{DateTime, Utc};
@@ -89,7 +88,7 @@ pub fn post_to_article(
     post: &post::Model,
     counts: PostCounts,
     replies: ThreadCollection,
-    by: &Attribution,
+    by: &LocalActor,
     policy: PostPolicy,
     urls: &Urls,
 ) -> Article {
@@ -110,7 +109,7 @@ pub fn post_to_article(
     Article {
         id: id.clone(),
         kind: "Article".into(),
-        attributed_to: by.actor.clone(),
+        attributed_to: by.id(urls),
         name_map: one_language(&post.lang, &name),
         summary_map: one_language(&post.lang, &summary),
         content_map: one_language(&post.lang, &content),
@@ -140,9 +139,9 @@ pub fn post_to_article(
 }
 
 /// An author's post is for their followers and, through the blog's boost, the blog's.
-fn article_cc(by: &Attribution, urls: &Urls) -> Vec<String> {
-    let mut cc = vec![by.followers.to_string()];
-    if !by.is_blog(urls) {
+fn article_cc(by: &LocalActor, urls: &Urls) -> Vec<String> {
+    let mut cc = vec![by.followers(urls).to_string()];
+    if *by != LocalActor::Blog {
         cc.push(urls.followers().to_string());
     }
     cc

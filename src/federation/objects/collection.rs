@@ -6,6 +6,7 @@ use crate::{
         CollectionSummary, ItemsCollection, OrderedCollection, OrderedCollectionPage,
         ThreadCollection,
     },
+    services::local_actor::LocalActor,
     urls::Urls,
 };
 use serde_json::Value;
@@ -59,10 +60,10 @@ pub fn ordered_collection(id: &Url, total: u64, first: Option<Url>) -> OrderedCo
     }
 }
 
-/// Our followers on one server, whole (FEP-8fcf).
-pub fn partial_followers(urls: &Urls, items: Vec<String>) -> ItemsCollection {
+/// The followers of `local` on one server, whole (FEP-8fcf).
+pub fn partial_followers(urls: &Urls, local: &LocalActor, items: Vec<String>) -> ItemsCollection {
     ItemsCollection {
-        id: urls.followers_synchronization(),
+        id: local.followers_synchronization(urls),
         kind: "OrderedCollection".into(),
         total_items: items.len() as u64,
         ordered_items: items,

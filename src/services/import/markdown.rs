@@ -3,14 +3,14 @@
 
 use super::report::{ImportReport, Progress, count};
 use crate::{
-    db::entities::{author_follower, comment, follower},
+    db::entities::comment,
     error::{AppError, AppResult},
     services::{
         Site,
         export::{
             ExportedAuthor, ExportedComment, ExportedFollower, ExportedMedia, ExportedRedirect,
         },
-        media,
+        followers, media,
         posts::{self, Federate},
         redirects, users,
     },
@@ -166,18 +166,13 @@ pub async fn markdown(
     }
     if let Some(list) = read_json::<Vec<ExportedFollower>>(&dir.join("followers.json"))? {
         for f in list {
-            if let Some(author) = f.author.clone() {
-                restore_author_follower(data, &author, f).await?;
+            // A follower of an author who is not in the import follows no one here.
+            if let Some(author) = &f.author
+                && users::find_by_username(&data.db, author).await?.is_none()
+            {
                 continue;
             }
-            follower::Entity::insert(f.into_active())
-                .on_conflict(
-                    OnConflict::column(follower::Column::ActorApId)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&data.db)
-                .await?;
+            followers::restore(&data.db, f.into_active()).await?;
         }
     }
     if let Some(list) = read_json::<Vec<ExportedRedirect>>(&dir.join("redirects.json"))? {
@@ -187,25 +182,6 @@ pub async fn markdown(
         }
     }
     Ok(report)
-}
-
-/// A follower of one of the authors, when that author is in the import.
-async fn restore_author_follower(data: &Site, author: &str, f: ExportedFollower) -> AppResult<()> {
-    let Some(user) = users::find_by_username(&data.db, author).await? else {
-        return Ok(());
-    };
-    author_follower::Entity::insert(f.into_author_follower(user.id))
-        .on_conflict(
-            OnConflict::columns([
-                author_follower::Column::UserId,
-                author_follower::Column::ActorApId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&data.db)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

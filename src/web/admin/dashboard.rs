@@ -8,7 +8,7 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{authors, dashboard, deliveries, follows, users},
+    services::{authors, dashboard, deliveries, followers, users},
     web::extract::Query,
 };
 use activitypub_federation::config::Data;
@@ -39,7 +39,7 @@ struct DeliveryView {
 }
 
 pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Response> {
-    let followers = follows::list(&data.db).await?;
+    let followers = followers::list(&data.db, None).await?;
     let comments: Vec<CommentView> = dashboard::recent_comments(&data.db, 20)
         .await?
         .into_iter()

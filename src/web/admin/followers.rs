@@ -8,8 +8,8 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{deliveries, follows, moderation},
-    web::extract::Path,
+    services::{deliveries, followers, local_actor::LocalActor, moderation},
+    web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -27,11 +27,62 @@ struct FollowerView {
     avatar: Option<String>,
     server: String,
     since: String,
+    /// Whom they follow: "follows the blog", "follows @alice".
+    follows: String,
 }
 
-pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
+/// A filter of the list: all followers, or those of one of our actors.
+#[derive(Serialize)]
+struct TabView {
+    label: String,
+    href: String,
+    count: u64,
+    current: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// The actor whose followers to show (`blog`, `author:<name>`); none: everyone's.
+    of: Option<String>,
+}
+
+/// How the page names `local`: "Blog", "@alice".
+fn label(author: &Author, local: &LocalActor) -> String {
+    match local.username() {
+        None => author.t("admin_followers_blog").to_string(),
+        Some(username) => format!("@{username}"),
+    }
+}
+
+/// The tabs: all, then each actor with followers (none when the blog alone has any).
+fn tabs(author: &Author, counts: &[(LocalActor, u64)], of: Option<&LocalActor>) -> Vec<TabView> {
+    if counts.iter().all(|(local, _)| *local == LocalActor::Blog) && of.is_none() {
+        return vec![];
+    }
+    let all = TabView {
+        label: author.t("admin_followers_all").to_string(),
+        href: "/admin/followers".into(),
+        count: counts.iter().map(|(_, n)| n).sum(),
+        current: of.is_none(),
+    };
+    let each = counts.iter().map(|(local, count)| TabView {
+        label: label(author, local),
+        href: format!("/admin/followers?of={}", local.name()),
+        count: *count,
+        current: of == Some(local),
+    });
+    std::iter::once(all).chain(each).collect()
+}
+
+pub async fn list(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
     let settings = data.settings.current();
-    let followers: Vec<FollowerView> = follows::with_profiles(&data.db)
+    let of = query.of.as_deref().and_then(LocalActor::from_name);
+    let tabs = tabs(&author, &followers::counts(&data.db).await?, of.as_ref());
+    let followers: Vec<FollowerView> = followers::with_profiles(&data.db, of.as_ref())
         .await?
         .into_iter()
         .map(|(f, profile)| {
@@ -40,6 +91,13 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default();
             let username = profile.as_ref().and_then(|p| p.preferred_username.clone());
+            let follows =
+                match LocalActor::from_name(&f.local_actor) {
+                    Some(local @ LocalActor::Author(_)) => author
+                        .t("admin_follows_author")
+                        .replacen("%s", &label(&author, &local), 1),
+                    _ => author.t("admin_follows_blog").to_string(),
+                };
             FollowerView {
                 id: f.id,
                 name: profile
@@ -57,13 +115,24 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
                 avatar: profile.and_then(|p| p.icon_url),
                 since: settings.local_time(f.created_at),
                 server,
+                follows,
             }
         })
         .collect();
+    let nobody =
+        match &of {
+            Some(local @ LocalActor::Author(_)) => author
+                .t("admin_nobody_follows_author")
+                .replacen("%s", &label(&author, local), 1),
+            _ => author.t("admin_nobody_follows").to_string(),
+        };
     Ok(page(
         StatusCode::OK,
         "followers.html",
-        minijinja::context! { title => author.t("admin_followers"), followers => followers, ..author.nav() },
+        minijinja::context! {
+            title => author.t("admin_followers"), followers => followers, tabs => tabs,
+            nobody => nobody, ..author.nav()
+        },
     ))
 }
 
@@ -81,11 +150,13 @@ pub async fn remove(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> AppResult<Response> {
-    let follower = follows::remove_follower(&data, id)
+    let follower = followers::remove(&data, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if form.block.is_some() {
+        // Blocked, they follow none of our actors any more.
         moderation::add_block(&data, &follower.actor_ap_id).await?;
+        followers::remove_all(&data, &follower.actor_ap_id).await?;
     }
     Ok(Redirect::to("/admin/followers").into_response())
 }

@@ -1,0 +1,305 @@
+//! Who follows our actors: one table (`followers`) and one path for the blog and every
+//! author ([`LocalActor`]). A Follow accepted or undone, a follower removed by the owner, a
+//! remote account gone (Delete) or moved away (Move), and the lists, counts and inboxes the
+//! collections, the outbox and followers synchronization read.
+
+use crate::{
+    db::entities::{actor, follower, notification},
+    error::AppResult,
+    services::{
+        Site,
+        local_actor::LocalActor,
+        notifications,
+        outbox::{self, Event},
+    },
+};
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+};
+use std::collections::HashMap;
+use url::Url;
+
+/// `who` follows `local` with the Follow `follow_id`: stored (or refreshed, when they follow
+/// again), and the Accept recorded.
+pub async fn accept(
+    site: &Site,
+    local: &LocalActor,
+    follow_id: &Url,
+    who: &actor::Model,
+) -> AppResult<()> {
+    // Writes only, the insert first: on SQLite a transaction that reads first and writes
+    // later fails at once (busy) when another writer came in between. Whether the insert
+    // wrote a row says whether the follower is new.
+    let txn = site.db.begin().await?;
+    let inserted = follower::Entity::insert(follower::ActiveModel {
+        local_actor: Set(local.name()),
+        actor_ap_id: Set(who.ap_id.clone()),
+        inbox: Set(who.inbox.clone()),
+        shared_inbox: Set(who.shared_inbox.clone()),
+        follow_activity_id: Set(follow_id.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([follower::Column::ActorApId, follower::Column::LocalActor])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 0 {
+        // A repeated Follow (Mastodon sends one again now and then) is no news; its id and
+        // the inboxes are the ones to use from now on.
+        follower::Entity::update_many()
+            .col_expr(follower::Column::Inbox, who.inbox.clone().into())
+            .col_expr(
+                follower::Column::SharedInbox,
+                who.shared_inbox.clone().into(),
+            )
+            .col_expr(
+                follower::Column::FollowActivityId,
+                follow_id.as_str().into(),
+            )
+            .filter(of_pair(local, &who.ap_id))
+            .exec(&txn)
+            .await?;
+    } else {
+        notifications::record(&txn, notification::FOLLOW, &who.ap_id, None, None).await?;
+    }
+    let event = Event::FollowAccepted {
+        local_actor: local.clone(),
+        follower: who.ap_id.clone(),
+    };
+    outbox::commit_with(site, txn, &event).await
+}
+
+/// The Follow an Undo names: by the actor it followed, or (when the Undo carries only its
+/// id) by its id.
+pub enum UndoneFollow<'a> {
+    Of(&'a LocalActor),
+    Id(&'a Url),
+}
+
+/// `actor` undid their Follow: removed, and the owner told. Returns whether they followed.
+pub async fn unfollowed(
+    db: &DatabaseConnection,
+    actor: &Url,
+    follow: UndoneFollow<'_>,
+) -> AppResult<bool> {
+    let which = match follow {
+        UndoneFollow::Of(local) => follower::Column::LocalActor.eq(local.name()),
+        UndoneFollow::Id(id) => follower::Column::FollowActivityId.eq(id.as_str()),
+    };
+    let txn = db.begin().await?;
+    let result = follower::Entity::delete_many()
+        .filter(follower::Column::ActorApId.eq(actor.as_str()))
+        .filter(which)
+        .exec(&txn)
+        .await?;
+    if result.rows_affected > 0 {
+        notifications::record(&txn, notification::UNFOLLOW, actor.as_str(), None, None).await?;
+    }
+    txn.commit().await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// The remote `actor` deleted itself or moved to another account: it follows none of our
+/// actors any more (a moved account's new one sends a Follow of its own). Returns how many
+/// follows ended.
+pub async fn remove_actor(db: &DatabaseConnection, actor: &Url) -> AppResult<u64> {
+    let result = follower::Entity::delete_many()
+        .filter(follower::Column::ActorApId.eq(actor.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The owner removes the follower `id` (of whichever actor they follow), and that actor's
+/// `Reject` of their Follow is recorded. Returns the follower, if there was one.
+pub async fn remove(site: &Site, id: i32) -> AppResult<Option<follower::Model>> {
+    // Read before the transaction (see `accept`).
+    let Some(found) = follower::Entity::find_by_id(id).one(&site.db).await? else {
+        return Ok(None);
+    };
+    let Some(local) = LocalActor::from_name(&found.local_actor) else {
+        return Err(crate::error::AppError::internal(format!(
+            "follower {id} follows an unknown local actor {:?}",
+            found.local_actor
+        )));
+    };
+    let txn = site.db.begin().await?;
+    let removed = follower::Entity::delete_by_id(id).exec(&txn).await?;
+    if removed.rows_affected == 0 {
+        return Ok(None);
+    }
+    let event = Event::FollowerRemoved {
+        local_actor: local,
+        follower: found.actor_ap_id.clone(),
+        follow_id: found.follow_activity_id.clone(),
+        inbox: found.inbox.clone(),
+    };
+    outbox::commit_with(site, txn, &event).await?;
+    Ok(Some(found))
+}
+
+/// The owner removes `actor` from the followers of every one of our actors (they are being
+/// blocked), each actor sending its `Reject`. Returns how many follows ended.
+pub async fn remove_all(site: &Site, actor: &str) -> AppResult<usize> {
+    let rows = follower::Entity::find()
+        .filter(follower::Column::ActorApId.eq(actor))
+        .all(&site.db)
+        .await?;
+    let mut removed = 0;
+    for row in rows {
+        removed += usize::from(remove(site, row.id).await?.is_some());
+    }
+    Ok(removed)
+}
+
+fn of_pair(local: &LocalActor, actor: &str) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(follower::Column::LocalActor.eq(local.name()))
+        .add(follower::Column::ActorApId.eq(actor))
+}
+
+/// The follow of `local` by `actor`, if they follow it.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    local: &LocalActor,
+    actor: &str,
+) -> AppResult<Option<follower::Model>> {
+    Ok(follower::Entity::find()
+        .filter(of_pair(local, actor))
+        .one(db)
+        .await?)
+}
+
+/// The followers of `local`, or of every actor, oldest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    local: Option<&LocalActor>,
+) -> AppResult<Vec<follower::Model>> {
+    let mut query = follower::Entity::find().order_by_asc(follower::Column::Id);
+    if let Some(local) = local {
+        query = query.filter(follower::Column::LocalActor.eq(local.name()));
+    }
+    Ok(query.all(db).await?)
+}
+
+pub async fn count(db: &DatabaseConnection, local: &LocalActor) -> AppResult<u64> {
+    Ok(follower::Entity::find()
+        .filter(follower::Column::LocalActor.eq(local.name()))
+        .count(db)
+        .await?)
+}
+
+/// How many follow each of our actors that has followers: the blog first, then the authors
+/// by name.
+pub async fn counts(db: &DatabaseConnection) -> AppResult<Vec<(LocalActor, u64)>> {
+    let rows: Vec<(String, i64)> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::LocalActor)
+        .column_as(follower::Column::Id.count(), "count")
+        .group_by(follower::Column::LocalActor)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: Vec<(LocalActor, u64)> = rows
+        .into_iter()
+        .filter_map(|(name, n)| Some((LocalActor::from_name(&name)?, n.max(0) as u64)))
+        .collect();
+    counts.sort_by(|a, b| a.0.username().cmp(&b.0.username()));
+    Ok(counts)
+}
+
+/// Followers of `local` (or of every actor), newest first, each with the stored profile
+/// (name, avatar) when there is one.
+pub async fn with_profiles(
+    db: &DatabaseConnection,
+    local: Option<&LocalActor>,
+) -> AppResult<Vec<(follower::Model, Option<actor::Model>)>> {
+    let mut followers = list(db, local).await?;
+    followers.reverse();
+    let ids: Vec<&str> = followers.iter().map(|f| f.actor_ap_id.as_str()).collect();
+    let mut actors: HashMap<String, actor::Model> = actor::Entity::find()
+        .filter(actor::Column::ApId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.ap_id.clone(), a))
+        .collect();
+    Ok(followers
+        .into_iter()
+        .map(|f| {
+            let profile = actors.remove(&f.actor_ap_id);
+            (f, profile)
+        })
+        .collect())
+}
+
+/// Where `local`'s followers receive what it sends: each one's shared inbox, else its own.
+pub async fn inboxes(db: &DatabaseConnection, local: &LocalActor) -> AppResult<Vec<Url>> {
+    let rows: Vec<(String, Option<String>)> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::Inbox)
+        .column(follower::Column::SharedInbox)
+        .filter(follower::Column::LocalActor.eq(local.name()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(inbox, shared)| Url::parse(shared.as_deref().unwrap_or(&inbox)).ok())
+        .collect())
+}
+
+/// The followers of `local` whose ids start with `prefix` (a server, for FEP-8fcf).
+pub async fn ids_starting_with(
+    db: &DatabaseConnection,
+    local: &LocalActor,
+    prefix: &str,
+) -> AppResult<Vec<String>> {
+    Ok(follower::Entity::find()
+        .select_only()
+        .column(follower::Column::ActorApId)
+        .filter(follower::Column::LocalActor.eq(local.name()))
+        .filter(follower::Column::ActorApId.starts_with(prefix))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Every follow, as (local actor, follower id, shared inbox): what followers synchronization
+/// computes its digests from.
+pub async fn all_ids(
+    db: &DatabaseConnection,
+) -> AppResult<Vec<(LocalActor, String, Option<String>)>> {
+    let rows: Vec<(String, String, Option<String>)> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::LocalActor)
+        .column(follower::Column::ActorApId)
+        .column(follower::Column::SharedInbox)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(local, id, shared)| Some((LocalActor::from_name(&local)?, id, shared)))
+        .collect())
+}
+
+/// Puts back a follower from an export; one already there stays as it is. Returns whether
+/// it was added.
+pub async fn restore(db: &DatabaseConnection, row: follower::ActiveModel) -> AppResult<bool> {
+    let inserted = follower::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([follower::Column::ActorApId, follower::Column::LocalActor])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted > 0)
+}
