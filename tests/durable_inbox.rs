@@ -6,11 +6,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
+mod admin_helpers;
 mod common;
 
 use common::{
-    Child, Instance, Peer, database_url, eventually, free_port, page, settled, test_config, texts,
-    write_config,
+    Child, Instance, Peer, database_url, eventually, free_port, page, page as page_of, settled,
+    test_config, texts, write_config,
 };
 use feder::{
     db::entities::{comment, inbox_activity},
@@ -371,4 +372,110 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
     let rows = inbox_activity::Entity::find().all(&db).await.expect("rows");
     assert_eq!(rows.len(), 40, "one row per activity");
     assert!(rows.iter().all(|r| r.status == inbox_activity::DONE));
+}
+
+/// `feder ARGS` on `blog`'s database: what it printed, and whether it succeeded.
+fn feder(blog: &Instance, args: &[&str]) -> (bool, String) {
+    let config = blog.dir.path().join("cli.toml");
+    std::fs::write(&config, "").expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .env("FEDER_DOMAIN", format!("localhost:{}", blog.port))
+        .env("FEDER_DATABASE_URL", &blog.config.database.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run feder");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
+    common::init();
+    let blog = Instance::start_configured("dead", |c| c.inbox.max_attempts = 2).await;
+    let post_url = blog.publish_hello_world().await;
+    let db = blog.data().db.clone();
+    let alice = Peer::start().await;
+    let port = free_port();
+    let parent = format!("http://localhost:{port}/notes/parent");
+    let id = format!("{}/users/alice/statuses/9", alice.base);
+    let activity_id = format!("{id}/activity");
+    let activity = reply(&alice, &id, &parent, "Lost in a thread");
+    assert_eq!(
+        alice
+            .post_signed(&format!("{}inbox", blog.base()), &activity)
+            .await,
+        202
+    );
+    // Both tries fail (the parent's server is down): a dead letter, with the reason.
+    blog.settle(30).await;
+    let row = stored(&db, &activity_id).await.expect("row");
+    assert_eq!(
+        (row.status.as_str(), row.attempts),
+        (inbox_activity::DEAD, 2)
+    );
+    let number = row.id.to_string();
+
+    let (ok, listed) = feder(&blog, &["inbox", "list", "--dead"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains(&activity_id) && listed.contains("did not answer"),
+        "{listed}"
+    );
+    let (ok, shown) = feder(&blog, &["inbox", "show", &number]);
+    assert!(
+        ok && shown.contains("Lost in a thread") && shown.contains("dead after 2 tries"),
+        "{shown}"
+    );
+    // Tried again from the command line, still in vain: dead again.
+    let (ok, retried) = feder(&blog, &["inbox", "retry", &number]);
+    assert!(ok && retried.contains("1 to be tried again"), "{retried}");
+    blog.data().inbox_wakeup.notify_one();
+    blog.settle(30).await;
+    assert_eq!(
+        stored(&db, &activity_id).await.expect("row").status,
+        inbox_activity::DEAD
+    );
+    let (ok, nothing) = feder(&blog, &["inbox", "retry", "999999"]);
+    assert!(!ok, "{nothing}");
+
+    // The owner sees it in /admin/deliveries, and retries it once the server is back.
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let page = browser.get("/admin/deliveries").await;
+    let html = scraper::Html::parse_document(&page.text);
+    let item = texts(&html, &format!("#received-{number}")).join(" ");
+    assert!(
+        item.contains("failed on every try") && item.contains("2 tries"),
+        "{item}"
+    );
+    assert!(item.contains("did not answer"), "{item}");
+    let bob = format!("http://localhost:{port}/users/bob");
+    let _up = Peer::start_at(
+        port,
+        vec![(
+            "parent".into(),
+            note(&bob, &parent, &post_url, "The parent"),
+        )],
+    )
+    .await;
+    let csrf = admin_helpers::csrf_of(&page.text);
+    let answer = browser
+        .post_form(&format!("/admin/inbox/{number}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(answer.status, 303);
+    blog.settle(30).await;
+    assert_eq!(
+        stored(&db, &activity_id).await.expect("row").status,
+        inbox_activity::DONE
+    );
+    let (_, html) = page_of(&post_url).await;
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["The parent", "Lost in a thread"]
+    );
+    let page = browser.get("/admin/deliveries").await;
+    assert!(page.text.contains("Nothing failed."), "{}", page.text);
 }

@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod export;
 pub mod follows;
 pub mod import;
+pub mod inbox;
 pub mod mail;
 pub mod media;
 pub mod mentions;
