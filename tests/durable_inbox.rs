@@ -6,11 +6,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
+mod admin_helpers;
 mod common;
 
 use common::{
-    Child, Instance, Peer, database_url, eventually, free_port, page, settled, test_config, texts,
-    write_config,
+    Child, Instance, Peer, database_url, eventually, free_port, page, page as page_of, settled,
+    test_config, texts, write_config,
 };
 use feder::{
     db::entities::{comment, inbox_activity},
@@ -89,9 +90,15 @@ async fn a_reply_whose_parents_server_is_down_is_tried_again_when_due() {
     // Due again only after a backoff (30 s ± 25 %).
     assert!(row.next_attempt_at > blog.data().clock.now() + chrono::Duration::seconds(20));
     // The server comes up, and the clock passes the backoff: tried again, and done.
-    let other = Peer::start_at(port).await;
-    let bob = other.as_user("bob").actor;
-    other.serve_note("parent", note(&bob, &parent, &post_url, "The parent"));
+    let bob = format!("http://localhost:{port}/users/bob");
+    let _up = Peer::start_at(
+        port,
+        vec![(
+            "parent".into(),
+            note(&bob, &parent, &post_url, "The parent"),
+        )],
+    )
+    .await;
     blog.data().clock.advance(Duration::from_secs(60));
     blog.data().inbox_wakeup.notify_one();
     settled(&db, 20).await;
@@ -210,4 +217,265 @@ async fn sigkill_right_after_202_loses_nothing() {
         texts(&html, "li.comment .e-content"),
         vec!["The parent", "Said before the crash"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_follows_from_ten_servers_at_once_all_count() {
+    common::init();
+    let blog = Instance::start("follows").await;
+    let db = blog.data().db.clone();
+    let inbox = format!("{}actor/inbox", blog.base());
+    let mut servers = Vec::new();
+    for _ in 0..10 {
+        servers.push(Peer::start().await);
+    }
+    let mut sends = tokio::task::JoinSet::new();
+    for (s, server) in servers.iter().enumerate() {
+        for u in 0..10 {
+            let follower = server.as_user(&format!("user{u}"));
+            let follow = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{}/follows/{s}-{u}", server.base), "type": "Follow",
+                "actor": follower.actor, "object": blog.actor(),
+            });
+            let inbox = inbox.clone();
+            sends.spawn(async move { follower.deliver(&inbox, &follow).await });
+        }
+    }
+    let statuses: Vec<u16> = sends.join_all().await;
+    assert_eq!(statuses.len(), 100);
+    assert!(statuses.iter().all(|&s| s == 202), "{statuses:?}");
+    // A follow whose try found the database busy too often waits for a retry: the clock
+    // moves on to it.
+    blog.settle(60).await;
+    let followers = feder::db::entities::follower::Entity::find()
+        .count(&db)
+        .await
+        .expect("count");
+    assert_eq!(followers, 100);
+    let done = inbox_activity::Entity::find()
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::DONE))
+        .count(&db)
+        .await
+        .expect("count");
+    assert_eq!(done, 100, "each follow processed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgresql_process_each_activity_once() {
+    common::init();
+    let Ok(url) = std::env::var("FEDER_TEST_DATABASE_URL") else {
+        println!("skipped: two nodes need PostgreSQL (set FEDER_TEST_DATABASE_URL)");
+        return;
+    };
+    assert!(url.starts_with("postgres"), "a PostgreSQL URL");
+    use feder::db::entities::{notification, reaction};
+    let dir = tempfile::tempdir().expect("dir");
+    let database = database_url(dir.path(), "inboxnodes").await;
+    let domain_port = free_port();
+    let config = write_config(dir.path(), 30);
+    let state = AppState::open(test_config("inboxnodes", &database, domain_port))
+        .await
+        .expect("open");
+    let data = state.to_request_data();
+    let input = feder::services::posts::parse_markdown_file(
+        "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
+    )
+    .expect("markdown");
+    feder::services::posts::publish(&data, input)
+        .await
+        .expect("publish");
+    let post_url = format!("http://localhost:{domain_port}/posts/hello-world");
+    let db = data.db.clone();
+    // Both nodes serve the same blog (one domain, as behind a reverse proxy).
+    let second_port = free_port();
+    let _a = Child::spawn(&["serve"], &config, &database, domain_port, domain_port);
+    let _b = Child::spawn(&["serve"], &config, &database, second_port, domain_port);
+    serving(domain_port).await;
+    serving(second_port).await;
+    let nodes = [
+        format!("http://localhost:{domain_port}/inbox"),
+        format!("http://localhost:{second_port}/inbox"),
+    ];
+
+    // Every reply and like sent to both nodes at once.
+    let peer = Peer::start().await;
+    let mut activities = Vec::new();
+    for n in 0..15 {
+        let id = format!("{}/users/alice/statuses/{n}", peer.base);
+        activities.push(reply(&peer, &id, &post_url, &format!("reply {n}")));
+        let liker = peer.as_user(&format!("fan{n}"));
+        activities.push(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}#likes/{n}", liker.actor), "type": "Like",
+            "actor": liker.actor, "object": post_url,
+        }));
+    }
+    // And replies whose parent's server is down at first: the workers of both nodes retry them.
+    let port = free_port();
+    let parent = format!("http://localhost:{port}/notes/parent");
+    for n in 15..25 {
+        let id = format!("{}/users/alice/statuses/{n}", peer.base);
+        activities.push(reply(&peer, &id, &parent, &format!("reply {n}")));
+    }
+    let mut sends = tokio::task::JoinSet::new();
+    for activity in &activities {
+        for inbox in &nodes {
+            let sender = if activity["type"] == "Like" {
+                peer.as_user(
+                    activity["actor"]
+                        .as_str()
+                        .and_then(|a| a.rsplit('/').next())
+                        .expect("name"),
+                )
+            } else {
+                peer.as_user("alice")
+            };
+            let (activity, inbox) = (activity.clone(), inbox.clone());
+            sends.spawn(async move { sender.deliver(&inbox, &activity).await });
+        }
+    }
+    let statuses = sends.join_all().await;
+    assert!(statuses.iter().all(|&s| s == 202), "{statuses:?}");
+    let bob = format!("http://localhost:{port}/users/bob");
+    let _up = Peer::start_at(
+        port,
+        vec![(
+            "parent".into(),
+            note(&bob, &parent, &post_url, "The parent"),
+        )],
+    )
+    .await;
+    settled(&db, 60).await;
+
+    let count = |kind: &'static str| {
+        let db = db.clone();
+        async move {
+            notification::Entity::find()
+                .filter(notification::Column::Kind.eq(kind))
+                .count(&db)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(
+        comments(&db).await,
+        26,
+        "25 replies and the parent, once each"
+    );
+    assert_eq!(count(notification::COMMENT).await, 26);
+    assert_eq!(
+        reaction::Entity::find().count(&db).await.expect("count"),
+        15
+    );
+    assert_eq!(count(notification::LIKE).await, 15);
+    let rows = inbox_activity::Entity::find().all(&db).await.expect("rows");
+    assert_eq!(rows.len(), 40, "one row per activity");
+    assert!(rows.iter().all(|r| r.status == inbox_activity::DONE));
+}
+
+/// `feder ARGS` on `blog`'s database: what it printed, and whether it succeeded.
+fn feder(blog: &Instance, args: &[&str]) -> (bool, String) {
+    let config = blog.dir.path().join("cli.toml");
+    std::fs::write(&config, "").expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .env("FEDER_DOMAIN", format!("localhost:{}", blog.port))
+        .env("FEDER_DATABASE_URL", &blog.config.database.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run feder");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
+    common::init();
+    let blog = Instance::start_configured("dead", |c| c.inbox.max_attempts = 2).await;
+    let post_url = blog.publish_hello_world().await;
+    let db = blog.data().db.clone();
+    let alice = Peer::start().await;
+    let port = free_port();
+    let parent = format!("http://localhost:{port}/notes/parent");
+    let id = format!("{}/users/alice/statuses/9", alice.base);
+    let activity_id = format!("{id}/activity");
+    let activity = reply(&alice, &id, &parent, "Lost in a thread");
+    assert_eq!(
+        alice
+            .post_signed(&format!("{}inbox", blog.base()), &activity)
+            .await,
+        202
+    );
+    // Both tries fail (the parent's server is down): a dead letter, with the reason.
+    blog.settle(30).await;
+    let row = stored(&db, &activity_id).await.expect("row");
+    assert_eq!(
+        (row.status.as_str(), row.attempts),
+        (inbox_activity::DEAD, 2)
+    );
+    let number = row.id.to_string();
+
+    let (ok, listed) = feder(&blog, &["inbox", "list", "--dead"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains(&activity_id) && listed.contains("did not answer"),
+        "{listed}"
+    );
+    let (ok, shown) = feder(&blog, &["inbox", "show", &number]);
+    assert!(
+        ok && shown.contains("Lost in a thread") && shown.contains("dead after 2 tries"),
+        "{shown}"
+    );
+    // Tried again from the command line, still in vain: dead again.
+    let (ok, retried) = feder(&blog, &["inbox", "retry", &number]);
+    assert!(ok && retried.contains("1 to be tried again"), "{retried}");
+    blog.data().inbox_wakeup.notify_one();
+    blog.settle(30).await;
+    assert_eq!(
+        stored(&db, &activity_id).await.expect("row").status,
+        inbox_activity::DEAD
+    );
+    let (ok, nothing) = feder(&blog, &["inbox", "retry", "999999"]);
+    assert!(!ok, "{nothing}");
+
+    // The owner sees it in /admin/deliveries, and retries it once the server is back.
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let page = browser.get("/admin/deliveries").await;
+    let html = scraper::Html::parse_document(&page.text);
+    let item = texts(&html, &format!("#received-{number}")).join(" ");
+    assert!(
+        item.contains("failed on every try") && item.contains("2 tries"),
+        "{item}"
+    );
+    assert!(item.contains("did not answer"), "{item}");
+    let bob = format!("http://localhost:{port}/users/bob");
+    let _up = Peer::start_at(
+        port,
+        vec![(
+            "parent".into(),
+            note(&bob, &parent, &post_url, "The parent"),
+        )],
+    )
+    .await;
+    let csrf = admin_helpers::csrf_of(&page.text);
+    let answer = browser
+        .post_form(&format!("/admin/inbox/{number}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(answer.status, 303);
+    blog.settle(30).await;
+    assert_eq!(
+        stored(&db, &activity_id).await.expect("row").status,
+        inbox_activity::DONE
+    );
+    let (_, html) = page_of(&post_url).await;
+    assert_eq!(
+        texts(&html, "li.comment .e-content"),
+        vec!["The parent", "Lost in a thread"]
+    );
+    let page = browser.get("/admin/deliveries").await;
+    assert!(page.text.contains("Nothing failed."), "{}", page.text);
 }

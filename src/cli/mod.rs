@@ -7,6 +7,7 @@ mod blocks;
 mod comments;
 mod follows;
 mod import;
+mod inbox;
 mod open;
 mod posts;
 mod serve;
@@ -53,6 +54,9 @@ enum Command {
     Reply(ReplyCommand),
     /// Delivery status of the most recent activities.
     Deliveries,
+    /// Received activities that failed: waiting for another try, refused, or dead letters.
+    #[command(subcommand)]
+    Inbox(InboxCommand),
     /// Moderate comments.
     #[command(subcommand)]
     Comments(CommentsCommand),
@@ -114,6 +118,26 @@ enum ImportCommand {
     },
     /// Markdown files with front matter (Hugo, Jekyll, or a `feder export` directory).
     Markdown { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum InboxCommand {
+    /// List received activities that failed, newest first, with the reason.
+    List {
+        /// Only dead letters (failed on every try).
+        #[arg(long)]
+        dead: bool,
+    },
+    /// Show one received activity: its state, reason and document.
+    Show { id: i64 },
+    /// Try a received activity again (a number from `list`), or every dead letter.
+    Retry {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -192,6 +216,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Reading => follows::reading(&config).await,
         Command::Reply(command) => reply(command, config).await,
         Command::Deliveries => admin::deliveries(&config).await,
+        Command::Inbox(command) => received(command, &config).await,
         Command::Comments(command) => comment(command, config).await,
         Command::Block(command) => block(command, config).await,
         Command::Mentions => comments::mentions(&config).await,
@@ -215,6 +240,14 @@ async fn reply(command: ReplyCommand, config: Config) -> anyhow::Result<()> {
         ReplyCommand::Create { url, text } => comments::reply_create(config, &url, &text).await,
         ReplyCommand::Edit { id, text } => comments::reply_edit(config, &id, &text).await,
         ReplyCommand::Delete { id } => comments::reply_delete(config, &id).await,
+    }
+}
+
+async fn received(command: InboxCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        InboxCommand::List { dead } => inbox::list(config, dead).await,
+        InboxCommand::Show { id } => inbox::show(config, id).await,
+        InboxCommand::Retry { id, all } => inbox::retry(config, id, all).await,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod export;
 pub mod followers;
 pub mod follows;
 pub mod import;
+pub mod inbox;
 pub mod local_actor;
 pub mod mail;
 pub mod media;

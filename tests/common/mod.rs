@@ -147,6 +147,30 @@ impl Instance {
         format!("blog@localhost:{}", self.port)
     }
 
+    /// Waits until the inbox, the outbox and the delivery queue have nothing pending
+    /// (`settled`), moving the blog's clock a minute forward whenever an inbox activity only
+    /// waits for its next try to be due: a retry after a busy database is part of the work.
+    pub async fn settle(&self, seconds: u64) {
+        use feder::db::entities::inbox_activity;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let data = self.data();
+        eventually("the queues to settle", seconds, || async {
+            let waiting = inbox_activity::Entity::find()
+                .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
+                .filter(inbox_activity::Column::LockedUntil.is_null())
+                .filter(inbox_activity::Column::NextAttemptAt.gt(data.clock.now()))
+                .count(&data.db)
+                .await
+                .expect("count inbox");
+            if waiting > 0 {
+                data.clock.advance(Duration::from_secs(60));
+                data.inbox_wakeup.notify_one();
+            }
+            (pending_work(&data.db).await == (0, 0, 0)).then_some(())
+        })
+        .await
+    }
+
     /// Stops the server as a crash would: nothing is flushed, queued work stays queued.
     pub async fn crash(&mut self) {
         if let Some(server) = self.server.take() {
@@ -306,7 +330,9 @@ pub async fn settled(db: &sea_orm::DatabaseConnection, seconds: u64) {
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        // Generous: on a loaded 2-core machine a burst of a hundred signed requests to a debug
+        // build is answered within about 10 s (each answer within the inbox's own limits).
+        .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
 }
@@ -407,11 +433,12 @@ pub struct Peer {
 
 impl Peer {
     pub async fn start() -> Peer {
-        Peer::start_at(0).await
+        Peer::start_at(0, Vec::new()).await
     }
 
-    /// A peer on `port` (0: any), e.g. a server that was down and comes up on its address.
-    pub async fn start_at(port: u16) -> Peer {
+    /// A peer on `port` (0: any), e.g. a server that was down and comes up on its address,
+    /// serving `notes` (by id, as `serve_note`) from its first request on.
+    pub async fn start_at(port: u16, notes: Vec<(String, Value)>) -> Peer {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind peer");
@@ -428,7 +455,7 @@ impl Peer {
             answers: Arc::default(),
             delay_ms: Arc::default(),
             note_delay_ms: Arc::default(),
-            notes: Arc::default(),
+            notes: Arc::new(Mutex::new(notes.into_iter().collect())),
             actor_extra: Arc::default(),
         };
         let app = Router::new()
@@ -655,13 +682,37 @@ impl Peer {
 
     /// POSTs `body` to `url` with the given headers; returns the status.
     pub async fn post_raw(&self, url: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> u16 {
+        self.try_post_raw(url, headers, body).await.expect("POST")
+    }
+
+    /// `post_raw`, with a transport error (no answer at all) returned rather than a panic.
+    pub async fn try_post_raw(
+        &self,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<u16, reqwest::Error> {
         let mut request = client().post(url).body(body);
         for (name, value) in headers {
             if !name.eq_ignore_ascii_case("host") {
                 request = request.header(name, value);
             }
         }
-        request.send().await.expect("POST").status().as_u16()
+        Ok(request.send().await?.status().as_u16())
+    }
+
+    /// POSTs `activity`, signed, as a server delivers it: sent again (at most twice) when no
+    /// answer came at all. Returns the status.
+    pub async fn deliver(&self, url: &str, activity: &Value) -> u16 {
+        let body = serde_json::to_vec(activity).expect("json");
+        for _ in 0..2 {
+            let headers = self.sign(url, &body, std::time::SystemTime::now().into());
+            match self.try_post_raw(url, headers, body.clone()).await {
+                Ok(status) => return status,
+                Err(e) => println!("no answer from {url}, sent again: {e:?}"),
+            }
+        }
+        self.post_signed(url, activity).await
     }
 
     /// POSTs `activity`, signed now; returns the status.

@@ -37,7 +37,7 @@ pub(super) enum Tried {
 
 /// A busy database is asked again this many times within one try, before the try counts as
 /// failed and waits for the queue's backoff.
-const BUSY_RETRIES: u32 = 5;
+const BUSY_RETRIES: u32 = 8;
 
 /// Runs one try of `job` and records its outcome.
 pub(super) async fn run(data: &Data<AppState>, job: Job) -> Tried {

@@ -1,5 +1,6 @@
 //! /admin/followers (who follows: name, avatar, server; remove, block) and /admin/deliveries
-//! (per post, delivered / pending / failed per server, with "retry now").
+//! (per post, delivered / pending / failed per server, with "retry now"; and the received
+//! activities that failed, with their reasons and "retry").
 
 use super::{
     auth::{Author, CsrfForm},
@@ -8,7 +9,12 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::{deliveries, followers, local_actor::LocalActor, moderation},
+    services::{
+        deliveries, followers,
+        inbox::{self, Retry, Trouble},
+        local_actor::LocalActor,
+        moderation,
+    },
     web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
@@ -174,11 +180,37 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
             }
         })
         .collect();
+    let received: Vec<_> = inbox::troubled(&data.db, Trouble::Any, 30)
+        .await?
+        .into_iter()
+        .map(|r| {
+            minijinja::context! {
+                id => r.id, kind => r.kind, actor => r.actor, activity => r.activity_id,
+                status => r.status, reason => r.last_error,
+                tries => author.lang.counted("admin_received_tries", r.attempts.max(0) as usize),
+                received => settings.local_time(r.received_at),
+            }
+        })
+        .collect();
     Ok(page(
         StatusCode::OK,
         "deliveries.html",
-        minijinja::context! { title => author.t("admin_deliveries"), items => items, ..author.nav() },
+        minijinja::context! {
+            title => author.t("admin_deliveries"), items => items, received => received,
+            ..author.nav()
+        },
     ))
+}
+
+/// POST /admin/inbox/{id}/retry: a received activity that failed is tried again now.
+pub async fn retry_received(
+    data: Data<AppState>,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<Response> {
+    inbox::retry(&data.db, Retry::One(id), data.clock.now()).await?;
+    data.inbox_wakeup.notify_one();
+    Ok(Redirect::to("/admin/deliveries#received").into_response())
 }
 
 #[derive(Deserialize)]

@@ -45,6 +45,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/followers/{id}/remove", post(followers::remove))
         .route("/admin/deliveries", get(followers::deliveries))
         .route("/admin/deliveries/{activity}/retry", post(followers::retry))
+        .route("/admin/inbox/{id}/retry", post(followers::retry_received))
         .route(
             "/admin/media",
             get(media::library)
