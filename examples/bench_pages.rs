@@ -69,17 +69,17 @@ async fn main() -> anyhow::Result<()> {
     println!("BARE http://127.0.0.1:{bare_port}/hello");
     println!("BARE_PAGE http://127.0.0.1:{bare_port}/page");
     println!("READY");
-    let writes_before = feder::db::changes::count();
+    let site_changes_before = data.changes.site_version();
     let mut terminate = signal(SignalKind::terminate())?;
     tokio::select! {
         _ = terminate.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
         _ = tokio::time::sleep(std::time::Duration::from_secs(1800)) => {}
     }
-    // Writes during the run would have emptied the page cache: say how many there were.
+    // Changes to the whole site during the run empty every cached page: say how many there were.
     eprintln!(
-        "writes to shown tables while serving: {}",
-        feder::db::changes::count() - writes_before
+        "changes to the whole site while serving: {}",
+        data.changes.site_version() - site_changes_before
     );
     server.stop().await;
     Ok(())
