@@ -90,6 +90,7 @@ const UNSHOWN: &[&str] = &[
     "notifications",
     "mails",
     "seen_activities",
+    "inbox_activities",
     "spam_tokens",
     "remote_posts",
     "following",
@@ -271,6 +272,7 @@ mod tests {
         assert!(!shows(r#"UPDATE "deliveries" SET "status" = $1"#));
         assert!(!shows(r#"INSERT INTO "sessions" ("id") VALUES ($1)"#));
         assert!(!shows(r#"DELETE FROM "mails" WHERE "created_at" < $1"#));
+        assert!(!shows(r#"UPDATE "inbox_activities" SET "state" = $1"#));
         assert!(!shows(
             "UPDATE deliveries SET locked_until = $1 WHERE id IN (1)"
         ));
