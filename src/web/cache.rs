@@ -7,7 +7,8 @@
 //! made by another process (`feder post publish`, another node) shows. A page that says
 //! nothing is stale after any change. One request at a time renders a page (single flight):
 //! meanwhile the others get the previous copy (stale-while-revalidate) or, when there is
-//! none, wait for it. Bodies are stored as sent, compressed or not: each encoding is its own
+//! none, wait for it; and when changes come in a row, a page is rendered again at most every
+//! [`RENDER_GAP`] (a post liked a hundred times a second is not rendered a hundred times). Bodies are stored as sent, compressed or not: each encoding is its own
 //! entry. `X-Cache` tells how a page was answered: `hit`, `stale` (the previous copy while
 //! another request renders it), or why this request rendered it: `miss` (nothing kept),
 //! `changed`, `expired`.
@@ -39,6 +40,11 @@ use tokio::sync::watch;
 /// process. Short: it only bounds how late a change made by another process shows, and one
 /// render a second per page costs nothing.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// A page changed again this soon after it was rendered because of a change is served as it is
+/// meanwhile: a post liked a hundred times a second is rendered five times a second, while
+/// the first change after a calm shows at once.
+const RENDER_GAP: Duration = Duration::from_millis(200);
 
 /// How long the others rely on one request's render (wait for it, or get the previous copy)
 /// before one of them renders itself: a render taking longer is stuck.
@@ -81,6 +87,13 @@ struct Flight {
     done: watch::Receiver<()>,
 }
 
+impl Flight {
+    /// Whether it may still be relied on; a render taking longer is stuck.
+    fn on(&self) -> bool {
+        self.started.elapsed() < FLIGHT_LIMIT
+    }
+}
+
 struct Entry {
     status: StatusCode,
     headers: HeaderMap,
@@ -91,6 +104,8 @@ struct Entry {
     /// What it was rendered from, and what of the blog it shows (`None`: it did not say).
     version: Version,
     shows: Option<Shows>,
+    /// Rendered because a change made the previous copy stale.
+    after_change: bool,
 }
 
 /// What a request does with a page.
@@ -124,12 +139,6 @@ impl Drop for Flown {
     }
 }
 
-impl Entry {
-    fn current(&self, log: &changes::Log) -> bool {
-        self.filled.elapsed() < FRESH_FOR && !log.changed_since(self.version, self.shows.as_ref())
-    }
-}
-
 impl PageCache {
     pub fn new(log: Arc<changes::Log>) -> PageCache {
         PageCache {
@@ -150,40 +159,35 @@ impl PageCache {
     /// Serve, wait or render. `waited`: this request waited for another's render already,
     /// which stored nothing (an error page): it renders now instead of queueing again.
     fn decide(self: &Arc<Self>, key: &Key, waited: bool) -> Decision {
-        let current = |entry: &Arc<Entry>| entry.current(&self.log);
-        if let Some(entry) = self.read().get(key).and_then(|s| s.entry.clone())
-            && current(&entry)
+        if let Some(slot) = self.read().get(key)
+            && let Some(served) = self.serve_kept(slot)
         {
-            return Decision::Serve(entry, "hit");
+            return served;
         }
         let mut slots = self.write();
         if slots.len() >= MAX_ENTRIES && !slots.contains_key(key) {
             slots.retain(|_, slot| slot.flight.is_some());
         }
         let slot = slots.entry(key.clone()).or_default();
+        if let Some(served) = self.serve_kept(slot) {
+            return served;
+        }
         let why = match &slot.entry {
-            Some(entry) if current(entry) => return Decision::Serve(entry.clone(), "hit"),
             Some(entry) if self.log.changed_since(entry.version, entry.shows.as_ref()) => "changed",
             Some(_) => "expired",
             None => "miss",
         };
-        if let Some(flight) = slot.flight.as_ref()
-            && flight.started.elapsed() < FLIGHT_LIMIT
-        {
-            match &slot.entry {
-                Some(entry) => return Decision::Serve(entry.clone(), "stale"),
-                None if !waited => return Decision::Wait(flight.done.clone()),
-                None => {
-                    return Decision::Render(
-                        Flown {
-                            cache: self.clone(),
-                            key: key.clone(),
-                            flight: None,
-                        },
-                        why,
-                    );
-                }
+        if slot.flight.as_ref().is_some_and(Flight::on) {
+            if let (Some(flight), false) = (&slot.flight, waited) {
+                return Decision::Wait(flight.done.clone());
             }
+            // The first render stored nothing (an error page): no queue behind the next one.
+            let flown = Flown {
+                cache: self.clone(),
+                key: key.clone(),
+                flight: None,
+            };
+            return Decision::Render(flown, why);
         }
         let id = self.flights.fetch_add(1, Ordering::Relaxed);
         let (sender, done) = watch::channel(());
@@ -200,6 +204,23 @@ impl PageCache {
             },
             why,
         )
+    }
+
+    /// The kept copy, if it may be served: current (`hit`), or (`stale`) while another
+    /// request renders it, or when changes come in a row (it was rendered because of one
+    /// less than [`RENDER_GAP`] ago).
+    fn serve_kept(&self, slot: &Slot) -> Option<Decision> {
+        let entry = slot.entry.as_ref()?;
+        let changed = self.log.changed_since(entry.version, entry.shows.as_ref());
+        let age = entry.filled.elapsed();
+        if !changed && age < FRESH_FOR {
+            return Some(Decision::Serve(entry.clone(), "hit"));
+        }
+        let busy = changed && entry.after_change && age < RENDER_GAP;
+        if busy || slot.flight.as_ref().is_some_and(Flight::on) {
+            return Some(Decision::Serve(entry.clone(), "stale"));
+        }
+        None
     }
 
     /// The copy's ETag and when it last changed, to keep the time for an unchanged render.
@@ -318,6 +339,7 @@ async fn render_and_keep(
         last_modified,
         filled: Instant::now(),
         version,
+        after_change: why == "changed",
     };
     let response = entry.respond(conditions, why);
     cache.put(key, entry);
@@ -472,6 +494,7 @@ mod tests {
             filled: Instant::now() - age,
             version,
             shows,
+            after_change: true,
         }
     }
 
@@ -502,7 +525,10 @@ mod tests {
             threads: vec![7],
             ..Shows::default()
         };
-        cache.put(key(), entry(log.version(), Some(post), Duration::ZERO));
+        cache.put(
+            key(),
+            entry(log.version(), Some(post.clone()), Duration::ZERO),
+        );
         assert_eq!(how(&cache.decide(&key(), false)), "hit");
         log.record(changes::Change::Reactions(8));
         assert_eq!(
@@ -511,6 +537,23 @@ mod tests {
             "another post's like"
         );
         log.record(changes::Change::Reactions(7));
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "stale",
+            "a page rendered because of a change just now is not rendered again at once"
+        );
+        let calm = Entry {
+            after_change: false,
+            ..entry(log.version(), Some(post.clone()), Duration::ZERO)
+        };
+        cache.put(key(), calm);
+        log.record(changes::Change::Reactions(7));
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "changed",
+            "the first change after a calm shows at once"
+        );
+        cache.put(key(), entry(log.version() - 1, Some(post), RENDER_GAP));
         let render = cache.decide(&key(), false);
         assert_eq!(how(&render), "changed");
         assert_eq!(
