@@ -6,20 +6,11 @@
 //! `cargo run --release --example bench_ingest -- --requests 20000 --connections 64`
 //! Run by `scripts/bench-delivery.sh`; not part of the server.
 
-use axum::{
-    Router,
-    extract::{Path, State},
-    routing::get,
-};
-use feder::{
-    config::Config,
-    db::entities::comment,
-    federation::signatures::Scheme,
-    federation::signing::{BodyDigests, Signer},
-    federation::state::AppState,
-    services::posts,
-};
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+#[path = "bench_support/mod.rs"]
+mod bench_support;
+
+use bench_support::{RemoteActors, sign_all};
+use feder::{config::Config, db::entities::comment, federation::state::AppState, services::posts};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::{
@@ -42,36 +33,6 @@ fn arg(name: &str, default: &str) -> String {
 
 const ACTORS: usize = 100;
 
-#[derive(Clone)]
-struct Actors {
-    base: String,
-    public_pem: String,
-}
-
-async fn actor(
-    State(actors): State<Actors>,
-    Path(n): Path<usize>,
-) -> ([(&'static str, &'static str); 1], String) {
-    let id = format!("{}/users/{n}", actors.base);
-    let doc = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "id": id, "type": "Person", "preferredUsername": format!("user{n}"),
-        "inbox": format!("{id}/inbox"),
-        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": actors.public_pem},
-    });
-    (
-        [("content-type", "application/activity+json")],
-        doc.to_string(),
-    )
-}
-
-struct Prepared {
-    body: Vec<u8>,
-    date: String,
-    digest: String,
-    signature: String,
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     feder::install_crypto();
@@ -79,22 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let connections: usize = arg("--connections", "64").parse()?;
     let bin = arg("--feder", "target/release/feder");
 
-    // One key pair serves all actors: generating a hundred RSA keys is not what is measured.
-    let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?;
-    let public_pem = rsa::RsaPublicKey::from(&private).to_public_key_pem(LineEnding::LF)?;
-    let private_pem = private.to_pkcs8_pem(LineEnding::LF)?.to_string();
-    let actor_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let actor_base = format!("http://localhost:{}", actor_listener.local_addr()?.port());
-    let actors = Actors {
-        base: actor_base.clone(),
-        public_pem,
-    };
-    tokio::spawn(async move {
-        let app = Router::new()
-            .route("/users/{n}", get(actor))
-            .with_state(actors);
-        let _ = axum::serve(actor_listener, app).await;
-    });
+    let actors = RemoteActors::start(ACTORS).await?;
 
     let dir = tempfile::tempdir()?;
     let database = format!("sqlite://{}/ingest.db", dir.path().display());
@@ -112,61 +58,26 @@ async fn main() -> anyhow::Result<()> {
     let post_url = format!("http://localhost:{port}/posts/ingest");
     let inbox = url::Url::parse(&format!("http://localhost:{port}/inbox"))?;
 
-    // Sign every request up front, on every core, so the load generator only sends.
-    let signers: Vec<Signer> = (0..ACTORS)
-        .map(|n| Signer::from_pem(&private_pem, format!("{actor_base}/users/{n}#main-key")))
-        .collect::<anyhow::Result<_>>()?;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let mut handles = Vec::new();
-    for t in 0..threads {
-        let (signers, actor_base, post_url, inbox) = (
-            signers.clone(),
-            actor_base.clone(),
-            post_url.clone(),
-            inbox.clone(),
-        );
-        handles.push(std::thread::spawn(move || -> anyhow::Result<Vec<Prepared>> {
-            (0..requests)
-                .filter(|i| i % threads == t)
-                .map(|i| {
-                    let n = i % ACTORS;
-                    let actor = format!("{actor_base}/users/{n}");
-                    let note = format!("{actor}/statuses/{i}");
-                    let body = serde_json::to_vec(&json!({
-                        "@context": "https://www.w3.org/ns/activitystreams",
-                        "id": format!("{note}/activity"), "type": "Create", "actor": actor,
-                        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-                        "object": {
-                            "id": note, "type": "Note", "attributedTo": actor, "inReplyTo": post_url,
-                            "content": format!("<p>Reply number {i}</p>"),
-                            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-                        },
-                    }))?;
-                    let signed = signers[n].sign_post(
-                        Scheme::Cavage,
-                        &inbox,
-                        &BodyDigests::of(&body),
-                        "application/activity+json",
-                    )?;
-                    let header = |name| {
-                        signed.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
-                    };
-                    Ok(Prepared {
-                        body,
-                        date: header("date").unwrap_or_default(),
-                        digest: header("digest").unwrap_or_default(),
-                        signature: header("signature").unwrap_or_default(),
-                    })
-                })
-                .collect()
-        }));
-    }
-    let mut prepared = Vec::with_capacity(requests);
-    for h in handles {
-        prepared.extend(h.join().map_err(|_| anyhow::anyhow!("signing thread"))??);
-    }
+    // Sign every request up front, so the load generator only sends.
+    let prepared = sign_all(&actors, &inbox, requests, {
+        let (actors, post_url) = (actors.clone(), post_url.clone());
+        move |i| {
+            let n = i % ACTORS;
+            let actor = actors.id(n);
+            let note = format!("{actor}/statuses/{i}");
+            let activity = json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{note}/activity"), "type": "Create", "actor": actor,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {
+                    "id": note, "type": "Note", "attributedTo": actor, "inReplyTo": post_url,
+                    "content": format!("<p>Reply number {i}</p>"),
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                },
+            });
+            (n, activity)
+        }
+    })?;
     let prepared = Arc::new(prepared);
     // The rate limits would refuse most of this load (by design); what is measured here is the
     // ingest path itself.
@@ -192,19 +103,9 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()?;
-    let send = |p: &Prepared| {
-        client
-            .post(inbox.as_str())
-            .header("content-type", "application/activity+json")
-            .header("date", &p.date)
-            .header("digest", &p.digest)
-            .header("signature", &p.signature)
-            .body(p.body.clone())
-            .send()
-    };
     // Warm-up: each actor once (Feder fetches and caches its key), not timed.
     for p in prepared.iter().take(ACTORS) {
-        send(p).await?;
+        p.send(&client, inbox.as_str()).await;
     }
 
     let next = Arc::new(AtomicUsize::new(ACTORS));
@@ -224,19 +125,9 @@ async fn main() -> anyhow::Result<()> {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(p) = prepared.get(i) else { break };
                 let t = Instant::now();
-                let response = client
-                    .post(inbox.as_str())
-                    .header("content-type", "application/activity+json")
-                    .header("date", &p.date)
-                    .header("digest", &p.digest)
-                    .header("signature", &p.signature)
-                    .body(p.body.clone())
-                    .send()
-                    .await;
+                let ok = p.send(&client, inbox.as_str()).await;
                 latencies.push(t.elapsed());
-                if response.is_ok_and(|r| r.status().as_u16() == 202) {
-                    accepted += 1;
-                }
+                accepted += usize::from(ok);
             }
             (latencies, accepted)
         }));

@@ -48,11 +48,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             Box::pin(async move { Ok(!conn.is_in_transaction()) })
         });
     }
-    let mut db = Database::connect(options)
+    let db = Database::connect(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {url}: {e}"))?;
-    // Writes make cached pages stale (see web::cache).
-    db.set_metric_callback(changes::observe);
     Migrator::up(&db, None)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate database {url}: {e}"))?;

@@ -2,7 +2,10 @@
 //! crate sees them: a newtype around the stored row that can be fetched and refreshed.
 
 use crate::{
-    db::entities::actor,
+    db::{
+        changes::{self, Change},
+        entities::actor,
+    },
     error::AppError,
     federation::protocol::{ApActor, ApKey, Person},
     federation::{local_actor::KeyedActor, state::AppState},
@@ -172,7 +175,7 @@ pub async fn store(
         fetched_at: Set(Utc::now()),
         ..Default::default()
     };
-    actor::Entity::insert(model)
+    let upsert = actor::Entity::insert(model)
         .on_conflict(
             OnConflict::column(actor::Column::ApId)
                 .update_columns([
@@ -191,8 +194,9 @@ pub async fn store(
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(&data.db)
-        .await?;
+        .exec_without_returning(&data.db);
+    // Their name shows beside their comments only: lists of posts stay cached.
+    changes::within(Change::Actor, upsert).await?;
     let stored = actor::Entity::find()
         .filter(actor::Column::ApId.eq(json.id.as_str()))
         .one(&data.db)

@@ -2,7 +2,10 @@
 //! (to a comment, or to someone else's post).
 
 use crate::{
-    db::entities::{actor, comment, notification},
+    db::{
+        changes::{self, Change},
+        entities::{actor, comment, notification},
+    },
     error::{AppError, AppResult},
     render::markdown,
     services::{
@@ -62,6 +65,14 @@ pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comm
 /// moderation status decided), and tells the owner in the same transaction. A repeat of a
 /// stored one changes nothing.
 pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
+    // Only that post's page and the comments feed show it: other cached pages stay.
+    match set_value(&row.post_id).flatten() {
+        Some(post_id) => changes::within(Change::Comments(post_id), insert_remote(db, row)).await,
+        None => insert_remote(db, row).await,
+    }
+}
+
+async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
     let (ap_id, author, in_reply_to, post_id, status) = (
         set_value(&row.ap_id),
         set_value(&row.author_ap_id),
@@ -139,10 +150,14 @@ pub async fn update_remote(
     if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
+    let post_id = existing.post_id;
     let mut row: comment::ActiveModel = existing.into();
     row.content_html = Set(content_html);
     row.updated_at = Set(Some(updated.unwrap_or_else(Utc::now)));
-    row.update(db).await?;
+    match post_id {
+        Some(post_id) => changes::within(Change::Comments(post_id), row.update(db)).await?,
+        None => row.update(db).await?,
+    };
     Ok(true)
 }
 

@@ -40,7 +40,7 @@ pub mod tokens;
 pub mod users;
 pub mod web_comments;
 
-use crate::{config::Config, urls::Urls};
+use crate::{config::Config, db::changes, urls::Urls};
 use sea_orm::DatabaseConnection;
 use std::{ops::Deref, sync::Arc};
 use tokio::sync::Notify;
@@ -63,13 +63,19 @@ pub struct SiteInner {
     pub settings: settings::SettingsCache,
     /// The time queues and windows go by (tests move it forward).
     pub clock: clock::Clock,
+    /// What this process changed of what pages show, for the page cache (`db::changes`).
+    pub changes: Arc<changes::Log>,
 }
 
 impl Site {
-    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Site> {
+    pub fn new(mut db: DatabaseConnection, config: Config) -> anyhow::Result<Site> {
         let urls = Urls::new(config.base_url()?);
+        let changes = Arc::new(changes::Log::default());
+        let log = changes.clone();
+        db.set_metric_callback(move |info| log.observe(info));
         Ok(Site(Arc::new(SiteInner {
             db,
+            changes,
             urls,
             blocks: blocks::BlockCache::default(),
             outbox_wakeup: Notify::new(),

@@ -5,7 +5,10 @@
 
 use crate::{
     config::QuotePolicy,
-    db::entities::{comment, post, reaction, user},
+    db::{
+        changes::{self, Change},
+        entities::{comment, post, reaction, user},
+    },
     error::{AppError, AppResult},
     render::markdown,
     services::{
@@ -17,8 +20,8 @@ use crate::{
 use chrono::{DateTime, NaiveDate, Utc};
 use gray_matter::{Matter, engine::YAML};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -217,10 +220,29 @@ pub async fn save(
         now,
     };
     let row = post_row(site, input, decided, existing.as_ref())?;
+    let change = change_of(existing.as_ref(), &row);
+    let stored = store(site, row, existing.is_some(), federate, how);
+    let model = changes::within(change, stored).await?;
+    outbox::recorded(site);
+    // An edit may have narrowed who may quote it: quotes it no longer allows are revoked.
+    if how == Published::Updated {
+        authorizations::revoke_excluded(site, Some(model.id)).await?;
+    }
+    Ok((model, how))
+}
+
+/// Writes the post and, when it is to be federated, its event, in one transaction.
+async fn store(
+    site: &Site,
+    row: post::ActiveModel,
+    exists: bool,
+    federate: Federate,
+    how: Published,
+) -> AppResult<post::Model> {
     let txn = site.db.begin().await?;
-    let model = match existing {
-        Some(_) => row.update(&txn).await?,
-        None => row.insert(&txn).await?,
+    let model = match exists {
+        true => row.update(&txn).await?,
+        false => row.insert(&txn).await?,
     };
     if federate == Federate::Yes
         && let Some(event) = published_event(&model, how)
@@ -228,12 +250,27 @@ pub async fn save(
         outbox::record(&txn, &event).await?;
     }
     txn.commit().await?;
-    outbox::recorded(site);
-    // An edit may have narrowed who may quote it: quotes it no longer allows are revoked.
-    if how == Published::Updated {
-        authorizations::revoke_excluded(site, Some(model.id)).await?;
+    Ok(model)
+}
+
+/// What writing `row` over `existing` changes of what pages show: an edit that keeps the post
+/// where lists have it (its status, date, tags and author) changes only the pages showing it.
+fn change_of(existing: Option<&post::Model>, row: &post::ActiveModel) -> Change {
+    fn keeps<V: PartialEq + Into<sea_orm::Value>>(value: &ActiveValue<V>, old: &V) -> bool {
+        matches!(value, ActiveValue::Set(v) | ActiveValue::Unchanged(v) if v == old)
     }
-    Ok((model, how))
+    match existing {
+        Some(old)
+            if keeps(&row.status, &old.status)
+                && keeps(&row.published_at, &old.published_at)
+                && keeps(&row.tags, &old.tags)
+                && keeps(&row.author, &old.author)
+                && keeps(&row.author_id, &old.author_id) =>
+        {
+            Change::Post(old.id)
+        }
+        _ => Change::Site,
+    }
 }
 
 /// The slug the post will have, checked, and the title checked.

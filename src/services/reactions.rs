@@ -1,7 +1,10 @@
 //! Likes and boosts of our posts, counted per actor.
 
 use crate::{
-    db::entities::{notification, reaction},
+    db::{
+        changes::{self, Change},
+        entities::{notification, reaction},
+    },
     error::AppResult,
     services::notifications,
 };
@@ -14,6 +17,18 @@ use url::Url;
 
 /// Records a like or boost; a repeat from the same actor changes nothing.
 pub async fn add(
+    db: &DatabaseConnection,
+    kind: &str,
+    activity_id: &Url,
+    post_id: i32,
+    actor: &Url,
+) -> AppResult<()> {
+    // Only that post's page shows it: other cached pages stay.
+    let stored = store(db, kind, activity_id, post_id, actor);
+    changes::within(Change::Reactions(post_id), stored).await
+}
+
+async fn store(
     db: &DatabaseConnection,
     kind: &str,
     activity_id: &Url,
@@ -61,7 +76,12 @@ pub async fn remove(
         (Some(id), None) => query.filter(reaction::Column::ActivityId.eq(id.as_str())),
         (None, None) => return Ok(0),
     };
-    Ok(query.exec(db).await?.rows_affected)
+    let removed = query.exec(db);
+    Ok(match post_id {
+        Some(post_id) => changes::within(Change::Reactions(post_id), removed).await,
+        None => removed.await,
+    }?
+    .rows_affected)
 }
 
 /// Removes everything an actor did (the actor was deleted).

@@ -4,7 +4,10 @@
 
 use crate::{
     config::{BlogConfig, CommentPolicy, MailConfig, MailTls, QuotePolicy},
-    db::entities::setting,
+    db::{
+        changes::{self, Change},
+        entities::setting,
+    },
     error::{AppError, AppResult},
     render::i18n,
 };
@@ -202,6 +205,16 @@ pub async fn save(
     for (key, value) in &changes {
         validate(key, value)?;
     }
+    // Every page shows them: pages rendered while they were being saved, with the old ones
+    // still in memory, are stale too.
+    changes::within(Change::Site, store(db, cache, changes)).await
+}
+
+async fn store(
+    db: &DatabaseConnection,
+    cache: &SettingsCache,
+    changes: Changes,
+) -> AppResult<Arc<SiteSettings>> {
     let txn = db.begin().await?;
     let now = Utc::now();
     for (key, value) in changes {

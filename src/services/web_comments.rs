@@ -6,7 +6,10 @@
 
 use crate::{
     config::CommentPolicy,
-    db::entities::{comment, post},
+    db::{
+        changes::{self, Change},
+        entities::{comment, post},
+    },
     error::{AppError, AppResult},
     render::{markdown, sanitize},
     services::{
@@ -99,6 +102,21 @@ pub fn open_for_comments(post: &post::Model, policy: CommentPolicy) -> bool {
 
 /// Checks and stores a comment; `Ok(Err(_))` tells the writer what to correct.
 pub async fn submit(
+    db: &DatabaseConnection,
+    urls: &Urls,
+    rules: &Rules,
+    new: NewComment<'_>,
+) -> AppResult<Result<Posted, Invalid>> {
+    // Only that post's page and the comments feed show it: other cached pages stay.
+    let post_id = new.post.id;
+    changes::within(
+        Change::Comments(post_id),
+        check_and_store(db, urls, rules, new),
+    )
+    .await
+}
+
+async fn check_and_store(
     db: &DatabaseConnection,
     urls: &Urls,
     rules: &Rules,

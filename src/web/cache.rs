@@ -1,18 +1,26 @@
-//! Rendered pages kept in memory for a moment, with ETag and Last-Modified so browsers and
-//! feed readers revalidate with a 304 instead of downloading again.
+//! Rendered pages kept in memory, with ETag and Last-Modified so browsers and feed readers
+//! revalidate with a 304 instead of downloading again.
 //!
-//! An entry is fresh for [`FRESH_FOR`], and dropped at once when this process wrote to a table
-//! pages are made of (`db::changes`: a comment arrived, a post was published, a comment was
-//! approved, whether by a request or a background task). Changes made by another process (`feder post publish` on the command line) show
-//! once the entry is no longer fresh. Then one request renders the page again while the
-//! others still get the copy, so a busy page is not rendered by every waiting request at
-//! once. Bodies are stored as sent, compressed or not: each encoding is its own entry.
+//! A page says what it shows (its handler calls [`showing`]; see `db::changes::Shows`) and is
+//! kept until this process changes some of that — a like on a post makes that post's page
+//! stale, not the archive — or until it is [`FRESH_FOR`] old, which bounds how late a change
+//! made by another process (`feder post publish`, another node) shows. A page that says
+//! nothing is stale after any change. One request at a time renders a page (single flight):
+//! meanwhile the others get the previous copy (stale-while-revalidate) or, when there is
+//! none, wait for it; and when changes come in a row, a page is rendered again at most every
+//! [`RENDER_GAP`] (a post liked a hundred times a second is not rendered a hundred times). Bodies are stored as sent, compressed or not: each encoding is its own
+//! entry. `X-Cache` tells how a page was answered: `hit`, `stale` (the previous copy while
+//! another request renders it), or why this request rendered it: `miss` (nothing kept),
+//! `changed`, `expired`.
 
-use crate::{db::changes, web::respond::wants_activity_json};
+use crate::{
+    db::changes::{self, Shows, Version},
+    web::respond::wants_activity_json,
+};
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -21,32 +29,69 @@ use std::{
     collections::HashMap,
     fmt::Write,
     sync::{
-        Arc, RwLock,
-        atomic::{AtomicBool, Ordering},
+        Arc, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant, SystemTime},
 };
+use tokio::sync::watch;
 
-/// How long an entry is served without rendering again. Short: it only bounds how late a change
-/// made by another process shows, and one render a second per page costs nothing.
+/// How long an entry is served without rendering again when nothing it shows changed in this
+/// process. Short: it only bounds how late a change made by another process shows, and one
+/// render a second per page costs nothing.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// A page changed again this soon after it was rendered because of a change is served as it is
+/// meanwhile: a post liked a hundred times a second is rendered five times a second, while
+/// the first change after a calm shows at once.
+const RENDER_GAP: Duration = Duration::from_millis(200);
+
+/// How long the others rely on one request's render (wait for it, or get the previous copy)
+/// before one of them renders itself: a render taking longer is stuck.
+const FLIGHT_LIMIT: Duration = Duration::from_secs(5);
 
 /// Past this many entries the cache starts over (encodings and page numbers make keys
 /// unbounded); with pages of ~50 kB that bounds it near 50 MB.
 const MAX_ENTRIES: usize = 1024;
 
-#[derive(Default)]
+/// The header that tells how a page was answered.
+static X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
 pub struct PageCache {
-    entries: RwLock<HashMap<Key, Arc<Entry>>>,
+    slots: RwLock<HashMap<Key, Slot>>,
+    /// The changes of the database the pages are made from.
+    log: Arc<changes::Log>,
+    flights: AtomicU64,
 }
 
-#[derive(Hash, PartialEq, Eq)]
+#[derive(Clone, Hash, PartialEq, Eq)]
 struct Key {
     /// The path, and `?page=N` when asked: the only parameter pages read, so other query
     /// strings cannot fill the cache with copies.
     path_and_query: String,
     activity_json: bool,
     accept_encoding: Vec<u8>,
+}
+
+/// A page's copy, and the render of it under way.
+#[derive(Default)]
+struct Slot {
+    entry: Option<Arc<Entry>>,
+    flight: Option<Flight>,
+}
+
+struct Flight {
+    id: u64,
+    started: Instant,
+    /// Ends (the sender is dropped) when the render is done, stored or not.
+    done: watch::Receiver<()>,
+}
+
+impl Flight {
+    /// Whether it may still be relied on; a render taking longer is stuck.
+    fn on(&self) -> bool {
+        self.started.elapsed() < FLIGHT_LIMIT
+    }
 }
 
 struct Entry {
@@ -56,66 +101,153 @@ struct Entry {
     etag: String,
     last_modified: SystemTime,
     filled: Instant,
-    generation: u64,
-    /// Set while one request renders this page again.
-    refreshing: AtomicBool,
+    /// What it was rendered from, and what of the blog it shows (`None`: it did not say).
+    version: Version,
+    shows: Option<Shows>,
+    /// Rendered because a change made the previous copy stale.
+    after_change: bool,
 }
 
-/// What a lookup found.
-enum Lookup {
-    /// Serve this.
-    Hit(Arc<Entry>),
-    /// Render; for an entry that only aged, the guard lets others use it meanwhile.
-    Miss(Option<Refresh>),
+/// What a request does with a page.
+enum Decision {
+    /// Answer with this copy: `hit` or `stale`.
+    Serve(Arc<Entry>, &'static str),
+    /// Another request renders a page not kept yet: wait until it is done.
+    Wait(watch::Receiver<()>),
+    /// Render it (`miss`, `changed` or `expired`); the guard ends the flight, if it is ours.
+    Render(Flown, &'static str),
 }
 
-/// Marks an entry as being rendered again; dropping it (stored, failed or cancelled) clears
-/// the mark, so a failed render never leaves the old copy in place for good.
-struct Refresh(Arc<Entry>);
+/// The render this request does; dropping it (stored, failed or cancelled) ends the flight,
+/// so the others wake up and a failed render is tried again.
+struct Flown {
+    cache: Arc<PageCache>,
+    key: Key,
+    flight: Option<(u64, watch::Sender<()>)>,
+}
 
-impl Drop for Refresh {
+impl Drop for Flown {
     fn drop(&mut self) {
-        self.0.refreshing.store(false, Ordering::Release);
+        let Some((id, _done)) = self.flight.take() else {
+            return;
+        };
+        if let Some(slot) = self.cache.write().get_mut(&self.key)
+            && slot.flight.as_ref().is_some_and(|f| f.id == id)
+        {
+            slot.flight = None;
+        }
     }
 }
 
 impl PageCache {
-    fn generation(&self) -> u64 {
-        changes::count()
+    pub fn new(log: Arc<changes::Log>) -> PageCache {
+        PageCache {
+            slots: RwLock::default(),
+            log,
+            flights: AtomicU64::new(0),
+        }
     }
 
-    fn lookup(&self, key: &Key) -> Lookup {
-        let Some(entry) = self
-            .entries
-            .read()
-            .ok()
-            .and_then(|entries| entries.get(key).cloned())
-        else {
-            return Lookup::Miss(None);
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Key, Slot>> {
+        self.slots.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Key, Slot>> {
+        self.slots.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Serve, wait or render. `waited`: this request waited for another's render already,
+    /// which stored nothing (an error page): it renders now instead of queueing again.
+    fn decide(self: &Arc<Self>, key: &Key, waited: bool) -> Decision {
+        if let Some(slot) = self.read().get(key)
+            && let Some(served) = self.serve_kept(slot)
+        {
+            return served;
+        }
+        let mut slots = self.write();
+        if slots.len() >= MAX_ENTRIES && !slots.contains_key(key) {
+            slots.retain(|_, slot| slot.flight.is_some());
+        }
+        let slot = slots.entry(key.clone()).or_default();
+        if let Some(served) = self.serve_kept(slot) {
+            return served;
+        }
+        let why = match &slot.entry {
+            Some(entry) if self.log.changed_since(entry.version, entry.shows.as_ref()) => "changed",
+            Some(_) => "expired",
+            None => "miss",
         };
-        if entry.generation != self.generation() {
-            // Something changed: everyone waits for the new page.
-            return Lookup::Miss(None);
-        }
-        if entry.filled.elapsed() < FRESH_FOR || entry.refreshing.swap(true, Ordering::AcqRel) {
-            return Lookup::Hit(entry);
-        }
-        Lookup::Miss(Some(Refresh(entry)))
-    }
-
-    fn previous(&self, key: &Key) -> Option<(String, SystemTime)> {
-        let entries = self.entries.read().ok()?;
-        entries.get(key).map(|e| (e.etag.clone(), e.last_modified))
-    }
-
-    fn put(&self, key: Key, entry: Entry) {
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        if slot.flight.as_ref().is_some_and(Flight::on) {
+            if let (Some(flight), false) = (&slot.flight, waited) {
+                return Decision::Wait(flight.done.clone());
             }
-            entries.insert(key, Arc::new(entry));
+            // The first render stored nothing (an error page): no queue behind the next one.
+            let flown = Flown {
+                cache: self.clone(),
+                key: key.clone(),
+                flight: None,
+            };
+            return Decision::Render(flown, why);
+        }
+        let id = self.flights.fetch_add(1, Ordering::Relaxed);
+        let (sender, done) = watch::channel(());
+        slot.flight = Some(Flight {
+            id,
+            started: Instant::now(),
+            done,
+        });
+        Decision::Render(
+            Flown {
+                cache: self.clone(),
+                key: key.clone(),
+                flight: Some((id, sender)),
+            },
+            why,
+        )
+    }
+
+    /// The kept copy, if it may be served: current (`hit`), or (`stale`) while another
+    /// request renders it, or when changes come in a row (it was rendered because of one
+    /// less than [`RENDER_GAP`] ago).
+    fn serve_kept(&self, slot: &Slot) -> Option<Decision> {
+        let entry = slot.entry.as_ref()?;
+        let changed = self.log.changed_since(entry.version, entry.shows.as_ref());
+        let age = entry.filled.elapsed();
+        if !changed && age < FRESH_FOR {
+            return Some(Decision::Serve(entry.clone(), "hit"));
+        }
+        let busy = changed && entry.after_change && age < RENDER_GAP;
+        if busy || slot.flight.as_ref().is_some_and(Flight::on) {
+            return Some(Decision::Serve(entry.clone(), "stale"));
+        }
+        None
+    }
+
+    /// The copy's ETag and when it last changed, to keep the time for an unchanged render.
+    fn previous(&self, key: &Key) -> Option<(String, SystemTime)> {
+        let slots = self.read();
+        let entry = slots.get(key)?.entry.as_ref()?;
+        Some((entry.etag.clone(), entry.last_modified))
+    }
+
+    /// Keeps `entry`, unless a render from a later version was kept meanwhile.
+    fn put(&self, key: Key, entry: Entry) {
+        let mut slots = self.write();
+        let slot = slots.entry(key).or_default();
+        if slot
+            .entry
+            .as_ref()
+            .is_none_or(|old| old.version <= entry.version)
+        {
+            slot.entry = Some(Arc::new(entry));
         }
     }
+}
+
+/// Says what `response`, a page, shows, so that only changes to that make it stale.
+pub fn showing(mut response: Response, shows: Shows) -> Response {
+    response.extensions_mut().insert(shows);
+    response
 }
 
 /// Middleware for pages: answers from the cache, or renders, stores and answers.
@@ -135,12 +267,34 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
             .unwrap_or_default(),
     };
     let conditions = Conditions::of(request.headers());
-    let _refresh = match cache.lookup(&key) {
-        Lookup::Hit(entry) => return entry.respond(&conditions),
-        Lookup::Miss(refresh) => refresh,
+    let mut waited = false;
+    let (flown, why) = loop {
+        match cache.decide(&key, waited) {
+            Decision::Serve(entry, how) => return entry.respond(&conditions, how),
+            Decision::Render(flown, why) => break (flown, why),
+            Decision::Wait(mut done) => {
+                // Ends when the render is done (its sender dropped), or gives up on it.
+                let _ = tokio::time::timeout(FLIGHT_LIMIT, done.changed()).await;
+                waited = true;
+            }
+        }
     };
-    let generation = cache.generation();
+    let version = cache.log.version();
     let response = next.run(request).await;
+    let response = render_and_keep(&cache, key, version, response, &conditions, why).await;
+    drop(flown);
+    response
+}
+
+/// Keeps a rendered page (200 or 410) and answers with it.
+async fn render_and_keep(
+    cache: &PageCache,
+    key: Key,
+    version: Version,
+    response: Response,
+    conditions: &Conditions,
+    why: &'static str,
+) -> Response {
     if !matches!(response.status(), StatusCode::OK | StatusCode::GONE) {
         return response;
     }
@@ -178,15 +332,16 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
     set_cache_headers(&mut parts.headers, &etag, last_modified);
     let entry = Entry {
         status: parts.status,
+        shows: parts.extensions.remove::<Shows>(),
         headers: parts.headers,
         body,
         etag,
         last_modified,
         filled: Instant::now(),
-        generation,
-        refreshing: AtomicBool::new(false),
+        version,
+        after_change: why == "changed",
     };
-    let response = entry.respond(&conditions);
+    let response = entry.respond(conditions, why);
     cache.put(key, entry);
     response
 }
@@ -285,7 +440,16 @@ impl Conditions {
 }
 
 impl Entry {
-    fn respond(&self, conditions: &Conditions) -> Response {
+    /// The copy, or 304 when the client has it; `how`: the `X-Cache` value.
+    fn respond(&self, conditions: &Conditions, how: &'static str) -> Response {
+        let mut response = self.response(conditions);
+        response
+            .headers_mut()
+            .insert(X_CACHE.clone(), HeaderValue::from_static(how));
+        response
+    }
+
+    fn response(&self, conditions: &Conditions) -> Response {
         if self.status == StatusCode::OK && conditions.not_modified(&self.etag, self.last_modified)
         {
             let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -320,48 +484,108 @@ mod tests {
         }
     }
 
+    fn entry(version: Version, shows: Option<Shows>, age: Duration) -> Entry {
+        Entry {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"page"),
+            etag: "\"e\"".into(),
+            last_modified: SystemTime::now(),
+            filled: Instant::now() - age,
+            version,
+            shows,
+            after_change: true,
+        }
+    }
+
+    fn how(decision: &Decision) -> &'static str {
+        match decision {
+            Decision::Serve(_, how) | Decision::Render(_, how) => how,
+            Decision::Wait(_) => "wait",
+        }
+    }
+
     #[test]
-    fn one_request_renders_an_aged_page_again() {
-        let cache = PageCache::default();
-        assert!(matches!(cache.lookup(&key()), Lookup::Miss(None)));
+    fn one_request_renders_at_a_time() {
+        let cache = Arc::new(PageCache::new(Arc::default()));
+        let log = cache.log.clone();
+        let first = cache.decide(&key(), false);
+        assert_eq!(how(&first), "miss");
+        let Decision::Wait(done) = cache.decide(&key(), false) else {
+            panic!("others wait for the first render of a page");
+        };
+        drop(first);
+        assert!(
+            done.has_changed().is_err(),
+            "a render that stored nothing wakes them"
+        );
+        assert_eq!(how(&cache.decide(&key(), true)), "miss");
+
+        let post = Shows {
+            threads: vec![7],
+            ..Shows::default()
+        };
         cache.put(
             key(),
-            Entry {
-                status: StatusCode::OK,
-                headers: HeaderMap::new(),
-                body: Bytes::from_static(b"page"),
-                etag: "\"e\"".into(),
-                last_modified: SystemTime::now(),
-                filled: Instant::now() - FRESH_FOR,
-                generation: cache.generation(),
-                refreshing: AtomicBool::new(false),
-            },
+            entry(log.version(), Some(post.clone()), Duration::ZERO),
         );
-        let Lookup::Miss(Some(refresh)) = cache.lookup(&key()) else {
-            panic!("the first request after expiry renders");
+        assert_eq!(how(&cache.decide(&key(), false)), "hit");
+        log.record(changes::Change::Reactions(8));
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "hit",
+            "another post's like"
+        );
+        log.record(changes::Change::Reactions(7));
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "stale",
+            "a page rendered because of a change just now is not rendered again at once"
+        );
+        let calm = Entry {
+            after_change: false,
+            ..entry(log.version(), Some(post.clone()), Duration::ZERO)
         };
-        assert!(
-            matches!(cache.lookup(&key()), Lookup::Hit(_)),
-            "others get the copy"
+        cache.put(key(), calm);
+        log.record(changes::Change::Reactions(7));
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "changed",
+            "the first change after a calm shows at once"
         );
-        drop(refresh);
-        assert!(
-            matches!(cache.lookup(&key()), Lookup::Miss(Some(_))),
-            "a failed render is retried"
+        cache.put(key(), entry(log.version() - 1, Some(post), RENDER_GAP));
+        let render = cache.decide(&key(), false);
+        assert_eq!(how(&render), "changed");
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "stale",
+            "the others get the previous copy meanwhile"
         );
-        let write = sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            r#"UPDATE "comments" SET "status" = 'approved'"#,
+        drop(render);
+        assert_eq!(
+            how(&cache.decide(&key(), false)),
+            "changed",
+            "a failed render is tried again"
         );
-        changes::observe(&sea_orm::metric::Info {
-            elapsed: Duration::ZERO,
-            statement: &write,
-            failed: false,
-        });
-        assert!(
-            matches!(cache.lookup(&key()), Lookup::Miss(None)),
-            "a change is never served stale"
+    }
+
+    #[test]
+    fn aged_pages_are_rendered_again() {
+        let cache = Arc::new(PageCache::new(Arc::default()));
+        let log = cache.log.clone();
+        cache.put(
+            key(),
+            entry(log.version(), Some(Shows::default()), FRESH_FOR),
         );
+        let render = cache.decide(&key(), false);
+        assert_eq!(how(&render), "expired");
+        assert_eq!(how(&cache.decide(&key(), false)), "stale");
+        cache.put(
+            key(),
+            entry(log.version(), Some(Shows::default()), Duration::ZERO),
+        );
+        drop(render);
+        assert_eq!(how(&cache.decide(&key(), false)), "hit");
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! `/comments/feed/` was; its old address redirects here).
 
 use crate::{
+    db::changes::Shows,
     error::{AppError, AppResult},
     federation::state::AppState,
     render::markdown,
     services::comment_feed,
-    web::views,
+    web::{cache::showing, views},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -98,12 +99,17 @@ pub async fn atom(data: Data<AppState>) -> AppResult<Response> {
             Ok(())
         })
         .map_err(AppError::internal)?;
-    Ok((
+    let response = (
         [
             (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         w.into_inner(),
     )
-        .into_response())
+        .into_response();
+    let shows = Shows {
+        all_comments: true,
+        ..Shows::posts(list.iter().map(|(_, post)| post.id))
+    };
+    Ok(showing(response, shows))
 }

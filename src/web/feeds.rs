@@ -4,10 +4,14 @@
 
 use crate::web::extract::Path;
 use crate::{
-    db::entities::{page, post},
+    db::{
+        changes::Shows,
+        entities::{page, post},
+    },
     error::{AppError, AppResult},
     federation::state::AppState,
     services::{pages, posts},
+    web::cache::showing,
     web::pages::error_page,
     web::views::{self, Authors},
 };
@@ -132,14 +136,18 @@ async fn respond(data: &AppState, kind: Kind, feed: &Feed) -> AppResult<Response
         Kind::Json => Ok(json_feed(data, &authors, feed).into_bytes()),
     }
     .map_err(AppError::internal)?;
-    Ok((
+    let response = (
         [
             (header::CONTENT_TYPE, kind.content_type()),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    Ok(showing(
+        response,
+        Shows::posts(feed.posts.iter().map(|p| p.id)),
+    ))
 }
 
 fn rfc3339(t: &DateTime<Utc>) -> String {
@@ -321,14 +329,15 @@ pub async fn sitemap(data: Data<AppState>) -> AppResult<Response> {
     let (list, _) = posts::page(&data.db, 1, SITEMAP_LIMIT).await?;
     let static_pages = pages::published(&data.db).await?;
     let body = sitemap_xml(&data, &list, &static_pages).map_err(AppError::internal)?;
-    Ok((
+    let response = (
         [
             (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    Ok(showing(response, Shows::posts(list.iter().map(|p| p.id))))
 }
 
 fn sitemap_xml(

@@ -41,8 +41,11 @@ pub const MAX_INBOX_BODY: usize = 1024 * 1024;
 
 /// The whole application, shared by `feder serve` and the tests.
 pub fn app(federation: FederationConfig<AppState>) -> Router {
-    let cache = Arc::new(cache::PageCache::default());
-    let old_addresses = Arc::new(redirects::RedirectCache::new(federation.db.clone()));
+    let cache = Arc::new(cache::PageCache::new(federation.changes.clone()));
+    let old_addresses = Arc::new(redirects::RedirectCache::new(
+        federation.db.clone(),
+        federation.changes.clone(),
+    ));
     let max_upload = federation.config.media.max_upload_bytes;
     let error_pages = middleware::from_fn_with_state(federation.clone(), errors::show);
     // Pages, feeds and documents that only change when the blog does: rendered once, kept

@@ -3,10 +3,11 @@
 
 use crate::web::extract::{Path, Query};
 use crate::{
-    db::entities::post,
+    db::{changes::Shows, entities::post},
     error::{AppError, AppResult},
     federation::{objects, state::AppState, threads},
     services::{comments, posts},
+    web::cache::showing,
     web::comments as web_comments,
     web::respond::{activity_json, wants_activity_json},
     web::views::{self, Author, Authors},
@@ -84,10 +85,11 @@ pub async fn home(
         older_page => more.then(|| page + 1),
         ..common(&data)
     };
-    with_link_header(
+    let response = with_link_header(
         render(&data, StatusCode::OK, "home.html", context),
         data.urls.actor().as_str(),
-    )
+    )?;
+    Ok(showing(response, Shows::posts(list.iter().map(|p| p.id))))
 }
 
 /// What a post page reads from its query: which comment the form answers, and the notice for
@@ -110,7 +112,7 @@ pub async fn post(
     };
     let url = data.urls.post(&post.slug);
     if wants_activity_json(&headers) {
-        return Ok(match post.deleted_at {
+        let response = match post.deleted_at {
             Some(deleted) => activity_json(
                 StatusCode::GONE,
                 objects::document::with_context(objects::tombstone::tombstone(
@@ -122,10 +124,12 @@ pub async fn post(
                 let article = threads::article(&data, &post, counts).await?;
                 activity_json(StatusCode::OK, objects::document::with_context(article))
             }
-        });
+        };
+        return Ok(showing(response, Shows::thread(post.id, [])));
     }
     if post.deleted_at.is_some() {
-        return Ok(error_page(&data, &headers, AppError::Gone));
+        let gone = error_page(&data, &headers, AppError::Gone);
+        return Ok(showing(gone, Shows::posts([post.id])));
     }
     let counts = posts::counts(&data.db, post.id).await?;
     let (list, actors) = comments::thread(&data.db, post.id).await?;
@@ -178,10 +182,12 @@ pub async fn post(
         comment_notice => web_comments::notice_for_page(&data, &post, query.comment, query.key.as_deref()).await?,
         ..common(&data)
     };
-    with_link_header(
+    let response = with_link_header(
         web_comments::page_with_form(&data, post.id, data.templates.render("post.html", context)),
         url.as_str(),
-    )
+    )?;
+    let neighbours = [previous, next].into_iter().flatten().map(|p| p.id);
+    Ok(showing(response, Shows::thread(post.id, neighbours)))
 }
 
 /// One feed link of a list page.
@@ -216,7 +222,8 @@ fn listing(data: &AppState, authors: &Authors, listing: Listing) -> Response {
         feeds => listing.feeds,
         ..common(data)
     };
-    render(data, StatusCode::OK, "list.html", context)
+    let shows = Shows::posts(listing.posts.iter().map(|p| p.id));
+    showing(render(data, StatusCode::OK, "list.html", context), shows)
 }
 
 pub async fn tag(
@@ -328,7 +335,9 @@ pub async fn archive(data: Data<AppState>) -> AppResult<Response> {
         periods => periods,
         ..common(&data)
     };
-    Ok(render(&data, StatusCode::OK, "archive.html", context))
+    // Counts of posts per period only: a post published or deleted changes the whole site.
+    let page = render(&data, StatusCode::OK, "archive.html", context);
+    Ok(showing(page, Shows::default()))
 }
 
 /// When each published post was published, newest first, in the blog's time zone: a post
@@ -379,7 +388,9 @@ pub async fn archive_year(
         periods => periods,
         ..common(&data)
     };
-    Ok(render(&data, StatusCode::OK, "archive.html", context))
+    // Counts of posts per period only: a post published or deleted changes the whole site.
+    let page = render(&data, StatusCode::OK, "archive.html", context);
+    Ok(showing(page, Shows::default()))
 }
 
 /// `/archive/<year>/<month>`: that month's posts.

@@ -30,6 +30,7 @@ const RECHECK: Duration = Duration::from_secs(1);
 /// The redirect table as this process last read it.
 pub struct RedirectCache {
     db: DatabaseConnection,
+    changes: Arc<changes::Log>,
     table: RwLock<Table>,
 }
 
@@ -42,9 +43,10 @@ struct Table {
 }
 
 impl RedirectCache {
-    pub fn new(db: DatabaseConnection) -> RedirectCache {
+    pub fn new(db: DatabaseConnection, changes: Arc<changes::Log>) -> RedirectCache {
         RedirectCache {
             db,
+            changes,
             table: RwLock::new(Table {
                 checked: None,
                 writes: 0,
@@ -56,7 +58,7 @@ impl RedirectCache {
 
     /// The table, re-read when it changed since the last check.
     async fn targets(&self) -> AppResult<Arc<HashMap<String, String>>> {
-        let writes = changes::count();
+        let writes = self.changes.site_version();
         let fresh =
             |t: &Table| t.writes == writes && t.checked.is_some_and(|c| c.elapsed() < RECHECK);
         {

@@ -2,10 +2,11 @@
 
 use crate::web::extract::Path;
 use crate::{
+    db::changes::Shows,
     error::{AppError, AppResult},
     federation::state::AppState,
     services::pages,
-    web::{pages as reader, respond::html},
+    web::{cache::showing, pages as reader, respond::html},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -34,8 +35,6 @@ pub async fn page(
         },
         ..reader::common(&data)
     };
-    Ok(html(
-        StatusCode::OK,
-        data.templates.render("page.html", context),
-    ))
+    let page = html(StatusCode::OK, data.templates.render("page.html", context));
+    Ok(showing(page, Shows::default()))
 }
