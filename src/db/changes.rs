@@ -99,7 +99,10 @@ const UNSHOWN: &[&str] = &[
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
     Post(i32),
+    /// Its comments (with their writers).
     Thread(i32),
+    /// Its likes and boosts.
+    Reactions(i32),
 }
 
 /// When each kind of change last happened, as a sequence number: one per database
@@ -129,6 +132,17 @@ impl Log {
     /// Whether something a page rendered from `version` shows changed since; `None` for a
     /// page that did not say what it shows, which any change makes stale.
     pub fn changed_since(&self, version: Version, shows: Option<&Shows>) -> bool {
+        self.changed(version, shows, true)
+    }
+
+    /// Whether something a page rendered from `version` shows changed since, other than
+    /// likes and boosts: those may come a hundred a second, and a count a moment late is
+    /// harmless, where a comment, an edit or the owner's block must show at once.
+    pub fn changed_beyond_reactions(&self, version: Version, shows: Option<&Shows>) -> bool {
+        self.changed(version, shows, false)
+    }
+
+    fn changed(&self, version: Version, shows: Option<&Shows>, reactions: bool) -> bool {
         if self.latest.load(Ordering::Acquire) <= version {
             return false;
         }
@@ -146,7 +160,10 @@ impl Log {
         let per_post = self.per_post.read().unwrap_or_else(|e| e.into_inner());
         let after = |key| per_post.get(&key).is_some_and(|&at| at > version);
         shows.posts.iter().any(|&id| after(Key::Post(id)))
-            || shows.threads.iter().any(|&id| after(Key::Thread(id)))
+            || shows
+                .threads
+                .iter()
+                .any(|&id| after(Key::Thread(id)) || (reactions && after(Key::Reactions(id))))
     }
 
     /// Records a change made (and committed) just now.
@@ -164,7 +181,7 @@ impl Log {
                 self.comments.store(at, Ordering::Release);
             }
             Change::Reactions(id) => {
-                per_post.insert(Key::Thread(id), at);
+                per_post.insert(Key::Reactions(id), at);
             }
             Change::Actor => self.actors.store(at, Ordering::Release),
         }

@@ -7,8 +7,9 @@
 //! made by another process (`feder post publish`, another node) shows. A page that says
 //! nothing is stale after any change. One request at a time renders a page (single flight):
 //! meanwhile the others get the previous copy (stale-while-revalidate) or, when there is
-//! none, wait for it; and when changes come in a row, a page is rendered again at most every
-//! [`RENDER_GAP`] (a post liked a hundred times a second is not rendered a hundred times). Bodies are stored as sent, compressed or not: each encoding is its own
+//! none, wait for it; and when likes and boosts come in a row, a page is rendered again at most
+//! every [`RENDER_GAP`] (a post liked a hundred times a second is not rendered a hundred
+//! times; a comment, an edit or a block shows at once). Bodies are stored as sent, compressed or not: each encoding is its own
 //! entry. `X-Cache` tells how a page was answered: `hit`, `stale` (the previous copy while
 //! another request renders it), or why this request rendered it: `miss` (nothing kept),
 //! `changed`, `expired`.
@@ -207,8 +208,8 @@ impl PageCache {
     }
 
     /// The kept copy, if it may be served: current (`hit`), or (`stale`) while another
-    /// request renders it, or when changes come in a row (it was rendered because of one
-    /// less than [`RENDER_GAP`] ago).
+    /// request renders it, or when likes and boosts come in a row (it was rendered because
+    /// of a change less than [`RENDER_GAP`] ago, and only reactions changed since).
     fn serve_kept(&self, slot: &Slot) -> Option<Decision> {
         let entry = slot.entry.as_ref()?;
         let changed = self.log.changed_since(entry.version, entry.shows.as_ref());
@@ -216,7 +217,12 @@ impl PageCache {
         if !changed && age < FRESH_FOR {
             return Some(Decision::Serve(entry.clone(), "hit"));
         }
-        let busy = changed && entry.after_change && age < RENDER_GAP;
+        let busy = changed
+            && entry.after_change
+            && age < RENDER_GAP
+            && !self
+                .log
+                .changed_beyond_reactions(entry.version, entry.shows.as_ref());
         if busy || slot.flight.as_ref().is_some_and(Flight::on) {
             return Some(Decision::Serve(entry.clone(), "stale"));
         }
