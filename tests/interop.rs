@@ -1216,3 +1216,64 @@ async fn fedify_meets_the_owners_workspace() {
     );
     assert!(!feder.followers().await.contains(&peer.actor));
 }
+
+// --- Key rotation: Fedify changes its key and is still heard, at once ---------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fedify_rotates_its_key_and_is_heard_at_once() {
+    use feder::db::entities::actor;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("rotation").await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    peer.follow(&feder.actor()).await;
+    let post = feder
+        .publish("---\ntitle: Keys change\n---\nAnswer me after your new key.\n")
+        .await;
+    let database = feder
+        .env
+        .iter()
+        .find(|(k, _)| *k == "FEDER_DATABASE_URL")
+        .map(|(_, v)| v.clone())
+        .expect("database");
+    let db = feder::db::connect(&database).await.expect("database");
+    let peer_actor = peer.actor.clone();
+    let stored = || async {
+        actor::Entity::find()
+            .filter(actor::Column::ApId.eq(peer_actor.as_str()))
+            .one(&db)
+            .await
+            .expect("query")
+            .expect("the peer's actor")
+    };
+    let before = stored().await;
+    // Feder fetches a key that failed again unless it fetched it in the last 10 s (its own
+    // clock, in another process): the rotation comes after that.
+    let since = (chrono::Utc::now() - before.fetched_at)
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(Duration::from_secs(11).saturating_sub(since)).await;
+
+    peer.run(json!({"cmd": "rotate_key"})).await;
+    let seen = peer.outgoing("POST", &feder.base()).len();
+    let done = peer
+        .run(json!({"cmd": "reply", "in_reply_to": post, "content": "<p>Signed with my new key</p>"}))
+        .await;
+    assert!(is_2xx(&done["status"]), "reply: {done}");
+    // Taken at the first knock (RFC 9421), not refused and sent again.
+    let posts = peer.outgoing("POST", &feder.base());
+    let after: Vec<&Value> = posts.iter().skip(seen).collect();
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0]["signature"], "rfc9421", "{after:#?}");
+    assert!(is_2xx(&after[0]["status"]), "{after:#?}");
+    comments_become(&post, vec!["Signed with my new key".into()]).await;
+    let now = stored().await;
+    assert_eq!(now.public_key_id, before.public_key_id, "same key id");
+    assert_ne!(
+        now.public_key_pem, before.public_key_pem,
+        "the new key is stored"
+    );
+}

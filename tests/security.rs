@@ -252,6 +252,81 @@ async fn a_replayed_like_after_its_undo_stays_undone() {
     assert_eq!(reactions(&blog).await, 0);
 }
 
+/// Comments stored.
+async fn comments(blog: &Instance) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    feder::db::entities::comment::Entity::find()
+        .count(&blog.data().db)
+        .await
+        .expect("count")
+}
+
+/// The peer's reply number `n` to the hello-world post.
+fn reply(peer: &common::Peer, blog: &Instance, n: u32) -> serde_json::Value {
+    let mut activity = peer.fixture("create-note-reply.json", blog, "hello-world");
+    let id = format!("{}/users/alice/statuses/{n}", peer.base);
+    activity["id"] = format!("{id}/activity").into();
+    activity["object"]["id"] = id.into();
+    activity
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_key_works_at_once_and_the_old_one_stops() {
+    common::init();
+    let blog = blog_with_post("rotation", |_| {}).await;
+    let mut peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    assert_eq!(peer.post_signed(&inbox, &reply(&peer, &blog, 1)).await, 202);
+    assert_eq!(peer.actor_fetches(), 1);
+    let old = peer.as_user("alice");
+
+    // Later (past the few seconds in which a key just fetched is not fetched again), the
+    // account changes its key: its next activity, signed with the new key, is taken at once
+    // (the stored key fails, the key is fetched again).
+    blog.data().clock.advance(Duration::from_secs(11));
+    peer.rotate_key();
+    assert_eq!(peer.post_signed(&inbox, &reply(&peer, &blog, 2)).await, 202);
+    assert_eq!(peer.actor_fetches(), 2);
+    assert_eq!(comments(&blog).await, 2);
+
+    // The old key no longer works, and a flood signed with it costs no fetch within the
+    // window…
+    for n in 3..13 {
+        assert_eq!(old.post_signed(&inbox, &reply(&old, &blog, n)).await, 401);
+    }
+    assert_eq!(peer.actor_fetches(), 2);
+    // …and one fetch per window after it.
+    blog.data().clock.advance(Duration::from_secs(11));
+    for n in 13..18 {
+        assert_eq!(old.post_signed(&inbox, &reply(&old, &blog, n)).await, 401);
+    }
+    assert_eq!(peer.actor_fetches(), 3);
+    assert_eq!(comments(&blog).await, 2);
+    assert_eq!(
+        peer.post_signed(&inbox, &reply(&peer, &blog, 18)).await,
+        202
+    );
+    assert_eq!(peer.actor_fetches(), 3, "the new key is stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_signature_is_refused() {
+    common::init();
+    let blog = blog_with_post("expires", |_| {}).await;
+    let peer = common::Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let now = std::time::SystemTime::now();
+    let hour_ago = now - Duration::from_secs(3600);
+    let body = serde_json::to_vec(&reply(&peer, &blog, 1)).expect("json");
+    // Made an hour ago, valid for 30 minutes: over half an hour ago.
+    let expired = peer.sign_created_expires(&inbox, &body, hour_ago, Duration::from_secs(1800));
+    assert_eq!(peer.post_raw(&inbox, expired, body.clone()).await, 401);
+    assert_eq!(comments(&blog).await, 0);
+    let valid = peer.sign_created_expires(&inbox, &body, now, Duration::from_secs(300));
+    assert_eq!(peer.post_raw(&inbox, valid, body).await, 202);
+    assert_eq!(comments(&blog).await, 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weak_old_and_foreign_signatures_are_refused() {
     common::init();

@@ -202,8 +202,9 @@ pub async fn store(
         .one(&data.db)
         .await?
         .ok_or_else(|| AppError::internal("actor vanished after upsert"))?;
-    // A key published anew (an Update, a refetch) is the one checked from now on.
-    data.keys.put(&stored.public_key_id, &stored);
+    // A key published anew (an Update, a refetch) is the one checked from now on; a key
+    // rotated away is not.
+    data.keys.replace(&stored, data.clock.now());
     RemoteActor::new(stored)
 }
 

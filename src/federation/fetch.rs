@@ -8,6 +8,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         actor::{RemoteActor, store},
+        caches,
         protocol::{ApActor, ApKey, ApObject},
     },
 };
@@ -38,7 +39,8 @@ pub async fn object(id: &Url, data: &Data<AppState>) -> AppResult<ApObject> {
 }
 
 /// The actor that owns the key `key_id`, from memory or the database, else from its server
-/// (also with `refresh`: the stored key failed, and keys rotate). Fetches of one key document
+/// (also with `refresh`: the stored key failed, and keys rotate; then the document is fetched
+/// again unless that was done within `caches::REFRESH_AFTER`). Fetches of one key document
 /// are shared by everyone who asks at the same time, and their outcome, failures included,
 /// is reused for a while (`caches::KeyFetches`): forged signatures and made-up keys cannot
 /// make the blog fetch an actor per request.
@@ -47,8 +49,9 @@ pub async fn actor_for_key(
     refresh: bool,
     data: &Data<AppState>,
 ) -> AppResult<RemoteActor> {
+    let now = data.clock.now();
     if !refresh {
-        if let Some(actor) = data.keys.get(key_id) {
+        if let Some(actor) = data.keys.get(key_id, now) {
             return RemoteActor::new(actor);
         }
         if let Some(stored) = actor::Entity::find()
@@ -56,14 +59,19 @@ pub async fn actor_for_key(
             .one(&data.db)
             .await?
         {
-            data.keys.put(key_id, &stored);
+            data.keys.put(key_id, &stored, now);
             return RemoteActor::new(stored);
         }
     }
     let mut url = Url::parse(key_id)
         .map_err(|_| AppError::Unauthorized(format!("keyId {key_id:?} is not a URL")))?;
     url.set_fragment(None);
-    let flight = data.keys.fetches.flight(url.as_str());
+    let fresh_for = if refresh {
+        caches::REFRESH_AFTER
+    } else {
+        caches::REFETCH_AFTER
+    };
+    let flight = data.keys.fetches.flight(url.as_str(), now, fresh_for);
     let outcome = flight
         .get_or_try_init(|| async {
             match key_owner(key_id, &url, data).await {
@@ -76,7 +84,7 @@ pub async fn actor_for_key(
         .await?;
     match outcome {
         Ok(model) if model.public_key_id == key_id => {
-            data.keys.put(key_id, model);
+            data.keys.put(key_id, model, now);
             RemoteActor::new(model.clone())
         }
         Ok(model) => Err(AppError::Unauthorized(format!(

@@ -142,8 +142,11 @@ fn check_window(
     {
         return Err(SignatureError::Expired);
     }
+    // A signature that names its end is over at that end: a captured request cannot be sent
+    // again after it (Mastodon allows an hour of clock skew past it; Fedify and the cavage
+    // draft none).
     if let Some(expires) = expires
-        && expires < now - MAX_SKEW_SECONDS
+        && expires < now
     {
         return Err(SignatureError::Expired);
     }
@@ -588,6 +591,53 @@ mod tests {
         assert_eq!(
             Signature::parse(&tampered, now).err(),
             Some(SignatureError::DigestMismatch)
+        );
+    }
+
+    #[test]
+    fn an_expires_in_the_past_is_refused() {
+        let (private, public) = key();
+        let body = br#"{"type":"Like"}"#;
+        let now = Utc::now();
+        let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
+        let signed = |created: i64, expires: i64| {
+            let text = format!(
+                "(request-target): post /inbox\nhost: blog.test\n(created): {created}\n(expires): {expires}\ndigest: {digest}"
+            );
+            let sig = format!(
+                r#"keyId="https://peer.test/u#main-key",algorithm="hs2019",created={created},expires={expires},headers="(request-target) host (created) (expires) digest",signature="{}""#,
+                sign(&private, &text)
+            );
+            headers(&[
+                ("host", "blog.test".into()),
+                ("digest", digest.clone()),
+                ("signature", sig),
+            ])
+        };
+        let parse = |map: &HeaderMap| {
+            Signature::parse(
+                &RequestParts {
+                    method: &Method::POST,
+                    path_and_query: "/inbox",
+                    headers: map,
+                    body,
+                    scheme: "https",
+                    default_host: "blog.test",
+                },
+                now,
+            )
+        };
+        let t = now.timestamp();
+        let valid = parse(&signed(t - 60, t + 240)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(valid.verify(&public).is_ok());
+        assert_eq!(
+            parse(&signed(t - 2400, t - 1800)).err(),
+            Some(SignatureError::Expired),
+            "expired half an hour ago"
+        );
+        assert_eq!(
+            parse(&signed(t - 300, t - 1)).err(),
+            Some(SignatureError::Expired)
         );
     }
 

@@ -407,7 +407,10 @@ impl Received {
 #[derive(Clone)]
 struct PeerState {
     base: String,
-    public_pem: String,
+    /// The key its actors publish (all share one); `rotate_key` changes it.
+    public_pem: Arc<Mutex<String>>,
+    /// How often an actor document was fetched.
+    actor_fetches: Arc<std::sync::atomic::AtomicUsize>,
     received: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer inbox POSTs with, in order; 202 once they are used up.
     answers: Arc<Mutex<Vec<u16>>>,
@@ -450,7 +453,8 @@ impl Peer {
             .expect("pem");
         let state = PeerState {
             base: base.clone(),
-            public_pem: public_pem.clone(),
+            public_pem: Arc::new(Mutex::new(public_pem.clone())),
+            actor_fetches: Arc::default(),
             received: Arc::default(),
             answers: Arc::default(),
             delay_ms: Arc::default(),
@@ -475,6 +479,23 @@ impl Peer {
             public_pem,
             state,
         }
+    }
+
+    /// A new key pair for this server's actors, published from now on and signing what this
+    /// `Peer` sends (copies made before, e.g. by `as_user`, keep signing with the old key).
+    pub fn rotate_key(&mut self) {
+        self.private = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
+        self.public_pem = RsaPublicKey::from(&self.private)
+            .to_public_key_pem(LineEnding::LF)
+            .expect("pem");
+        *self.state.public_pem.lock().expect("lock") = self.public_pem.clone();
+    }
+
+    /// How often this server's actor documents were fetched.
+    pub fn actor_fetches(&self) -> usize {
+        self.state
+            .actor_fetches
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -637,6 +658,53 @@ impl Peer {
         headers
     }
 
+    /// A cavage signature as newer servers make it (hs2019): over `(request-target) host
+    /// (created) (expires) digest`, made at `created` and valid for `valid_for`.
+    pub fn sign_created_expires(
+        &self,
+        url: &str,
+        body: &[u8],
+        created: std::time::SystemTime,
+        valid_for: Duration,
+    ) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(url).expect("url");
+        let host = format!(
+            "{}:{}",
+            parsed.host_str().unwrap_or_default(),
+            parsed.port().unwrap_or(80)
+        );
+        let created = created
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let expires = created + valid_for.as_secs();
+        let digest = format!("SHA-256={}", BASE64.encode(Sha256::digest(body)));
+        let signing = format!(
+            "(request-target): post {}\nhost: {host}\n(created): {created}\n(expires): {expires}\ndigest: {digest}",
+            parsed.path()
+        );
+        let signature = BASE64.encode(
+            self.private
+                .sign(
+                    Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(signing.as_bytes()),
+                )
+                .expect("sign"),
+        );
+        vec![
+            ("Host".into(), host),
+            ("Digest".into(), digest),
+            ("Content-Type".into(), "application/activity+json".into()),
+            (
+                "Signature".into(),
+                format!(
+                    r#"keyId="{}",algorithm="hs2019",created={created},expires={expires},headers="(request-target) host (created) (expires) digest",signature="{signature}""#,
+                    self.key_id
+                ),
+            ),
+        ]
+    }
+
     /// Signs like Fedify's first knock and Mastodon 4.5+: RFC 9421, `rsa-v1_5-sha256` over
     /// `@method @target-uri @authority content-digest`, label `sig1`, with `key_id` (this
     /// peer's own, or another's to forge one).
@@ -727,6 +795,9 @@ async fn peer_actor(
     State(state): State<PeerState>,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> impl IntoResponse {
+    state
+        .actor_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let id = format!("{}/users/{name}", state.base);
     let mut doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -738,7 +809,7 @@ async fn peer_actor(
         "inbox": format!("{id}/inbox"),
         "endpoints": {"sharedInbox": format!("{}/inbox", state.base)},
         "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}/avatar.png", state.base)},
-        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem},
+        "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem.lock().expect("lock").clone()},
     });
     if let Some(Value::Object(extra)) = state.actor_extra.lock().expect("lock").get(&name) {
         for (k, v) in extra {

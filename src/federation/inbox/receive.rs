@@ -229,8 +229,8 @@ async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor
 }
 
 /// The actor whose key verifies the signature. A stored key that fails is fetched once more,
-/// since actors rotate keys (as Mastodon does), but not more often than
-/// `caches::REFETCH_AFTER` per key document.
+/// since actors rotate keys (as Mastodon does), but not more often than once per
+/// `caches::REFRESH_AFTER` and key document.
 pub async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppResult<RemoteActor> {
     let unauthorized = |e: AppError| match e {
         AppError::Database(_) | AppError::Internal(_) => e,

@@ -678,6 +678,14 @@ const commands = {
 // ---------------------------------------------------------------------------
 
 Object.assign(commands, {
+  // A new RSA key pair replaces the first one (its key id stays the same), as an account does
+  // that rotates its key: the actor serves the new public key, and everything the peer signs
+  // from now on is signed with the new private key.
+  async rotate_key() {
+    keyPairs[0] = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+    return {};
+  },
+
   async quote_request(cmd) {
     const ctx = context();
     const post = await fetchObject(ctx, requireString(cmd, "object"));
