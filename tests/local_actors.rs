@@ -34,12 +34,14 @@ fn follow_of(who: &Peer, target: &str) -> Value {
     })
 }
 
-/// `who` (a peer account) follows `target`, one of the blog's actors.
-async fn follow(blog: &Instance, who: &Peer, target: &str) {
+/// `who` (a peer account) follows `target`, one of the blog's actors; returns the Follow.
+async fn follow(blog: &Instance, who: &Peer, target: &str) -> Value {
+    let follow = follow_of(who, target);
     let status = who
-        .post_signed(&format!("{}inbox", blog.base()), &follow_of(who, target))
+        .post_signed(&format!("{}inbox", blog.base()), &follow)
         .await;
     assert_eq!(status, 202, "Follow of {target}");
+    follow
 }
 
 /// The followers of `local`, by actor id.
@@ -121,6 +123,44 @@ async fn an_account_that_deletes_itself_or_moves_follows_no_local_actor() {
         assert_eq!(status, 200, "{url}");
         assert_eq!(collection["totalItems"], 1, "{url}: {collection}");
     }
+}
+
+/// Undo(Follow) ends the follow it names and no other: by the embedded Follow (Mastodon's
+/// way), or by the Follow's id alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undo_ends_the_follow_it_names_alone() {
+    common::init();
+    let (blog, alice) = blog_with_alice("undo").await;
+    let dave = Peer::start().await.as_user("dave");
+    let alice_id = alice.id(&blog.data().urls).to_string();
+    let of_blog = follow(&blog, &dave, &blog.actor()).await;
+    let of_alice = follow(&blog, &dave, &alice_id).await;
+    let him = [dave.actor.as_str()];
+    wait_for_followers(&blog, &alice, &him, &him).await;
+    let inbox = format!("{}inbox", blog.base());
+    let undo = |n: u32, object: Value| {
+        json!({
+            "id": format!("{}#follows/undo/{n}", dave.actor), "type": "Undo",
+            "actor": dave.actor, "object": object,
+        })
+    };
+
+    assert_eq!(dave.post_signed(&inbox, &undo(1, of_alice)).await, 202);
+    wait_for_followers(&blog, &alice, &him, &[]).await;
+    let of_alice = follow(&blog, &dave, &alice_id).await;
+    wait_for_followers(&blog, &alice, &him, &him).await;
+    assert_eq!(
+        dave.post_signed(&inbox, &undo(2, of_blog["id"].clone()))
+            .await,
+        202
+    );
+    wait_for_followers(&blog, &alice, &[], &him).await;
+    assert_eq!(
+        dave.post_signed(&inbox, &undo(3, of_alice["id"].clone()))
+            .await,
+        202
+    );
+    wait_for_followers(&blog, &alice, &[], &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,7 +283,7 @@ async fn a_hundred_follows_at_once_are_all_stored() {
             let who = peer.as_user(&format!("u{user}"));
             let follow = follow_of(&who, &targets[(server + user) % 2]);
             let inbox = inbox.clone();
-            follows.spawn(async move { who.post_signed(&inbox, &follow).await });
+            follows.spawn(async move { post_patiently(&who, &inbox, &follow).await });
         }
     }
     let statuses: Vec<u16> = follows.join_all().await;
@@ -251,4 +291,22 @@ async fn a_hundred_follows_at_once_are_all_stored() {
     let db = &blog.data().db;
     assert_eq!(followers::count(db, &LocalActor::Blog).await.unwrap(), 50);
     assert_eq!(followers::count(db, &alice).await.unwrap(), 50);
+}
+
+/// As `Peer::post_signed`, with a sender's patience of a minute: on a loaded test machine a
+/// hundred signature checks at once (in a debug build) may take longer than the harness's
+/// 10 s, and this test is about the answers, not their speed.
+async fn post_patiently(who: &Peer, url: &str, activity: &Value) -> u16 {
+    let body = serde_json::to_vec(activity).unwrap();
+    let mut request = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+        .post(url);
+    for (name, value) in who.sign(url, &body, std::time::SystemTime::now().into()) {
+        if !name.eq_ignore_ascii_case("host") {
+            request = request.header(name, value);
+        }
+    }
+    request.body(body).send().await.unwrap().status().as_u16()
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     db::entities::{actor, follower, notification},
-    error::AppResult,
+    error::{AppError, AppResult},
     services::{
         Site,
         local_actor::LocalActor,
@@ -124,7 +124,7 @@ pub async fn remove(site: &Site, id: i32) -> AppResult<Option<follower::Model>> 
         return Ok(None);
     };
     let Some(local) = LocalActor::from_name(&found.local_actor) else {
-        return Err(crate::error::AppError::internal(format!(
+        return Err(AppError::internal(format!(
             "follower {id} follows an unknown local actor {:?}",
             found.local_actor
         )));
