@@ -83,10 +83,7 @@ async fn on_undo(data: &Data<AppState>, activity: &Activity) -> AppResult<()> {
         ));
     }
     let liked_post = match activity.object.get("object").and_then(id_of) {
-        Some(object) => match data.urls.slug_of(object.as_str()) {
-            Some(slug) => posts::find(&data.db, &slug).await?.map(|p| p.id),
-            None => None,
-        },
+        Some(object) => posts::live_at(data, object.as_str()).await?.map(|p| p.id),
         None => None,
     };
     match inner_type {
@@ -206,14 +203,10 @@ async fn on_create(data: &Data<AppState>, activity: &Activity) -> AppResult<()> 
 
 /// The post of ours a quote post quotes (see `interactions::quoted_url`).
 async fn quoted_post(data: &Data<AppState>, object: &Value) -> AppResult<Option<i32>> {
-    let quoted = interactions::quoted_url(object);
-    let Some(slug) = quoted.and_then(|q| data.urls.slug_of(q.as_str())) else {
+    let Some(quoted) = interactions::quoted_url(object) else {
         return Ok(None);
     };
-    Ok(posts::find(&data.db, &slug)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .map(|p| p.id))
+    Ok(posts::live_at(data, quoted.as_str()).await?.map(|p| p.id))
 }
 
 fn mentions_blog(data: &Data<AppState>, object: &ApObject) -> bool {
@@ -481,13 +474,7 @@ async fn on_reaction(data: &Data<AppState>, activity: &Activity, kind: &str) -> 
     let Some(object) = id_of(&activity.object) else {
         return Err(AppError::BadRequest("activity has no object".into()));
     };
-    let Some(slug) = data.urls.slug_of(object.as_str()) else {
-        return Ok(());
-    };
-    if let Some(post) = posts::find(&data.db, &slug)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-    {
+    if let Some(post) = posts::live_at(data, object.as_str()).await? {
         reactions::add(&data.db, kind, &activity.id, post.id, &activity.actor).await?;
     }
     Ok(())

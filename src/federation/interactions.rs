@@ -56,11 +56,7 @@ pub async fn on_quote_request(data: &Data<AppState>, activity: &Activity) -> App
             "the quote post is not on the requester's server".into(),
         ));
     }
-    let Some(post) = match data.urls.slug_of(target.as_str()) {
-        Some(slug) => posts::find(&data.db, &slug).await?,
-        None => None,
-    }
-    .filter(|p| p.deleted_at.is_none()) else {
+    let Some(post) = posts::live_at(data, target.as_str()).await? else {
         // Not one of our posts (or gone): nothing to answer, as Mastodon does.
         return Ok(());
     };

@@ -27,10 +27,9 @@ use url::Url;
 
 /// The post whose thread `in_reply_to` belongs to: one of our live posts, or a stored comment.
 pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32>> {
-    if let Some(slug) = data.urls.slug_of(in_reply_to.as_str()) {
-        return Ok(posts::find(&data.db, &slug)
+    if data.urls.slug_of(in_reply_to.as_str()).is_some() {
+        return Ok(posts::live_at(data, in_reply_to.as_str())
             .await?
-            .filter(|p| p.deleted_at.is_none())
             .map(|p| p.id));
     }
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))

@@ -8,11 +8,10 @@ use super::{
     queue::{self, Received},
 };
 use crate::{
-    db::entities::actor as actor_entity,
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
-        actor::RemoteActor,
+        actor::{self, RemoteActor},
         fetch, guard,
         protocol::{Activity, ActivityKind, id_of},
         signatures::{RequestParts, Signature, SignatureError},
@@ -21,7 +20,6 @@ use crate::{
 use activitypub_federation::config::Data;
 use chrono::Utc;
 use http::{HeaderMap, Method};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 use url::Url;
 
@@ -156,7 +154,9 @@ async fn verify(
     // interest (as Mastodon does, answer 202 rather than make it retry for days).
     if activity.kind.0 == ActivityKind::Delete
         && id_of(&activity.object).as_ref() == Some(&activity.actor)
-        && stored_actor(data, &activity.actor).await?.is_none()
+        && actor::stored(&data.db, activity.actor.as_str())
+            .await?
+            .is_none()
     {
         tracing::debug!(actor = %activity.actor, "Delete of an unknown actor ignored");
         return Ok(None);
@@ -219,13 +219,6 @@ fn signer_host(actor: &Url) -> Option<String> {
     actor
         .host_str()
         .map(|_| crate::federation::signing::host_header(actor))
-}
-
-async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor_entity::Model>> {
-    Ok(actor_entity::Entity::find()
-        .filter(actor_entity::Column::ApId.eq(id.as_str()))
-        .one(&data.db)
-        .await?)
 }
 
 /// The actor whose key verifies the signature. A stored key that fails is fetched once more,
