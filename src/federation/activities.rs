@@ -13,9 +13,11 @@ use crate::{
         fetch, guard, interactions, objects,
         protocol::{Activity, ActivityKind, ApActor, ApObject, id_of, ids_of},
     },
+    render::sanitize,
     services::{
         authorizations::{self, Grant},
-        comment_policy, comments,
+        comment_policy::{self, Candidate},
+        comments,
         followers::{self, UndoneFollow},
         follows,
         local_actor::LocalActor,
@@ -240,21 +242,21 @@ pub(crate) async fn store_comment(
     if data.blocks.current(&data.db).await?.blocks(author.as_str()) {
         return Ok(None);
     }
-    let post = posts::find_by_id(&data.db, post_id).await?;
-    let html = object.content_html();
-    let links = html
-        .matches("<a ")
-        .count()
-        .saturating_sub(html.matches("mention").count() + html.matches("hashtag").count());
-    let status = comment_policy::initial_status(
-        &data.db,
-        data.settings.current().blog.comment_policy,
-        post.as_ref(),
-        author,
-        links,
-        data.config.limits.max_links_per_comment,
-    )
-    .await?;
+    let Some(post) = posts::find_by_id(&data.db, post_id).await? else {
+        return Ok(None);
+    };
+    let html = objects::note::note_to_html(object);
+    let candidate = Candidate {
+        post: &post,
+        author: author.as_str(),
+        html: &html,
+        name: None,
+        website: None,
+        links: sanitize::link_count(&object.content_html()),
+        max_links: data.config.limits.max_links_per_comment,
+    };
+    let policy = data.settings.current().blog.comment_policy;
+    let status = comment_policy::initial_status(&data.db, policy, &candidate).await?;
     let mut row = objects::note::note_to_comment(object, author, post_id, parent, status);
     row.reply_request_id = sea_orm::ActiveValue::Set(request.map(Url::to_string));
     comments::store_remote(&data.db, row).await?;

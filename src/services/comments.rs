@@ -88,7 +88,9 @@ async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> Ap
         )
         .exec_without_returning(&txn)
         .await?;
+    // Spam is no news for the owner (it waits in its folder).
     if inserted > 0
+        && status.as_deref() != Some(comment::SPAM)
         && let Some(author) = author
     {
         // An answer to one of the blog's own replies is told apart from a plain comment.
