@@ -214,17 +214,3 @@ pub async fn store(
     data.keys.put(&stored.public_key_id, &stored);
     RemoteActor::new(stored)
 }
-
-/// Records that `old` moved to `new`: its comments then link to the new profile.
-pub async fn record_move(
-    db: &sea_orm::DatabaseConnection,
-    old: &Url,
-    new: &Url,
-) -> Result<(), AppError> {
-    actor::Entity::update_many()
-        .col_expr(actor::Column::MovedTo, Some(new.to_string()).into())
-        .filter(actor::Column::ApId.eq(old.as_str()))
-        .exec(db)
-        .await?;
-    Ok(())
-}

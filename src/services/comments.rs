@@ -15,12 +15,14 @@ use crate::{
         notifications,
         outbox::{self, Event},
         posts,
+        remote_notes::RemoteNote,
     },
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -53,32 +55,55 @@ pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<co
     Ok(comment::Entity::find_by_id(id).one(db).await?)
 }
 
-pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
+pub async fn find(db: &impl ConnectionTrait, ap_id: &Url) -> AppResult<Option<comment::Model>> {
     Ok(comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))
         .one(db)
         .await?)
 }
 
-/// Stores a remote reply (a row the federation layer made of the Note, with its thread and
-/// moderation status decided), and tells the owner in the same transaction. A repeat of a
-/// stored one changes nothing.
-pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
+/// Stores `note`, a remote reply in the thread of post `post_id`, with the moderation `status`
+/// the comment policy gave it (`request`: the ReplyRequest it came with), and tells the owner
+/// in the same transaction. A repeat of a stored one changes nothing.
+pub async fn store_remote(
+    db: &DatabaseConnection,
+    note: &RemoteNote,
+    post_id: i32,
+    status: &str,
+    request: Option<&Url>,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let row = comment::ActiveModel {
+        status: Set(status.to_string()),
+        ap_id: Set(note.id.to_string()),
+        post_id: Set(Some(post_id)),
+        in_reply_to: Set(note
+            .in_reply_to
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default()),
+        author_ap_id: Set(note.author.to_string()),
+        content_html: Set(note.content_html.clone()),
+        url: Set(note.url.clone()),
+        is_local: Set(false),
+        published_at: Set(note.published_at(now)),
+        updated_at: Set(None),
+        deleted_at: Set(None),
+        reply_request_id: Set(request.map(Url::to_string)),
+        ..Default::default()
+    };
     // Only that post's page and the comments feed show it: other cached pages stay.
-    match set_value(&row.post_id).flatten() {
-        Some(post_id) => changes::within(Change::Comments(post_id), insert_remote(db, row)).await,
-        None => insert_remote(db, row).await,
-    }
+    let stored = insert_remote(db, row, &note.id, status);
+    changes::within(Change::Comments(post_id), stored).await
 }
 
-async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
-    let (ap_id, author, in_reply_to, post_id, status) = (
-        set_value(&row.ap_id),
-        set_value(&row.author_ap_id),
-        set_value(&row.in_reply_to),
-        set_value(&row.post_id).flatten(),
-        set_value(&row.status),
-    );
+/// [`store_remote`]: the row, the owner's notification and mail, in one transaction.
+async fn insert_remote(
+    db: &DatabaseConnection,
+    row: comment::ActiveModel,
+    id: &Url,
+    status: &str,
+) -> AppResult<()> {
     let txn = db.begin().await?;
     let inserted = comment::Entity::insert(row)
         .on_conflict(
@@ -88,36 +113,16 @@ async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> Ap
         )
         .exec_without_returning(&txn)
         .await?;
-    // Spam is no news for the owner (it waits in its folder).
-    if inserted > 0
-        && status.as_deref() != Some(comment::SPAM)
-        && let Some(author) = author
-    {
-        // An answer to one of the blog's own replies is told apart from a plain comment.
-        let answers_ours = comment::Entity::find()
-            .filter(comment::Column::ApId.eq(in_reply_to.unwrap_or_default()))
-            .filter(comment::Column::IsLocal.eq(true))
-            .count(&txn)
-            .await?
-            > 0;
-        let kind = if answers_ours {
-            notification::REPLY
-        } else {
-            notification::COMMENT
-        };
-        notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
-    }
     let stored = match inserted {
         0 => None,
-        _ => {
-            comment::Entity::find()
-                .filter(comment::Column::ApId.eq(ap_id.unwrap_or_default()))
-                .one(&txn)
-                .await?
-        }
+        _ => find(&txn, id).await?,
     };
     if let Some(stored) = stored {
-        if status.as_deref() == Some(comment::PENDING) {
+        // Spam is no news for the owner (it waits in its folder).
+        if status != comment::SPAM {
+            notify(&txn, &stored).await?;
+        }
+        if status == comment::PENDING {
             let awaiting = Mail::CommentAwaiting {
                 comment_id: stored.id,
             };
@@ -129,12 +134,22 @@ async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> Ap
     Ok(())
 }
 
-/// The value a row being inserted carries in a column, if it was given.
-fn set_value<V: Clone + Into<sea_orm::Value>>(value: &sea_orm::ActiveValue<V>) -> Option<V> {
-    match value {
-        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(v.clone()),
-        sea_orm::ActiveValue::NotSet => None,
-    }
+/// Tells the owner of a new remote comment, on `txn`: an answer to one of the blog's own
+/// replies is told apart from a plain comment.
+async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResult<()> {
+    let answers_ours = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(stored.in_reply_to.as_str()))
+        .filter(comment::Column::IsLocal.eq(true))
+        .count(txn)
+        .await?
+        > 0;
+    let kind = if answers_ours {
+        notification::REPLY
+    } else {
+        notification::COMMENT
+    };
+    let id = Some(stored.ap_id.as_str());
+    notifications::record(txn, kind, &stored.author_ap_id, stored.post_id, id).await
 }
 
 /// Replaces the content of a remote comment (only its author may). Returns whether one changed.
@@ -177,7 +192,7 @@ pub async fn delete_remote(db: &DatabaseConnection, id: &Url, author: &Url) -> A
 }
 
 /// Deletes every comment of an actor (the actor itself was deleted).
-pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResult<u64> {
+pub async fn delete_by_author(db: &impl ConnectionTrait, author: &Url) -> AppResult<u64> {
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::DeletedAt, Utc::now().into())
         .col_expr(comment::Column::ContentHtml, String::new().into())

@@ -20,6 +20,8 @@ use crate::{
 use activitypub_federation::config::Data;
 use chrono::Utc;
 use http::{HeaderMap, Method};
+use serde::Deserialize;
+use serde_json::Value;
 use std::time::Duration;
 use url::Url;
 
@@ -57,12 +59,12 @@ pub const RETRY_AFTER_SECONDS: u64 = 30;
 /// processed already), received before, or deliberately ignored. A refusal found while
 /// processing within the deadline is answered as such (4xx); the activity stays recorded.
 pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<()> {
-    let activity: Activity = serde_json::from_slice(req.body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => AppError::BadRequest(format!("not an activity: {e}")),
-        _ => AppError::BadRequest(format!("body is not JSON: {e}")),
-    })?;
-    let document = std::str::from_utf8(req.body)
+    let text = std::str::from_utf8(req.body)
         .map_err(|_| AppError::BadRequest("body is not UTF-8".into()))?;
+    let document: Value = serde_json::from_str(text)
+        .map_err(|e| AppError::BadRequest(format!("body is not JSON: {e}")))?;
+    let activity = Activity::deserialize(&document)
+        .map_err(|e| AppError::BadRequest(format!("not an activity: {e}")))?;
     if data.urls.is_local(&activity.actor) {
         return Err(AppError::Unauthorized(
             "activities of local actors are not accepted here".into(),
@@ -104,7 +106,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         activity_id: activity.id.as_str(),
         actor: activity.actor.as_str(),
         kind: &activity.kind.1,
-        document,
+        document: text,
     };
     let stored = tokio::time::timeout(STORE_TIMEOUT, queue::store(&data.db, received, now, lease))
         .await
@@ -123,7 +125,8 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     let job = Job {
         row,
         attempts: 1,
-        activity,
+        id: activity.id,
+        document,
         signer,
         lease_until: now + lease,
     };
@@ -192,7 +195,7 @@ async fn fast_path(
     job: Job,
     deadline: tokio::time::Instant,
 ) -> AppResult<()> {
-    let id = job.activity.id.to_string();
+    let id = job.id.to_string();
     let task_data = data.clone();
     let mut task = tokio::spawn(async move {
         // Bounded like every other inbox work; the lease bounds the wait.

@@ -13,6 +13,8 @@ use crate::{
 };
 use activitypub_federation::config::{Data, FederationConfig};
 use chrono::Duration as ChronoDuration;
+use serde::Deserialize;
+use serde_json::Value;
 use std::time::Duration;
 
 /// Rows claimed at once.
@@ -105,7 +107,9 @@ async fn job(
     row: Claimed,
     lease_until: chrono::DateTime<chrono::Utc>,
 ) -> Result<Job, Outcome> {
-    let activity: Activity = serde_json::from_str(&row.document)
+    let document: Value = serde_json::from_str(&row.document)
+        .map_err(|e| Outcome::Rejected(format!("not JSON: {e}")))?;
+    let activity = Activity::deserialize(&document)
         .map_err(|e| Outcome::Rejected(format!("not an activity: {e}")))?;
     let signer = actor::stored(&data.db, &row.actor)
         .await
@@ -117,7 +121,8 @@ async fn job(
     Ok(Job {
         row: row.id,
         attempts: row.attempts,
-        activity,
+        id: activity.id,
+        document,
         signer,
         lease_until,
     })

@@ -41,14 +41,14 @@ fn normalize_public(s: &str) -> String {
     }
 }
 
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => Some(s),
         _ => None,
     })
 }
 
-fn lenient_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+pub(super) fn lenient_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
     Ok(id_of(&Value::deserialize(d)?))
 }
 
@@ -62,7 +62,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>
 }
 
 /// A `type` that may be a string or a list of strings (JSON-LD allows both).
-fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(super) fn type_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => s,
         Value::Array(items) => items
@@ -111,7 +111,8 @@ pub struct ApActor {
     pub also_known_as: Value,
 }
 
-const ACTOR_TYPES: [&str; 5] = ["Person", "Service", "Application", "Group", "Organization"];
+pub(super) const ACTOR_TYPES: [&str; 5] =
+    ["Person", "Service", "Application", "Group", "Organization"];
 
 impl ApActor {
     pub fn check(&self) -> Result<(), AppError> {
@@ -208,7 +209,7 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
-    fn of(name: &str) -> ActivityKind {
+    pub fn of(name: &str) -> ActivityKind {
         use ActivityKind::*;
         match name {
             "Follow" => Follow,
@@ -252,7 +253,7 @@ pub struct Activity {
     pub instrument: Value,
 }
 
-fn lenient_url_required<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+pub(super) fn lenient_url_required<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     id_of(&Value::deserialize(d)?).ok_or_else(|| serde::de::Error::custom("expected a URL"))
 }
 
@@ -298,9 +299,31 @@ pub struct ApObject {
     pub cc: Value,
     #[serde(default)]
     pub tag: Value,
+    /// The post this one quotes: FEP-044f `quote`, or the older `quoteUrl`, `quoteUri` and
+    /// `_misskey_quote` that Mastodon and Misskey still send alongside (see `quoted`).
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub quote: Option<Url>,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub quote_url: Option<Url>,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub quote_uri: Option<Url>,
+    #[serde(default, rename = "_misskey_quote", deserialize_with = "lenient_url")]
+    pub misskey_quote: Option<Url>,
 }
 
 impl ApObject {
+    /// The post this one quotes, by whichever name it was given.
+    pub fn quoted(&self) -> Option<&Url> {
+        [
+            &self.quote,
+            &self.quote_url,
+            &self.quote_uri,
+            &self.misskey_quote,
+        ]
+        .into_iter()
+        .find_map(Option::as_ref)
+    }
+
     /// The author: `attributedTo` as an id, an object, or the first of a list.
     pub fn author(&self) -> Option<Url> {
         id_of(&self.attributed_to)
