@@ -9,7 +9,7 @@ use crate::{
     federation::state::AppState,
     federation::{
         fetch,
-        inbox::note::note_to_remote_note,
+        objects::note::note_to_remote_note,
         protocol::{ApObject, id_of},
     },
     services::{comments, received},

@@ -1,11 +1,11 @@
 //! What the handlers fetch before they call a service, never inside a transaction: the note an
 //! activity is about, from its own server, and the ancestors of a reply Feder never received.
 
-use super::note::note_to_remote_note;
 use crate::{
     error::{AppError, AppResult},
     federation::{
         fetch,
+        objects::note::note_to_remote_note,
         protocol::{ApObject, activities::Embedded},
         state::AppState,
     },

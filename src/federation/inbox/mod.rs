@@ -9,8 +9,8 @@
 //! What an activity means for the blog: `dispatch` hands it by kind to one handler per kind
 //! (`follow`, `create`, `undo`, …), each of which reads its typed activity
 //! (`protocol::activities`), fetches what needs the network first (`fetched`: the note, the
-//! ancestors of a reply), converts it (`note`) and makes one service call; the services decide
-//! and store (`services::received` for notes).
+//! ancestors of a reply), converts it (`objects::note::note_to_remote_note`) and makes one
+//! service call; the services decide and store (`services::received` for notes).
 
 mod accept;
 mod announce;
@@ -21,7 +21,6 @@ mod fetched;
 mod follow;
 mod like;
 mod moves;
-pub mod note;
 mod process;
 mod queue;
 mod quote_request;

@@ -3,11 +3,11 @@
 //! quote policy answers it (`services::received::quote_requested`; `outbox` sends the
 //! `Accept` with its `QuoteAuthorization`, or the `Reject`).
 
-use super::note::note_to_remote_note;
 use crate::{
     error::{AppError, AppResult},
     federation::{
         fetch, guard,
+        objects::note::note_to_remote_note,
         protocol::{
             ApObject,
             activities::{Embedded, InteractionRequest},

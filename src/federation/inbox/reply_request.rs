@@ -2,11 +2,11 @@
 //! `object` is what it answers, `instrument` the reply. The reply is checked and read here;
 //! `services::received::reply_requested` stores it as any comment and answers the request.
 
-use super::note::note_to_remote_note;
 use crate::{
     error::{AppError, AppResult},
     federation::{
         fetch, guard,
+        objects::note::note_to_remote_note,
         protocol::activities::{Embedded, InteractionRequest},
         state::AppState,
     },
