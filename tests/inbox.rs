@@ -389,3 +389,41 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
     }
     assert_eq!(stored().await, (1, 1, 1, 1), "reply, quote, like, follow");
 }
+
+/// An edit of a reply whose Create never arrived is taken as the reply, and the part of the
+/// thread above it Feder never received is fetched first (an edit of a known comment fetches
+/// nothing: its parent is known).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_a_reply_never_received_is_taken_with_its_thread() {
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let parent_id = format!("{}/notes/p1", peer.base);
+    peer.serve_note(
+        "p1",
+        json!({
+            "id": parent_id, "type": "Note", "attributedTo": format!("{}/users/bob", peer.base),
+            "inReplyTo": post_url, "content": "<p>Bob answered first</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }),
+    );
+    let mut update = peer.fixture("update-note.json", &blog, "hello-world");
+    update["object"]["inReplyTo"] = json!(parent_id);
+    assert_eq!(
+        peer.post_signed(&format!("{}inbox", blog.base()), &update)
+            .await,
+        202
+    );
+    let (_, html) = page(&post_url).await;
+    assert_eq!(
+        texts(
+            &html,
+            "section.comments > ol > li.comment > article .e-content"
+        ),
+        vec!["Bob answered first"]
+    );
+    assert_eq!(
+        texts(&html, "li.comment li.comment .e-content"),
+        vec!["Great post! (edited)"]
+    );
+}

@@ -18,7 +18,7 @@ use crate::{
         remote_notes::RemoteNote,
     },
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -152,24 +152,19 @@ async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResul
     notifications::record(txn, kind, &stored.author_ap_id, stored.post_id, id).await
 }
 
-/// Replaces the content of a remote comment (only its author may). Returns whether one changed.
-pub async fn update_remote(
-    db: &DatabaseConnection,
-    id: &Url,
-    author: &Url,
-    content_html: String,
-    updated: Option<DateTime<Utc>>,
-) -> AppResult<bool> {
-    let Some(existing) = find(db, id).await? else {
+/// Takes the new text of `note`, a stored remote comment (only its author may change it).
+/// Returns whether one changed.
+pub async fn update_remote(db: &DatabaseConnection, note: &RemoteNote) -> AppResult<bool> {
+    let Some(existing) = find(db, &note.id).await? else {
         return Ok(false);
     };
-    if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
+    if existing.author_ap_id != note.author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
     let post_id = existing.post_id;
     let mut row: comment::ActiveModel = existing.into();
-    row.content_html = Set(content_html);
-    row.updated_at = Set(Some(updated.unwrap_or_else(Utc::now)));
+    row.content_html = Set(note.content_html.clone());
+    row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
     match post_id {
         Some(post_id) => changes::within(Change::Comments(post_id), row.update(db)).await?,
         None => row.update(db).await?,

@@ -35,11 +35,6 @@ pub async fn note_created(
         tracing::debug!(note = %note.id, "note of a blocked author dropped");
         return Ok(());
     }
-    place(site, note, ancestors).await
-}
-
-/// Stores `note` where it belongs (its author is not blocked).
-async fn place(site: &Site, note: RemoteNote, ancestors: Vec<RemoteNote>) -> AppResult<()> {
     if let Some(post) = thread(site, &note, &ancestors).await? {
         // Oldest first, so each one's parent is stored before it.
         for ancestor in ancestors.iter().rev() {
@@ -135,25 +130,21 @@ pub async fn reply_fetched(site: &Site, post: &post::Model, note: &RemoteNote) -
     Ok(true)
 }
 
-/// An edit of a remote note: of a comment (only its author's), of a post on the reading list,
-/// else taken as the note itself (its Create never reached us).
-pub async fn note_updated(
-    site: &Site,
-    note: RemoteNote,
-    ancestors: Vec<RemoteNote>,
-) -> AppResult<()> {
+/// An edit of a remote note: of a comment (only its author's) or of a post on the reading
+/// list. Returns the note when Feder has neither (its Create never reached us): the caller
+/// takes it as new (`note_created`) once it has fetched what the thread needs.
+pub async fn note_updated(site: &Site, note: RemoteNote) -> AppResult<Option<RemoteNote>> {
     if site.blocks.refuses(&site.db, note.author.as_str()).await? {
-        return Ok(());
+        return Ok(None);
     }
-    let (id, author) = (&note.id, &note.author);
-    let content = note.content_html.clone();
-    if comments::update_remote(&site.db, id, author, content, note.updated).await? {
-        return Ok(());
+    if comments::update_remote(&site.db, &note).await? {
+        return Ok(None);
     }
     if reading::find(&site.db, &note.id).await?.is_some() {
-        return reading::store(&site.db, &note).await;
+        reading::store(&site.db, &note).await?;
+        return Ok(None);
     }
-    place(site, note, ancestors).await
+    Ok(Some(note))
 }
 
 /// `actor` deleted the note `id`: whichever list holds it (their own only) lets it go.

@@ -10,8 +10,9 @@ use crate::{
 use activitypub_federation::config::Data;
 
 pub async fn handle(data: &Data<AppState>, create: Create) -> AppResult<()> {
-    match fetched::note_in_thread(data, create.object, &create.actor).await? {
-        Some((note, ancestors)) => received::note_created(data, note, ancestors).await,
-        None => Ok(()),
-    }
+    let Some(note) = fetched::note(data, create.object, &create.actor).await? else {
+        return Ok(());
+    };
+    let ancestors = fetched::ancestors(data, &note).await?;
+    received::note_created(data, note, ancestors).await
 }

@@ -14,22 +14,17 @@ use crate::{
 use activitypub_federation::config::Data;
 use url::Url;
 
-/// The note of a Create or Update by `actor`, with the ancestors it needs to be placed
-/// (`ancestors`); none for a note on another server than the actor's.
-pub async fn note_in_thread(
+/// The note of a Create or Update by `actor`, read for the services; none for a note on
+/// another server than the actor's.
+pub async fn note(
     data: &Data<AppState>,
     object: Embedded<ApObject>,
     actor: &Url,
-) -> AppResult<Option<(RemoteNote, Vec<RemoteNote>)>> {
+) -> AppResult<Option<RemoteNote>> {
     let Some(object) = authored(data, object, actor).await? else {
         return Ok(None);
     };
-    let ancestors = match &object.in_reply_to {
-        Some(parent) => ancestors(data, parent).await?,
-        None => vec![],
-    };
-    let note = note_to_remote_note(&object, actor, &data.urls);
-    Ok(Some((note, ancestors)))
+    Ok(Some(note_to_remote_note(&object, actor, &data.urls)))
 }
 
 /// The object of an activity of `actor`: embedded when it comes from the actor's own server,
@@ -59,13 +54,16 @@ async fn authored(
     Ok(Some(object))
 }
 
-/// The replies above a reply to `parent` that Feder does not have, nearest first: fetched (a
-/// bounded number of signed GETs, each checked to be what its id says, by an author on its own
-/// server) until one answers one of our posts or a known comment. Empty when `parent` is
-/// known; where the last one's parent is not, the thread was not found (a service decides).
-/// The authors' profiles are fetched too, for the page (failing that, a reply still counts).
-async fn ancestors(data: &Data<AppState>, parent: &Url) -> AppResult<Vec<RemoteNote>> {
-    let mut cursor = parent.clone();
+/// The replies above `note` that Feder does not have, nearest first: fetched (a bounded
+/// number of signed GETs, each checked to be what its id says, by an author on its own
+/// server) until one answers one of our posts or a known comment. Empty when its parent is
+/// known (or it answers nothing); where the last one's parent is not known, the thread was not
+/// found (the service decides). The authors' profiles are fetched too, for the page (failing
+/// that, a reply still counts).
+pub async fn ancestors(data: &Data<AppState>, note: &RemoteNote) -> AppResult<Vec<RemoteNote>> {
+    let Some(mut cursor) = note.in_reply_to.clone() else {
+        return Ok(vec![]);
+    };
     let mut found = Vec::new();
     for _ in 0..data.config.limits.max_thread_depth {
         if data.urls.is_local(&cursor) || comments::thread_post(data, &cursor).await?.is_some() {

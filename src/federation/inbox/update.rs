@@ -1,5 +1,6 @@
 //! `Update` of the actor's own profile (stored at once), or of a note: a comment's or a read
-//! post's new text, or the note itself when its Create never reached us.
+//! post's new text, or the note itself when its Create never reached us (only then are its
+//! missing ancestors fetched).
 
 use super::fetched;
 use crate::{
@@ -23,8 +24,13 @@ pub async fn handle(data: &Data<AppState>, update: Update) -> AppResult<()> {
         Updated::Actor(profile) => return actor::store(&profile, None, data).await.map(drop),
         Updated::Object(object) => *object,
     };
-    match fetched::note_in_thread(data, object, &update.actor).await? {
-        Some((note, ancestors)) => received::note_updated(data, note, ancestors).await,
-        None => Ok(()),
-    }
+    let Some(note) = fetched::note(data, object, &update.actor).await? else {
+        return Ok(());
+    };
+    let Some(unknown) = received::note_updated(data, note).await? else {
+        return Ok(());
+    };
+    // An edit of a note whose Create never reached us: taken as the note, placed as new.
+    let ancestors = fetched::ancestors(data, &unknown).await?;
+    received::note_created(data, unknown, ancestors).await
 }
