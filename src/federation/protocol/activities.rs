@@ -3,9 +3,8 @@
 //! extra fields ignored. What lacks a part its kind needs is refused as a bad request
 //! (`read`); the inbox's handlers (`federation::inbox`) take them from there.
 
-use super::{
-    ApActor, ApObject,
-    received::{ACTOR_TYPES, lenient_url, lenient_url_required, type_name},
+use super::received::{
+    ACTOR_TYPES, ApActor, ApObject, lenient_url, lenient_url_required, type_name,
 };
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
