@@ -365,14 +365,18 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
         )
     };
 
+    let dispatch_all = || async {
+        for (kind, activity) in &kinds {
+            dispatch(&data, activity.clone(), &signer)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        }
+    };
+
     moderation::add_block(&data, &peer.actor)
         .await
         .expect("block");
-    for (kind, activity) in &kinds {
-        dispatch(&data, activity.clone(), &signer)
-            .await
-            .unwrap_or_else(|e| panic!("{kind}: {e}"));
-    }
+    dispatch_all().await;
     assert_eq!(stored().await, (0, 0, 0, 0), "reply, quote, like, follow");
     assert_eq!(
         notification::Entity::find().count(db).await.expect("count"),
@@ -382,11 +386,7 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
     moderation::remove_block(&data, &peer.actor)
         .await
         .expect("unblock");
-    for (kind, activity) in &kinds {
-        dispatch(&data, activity.clone(), &signer)
-            .await
-            .unwrap_or_else(|e| panic!("{kind}: {e}"));
-    }
+    dispatch_all().await;
     assert_eq!(stored().await, (1, 1, 1, 1), "reply, quote, like, follow");
 }
 
