@@ -28,27 +28,26 @@ pub async fn handle(data: &Data<AppState>, undo: Undo) -> AppResult<()> {
         ));
     }
     let actor = &undo.actor;
-    match undone.kind.as_str() {
+    let kind = match undone.kind.as_str() {
         "Follow" => {
             let (id, followed) = (undone.id.as_ref(), undone.object.as_ref());
-            unfollow(data, actor, id, followed).await
+            return unfollow(data, actor, id, followed).await;
         }
-        "Like" | "Announce" => {
-            let kind = match undone.kind.as_str() {
-                "Like" => reaction::LIKE,
-                _ => reaction::ANNOUNCE,
+        "Like" => reaction::LIKE,
+        "Announce" => reaction::ANNOUNCE,
+        // Embedded without its type: whatever of ours has its id.
+        "" => {
+            return match &undone.id {
+                Some(id) => received::undone(data, actor, id).await,
+                None => Ok(()),
             };
-            let (id, object) = (undone.id.as_ref(), undone.object.as_ref());
-            reactions::remove(data, kind, id, object, actor)
-                .await
-                .map(drop)
         }
-        "" => match &undone.id {
-            Some(id) => received::undone(data, actor, id).await,
-            None => Ok(()),
-        },
-        _ => Ok(()),
-    }
+        _ => return Ok(()),
+    };
+    let (id, object) = (undone.id.as_ref(), undone.object.as_ref());
+    reactions::remove(data, kind, id, object, actor)
+        .await
+        .map(drop)
 }
 
 /// The end of `actor`'s Follow (`id`) of `followed`: one of our actors, else whichever the
