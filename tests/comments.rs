@@ -341,6 +341,41 @@ async fn the_spam_filter_judges_fediverse_replies_too() {
     );
 }
 
+/// A reply under a blocked author's reply Feder never received is in no thread: neither the
+/// blocked one (fetched to place it) nor the answer to it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_under_a_blocked_authors_reply_is_in_no_thread() {
+    common::init();
+    let (blog, post_url) = blog("blockedparent", |_| {}).await;
+    let peer = Peer::start().await;
+    let bob = format!("{}/users/bob", peer.base);
+    moderation::add_block(&blog.data(), &bob)
+        .await
+        .expect("block");
+    let bob_note = note(&peer, "bob", "b1", &post_url, "<p>Blocked Bob</p>");
+    peer.serve_note("b1", bob_note.clone());
+    let alice_note = note(
+        &peer,
+        "alice",
+        "a1",
+        bob_note["id"].as_str().unwrap_or_default(),
+        "<p>Alice answers Bob</p>",
+    );
+    assert_eq!(
+        peer.as_user("alice")
+            .post_signed(&format!("{}inbox", blog.base()), &create(&alice_note))
+            .await,
+        202
+    );
+    assert_eq!(
+        comment::Entity::find()
+            .count(&blog.data().db)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocks_drop_activities_and_hide_earlier_comments() {
     common::init();
