@@ -27,6 +27,23 @@ pub struct Candidate<'a> {
     pub max_links: usize,
 }
 
+/// The policy for comments on `post`: the blog's, except that a post whose comments are
+/// closed holds every comment for the owner. What the post's `canReply` publishes, too.
+pub fn for_post(policy: CommentPolicy, post: &post::Model) -> CommentPolicy {
+    match policy {
+        CommentPolicy::Open | CommentPolicy::FirstTime if post.comments_closed => {
+            CommentPolicy::Approval
+        }
+        policy => policy,
+    }
+}
+
+/// Whether `post` takes new comments from the web form (a fediverse reply exists anyway, on
+/// its own server: it is held for the owner instead).
+pub fn open_for_comments(post: &post::Model, policy: CommentPolicy) -> bool {
+    post.deleted_at.is_none() && !post.comments_closed && policy != CommentPolicy::Closed
+}
+
 /// Whether `new` is shown at once, waits for the owner, or is spam.
 pub async fn initial_status(
     db: &DatabaseConnection,
@@ -40,10 +57,10 @@ pub async fn initial_status(
     {
         return Ok(comment::SPAM);
     }
-    if new.post.comments_closed || new.links > new.max_links {
+    if new.links > new.max_links {
         return Ok(comment::PENDING);
     }
-    Ok(match policy {
+    Ok(match for_post(policy, new.post) {
         CommentPolicy::Open => comment::APPROVED,
         CommentPolicy::Approval | CommentPolicy::Closed => comment::PENDING,
         CommentPolicy::FirstTime => {

@@ -178,8 +178,8 @@ pub async fn reply_requested(site: &Site, asked: RequestedReply) -> AppResult<()
     if site.blocks.refuses(&site.db, author.as_str()).await? {
         return Ok(());
     }
-    let closed = site.settings.current().blog.comment_policy == CommentPolicy::Closed;
-    if closed || asked.reply.audience != Audience::Public {
+    let policy = comment_policy::for_post(site.settings.current().blog.comment_policy, &post);
+    if policy == CommentPolicy::Closed || asked.reply.audience != Audience::Public {
         return authorizations::refuse(site, author, asked.request).await;
     }
     let status = store_comment(site, &asked.reply, &post, Some(&asked.id)).await?;

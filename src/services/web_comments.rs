@@ -96,11 +96,6 @@ fn hash(secret: &str) -> String {
         .collect()
 }
 
-/// Whether a post takes comments from the web form.
-pub fn open_for_comments(post: &post::Model, policy: CommentPolicy) -> bool {
-    post.deleted_at.is_none() && !post.comments_closed && policy != CommentPolicy::Closed
-}
-
 /// Checks and stores a comment; `Ok(Err(_))` tells the writer what to correct.
 pub async fn submit(
     db: &DatabaseConnection,
@@ -140,7 +135,7 @@ async fn check_and_store(
     let Ok(website) = website(new.website) else {
         return Ok(Err(Invalid::Website));
     };
-    if !open_for_comments(new.post, rules.policy) {
+    if !comment_policy::open_for_comments(new.post, rules.policy) {
         return Ok(Err(Invalid::Closed));
     }
     let in_reply_to = match new.parent {
