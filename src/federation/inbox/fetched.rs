@@ -58,8 +58,8 @@ async fn authored(
 /// number of signed GETs, each checked to be what its id says, by an author on its own
 /// server) until one answers one of our posts or a known comment. Empty when its parent is
 /// known (or it answers nothing); where the last one's parent is not known, the thread was not
-/// found (the service decides). The authors' profiles are fetched too, for the page (failing
-/// that, a reply still counts).
+/// found (the service decides). A server that did not answer is an error worth a retry. The
+/// authors' profiles are fetched too, for the page (failing that, a reply still counts).
 pub async fn ancestors(data: &Data<AppState>, note: &RemoteNote) -> AppResult<Vec<RemoteNote>> {
     let Some(mut cursor) = note.in_reply_to.clone() else {
         return Ok(vec![]);
