@@ -12,7 +12,7 @@ use feder::{
     config::CommentPolicy,
     db::entities::{actor, comment, mention},
     federation::backfill,
-    services::{moderation, posts},
+    services::{moderation, posts, spam_filter},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -211,6 +211,169 @@ async fn approval_and_closed_policies_show_nothing_by_themselves() {
             "stored"
         );
     }
+}
+
+/// The moderation status of the comment stored for `ap_id` (a remote note's id).
+async fn status_of(blog: &Instance, ap_id: &Value) -> String {
+    comment::Entity::find()
+        .filter(comment::Column::ApId.eq(ap_id.as_str().unwrap_or_default()))
+        .one(&blog.data().db)
+        .await
+        .expect("query")
+        .expect("stored")
+        .status
+}
+
+/// The moderation status of the web comment `author` wrote.
+async fn web_status_of(blog: &Instance, author: &str) -> String {
+    comment::Entity::find()
+        .filter(comment::Column::AuthorName.eq(author))
+        .one(&blog.data().db)
+        .await
+        .expect("query")
+        .expect("stored")
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_link_rule_for_fediverse_and_web_comments() {
+    common::init();
+    let (blog, post_url) = blog("links", |c| {
+        c.limits.max_links_per_comment = 2;
+        c.limits.max_links_per_web_comment = 2;
+        c.limits.web_comment_min_seconds = 2;
+    })
+    .await;
+    let peer = Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+
+    // Three real links, and the words the old rule subtracted from the count: it waits.
+    let linked = note(
+        &peer,
+        "alice",
+        "n1",
+        &post_url,
+        r#"<p>A mention, a hashtag, a mention: <a href="https://a.example/">a</a> <a href="https://b.example/">b</a> <a href="https://c.example/">c</a></p>"#,
+    );
+    assert_eq!(
+        peer.as_user("alice")
+            .post_signed(&inbox, &create(&linked))
+            .await,
+        202
+    );
+    assert_eq!(status_of(&blog, &linked["id"]).await, comment::PENDING);
+
+    // A mention and two hashtags, marked up as Mastodon does: no links, shown at once.
+    let tagged = note(
+        &peer,
+        "bob",
+        "n2",
+        &post_url,
+        &format!(
+            r#"<p><span class="h-card"><a href="{0}/users/alice" class="u-url mention">@<span>alice</span></a></span> <a href="{0}/tags/rust" class="mention hashtag" rel="tag">#<span>rust</span></a> <a href="{0}/tags/blogs" class="mention hashtag" rel="tag">#<span>blogs</span></a> agreed</p>"#,
+            peer.base
+        ),
+    );
+    assert_eq!(
+        peer.as_user("bob")
+            .post_signed(&inbox, &create(&tagged))
+            .await,
+        202
+    );
+    assert_eq!(status_of(&blog, &tagged["id"]).await, comment::APPROVED);
+
+    // The same rule for the web form: three Markdown links wait, names and tags do not.
+    let links = "[a](https://a.example) [b](https://b.example) [c](https://c.example)";
+    common::web_comment(&post_url, &[("author", "Linker"), ("text", links)], false).await;
+    assert_eq!(web_status_of(&blog, "Linker").await, comment::PENDING);
+    let tags = "@alice #rust #blogs: a mention, a hashtag, a mention";
+    common::web_comment(&post_url, &[("author", "Tagger"), ("text", tags)], false).await;
+    assert_eq!(web_status_of(&blog, "Tagger").await, comment::APPROVED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spam_filter_judges_fediverse_replies_too() {
+    common::init();
+    let (blog, post_url) = blog("fedispam", |_| {}).await;
+    let db = &blog.data().db;
+    let spam = "Cheap pills casino bonus https://pills.example";
+    spam_filter::learn(db, spam, true, false)
+        .await
+        .expect("learn");
+    let ham = "Thanks for this thoughtful post about blogs";
+    spam_filter::learn(db, ham, false, false)
+        .await
+        .expect("learn");
+    let peer = Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+
+    let pills = note(
+        &peer,
+        "alice",
+        "n1",
+        &post_url,
+        "<p>Cheap casino bonus pills, today only</p>",
+    );
+    assert_eq!(
+        peer.as_user("alice")
+            .post_signed(&inbox, &create(&pills))
+            .await,
+        202
+    );
+    let thanks = note(
+        &peer,
+        "bob",
+        "n2",
+        &post_url,
+        "<p>Thanks, a thoughtful post</p>",
+    );
+    assert_eq!(
+        peer.as_user("bob")
+            .post_signed(&inbox, &create(&thanks))
+            .await,
+        202
+    );
+    assert_eq!(status_of(&blog, &pills["id"]).await, comment::SPAM);
+    assert_eq!(status_of(&blog, &thanks["id"]).await, comment::APPROVED);
+    assert_eq!(
+        comment_texts(&post_url).await,
+        vec!["Thanks, a thoughtful post"]
+    );
+}
+
+/// A reply under a blocked author's reply Feder never received is in no thread: neither the
+/// blocked one (fetched to place it) nor the answer to it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_under_a_blocked_authors_reply_is_in_no_thread() {
+    common::init();
+    let (blog, post_url) = blog("blockedparent", |_| {}).await;
+    let peer = Peer::start().await;
+    let bob = format!("{}/users/bob", peer.base);
+    moderation::add_block(&blog.data(), &bob)
+        .await
+        .expect("block");
+    let bob_note = note(&peer, "bob", "b1", &post_url, "<p>Blocked Bob</p>");
+    peer.serve_note("b1", bob_note.clone());
+    let alice_note = note(
+        &peer,
+        "alice",
+        "a1",
+        bob_note["id"].as_str().unwrap_or_default(),
+        "<p>Alice answers Bob</p>",
+    );
+    assert_eq!(
+        peer.as_user("alice")
+            .post_signed(&format!("{}inbox", blog.base()), &create(&alice_note))
+            .await,
+        202
+    );
+    assert_eq!(
+        comment::Entity::find()
+            .count(&blog.data().db)
+            .await
+            .expect("count"),
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -300,3 +300,130 @@ async fn non_public_replies_reach_only_the_owner() {
         .collect();
     assert_eq!(left, vec![sent[0].clone()]);
 }
+
+/// Blocks are checked by the services that store what a remote actor sent, once for every
+/// kind: an activity of a blocked actor that reaches processing (received before the block,
+/// or waiting for a retry) stores nothing and answers nothing. Without the block, the same
+/// activities are stored, so it is the block that drops them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
+    use feder::{
+        db::entities::{authorization, notification},
+        federation::{fetch, inbox::dispatch},
+        services::moderation,
+    };
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let data = blog.data();
+    let actor = url::Url::parse(&peer.actor).expect("url");
+    let signer = fetch::actor(&actor, &data).await.expect("the peer's actor");
+    let note = |id: &str, extra: serde_json::Value| {
+        let mut note = json!({
+            "id": format!("{}/notes/{id}", peer.base), "type": "Note",
+            "attributedTo": peer.actor, "content": "<p>From a blocked account</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        if let (Some(note), Some(extra)) = (note.as_object_mut(), extra.as_object()) {
+            note.extend(extra.clone());
+        }
+        note
+    };
+    let kinds = [
+        (
+            "reply",
+            json!({"id": format!("{}/notes/r1/activity", peer.base), "type": "Create",
+                   "actor": peer.actor, "object": note("r1", json!({"inReplyTo": post_url}))}),
+        ),
+        (
+            "quote",
+            json!({"id": format!("{}/quote-requests/1", peer.base), "type": "QuoteRequest",
+                   "actor": peer.actor, "object": post_url,
+                   "instrument": note("q1", json!({"quote": post_url}))}),
+        ),
+        (
+            "like",
+            json!({"id": format!("{}#likes/1", peer.actor), "type": "Like",
+                   "actor": peer.actor, "object": post_url}),
+        ),
+        (
+            "follow",
+            json!({"id": format!("{}/follows/1", peer.base), "type": "Follow",
+                   "actor": peer.actor, "object": blog.actor()}),
+        ),
+    ];
+    let db = &data.db;
+    let stored = || async {
+        (
+            comment::Entity::find().count(db).await.expect("count"),
+            authorization::Entity::find()
+                .count(db)
+                .await
+                .expect("count"),
+            reaction::Entity::find().count(db).await.expect("count"),
+            follower::Entity::find().count(db).await.expect("count"),
+        )
+    };
+
+    let dispatch_all = || async {
+        for (kind, activity) in &kinds {
+            dispatch(&data, activity.clone(), &signer)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        }
+    };
+
+    moderation::add_block(&data, &peer.actor)
+        .await
+        .expect("block");
+    dispatch_all().await;
+    assert_eq!(stored().await, (0, 0, 0, 0), "reply, quote, like, follow");
+    assert_eq!(
+        notification::Entity::find().count(db).await.expect("count"),
+        0
+    );
+
+    moderation::remove_block(&data, &peer.actor)
+        .await
+        .expect("unblock");
+    dispatch_all().await;
+    assert_eq!(stored().await, (1, 1, 1, 1), "reply, quote, like, follow");
+}
+
+/// An edit of a reply whose Create never arrived is taken as the reply, and the part of the
+/// thread above it Feder never received is fetched first (an edit of a known comment fetches
+/// nothing: its parent is known).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_a_reply_never_received_is_taken_with_its_thread() {
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let parent_id = format!("{}/notes/p1", peer.base);
+    peer.serve_note(
+        "p1",
+        json!({
+            "id": parent_id, "type": "Note", "attributedTo": format!("{}/users/bob", peer.base),
+            "inReplyTo": post_url, "content": "<p>Bob answered first</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }),
+    );
+    let mut update = peer.fixture("update-note.json", &blog, "hello-world");
+    update["object"]["inReplyTo"] = json!(parent_id);
+    assert_eq!(
+        peer.post_signed(&format!("{}inbox", blog.base()), &update)
+            .await,
+        202
+    );
+    let (_, html) = page(&post_url).await;
+    assert_eq!(
+        texts(
+            &html,
+            "section.comments > ol > li.comment > article .e-content"
+        ),
+        vec!["Bob answered first"]
+    );
+    assert_eq!(
+        texts(&html, "li.comment li.comment .e-content"),
+        vec!["Great post! (edited)"]
+    );
+}

@@ -475,15 +475,11 @@ async fn new_comments_show_at_once() {
     // once the cached page expires.
     let (_, cached) = page(&post_url).await;
     assert_eq!(texts(&cached, ".reactions .likes"), vec!["0 likes"]);
-    let post = posts::find(&blog.data().db, "newest")
-        .await
-        .expect("find")
-        .expect("post");
     reactions::add(
-        &blog.data().db,
+        &blog.data(),
         reaction::LIKE,
         &Url::parse("https://elsewhere.example/likes/1").unwrap(),
-        post.id,
+        &Url::parse(&post_url).unwrap(),
         &Url::parse("https://elsewhere.example/users/bob").unwrap(),
     )
     .await

@@ -99,12 +99,7 @@ impl Object for RemoteActor {
     }
 
     async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>, AppError> {
-        actor::Entity::find()
-            .filter(actor::Column::ApId.eq(id.as_str()))
-            .one(&data.db)
-            .await?
-            .map(RemoteActor::new)
-            .transpose()
+        stored(&data.db, id.as_str()).await
     }
 
     async fn into_json(self, _: &Data<AppState>) -> Result<ApActor, AppError> {
@@ -139,6 +134,19 @@ impl Actor for RemoteActor {
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
     }
+}
+
+/// A remote actor as stored (fetched before, by a signature's key or an activity).
+pub async fn stored(
+    db: &sea_orm::DatabaseConnection,
+    id: &str,
+) -> Result<Option<RemoteActor>, AppError> {
+    actor::Entity::find()
+        .filter(actor::Column::ApId.eq(id))
+        .one(db)
+        .await?
+        .map(RemoteActor::new)
+        .transpose()
 }
 
 /// Inserts or refreshes a remote actor from its JSON, with `key` (when its key was published
@@ -206,18 +214,4 @@ pub async fn store(
     // rotated away is not.
     data.keys.replace(&stored, data.clock.now());
     RemoteActor::new(stored)
-}
-
-/// Records that `old` moved to `new`: its comments then link to the new profile.
-pub async fn record_move(
-    db: &sea_orm::DatabaseConnection,
-    old: &Url,
-    new: &Url,
-) -> Result<(), AppError> {
-    actor::Entity::update_many()
-        .col_expr(actor::Column::MovedTo, Some(new.to_string()).into())
-        .filter(actor::Column::ApId.eq(old.as_str()))
-        .exec(db)
-        .await?;
-    Ok(())
 }

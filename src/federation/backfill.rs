@@ -8,11 +8,11 @@ use crate::{
     error::AppResult,
     federation::state::AppState,
     federation::{
-        activities::store_comment,
         fetch,
+        objects::note::note_to_remote_note,
         protocol::{ApObject, id_of},
     },
-    services::comments,
+    services::{comments, received},
 };
 use activitypub_federation::{
     config::{Data, FederationConfig},
@@ -89,7 +89,7 @@ async fn store_fetched(
     note: &ApObject,
     budget: &mut usize,
 ) -> AppResult<bool> {
-    let (Some(author), Some(parent)) = (note.author(), note.in_reply_to.clone()) else {
+    let (Some(author), Some(_)) = (note.author(), &note.in_reply_to) else {
         return Ok(false);
     };
     if !note.is_public() || author.host_str() != note.id.host_str() {
@@ -102,9 +102,8 @@ async fn store_fetched(
             .dereference(&data.reset_request_count())
             .await;
     }
-    Ok(store_comment(data, note, &author, post.id, &parent, None)
-        .await?
-        .is_some())
+    let note = note_to_remote_note(note, &author, &data.urls);
+    received::reply_fetched(data, post, &note).await
 }
 
 /// The public notes behind `ids` that Feder does not have yet, fetched (each checked to be

@@ -1,8 +1,8 @@
 //! Everything ActivityPub: the wire format (`protocol`), conversions between rows and JSON
-//! (`objects`), actors, signatures, the inbox, and the persistent delivery queue.
+//! (`objects`), actors, signatures, the durable inbox (`inbox`: a request checked and stored,
+//! then one handler per kind), and the persistent delivery queue.
 
 pub mod actions;
-pub mod activities;
 pub mod actor;
 pub mod authors;
 pub mod backfill;
@@ -12,7 +12,6 @@ pub mod fetch;
 pub mod followers_sync;
 pub mod guard;
 pub mod inbox;
-pub mod interactions;
 pub mod limits;
 pub mod local_actor;
 pub mod objects;

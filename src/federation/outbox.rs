@@ -4,10 +4,10 @@
 //! nothing is sent twice, whenever a process dies. Only this file decides what is sent where.
 
 use crate::{
-    db::entities::{actor, comment, post},
+    db::entities::{comment, post},
     error::{AppError, AppResult},
     federation::{
-        actor::RemoteActor,
+        actor::{self, RemoteActor},
         authors, delivery,
         objects::{
             activity::{activity_by, blog_activity, follow, follower_to_follow, public_addressing},
@@ -27,7 +27,7 @@ use crate::{
     },
 };
 use activitypub_federation::config::{Data, FederationConfig};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::Value;
 use std::time::Duration;
 use url::Url;
@@ -213,7 +213,7 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
         }
         Event::FollowRequested { follow_id, target }
         | Event::FollowUndone { follow_id, target } => {
-            let Some(who) = stored_actor(&data.db, target).await? else {
+            let Some(who) = actor::stored(&data.db, target).await? else {
                 return Ok(None);
             };
             let follow_id = Url::parse(follow_id).map_err(AppError::internal)?;
@@ -264,7 +264,7 @@ async fn build_interaction(
             else {
                 return Ok(None);
             };
-            let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? else {
+            let Some(who) = actor::stored(&data.db, &row.actor_ap_id).await? else {
                 return Ok(None);
             };
             let accept = accept_interaction(&id, request.clone(), &row.actor_ap_id, &row, urls);
@@ -272,7 +272,7 @@ async fn build_interaction(
             Ok(Some((with_context(accept), false, inbox)))
         }
         Event::InteractionRejected { actor, request } => {
-            let Some(who) = stored_actor(&data.db, actor).await? else {
+            let Some(who) = actor::stored(&data.db, actor).await? else {
                 return Ok(None);
             };
             let to = vec![actor.clone()];
@@ -288,7 +288,7 @@ async fn build_interaction(
             let object = urls.authorization(row.id).to_string();
             let delete = blog_activity("Delete", &id, object, to, cc, urls);
             let mut inboxes = blog_follower_inboxes(data).await?;
-            if let Some(who) = stored_actor(&data.db, &row.actor_ap_id).await? {
+            if let Some(who) = actor::stored(&data.db, &row.actor_ap_id).await? {
                 inboxes.extend(inbox_of(&who));
             }
             Ok(Some((with_context(delete), true, inboxes)))
@@ -385,7 +385,7 @@ async fn build_reply(data: &Data<AppState>, event: &Event) -> AppResult<Option<B
         return Ok(None);
     };
     let author = match parent_author {
-        Some(id) => stored_actor(&data.db, id).await?,
+        Some(id) => actor::stored(&data.db, id).await?,
         None => None,
     };
     let parent_author = author.as_ref();
@@ -404,16 +404,6 @@ async fn build_reply(data: &Data<AppState>, event: &Event) -> AppResult<Option<B
         },
     };
     Ok(Some(activity(data, outgoing).await?))
-}
-
-/// A remote actor as stored (the federation layer fetched it before the event was recorded).
-async fn stored_actor(db: &DatabaseConnection, id: &str) -> AppResult<Option<RemoteActor>> {
-    actor::Entity::find()
-        .filter(actor::Column::ApId.eq(id))
-        .one(db)
-        .await?
-        .map(RemoteActor::new)
-        .transpose()
 }
 
 /// Builds the activity for `outgoing`: the document, whether it is public, and its inboxes.

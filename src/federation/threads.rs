@@ -3,7 +3,6 @@
 //! of a post's conversation (FEP-7888), each also served as a paged collection.
 
 use crate::{
-    config::CommentPolicy,
     db::entities::{comment, post},
     error::AppResult,
     federation::{
@@ -12,7 +11,7 @@ use crate::{
         state::AppState,
     },
     services::{
-        authorizations, authors,
+        authorizations, authors, comment_policy,
         comments::{self, Listed},
         posts::{self, PostCounts},
     },
@@ -77,13 +76,7 @@ pub async fn article(
 ) -> AppResult<Article> {
     let id = data.urls.post_replies(&post.slug);
     let replies = collection(data, &id, Listed::Post(post.id), None, None).await?;
-    let comments = match data.settings.current().blog.comment_policy {
-        // Comments closed on this post wait for the owner, whatever the blog's policy.
-        CommentPolicy::Open | CommentPolicy::FirstTime if post.comments_closed => {
-            CommentPolicy::Approval
-        }
-        policy => policy,
-    };
+    let comments = comment_policy::for_post(data.settings.current().blog.comment_policy, post);
     let policy = objects::article::PostPolicy {
         quote: authorizations::quote_policy(data, post),
         comments,

@@ -65,6 +65,64 @@ pub fn comment_html(html: &str) -> String {
     COMMENT.clean(html).to_string()
 }
 
+/// Only links and their text, with what tells a mention or a hashtag apart (`link_count`).
+static LINKS: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::empty();
+    builder
+        .tags(["a"].into_iter().collect())
+        .add_tag_attributes("a", ["href", "class", "rel"])
+        .link_rel(None)
+        .url_schemes(["http", "https"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .clean_content_tags(["script", "style", "template"].into_iter().collect())
+        .strip_comments(true);
+    builder
+});
+
+/// How many real links `html` (a comment, as sent or as rendered from the web form) has: every
+/// http(s) link that is not a mention or a hashtag by its markup (`class="mention"`,
+/// `class="hashtag"`, `rel="tag"`: Mastodon, GoToSocial, Misskey, Pleroma), and every address
+/// written as plain text. The one rule for web and fediverse comments alike.
+pub fn link_count(html: &str) -> usize {
+    let clean = LINKS.clean(html).to_string();
+    let bare = |text: &str| {
+        let text = text.to_ascii_lowercase();
+        text.matches("http://").count() + text.matches("https://").count()
+    };
+    let mut parts = clean.split('<');
+    let mut count = parts.next().map(bare).unwrap_or_default();
+    for part in parts {
+        let (tag, text) = part.split_once('>').unwrap_or((part, ""));
+        if let Some(attributes) = tag.strip_prefix('a') {
+            count += usize::from(is_real_link(attributes));
+        } else if tag == "/a" {
+            count += bare(text);
+        }
+    }
+    count
+}
+
+/// Whether the attributes of an `<a>`, as html5ever writes them (`name="value"`, quotes in
+/// values escaped), make a link that is neither a mention nor a hashtag.
+fn is_real_link(attributes: &str) -> bool {
+    let mut href = false;
+    let mut rest = attributes.trim_start();
+    while let Some((name, value)) = rest.split_once("=\"") {
+        let Some((value, after)) = value.split_once('"') else {
+            break;
+        };
+        let words = || value.split_ascii_whitespace();
+        match name.trim() {
+            "href" => href = true,
+            "class" if words().any(|w| w == "mention" || w == "hashtag") => return false,
+            "rel" if words().any(|w| w == "tag") => return false,
+            _ => {}
+        }
+        rest = after.trim_start();
+    }
+    href
+}
+
 /// Elements a post body may have. No `iframe`: WordPress embeds become links
 /// (`render::wordpress`), so the policy on pages needs no `frame-src`.
 const POST_TAGS: &[&str] = &[
@@ -249,5 +307,20 @@ mod tests {
                 && !clean.contains("javascript")
         );
         assert!(!clean.contains("<img"));
+    }
+
+    #[test]
+    fn counts_real_links_not_mentions_or_hashtags() {
+        let mastodon = r#"<p><span class="h-card"><a href="https://x.example/@a" class="u-url mention">@<span>a</span></a></span> <a href="https://x.example/tags/rust" class="mention hashtag" rel="tag">#<span>rust</span></a> <a href="https://y.example/@b" class="u-url mention">@b</a></p>"#;
+        assert_eq!(link_count(mastodon), 0);
+        let misskey = r#"<a href="https://m.example/tags/x" rel="tag">#x</a>"#;
+        assert_eq!(link_count(misskey), 0);
+        // The words alone are no markup (the old rule counted them in the JSON).
+        let words = r#"<p>mention hashtag mention <a href="https://a.example/">a</a> <a href="https://b.example/?class=mention">b</a> <a href="https://c.example" title="rel=&quot;tag&quot;">https://c.example</a></p>"#;
+        assert_eq!(link_count(words), 3);
+        let text = "<p>See https://a.example and HTTP://b.example, <a>no link</a>, \
+            <a href=\"javascript:alert(1)\">x</a> <a href=\"/relative\">y</a></p>";
+        assert_eq!(link_count(text), 2);
+        assert_eq!(link_count("<a href=\"https://a.example\">"), 1, "unclosed");
     }
 }

@@ -11,8 +11,10 @@ use crate::{
     services::{
         Site, followers,
         local_actor::LocalActor,
+        mentions::{self, Listed},
         notifications,
         outbox::{self, Event},
+        remote_notes::RemoteNote,
     },
 };
 use chrono::Utc;
@@ -62,12 +64,12 @@ pub struct Grant<'a> {
 }
 
 /// Stores the authorization for `grant` (again valid if it had been revoked) with its
-/// `Accept`, and for a quote tells the owner (`quote`, the quoting post as a row beside the
+/// `Accept`, and for a quote tells the owner (`quote`, the quoting post, is listed beside the
 /// mentions when it is known). Returns the authorization.
 pub async fn grant(
     site: &Site,
     grant: Grant<'_>,
-    quote: Option<mention::ActiveModel>,
+    quote: Option<&RemoteNote>,
 ) -> AppResult<authorization::Model> {
     let txn = site.db.begin().await?;
     let row = grant_on(&txn, grant, quote).await?;
@@ -80,7 +82,7 @@ pub async fn grant(
 async fn grant_on(
     txn: &impl ConnectionTrait,
     grant: Grant<'_>,
-    quote: Option<mention::ActiveModel>,
+    quote: Option<&RemoteNote>,
 ) -> AppResult<authorization::Model> {
     authorization::Entity::insert(authorization::ActiveModel {
         kind: Set(grant.kind.to_string()),
@@ -111,7 +113,13 @@ async fn grant_on(
     if grant.kind == authorization::QUOTE {
         let object = grant.object.to_string();
         let new = match quote {
-            Some(row) => {
+            Some(note) => {
+                let row = mentions::row(
+                    note,
+                    Listed::Quote {
+                        post_id: grant.post_id,
+                    },
+                );
                 mention::Entity::insert(row)
                     .on_conflict(
                         OnConflict::column(mention::Column::ApId)

@@ -76,6 +76,14 @@ impl BlockCache {
         Ok(blocks)
     }
 
+    /// Whether the owner blocked `actor` (itself, or its server). Asked once by every service
+    /// that stores what a remote actor sent: the inbox drops a blocked sender before anything
+    /// else, but an activity may wait (for its parent, for a retry) while a block is added,
+    /// and fetched replies come from anyone.
+    pub async fn refuses(&self, db: &DatabaseConnection, actor: &str) -> AppResult<bool> {
+        Ok(self.current(db).await?.blocks(actor))
+    }
+
     pub fn invalidate(&self) {
         *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }

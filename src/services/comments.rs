@@ -15,22 +15,23 @@ use crate::{
         notifications,
         outbox::{self, Event},
         posts,
+        remote_notes::RemoteNote,
     },
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
 
 /// The post whose thread `in_reply_to` belongs to: one of our live posts, or a stored comment.
 pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32>> {
-    if let Some(slug) = data.urls.slug_of(in_reply_to.as_str()) {
-        return Ok(posts::find(&data.db, &slug)
+    if data.urls.slug_of(in_reply_to.as_str()).is_some() {
+        return Ok(posts::live_at(data, in_reply_to.as_str())
             .await?
-            .filter(|p| p.deleted_at.is_none())
             .map(|p| p.id));
     }
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
@@ -54,32 +55,55 @@ pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<co
     Ok(comment::Entity::find_by_id(id).one(db).await?)
 }
 
-pub async fn find(db: &DatabaseConnection, ap_id: &Url) -> AppResult<Option<comment::Model>> {
+pub async fn find(db: &impl ConnectionTrait, ap_id: &Url) -> AppResult<Option<comment::Model>> {
     Ok(comment::Entity::find()
         .filter(comment::Column::ApId.eq(ap_id.as_str()))
         .one(db)
         .await?)
 }
 
-/// Stores a remote reply (a row the federation layer made of the Note, with its thread and
-/// moderation status decided), and tells the owner in the same transaction. A repeat of a
-/// stored one changes nothing.
-pub async fn store_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
+/// Stores `note`, a remote reply in the thread of post `post_id`, with the moderation `status`
+/// the comment policy gave it (`request`: the ReplyRequest it came with), and tells the owner
+/// in the same transaction. A repeat of a stored one changes nothing.
+pub async fn store_remote(
+    db: &DatabaseConnection,
+    note: &RemoteNote,
+    post_id: i32,
+    status: &str,
+    request: Option<&Url>,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let row = comment::ActiveModel {
+        status: Set(status.to_string()),
+        ap_id: Set(note.id.to_string()),
+        post_id: Set(Some(post_id)),
+        in_reply_to: Set(note
+            .in_reply_to
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default()),
+        author_ap_id: Set(note.author.to_string()),
+        content_html: Set(note.content_html.clone()),
+        url: Set(note.url.clone()),
+        is_local: Set(false),
+        published_at: Set(note.published_at(now)),
+        updated_at: Set(None),
+        deleted_at: Set(None),
+        reply_request_id: Set(request.map(Url::to_string)),
+        ..Default::default()
+    };
     // Only that post's page and the comments feed show it: other cached pages stay.
-    match set_value(&row.post_id).flatten() {
-        Some(post_id) => changes::within(Change::Comments(post_id), insert_remote(db, row)).await,
-        None => insert_remote(db, row).await,
-    }
+    let stored = insert_remote(db, row, &note.id, status);
+    changes::within(Change::Comments(post_id), stored).await
 }
 
-async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> AppResult<()> {
-    let (ap_id, author, in_reply_to, post_id, status) = (
-        set_value(&row.ap_id),
-        set_value(&row.author_ap_id),
-        set_value(&row.in_reply_to),
-        set_value(&row.post_id).flatten(),
-        set_value(&row.status),
-    );
+/// [`store_remote`]: the row, the owner's notification and mail, in one transaction.
+async fn insert_remote(
+    db: &DatabaseConnection,
+    row: comment::ActiveModel,
+    id: &Url,
+    status: &str,
+) -> AppResult<()> {
     let txn = db.begin().await?;
     let inserted = comment::Entity::insert(row)
         .on_conflict(
@@ -89,34 +113,16 @@ async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> Ap
         )
         .exec_without_returning(&txn)
         .await?;
-    if inserted > 0
-        && let Some(author) = author
-    {
-        // An answer to one of the blog's own replies is told apart from a plain comment.
-        let answers_ours = comment::Entity::find()
-            .filter(comment::Column::ApId.eq(in_reply_to.unwrap_or_default()))
-            .filter(comment::Column::IsLocal.eq(true))
-            .count(&txn)
-            .await?
-            > 0;
-        let kind = if answers_ours {
-            notification::REPLY
-        } else {
-            notification::COMMENT
-        };
-        notifications::record(&txn, kind, &author, post_id, ap_id.as_deref()).await?;
-    }
     let stored = match inserted {
         0 => None,
-        _ => {
-            comment::Entity::find()
-                .filter(comment::Column::ApId.eq(ap_id.unwrap_or_default()))
-                .one(&txn)
-                .await?
-        }
+        _ => find(&txn, id).await?,
     };
     if let Some(stored) = stored {
-        if status.as_deref() == Some(comment::PENDING) {
+        // Spam is no news for the owner (it waits in its folder).
+        if status != comment::SPAM {
+            notify(&txn, &stored).await?;
+        }
+        if status == comment::PENDING {
             let awaiting = Mail::CommentAwaiting {
                 comment_id: stored.id,
             };
@@ -128,32 +134,37 @@ async fn insert_remote(db: &DatabaseConnection, row: comment::ActiveModel) -> Ap
     Ok(())
 }
 
-/// The value a row being inserted carries in a column, if it was given.
-fn set_value<V: Clone + Into<sea_orm::Value>>(value: &sea_orm::ActiveValue<V>) -> Option<V> {
-    match value {
-        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => Some(v.clone()),
-        sea_orm::ActiveValue::NotSet => None,
-    }
+/// Tells the owner of a new remote comment, on `txn`: an answer to one of the blog's own
+/// replies is told apart from a plain comment.
+async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResult<()> {
+    let answers_ours = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(stored.in_reply_to.as_str()))
+        .filter(comment::Column::IsLocal.eq(true))
+        .count(txn)
+        .await?
+        > 0;
+    let kind = if answers_ours {
+        notification::REPLY
+    } else {
+        notification::COMMENT
+    };
+    let id = Some(stored.ap_id.as_str());
+    notifications::record(txn, kind, &stored.author_ap_id, stored.post_id, id).await
 }
 
-/// Replaces the content of a remote comment (only its author may). Returns whether one changed.
-pub async fn update_remote(
-    db: &DatabaseConnection,
-    id: &Url,
-    author: &Url,
-    content_html: String,
-    updated: Option<DateTime<Utc>>,
-) -> AppResult<bool> {
-    let Some(existing) = find(db, id).await? else {
+/// Takes the new text of `note`, a stored remote comment (only its author may change it).
+/// Returns whether one changed.
+pub async fn update_remote(db: &DatabaseConnection, note: &RemoteNote) -> AppResult<bool> {
+    let Some(existing) = find(db, &note.id).await? else {
         return Ok(false);
     };
-    if existing.author_ap_id != author.as_str() || existing.deleted_at.is_some() {
+    if existing.author_ap_id != note.author.as_str() || existing.deleted_at.is_some() {
         return Ok(false);
     }
     let post_id = existing.post_id;
     let mut row: comment::ActiveModel = existing.into();
-    row.content_html = Set(content_html);
-    row.updated_at = Set(Some(updated.unwrap_or_else(Utc::now)));
+    row.content_html = Set(note.content_html.clone());
+    row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
     match post_id {
         Some(post_id) => changes::within(Change::Comments(post_id), row.update(db)).await?,
         None => row.update(db).await?,
@@ -176,7 +187,7 @@ pub async fn delete_remote(db: &DatabaseConnection, id: &Url, author: &Url) -> A
 }
 
 /// Deletes every comment of an actor (the actor itself was deleted).
-pub async fn delete_by_author(db: &DatabaseConnection, author: &Url) -> AppResult<u64> {
+pub async fn delete_by_author(db: &impl ConnectionTrait, author: &Url) -> AppResult<u64> {
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::DeletedAt, Utc::now().into())
         .col_expr(comment::Column::ContentHtml, String::new().into())

@@ -22,13 +22,16 @@ use std::collections::HashMap;
 use url::Url;
 
 /// `who` follows `local` with the Follow `follow_id`: stored (or refreshed, when they follow
-/// again), and the Accept recorded.
+/// again), and the Accept recorded. A blocked actor is not taken.
 pub async fn accept(
     site: &Site,
     local: &LocalActor,
     follow_id: &Url,
     who: &actor::Model,
 ) -> AppResult<()> {
+    if site.blocks.refuses(&site.db, &who.ap_id).await? {
+        return Ok(());
+    }
     // Writes only, the insert first: on SQLite a transaction that reads first and writes
     // later fails at once (busy) when another writer came in between. Whether the insert
     // wrote a row says whether the follower is new.
@@ -108,7 +111,7 @@ pub async fn unfollowed(
 /// The remote `actor` deleted itself or moved to another account: it follows none of our
 /// actors any more (a moved account's new one sends a Follow of its own). Returns how many
 /// follows ended.
-pub async fn remove_actor(db: &DatabaseConnection, actor: &Url) -> AppResult<u64> {
+pub async fn remove_actor(db: &impl ConnectionTrait, actor: &Url) -> AppResult<u64> {
     let result = follower::Entity::delete_many()
         .filter(follower::Column::ActorApId.eq(actor.as_str()))
         .exec(db)

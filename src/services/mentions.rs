@@ -5,36 +5,59 @@
 use crate::{
     db::entities::{mention, notification},
     error::AppResult,
-    services::notifications,
+    services::{
+        notifications,
+        remote_notes::{Audience, RemoteNote},
+    },
 };
+use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 use url::Url;
 
-/// Stores a mention (a row the federation layer made of the remote object); a repeat changes
-/// nothing.
-pub async fn store(db: &DatabaseConnection, row: mention::ActiveModel) -> AppResult<()> {
-    store_as(db, row, notification::MENTION, None).await
+/// What a remote note stored beside the mentions is to the owner.
+#[derive(Debug, Clone, Copy)]
+pub enum Listed {
+    /// It names the blog.
+    Mention,
+    /// It quotes post `post_id`.
+    Quote { post_id: i32 },
+    /// A followers-only or direct reply to one of our posts or comments.
+    PrivateReply,
 }
 
-/// Stores a post that mentions or (`kind` = quote) quotes the blog, and tells the owner in the
-/// same transaction.
-pub async fn store_as(
-    db: &DatabaseConnection,
-    row: mention::ActiveModel,
-    kind: &str,
-    post_id: Option<i32>,
-) -> AppResult<()> {
-    let (id, author) = match (&row.ap_id, &row.author_ap_id) {
-        (sea_orm::ActiveValue::Set(id), sea_orm::ActiveValue::Set(author)) => {
-            (id.clone(), author.clone())
-        }
-        _ => (String::new(), String::new()),
+/// `note` as a row of the owner's list.
+pub fn row(note: &RemoteNote, listed: Listed) -> mention::ActiveModel {
+    let now = Utc::now();
+    let (visibility, in_reply_to) = match (listed, note.audience) {
+        (Listed::PrivateReply, Audience::Followers) => (mention::FOLLOWERS, &note.in_reply_to),
+        (Listed::PrivateReply, _) => (mention::DIRECT, &note.in_reply_to),
+        _ => (mention::PUBLIC, &None),
+    };
+    mention::ActiveModel {
+        ap_id: Set(note.id.to_string()),
+        author_ap_id: Set(note.author.to_string()),
+        content_html: Set(note.content_html.clone()),
+        url: Set(note.url.clone()),
+        published_at: Set(note.published_at(now)),
+        received_at: Set(now),
+        in_reply_to: Set(in_reply_to.as_ref().map(Url::to_string)),
+        visibility: Set(visibility.to_string()),
+        ..Default::default()
+    }
+}
+
+/// Stores `note` for the owner as what it is to them, and tells them in the same transaction;
+/// a repeat changes nothing.
+pub async fn store(db: &DatabaseConnection, note: &RemoteNote, listed: Listed) -> AppResult<()> {
+    let (kind, post_id) = match listed {
+        Listed::Quote { post_id } => (notification::QUOTE, Some(post_id)),
+        Listed::Mention | Listed::PrivateReply => (notification::MENTION, None),
     };
     let txn = db.begin().await?;
-    let inserted = mention::Entity::insert(row)
+    let inserted = mention::Entity::insert(row(note, listed))
         .on_conflict(
             OnConflict::column(mention::Column::ApId)
                 .do_nothing()
@@ -42,8 +65,9 @@ pub async fn store_as(
         )
         .exec_without_returning(&txn)
         .await?;
-    if inserted > 0 && !author.is_empty() {
-        notifications::record(&txn, kind, &author, post_id, Some(&id)).await?;
+    if inserted > 0 {
+        let id = note.id.as_str();
+        notifications::record(&txn, kind, note.author.as_str(), post_id, Some(id)).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -68,7 +92,7 @@ pub async fn remove(db: &DatabaseConnection, id: &Url, author: &Url) -> AppResul
 }
 
 /// Removes everything of an actor that was deleted.
-pub async fn remove_by_author(db: &DatabaseConnection, author: &Url) -> AppResult<u64> {
+pub async fn remove_by_author(db: &impl ConnectionTrait, author: &Url) -> AppResult<u64> {
     let result = mention::Entity::delete_many()
         .filter(mention::Column::AuthorApId.eq(author.as_str()))
         .exec(db)

@@ -476,6 +476,18 @@ pub async fn find(db: &DatabaseConnection, slug: &str) -> AppResult<Option<post:
         .await?)
 }
 
+/// Our live post at `url` (its id or page): published and not deleted. What a reply, a like, a
+/// boost, a quote or an Undo from the fediverse can be about.
+pub async fn live_at(site: &Site, url: &str) -> AppResult<Option<post::Model>> {
+    let Some(slug) = site.urls.slug_of(url) else {
+        return Ok(None);
+    };
+    Ok(live()
+        .filter(post::Column::Slug.eq(slug))
+        .one(&site.db)
+        .await?)
+}
+
 /// A post by slug whatever its status (drafts too): for the author's tools only.
 pub async fn find_any(db: &DatabaseConnection, slug: &str) -> AppResult<Option<post::Model>> {
     Ok(post::Entity::find()

@@ -6,26 +6,33 @@ use crate::{
         entities::{notification, reaction},
     },
     error::AppResult,
-    services::notifications,
+    services::{Site, notifications, posts},
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait, sea_query::OnConflict,
 };
 use url::Url;
 
-/// Records a like or boost; a repeat from the same actor changes nothing.
+/// Records `actor`'s like or boost (`activity_id`) of `object`, when that is one of our live
+/// posts and the actor is not blocked; a repeat from the same actor changes nothing.
 pub async fn add(
-    db: &DatabaseConnection,
+    site: &Site,
     kind: &str,
     activity_id: &Url,
-    post_id: i32,
+    object: &Url,
     actor: &Url,
 ) -> AppResult<()> {
+    if site.blocks.refuses(&site.db, actor.as_str()).await? {
+        return Ok(());
+    }
+    let Some(post) = posts::live_at(site, object.as_str()).await? else {
+        return Ok(());
+    };
     // Only that post's page shows it: other cached pages stay.
-    let stored = store(db, kind, activity_id, post_id, actor);
-    changes::within(Change::Reactions(post_id), stored).await
+    let stored = store(&site.db, kind, activity_id, post.id, actor);
+    changes::within(Change::Reactions(post.id), stored).await
 }
 
 async fn store(
@@ -59,15 +66,19 @@ async fn store(
     Ok(())
 }
 
-/// Undoes a like or boost: by its activity id, or by actor and post when the Undo names only
-/// what was liked.
+/// Undoes a like or boost: by what it liked when the Undo names one of our posts, else by
+/// its activity id.
 pub async fn remove(
-    db: &DatabaseConnection,
+    site: &Site,
     kind: &str,
     activity_id: Option<&Url>,
-    post_id: Option<i32>,
+    object: Option<&Url>,
     actor: &Url,
 ) -> AppResult<u64> {
+    let post_id = match object {
+        Some(object) => posts::live_at(site, object.as_str()).await?.map(|p| p.id),
+        None => None,
+    };
     let mut query = reaction::Entity::delete_many()
         .filter(reaction::Column::Kind.eq(kind))
         .filter(reaction::Column::ActorApId.eq(actor.as_str()));
@@ -76,7 +87,7 @@ pub async fn remove(
         (Some(id), None) => query.filter(reaction::Column::ActivityId.eq(id.as_str())),
         (None, None) => return Ok(0),
     };
-    let removed = query.exec(db);
+    let removed = query.exec(&site.db);
     Ok(match post_id {
         Some(post_id) => changes::within(Change::Reactions(post_id), removed).await,
         None => removed.await,
@@ -85,7 +96,7 @@ pub async fn remove(
 }
 
 /// Removes everything an actor did (the actor was deleted).
-pub async fn remove_actor(db: &DatabaseConnection, actor: &Url) -> AppResult<()> {
+pub async fn remove_actor(db: &impl ConnectionTrait, actor: &Url) -> AppResult<()> {
     reaction::Entity::delete_many()
         .filter(reaction::Column::ActorApId.eq(actor.as_str()))
         .exec(db)

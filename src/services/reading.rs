@@ -1,13 +1,27 @@
 //! Posts from accounts the blog follows: kept so the owner can read and answer them.
 
-use crate::{db::entities::remote_post, error::AppResult};
+use crate::{db::entities::remote_post, error::AppResult, services::remote_notes::RemoteNote};
+use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::OnConflict,
 };
 use url::Url;
 
-/// Stores or replaces a followed account's post (a row the federation layer made of it).
-pub async fn store(db: &DatabaseConnection, row: remote_post::ActiveModel) -> AppResult<()> {
+/// Stores or replaces `note`, a followed account's post.
+pub async fn store(db: &DatabaseConnection, note: &RemoteNote) -> AppResult<()> {
+    let now = Utc::now();
+    let row = remote_post::ActiveModel {
+        ap_id: Set(note.id.to_string()),
+        actor_ap_id: Set(note.author.to_string()),
+        kind: Set(note.kind.clone()),
+        name: Set(note.title.clone()),
+        content_html: Set(note.content_html.clone()),
+        url: Set(note.url.clone()),
+        published_at: Set(note.published_at(now)),
+        received_at: Set(now),
+        ..Default::default()
+    };
     remote_post::Entity::insert(row)
         .on_conflict(
             OnConflict::column(remote_post::Column::ApId)

@@ -1,7 +1,7 @@
 //! A small spam filter that needs no outside service: naive Bayes over the words of comments
 //! the owner marked as spam and of those they approved, counted in the `spam_tokens` table.
-//! Only comments from the web form are judged by it (fediverse replies come from accounts the
-//! owner can block); every moderation decision teaches it.
+//! Every new comment, from the web form or the fediverse, is judged by it
+//! (`comment_policy`); every moderation decision teaches it.
 
 use crate::{
     db::entities::{comment, spam_token},
@@ -45,20 +45,38 @@ pub fn tokens(text: &str) -> BTreeSet<String> {
 
 /// The words a comment is judged by: its text, its writer's name and website.
 pub fn comment_text(c: &comment::Model) -> String {
-    let mut text = String::with_capacity(c.content_html.len());
-    let mut in_tag = false;
-    for ch in c.content_html.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
+    words(
+        &c.content_html,
+        c.author_name.as_deref(),
+        c.author_website.as_deref(),
+    )
+}
+
+/// The text of a comment's HTML with the addresses its links point to (the hosts a spammer
+/// advertises), then its writer's name and website if known.
+pub fn words(html: &str, name: Option<&str>, website: Option<&str>) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut tag: Option<String> = None;
+    for ch in html.chars() {
+        match (&mut tag, ch) {
+            (None, '<') => tag = Some(String::new()),
+            (Some(inside), '>') => {
+                if let Some(href) = inside
+                    .split("href=\"")
+                    .nth(1)
+                    .and_then(|h| h.split('"').next())
+                {
+                    text.push(' ');
+                    text.push_str(href);
+                }
                 text.push(' ');
+                tag = None;
             }
-            _ if !in_tag => text.push(ch),
-            _ => {}
+            (Some(inside), _) => inside.push(ch),
+            (None, _) => text.push(ch),
         }
     }
-    for extra in [&c.author_name, &c.author_website].into_iter().flatten() {
+    for extra in [name, website].into_iter().flatten() {
         text.push(' ');
         text.push_str(extra);
     }
@@ -182,6 +200,19 @@ mod tests {
             !t.contains("at") && !t.contains("ok"),
             "short words do not count"
         );
+    }
+
+    #[test]
+    fn words_of_html_with_link_hosts() {
+        let text = words(
+            r#"<p>Buy <a href="https://pills.example/x" rel="nofollow">now</a></p>"#,
+            Some("Pharma"),
+            None,
+        );
+        let t = tokens(&text);
+        assert!(t.contains("buy") && t.contains("now") && t.contains("pharma"));
+        assert!(t.contains("host:pills.example"), "{t:?}");
+        assert!(!t.contains("nofollow"), "attributes are no words");
     }
 
     #[test]

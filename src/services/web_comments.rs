@@ -1,6 +1,7 @@
 //! Comments readers write in the form under a post: checked, rendered from plain text or a
-//! small Markdown subset, judged (policy, links, the local spam filter) and stored in the same
-//! table as fediverse replies, so both share one thread and one moderation queue. Each one
+//! small Markdown subset, judged by the comment policy fediverse replies pass too (policy,
+//! links, the local spam filter) and stored in the same table as fediverse replies, so both
+//! share one thread and one moderation queue. Each one
 //! comes with a secret that lets its writer delete it. With the writer's consent, a shown web
 //! comment is published into the fediverse thread (an outbox event in the same transaction).
 
@@ -10,16 +11,16 @@ use crate::{
         changes::{self, Change},
         entities::{comment, post},
     },
-    error::{AppError, AppResult},
+    error::AppResult,
     render::{markdown, sanitize},
     services::{
-        comment_policy,
+        comment_policy::{self, Candidate},
         mail::{
             self, Mail,
             links::{self, Purpose},
         },
         outbox::{self, Event},
-        spam_filter, users,
+        users,
     },
     urls::Urls,
 };
@@ -95,11 +96,6 @@ fn hash(secret: &str) -> String {
         .collect()
 }
 
-/// Whether a post takes comments from the web form.
-pub fn open_for_comments(post: &post::Model, policy: CommentPolicy) -> bool {
-    post.deleted_at.is_none() && !post.comments_closed && policy != CommentPolicy::Closed
-}
-
 /// Checks and stores a comment; `Ok(Err(_))` tells the writer what to correct.
 pub async fn submit(
     db: &DatabaseConnection,
@@ -139,7 +135,7 @@ async fn check_and_store(
     let Ok(website) = website(new.website) else {
         return Ok(Err(Invalid::Website));
     };
-    if !open_for_comments(new.post, rules.policy) {
+    if !comment_policy::open_for_comments(new.post, rules.policy) {
         return Ok(Err(Invalid::Closed));
     }
     let in_reply_to = match new.parent {
@@ -150,33 +146,22 @@ async fn check_and_store(
         },
     };
     let html = sanitize::comment_html(&markdown::comment_to_html(text));
-    let links = html
-        .matches("<a ")
-        .count()
-        .max(text.matches("http://").count() + text.matches("https://").count());
     // A writer is recognised by their e-mail (as WordPress does); without one, every comment
     // is a first one.
     let author = match &email {
         Some(email) => format!("urn:feder:web:{}", &hash(email)[..32]),
         None => format!("urn:feder:web:{}", uuid::Uuid::new_v4().simple()),
     };
-    let author_url = Url::parse(&author).map_err(AppError::internal)?;
-    let mut status = comment_policy::initial_status(
-        db,
-        rules.policy,
-        Some(new.post),
-        &author_url,
-        links,
-        rules.max_links,
-    )
-    .await?;
-    let judged = format!("{text} {name} {}", website.as_deref().unwrap_or_default());
-    if spam_filter::score(db, &judged)
-        .await?
-        .is_some_and(|p| p > spam_filter::SPAM_ABOVE)
-    {
-        status = comment::SPAM;
-    }
+    let candidate = Candidate {
+        post: new.post,
+        author: &author,
+        html: &html,
+        name: Some(name),
+        website: website.as_deref(),
+        links: sanitize::link_count(&html),
+        max_links: rules.max_links,
+    };
+    let status = comment_policy::initial_status(db, rules.policy, &candidate).await?;
     let key = users::random_token();
     let has_email = email.is_some();
     let txn = db.begin().await?;

@@ -10,7 +10,7 @@ use crate::{
     federation::{limits::RateLimiter, state::AppState},
     render::i18n,
     services::{
-        outbox, posts,
+        comment_policy, outbox, posts,
         web_comments::{self, Invalid, NewComment, Rules},
     },
     web::{extract::client_ip, pages, respond::html},
@@ -136,7 +136,7 @@ pub async fn form_for_page(
     post: &post::Model,
     reply_to: Option<i32>,
 ) -> AppResult<Option<FormView>> {
-    if !web_comments::open_for_comments(post, data.config.blog.comment_policy) {
+    if !comment_policy::open_for_comments(post, data.settings.current().blog.comment_policy) {
         return Ok(None);
     }
     let post_url = data.urls.post(&post.slug).to_string();
@@ -296,7 +296,7 @@ pub async fn submit(
         },
     };
     let rules = Rules {
-        policy: data.config.blog.comment_policy,
+        policy: data.settings.current().blog.comment_policy,
         max_links: data.config.limits.max_links_per_web_comment,
         max_chars: max_chars(&data),
     };

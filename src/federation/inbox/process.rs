@@ -7,19 +7,23 @@ use super::queue::{self, Outcome};
 use crate::{
     db::is_busy,
     error::{AppError, AppResult},
-    federation::{activities::dispatch, actor::RemoteActor, protocol::Activity, state::AppState},
+    federation::{actor::RemoteActor, inbox::dispatch, state::AppState},
 };
 use activitypub_federation::config::Data;
 use chrono::{DateTime, Utc};
 use rand::Rng;
+use serde_json::Value;
 use std::time::Duration;
+use url::Url;
 
 /// A stored activity ready for a try.
 pub(super) struct Job {
     pub row: i64,
     /// Tries so far, this one included.
     pub attempts: i32,
-    pub activity: Activity,
+    /// Its id, and the document as received.
+    pub id: Url,
+    pub document: Value,
     pub signer: RemoteActor,
     /// When the lease ends: the try stops there, so that no other node takes the activity
     /// while it still runs here.
@@ -41,11 +45,11 @@ const BUSY_RETRIES: u32 = 8;
 
 /// Runs one try of `job` and records its outcome.
 pub(super) async fn run(data: &Data<AppState>, job: Job) -> Tried {
-    let id = job.activity.id.clone();
+    let id = job.id.clone();
     let budget = (job.lease_until - data.clock.now())
         .to_std()
         .unwrap_or_default();
-    let result = tokio::time::timeout(budget, attempt(data, &job.activity, &job.signer)).await;
+    let result = tokio::time::timeout(budget, attempt(data, &job.document, &job.signer)).await;
     let (outcome, tried) = match result {
         Ok(Ok(())) => (Outcome::Done, Tried::Done),
         Ok(Err(e)) if e.is_transient() => (Outcome::Retry(e.to_string()), Tried::Later),
@@ -72,14 +76,10 @@ pub(super) async fn run(data: &Data<AppState>, job: Job) -> Tried {
 }
 
 /// `dispatch`, asked again at once (after a short pause) while the database is busy.
-async fn attempt(
-    data: &Data<AppState>,
-    activity: &Activity,
-    signer: &RemoteActor,
-) -> AppResult<()> {
+async fn attempt(data: &Data<AppState>, document: &Value, signer: &RemoteActor) -> AppResult<()> {
     let mut busy = 0;
     loop {
-        match dispatch(data, activity.clone(), signer.clone()).await {
+        match dispatch(data, document.clone(), signer).await {
             Err(AppError::Database(e)) if is_busy(&e) && busy < BUSY_RETRIES => {
                 busy += 1;
                 let pause = rand::thread_rng().gen_range(20..100) * u64::from(busy);

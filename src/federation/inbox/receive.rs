@@ -8,11 +8,10 @@ use super::{
     queue::{self, Received},
 };
 use crate::{
-    db::entities::actor as actor_entity,
     error::{AppError, AppResult},
     federation::state::AppState,
     federation::{
-        actor::RemoteActor,
+        actor::{self, RemoteActor},
         fetch, guard,
         protocol::{Activity, ActivityKind, id_of},
         signatures::{RequestParts, Signature, SignatureError},
@@ -21,7 +20,8 @@ use crate::{
 use activitypub_federation::config::Data;
 use chrono::Utc;
 use http::{HeaderMap, Method};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use serde_json::Value;
 use std::time::Duration;
 use url::Url;
 
@@ -59,12 +59,12 @@ pub const RETRY_AFTER_SECONDS: u64 = 30;
 /// processed already), received before, or deliberately ignored. A refusal found while
 /// processing within the deadline is answered as such (4xx); the activity stays recorded.
 pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<()> {
-    let activity: Activity = serde_json::from_slice(req.body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => AppError::BadRequest(format!("not an activity: {e}")),
-        _ => AppError::BadRequest(format!("body is not JSON: {e}")),
-    })?;
-    let document = std::str::from_utf8(req.body)
+    let text = std::str::from_utf8(req.body)
         .map_err(|_| AppError::BadRequest("body is not UTF-8".into()))?;
+    let document: Value = serde_json::from_str(text)
+        .map_err(|e| AppError::BadRequest(format!("body is not JSON: {e}")))?;
+    let activity = Activity::deserialize(&document)
+        .map_err(|e| AppError::BadRequest(format!("not an activity: {e}")))?;
     if data.urls.is_local(&activity.actor) {
         return Err(AppError::Unauthorized(
             "activities of local actors are not accepted here".into(),
@@ -106,7 +106,7 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
         activity_id: activity.id.as_str(),
         actor: activity.actor.as_str(),
         kind: &activity.kind.1,
-        document,
+        document: text,
     };
     let stored = tokio::time::timeout(STORE_TIMEOUT, queue::store(&data.db, received, now, lease))
         .await
@@ -125,7 +125,8 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     let job = Job {
         row,
         attempts: 1,
-        activity,
+        id: activity.id,
+        document,
         signer,
         lease_until: now + lease,
     };
@@ -156,7 +157,9 @@ async fn verify(
     // interest (as Mastodon does, answer 202 rather than make it retry for days).
     if activity.kind.0 == ActivityKind::Delete
         && id_of(&activity.object).as_ref() == Some(&activity.actor)
-        && stored_actor(data, &activity.actor).await?.is_none()
+        && actor::stored(&data.db, activity.actor.as_str())
+            .await?
+            .is_none()
     {
         tracing::debug!(actor = %activity.actor, "Delete of an unknown actor ignored");
         return Ok(None);
@@ -192,7 +195,7 @@ async fn fast_path(
     job: Job,
     deadline: tokio::time::Instant,
 ) -> AppResult<()> {
-    let id = job.activity.id.to_string();
+    let id = job.id.to_string();
     let task_data = data.clone();
     let mut task = tokio::spawn(async move {
         // Bounded like every other inbox work; the lease bounds the wait.
@@ -219,13 +222,6 @@ fn signer_host(actor: &Url) -> Option<String> {
     actor
         .host_str()
         .map(|_| crate::federation::signing::host_header(actor))
-}
-
-async fn stored_actor(data: &Data<AppState>, id: &Url) -> AppResult<Option<actor_entity::Model>> {
-    Ok(actor_entity::Entity::find()
-        .filter(actor_entity::Column::ApId.eq(id.as_str()))
-        .one(&data.db)
-        .await?)
 }
 
 /// The actor whose key verifies the signature. A stored key that fails is fetched once more,

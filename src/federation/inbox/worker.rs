@@ -7,13 +7,14 @@ use super::{
     queue::{self, Claimed, Outcome},
 };
 use crate::{
-    db::{entities::actor, is_postgres},
+    db::is_postgres,
     error::{AppError, AppResult},
-    federation::{actor::RemoteActor, protocol::Activity, state::AppState},
+    federation::{actor, protocol::Activity, state::AppState},
 };
 use activitypub_federation::config::{Data, FederationConfig};
 use chrono::Duration as ChronoDuration;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use serde_json::Value;
 use std::time::Duration;
 
 /// Rows claimed at once.
@@ -106,19 +107,22 @@ async fn job(
     row: Claimed,
     lease_until: chrono::DateTime<chrono::Utc>,
 ) -> Result<Job, Outcome> {
-    let activity: Activity = serde_json::from_str(&row.document)
+    let document: Value = serde_json::from_str(&row.document)
+        .map_err(|e| Outcome::Rejected(format!("not JSON: {e}")))?;
+    let activity = Activity::deserialize(&document)
         .map_err(|e| Outcome::Rejected(format!("not an activity: {e}")))?;
-    let signer = actor::Entity::find()
-        .filter(actor::Column::ApId.eq(row.actor.as_str()))
-        .one(&data.db)
+    let signer = actor::stored(&data.db, &row.actor)
         .await
-        .map_err(|e| Outcome::Retry(e.to_string()))?
+        .map_err(|e| match e {
+            AppError::Database(_) => Outcome::Retry(e.to_string()),
+            other => Outcome::Rejected(other.to_string()),
+        })?
         .ok_or_else(|| Outcome::Rejected(format!("the signer {} is not known", row.actor)))?;
-    let signer = RemoteActor::new(signer).map_err(|e| Outcome::Rejected(e.to_string()))?;
     Ok(Job {
         row: row.id,
         attempts: row.attempts,
-        activity,
+        id: activity.id,
+        document,
         signer,
         lease_until,
     })

@@ -1,19 +1,20 @@
 //! Notes both ways: the blog's own replies as `Note`s (`comment_to_note`), and what other
-//! servers send as rows — a reply as a comment (`note_to_comment`), a mention or a private
-//! reply for the owner, a followed account's post for the reading list.
+//! servers send as the services read it (`note_to_remote_note`: its HTML sanitized, its links
+//! counted in what was sent, its addressing reduced to who may see it), whichever list it
+//! then goes to.
 
 use super::text::one_language;
 use crate::{
-    db::entities::{comment, mention, remote_post},
+    db::entities::comment,
     federation::{
         PUBLIC,
-        protocol::{ApObject, Note, Tag, ThreadCollection, ids_of},
+        protocol::{ApObject, Note, Tag, ThreadCollection, id_of, ids_of},
     },
     render::{escape_html, sanitize},
+    services::remote_notes::{Audience, RemoteNote},
     urls::Urls,
 };
-use chrono::Utc;
-use sea_orm::ActiveValue::Set;
+use serde_json::Value;
 use url::Url;
 
 /// Where one of the blog's own notes sits: its language, conversation and replies.
@@ -73,95 +74,53 @@ pub fn comment_to_note(
     }
 }
 
-/// A remote reply as a comment row (its HTML sanitized); `post_id` and `in_reply_to` are
-/// decided by the caller, who knows the thread.
-pub fn note_to_comment(
-    note: &ApObject,
-    author: &Url,
-    post_id: i32,
-    in_reply_to: &Url,
-    status: &str,
-) -> comment::ActiveModel {
-    let now = Utc::now();
-    comment::ActiveModel {
-        status: Set(status.to_string()),
-        ap_id: Set(note.id.to_string()),
-        post_id: Set(Some(post_id)),
-        in_reply_to: Set(in_reply_to.to_string()),
-        author_ap_id: Set(author.to_string()),
-        content_html: Set(note_to_html(note)),
-        url: Set(note.html_url()),
-        is_local: Set(false),
-        published_at: Set(note.published.filter(|p| *p <= now).unwrap_or(now)),
-        updated_at: Set(None),
-        deleted_at: Set(None),
-        ..Default::default()
+/// A remote note, by `author` (checked by the caller to be its author, on its server).
+pub fn note_to_remote_note(note: &ApObject, author: &Url, urls: &Urls) -> RemoteNote {
+    let html = note.content_html();
+    RemoteNote {
+        id: note.id.clone(),
+        author: author.clone(),
+        kind: note.kind.clone(),
+        in_reply_to: note.in_reply_to.clone(),
+        title: note.title(),
+        content_html: sanitize::comment_html(&html),
+        links: sanitize::link_count(&html),
+        url: note.html_url(),
+        published: note.published,
+        updated: note.updated,
+        audience: audience(note),
+        mentions_blog: mentions(note, &urls.actor()),
+        quotes: note.quoted().cloned(),
     }
 }
 
-/// The HTML of a remote note, sanitized for our pages.
-pub fn note_to_html(note: &ApObject) -> String {
-    sanitize::comment_html(&note.content_html())
-}
-
-/// A post that mentions the blog, as a row for the owner's list.
-pub fn note_to_mention(object: &ApObject, author: &Url) -> mention::ActiveModel {
-    owner_only(object, author, None, mention::PUBLIC)
-}
-
-/// A followers-only or direct reply to `parent` (one of our posts or comments), for the owner.
-/// Followers-only when addressed to a followers collection (`…/followers` on Mastodon,
-/// GoToSocial, Misskey and Pleroma alike), else direct.
-pub fn note_to_private_reply(
-    object: &ApObject,
-    author: &Url,
-    parent: &Url,
-) -> mention::ActiveModel {
-    let to_followers = ids_of(&object.to)
-        .iter()
-        .chain(ids_of(&object.cc).iter())
-        .any(|a| a.ends_with("/followers"));
-    let visibility = if to_followers {
-        mention::FOLLOWERS
+/// Public (or unlisted); else followers-only when addressed to a followers collection
+/// (`…/followers` on Mastodon, GoToSocial, Misskey and Pleroma alike); else direct.
+fn audience(note: &ApObject) -> Audience {
+    if note.is_public() {
+        return Audience::Public;
+    }
+    let recipients = ids_of(&note.to).into_iter().chain(ids_of(&note.cc));
+    if recipients.into_iter().any(|a| a.ends_with("/followers")) {
+        Audience::Followers
     } else {
-        mention::DIRECT
+        Audience::Direct
+    }
+}
+
+/// Whether `note` names `actor`: a `Mention` tag, or among its recipients.
+fn mentions(note: &ApObject, actor: &Url) -> bool {
+    let is_mention = |tag: &Value| {
+        tag.get("type").and_then(Value::as_str) == Some("Mention")
+            && tag.get("href").and_then(id_of).as_ref() == Some(actor)
     };
-    owner_only(object, author, Some(parent), visibility)
-}
-
-fn owner_only(
-    object: &ApObject,
-    author: &Url,
-    in_reply_to: Option<&Url>,
-    visibility: &str,
-) -> mention::ActiveModel {
-    let now = Utc::now();
-    mention::ActiveModel {
-        ap_id: Set(object.id.to_string()),
-        author_ap_id: Set(author.to_string()),
-        content_html: Set(note_to_html(object)),
-        url: Set(object.html_url()),
-        published_at: Set(object.published.filter(|p| *p <= now).unwrap_or(now)),
-        received_at: Set(now),
-        in_reply_to: Set(in_reply_to.map(Url::to_string)),
-        visibility: Set(visibility.to_string()),
-        ..Default::default()
-    }
-}
-
-/// A followed account's post (a Note, an Article, a Page…), as a row for the owner's reading
-/// list.
-pub fn note_to_remote_post(object: &ApObject, author: &Url) -> remote_post::ActiveModel {
-    let now = Utc::now();
-    remote_post::ActiveModel {
-        ap_id: Set(object.id.to_string()),
-        actor_ap_id: Set(author.to_string()),
-        kind: Set(object.kind.clone()),
-        name: Set(object.title()),
-        content_html: Set(note_to_html(object)),
-        url: Set(object.html_url()),
-        published_at: Set(object.published.unwrap_or(now)),
-        received_at: Set(now),
-        ..Default::default()
-    }
+    let tagged = match &note.tag {
+        Value::Array(tags) => tags.iter().any(is_mention),
+        tag => is_mention(tag),
+    };
+    tagged
+        || ids_of(&note.to)
+            .iter()
+            .chain(ids_of(&note.cc).iter())
+            .any(|a| a == actor.as_str())
 }

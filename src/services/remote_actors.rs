@@ -1,0 +1,37 @@
+//! Remote accounts that delete themselves or move: what the blog keeps of them goes, or
+//! follows them to their new address.
+
+use crate::{
+    db::entities::actor,
+    error::AppResult,
+    services::{Site, comments, followers, mentions, reactions},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use url::Url;
+
+/// `actor` deleted itself: its comments (their places in the threads stay), mentions, its
+/// follows of every local actor and its reactions go, in one transaction.
+pub async fn deleted(site: &Site, actor: &Url) -> AppResult<()> {
+    let txn = site.db.begin().await?;
+    comments::delete_by_author(&txn, actor).await?;
+    mentions::remove_by_author(&txn, actor).await?;
+    followers::remove_actor(&txn, actor).await?;
+    reactions::remove_actor(&txn, actor).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `old` moved to `new` (which the federation layer fetched and found naming `old`): its
+/// comments link to the new profile, and it follows none of our actors any more — the new
+/// account sends a Follow of its own.
+pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
+    let txn = site.db.begin().await?;
+    actor::Entity::update_many()
+        .col_expr(actor::Column::MovedTo, Some(new.to_string()).into())
+        .filter(actor::Column::ApId.eq(old.as_str()))
+        .exec(&txn)
+        .await?;
+    followers::remove_actor(&txn, old).await?;
+    txn.commit().await?;
+    Ok(())
+}

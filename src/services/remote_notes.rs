@@ -1,0 +1,49 @@
+//! A post or reply from another server as the services see it: read, checked and sanitized by
+//! the federation layer (`note_to_remote_note`), then placed by `received` — in a thread, on
+//! the owner's lists, or on the reading list — and stored by the service of that list.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// A remote Note (or Article, Page…).
+#[derive(Debug, Clone)]
+pub struct RemoteNote {
+    pub id: Url,
+    /// Its author, on the note's own server.
+    pub author: Url,
+    /// `Note`, `Article`, … as sent (the reading list shows it).
+    pub kind: String,
+    pub in_reply_to: Option<Url>,
+    pub title: Option<String>,
+    /// The HTML, sanitized for our pages.
+    pub content_html: String,
+    /// Its real links, counted in what was sent (`render::sanitize::link_count`).
+    pub links: usize,
+    /// Its page, when it has one of its own.
+    pub url: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub audience: Audience,
+    /// Whether it names the blog (a `Mention` tag, or the blog actor among its recipients).
+    pub mentions_blog: bool,
+    /// The post it quotes, if any.
+    pub quotes: Option<Url>,
+}
+
+/// Who a remote note is addressed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Public or unlisted: it may be shown on the blog.
+    Public,
+    /// The author's followers.
+    Followers,
+    /// Only those it names.
+    Direct,
+}
+
+impl RemoteNote {
+    /// When it was published, as far as we believe it: never in the future.
+    pub fn published_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.published.filter(|p| *p <= now).unwrap_or(now)
+    }
+}
