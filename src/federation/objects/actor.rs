@@ -1,5 +1,6 @@
 //! Our actors as documents: the blog (`blog_to_person`), its authors (`user_to_person`), the
-//! instance's application actor (`instance_to_application`), and who a post is attributed to.
+//! instance's application actor (`instance_to_application`). The addresses of the first two
+//! are their `LocalActor`'s.
 
 use super::text::html_paragraph;
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
         state::AppState,
     },
     render::escape_html,
-    services::media,
+    services::{local_actor::LocalActor, media},
     urls::Urls,
 };
 use activitypub_federation::config::Data;
@@ -22,6 +23,7 @@ use url::Url;
 /// The blog's actor, from the settings in effect.
 pub async fn blog_to_person(data: &Data<AppState>) -> AppResult<Person> {
     let urls = &data.urls;
+    let me = LocalActor::Blog;
     let settings = data.settings.current();
     let blog = &settings.blog;
     let icon = blog
@@ -30,15 +32,15 @@ pub async fn blog_to_person(data: &Data<AppState>) -> AppResult<Person> {
         .unwrap_or_else(|| urls.icon().to_string());
     let base = urls.base();
     Ok(Person {
-        id: urls.actor(),
+        id: me.id(urls),
         kind: "Person".into(),
         preferred_username: blog.username.clone(),
         name: blog.title.clone(),
         summary: html_paragraph(&blog.description),
         url: base.clone(),
-        inbox: urls.inbox(),
-        outbox: urls.outbox(),
-        followers: urls.followers(),
+        inbox: me.inbox(urls),
+        outbox: me.outbox(urls),
+        followers: me.followers(urls),
         following: Some(urls.following()),
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
@@ -47,8 +49,8 @@ pub async fn blog_to_person(data: &Data<AppState>) -> AppResult<Person> {
         // The profile's banner, when the owner set one in /admin/settings.
         image: settings.header_image_url.clone().map(image),
         public_key: PublicKey {
-            id: urls.actor_key(),
-            owner: urls.actor(),
+            id: me.key_id(urls),
+            owner: me.id(urls),
             public_key_pem: data.actor.public_key_pem.clone(),
         },
         manually_approves_followers: false,
@@ -141,6 +143,7 @@ pub fn instance_to_application(data: &Data<AppState>) -> ApplicationActor {
 pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: String) -> Person {
     let urls = &data.urls;
     let name = &author.username;
+    let me = LocalActor::Author(name.clone());
     let icon = author
         .avatar_url
         .clone()
@@ -152,7 +155,7 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
         author.display_name.clone()
     };
     Person {
-        id: urls.author_actor(name),
+        id: me.id(urls),
         kind: "Person".into(),
         preferred_username: name.clone(),
         name: display_name,
@@ -162,9 +165,9 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
             html_paragraph(&author.bio)
         },
         url: urls.author(name),
-        inbox: urls.author_inbox(name),
-        outbox: urls.author_outbox(name),
-        followers: urls.author_followers(name),
+        inbox: me.inbox(urls),
+        outbox: me.outbox(urls),
+        followers: me.followers(urls),
         following: None,
         endpoints: Endpoints {
             shared_inbox: urls.shared_inbox(),
@@ -172,8 +175,8 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
         icon: image(icon),
         image: None,
         public_key: PublicKey {
-            id: urls.author_key(name),
-            owner: urls.author_actor(name),
+            id: me.key_id(urls),
+            owner: me.id(urls),
             public_key_pem,
         },
         manually_approves_followers: false,
