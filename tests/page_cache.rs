@@ -164,6 +164,17 @@ async fn changes_show_at_once_and_only_where_shown() {
     );
     let (_, _, feed) = get_raw(&format!("{}comments/feed.atom", blog.base()), &[]).await;
     assert!(String::from_utf8_lossy(&feed).contains("Lovely garden."));
+
+    // A like right after the page was rendered for the reply shows at the very next request:
+    // only a run of likes is held back for a moment, not the first one after a comment.
+    let bo = Peer::start().await;
+    like(&bo, &blog, &last_url).await;
+    until_stored(&blog, "last", 2, 1).await;
+    let (how, page) = read_once(&blog, "posts/last").await;
+    assert_eq!(
+        (how.as_str(), texts(&page, ".reactions .likes")),
+        ("changed", vec!["2 likes".to_string()])
+    );
     read_all(&blog).await;
 
     // An edit of the last post's words: the pages that show its title (its own, its

@@ -7,10 +7,11 @@
 //! made by another process (`feder post publish`, another node) shows. A page that says
 //! nothing is stale after any change. One request at a time renders a page (single flight):
 //! meanwhile the others get the previous copy (stale-while-revalidate) or, when there is
-//! none, wait for it; and when likes and boosts come in a row, a page is rendered again at most
-//! every [`RENDER_GAP`] (a post liked a hundred times a second is not rendered a hundred
-//! times; a comment, an edit or a block shows at once). Bodies are stored as sent, compressed or not: each encoding is its own
-//! entry. `X-Cache` tells how a page was answered: `hit`, `stale` (the previous copy while
+//! none, wait for it. While likes and boosts come in a row (the kept copy was itself rendered
+//! because of one), a page is rendered again at most every [`RENDER_GAP`]: a post liked a
+//! hundred times a second is not rendered a hundred times. The first like after anything
+//! else, and a comment, an edit or a block at any time, show at the next request. Bodies are
+//! stored as sent, compressed or not: each encoding is its own entry. `X-Cache` tells how a page was answered: `hit`, `stale` (the previous copy while
 //! another request renders it), or why this request rendered it: `miss` (nothing kept),
 //! `changed`, `expired`.
 
@@ -105,8 +106,9 @@ struct Entry {
     /// What it was rendered from, and what of the blog it shows (`None`: it did not say).
     version: Version,
     shows: Option<Shows>,
-    /// Rendered because a change made the previous copy stale.
-    after_change: bool,
+    /// Rendered because likes or boosts, and nothing else it shows, changed: a run of
+    /// reactions is going on, and the next ones may wait for [`RENDER_GAP`].
+    after_reactions: bool,
 }
 
 /// What a request does with a page.
@@ -125,6 +127,8 @@ struct Flown {
     cache: Arc<PageCache>,
     key: Key,
     flight: Option<(u64, watch::Sender<()>)>,
+    /// Only likes and boosts changed since the kept copy.
+    reactions_only: bool,
 }
 
 impl Drop for Flown {
@@ -178,6 +182,12 @@ impl PageCache {
             Some(_) => "expired",
             None => "miss",
         };
+        let reactions_only = why == "changed"
+            && slot.entry.as_ref().is_some_and(|entry| {
+                !self
+                    .log
+                    .changed_beyond_reactions(entry.version, entry.shows.as_ref())
+            });
         if slot.flight.as_ref().is_some_and(Flight::on) {
             if let (Some(flight), false) = (&slot.flight, waited) {
                 return Decision::Wait(flight.done.clone());
@@ -187,6 +197,7 @@ impl PageCache {
                 cache: self.clone(),
                 key: key.clone(),
                 flight: None,
+                reactions_only,
             };
             return Decision::Render(flown, why);
         }
@@ -202,14 +213,15 @@ impl PageCache {
                 cache: self.clone(),
                 key: key.clone(),
                 flight: Some((id, sender)),
+                reactions_only,
             },
             why,
         )
     }
 
     /// The kept copy, if it may be served: current (`hit`), or (`stale`) while another
-    /// request renders it, or when likes and boosts come in a row (it was rendered because
-    /// of a change less than [`RENDER_GAP`] ago, and only reactions changed since).
+    /// request renders it, or while likes and boosts come in a row (it was rendered because
+    /// of a like or boost less than [`RENDER_GAP`] ago, and only reactions changed since).
     fn serve_kept(&self, slot: &Slot) -> Option<Decision> {
         let entry = slot.entry.as_ref()?;
         let changed = self.log.changed_since(entry.version, entry.shows.as_ref());
@@ -218,7 +230,7 @@ impl PageCache {
             return Some(Decision::Serve(entry.clone(), "hit"));
         }
         let busy = changed
-            && entry.after_change
+            && entry.after_reactions
             && age < RENDER_GAP
             && !self
                 .log
@@ -287,20 +299,37 @@ pub async fn serve(State(cache): State<Arc<PageCache>>, request: Request, next: 
     };
     let version = cache.log.version();
     let response = next.run(request).await;
-    let response = render_and_keep(&cache, key, version, response, &conditions, why).await;
+    let rendered = Rendered {
+        version,
+        why,
+        after_reactions: flown.reactions_only,
+    };
+    let response = render_and_keep(&cache, key, rendered, response, &conditions).await;
     drop(flown);
     response
+}
+
+/// How a page came to be rendered: from which version, why (for `X-Cache`), and whether only
+/// likes and boosts had changed.
+struct Rendered {
+    version: Version,
+    why: &'static str,
+    after_reactions: bool,
 }
 
 /// Keeps a rendered page (200 or 410) and answers with it.
 async fn render_and_keep(
     cache: &PageCache,
     key: Key,
-    version: Version,
+    rendered: Rendered,
     response: Response,
     conditions: &Conditions,
-    why: &'static str,
 ) -> Response {
+    let Rendered {
+        version,
+        why,
+        after_reactions,
+    } = rendered;
     if !matches!(response.status(), StatusCode::OK | StatusCode::GONE) {
         return response;
     }
@@ -345,7 +374,7 @@ async fn render_and_keep(
         last_modified,
         filled: Instant::now(),
         version,
-        after_change: why == "changed",
+        after_reactions,
     };
     let response = entry.respond(conditions, why);
     cache.put(key, entry);
@@ -500,7 +529,7 @@ mod tests {
             filled: Instant::now() - age,
             version,
             shows,
-            after_change: true,
+            after_reactions: true,
         }
     }
 
@@ -546,10 +575,10 @@ mod tests {
         assert_eq!(
             how(&cache.decide(&key(), false)),
             "stale",
-            "a page rendered because of a change just now is not rendered again at once"
+            "a page rendered because of a like just now is not rendered again at once"
         );
         let calm = Entry {
-            after_change: false,
+            after_reactions: false,
             ..entry(log.version(), Some(post.clone()), Duration::ZERO)
         };
         cache.put(key(), calm);
