@@ -165,6 +165,99 @@ async fn unknown_names_take_as_long_as_wrong_passwords() {
     );
 }
 
+/// OWASP's device cookies: strangers guessing the owner's name from many addresses lock the
+/// name for every browser without a cookie, but not for the owner's own browser; and an
+/// unknown name answers the same, so the lock tells no names apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_guessing_from_many_addresses_do_not_lock_out_the_owner() {
+    common::init();
+    let _turn = HASHING.lock().await;
+    // The test acts as a local reverse proxy that names other clients in X-Forwarded-For.
+    let blog = Instance::start_configured("devicecookie", |c| {
+        c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+    })
+    .await;
+    users::create(&blog.data().db, "jorg", PASSWORD)
+        .await
+        .expect("user");
+
+    // The owner logged in from her laptop once: it keeps the device cookie.
+    let mut laptop = Browser::new(&blog);
+    laptop.forwarded_for = Some("192.0.2.1".into());
+    let answer = laptop.log_in("jorg", PASSWORD).await;
+    assert_eq!(answer.status, 303);
+    let cookie = answer.set_cookies().join("\n");
+    assert!(
+        cookie.contains("feder_device=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let device = laptop.cookies.get("feder_device").cloned().expect("device");
+
+    // 30 wrong passwords from 30 addresses, for her name and for a name nobody has.
+    let mut statuses = std::collections::BTreeMap::<(&str, u16), u32>::new();
+    for name in ["jorg", "nobody"] {
+        for i in 0..30 {
+            let mut stranger = Browser::new(&blog);
+            stranger.forwarded_for = Some(format!("203.0.113.{}", i + 1));
+            let status = stranger.log_in(name, "wrong password!").await.status;
+            *statuses.entry((name, status)).or_default() += 1;
+        }
+    }
+    let limit = users::MAX_FAILED_LOGINS_PER_NAME as u32;
+    assert_eq!(
+        statuses,
+        [
+            (("jorg", 401), limit),
+            (("jorg", 429), 30 - limit),
+            (("nobody", 401), limit),
+            (("nobody", 429), 30 - limit),
+        ]
+        .into(),
+        "a known and an unknown name answer alike"
+    );
+
+    // Her right password from a new address without the cookie waits like any stranger's…
+    let mut phone = Browser::new(&blog);
+    phone.forwarded_for = Some("198.51.100.77".into());
+    let answer = phone.log_in("jorg", PASSWORD).await;
+    assert_eq!(answer.status, 429);
+    // …and with the cookie of her past login it gets in, from yet another address.
+    let mut travelling = Browser::new(&blog);
+    travelling.forwarded_for = Some("198.51.100.78".into());
+    travelling
+        .cookies
+        .insert("feder_device".into(), device.clone());
+    let answer = travelling.log_in("jorg", PASSWORD).await;
+    assert_eq!(answer.status, 303, "{}", answer.text);
+    assert_eq!(answer.location().as_deref(), Some("/admin"));
+    assert_eq!(travelling.get("/admin").await.status, 200);
+
+    // The cookie is hers only: brought for another name it is a stranger's.
+    users::create(&blog.data().db, "anna", PASSWORD)
+        .await
+        .expect("user");
+    for i in 0..30 {
+        let mut stranger = Browser::new(&blog);
+        stranger.forwarded_for = Some(format!("203.0.113.{}", i + 101));
+        stranger.log_in("anna", "wrong password!").await;
+    }
+    let mut borrowed = Browser::new(&blog);
+    borrowed.forwarded_for = Some("198.51.100.79".into());
+    borrowed
+        .cookies
+        .insert("feder_device".into(), device.clone());
+    assert_eq!(borrowed.log_in("anna", PASSWORD).await.status, 429);
+
+    // A stolen device cookie does not buy unlimited guesses: the device is counted on its own.
+    let mut thief = Browser::new(&blog);
+    thief.forwarded_for = Some("198.51.100.80".into());
+    thief.cookies.insert("feder_device".into(), device);
+    for _ in 0..users::MAX_FAILED_LOGINS {
+        assert_eq!(thief.log_in("jorg", "wrong password!").await.status, 401);
+    }
+    assert_eq!(thief.log_in("jorg", PASSWORD).await.status, 429);
+}
+
 async fn blog_with_post(
     name: &str,
     configure: impl FnOnce(&mut feder::config::Config),

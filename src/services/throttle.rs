@@ -1,5 +1,11 @@
-//! Login throttling per user name and address, in the database (so that several nodes share
-//! it). An attempt is recorded *before* its password is checked and only then counted: every
+//! Login throttling, in the database (so that several nodes share it), as OWASP's "device
+//! cookies" describe it: a browser that logged in as a name before (`Client::Device`) is
+//! counted on its own, so strangers guessing that name cannot lock its owner out; every other
+//! client is counted per name and address, and all of them together per name, which stops
+//! guessing spread over many addresses. The name lock applies to unknown names alike, so it
+//! tells no names apart.
+//!
+//! An attempt is recorded *before* its password is checked and only then counted: every
 //! attempt let through stays counted until it succeeds, and each new one counts itself and
 //! all of those, so however many run at once, at most `MAX_FAILED_LOGINS` are checked per
 //! window (a read-then-write check let all of them through).
@@ -11,9 +17,20 @@ use sea_orm::{
     PaginatorTrait, QueryFilter,
 };
 
-/// Failed logins allowed per user name and address within `WINDOW`.
+/// Failed logins allowed per user name and address (or per trusted device) within `WINDOW`.
 pub const MAX_FAILED_LOGINS: u64 = 5;
+/// Failed logins allowed per user name from all addresses without a device cookie together.
+pub const MAX_FAILED_LOGINS_PER_NAME: u64 = 10;
 const WINDOW: Duration = Duration::minutes(15);
+/// Rows of a trusted device carry this before the device's id where others carry an address.
+const DEVICE: &str = "device:";
+
+/// Who tries: a browser with the device cookie of a past login as this name, or anyone else
+/// (by address).
+pub enum Client<'a> {
+    Device(&'a str),
+    Address(&'a str),
+}
 
 /// An attempt that was let through: `forgive` it when the password was right (or was never
 /// checked), keep it when it was wrong.
@@ -27,8 +44,13 @@ pub struct Attempt {
 pub async fn charge(
     db: &DatabaseConnection,
     username: &str,
-    ip: &str,
+    client: Client<'_>,
 ) -> AppResult<Option<Attempt>> {
+    let ip = match client {
+        Client::Device(id) => format!("{DEVICE}{id}"),
+        Client::Address(ip) => ip.to_string(),
+    };
+    let ip = ip.as_str();
     let now = Utc::now();
     // Old attempts only take room.
     login_attempt::Entity::delete_many()
@@ -49,7 +71,17 @@ pub async fn charge(
         .filter(login_attempt::Column::AttemptedAt.gt(now - WINDOW))
         .count(db)
         .await?;
-    if attempts > MAX_FAILED_LOGINS {
+    let from_strangers = if ip.starts_with(DEVICE) {
+        0
+    } else {
+        login_attempt::Entity::find()
+            .filter(login_attempt::Column::Username.eq(username))
+            .filter(login_attempt::Column::Ip.not_like(format!("{DEVICE}%")))
+            .filter(login_attempt::Column::AttemptedAt.gt(now - WINDOW))
+            .count(db)
+            .await?
+    };
+    if attempts > MAX_FAILED_LOGINS || from_strangers > MAX_FAILED_LOGINS_PER_NAME {
         // A refused attempt is not counted: the window does not grow while one waits.
         login_attempt::Entity::delete_by_id(row.id).exec(db).await?;
         return Ok(None);

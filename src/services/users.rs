@@ -1,5 +1,6 @@
 //! Authors: accounts with Argon2id passwords and a public profile, login with throttling
-//! (failed attempts per user name and address, in the database), and login sessions stored
+//! (failed attempts per user name and address or device, in the database), device cookies
+//! that keep an author's own browsers past the throttle, and login sessions stored
 //! in the database so that several servers share them.
 
 use crate::{
@@ -16,7 +17,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-pub use throttle::MAX_FAILED_LOGINS;
+pub use throttle::{MAX_FAILED_LOGINS, MAX_FAILED_LOGINS_PER_NAME};
 const SESSION_LIFETIME: Duration = Duration::days(30);
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -220,31 +221,50 @@ pub async fn update_profile(
 pub enum LoginFailure {
     /// Wrong name or password (which one is not said).
     Invalid,
-    /// Too many failures from this address for this name: try later.
+    /// Too many failures for this name from this address, this device, or (without a device
+    /// cookie) from everywhere: try later.
     Throttled,
     /// Every password hashing thread is taken: try again in a moment.
     Busy,
 }
 
-/// Checks a password, counting failures per user name and address (`services::throttle`).
+/// A successful login: the author, and the device cookie that lets this browser past the
+/// lock strangers can put on the name (`services::throttle`).
+pub struct LoggedIn {
+    pub user: user::Model,
+    pub device: String,
+}
+
+/// Checks a password, counting failures per user name and address, or per device when
+/// `device` is the cookie of a past login as this name (`services::throttle`).
 pub async fn authenticate(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
     ip: &str,
-) -> AppResult<Result<user::Model, LoginFailure>> {
+    device: Option<&str>,
+) -> AppResult<Result<LoggedIn, LoginFailure>> {
     let Ok(ticket) = passwords::ticket() else {
         return Ok(Err(LoginFailure::Busy));
     };
-    let Some(attempt) = throttle::charge(db, username, ip).await? else {
-        return Ok(Err(LoginFailure::Throttled));
-    };
     let user = find_by_username(db, username).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    match passwords::verify_password(ticket, password, hash).await? {
+    let trusted = device
+        .zip(hash.as_deref())
+        .and_then(|(cookie, hash)| device_id(cookie, username, hash));
+    let client = match trusted {
+        Some(id) => throttle::Client::Device(id),
+        None => throttle::Client::Address(ip),
+    };
+    let Some(attempt) = throttle::charge(db, username, client).await? else {
+        return Ok(Err(LoginFailure::Throttled));
+    };
+    match passwords::verify_password(ticket, password, hash.clone()).await? {
         Ok(true) => {
             throttle::succeeded(db, attempt).await?;
-            user.map(Ok).ok_or(AppError::NotFound)
+            let user = user.ok_or(AppError::NotFound)?;
+            let device = device_cookie(&random_token(), username, hash.as_deref().unwrap_or(""));
+            Ok(Ok(LoggedIn { user, device }))
         }
         Ok(false) => Ok(Err(LoginFailure::Invalid)),
         Err(passwords::Busy) => {
@@ -252,6 +272,35 @@ pub async fn authenticate(
             Ok(Err(LoginFailure::Busy))
         }
     }
+}
+
+/// How long a browser stays known as a device of its author after a login.
+pub const DEVICE_LIFETIME: Duration = Duration::days(365);
+
+/// The key of a name's device cookies: derived from its password hash, so a new password
+/// (after a theft, say) makes every earlier device a stranger again, and nothing is stored.
+fn device_key(username: &str, hash: &str) -> ring::hmac::Key {
+    let secret = Sha256::new()
+        .chain_update(b"feder login device\0")
+        .chain_update(username.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(hash.as_bytes())
+        .finalize();
+    ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret)
+}
+
+/// A device cookie for `username`: a random id and its signature (`id.signature`).
+fn device_cookie(id: &str, username: &str, hash: &str) -> String {
+    let tag = ring::hmac::sign(&device_key(username, hash), id.as_bytes());
+    format!("{id}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+}
+
+/// The device id of a cookie signed for `username` with its current password, else `None`.
+fn device_id<'a>(cookie: &'a str, username: &str, hash: &str) -> Option<&'a str> {
+    let (id, tag) = cookie.split_once('.')?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    ring::hmac::verify(&device_key(username, hash), id.as_bytes(), &tag).ok()?;
+    Some(id)
 }
 
 /// Starts a session; returns the token for the cookie (only its hash is stored).
@@ -319,5 +368,15 @@ mod tests {
         assert!(check_username("alice_b").is_ok());
         assert!(check_username("alice b").is_err());
         assert!(check_password("short").is_err());
+    }
+
+    #[test]
+    fn device_cookies_are_for_one_name_and_password() {
+        let cookie = device_cookie("abc", "jorg", "$argon2id$one");
+        assert_eq!(device_id(&cookie, "jorg", "$argon2id$one"), Some("abc"));
+        assert_eq!(device_id(&cookie, "anna", "$argon2id$one"), None);
+        assert_eq!(device_id(&cookie, "jorg", "$argon2id$two"), None);
+        assert_eq!(device_id("abc.forged", "jorg", "$argon2id$one"), None);
+        assert_eq!(device_id("abc", "jorg", "$argon2id$one"), None);
     }
 }

@@ -22,6 +22,9 @@ use serde::{Deserialize, de::DeserializeOwned};
 pub const SESSION_COOKIE: &str = "feder_session";
 /// Holds the CSRF token of the login form, before there is a session.
 pub const LOGIN_COOKIE: &str = "feder_login";
+/// Marks a browser that logged in as a name before (OWASP's device cookie): its logins are
+/// not held back by the lock that strangers' guesses put on the name.
+pub const DEVICE_COOKIE: &str = "feder_device";
 
 /// A logged-in author, with the session the request came with.
 #[derive(Clone)]

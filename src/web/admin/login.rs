@@ -1,10 +1,12 @@
 //! Logging in and out. The login form's CSRF token sits in a short-lived cookie (there is no
-//! session yet); failed attempts are throttled per user name and address.
+//! session yet); failed attempts are throttled per user name and address, and per name from
+//! everywhere, except for a browser that brings the device cookie a past login set
+//! (`services::throttle`).
 
 use super::{
     auth::{
-        Author, CsrfForm, LOGIN_COOKIE, SESSION_COOKIE, check_origin, cookie, current, set_cookie,
-        ui,
+        Author, CsrfForm, DEVICE_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, check_origin, cookie,
+        current, set_cookie, ui,
     },
     page,
 };
@@ -117,8 +119,11 @@ pub async fn login(
         &data.config.server.trusted_proxies,
     );
     let username = form.username.trim();
-    match users::authenticate(&data.db, username, &form.password, &ip).await? {
-        Ok(user) => {
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let checked =
+        users::authenticate(&data.db, username, &form.password, &ip, device.as_deref()).await?;
+    match checked {
+        Ok(users::LoggedIn { user, device }) => {
             let (token, _) = users::start_session(&data.db, &user).await?;
             tracing::info!(user = %user.username, %ip, "logged in");
             let max_age = users::session_lifetime().num_seconds();
@@ -129,6 +134,11 @@ pub async fn login(
                 set_cookie(&data, SESSION_COOKIE, &token, max_age),
             );
             headers.append(header::SET_COOKIE, set_cookie(&data, LOGIN_COOKIE, "", 0));
+            let device_age = users::DEVICE_LIFETIME.num_seconds();
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(&data, DEVICE_COOKIE, &device, device_age),
+            );
             Ok(response)
         }
         Err(LoginFailure::Throttled) => {

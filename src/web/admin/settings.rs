@@ -3,7 +3,7 @@
 //! once (`services::settings` keeps the copy pages read).
 
 use super::{
-    auth::{Author, CsrfForm},
+    auth::{Author, CsrfForm, DEVICE_COOKIE, cookie},
     page,
 };
 use crate::{
@@ -232,7 +232,9 @@ pub async fn password(
         &headers,
         &data.config.server.trusted_proxies,
     );
-    if users::authenticate(&data.db, &author.user.username, &form.current, &ip)
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let username = &author.user.username;
+    if users::authenticate(&data.db, username, &form.current, &ip, device.as_deref())
         .await?
         .is_err()
     {
