@@ -94,6 +94,7 @@ const UNSHOWN: &[&str] = &[
     "spam_tokens",
     "remote_posts",
     "following",
+    "comment_filters",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,13 +1,14 @@
 //! The comment policy: the one place that decides the initial status of a new comment, from
-//! the fediverse or the web form alike — spam when the filter has learnt its words, waiting for
-//! the owner (`blog.comment_policy`, a post whose comments are closed, too many links), else
-//! shown at once.
+//! the fediverse or the web form alike — rejected or waiting when it holds one of the owner's
+//! filtered phrases (`comment_filters`, read on edits too), spam when the filter has learnt its
+//! words, waiting for the owner (`blog.comment_policy`, a post whose comments are closed, too
+//! many links), else shown at once.
 
 use crate::{
     config::CommentPolicy,
     db::entities::{comment, post},
     error::AppResult,
-    services::spam_filter,
+    services::{comment_filters, spam_filter},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -50,6 +51,10 @@ pub async fn initial_status(
     policy: CommentPolicy,
     new: &Candidate<'_>,
 ) -> AppResult<&'static str> {
+    let filtered = comment_filters::verdict(db, new.html, new.name, new.website).await?;
+    if filtered == Some(comment::REJECTED) {
+        return Ok(comment::REJECTED);
+    }
     let words = spam_filter::words(new.html, new.name, new.website);
     if spam_filter::score(db, &words)
         .await?
@@ -57,7 +62,7 @@ pub async fn initial_status(
     {
         return Ok(comment::SPAM);
     }
-    if new.links > new.max_links {
+    if filtered.is_some() || new.links > new.max_links {
         return Ok(comment::PENDING);
     }
     Ok(match for_post(policy, new.post) {
@@ -76,4 +81,18 @@ pub async fn initial_status(
             }
         }
     })
+}
+
+/// The status a comment shown at once (`status`) takes when edited to `html`: an edit that
+/// brings in a filtered phrase is held or rejected as a new comment with it would be. What
+/// already waits, or was decided by the owner, stays as it is.
+pub async fn after_edit(
+    db: &DatabaseConnection,
+    status: &str,
+    html: &str,
+) -> AppResult<Option<&'static str>> {
+    if status != comment::APPROVED {
+        return Ok(None);
+    }
+    comment_filters::verdict(db, html, None, None).await
 }

@@ -11,6 +11,7 @@ use crate::{
     services::{
         Site,
         blocks::Blocks,
+        comment_policy,
         mail::{self, Mail},
         notifications,
         outbox::{self, Event},
@@ -118,8 +119,8 @@ async fn insert_remote(
         _ => find(&txn, id).await?,
     };
     if let Some(stored) = stored {
-        // Spam is no news for the owner (it waits in its folder).
-        if status != comment::SPAM {
+        // Spam and what a filter rejected are no news for the owner (each waits in its folder).
+        if status != comment::SPAM && status != comment::REJECTED {
             notify(&txn, &stored).await?;
         }
         if status == comment::PENDING {
@@ -152,7 +153,8 @@ async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResul
     notifications::record(txn, kind, &stored.author_ap_id, stored.post_id, id).await
 }
 
-/// Takes the new text of `note`, a stored remote comment (only its author may change it).
+/// Takes the new text of `note`, a stored remote comment (only its author may change it), held
+/// or rejected when the edit brings in a filtered phrase (`comment_policy::after_edit`).
 /// Returns whether one changed.
 pub async fn update_remote(db: &DatabaseConnection, note: &RemoteNote) -> AppResult<bool> {
     let Some(existing) = find(db, &note.id).await? else {
@@ -162,8 +164,12 @@ pub async fn update_remote(db: &DatabaseConnection, note: &RemoteNote) -> AppRes
         return Ok(false);
     }
     let post_id = existing.post_id;
+    let filtered = comment_policy::after_edit(db, &existing.status, &note.content_html).await?;
     let mut row: comment::ActiveModel = existing.into();
     row.content_html = Set(note.content_html.clone());
+    if let Some(status) = filtered {
+        row.status = Set(status.to_string());
+    }
     row.updated_at = Set(Some(note.updated.unwrap_or_else(Utc::now)));
     match post_id {
         Some(post_id) => changes::within(Change::Comments(post_id), row.update(db)).await?,

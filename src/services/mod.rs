@@ -9,6 +9,7 @@ pub mod authors;
 pub mod blocks;
 pub mod clock;
 pub mod comment_feed;
+pub mod comment_filters;
 pub mod comment_policy;
 pub mod comments;
 pub mod dashboard;

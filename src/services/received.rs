@@ -183,6 +183,10 @@ pub async fn reply_requested(site: &Site, asked: RequestedReply) -> AppResult<()
         return authorizations::refuse(site, author, asked.request).await;
     }
     let status = store_comment(site, &asked.reply, &post, Some(&asked.id)).await?;
+    // A filtered phrase rejected it: its server hears so now, not never.
+    if status == comment::REJECTED {
+        return authorizations::refuse(site, author, asked.request).await;
+    }
     if status == comment::APPROVED {
         let grant = Grant {
             kind: authorization::REPLY,

@@ -7,6 +7,7 @@ pub mod api_token;
 pub mod authorization;
 pub mod block;
 pub mod comment;
+pub mod comment_filter;
 pub mod delivery;
 pub mod delivery_host;
 pub mod follower;

@@ -1,6 +1,7 @@
 //! The moderation queue: comments waiting for approval (or shown, or hidden), each with
 //! approve, reject, spam, delete, blocking its author or server, and a reply form that answers
-//! as `feder reply create` does; the blog's own answers below, editable. And the blocks.
+//! as `feder reply create` does; the blog's own answers below, editable. And the blocks and
+//! the keyword filters.
 
 use super::{
     auth::{Author, CsrfForm},
@@ -10,7 +11,7 @@ use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
     federation::{actions, state::AppState},
-    services::{comments, moderation},
+    services::{comment_filters, comments, moderation},
     web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
@@ -108,12 +109,16 @@ pub async fn queue(
         .into_iter()
         .map(|b| b.value)
         .collect();
+    let filters = comment_filters::list(&data.db).await?;
     let back = format!("/admin/comments?status={status}");
     Ok(page(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
             title => author.t("admin_comments"), status => status, items => items, blocks => blocks,
+            filters => filters.into_iter().map(|f| minijinja::context! {
+                id => f.id, phrase => f.phrase, action => f.action,
+            }).collect::<Vec<_>>(),
             back => back, ..author.nav()
         },
     ))
@@ -230,6 +235,33 @@ pub async fn block(
         moderation::add_block(&data, &form.target).await?;
     }
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/comments")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FilterForm {
+    phrase: String,
+    action: String,
+}
+
+/// POST /admin/filters: adds a word or phrase filter (or changes what an existing one does).
+pub async fn add_filter(
+    data: Data<AppState>,
+    CsrfForm(form): CsrfForm<FilterForm>,
+) -> AppResult<Response> {
+    comment_filters::add(&data.db, &form.phrase, &form.action).await?;
+    Ok(Redirect::to("/admin/comments#filters").into_response())
+}
+
+/// POST /admin/filters/{id}/delete: removes a filter (what it held stays where it is).
+pub async fn remove_filter(
+    data: Data<AppState>,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<ActionForm>,
+) -> AppResult<Response> {
+    if !comment_filters::remove(&data.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/comments#filters").into_response())
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/replies/{id}", post(comments::edit_answer))
         .route("/admin/replies/{id}/delete", post(comments::delete_answer))
         .route("/admin/blocks", post(comments::block))
+        .route("/admin/filters", post(comments::add_filter))
+        .route("/admin/filters/{id}/delete", post(comments::remove_filter))
         .route("/admin/notifications", get(notifications::list))
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/password", post(settings::password))

@@ -1,0 +1,180 @@
+//! The owner's moderation beyond single blocks, over real HTTP against a real server and a
+//! Mastodon-like signing peer: keyword and phrase filters (set in /admin/comments) hold or
+//! reject fediverse replies, their edits and web comments alike.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod admin_helpers;
+mod common;
+
+use admin_helpers::{Browser, csrf_of, logged_in};
+use common::{Instance, Peer, page, texts};
+use feder::db::entities::comment;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// A public Note by the peer's `alice` replying to `in_reply_to`, in a `Create` or `Update`.
+fn reply(peer: &Peer, kind: &str, n: u32, in_reply_to: &str, html: &str) -> Value {
+    let actor = format!("{}/users/alice", peer.base);
+    let id = format!("{}/notes/{n}", peer.base);
+    json!({
+        "id": format!("{id}/{kind}/{}", uuid::Uuid::new_v4()),
+        "type": kind,
+        "actor": actor,
+        "to": [PUBLIC],
+        "object": {
+            "id": id,
+            "type": "Note",
+            "attributedTo": actor,
+            "inReplyTo": in_reply_to,
+            "content": html,
+            "published": "2026-11-01T10:00:00Z",
+            "to": [PUBLIC],
+            "cc": [format!("{actor}/followers")],
+        },
+    })
+}
+
+/// The status of the comment `ap_id`, or of the web comment whose writer is named so.
+async fn status_of(blog: &Instance, column: comment::Column, value: &str) -> String {
+    comment::Entity::find()
+        .filter(column.eq(value))
+        .one(&blog.data().db)
+        .await
+        .expect("query")
+        .expect("stored")
+        .status
+}
+
+/// The texts /admin/comments lists under `status`.
+async fn queue(browser: &mut Browser, status: &str) -> Vec<String> {
+    let answer = browser
+        .get(&format!("/admin/comments?status={status}"))
+        .await;
+    texts(&answer.html(), "li.comment .content")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_hold_or_reject_fediverse_and_web_comments() {
+    common::init();
+    let blog = Instance::start_configured("filters", |c| {
+        c.limits.web_comment_min_seconds = 2;
+    })
+    .await;
+    let post_url = blog.publish_hello_world().await;
+    let peer = Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    let mut browser = logged_in(&blog, "owner").await;
+    let csrf = csrf_of(&browser.get("/admin/comments").await.text);
+    for (phrase, action) in [("Buy  NOW", "hold"), ("casino", "reject")] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("phrase", phrase),
+            ("action", action),
+        ];
+        assert_eq!(
+            browser.post_form("/admin/filters", &fields).await.status,
+            303
+        );
+    }
+    let listed = browser.get("/admin/comments").await.html();
+    assert_eq!(
+        texts(&listed, "#filters .phrase"),
+        vec!["buy now", "casino"]
+    );
+
+    // A fediverse reply with the phrase, in another case and with other spaces, waits; one
+    // with the word inside another word ("buy nowhere") is shown.
+    let held = reply(
+        &peer,
+        "Create",
+        1,
+        &post_url,
+        "<p>Please buy\nnow, friends</p>",
+    );
+    assert_eq!(peer.post_signed(&inbox, &held).await, 202);
+    let fine = reply(&peer, "Create", 2, &post_url, "<p>I buy nowhere else</p>");
+    assert_eq!(peer.post_signed(&inbox, &fine).await, 202);
+    assert_eq!(
+        status_of(
+            &blog,
+            comment::Column::ApId,
+            &format!("{}/notes/1", peer.base)
+        )
+        .await,
+        comment::PENDING
+    );
+    // The web form: the same phrase waits, a rejected word is rejected.
+    common::web_comment(
+        &post_url,
+        &[("author", "Web Buyer"), ("text", "BUY NOW!")],
+        false,
+    )
+    .await;
+    common::web_comment(
+        &post_url,
+        &[("author", "Gambler"), ("text", "Best Casino here")],
+        false,
+    )
+    .await;
+    assert_eq!(
+        status_of(&blog, comment::Column::AuthorName, "Web Buyer").await,
+        comment::PENDING
+    );
+    assert_eq!(
+        status_of(&blog, comment::Column::AuthorName, "Gambler").await,
+        comment::REJECTED
+    );
+    let rejected = reply(&peer, "Create", 3, &post_url, "<p>Visit my CASINO</p>");
+    assert_eq!(peer.post_signed(&inbox, &rejected).await, 202);
+
+    assert_eq!(
+        queue(&mut browser, "pending").await,
+        vec!["BUY NOW!", "Please buy now, friends"]
+    );
+    assert_eq!(
+        queue(&mut browser, "rejected").await,
+        vec!["Visit my CASINO", "Best Casino here"]
+    );
+    assert_eq!(
+        texts(&page(&post_url).await.1, "li.comment .e-content"),
+        vec!["I buy nowhere else"]
+    );
+
+    // An edit that brings the phrase in takes the shown reply off the page, to wait.
+    let edited = reply(&peer, "Update", 2, &post_url, "<p>Buy now, I say</p>");
+    assert_eq!(peer.post_signed(&inbox, &edited).await, 202);
+    assert!(texts(&page(&post_url).await.1, "li.comment .e-content").is_empty());
+    assert_eq!(
+        status_of(
+            &blog,
+            comment::Column::ApId,
+            &format!("{}/notes/2", peer.base)
+        )
+        .await,
+        comment::PENDING
+    );
+
+    // Without the filters, a new reply with those words is shown at once.
+    let listed = browser.get("/admin/comments").await.html();
+    let removes: Vec<String> = listed
+        .select(&scraper::Selector::parse("#filters form[action$='/delete']").unwrap())
+        .filter_map(|f| f.value().attr("action").map(str::to_string))
+        .collect();
+    assert_eq!(removes.len(), 2);
+    for remove in removes {
+        assert_eq!(
+            browser.post_form(&remove, &[("csrf", &csrf)]).await.status,
+            303
+        );
+    }
+    let later = reply(&peer, "Create", 4, &post_url, "<p>Casino? Buy now!</p>");
+    assert_eq!(peer.post_signed(&inbox, &later).await, 202);
+    assert_eq!(
+        texts(&page(&post_url).await.1, "li.comment .e-content"),
+        vec!["Casino? Buy now!"]
+    );
+}
