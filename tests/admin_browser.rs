@@ -459,3 +459,177 @@ async fn followers_of_the_blog_and_an_author_on_a_phone() {
     assert!(fits(&client).await);
     screenshots(&client, "followers-of-an-author").await;
 }
+
+/// What sticks out of the window: the page's scroll width if it is wider than the window, and
+/// every shown element whose box leaves the window sideways (cut off or scrolled to), unless a
+/// box of its own scrolls it (a code block, the preview).
+async fn outside_the_window(client: &Client) -> (u64, Vec<String>) {
+    let found = client
+        .execute(
+            r#"
+            const width = window.innerWidth;
+            const out = [];
+            if (document.documentElement.scrollWidth > width) {
+                out.push('scrollWidth ' + document.documentElement.scrollWidth);
+            }
+            const scrolls = e => {
+                for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+                    const o = getComputedStyle(p).overflowX;
+                    if (o === 'auto' || o === 'scroll') return true;
+                }
+                return false;
+            };
+            for (const e of document.querySelectorAll('body *')) {
+                const r = e.getBoundingClientRect();
+                if (r.width === 0 || r.height === 0) continue;
+                if (getComputedStyle(e).visibility === 'hidden') continue;
+                if ((r.right > width + 1 || r.left < -1) && !scrolls(e)) {
+                    out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                        + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+                }
+            }
+            return [width, out.slice(0, 8)];
+            "#,
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let width = found[0].as_u64().expect("width");
+    let out = found[1]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect();
+    (width, out)
+}
+
+/// Every /admin page at phone (390 × 844) and desktop (1280 × 900) width, with what makes them
+/// wide: long addresses, a waiting comment with its block buttons, a failed delivery with its
+/// reason, a dead letter, an uploaded image, notifications. Nothing may scroll sideways or be
+/// cut off; tables become one card per row on the phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_page_fits_a_phone_and_a_desktop() {
+    let Some((browser, driver)) = chromium() else {
+        return;
+    };
+    let blog = start_blog("admin_widths", |c| {
+        c.blog.comment_policy = feder::config::CommentPolicy::Approval;
+        c.inbox.max_attempts = 1;
+    })
+    .await;
+    let peer = Peer::start().await;
+    let mut http = admin_helpers::logged_in(&blog, "jane").await;
+    follow(&peer, &blog).await;
+    let post = publish(
+        &blog,
+        "---\ntitle: A rather long title about tomatoes, seedlings and the sunny window sill\n\
+         slug: a-rather-long-slug-about-tomatoes-seedlings-and-the-sunny-window-sill\n---\n\
+         Red and round.\n\n```\nfn a_very_long_line_of_code_that_does_not_fit_a_phone() { \
+         println!(\"tomatoes\"); }\n```\n",
+    )
+    .await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    reply(&peer, &blog, &post_url, 1, "How do you grow them?").await;
+    // A reply to a note on a server that does not answer: tried once, then a dead letter.
+    let gone = format!("http://localhost:{}/notes/somewhere-far-away", free_port());
+    reply(&peer, &blog, &gone, 2, "Lost in a thread").await;
+    // The peer refuses what the blog sends next: a failed delivery with its reason.
+    peer.answer_with(&[410; 20]);
+    publish(&blog, "---\ntitle: Second\n---\nMore.\n").await;
+    blog.settle(30).await;
+    let csrf = admin_helpers::csrf_of(&http.get("/admin/media").await.text);
+    let (content_type, body) = admin_helpers::multipart(
+        &[("csrf", &csrf), ("alt", "A tomato plant")],
+        &[("file", "tomato.jpg", "image/jpeg", &jpeg(1600, 900))],
+    );
+    let upload = http
+        .post_with(
+            "/admin/media",
+            &[("Accept", "application/json")],
+            &content_type,
+            body,
+        )
+        .await;
+    assert_eq!(upload.status, 201, "{}", upload.text);
+
+    let (_driver_process, driver_url) = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let client = connect(&driver_url, &browser, profile.path()).await;
+    let base = blog.base().trim_end_matches('/').to_string();
+    let mut pages = vec![("/admin/login", "login")];
+    pages.extend([
+        ("/admin", "dashboard"),
+        ("/admin/posts", "posts"),
+        ("/admin/posts/new", "editor"),
+        ("/admin/pages", "pages"),
+        ("/admin/pages/new", "page editor"),
+        ("/admin/comments", "comments"),
+        ("/admin/comments?status=approved", "approved comments"),
+        ("/admin/notifications", "notifications"),
+        ("/admin/followers", "followers"),
+        ("/admin/deliveries", "deliveries"),
+        ("/admin/media", "media"),
+        ("/admin/profile", "profile"),
+        ("/admin/settings", "settings"),
+    ]);
+    let edit = format!("/admin/posts/{}/edit", post.slug);
+    pages.push((edit.as_str(), "post editor"));
+    let mut wide = Vec::new();
+    for (i, (path, name)) in pages.iter().enumerate() {
+        if i == 1 {
+            log_in(&client, &base, "jane").await;
+        }
+        for (width, height) in [(390, 844), (1280, 900)] {
+            client.set_window_size(width, height).await.expect("resize");
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            client
+                .wait()
+                .for_element(Locator::Css("main.admin"))
+                .await
+                .unwrap();
+            let (inner, out) = outside_the_window(&client).await;
+            assert!(inner <= width as u64, "the window is {inner} px wide");
+            if !out.is_empty() {
+                wide.push(format!("{name} at {width}: {out:?}"));
+            }
+        }
+    }
+    // The content that makes the pages wide was there.
+    client.set_window_size(390, 844).await.expect("resize");
+    client
+        .goto(&format!("{base}/admin/deliveries"))
+        .await
+        .unwrap();
+    assert!(
+        !client
+            .find_all(Locator::Css("section.received li"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !client
+            .find_all(Locator::Css("tr.failed"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    screenshots(&client, "deliveries-failed").await;
+    client
+        .goto(&format!("{base}/admin/comments"))
+        .await
+        .unwrap();
+    assert!(
+        !client
+            .find_all(Locator::Css("li.comment button.danger"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        wide.is_empty(),
+        "wider than the window:\n{}",
+        wide.join("\n")
+    );
+}
