@@ -8,6 +8,7 @@ mod comments;
 mod follows;
 mod import;
 mod inbox;
+mod moves;
 mod open;
 mod posts;
 mod serve;
@@ -76,6 +77,41 @@ enum Command {
     Import(ImportCommand),
     /// Write every post (Markdown), comments, media, authors and followers into DIR.
     Export { dir: PathBuf },
+    /// The blog's other accounts (`alsoKnownAs`): an account named here can move to the blog.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+    /// Move the blog to its new account (user@host or actor URL), which must name this blog
+    /// (`feder alias add` there): followers get a Move, pages redirect there.
+    Move { who: String },
+    /// Retire the blog for good: a Delete of its actors to followers and known servers, and
+    /// 410 Gone from then on.
+    Retire {
+        /// The blog's handle (blog@host), typed to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AliasCommand {
+    /// Name another account (user@host or actor URL) as this blog's, so it can move here.
+    Add {
+        who: String,
+        /// For this author's actor instead of the blog's.
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Stop naming an account.
+    Remove {
+        who: String,
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// The accounts named.
+    List {
+        #[arg(long)]
+        author: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -224,6 +260,15 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Token(command) => token(command, &config).await,
         Command::Import(command) => import(command, config).await,
         Command::Export { dir } => import::export(config, &dir).await,
+        Command::Alias(AliasCommand::Add { who, author }) => {
+            moves::alias_add(config, &who, author).await
+        }
+        Command::Alias(AliasCommand::Remove { who, author }) => {
+            moves::alias_remove(config, &who, author).await
+        }
+        Command::Alias(AliasCommand::List { author }) => moves::alias_list(config, author).await,
+        Command::Move { who } => moves::move_to(config, &who).await,
+        Command::Retire { confirm } => moves::retire(config, &confirm).await,
     }
 }
 

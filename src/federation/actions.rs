@@ -6,8 +6,17 @@
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
-    federation::{actor::RemoteActor, fetch, state::AppState},
-    services::{comments, follows},
+    federation::{
+        actor::{self, RemoteActor},
+        fetch,
+        protocol::{ApActor, ids_of},
+        state::AppState,
+    },
+    services::{
+        comments, followers, follows,
+        local_actor::LocalActor,
+        moves::{self, NewHome},
+    },
 };
 use activitypub_federation::{config::Data, fetch::webfinger::webfinger_resolve_actor};
 use url::Url;
@@ -23,6 +32,85 @@ pub async fn unfollow(data: &Data<AppState>, who: &str) -> AppResult<()> {
     let target = resolve(data, who).await?;
     let id = Url::parse(&target.model().ap_id).map_err(AppError::internal)?;
     follows::unfollow(data, &id).await
+}
+
+/// The account `who` (a handle or an actor URL) as its server serves it now, not as stored:
+/// what it names in `alsoKnownAs` decides a move.
+pub async fn fresh_actor(data: &Data<AppState>, who: &str) -> AppResult<ApActor> {
+    let id = Url::parse(&resolve(data, who).await?.model().ap_id).map_err(AppError::internal)?;
+    let json: ApActor = serde_json::from_value(fetch::json(&id, data).await?)
+        .map_err(|e| AppError::BadRequest(format!("{id} is not an actor: {e}")))?;
+    actor::store(&json, None, data).await?;
+    Ok(json)
+}
+
+/// Whether `account` names `old` (one of our actors) in `alsoKnownAs`.
+fn names(account: &ApActor, old: &Url) -> bool {
+    ids_of(&account.also_known_as)
+        .iter()
+        .any(|a| a == old.as_str())
+}
+
+/// What `feder move` did: where the blog went, and which authors' followers moved with it
+/// (an author moves when the new server has an account of the same name that names them).
+#[derive(Debug)]
+pub struct MoveOutcome {
+    pub target: Url,
+    pub authors_moved: Vec<String>,
+    pub authors_left: Vec<String>,
+}
+
+/// Moves the blog to `who`, which must name the blog actor in `alsoKnownAs` (as
+/// `feder alias add` on the new blog makes it do): nobody can move a blog to an account
+/// that does not claim it. Each author with followers moves to the account of the same name
+/// on the new server when that one names them too.
+pub async fn move_blog(data: &Data<AppState>, who: &str) -> AppResult<MoveOutcome> {
+    moves::refuse_when_closed(data)?;
+    let urls = &data.urls;
+    let old = LocalActor::Blog.id(urls);
+    let new = fresh_actor(data, who).await?;
+    if !names(&new, &old) {
+        return Err(AppError::BadRequest(format!(
+            "{} does not name this blog ({old}) in alsoKnownAs: on the new blog, run `feder alias add {old}` first",
+            new.id
+        )));
+    }
+    let host = match (new.id.host_str(), new.id.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => return Err(AppError::BadRequest(format!("{} has no host", new.id))),
+    };
+    let mut moved = vec![(LocalActor::Blog, new.id.clone())];
+    let (mut authors_moved, mut authors_left) = (vec![], vec![]);
+    for (local, count) in followers::counts(&data.db).await? {
+        let Some(username) = local.username().map(str::to_string) else {
+            continue;
+        };
+        if count == 0 {
+            continue;
+        }
+        match fresh_actor(data, &format!("{username}@{host}")).await {
+            Ok(account) if names(&account, &local.id(urls)) => {
+                moved.push((local, account.id));
+                authors_moved.push(username);
+            }
+            _ => authors_left.push(username),
+        }
+    }
+    let home = new
+        .html_url()
+        .and_then(|u| Url::parse(&u).ok())
+        .unwrap_or_else(|| new.id.join("/").unwrap_or_else(|_| new.id.clone()));
+    let handle = format!(
+        "{}@{host}",
+        new.preferred_username.clone().unwrap_or_default()
+    );
+    moves::moved(data, &moved, &NewHome { home, handle }).await?;
+    Ok(MoveOutcome {
+        target: new.id,
+        authors_moved,
+        authors_left,
+    })
 }
 
 async fn resolve(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> {

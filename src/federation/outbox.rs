@@ -15,7 +15,7 @@ use crate::{
             document::with_context,
             tombstone::tombstone,
         },
-        protocol::Follow,
+        protocol::{Follow, SentMove},
         state::AppState,
         threads,
     },
@@ -24,6 +24,7 @@ use crate::{
         local_actor::{self, LocalActor},
         outbox::{self as events, Event},
         posts::{self, PostCounts},
+        remote_actors,
     },
 };
 use activitypub_federation::config::{Data, FederationConfig};
@@ -149,6 +150,11 @@ async fn build(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Built>> {
         Event::AuthorProfileUpdated { author } => {
             profile_update(data, author).await?.into_iter().collect()
         }
+        Event::ActorMoved {
+            local_actor,
+            target,
+        } => vec![actor_moved(data, local_actor, target).await?],
+        Event::ActorDeleted { local_actor } => vec![actor_deleted(data, local_actor).await?],
         _ => build_blog(data, event).await?.into_iter().collect(),
     })
 }
@@ -166,6 +172,35 @@ async fn profile_update(data: &Data<AppState>, username: &str) -> AppResult<Opti
     let doc = activity_by(&me.id(urls), "Update", &urls.new_activity(), person, to, cc);
     let inboxes = followers::inboxes(&data.db, &me).await?;
     Ok(Some((with_context(doc), true, inboxes)))
+}
+
+/// The `Move` of `local` to `target`, to its followers (each server then checks that `target`
+/// names `local` in `alsoKnownAs` and moves its users' follows there).
+async fn actor_moved(data: &Data<AppState>, local: &LocalActor, target: &str) -> AppResult<Built> {
+    let urls = &data.urls;
+    let me = local.id(urls);
+    let doc = SentMove {
+        id: urls.new_activity(),
+        kind: "Move".into(),
+        actor: me.clone(),
+        object: me,
+        target: Url::parse(target).map_err(AppError::internal)?,
+        to: vec![local.followers(urls).to_string()],
+    };
+    let inboxes = followers::inboxes(&data.db, local).await?;
+    Ok((with_context(doc), false, inboxes))
+}
+
+/// The `Delete` of `local` itself (the blog was retired), to its followers and to every
+/// server the blog knows, so none keeps showing it.
+async fn actor_deleted(data: &Data<AppState>, local: &LocalActor) -> AppResult<Built> {
+    let urls = &data.urls;
+    let (to, _) = public_addressing(urls);
+    let me = local.id(urls);
+    let doc = activity_by(&me, "Delete", &urls.new_activity(), me.clone(), to, vec![]);
+    let mut inboxes = followers::inboxes(&data.db, local).await?;
+    inboxes.extend(remote_actors::known_inboxes(&data.db).await?);
+    Ok((with_context(doc), true, inboxes))
 }
 
 /// The Accept of the Follow of a stored follower, from the actor they follow, to their own
@@ -236,7 +271,9 @@ async fn build_blog(data: &Data<AppState>, event: &Event) -> AppResult<Option<Bu
         // Built by `build`.
         Event::FollowAccepted { .. }
         | Event::FollowerRemoved { .. }
-        | Event::AuthorProfileUpdated { .. } => Ok(None),
+        | Event::AuthorProfileUpdated { .. }
+        | Event::ActorMoved { .. }
+        | Event::ActorDeleted { .. } => Ok(None),
         Event::InteractionAccepted { .. }
         | Event::InteractionRejected { .. }
         | Event::AuthorizationRevoked { .. } => build_interaction(data, event).await,

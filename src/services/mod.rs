@@ -24,6 +24,7 @@ pub mod mail;
 pub mod media;
 pub mod mentions;
 pub mod moderation;
+pub mod moves;
 pub mod notifications;
 pub mod outbox;
 pub mod pages;

@@ -73,6 +73,14 @@ pub enum Event {
     InteractionRejected { actor: String, request: Value },
     /// An authorization was revoked: `Delete` of it, to its holder and the followers.
     AuthorizationRevoked { authorization_id: i32 },
+    /// `local_actor` moved to `target` (a remote actor naming it): `Move` to its followers.
+    ActorMoved {
+        local_actor: LocalActor,
+        target: String,
+    },
+    /// The blog was retired: `Delete` of `local_actor` to its followers and every server the
+    /// blog knows.
+    ActorDeleted { local_actor: LocalActor },
 }
 
 /// Records `event` on `db`, which should be the transaction of the change it reports.

@@ -185,6 +185,7 @@ pub async fn save(
     input: PostInput,
     federate: Federate,
 ) -> AppResult<(post::Model, Published)> {
+    crate::services::moves::refuse_when_closed(site)?;
     let slug = checked_slug(&input)?;
     let now = Utc::now();
     let status = match (input.draft, input.published) {
@@ -390,6 +391,10 @@ fn published_event(post: &post::Model, how: Published) -> Option<Event> {
 /// Publishes the scheduled posts whose time has come, each once even when several servers
 /// share the database. Returns them.
 pub async fn publish_due(site: &Site) -> AppResult<Vec<post::Model>> {
+    // A blog that moved or was retired publishes nothing more; they stay scheduled.
+    if site.settings.current().closed() {
+        return Ok(vec![]);
+    }
     let due = post::Entity::find()
         .filter(post::Column::Status.eq(post::SCHEDULED))
         .filter(post::Column::DeletedAt.is_null())

@@ -6,7 +6,9 @@ use crate::{
     error::AppResult,
     services::{Site, comments, followers, mentions, reactions},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use url::Url;
 
 /// `actor` deleted itself: its comments (their places in the threads stay), mentions, its
@@ -34,4 +36,26 @@ pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
     followers::remove_actor(&txn, old).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The inbox of every actor the blog knows (its server's shared inbox where it has one, so one
+/// per such server): where news for everyone, such as the blog's retirement, goes.
+pub async fn known_inboxes(db: &impl ConnectionTrait) -> AppResult<Vec<Url>> {
+    let rows: Vec<(String, Option<String>)> = actor::Entity::find()
+        .select_only()
+        .column(actor::Column::Inbox)
+        .column(actor::Column::SharedInbox)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes
+        .into_iter()
+        .filter_map(|u| Url::parse(&u).ok())
+        .collect())
 }

@@ -35,7 +35,34 @@ pub struct SiteSettings {
     pub header_image_url: Option<String>,
     /// config.toml's `[mail]` with what the owner changed.
     pub mail: MailConfig,
+    /// Where each of our actors lives too or moved to (`services::moves`), by actor name.
+    pub identities: HashMap<String, Identity>,
+    /// The blog moved away: its new home page, and the new actor's handle (`user@host`).
+    pub moved_home: Option<(String, String)>,
+    /// The blog was retired (`services::moves::retire`): its actors and pages answer 410.
+    pub retired: bool,
 }
+
+/// What an actor of ours says about other accounts of the same owner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
+    /// `alsoKnownAs`: the accounts it moved from (or may move from).
+    pub also_known_as: Vec<String>,
+    /// `movedTo`: the account it moved to.
+    pub moved_to: Option<String>,
+}
+
+/// The settings key of an actor's `alsoKnownAs` (one actor id a line) and `movedTo`.
+pub fn aliases_key(actor_name: &str) -> String {
+    format!("{ALIASES}{actor_name}")
+}
+pub fn moved_to_key(actor_name: &str) -> String {
+    format!("{MOVED_TO}{actor_name}")
+}
+const ALIASES: &str = "also_known_as:";
+/// The blog actor's `alsoKnownAs`, as /admin/settings edits it.
+pub const BLOG_ALIASES: &str = "also_known_as:blog";
+const MOVED_TO: &str = "moved_to:";
 
 impl SiteSettings {
     fn defaults(blog: &BlogConfig, mail: &MailConfig) -> SiteSettings {
@@ -43,7 +70,20 @@ impl SiteSettings {
             blog: blog.clone(),
             header_image_url: None,
             mail: mail.clone(),
+            identities: HashMap::new(),
+            moved_home: None,
+            retired: false,
         }
+    }
+
+    /// What the actor named `actor_name` (`LocalActor::name`) says about its other accounts.
+    pub fn identity(&self, actor_name: &str) -> Identity {
+        self.identities.get(actor_name).cloned().unwrap_or_default()
+    }
+
+    /// The blog moved or was retired: nothing is published from here any more.
+    pub fn closed(&self) -> bool {
+        self.retired || self.identity("blog").moved_to.is_some()
     }
 
     /// Whether mail can be sent: a server and an address to send to.
@@ -96,6 +136,24 @@ impl SiteSettings {
             "mail_from" => self.mail.from = value.into(),
             "mail_to" => self.mail.to = value.into(),
             "mail_digest" => self.mail.digest = value == "true",
+            "moved_home" => {
+                self.moved_home = value
+                    .split_once('\n')
+                    .map(|(home, handle)| (home.to_string(), handle.to_string()))
+            }
+            "retired" => self.retired = value == "true",
+            _ if key.starts_with(ALIASES) => {
+                self.identities
+                    .entry(key[ALIASES.len()..].to_string())
+                    .or_default()
+                    .also_known_as = value.lines().map(str::to_string).collect()
+            }
+            _ if key.starts_with(MOVED_TO) => {
+                self.identities
+                    .entry(key[MOVED_TO.len()..].to_string())
+                    .or_default()
+                    .moved_to = optional()
+            }
             // A key from a newer version: ignored rather than refused.
             _ => {}
         }
@@ -132,6 +190,10 @@ impl SiteSettings {
             ("mail_from", self.mail.from.clone()),
             ("mail_to", self.mail.to.clone()),
             ("mail_digest", self.mail.digest.to_string()),
+            (
+                "also_known_as",
+                self.identity("blog").also_known_as.join("\n"),
+            ),
         ])
     }
 }
@@ -216,23 +278,37 @@ async fn store(
     changes: Changes,
 ) -> AppResult<Arc<SiteSettings>> {
     let txn = db.begin().await?;
-    let now = Utc::now();
     for (key, value) in changes {
-        setting::Entity::insert(setting::ActiveModel {
-            key: Set(key.to_string()),
-            value: Set(value.trim().to_string()),
-            updated_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(setting::Column::Key)
-                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
+        put(&txn, key, &value).await?;
     }
     txn.commit().await?;
     cache.reload(db).await
+}
+
+/// The stored value of `key`, for values the settings in memory do not keep.
+pub async fn get(db: &impl ConnectionTrait, key: &str) -> AppResult<Option<String>> {
+    Ok(setting::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+        .map(|row| row.value))
+}
+
+/// Stores `key` on `db` (a transaction that changes more than the settings; the caller
+/// reloads the cache after the commit). Not validated: for values the services make.
+pub async fn put(db: &impl ConnectionTrait, key: &str, value: &str) -> AppResult<()> {
+    setting::Entity::insert(setting::ActiveModel {
+        key: Set(key.to_string()),
+        value: Set(value.trim().to_string()),
+        updated_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(setting::Column::Key)
+            .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// Empty (none), an http(s) URL, or an uploaded file's address.
@@ -278,6 +354,13 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
         }
         "mail_tls" if MailTls::from_name(value).is_none() => {
             bad(format!("unknown mail encryption {value:?}"))
+        }
+        _ if key.starts_with(ALIASES)
+            && value.lines().any(|line| {
+                !url::Url::parse(line.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            }) =>
+        {
+            bad("another account must be given by its address (an http(s) URL)".into())
         }
         "mail_from" | "mail_to" if !value.is_empty() && !mail_address(value) => {
             bad(format!("{value:?} is not an e-mail address"))

@@ -15,6 +15,7 @@ mod interact;
 mod layout;
 mod media;
 mod micropub;
+mod moved;
 mod navigation;
 mod pages;
 mod redirects;
@@ -48,6 +49,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
     ));
     let max_upload = federation.config.media.max_upload_bytes;
     let error_pages = middleware::from_fn_with_state(federation.clone(), errors::show);
+    let moved = middleware::from_fn_with_state(federation.clone(), moved::serve);
     // Pages, feeds and documents that only change when the blog does: rendered once, kept
     // (compressed as each client asked) by the page cache. Inside the cache, so that a
     // cached answer needs no federation data.
@@ -116,6 +118,9 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         .layer(compression())
         .layer(FederationMiddleware::new(federation))
         .merge(cached)
+        // A blog that moved or was retired, before anything else answers (but with the
+        // error pages, for its 410).
+        .layer(moved)
         .layer(error_pages)
         .layer(middleware::map_response(security::headers))
         // Old addresses of an imported blog, before anything else answers them.

@@ -26,6 +26,7 @@ pub async fn blog_to_person(data: &Data<AppState>) -> AppResult<Person> {
     let me = LocalActor::Blog;
     let settings = data.settings.current();
     let blog = &settings.blog;
+    let identity = settings.identity(&me.name());
     let icon = blog
         .icon_url
         .clone()
@@ -59,7 +60,17 @@ pub async fn blog_to_person(data: &Data<AppState>) -> AppResult<Person> {
         attribution_domains: vec![urls.host()],
         attachment: vec![blog_field(base)],
         generator: Some(generator(urls)),
+        also_known_as: urls_of(&identity.also_known_as),
+        moved_to: identity
+            .moved_to
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok()),
     })
+}
+
+/// The stored addresses that parse (the settings check them when they are written).
+fn urls_of(ids: &[String]) -> Vec<Url> {
+    ids.iter().filter_map(|u| Url::parse(u).ok()).collect()
 }
 
 /// An avatar or banner at `url`.
@@ -144,6 +155,7 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
     let urls = &data.urls;
     let name = &author.username;
     let me = LocalActor::Author(name.clone());
+    let identity = data.settings.current().identity(&me.name());
     let icon = author
         .avatar_url
         .clone()
@@ -186,5 +198,10 @@ pub fn user_to_person(data: &AppState, author: &user::Model, public_key_pem: Str
         attribution_domains: vec![urls.host()],
         attachment: vec![blog_field(urls.base())],
         generator: Some(generator(urls)),
+        also_known_as: urls_of(&identity.also_known_as),
+        moved_to: identity
+            .moved_to
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok()),
     }
 }

@@ -80,6 +80,12 @@ pub struct Person {
     /// The software behind the actor, with what it implements (FEP-844e).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<Generator>,
+    /// Other accounts of the same owner, which may move here (`feder alias`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_known_as: Vec<Url>,
+    /// The account this one moved to (`feder move`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<Url>,
 }
 
 /// The instance's `Application` actor (FEP-2677), shaped like Mastodon's instance actor: it
@@ -361,6 +367,19 @@ pub struct SentActivity<O> {
     pub to: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,
+}
+
+/// `Move` of one of our actors (`actor` and `object`) to its new account, `target`: what
+/// Mastodon sends, and acts on after checking that `target` names the old one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentMove {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Url,
+    pub target: Url,
+    pub to: Vec<String>,
 }
 
 /// The blog's Follow of an account (sent, and inside its Undo).

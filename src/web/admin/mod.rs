@@ -9,6 +9,7 @@ mod dashboard;
 mod followers;
 mod login;
 mod media;
+mod moving;
 mod notifications;
 mod pages;
 mod posts;
@@ -84,6 +85,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "answer.html",
         include_str!("../../../templates/admin/answer.html"),
+    ),
+    (
+        "moving.html",
+        include_str!("../../../templates/admin/moving.html"),
     ),
 ];
 

@@ -2,7 +2,8 @@
 //! every admin handler shares) so the handlers can use that without a cycle back to here.
 
 use super::{
-    asset_file, comments, dashboard, followers, login, media, notifications, pages, posts, settings,
+    asset_file, comments, dashboard, followers, login, media, moving, notifications, pages, posts,
+    settings,
 };
 use axum::{
     Router,
@@ -43,6 +44,11 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/password", post(settings::password))
         .route("/admin/settings/mail", post(settings::save_mail))
+        .route("/admin/moving", get(moving::show))
+        .route("/admin/moving/aliases", post(moving::add_alias))
+        .route("/admin/moving/aliases/remove", post(moving::remove_alias))
+        .route("/admin/moving/move", post(moving::move_blog))
+        .route("/admin/moving/retire", post(moving::retire))
         .route("/admin/followers", get(followers::list))
         .route("/admin/followers/{id}/remove", post(followers::remove))
         .route("/admin/deliveries", get(followers::deliveries))

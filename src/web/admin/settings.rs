@@ -80,6 +80,9 @@ pub struct SettingsForm {
     quote_policy: String,
     #[serde(default)]
     fediverse_handle: String,
+    /// The blog actor's `alsoKnownAs`, one actor address a line.
+    #[serde(default)]
+    also_known_as: String,
 }
 
 /// An uploaded image's `/media/…` address made absolute: the actor JSON needs full URLs.
@@ -110,6 +113,15 @@ pub async fn save(
         ("time_zone", form.time_zone),
         ("comment_policy", form.comment_policy),
         ("quote_policy", form.quote_policy),
+        (
+            settings::BLOG_ALIASES,
+            form.also_known_as
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
     ];
     let bad = |e: AppError| {
         settings_page(

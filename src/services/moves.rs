@@ -1,0 +1,208 @@
+//! Moving the blog between domains, and retiring it. The new blog names the old actor in its
+//! `alsoKnownAs` (an alias); the old one, once the owner moves it, names the new actor in
+//! `movedTo`, sends `Move` to the followers of each moved actor, and from then on sends its
+//! pages to the new address (`web::moved`). Both are settings (`services::settings`), so a
+//! change shows on every node within seconds; the `Move`s are outbox events recorded in the
+//! transaction that stores the move.
+
+use crate::{
+    db::{
+        changes::{self, Change},
+        entities::follower,
+    },
+    error::{AppError, AppResult},
+    services::{
+        Site, followers,
+        local_actor::LocalActor,
+        outbox::{self, Event},
+        settings::{self, aliases_key, moved_to_key},
+    },
+};
+use sea_orm::{EntityTrait, QuerySelect, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use url::Url;
+
+/// The settings key of the followers per server when the blog moved: what the owner compares
+/// with those still here (/admin/moving).
+const FOLLOWERS_AT_MOVE: &str = "followers_at_move";
+
+/// The other accounts `actor` names in `alsoKnownAs`.
+pub fn aliases(site: &Site, actor: &LocalActor) -> Vec<String> {
+    site.settings
+        .current()
+        .identity(&actor.name())
+        .also_known_as
+}
+
+/// `actor` names `other` (an actor id) in `alsoKnownAs` from now on: `other` can move here.
+pub async fn add_alias(site: &Site, actor: &LocalActor, other: &Url) -> AppResult<bool> {
+    let mut list = aliases(site, actor);
+    if list.iter().any(|a| a == other.as_str()) {
+        return Ok(false);
+    }
+    list.push(other.to_string());
+    set_aliases(site, actor, &list).await?;
+    Ok(true)
+}
+
+/// `actor` no longer names `other`. Returns whether it did.
+pub async fn remove_alias(site: &Site, actor: &LocalActor, other: &str) -> AppResult<bool> {
+    let mut list = aliases(site, actor);
+    let before = list.len();
+    list.retain(|a| a != other);
+    if list.len() == before {
+        return Ok(false);
+    }
+    set_aliases(site, actor, &list).await?;
+    Ok(true)
+}
+
+async fn set_aliases(site: &Site, actor: &LocalActor, list: &[String]) -> AppResult<()> {
+    let key = aliases_key(&actor.name());
+    changes::within(
+        Change::Site,
+        settings::put(&site.db, &key, &list.join("\n")),
+    )
+    .await?;
+    site.settings.reload(&site.db).await?;
+    Ok(())
+}
+
+/// Where the blog went: its new home page, and the new actor's handle (`user@host`).
+#[derive(Debug, Clone)]
+pub struct NewHome {
+    pub home: Url,
+    pub handle: String,
+}
+
+/// The blog moves: each of `moves` (one of our actors and its new account, which the
+/// federation layer fetched and found naming it) says `movedTo` from now on, and its
+/// followers get a `Move`; the pages go to `to`. Refused when the blog moved or was retired
+/// already.
+pub async fn moved(site: &Site, moves: &[(LocalActor, Url)], to: &NewHome) -> AppResult<()> {
+    if site.settings.current().closed() {
+        return Err(AppError::BadRequest(
+            "this blog has moved or was retired already".into(),
+        ));
+    }
+    let per_server =
+        serde_json::to_string(&followers_per_server(site).await?).map_err(AppError::internal)?;
+    let txn = site.db.begin().await?;
+    settings::put(&txn, FOLLOWERS_AT_MOVE, &per_server).await?;
+    settings::put(&txn, "moved_home", &format!("{}\n{}", to.home, to.handle)).await?;
+    for (actor, target) in moves {
+        settings::put(&txn, &moved_to_key(&actor.name()), target.as_str()).await?;
+        outbox::record(
+            &txn,
+            &Event::ActorMoved {
+                local_actor: actor.clone(),
+                target: target.to_string(),
+            },
+        )
+        .await?;
+    }
+    changes::within(Change::Site, txn.commit()).await?;
+    site.settings.reload(&site.db).await?;
+    outbox::recorded(site);
+    Ok(())
+}
+
+/// The blog is retired: its actors (the blog, and each author with followers) send `Delete`
+/// of themselves to their followers and every server the blog knows, and answer 410 from now
+/// on, as its pages do.
+pub async fn retire(site: &Site) -> AppResult<()> {
+    if site.settings.current().retired {
+        return Err(AppError::BadRequest("this blog was retired already".into()));
+    }
+    let mut actors = vec![LocalActor::Blog];
+    for (local, count) in followers::counts(&site.db).await? {
+        if local != LocalActor::Blog && count > 0 {
+            actors.push(local);
+        }
+    }
+    let txn = site.db.begin().await?;
+    settings::put(&txn, "retired", "true").await?;
+    for actor in &actors {
+        outbox::record(
+            &txn,
+            &Event::ActorDeleted {
+                local_actor: actor.clone(),
+            },
+        )
+        .await?;
+    }
+    changes::within(Change::Site, txn.commit()).await?;
+    site.settings.reload(&site.db).await?;
+    outbox::recorded(site);
+    Ok(())
+}
+
+/// Refuses to publish once the blog moved (the owner publishes at the new address) or was
+/// retired, with a message that says so.
+pub fn refuse_when_closed(site: &Site) -> AppResult<()> {
+    let settings = site.settings.current();
+    if settings.retired {
+        return Err(AppError::BadRequest(
+            "this blog was retired: nothing can be published here any more".into(),
+        ));
+    }
+    if let Some(target) = settings.identity("blog").moved_to {
+        let home = settings
+            .moved_home
+            .as_ref()
+            .map_or(target, |(home, _)| home.clone());
+        return Err(AppError::BadRequest(format!(
+            "this blog has moved to {home}: publish there"
+        )));
+    }
+    Ok(())
+}
+
+/// How many follow each of our actors from each server, by server.
+pub async fn followers_per_server(site: &Site) -> AppResult<BTreeMap<String, u64>> {
+    let ids: Vec<String> = follower::Entity::find()
+        .select_only()
+        .column(follower::Column::ActorApId)
+        .into_tuple()
+        .all(&site.db)
+        .await?;
+    let mut counts = BTreeMap::new();
+    for id in ids {
+        let server = Url::parse(&id)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or(id);
+        *counts.entry(server).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// One server's followers: when the blog moved, and now (those who have not moved over).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerProgress {
+    pub server: String,
+    pub at_move: u64,
+    pub still_here: u64,
+}
+
+/// Per server, how many followers the blog had when it moved and how many still follow it
+/// here: the others have moved over (or left).
+pub async fn progress(site: &Site) -> AppResult<Vec<ServerProgress>> {
+    let at_move: BTreeMap<String, u64> = settings::get(&site.db, FOLLOWERS_AT_MOVE)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let now = followers_per_server(site).await?;
+    let mut servers: Vec<&String> = at_move.keys().chain(now.keys()).collect();
+    servers.sort();
+    servers.dedup();
+    Ok(servers
+        .into_iter()
+        .map(|server| ServerProgress {
+            server: server.clone(),
+            at_move: at_move.get(server).copied().unwrap_or(0),
+            still_here: now.get(server).copied().unwrap_or(0),
+        })
+        .collect())
+}
