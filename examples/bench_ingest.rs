@@ -1,5 +1,6 @@
 //! Benchmark of inbox ingest: signed `Create(Note)` replies from 100 distinct actors, sent at
-//! 64 concurrent connections to a `feder serve` (release build) on a fresh SQLite database.
+//! 64 concurrent connections to a `feder serve` (release build) on a fresh SQLite database
+//! (or, with `--database postgres://…`, a fresh PostgreSQL database on that server).
 //! Reports accepted replies per second, latency percentiles, and whether every accepted reply
 //! was stored (rows counted afterwards).
 //!
@@ -43,7 +44,22 @@ async fn main() -> anyhow::Result<()> {
     let actors = RemoteActors::start(ACTORS).await?;
 
     let dir = tempfile::tempdir()?;
-    let database = format!("sqlite://{}/ingest.db", dir.path().display());
+    let database = match arg("--database", "sqlite").as_str() {
+        "sqlite" => format!("sqlite://{}/ingest.db", dir.path().display()),
+        url => {
+            let admin = sea_orm::Database::connect(url).await?;
+            let name = format!("feder_bench_{}", uuid::Uuid::new_v4().simple());
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("CREATE DATABASE {name}"),
+            )
+            .await?;
+            let (server, _) = url
+                .rsplit_once('/')
+                .ok_or_else(|| anyhow::anyhow!("database URL"))?;
+            format!("{server}/{name}")
+        }
+    };
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

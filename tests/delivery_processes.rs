@@ -137,3 +137,39 @@ async fn two_nodes_share_one_queue() {
         "no inbox received it twice"
     );
 }
+
+/// A post published with the CLI while `feder serve` runs goes out at once: the command wakes
+/// the server's worker (SQLite: a datagram to the socket beside the database file; PostgreSQL:
+/// NOTIFY), whose poll is an hour here, so only the wake-up can deliver it within the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_published_with_the_cli_goes_out_without_waiting_for_the_poll() {
+    common::init();
+    const FOLLOWERS: usize = 3;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = database_url(dir.path(), "wake").await;
+    let port = free_port();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[delivery]\npoll_millis = 3600000\n[inbox]\npoll_millis = 3600000\n",
+    )
+    .expect("write config");
+    let state = AppState::open(test_config("wake", &database, port))
+        .await
+        .expect("open");
+    let db = state.to_request_data().db.clone();
+    let peer = Peer::start().await;
+    seed_followers(&db, &peer, FOLLOWERS).await;
+    let _node = Child::spawn(&["serve"], &config, &database, port, port);
+    let client = reqwest::Client::new();
+    eventually("the server answers", 30, || async {
+        let home = client.get(format!("http://127.0.0.1:{port}/")).send().await;
+        home.ok().filter(|r| r.status().is_success()).map(|_| ())
+    })
+    .await;
+    publish(&config, &database, port, dir.path());
+    eventually("every follower has the post", 30, || async {
+        (per_inbox(&peer).len() == FOLLOWERS).then_some(())
+    })
+    .await;
+}

@@ -35,9 +35,12 @@ pub(super) async fn federation(config: Config) -> anyhow::Result<Data<AppState>>
 }
 
 /// What the command recorded for the fediverse becomes activities with their deliveries now
-/// (a running server sends them); should this process die first, the server does it.
+/// (a running server sends them, woken at once); should this process die first, the server
+/// does it.
 pub(super) async fn send_recorded(data: &Data<AppState>) -> anyhow::Result<()> {
-    outbox::dispatch(data).await?;
+    if outbox::dispatch(data).await? > 0 {
+        crate::federation::delivery::wake_server(&data.config.database.url);
+    }
     Ok(())
 }
 

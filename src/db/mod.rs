@@ -93,7 +93,8 @@ pub fn lock_for_server(url: &str) -> anyhow::Result<Option<std::fs::File>> {
     }
 }
 
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+/// The file of a SQLite database URL (none for PostgreSQL or `:memory:`).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

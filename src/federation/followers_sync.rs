@@ -93,6 +93,10 @@ type Snapshot = HashMap<LocalActor, Followers>;
 #[derive(Default)]
 pub struct FollowersSync {
     snapshot: Mutex<Option<(Instant, Arc<Snapshot>)>>,
+    /// Held by the one delivery that reads the followers again (single flight): a fan-out
+    /// starts hundreds of deliveries at once, and each reading all followers itself made the
+    /// 100-shared-inbox fan-out three times slower.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl FollowersSync {
@@ -127,33 +131,49 @@ impl FollowersSync {
         )))
     }
 
+    /// The current view, read again by one delivery at a time when it is older than
+    /// [`SNAPSHOT_TTL`]; the others wait for that read and share it.
     async fn snapshot(&self, db: &DatabaseConnection) -> AppResult<Arc<Snapshot>> {
-        if let Some((at, snapshot)) = &*self.snapshot.lock().unwrap_or_else(|e| e.into_inner())
-            && at.elapsed() < SNAPSHOT_TTL
-        {
-            return Ok(snapshot.clone());
+        if let Some(snapshot) = self.current() {
+            return Ok(snapshot);
         }
-        let mut by_server: HashMap<(LocalActor, String), Vec<String>> = HashMap::new();
-        let mut snapshot = Snapshot::new();
-        for (local, id, shared) in followers::all_ids(db).await? {
-            let entry = snapshot.entry(local.clone()).or_default();
-            entry.shared_inboxes.extend(shared);
-            if let Some(prefix) = url_prefix(&id) {
-                let key = (local, prefix.to_string());
-                by_server.entry(key).or_default().push(id);
-            }
+        let _refreshing = self.refreshing.lock().await;
+        if let Some(snapshot) = self.current() {
+            return Ok(snapshot);
         }
-        for ((local, prefix), ids) in by_server {
-            let entry = snapshot.entry(local).or_default();
-            entry
-                .digests
-                .insert(prefix, digest(ids.iter().map(String::as_str)));
-        }
-        let snapshot = Arc::new(snapshot);
+        let snapshot = Arc::new(read_snapshot(db).await?);
         *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), snapshot.clone()));
         Ok(snapshot)
     }
+
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        match &*self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((at, snapshot)) if at.elapsed() < SNAPSHOT_TTL => Some(snapshot.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Every follower of each of our actors: shared inboxes, and digests per server.
+async fn read_snapshot(db: &DatabaseConnection) -> AppResult<Snapshot> {
+    let mut by_server: HashMap<(LocalActor, String), Vec<String>> = HashMap::new();
+    let mut snapshot = Snapshot::new();
+    for (local, id, shared) in followers::all_ids(db).await? {
+        let entry = snapshot.entry(local.clone()).or_default();
+        entry.shared_inboxes.extend(shared);
+        if let Some(prefix) = url_prefix(&id) {
+            let key = (local, prefix.to_string());
+            by_server.entry(key).or_default().push(id);
+        }
+    }
+    for ((local, prefix), ids) in by_server {
+        let entry = snapshot.entry(local).or_default();
+        entry
+            .digests
+            .insert(prefix, digest(ids.iter().map(String::as_str)));
+    }
+    Ok(snapshot)
 }
 
 #[cfg(test)]

@@ -218,8 +218,8 @@ fn addresses(json: &str, collection: &str) -> bool {
 }
 
 /// The delivery worker: runs until the task is dropped. Wakes when this process queues
-/// something or a delivery finishes, when PostgreSQL notifies that another process queued
-/// something, and polls as a fallback.
+/// something or a delivery finishes, when another process queued something (PostgreSQL's
+/// notification; on SQLite, the CLI's datagram), and polls as a fallback.
 pub async fn worker(federation: FederationConfig<AppState>) {
     let worker = match Worker::new(federation.clone()).await {
         Ok((w, recorder)) => {
@@ -232,11 +232,26 @@ pub async fn worker(federation: FederationConfig<AppState>) {
         }
     };
     let db = &federation.db;
-    if is_postgres(db) {
-        tokio::spawn(notify::listen(federation.clone()));
-    } else if let Err(e) = release_leases(db).await {
+    if !is_postgres(db)
+        && let Err(e) = release_leases(db).await
+    {
         tracing::error!(error = %e, "cannot release delivery leases");
     }
+    // Wake-ups from other processes, ending with the worker (a server stopped in a test leaves
+    // no listener holding its database).
+    let wakeups = async {
+        if is_postgres(db) {
+            notify::listen(federation.clone()).await
+        } else {
+            notify::listen_on_socket(federation.clone()).await
+        }
+    };
+    tokio::join!(wakeups, deliver(&worker, &federation));
+}
+
+/// Claims and starts deliveries whenever woken, polling as a fallback, until dropped.
+async fn deliver(worker: &Arc<Worker>, federation: &FederationConfig<AppState>) {
+    let db = &federation.db;
     let poll = Duration::from_millis(federation.config.delivery.poll_millis);
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
