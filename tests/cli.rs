@@ -221,7 +221,39 @@ async fn federating_commands_make_the_key_and_print_what_they_did() {
         blog.ok(&["post", "publish", &file]),
         format!("Updated {}\n", blog.url("posts/hello"))
     );
-    assert_eq!(blog.ok(&["post", "list"]), "2026-11-27  hello  Hello\n");
+    assert_eq!(
+        blog.ok(&["post", "list"]),
+        "2026-11-27  published  hello  Hello\n"
+    );
+    let draft = write(
+        blog.dir.path(),
+        "draft.md",
+        "---\ntitle: Later\nslug: later\npublished: 2026-11-20\ndraft: true\n---\nSoon.\n",
+    );
+    assert_eq!(
+        blog.ok(&["post", "publish", &draft]),
+        format!("Draft {}\n", blog.url("posts/later"))
+    );
+    assert_eq!(
+        blog.ok(&["post", "list", "--status", "draft"]),
+        "2026-11-20  draft  later  Later\n"
+    );
+    assert_eq!(
+        blog.ok(&["post", "trash", "later"]),
+        "moved later to the trash (was draft)\n"
+    );
+    assert_eq!(
+        blog.ok(&["post", "list"]),
+        "2026-11-27  published  hello  Hello\n2026-11-20  trash  later  Later\n"
+    );
+    assert_eq!(
+        blog.ok(&["post", "restore", "later"]),
+        "restored later: draft\n"
+    );
+    assert!(
+        blog.fails(&["post", "list", "--status", "private"])
+            .contains("no status \"private\"")
+    );
     assert_eq!(
         blog.ok(&["post", "delete", "hello"]),
         format!("deleted {}\n", blog.url("posts/hello"))

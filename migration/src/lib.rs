@@ -25,6 +25,7 @@ mod m20261202_16000f_author_followers;
 mod m20261202_163000e_answer_mails;
 mod m20261203_000001_one_followers_table;
 mod m20261203_090000_inbox_activities;
+mod m20261206_193335_post_trash;
 mod m20261206_193355_comment_filters;
 
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_one_followers_table::Migration),
             Box::new(m20261203_090000_inbox_activities::Migration),
             Box::new(m20261206_193355_comment_filters::Migration),
+            Box::new(m20261206_193335_post_trash::Migration),
         ]
     }
 }

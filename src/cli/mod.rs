@@ -217,8 +217,20 @@ enum PostCommand {
     Publish { file: PathBuf },
     /// Delete a post: its URL answers 410 Gone and followers get a Delete.
     Delete { slug: String },
-    /// List posts.
-    List,
+    /// Take a published post back to draft: followers get a Delete (publish it again later
+    /// for a new Create).
+    Unpublish { slug: String },
+    /// Move a post to the trash (unpublished when it was published).
+    Trash { slug: String },
+    /// Take a post out of the trash, back to what it was (published again: a new Create).
+    Restore { slug: String },
+    /// List posts of every status (draft, scheduled, published, trash): date, status, slug,
+    /// title.
+    List {
+        /// Only posts with this status.
+        #[arg(long)]
+        status: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -276,7 +288,10 @@ async fn post(command: PostCommand, config: Config) -> anyhow::Result<()> {
     match command {
         PostCommand::Publish { file } => posts::publish(config, &file).await,
         PostCommand::Delete { slug } => posts::delete(config, &slug).await,
-        PostCommand::List => posts::list(&config).await,
+        PostCommand::Unpublish { slug } => posts::unpublish(config, &slug).await,
+        PostCommand::Trash { slug } => posts::trash(config, &slug).await,
+        PostCommand::Restore { slug } => posts::restore(config, &slug).await,
+        PostCommand::List { status } => posts::list(&config, status.as_deref()).await,
     }
 }
 

@@ -409,6 +409,7 @@ mod properties {
             cover_url: Some("https://a.example/c.jpg".into()),
             cover_alt: Some("a: b".into()),
             quote_policy: None,
+            trashed_from: None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Posts: parsing a Markdown file with front matter, publishing (the row and its outbox event —
 //! Create or Update for every follower — in one transaction), drafts and scheduled posts, quiet
-//! imports, deleting (Delete, then 410 Gone), and the queries pages need. Public queries see
-//! only published posts (`live`, `find`). Next stop of a published post: `federation::outbox`.
+//! imports, taking a post back (unpublish: a Delete to followers; the trash, restore and
+//! emptying it), deleting (Delete, then 410 Gone), the private preview link of a draft, and the
+//! queries pages need. Public queries see only published posts (`live`, `find`). Next stop of
+//! a published post: `federation::outbox`.
 
 use crate::{
     config::QuotePolicy,
@@ -13,12 +15,14 @@ use crate::{
     render::markdown,
     services::{
         Site, authorizations,
+        mail::links,
         outbox::{self, Event},
         stored_html,
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use gray_matter::{Matter, engine::YAML};
+use ring::hmac;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
@@ -202,7 +206,12 @@ pub async fn save(
         }
         if old.is_public() && status != post::PUBLISHED {
             return Err(AppError::BadRequest(format!(
-                "{slug:?} is published already: it cannot become a draft again (delete it instead)"
+                "{slug:?} is published already: unpublish it to make it a draft again"
+            )));
+        }
+        if old.status == post::TRASH {
+            return Err(AppError::BadRequest(format!(
+                "{slug:?} is in the trash: restore it first"
             )));
         }
     }
@@ -341,6 +350,7 @@ fn post_row(
         None => post::ActiveModel {
             slug: Set(slug),
             deleted_at: Set(None),
+            trashed_from: Set(None),
             ..Default::default()
         },
     };
@@ -351,6 +361,7 @@ fn post_row(
     row.body_markdown = Set(input.body_markdown);
     row.lang = Set(lang);
     row.status = Set(status.to_string());
+    row.trashed_from = Set(None);
     row.cover_url = Set(input.cover_url.filter(|c| !c.trim().is_empty()));
     row.cover_alt = Set(input.cover_alt.filter(|c| !c.trim().is_empty()));
     if let Some(policy) = input.quote_policy.as_deref().map(str::trim) {
@@ -430,11 +441,19 @@ pub async fn publish_due(site: &Site) -> AppResult<Vec<post::Model>> {
 }
 
 /// Marks the post deleted (its URL answers 410 from now on) and records `Delete`. A draft,
-/// never seen outside, is simply removed.
+/// never seen outside, is simply removed; a post that was published before it went to the
+/// trash (its Delete sent then) answers 410 without another Delete.
 pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     let post = find_any(&site.db, slug).await?.ok_or(AppError::NotFound)?;
     if post.deleted_at.is_some() {
         return Err(AppError::Gone);
+    }
+    if post.status == post::TRASH && post.trashed_from.as_deref() == Some(post::PUBLISHED) {
+        let mut row: post::ActiveModel = post.into();
+        row.status = Set(post::PUBLISHED.into());
+        row.trashed_from = Set(None);
+        row.deleted_at = Set(Some(Utc::now()));
+        return Ok(row.update(&site.db).await?);
     }
     if !post.is_public() {
         post::Entity::delete_by_id(post.id).exec(&site.db).await?;
@@ -447,6 +466,175 @@ pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     authorizations::revoke_for_post(&txn, post.id).await?;
     outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
     Ok(post)
+}
+
+/// A post that is not deleted, by slug.
+async fn existing(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = find_any(&site.db, slug).await?.ok_or(AppError::NotFound)?;
+    match post.deleted_at {
+        Some(_) => Err(AppError::Gone),
+        None => Ok(post),
+    }
+}
+
+/// Takes `post` off the blog with the status `status` (`trashed_from` kept for the trash):
+/// when it was public, followers get a `Delete` — the WordPress plugin does the same since
+/// 9.0 — and the quotes it allowed are revoked, in the transaction of the change.
+async fn take_down(
+    site: &Site,
+    post: post::Model,
+    status: &str,
+    trashed_from: Option<String>,
+) -> AppResult<post::Model> {
+    let was_public = post.is_public();
+    let mut row: post::ActiveModel = post.into();
+    row.status = Set(status.into());
+    row.trashed_from = Set(trashed_from);
+    if was_public {
+        row.updated_at = Set(Utc::now());
+    }
+    let txn = site.db.begin().await?;
+    let post = row.update(&txn).await?;
+    if !was_public {
+        txn.commit().await?;
+        return Ok(post);
+    }
+    authorizations::revoke_for_post(&txn, post.id).await?;
+    outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
+    Ok(post)
+}
+
+/// Takes a published post back to draft: it leaves the pages and feeds, and followers get a
+/// `Delete`. Publishing it again later sends a new `Create`.
+pub async fn unpublish(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = existing(site, slug).await?;
+    if !post.is_public() {
+        return Err(AppError::BadRequest(format!("{slug:?} is not published")));
+    }
+    take_down(site, post, post::DRAFT, None).await
+}
+
+/// Moves a post to the trash (unpublished, as `unpublish` does, when it was public); `restore`
+/// puts it back where it was.
+pub async fn trash(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = existing(site, slug).await?;
+    if post.status == post::TRASH {
+        return Ok(post);
+    }
+    let from = post.status.clone();
+    take_down(site, post, post::TRASH, Some(from)).await
+}
+
+/// Takes a post out of the trash, back to the status it had: a post that was published is
+/// published again (a new `Create` to followers); a scheduled one whose time has passed is
+/// published by the server's schedule.
+pub async fn restore(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = existing(site, slug).await?;
+    if post.status != post::TRASH {
+        return Err(AppError::BadRequest(format!(
+            "{slug:?} is not in the trash"
+        )));
+    }
+    let to = post
+        .trashed_from
+        .clone()
+        .filter(|s| post::STATUSES.contains(&s.as_str()) && s != post::TRASH)
+        .unwrap_or_else(|| post::DRAFT.into());
+    let mut row: post::ActiveModel = post.into();
+    row.status = Set(to.clone());
+    row.trashed_from = Set(None);
+    if to != post::PUBLISHED {
+        return Ok(row.update(&site.db).await?);
+    }
+    row.updated_at = Set(Utc::now());
+    let txn = site.db.begin().await?;
+    let post = row.update(&txn).await?;
+    outbox::commit_with(site, txn, &Event::PostPublished { post_id: post.id }).await?;
+    Ok(post)
+}
+
+/// Publishes a draft or a scheduled post now, as the editor's *Publish* does (a `Create` to
+/// followers); a published post stays as it is.
+pub async fn publish_now(site: &Site, slug: &str) -> AppResult<post::Model> {
+    let post = existing(site, slug).await?;
+    match post.status.as_str() {
+        post::PUBLISHED => return Ok(post),
+        post::DRAFT | post::SCHEDULED => {}
+        _ => {
+            return Err(AppError::BadRequest(format!(
+                "{slug:?} is in the trash: restore it first"
+            )));
+        }
+    }
+    let now = Utc::now();
+    let mut row: post::ActiveModel = post.into();
+    row.status = Set(post::PUBLISHED.into());
+    row.published_at = Set(now);
+    row.updated_at = Set(now);
+    let txn = site.db.begin().await?;
+    let post = row.update(&txn).await?;
+    outbox::commit_with(site, txn, &Event::PostPublished { post_id: post.id }).await?;
+    Ok(post)
+}
+
+/// Deletes every post in the trash for good (those once published answer 410). Returns how
+/// many.
+pub async fn empty_trash(site: &Site) -> AppResult<usize> {
+    let trashed = post::Entity::find()
+        .filter(post::Column::Status.eq(post::TRASH))
+        .filter(post::Column::DeletedAt.is_null())
+        .all(&site.db)
+        .await?;
+    for post in &trashed {
+        delete(site, &post.slug).await?;
+    }
+    Ok(trashed.len())
+}
+
+/// How many posts have each status (deleted ones not counted), in the order of
+/// `post::STATUSES`.
+pub async fn status_counts(db: &DatabaseConnection) -> AppResult<Vec<(&'static str, u64)>> {
+    let mut counts = Vec::with_capacity(post::STATUSES.len());
+    for status in post::STATUSES {
+        let n = post::Entity::find()
+            .filter(post::Column::Status.eq(status))
+            .filter(post::Column::DeletedAt.is_null())
+            .count(db)
+            .await?;
+        counts.push((status, n));
+    }
+    Ok(counts)
+}
+
+/// The key of a draft's private preview link: an HMAC of the post's id and slug, so the link
+/// is unguessable, needs nothing stored, and stops working when the slug changes.
+pub async fn preview_key(db: &DatabaseConnection, post: &post::Model) -> AppResult<String> {
+    let key = links::derived_key(db, PREVIEW_LABEL).await?;
+    let tag = hmac::sign(&key, preview_payload(post).as_bytes());
+    Ok(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+const PREVIEW_LABEL: &[u8] = b"feder post preview\0";
+
+fn preview_payload(post: &post::Model) -> String {
+    format!("{}:{}", post.id, post.slug)
+}
+
+/// Whether `key` opens the preview of `post` (checked by `hmac::verify`, in constant time).
+pub async fn preview_allows(
+    db: &DatabaseConnection,
+    post: &post::Model,
+    key: &str,
+) -> AppResult<bool> {
+    let Some(tag) = (0..key.len() / 2)
+        .map(|i| u8::from_str_radix(key.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()
+        .filter(|t| t.len() * 2 == key.len())
+    else {
+        return Ok(false);
+    };
+    let secret = links::derived_key(db, PREVIEW_LABEL).await?;
+    Ok(hmac::verify(&secret, preview_payload(post).as_bytes(), &tag).is_ok())
 }
 
 pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<post::Model>> {

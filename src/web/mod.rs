@@ -109,6 +109,15 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
                 )
                 .layer(Extension(interact::InteractLimits::new())),
         )
+        .merge(
+            // A draft's private preview: one reader's, so outside the page cache.
+            Router::new()
+                .route("/posts/{slug}/preview", get(pages::preview))
+                .layer(middleware::from_fn_with_state(
+                    federation.db.clone(),
+                    navigation::with_navigation,
+                )),
+        )
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
         .route("/media/{file}", get(media::file))

@@ -131,13 +131,71 @@ pub async fn post(
         let gone = error_page(&data, &headers, AppError::Gone);
         return Ok(showing(gone, Shows::posts([post.id])));
     }
+    let (previous, next) = posts::neighbours(&data.db, &post).await?;
+    let html = post_page(&data, &post, &query, (&previous, &next), false).await?;
+    let response = with_link_header(html, url.as_str())?;
+    let neighbours = [previous, next].into_iter().flatten().map(|p| p.id);
+    Ok(showing(response, Shows::thread(post.id, neighbours)))
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    key: String,
+}
+
+/// `/posts/<slug>/preview?key=…`: a draft (or scheduled post) as it will look on the blog, for
+/// whoever has the private link the editor shows (`posts::preview_key`). Not kept by the page
+/// cache, not for search engines, and without the comment form; a wrong key is a 404 like a
+/// post that does not exist.
+pub async fn preview(
+    data: Data<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PreviewQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let post = posts::find_any(&data.db, &slug)
+        .await?
+        .filter(|p| p.deleted_at.is_none() && p.status != post::TRASH);
+    let Some(post) = post else {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    };
+    if !posts::preview_allows(&data.db, &post, &query.key).await? {
+        return Ok(error_page(&data, &headers, AppError::NotFound));
+    }
+    let reader = PostQuery {
+        reply_to: None,
+        comment: None,
+        key: None,
+    };
+    let mut response = post_page(&data, &post, &reader, (&None, &None), true).await?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    Ok(response)
+}
+
+/// The HTML page of `post` with its neighbours; `preview`: the private preview of a draft.
+async fn post_page(
+    data: &Data<AppState>,
+    post: &post::Model,
+    query: &PostQuery,
+    (previous, next): (&Option<post::Model>, &Option<post::Model>),
+    preview: bool,
+) -> AppResult<Response> {
+    let url = data.urls.post(&post.slug);
     let counts = posts::counts(&data.db, post.id).await?;
     let (list, actors) = comments::thread(&data.db, post.id).await?;
-    let (previous, next) = posts::neighbours(&data.db, &post).await?;
     let ui = ui(&data);
     let site = views::site(&data);
     let authors = Authors::load(&data).await?;
-    let author = authors.of(&post);
+    let author = authors.of(post);
     // Mastodon credits the author under link previews when their account lists this domain
     // in its attributionDomains; without a handle of their own, their account on this blog
     // (with author actors), else the blog's account is named (both list this domain).
@@ -178,16 +236,16 @@ pub async fn post(
         boosts => counts.shares,
         previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
         next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
-        form => web_comments::form_for_page(&data, &post, query.reply_to).await?,
-        comment_notice => web_comments::notice_for_page(&data, &post, query.comment, query.key.as_deref()).await?,
+        form => if preview { None } else { web_comments::form_for_page(&data, post, query.reply_to).await? },
+        comment_notice => web_comments::notice_for_page(&data, post, query.comment, query.key.as_deref()).await?,
+        preview => preview,
         ..common(&data)
     };
-    let response = with_link_header(
-        web_comments::page_with_form(&data, post.id, data.templates.render("post.html", context)),
-        url.as_str(),
-    )?;
-    let neighbours = [previous, next].into_iter().flatten().map(|p| p.id);
-    Ok(showing(response, Shows::thread(post.id, neighbours)))
+    Ok(web_comments::page_with_form(
+        &data,
+        post.id,
+        data.templates.render("post.html", context),
+    ))
 }
 
 /// One feed link of a list page.

@@ -6,6 +6,10 @@ pub const PUBLISHED: &str = "published";
 pub const DRAFT: &str = "draft";
 /// A draft with a future `published_at`: the server publishes it then.
 pub const SCHEDULED: &str = "scheduled";
+/// In the trash: shown nowhere but /admin's trash tab; `trashed_from` says where it was.
+pub const TRASH: &str = "trash";
+/// Every status, in the order /admin and `feder post list` name them.
+pub const STATUSES: [&str; 4] = [PUBLISHED, SCHEDULED, DRAFT, TRASH];
 
 /// A blog post. A deleted post keeps its row (with `deleted_at`) so its URL answers 410 Gone.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -29,7 +33,7 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// New comments on this post wait for the owner, whatever the blog's policy.
     pub comments_closed: bool,
-    /// `PUBLISHED`, `DRAFT` or `SCHEDULED`.
+    /// `PUBLISHED`, `DRAFT`, `SCHEDULED` or `TRASH`.
     pub status: String,
     /// The account that wrote it (`author` holds the name shown).
     pub author_id: Option<i32>,
@@ -38,6 +42,8 @@ pub struct Model {
     pub cover_alt: Option<String>,
     /// Who may quote it (`anyone`, `followers`, `nobody`); none: the blog's setting.
     pub quote_policy: Option<String>,
+    /// In the trash: the status it had before, which *restore* gives back.
+    pub trashed_from: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,12 @@ impl Purpose {
 }
 
 async fn key(db: &impl ConnectionTrait) -> AppResult<hmac::Key> {
+    derived_key(db, b"feder mail links\0").await
+}
+
+/// An HMAC key for one use (`label`) derived from the blog's signing key: any node can sign and
+/// check with it, and nothing needs storing.
+pub async fn derived_key(db: &impl ConnectionTrait, label: &[u8]) -> AppResult<hmac::Key> {
     let blog = site_key::Entity::find()
         .all(db)
         .await?
@@ -40,7 +46,7 @@ async fn key(db: &impl ConnectionTrait) -> AppResult<hmac::Key> {
         .find(|k| k.name == "blog")
         .ok_or_else(|| AppError::internal("the blog has no key yet"))?;
     let secret = Sha256::new()
-        .chain_update(b"feder mail links\0")
+        .chain_update(label)
         .chain_update(blog.private_key_pem.as_bytes())
         .finalize();
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &secret))

@@ -1,6 +1,8 @@
-//! The editor: the list of posts, writing and editing (Markdown with a live preview), drafts,
-//! scheduling, publishing and deleting. Publishing goes through `services::posts`, so what is
-//! written here is what followers receive.
+//! The editor: the list of posts (a tab per status, with counts, and bulk actions), writing
+//! and editing (Markdown with a live preview), drafts with their private preview link,
+//! scheduling, publishing (after a warning when the text is empty), unpublishing, the trash and
+//! deleting. Everything goes through `services::posts`, so what is done here is what followers
+//! receive.
 
 use super::{
     auth::{Author, CsrfForm},
@@ -60,21 +62,65 @@ struct ListItem {
     slug: String,
     title: String,
     status: String,
-    deleted: bool,
     author: Option<String>,
     date: String,
     url: String,
 }
 
-pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
+/// A tab of /admin/posts: `all` (everything but the trash) or one status.
+#[derive(Serialize)]
+struct Tab {
+    status: &'static str,
+    count: u64,
+    current: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+}
+
+/// The tab a query asks for: `all` unless it names a status.
+fn tab_of(status: &str) -> &'static str {
+    post::STATUSES
+        .into_iter()
+        .find(|s| *s == status)
+        .unwrap_or("all")
+}
+
+pub async fn list(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<ListQuery>,
+) -> AppResult<Response> {
     let settings = data.settings.current();
+    let current = tab_of(&query.status);
+    let counts = posts::status_counts(&data.db).await?;
+    let all: u64 = counts
+        .iter()
+        .filter(|(s, _)| *s != post::TRASH)
+        .map(|(_, n)| n)
+        .sum();
+    let tabs: Vec<Tab> = std::iter::once(("all", all))
+        .chain(counts)
+        .map(|(status, count)| Tab {
+            status,
+            count,
+            current: status == current,
+        })
+        .collect();
     let items: Vec<ListItem> = posts::all(&data.db)
         .await?
         .into_iter()
+        .filter(|p| p.deleted_at.is_none())
+        .filter(|p| match current {
+            "all" => p.status != post::TRASH,
+            status => p.status == status,
+        })
         .map(|p| ListItem {
             url: data.urls.post(&p.slug).to_string(),
             date: settings.local_time(p.published_at),
-            deleted: p.deleted_at.is_some(),
             slug: p.slug,
             title: p.title,
             status: p.status,
@@ -85,9 +131,116 @@ pub async fn list(data: Data<AppState>, author: Author) -> AppResult<Response> {
         StatusCode::OK,
         "posts.html",
         minijinja::context! {
-            title => author.t("admin_posts"), posts => items, ..author.nav()
+            title => author.t("admin_posts"), posts => items, tabs => tabs, tab => current,
+            time_zone => settings.blog.timezone.clone(), ..author.nav()
         },
     ))
+}
+
+/// What one of the list's bulk actions does to a post; `None` when it does not apply to it
+/// (publishing a published post, restoring one not in the trash): skipped.
+async fn act_on(data: &AppState, action: &str, slug: &str) -> AppResult<Option<post::Model>> {
+    let Some(post) = posts::find_any(&data.db, slug)
+        .await?
+        .filter(|p| p.deleted_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let applies = match action {
+        "publish" => post.status == post::DRAFT || post.status == post::SCHEDULED,
+        "unpublish" => post.is_public(),
+        "trash" => post.status != post::TRASH,
+        "restore" | "delete" => post.status == post::TRASH,
+        other => return Err(AppError::BadRequest(format!("unknown action {other:?}"))),
+    };
+    if !applies {
+        return Ok(None);
+    }
+    Ok(Some(match action {
+        "publish" => posts::publish_now(data, slug).await?,
+        "unpublish" => posts::unpublish(data, slug).await?,
+        "trash" => posts::trash(data, slug).await?,
+        "restore" => posts::restore(data, slug).await?,
+        _ => posts::delete(data, slug).await?,
+    }))
+}
+
+/// POST /admin/posts/bulk: `action` (publish, unpublish, trash, restore, delete — the last
+/// only for posts in the trash) for every checked `slug`; back to the tab it came from.
+pub async fn bulk(
+    data: Data<AppState>,
+    author: Author,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let action = field("action");
+    let mut done = 0;
+    for (_, slug) in fields.iter().filter(|(k, _)| k == "slug") {
+        done += usize::from(act_on(&data, action, slug).await?.is_some());
+    }
+    tracing::info!(action, done, user = %author.user.username, "bulk action on posts");
+    Ok(Redirect::to(&list_address(field("tab"))).into_response())
+}
+
+/// The list, on the tab `tab`.
+fn list_address(tab: &str) -> String {
+    match tab_of(tab) {
+        "all" => "/admin/posts".into(),
+        status => format!("/admin/posts?status={status}"),
+    }
+}
+
+/// POST /admin/posts/{slug}/unpublish: back to draft (followers get a Delete).
+pub async fn unpublish(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
+) -> AppResult<Response> {
+    posts::unpublish(&data, &slug).await?;
+    tracing::info!(%slug, user = %author.user.username, "unpublished");
+    Ok(Redirect::to(&format!("/admin/posts/{slug}/edit")).into_response())
+}
+
+/// POST /admin/posts/{slug}/trash: into the trash (unpublished first when it was public).
+pub async fn trash(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
+) -> AppResult<Response> {
+    posts::trash(&data, &slug).await?;
+    tracing::info!(%slug, user = %author.user.username, "moved to the trash");
+    Ok(Redirect::to("/admin/posts?status=trash").into_response())
+}
+
+/// POST /admin/posts/{slug}/restore: out of the trash, back to what it was.
+pub async fn restore(
+    data: Data<AppState>,
+    author: Author,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
+) -> AppResult<Response> {
+    posts::restore(&data, &slug).await?;
+    tracing::info!(%slug, user = %author.user.username, "restored from the trash");
+    Ok(Redirect::to(&format!("/admin/posts/{slug}/edit")).into_response())
+}
+
+/// POST /admin/trash/empty: every post in the trash deleted for good.
+pub async fn empty_trash(
+    data: Data<AppState>,
+    author: Author,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
+) -> AppResult<Response> {
+    let deleted = posts::empty_trash(&data).await?;
+    tracing::info!(deleted, user = %author.user.username, "emptied the trash");
+    Ok(Redirect::to("/admin/posts?status=trash").into_response())
 }
 
 /// What the editor shows: a stored post, or what was just sent back with an error.
@@ -106,9 +259,28 @@ struct EditorView {
     quote_policy: String,
     status: String,
     url: String,
+    /// The private preview link of a post not yet public.
+    preview_url: String,
+    /// Publishing was asked for an empty text: the editor asks to confirm.
+    confirm_empty: bool,
 }
 
-fn view_of(data: &AppState, post: &post::Model) -> EditorView {
+async fn view_of(data: &AppState, post: &post::Model) -> AppResult<EditorView> {
+    let preview_url = match post.is_public() {
+        true => String::new(),
+        false => format!(
+            "{}/preview?key={}",
+            data.urls.post(&post.slug),
+            posts::preview_key(&data.db, post).await?
+        ),
+    };
+    Ok(EditorView {
+        preview_url,
+        ..view_fields(data, post)
+    })
+}
+
+fn view_fields(data: &AppState, post: &post::Model) -> EditorView {
     EditorView {
         slug: post.slug.clone(),
         title: post.title.clone(),
@@ -122,6 +294,7 @@ fn view_of(data: &AppState, post: &post::Model) -> EditorView {
         quote_policy: post.quote_policy.clone().unwrap_or_default(),
         status: post.status.clone(),
         url: data.urls.post(&post.slug).to_string(),
+        ..Default::default()
     }
 }
 
@@ -195,15 +368,8 @@ pub async fn edit(
         .await?
         .filter(|p| p.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
-    editor(
-        &data,
-        &author,
-        StatusCode::OK,
-        view_of(&data, &post),
-        false,
-        None,
-    )
-    .await
+    let view = view_of(&data, &post).await?;
+    editor(&data, &author, StatusCode::OK, view, false, None).await
 }
 
 #[derive(Deserialize)]
@@ -233,6 +399,9 @@ pub struct EditorForm {
     /// For autosave: the draft this editor saved before (empty until it has).
     #[serde(default)]
     draft_of: String,
+    /// `yes`: publish even though the text is empty (the editor warned).
+    #[serde(default)]
+    confirm_empty: String,
 }
 
 impl EditorForm {
@@ -320,6 +489,14 @@ async fn save(
         return Err(AppError::NotFound);
     }
     let was_public = existing.as_ref().is_some_and(|p| p.is_public());
+    if form.action == "publish" && form.body.trim().is_empty() && form.confirm_empty != "yes" {
+        // Nothing to read: ask before followers get an empty post (the form, sent again
+        // with the confirmation, publishes it).
+        let mut view = form.view(if is_new { "" } else { &slug });
+        view.status = existing.map(|p| p.status).unwrap_or_default();
+        view.confirm_empty = true;
+        return editor(data, author, StatusCode::OK, view, is_new, None).await;
+    }
     let tz = data.settings.current().tz();
     let result = match form.input(slug.clone(), author, was_public, tz) {
         Ok(input) => posts::publish(data, input).await,
