@@ -446,7 +446,7 @@ async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
             .then_some(())
     })
     .await;
-    // A published post cannot become a draft again.
+    // Saving a published post as a draft is refused: unpublishing is its own button.
     let answer = browser
         .post_form(
             "/admin/posts/entwurf",
@@ -459,7 +459,7 @@ async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
         )
         .await;
     assert_eq!(answer.status, 400);
-    assert!(answer.text.contains("cannot become a draft"));
+    assert!(answer.text.contains("unpublish it to make it a draft again"));
 }
 
 /// The moderation queue in /admin: a waiting comment is approved with a form (CSRF checked),

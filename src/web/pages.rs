@@ -192,9 +192,9 @@ async fn post_page(
     let url = data.urls.post(&post.slug);
     let counts = posts::counts(&data.db, post.id).await?;
     let (list, actors) = comments::thread(&data.db, post.id).await?;
-    let ui = ui(&data);
-    let site = views::site(&data);
-    let authors = Authors::load(&data).await?;
+    let ui = ui(data);
+    let site = views::site(data);
+    let authors = Authors::load(data).await?;
     let author = authors.of(post);
     // Mastodon credits the author under link previews when their account lists this domain
     // in its attributionDomains; without a handle of their own, their account on this blog
@@ -224,25 +224,25 @@ async fn post_page(
             published_display => ui.date(&post.published_at.with_timezone(&data.settings.current().tz())),
             updated => views::iso(&post.updated_at),
             reading_minutes => views::reading_minutes(&post.body_markdown),
-            tags => views::tags(&data, &post),
+            tags => views::tags(data, post),
         },
-        json_ld => views::json_ld(&data, &post, &author),
+        json_ld => views::json_ld(data, post, &author),
         fediverse_creator => fediverse_creator,
         og_image => og_image,
         og_image_alt => og_image_alt,
-        comments => views::comment_tree(&data, ui, url.as_str(), &list, &actors),
+        comments => views::comment_tree(data, ui, url.as_str(), &list, &actors),
         comment_count => counts.comments,
         likes => counts.likes,
         boosts => counts.shares,
-        previous => previous.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
-        next => next.as_ref().map(|p| views::summary(&data, &authors, ui, p)),
-        form => if preview { None } else { web_comments::form_for_page(&data, post, query.reply_to).await? },
-        comment_notice => web_comments::notice_for_page(&data, post, query.comment, query.key.as_deref()).await?,
+        previous => previous.as_ref().map(|p| views::summary(data, &authors, ui, p)),
+        next => next.as_ref().map(|p| views::summary(data, &authors, ui, p)),
+        form => if preview { None } else { web_comments::form_for_page(data, post, query.reply_to).await? },
+        comment_notice => web_comments::notice_for_page(data, post, query.comment, query.key.as_deref()).await?,
         preview => preview,
-        ..common(&data)
+        ..common(data)
     };
     Ok(web_comments::page_with_form(
-        &data,
+        data,
         post.id,
         data.templates.render("post.html", context),
     ))
