@@ -459,7 +459,11 @@ async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
         )
         .await;
     assert_eq!(answer.status, 400);
-    assert!(answer.text.contains("unpublish it to make it a draft again"));
+    assert!(
+        answer
+            .text
+            .contains("unpublish it to make it a draft again")
+    );
 }
 
 /// The moderation queue in /admin: a waiting comment is approved with a form (CSRF checked),

@@ -189,6 +189,9 @@ async fn a_german_blog_has_german_admin_pages() {
             ("h1", "Beiträge"),
             ("th", "Titel"),
             ("td.status", "veröffentlicht"),
+            ("nav.tabs a[aria-current=page]", "Alle (1)"),
+            ("nav.tabs a", "Papierkorb (0)"),
+            ("select[name=action] option", "In den Papierkorb"),
         ],
     )
     .await;
@@ -211,7 +214,8 @@ async fn a_german_blog_has_german_admin_pages() {
             NAV,
             ("h1", "Beitrag bearbeiten"),
             ("button.primary", "Aktualisieren"),
-            ("button.danger", "Diesen Beitrag löschen"),
+            ("button.danger", "In den Papierkorb"),
+            ("form.unpublish button", "Zurückziehen"),
         ],
     )
     .await;
