@@ -13,7 +13,7 @@ use crate::{
         local_actor::LocalActor,
         mentions::{self, Listed},
         notifications,
-        outbox::{self, Event},
+        outbox::{self, AnsweredRequest, Event},
         remote_notes::RemoteNote,
     },
 };
@@ -22,7 +22,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
-use serde_json::Value;
 use url::Url;
 
 /// The policy in effect for `post`: its own, else the blog's.
@@ -59,7 +58,7 @@ pub struct Grant<'a> {
     pub object: &'a Url,
     pub actor: &'a Url,
     /// The request (id, type, actor, object, instrument): the `object` of our `Accept`.
-    pub request: Value,
+    pub request: AnsweredRequest,
     pub request_id: &'a Url,
 }
 
@@ -167,13 +166,13 @@ pub async fn answer_held_reply(
     if held.status == status {
         return Ok(());
     }
-    let request = serde_json::json!({
-        "id": request_id,
-        "type": "ReplyRequest",
-        "actor": held.author_ap_id,
-        "object": held.in_reply_to,
-        "instrument": held.ap_id,
-    });
+    let request = AnsweredRequest {
+        id: request_id.clone(),
+        kind: "ReplyRequest".into(),
+        actor: held.author_ap_id.clone(),
+        object: held.in_reply_to.clone(),
+        instrument: held.ap_id.clone(),
+    };
     match status {
         comment::APPROVED => {
             let grant = Grant {
@@ -198,7 +197,7 @@ pub async fn answer_held_reply(
 }
 
 /// Records the `Reject` of `request` (as received) by `actor`.
-pub async fn refuse(site: &Site, actor: &Url, request: Value) -> AppResult<()> {
+pub async fn refuse(site: &Site, actor: &Url, request: AnsweredRequest) -> AppResult<()> {
     let txn = site.db.begin().await?;
     let event = Event::InteractionRejected {
         actor: actor.to_string(),

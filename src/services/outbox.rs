@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One thing to federate. Events name rows by id (or remote actors by their ActivityPub id);
 /// the activity is built from the rows as they are when it is sent.
@@ -63,14 +62,17 @@ pub enum Event {
         comment_id: i32,
         parent_author: Option<String>,
     },
-    /// A QuoteRequest or ReplyRequest (`request`, as received) was granted: `Accept` with the
+    /// A QuoteRequest or ReplyRequest (`request`) was granted: `Accept` with the
     /// authorization as `result`, to the requester.
     InteractionAccepted {
         authorization_id: i32,
-        request: Value,
+        request: AnsweredRequest,
     },
     /// A QuoteRequest or ReplyRequest of `actor` was refused: `Reject` of it, to them.
-    InteractionRejected { actor: String, request: Value },
+    InteractionRejected {
+        actor: String,
+        request: AnsweredRequest,
+    },
     /// An authorization was revoked: `Delete` of it, to its holder and the followers.
     AuthorizationRevoked { authorization_id: i32 },
     /// `local_actor` moved to `target` (a remote actor naming it): `Move` to its followers.
@@ -81,6 +83,20 @@ pub enum Event {
     /// The blog was retired: `Delete` of `local_actor` to its followers and every server the
     /// blog knows.
     ActorDeleted { local_actor: LocalActor },
+}
+
+/// A QuoteRequest or ReplyRequest as our `Accept` or `Reject` names it: its ids. Stored in
+/// the event as the request's own JSON would have them (`type`, not `kind`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnsweredRequest {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: String,
+    /// What was asked about: our post (a quote) or what the reply answers.
+    pub object: String,
+    /// The quote post or the reply.
+    pub instrument: String,
 }
 
 /// Records `event` on `db`, which should be the transaction of the change it reports.
@@ -159,6 +175,21 @@ mod tests {
             Some(Event::FollowAccepted {
                 local_actor: LocalActor::Author("alice".into()),
                 follower: "https://r.example/u".into(),
+            })
+        );
+        // Written when `request` was the request's JSON: the same shape.
+        let rejected = r#"{"kind":"interaction_rejected","actor":"https://r.example/u","request":{"id":"https://r.example/q/1","type":"QuoteRequest","actor":"https://r.example/u","object":"https://blog.example/posts/a","instrument":"https://r.example/n/2"}}"#;
+        assert_eq!(
+            serde_json::from_str::<Event>(rejected).ok(),
+            Some(Event::InteractionRejected {
+                actor: "https://r.example/u".into(),
+                request: AnsweredRequest {
+                    id: "https://r.example/q/1".into(),
+                    kind: "QuoteRequest".into(),
+                    actor: "https://r.example/u".into(),
+                    object: "https://blog.example/posts/a".into(),
+                    instrument: "https://r.example/n/2".into(),
+                },
             })
         );
         let removed = r#"{"kind":"follower_removed","local_actor":"blog","follower":"https://r.example/u","follow_id":"https://r.example/f/1","inbox":"https://r.example/u/inbox"}"#;

@@ -17,11 +17,11 @@ use crate::{
         followers::{self, UndoneFollow},
         follows,
         mentions::{self, Listed},
+        outbox::AnsweredRequest,
         posts, reactions, reading,
         remote_notes::{Audience, RemoteNote},
     },
 };
-use serde_json::Value;
 use url::Url;
 
 /// A new remote note. `ancestors`: the replies above it Feder had not received, nearest first,
@@ -164,7 +164,7 @@ pub struct RequestedReply {
     pub parent: Url,
     pub reply: RemoteNote,
     /// The request, as our `Accept` or `Reject` names it.
-    pub request: Value,
+    pub request: AnsweredRequest,
 }
 
 /// Stores the reply as any comment and answers the request: approved at once, it is accepted
@@ -210,7 +210,7 @@ pub struct QuoteAsked {
     pub quote_id: Url,
     pub quote: Option<RemoteNote>,
     /// The request, as our `Accept` or `Reject` names it.
-    pub request: Value,
+    pub request: AnsweredRequest,
 }
 
 /// Answers a quote request per the post's quote policy: granted (the owner is told, the quote

@@ -5,9 +5,11 @@ use crate::web::extract::{Path, Query};
 use crate::{
     db::entities::{activity, comment, post},
     error::{AppError, AppResult},
-    federation::{followers_sync, objects, signatures::RequestParts, state::AppState, threads},
+    federation::{
+        followers_sync, objects, outbox, signatures::RequestParts, state::AppState, threads,
+    },
     services::{authorizations, comments, followers, follows, local_actor::LocalActor, posts},
-    web::respond::{activity_json, wants_activity_json},
+    web::respond::{activity_json, activity_json_text, wants_activity_json},
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -16,7 +18,6 @@ use axum::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
-use serde_json::Value;
 
 const PAGE_SIZE: u64 = 20;
 
@@ -56,8 +57,8 @@ pub async fn application_outbox(data: Data<AppState>) -> Response {
     )
 }
 
-/// The outbox: Create(Article) of every live post (Announce of an author's, with author
-/// actors), newest first, paged.
+/// The outbox: the Create of every live post (the Announce of an author's, with author
+/// actors) as delivered, newest first, paged.
 pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> AppResult<Response> {
     let id = data.urls.outbox();
     let total = posts::count_live(&data.db).await?;
@@ -79,42 +80,10 @@ pub async fn outbox(data: Data<AppState>, Query(query): Query<PageQuery>) -> App
         .limit(PAGE_SIZE)
         .all(&data.db)
         .await?;
-    let (to, cc) = objects::activity::public_addressing(&data.urls);
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
-        let counts = posts::counts(&data.db, p.id).await?;
-        let article = threads::article(&data, p, counts).await?;
-        let post_id = data.urls.post(&p.slug);
-        // An author's post (with author actors) is theirs: the blog boosted it.
-        if article.attributed_to != data.urls.actor() {
-            let announce_id =
-                url::Url::parse(&format!("{post_id}#announce")).map_err(AppError::internal)?;
-            let mut cc = cc.clone();
-            cc.push(article.attributed_to.to_string());
-            items.push(objects::document::to_json(
-                objects::activity::blog_activity(
-                    "Announce",
-                    &announce_id,
-                    post_id,
-                    to.clone(),
-                    cc,
-                    &data.urls,
-                ),
-            ));
-            continue;
-        }
-        let create_id =
-            url::Url::parse(&format!("{post_id}#create")).map_err(AppError::internal)?;
-        items.push(objects::document::to_json(
-            objects::activity::blog_activity(
-                "Create",
-                &create_id,
-                article,
-                to.clone(),
-                cc.clone(),
-                &data.urls,
-            ),
-        ));
+        let activity = outbox::listed(&data, &LocalActor::Blog, p).await?;
+        items.push(objects::document::to_json(activity));
     }
     let next = (page * PAGE_SIZE < total).then(|| page_url(&id, page + 1));
     let doc =
@@ -318,6 +287,6 @@ pub async fn activity(data: Data<AppState>, Path(id): Path<String>) -> AppResult
         .one(&data.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let doc: Value = serde_json::from_str(&row.json).map_err(AppError::internal)?;
-    Ok(activity_json(StatusCode::OK, doc))
+    // Served as stored: the text that was signed and sent.
+    Ok(activity_json_text(StatusCode::OK, row.json))
 }

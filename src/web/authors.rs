@@ -5,7 +5,7 @@ use crate::web::extract::{Path, Query};
 use crate::{
     db::entities::user,
     error::{AppError, AppResult},
-    federation::{authors, objects, state::AppState, threads},
+    federation::{authors, objects, outbox, state::AppState},
     services::{
         authors as author_service,
         local_actor::{self, LocalActor},
@@ -50,7 +50,8 @@ pub async fn actor(
     Ok(activity_json(StatusCode::OK, doc))
 }
 
-/// The author's outbox: Create(Article) of each of their live posts, newest first, paged.
+/// The author's outbox: the Create of each of their live posts as delivered, newest first,
+/// paged.
 pub async fn outbox(
     data: Data<AppState>,
     Path(username): Path<String>,
@@ -71,17 +72,12 @@ pub async fn outbox(
     let page = page.clamp(1, 1_000_000);
     let (list, more) =
         posts::by_author(&data.db, &[author.id], &names, false, page, PAGE_SIZE).await?;
-    let actor = data.urls.author_actor(&author.username);
+    let me = LocalActor::Author(author.username.clone());
     let mut items = Vec::with_capacity(list.len());
     for p in &list {
-        let counts = posts::counts(&data.db, p.id).await?;
-        let article = threads::article(&data, p, counts).await?;
-        let create_id = url::Url::parse(&format!("{}#create", data.urls.post(&p.slug)))
-            .map_err(AppError::internal)?;
-        let (to, cc) = (article.to.clone(), article.cc.clone());
-        items.push(objects::document::to_json(objects::activity::activity_by(
-            &actor, "Create", &create_id, article, to, cc,
-        )));
+        items.push(objects::document::to_json(
+            outbox::listed(&data, &me, p).await?,
+        ));
     }
     let next = more.then(|| objects::collection::page_url(&id, page + 1));
     let page_id = objects::collection::page_url(&id, page);

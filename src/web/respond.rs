@@ -20,7 +20,12 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
 
 /// An ActivityPub document response.
 pub fn activity_json(status: axum::http::StatusCode, doc: serde_json::Value) -> Response {
-    let mut response = (status, doc.to_string()).into_response();
+    activity_json_text(status, doc.to_string())
+}
+
+/// An ActivityPub document response whose JSON is text already (an activity as stored).
+pub fn activity_json_text(status: axum::http::StatusCode, json: String) -> Response {
+    let mut response = (status, json).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

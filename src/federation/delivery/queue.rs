@@ -7,52 +7,51 @@ use crate::{
         entities::{activity, delivery},
         is_postgres, placeholder,
     },
-    error::{AppError, AppResult},
-    federation::signing::host_header,
+    error::AppResult,
+    federation::{
+        objects::document::to_text_with_context, protocol::OutboxActivity, signing::host_header,
+    },
 };
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Statement, Value as DbValue,
+    EntityTrait, QueryFilter, Statement, Value as DbValue, sea_query::OnConflict,
 };
-use serde_json::Value;
 use url::Url;
 
-/// Stores `doc` (an activity with an `id`) and queues it for each of `inboxes` (de-duplicated),
-/// in `txn` (the transaction that also takes the outbox event; the caller commits). Returns the
-/// activity's row id.
+/// Stores `activity` (serialized here, once: the text that is signed and sent) and queues it
+/// for each of `inboxes` (de-duplicated), in `txn` (the transaction that also takes the outbox
+/// event; the caller commits). An activity whose id is stored already (a post's `Create`, sent
+/// again when the post is restored) is stored anew under that id. Returns its row id.
 pub async fn enqueue(
     txn: &DatabaseTransaction,
-    doc: &Value,
+    activity: &OutboxActivity,
     public: bool,
     inboxes: impl IntoIterator<Item = Url>,
 ) -> AppResult<i32> {
-    let ap_id = doc
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| AppError::internal("activity without id"))?
-        .to_string();
-    let kind = doc
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("Activity")
-        .to_string();
-    let object_ap_id = doc
-        .get("object")
-        .and_then(crate::federation::protocol::id_of);
+    let json = to_text_with_context(activity)?;
     let mut unique: Vec<String> = inboxes.into_iter().map(|u| u.to_string()).collect();
     unique.sort();
     unique.dedup();
     let now = Utc::now();
     let stored = activity::Entity::insert(activity::ActiveModel {
-        ap_id: Set(ap_id),
-        kind: Set(kind),
-        object_ap_id: Set(object_ap_id.map(|u| u.to_string())),
-        json: Set(doc.to_string()),
+        ap_id: Set(activity.id().to_string()),
+        kind: Set(activity.kind().to_string()),
+        object_ap_id: Set(activity.object_id()),
+        json: Set(json),
         public: Set(public),
         created_at: Set(now),
         ..Default::default()
     })
+    .on_conflict(
+        OnConflict::column(activity::Column::ApId)
+            .update_columns([
+                activity::Column::Json,
+                activity::Column::Public,
+                activity::Column::CreatedAt,
+            ])
+            .to_owned(),
+    )
     .exec(txn)
     .await?;
     let activity_id = stored.last_insert_id;

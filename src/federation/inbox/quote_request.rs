@@ -7,7 +7,7 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         fetch, guard,
-        objects::note::note_to_remote_note,
+        objects::{authorization::interaction_request_to_answered, note::note_to_remote_note},
         protocol::{
             ApObject,
             activities::{Embedded, InteractionRequest},
@@ -36,7 +36,7 @@ pub async fn handle(data: &Data<AppState>, request: InteractionRequest) -> AppRe
     {
         return Ok(());
     }
-    let echo = request.echo()?;
+    let echo = interaction_request_to_answered(&request);
     let quote = quote_post(data, request.instrument).await;
     if let Some(quote) = &quote {
         if quote.author().as_ref() != Some(&request.actor) {

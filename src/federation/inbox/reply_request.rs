@@ -6,7 +6,7 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         fetch, guard,
-        objects::note::note_to_remote_note,
+        objects::{authorization::interaction_request_to_answered, note::note_to_remote_note},
         protocol::activities::{Embedded, InteractionRequest},
         state::AppState,
     },
@@ -31,7 +31,7 @@ pub async fn handle(data: &Data<AppState>, request: InteractionRequest) -> AppRe
     {
         return Ok(());
     }
-    let echo = request.echo()?;
+    let echo = interaction_request_to_answered(&request);
     let reply = match request.instrument {
         Embedded::Object(reply) => reply,
         Embedded::Id(id) => fetch::object(&id, data).await?,

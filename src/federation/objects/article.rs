@@ -118,8 +118,8 @@ pub fn post_to_article(
         url: id,
         published: post.published_at,
         updated: edited_at(post),
-        to: vec![PUBLIC.into()],
-        cc: article_cc(by, urls),
+        to: post_to(),
+        cc: post_cc(by, urls),
         tag,
         sensitive: false,
         context: urls.post_context(&post.slug),
@@ -138,8 +138,14 @@ pub fn post_to_article(
     }
 }
 
-/// An author's post is for their followers and, through the blog's boost, the blog's.
-fn article_cc(by: &LocalActor, urls: &Urls) -> Vec<String> {
+/// Every post is public.
+pub fn post_to() -> Vec<String> {
+    vec![PUBLIC.into()]
+}
+
+/// A post is for its actor's followers; an author's also, through the blog's boost, the
+/// blog's.
+pub fn post_cc(by: &LocalActor, urls: &Urls) -> Vec<String> {
     let mut cc = vec![by.followers(urls).to_string()];
     if *by != LocalActor::Blog {
         cc.push(urls.followers().to_string());

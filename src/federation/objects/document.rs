@@ -1,11 +1,13 @@
 //! Top-level documents: the JSON-LD context every document we send starts with.
 
+use crate::error::{AppError, AppResult};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::sync::LazyLock;
 
 /// The JSON-LD context of every document we send. Only terms are defined inline: Fedify and
 /// others resolve no context URLs beyond ActivityStreams and security/v1 offline.
-fn context() -> Value {
+static CONTEXT: LazyLock<Value> = LazyLock::new(|| {
     json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
@@ -38,19 +40,36 @@ fn context() -> Value {
             "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization"
         }
     ])
-}
+});
 
 /// A top-level document: `doc` as JSON with the JSON-LD context first.
 pub fn with_context(doc: impl Serialize) -> Value {
     match to_json(doc) {
         Value::Object(mut map) => {
             let mut with = serde_json::Map::with_capacity(map.len() + 1);
-            with.insert("@context".into(), context());
+            with.insert("@context".into(), CONTEXT.clone());
             with.append(&mut map);
             Value::Object(with)
         }
         other => other,
     }
+}
+
+/// A top-level document as the text that is signed and sent: `doc` serialized once, with the
+/// JSON-LD context first.
+pub fn to_text_with_context(doc: &impl Serialize) -> AppResult<String> {
+    #[derive(Serialize)]
+    struct Document<'a, T> {
+        #[serde(rename = "@context")]
+        context: &'a Value,
+        #[serde(flatten)]
+        doc: &'a T,
+    }
+    serde_json::to_string(&Document {
+        context: &CONTEXT,
+        doc,
+    })
+    .map_err(AppError::internal)
 }
 
 /// `doc` as JSON, for embedding in another document (a collection page's items).

@@ -7,7 +7,7 @@ use super::received::{
     ACTOR_TYPES, ApActor, ApObject, lenient_url, lenient_url_required, type_name,
 };
 use crate::error::{AppError, AppResult};
-use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use serde_json::Value;
 use url::Url;
 
@@ -180,30 +180,6 @@ pub struct InteractionRequest {
     #[serde(deserialize_with = "lenient_url_required")]
     pub object: Url,
     pub instrument: Embedded<ApObject>,
-}
-
-/// A request as the `object` of our `Accept` or `Reject`: ids only.
-#[derive(Serialize)]
-struct RequestEcho<'a> {
-    id: &'a Url,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    actor: &'a Url,
-    object: &'a Url,
-    instrument: &'a Url,
-}
-
-impl InteractionRequest {
-    pub fn echo(&self) -> AppResult<Value> {
-        serde_json::to_value(RequestEcho {
-            id: &self.id,
-            kind: &self.kind,
-            actor: &self.actor,
-            object: &self.object,
-            instrument: self.instrument.id(),
-        })
-        .map_err(AppError::internal)
-    }
 }
 
 #[cfg(test)]

@@ -276,8 +276,19 @@ pub struct AcceptInteraction {
     pub kind: String,
     pub actor: Url,
     pub to: Vec<String>,
-    pub object: Value,
+    pub object: RequestEcho,
     pub result: Url,
+}
+
+/// A QuoteRequest or ReplyRequest as the `object` of our `Accept` or `Reject`: ids only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestEcho {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: String,
+    pub object: String,
+    pub instrument: String,
 }
 
 /// A reply the blog wrote.
@@ -390,4 +401,114 @@ pub struct Follow {
     pub kind: String,
     pub actor: Url,
     pub object: String,
+}
+
+/// Every activity the blog and its authors send, typed until it is serialized, once, into the
+/// delivery queue (`federation::outbox` builds them). The documents are boxed: an Article is
+/// ten times the size of a Follow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OutboxActivity {
+    /// `Create` or `Update` of a post.
+    Article(Box<SentActivity<Article>>),
+    /// `Create` or `Update` of one of the blog's replies.
+    Note(Box<SentActivity<Note>>),
+    /// `Delete` of a post or a reply.
+    Tombstone(SentActivity<Tombstone>),
+    /// `Update` of an author's actor.
+    Person(Box<SentActivity<Person>>),
+    /// `Announce` of a post, `Delete` of an authorization or of one of our actors: the object
+    /// by its id.
+    Id(SentActivity<Url>),
+    /// `Move` of one of our actors.
+    Move(SentMove),
+    /// The blog's `Follow`.
+    Follow(Follow),
+    /// `Undo` of the blog's Follow; `Accept` or `Reject` of a follower's.
+    FollowAnswer(SentActivity<Follow>),
+    /// `Accept` of a QuoteRequest or ReplyRequest.
+    AcceptInteraction(AcceptInteraction),
+    /// `Reject` of a QuoteRequest or ReplyRequest.
+    RejectInteraction(SentActivity<RequestEcho>),
+}
+
+impl OutboxActivity {
+    pub fn id(&self) -> &Url {
+        match self {
+            Self::Article(a) => &a.id,
+            Self::Note(a) => &a.id,
+            Self::Tombstone(a) => &a.id,
+            Self::Person(a) => &a.id,
+            Self::Id(a) => &a.id,
+            Self::Move(m) => &m.id,
+            Self::Follow(f) => &f.id,
+            Self::FollowAnswer(a) => &a.id,
+            Self::AcceptInteraction(a) => &a.id,
+            Self::RejectInteraction(a) => &a.id,
+        }
+    }
+
+    pub fn kind(&self) -> &str {
+        match self {
+            Self::Article(a) => &a.kind,
+            Self::Note(a) => &a.kind,
+            Self::Tombstone(a) => &a.kind,
+            Self::Person(a) => &a.kind,
+            Self::Id(a) => &a.kind,
+            Self::Move(m) => &m.kind,
+            Self::Follow(f) => &f.kind,
+            Self::FollowAnswer(a) => &a.kind,
+            Self::AcceptInteraction(a) => &a.kind,
+            Self::RejectInteraction(a) => &a.kind,
+        }
+    }
+
+    /// Who sends it: the blog or one of its authors.
+    pub fn actor(&self) -> &Url {
+        match self {
+            Self::Article(a) => &a.actor,
+            Self::Note(a) => &a.actor,
+            Self::Tombstone(a) => &a.actor,
+            Self::Person(a) => &a.actor,
+            Self::Id(a) => &a.actor,
+            Self::Move(m) => &m.actor,
+            Self::Follow(f) => &f.actor,
+            Self::FollowAnswer(a) => &a.actor,
+            Self::AcceptInteraction(a) => &a.actor,
+            Self::RejectInteraction(a) => &a.actor,
+        }
+    }
+
+    /// The id of its object (what `/admin/deliveries` lists the activity under).
+    pub fn object_id(&self) -> Option<String> {
+        match self {
+            Self::Article(a) => Some(a.object.id.to_string()),
+            Self::Note(a) => Some(a.object.id.clone()),
+            Self::Tombstone(a) => Some(a.object.id.to_string()),
+            Self::Person(a) => Some(a.object.id.to_string()),
+            Self::Id(a) => Some(a.object.to_string()),
+            Self::Move(m) => Some(m.object.to_string()),
+            Self::Follow(f) => Some(f.object.clone()),
+            Self::FollowAnswer(a) => Some(a.object.id.to_string()),
+            Self::AcceptInteraction(a) => Some(a.object.id.clone()),
+            Self::RejectInteraction(a) => Some(a.object.id.clone()),
+        }
+    }
+
+    /// Whether `collection` is among its recipients (`to` or `cc`).
+    pub fn addresses(&self, collection: &str) -> bool {
+        let (to, cc): (&[String], &[String]) = match self {
+            Self::Article(a) => (&a.to, &a.cc),
+            Self::Note(a) => (&a.to, &a.cc),
+            Self::Tombstone(a) => (&a.to, &a.cc),
+            Self::Person(a) => (&a.to, &a.cc),
+            Self::Id(a) => (&a.to, &a.cc),
+            Self::Move(m) => (&m.to, &[]),
+            Self::Follow(_) => (&[], &[]),
+            Self::FollowAnswer(a) => (&a.to, &a.cc),
+            Self::AcceptInteraction(a) => (&a.to, &[]),
+            Self::RejectInteraction(a) => (&a.to, &a.cc),
+        };
+        to.iter().chain(cc).any(|r| r == collection)
+    }
 }

@@ -1,0 +1,171 @@
+//! What the blog does, as activities. Services record outbox events (`services::outbox`) in
+//! the transaction of each change; `activities_for` turns each event into its activities with
+//! one exhaustive `match` (a new kind of event does not compile until it says what it sends),
+//! and they are stored with their deliveries in the transaction that removes the event — so
+//! nothing is lost and nothing is sent twice, whenever a process dies. Activities stay typed
+//! (`OutboxActivity`) until the queue serializes them, once. One file per concern: `posts`,
+//! `replies`, `follows`, `interactions` (quote and reply requests), `actors` (profile edits,
+//! moves, retirement); `collection`
+//! lists in the outboxes the very activities `posts` delivers, with their ids.
+
+mod actors;
+mod collection;
+mod follows;
+mod interactions;
+mod posts;
+mod replies;
+
+pub use collection::listed;
+
+use crate::{
+    error::AppResult,
+    federation::{actor::RemoteActor, delivery, protocol::OutboxActivity, state::AppState},
+    services::outbox::{self as events, Event},
+};
+use activitypub_federation::config::{Data, FederationConfig};
+use sea_orm::TransactionTrait;
+use std::time::Duration;
+use url::Url;
+
+/// One activity to store: the typed document, whether anyone may fetch it at its id (public
+/// ones are served at `/activities/…`), and the inboxes it goes to.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub activity: OutboxActivity,
+    pub public: bool,
+    pub inboxes: Vec<Url>,
+}
+
+/// What happened to a post or a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// The activities for `event`: none when there is nothing to send any more (a post deleted
+/// before its Create went out), two for an author's new post (their Create, the blog's
+/// Announce). Built from the rows as they are now.
+pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<Vec<Outgoing>> {
+    let one = |outgoing: Option<Outgoing>| outgoing.into_iter().collect();
+    Ok(match event {
+        Event::PostPublished { post_id } => posts::changed(data, *post_id, Change::Created).await?,
+        Event::PostUpdated { post_id } => posts::changed(data, *post_id, Change::Updated).await?,
+        Event::PostDeleted { post_id } => posts::changed(data, *post_id, Change::Deleted).await?,
+        Event::ReplyCreated {
+            comment_id,
+            parent_author,
+        } => one(replies::changed(data, *comment_id, parent_author, Change::Created).await?),
+        Event::ReplyUpdated {
+            comment_id,
+            parent_author,
+        } => one(replies::changed(data, *comment_id, parent_author, Change::Updated).await?),
+        Event::ReplyDeleted {
+            comment_id,
+            parent_author,
+        } => one(replies::changed(data, *comment_id, parent_author, Change::Deleted).await?),
+        Event::FollowRequested { follow_id, target } => {
+            one(follows::requested(data, follow_id, target).await?)
+        }
+        Event::FollowUndone { follow_id, target } => {
+            one(follows::undone(data, follow_id, target).await?)
+        }
+        Event::FollowAccepted {
+            local_actor,
+            follower,
+        } => one(follows::accepted(data, local_actor, follower).await?),
+        Event::FollowerRemoved {
+            local_actor,
+            follower,
+            follow_id,
+            inbox,
+        } => one(Some(follows::removed(
+            data,
+            local_actor,
+            follower,
+            follow_id,
+            inbox,
+        )?)),
+        Event::AuthorProfileUpdated { author } => one(actors::updated(data, author).await?),
+        Event::ActorMoved {
+            local_actor,
+            target,
+        } => vec![actors::moved(data, local_actor, target).await?],
+        Event::ActorDeleted { local_actor } => vec![actors::deleted(data, local_actor).await?],
+        Event::InteractionAccepted {
+            authorization_id,
+            request,
+        } => one(interactions::accepted(data, *authorization_id, request).await?),
+        Event::InteractionRejected { actor, request } => {
+            one(interactions::rejected(data, actor, request).await?)
+        }
+        Event::AuthorizationRevoked { authorization_id } => {
+            one(interactions::revoked(data, *authorization_id).await?)
+        }
+    })
+}
+
+/// The actor's own inbox (not the shared one): Mastodon reads what concerns follows and
+/// requests there.
+fn own_inbox(who: &RemoteActor) -> Vec<Url> {
+    Url::parse(&who.model().inbox).ok().into_iter().collect()
+}
+
+/// Where a public activity goes for `who`: their server's shared inbox, else their own.
+fn shared_inbox(who: &RemoteActor) -> Option<Url> {
+    let m = who.model();
+    Url::parse(m.shared_inbox.as_deref().unwrap_or(&m.inbox)).ok()
+}
+
+/// How often the outbox worker looks for events other processes (the CLI) recorded.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Runs until the task is dropped: federates events as soon as this process records them,
+/// and those of other processes within `POLL`.
+pub async fn worker(federation: FederationConfig<AppState>) {
+    let data = federation.to_request_data();
+    loop {
+        if let Err(e) = dispatch(&data).await {
+            tracing::error!(error = %e, "outbox");
+        }
+        let _ = tokio::time::timeout(POLL, data.outbox_wakeup.notified()).await;
+    }
+}
+
+/// Turns every pending event into its activities and deliveries. Returns how many events
+/// brought at least one activity.
+pub async fn dispatch(data: &Data<AppState>) -> AppResult<usize> {
+    let mut stored = 0;
+    loop {
+        let batch = events::pending(&data.db, 100).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for (id, event) in batch {
+            stored += usize::from(dispatch_one(data, id, &event).await?);
+        }
+    }
+    if stored > 0 {
+        data.delivery_wakeup.notify_one();
+    }
+    Ok(stored)
+}
+
+/// One event: its activities are built from the rows as they are now (outside the
+/// transaction: reads only), then stored with their deliveries in the transaction that takes
+/// the event.
+async fn dispatch_one(data: &Data<AppState>, id: i32, event: &Event) -> AppResult<bool> {
+    let built = activities_for(data, event).await?;
+    let txn = data.db.begin().await?;
+    if !events::take(&txn, id).await? {
+        // Another node took it.
+        return Ok(false);
+    }
+    let any = !built.is_empty();
+    for outgoing in built {
+        delivery::enqueue(&txn, &outgoing.activity, outgoing.public, outgoing.inboxes).await?;
+    }
+    txn.commit().await?;
+    Ok(any)
+}

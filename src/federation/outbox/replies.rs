@@ -1,0 +1,72 @@
+//! The blog's own notes (the owner's replies, and web comments published with their writer's
+//! consent): `Create`, `Update` and `Delete` (a Tombstone), public, to the blog's followers and
+//! the author of what the note answers.
+
+use super::{Change, Outgoing, shared_inbox};
+use crate::{
+    db::entities::comment,
+    error::{AppError, AppResult},
+    federation::{
+        actor,
+        objects::{
+            activity::{blog_activity, public_addressing},
+            tombstone::tombstone,
+        },
+        protocol::OutboxActivity,
+        state::AppState,
+        threads,
+    },
+    services::{followers, local_actor::LocalActor},
+};
+use activitypub_federation::config::Data;
+use sea_orm::EntityTrait;
+use url::Url;
+
+/// The activity for `change` of the note `comment_id`; `parent_author` is the author of what
+/// it answers. None when the note is gone.
+pub(super) async fn changed(
+    data: &Data<AppState>,
+    comment_id: i32,
+    parent_author: &Option<String>,
+    change: Change,
+) -> AppResult<Option<Outgoing>> {
+    let Some(note) = comment::Entity::find_by_id(comment_id)
+        .one(&data.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let parent_author = match parent_author {
+        Some(id) => actor::stored(&data.db, id).await?,
+        None => None,
+    };
+    let urls = &data.urls;
+    let author_id = parent_author.as_ref().map(|a| a.model().ap_id.as_str());
+    let (to, mut cc) = public_addressing(urls);
+    cc.extend(author_id.map(str::to_string));
+    let id = urls.new_activity();
+    let activity = match change {
+        Change::Deleted => {
+            let note_id = Url::parse(&note.ap_id).map_err(AppError::internal)?;
+            let deleted = note.deleted_at.unwrap_or(note.published_at);
+            let gone = tombstone(&note_id, "Note", &deleted);
+            OutboxActivity::Tombstone(blog_activity("Delete", &id, gone, to, cc, urls))
+        }
+        Change::Created | Change::Updated => {
+            let kind = if change == Change::Created {
+                "Create"
+            } else {
+                "Update"
+            };
+            let object = threads::local_note(data, &note, author_id).await?;
+            OutboxActivity::Note(Box::new(blog_activity(kind, &id, object, to, cc, urls)))
+        }
+    };
+    let mut inboxes = followers::inboxes(&data.db, &LocalActor::Blog).await?;
+    inboxes.extend(parent_author.as_ref().and_then(shared_inbox));
+    Ok(Some(Outgoing {
+        activity,
+        public: true,
+        inboxes,
+    }))
+}
