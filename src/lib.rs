@@ -38,6 +38,7 @@ pub struct Server {
     settings: JoinHandle<()>,
     stopping: Arc<tokio::sync::Notify>,
     mail: JoinHandle<()>,
+    blocklists: JoinHandle<()>,
 }
 
 impl Server {
@@ -65,6 +66,10 @@ impl Server {
         let inbox = tokio::spawn(federation::inbox::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
+        let blocklists = tokio::spawn(services::blocklists::worker(
+            site.clone(),
+            federation.to_request_data().http.clone(),
+        ));
         let scheduler = tokio::spawn(services::schedule::worker(site.clone()));
         let mail = tokio::spawn(services::mail::send::worker(site.clone()));
         let settings = tokio::spawn(services::refresh_settings(site));
@@ -80,6 +85,7 @@ impl Server {
             settings,
             stopping,
             mail,
+            blocklists,
         })
     }
 
@@ -104,6 +110,7 @@ impl Server {
         self.scheduler.abort();
         self.settings.abort();
         self.mail.abort();
+        self.blocklists.abort();
     }
 
     /// Stops at once, as a crash would: queued deliveries stay in the database. Returns once
@@ -120,5 +127,6 @@ impl Server {
         self.scheduler.abort();
         self.settings.abort();
         self.mail.abort();
+        self.blocklists.abort();
     }
 }

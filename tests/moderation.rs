@@ -1,6 +1,9 @@
-//! The owner's moderation beyond single blocks, over real HTTP against a real server and a
-//! Mastodon-like signing peer: keyword and phrase filters (set in /admin/comments) hold or
-//! reject fediverse replies, their edits and web comments alike.
+//! The owner's moderation beyond single blocks, over real HTTP against a real server and
+//! Mastodon-like signing peers: keyword and phrase filters (set in /admin/comments) hold or
+//! reject fediverse replies, their edits and web comments alike; a shared blocklist served on
+//! loopback shows its effect, then blocks a peer's domain while an exception lets another
+//! server through (`localhost:<port>`: the peers all live on `localhost`), and "sync now"
+//! takes its next version.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -8,11 +11,12 @@
 mod admin_helpers;
 mod common;
 
-use admin_helpers::{Browser, csrf_of, logged_in};
+use admin_helpers::{Browser, csrf_of, follow, logged_in};
 use common::{Instance, Peer, page, texts};
 use feder::db::entities::comment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -176,5 +180,133 @@ async fn filters_hold_or_reject_fediverse_and_web_comments() {
     assert_eq!(
         texts(&page(&post_url).await.1, "li.comment .e-content"),
         vec!["Casino? Buy now!"]
+    );
+}
+
+/// Serves `list` (changeable) as a CSV file on loopback; returns its address.
+async fn serve_list(list: Arc<Mutex<String>>) -> String {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route(
+        "/blocklist.csv",
+        axum::routing::get(move || {
+            let list = list.clone();
+            async move { list.lock().unwrap().clone() }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://localhost:{port}/blocklist.csv")
+}
+
+/// Whether the note `n` of `peer` was stored (as any comment).
+async fn stored(blog: &Instance, peer: &Peer, n: u32) -> bool {
+    comment::Entity::find()
+        .filter(comment::Column::ApId.eq(format!("{}/notes/{n}", peer.base)))
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_blocklist_blocks_after_its_effect_is_shown_with_exceptions() {
+    common::init();
+    let blog = Instance::start("blocklists").await;
+    let post_url = blog.publish_hello_world().await;
+    let inbox = format!("{}inbox", blog.base());
+    // Two servers: the list blocks both (`localhost`), an exception names one by its port.
+    let near = Peer::start().await;
+    let far = Peer::start().await;
+    let far_server = far.base.trim_start_matches("http://").to_string();
+    follow(&near, &blog).await;
+    for (peer, n) in [(&near, 1), (&far, 2)] {
+        let create = reply(peer, "Create", n, &post_url, &format!("<p>Hello {n}</p>"));
+        assert_eq!(peer.post_signed(&inbox, &create).await, 202);
+    }
+    let shown = || async { texts(&page(&post_url).await.1, "li.comment .e-content") };
+    assert_eq!(shown().await, vec!["Hello 1", "Hello 2"]);
+
+    let csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+               localhost,suspend,false,false,Spam,false\n\
+               quiet.example,noop,false,false,,false\n\
+               elsewhere.example,suspend,false,false,,false\n";
+    let list = Arc::new(Mutex::new(csv.to_string()));
+    let list_url = serve_list(list.clone()).await;
+    let mut browser = logged_in(&blog, "owner").await;
+    let csrf = csrf_of(&browser.get("/admin/comments").await.text);
+    let subscribed = browser
+        .post_form("/admin/blocklists", &[("csrf", &csrf), ("url", &list_url)])
+        .await;
+    assert_eq!(subscribed.status, 303);
+    let list_page = subscribed.location().unwrap();
+
+    // Before it is applied: its effect is shown, and nothing is blocked yet.
+    let create = reply(&near, "Create", 3, &post_url, "<p>Still here</p>");
+    assert_eq!(near.post_signed(&inbox, &create).await, 202);
+    assert!(stored(&blog, &near, 3).await);
+    let effect = browser.get(&list_page).await.html();
+    assert_eq!(
+        texts(&effect, ".effect-counts"),
+        vec!["2 domains not blocked otherwise, 1 followers, 3 shown comments."]
+    );
+    assert_eq!(
+        texts(&effect, ".affected-followers a"),
+        vec![near.actor.clone()]
+    );
+    assert_eq!(
+        texts(&effect, ".newly-blocked li"),
+        vec!["elsewhere.example", "localhost"]
+    );
+
+    // An exception for the other server, counted on the list's page; then it is applied.
+    let except = [("csrf", csrf.as_str()), ("domain", far_server.as_str())];
+    assert_eq!(
+        browser
+            .post_form("/admin/blocklists/exceptions", &except)
+            .await
+            .status,
+        303
+    );
+    let effect = browser.get(&list_page).await.html();
+    assert_eq!(
+        texts(&effect, ".effect-counts"),
+        vec!["2 domains not blocked otherwise, 1 followers, 2 shown comments."]
+    );
+    let apply = format!("{list_page}/apply");
+    assert_eq!(
+        browser.post_form(&apply, &[("csrf", &csrf)]).await.status,
+        303
+    );
+
+    // The listed domain's next reply is refused and its earlier ones hidden; the excepted
+    // server's reply is shown.
+    let create = reply(&near, "Create", 4, &post_url, "<p>Blocked now</p>");
+    assert_eq!(near.post_signed(&inbox, &create).await, 202);
+    let create = reply(&far, "Create", 5, &post_url, "<p>Let through</p>");
+    assert_eq!(far.post_signed(&inbox, &create).await, 202);
+    assert!(!stored(&blog, &near, 4).await);
+    assert_eq!(shown().await, vec!["Hello 2", "Let through"]);
+
+    // The list drops `localhost`; "sync now" takes it, and its replies count again.
+    *list.lock().unwrap() = "elsewhere.example\n".to_string();
+    let sync = format!("{list_page}/sync");
+    assert_eq!(
+        browser.post_form(&sync, &[("csrf", &csrf)]).await.status,
+        303
+    );
+    let create = reply(&near, "Create", 6, &post_url, "<p>Back again</p>");
+    assert_eq!(near.post_signed(&inbox, &create).await, 202);
+    assert!(stored(&blog, &near, 6).await);
+    assert_eq!(
+        shown().await,
+        vec![
+            "Hello 1",
+            "Hello 2",
+            "Still here",
+            "Let through",
+            "Back again"
+        ]
     );
 }

@@ -27,6 +27,7 @@ mod m20261203_000001_one_followers_table;
 mod m20261203_090000_inbox_activities;
 mod m20261206_193335_post_trash;
 mod m20261206_193355_comment_filters;
+mod m20261206_195437_blocklists;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_090000_inbox_activities::Migration),
             Box::new(m20261206_193355_comment_filters::Migration),
             Box::new(m20261206_193335_post_trash::Migration),
+            Box::new(m20261206_195437_blocklists::Migration),
         ]
     }
 }

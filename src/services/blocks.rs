@@ -1,9 +1,14 @@
-//! The blocks of actors and domains as the inbox and pages read them: loaded from the database
-//! and kept in memory for a moment (`BlockCache`), so the inbox does not read the table on
-//! every request. Adding and removing blocks is `moderation`'s.
+//! The blocks of actors and domains as the inbox and pages read them — the owner's own, and
+//! the domains of the shared lists they applied, less their exceptions —: loaded from the
+//! database and kept in memory for a moment (`BlockCache`), so the inbox does not read the
+//! tables on every request. Adding and removing blocks is `moderation`'s, lists `blocklists`'.
 
-use crate::{db::entities::block, error::AppResult};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use crate::{
+    db::entities::{block, blocklist, blocklist_exception},
+    error::AppResult,
+    services::blocklists,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashSet;
 use url::Url;
 
@@ -24,6 +29,9 @@ fn domains_of(host: &str) -> Vec<String> {
 pub struct Blocks {
     actors: HashSet<String>,
     domains: HashSet<String>,
+    /// Domains of the applied lists, and the owner's exceptions to them.
+    listed: HashSet<String>,
+    exceptions: HashSet<String>,
 }
 
 impl Blocks {
@@ -36,7 +44,31 @@ impl Blocks {
                 blocks.actors.insert(b.value);
             }
         }
+        let lists = blocklist::Entity::find()
+            .filter(blocklist::Column::Applied.eq(true))
+            .all(db)
+            .await?;
+        for list in &lists {
+            blocks
+                .listed
+                .extend(blocklists::domains_of(list).map(str::to_string));
+        }
+        blocks.exceptions = blocklist_exception::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| e.domain)
+            .collect();
         Ok(blocks)
+    }
+
+    /// The blocks one list would make, with the owner's exceptions (to show its effect).
+    pub fn of_list<'a>(domains: impl Iterator<Item = &'a str>, exceptions: &[String]) -> Blocks {
+        Blocks {
+            listed: domains.map(str::to_string).collect(),
+            exceptions: exceptions.iter().cloned().collect(),
+            ..Blocks::default()
+        }
     }
 
     pub fn blocks(&self, actor: &str) -> bool {
@@ -45,8 +77,26 @@ impl Blocks {
         }
         Url::parse(actor)
             .ok()
-            .and_then(|u| u.host_str().map(domains_of))
-            .is_some_and(|ds| ds.iter().any(|d| self.domains.contains(d)))
+            .and_then(|u| u.host_str().map(|h| self.blocks_server(h, u.port())))
+            .unwrap_or(false)
+    }
+
+    /// Whether everything from `host` is blocked: by the owner, or by a list unless the host
+    /// (or a domain above it) is an exception.
+    pub fn blocks_domain(&self, host: &str) -> bool {
+        self.blocks_server(host, None)
+    }
+
+    /// [`Self::blocks_domain`] for a server that may name its port: a block or exception of
+    /// `host:port` (as `add_block` takes one) is for that server alone.
+    fn blocks_server(&self, host: &str, port: Option<u16>) -> bool {
+        let mut domains = domains_of(host);
+        if let Some(port) = port {
+            domains.push(format!("{}:{port}", domains[0]));
+        }
+        domains.iter().any(|d| self.domains.contains(d))
+            || (domains.iter().any(|d| self.listed.contains(d))
+                && !domains.iter().any(|d| self.exceptions.contains(d)))
     }
 }
 
@@ -104,10 +154,20 @@ mod tests {
                 .into_iter()
                 .collect(),
             domains: ["spam.example".to_string()].into_iter().collect(),
+            listed: ["listed.example".to_string(), "ok.example".to_string()]
+                .into_iter()
+                .collect(),
+            exceptions: ["fine.ok.example".to_string(), "ok.example:8443".to_string()]
+                .into_iter()
+                .collect(),
         };
         assert!(blocks.blocks("https://x.example/users/bad"));
         assert!(!blocks.blocks("https://x.example/users/good"));
         assert!(blocks.blocks("https://mail.spam.example/u/1"));
         assert!(!blocks.blocks("https://notspam.example/u/1"));
+        assert!(blocks.blocks("https://a.listed.example/u/1"));
+        assert!(blocks.blocks("https://ok.example/u/1"));
+        assert!(!blocks.blocks("https://fine.ok.example/u/1"));
+        assert!(!blocks.blocks("https://ok.example:8443/u/1"));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod authorizations;
 pub mod authors;
+pub mod blocklists;
 pub mod blocks;
 pub mod clock;
 pub mod comment_feed;

@@ -5,7 +5,7 @@
 use crate::{
     db::entities::{block, comment},
     error::{AppError, AppResult},
-    services::{Site, authorizations, mail, spam_filter, web_comments},
+    services::{Site, authorizations, blocklists, mail, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -22,20 +22,9 @@ pub async fn add_block(state: &Site, target: &str) -> AppResult<String> {
     let (kind, value) = match Url::parse(target) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => (block::ACTOR, url.to_string()),
         _ => {
-            let domain = target
-                .trim_start_matches("*.")
-                .trim_start_matches('@')
-                .trim_end_matches('.')
-                .to_ascii_lowercase();
-            let valid = !domain.is_empty()
-                && domain
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == ':');
-            if !valid {
-                return Err(AppError::BadRequest(format!(
-                    "{target:?} is neither an actor URL nor a domain"
-                )));
-            }
+            let domain = blocklists::domain(target).ok_or_else(|| {
+                AppError::BadRequest(format!("{target:?} is neither an actor URL nor a domain"))
+            })?;
             (block::DOMAIN, domain)
         }
     };
@@ -74,25 +63,15 @@ pub async fn list_blocks(db: &DatabaseConnection) -> AppResult<Vec<block::Model>
         .await?)
 }
 
-/// Imports Mastodon's domain-block export (`#domain,#severity,…`, or one domain a line).
-/// Rows of severity `noop` are skipped. Returns how many domains were added or already there.
+/// Imports Mastodon's domain-block export (`#domain,#severity,…`, or one domain a line) as
+/// the owner's own blocks (`blocklists::parse`: rows of severity `noop` are skipped). Returns
+/// how many domains were added or already there.
 pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
-    let mut count = 0;
-    for line in csv.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with("#domain") || line.starts_with("domain,") {
-            continue;
-        }
-        let mut fields = line.split(',');
-        let domain = fields.next().unwrap_or_default().trim();
-        let severity = fields.next().unwrap_or_default().trim();
-        if severity.eq_ignore_ascii_case("noop") || domain.is_empty() {
-            continue;
-        }
+    let domains = blocklists::parse(csv);
+    for domain in &domains {
         add_block(state, domain).await?;
-        count += 1;
     }
-    Ok(count)
+    Ok(domains.len())
 }
 
 /// Comments with `status`, newest first.

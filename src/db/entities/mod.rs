@@ -6,6 +6,8 @@ pub mod actor;
 pub mod api_token;
 pub mod authorization;
 pub mod block;
+pub mod blocklist;
+pub mod blocklist_exception;
 pub mod comment;
 pub mod comment_filter;
 pub mod delivery;

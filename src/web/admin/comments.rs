@@ -11,7 +11,7 @@ use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
     federation::{actions, state::AppState},
-    services::{comment_filters, comments, moderation},
+    services::{blocklists, comment_filters, comments, moderation},
     web::extract::{Path, Query},
 };
 use activitypub_federation::config::Data;
@@ -110,12 +110,24 @@ pub async fn queue(
         .map(|b| b.value)
         .collect();
     let filters = comment_filters::list(&data.db).await?;
+    let lists: Vec<_> = blocklists::list(&data)
+        .await?
+        .into_iter()
+        .map(|l| {
+            minijinja::context! {
+                id => l.id, listed => blocklists::domains_of(&l).count(), applied => l.applied,
+                error => l.error, url => l.url,
+            }
+        })
+        .collect();
+    let exceptions = blocklists::exceptions(&data).await?;
     let back = format!("/admin/comments?status={status}");
     Ok(page(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
             title => author.t("admin_comments"), status => status, items => items, blocks => blocks,
+            blocklists => lists, exceptions => exceptions,
             filters => filters.into_iter().map(|f| minijinja::context! {
                 id => f.id, phrase => f.phrase, action => f.action,
             }).collect::<Vec<_>>(),

@@ -4,6 +4,7 @@
 //! (`templates/admin/`), which themes do not replace.
 
 mod auth;
+mod blocklists;
 mod comments;
 mod dashboard;
 mod followers;
@@ -65,6 +66,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "comments.html",
         include_str!("../../../templates/admin/comments.html"),
+    ),
+    (
+        "blocklist.html",
+        include_str!("../../../templates/admin/blocklist.html"),
     ),
     (
         "notifications.html",

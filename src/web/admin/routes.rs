@@ -2,8 +2,8 @@
 //! every admin handler shares) so the handlers can use that without a cycle back to here.
 
 use super::{
-    asset_file, comments, dashboard, followers, login, media, moving, notifications, pages, posts,
-    settings,
+    asset_file, blocklists, comments, dashboard, followers, login, media, moving, notifications,
+    pages, posts, settings,
 };
 use axum::{
     Router,
@@ -44,6 +44,10 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/replies/{id}/delete", post(comments::delete_answer))
         .route("/admin/blocks", post(comments::block))
         .route("/admin/filters", post(comments::add_filter))
+        .route("/admin/blocklists", post(blocklists::subscribe))
+        .route("/admin/blocklists/exceptions", post(blocklists::exception))
+        .route("/admin/blocklists/{id}", get(blocklists::show))
+        .route("/admin/blocklists/{id}/{action}", post(blocklists::act))
         .route("/admin/filters/{id}/delete", post(comments::remove_filter))
         .route("/admin/notifications", get(notifications::list))
         .route("/admin/settings", get(settings::form).post(settings::save))
