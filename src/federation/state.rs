@@ -9,6 +9,7 @@ use crate::{
     federation::{
         caches::KeyCache,
         delivery::HostHealth,
+        inbox::DoneMarks,
         limits::RateLimiter,
         local_actor::{KeyedActor, load_or_create_key},
     },
@@ -47,6 +48,8 @@ pub struct StateInner {
     pub inbox_work: Arc<Semaphore>,
     /// Woken to make the inbox worker look for due activities before its next poll.
     pub inbox_wakeup: Notify,
+    /// Inbox activities processed, whose rows are marked done in batches.
+    pub inbox_done: Arc<DoneMarks>,
 }
 
 /// Remote documents one request may make the blog fetch (the federation crate counts them
@@ -117,6 +120,7 @@ impl AppState {
             host_health: HostHealth::default(),
             inbox_work: Arc::new(Semaphore::new(INBOX_WORK)),
             inbox_wakeup: Notify::new(),
+            inbox_done: Arc::default(),
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())

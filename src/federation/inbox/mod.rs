@@ -17,6 +17,7 @@ mod announce;
 mod create;
 mod delete;
 pub mod dispatch;
+mod done;
 mod fetched;
 mod follow;
 mod like;
@@ -32,5 +33,6 @@ mod update;
 mod worker;
 
 pub use dispatch::dispatch;
+pub use done::DoneMarks;
 pub use receive::{InboxRequest, RETRY_AFTER_SECONDS, receive, verify_signer};
 pub use worker::worker;

@@ -1,7 +1,7 @@
 //! One try at a stored activity: `dispatch` with its signer, within its lease (a moment of a
 //! busy database is tried again at once), and what became of it recorded in the queue:
-//! done, refused for good (bad input, not allowed), or to be tried again (our database, a
-//! server that did not answer).
+//! done (marked with others in one write: `done`), refused for good (bad input,
+//! not allowed), or to be tried again (our database, a server that did not answer).
 
 use super::queue::{self, Outcome};
 use crate::{
@@ -65,6 +65,10 @@ pub(super) async fn run(data: &Data<AppState>, job: Job) -> Tried {
         Outcome::Retry(reason) => {
             tracing::info!(%id, attempt = job.attempts, %reason, "activity to be tried again")
         }
+    }
+    if outcome == Outcome::Done {
+        data.inbox_done.mark(&data.site, job.row);
+        return tried;
     }
     let now = data.clock.now();
     let config = &data.config.inbox;
