@@ -202,3 +202,43 @@ async fn author_followers_fold_into_followers_losing_none() {
     );
     assert!(!followers::restore(&db, row(&alice)).await.unwrap());
 }
+
+/// Activities stored before `sender` existed get it from their JSON, so the worker signs a
+/// delivery still queued with the key of the actor who sends it.
+#[tokio::test]
+async fn activities_of_before_get_their_sender() {
+    common::init();
+    let dir = tempfile::tempdir().unwrap();
+    let db = database_before(dir.path(), "m20261206_202706_activity_sender").await;
+    let alice = "http://localhost:8080/authors/alice/actor";
+    let doc = json!({"id": "http://localhost:8080/activities/1", "type": "Create", "actor": alice});
+    insert(
+        &db,
+        "activities",
+        &[
+            "ap_id",
+            "kind",
+            "object_ap_id",
+            "json",
+            "public",
+            "created_at",
+        ],
+        vec![
+            "http://localhost:8080/activities/1".into(),
+            "Create".into(),
+            None::<String>.into(),
+            doc.to_string().into(),
+            true.into(),
+            at(0).into(),
+        ],
+    )
+    .await;
+    Migrator::up(&db, None).await.expect("migrate");
+    let row = feder::db::entities::activity::Entity::find()
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("the activity");
+    assert_eq!(row.sender.as_deref(), Some(alice));
+    assert!(!row.to_followers);
+}

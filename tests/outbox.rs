@@ -92,7 +92,7 @@ fn remote_actor(name: &str) -> actor::Model {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_kind_produces_its_activity() {
     common::init();
-    let blog = Instance::start_configured("outbox-kinds", |c| c.blog.author_actors = true).await;
+    let blog = Instance::start_configured("outbox_kinds", |c| c.blog.author_actors = true).await;
     let data = blog.data();
     let ann = remote_actor("ann");
     let mut row: actor::ActiveModel = ann.clone().into();
@@ -279,7 +279,7 @@ async fn every_event_kind_produces_its_activity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_pages_list_the_delivered_activities() {
     common::init();
-    let blog = Instance::start_configured("outbox-pages", |c| c.blog.author_actors = true).await;
+    let blog = Instance::start_configured("outbox_pages", |c| c.blog.author_actors = true).await;
     let peer = Peer::start().await;
     let follow = peer.fixture("follow.json", &blog, "x");
     assert_eq!(

@@ -14,6 +14,11 @@ pub struct Model {
     /// Whether the activity may be served to anyone at its id.
     pub public: bool,
     pub created_at: DateTimeUtc,
+    /// The id of the actor that sends it (the blog, or one of its authors).
+    pub sender: Option<String>,
+    /// Whether it is addressed to the sender's followers collection: its deliveries to a
+    /// shared inbox then carry the FEP-8fcf digest of the followers there.
+    pub to_followers: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

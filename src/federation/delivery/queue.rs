@@ -21,12 +21,14 @@ use url::Url;
 
 /// Stores `activity` (serialized here, once: the text that is signed and sent) and queues it
 /// for each of `inboxes` (de-duplicated), in `txn` (the transaction that also takes the outbox
-/// event; the caller commits). An activity whose id is stored already (a post's `Create`, sent
+/// event; the caller commits). `to_followers`: whether it is addressed to its sender's
+/// followers. An activity whose id is stored already (a post's `Create`, sent
 /// again when the post is restored) is stored anew under that id. Returns its row id.
 pub async fn enqueue(
     txn: &DatabaseTransaction,
     activity: &OutboxActivity,
     public: bool,
+    to_followers: bool,
     inboxes: impl IntoIterator<Item = Url>,
 ) -> AppResult<i32> {
     let json = to_text_with_context(activity)?;
@@ -41,6 +43,8 @@ pub async fn enqueue(
         json: Set(json),
         public: Set(public),
         created_at: Set(now),
+        sender: Set(Some(activity.actor().to_string())),
+        to_followers: Set(to_followers),
         ..Default::default()
     })
     .on_conflict(
@@ -49,6 +53,8 @@ pub async fn enqueue(
                 activity::Column::Json,
                 activity::Column::Public,
                 activity::Column::CreatedAt,
+                activity::Column::Sender,
+                activity::Column::ToFollowers,
             ])
             .to_owned(),
     )

@@ -85,16 +85,12 @@ impl Worker {
             .clone()
     }
 
-    /// Who sends `json`, an activity: the local actor it names as `actor` (the blog when it
-    /// names none of ours), and the key that signs it.
-    async fn sender_of(&self, json: &str) -> AppResult<(LocalActor, Signer)> {
+    /// Who sends an activity whose actor is `sender` (the blog when it names none of ours),
+    /// and the key that signs it.
+    async fn sender_of(&self, sender: Option<&str>) -> AppResult<(LocalActor, Signer)> {
         let urls = &self.federation.urls;
-        let local = serde_json::from_str::<serde_json::Value>(json)
-            .ok()
-            .and_then(|doc| {
-                doc.get("actor")
-                    .and_then(crate::federation::protocol::id_of)
-            })
+        let local = sender
+            .and_then(|s| url::Url::parse(s).ok())
             .and_then(|actor| LocalActor::from_id(urls, &actor))
             .unwrap_or(LocalActor::Blog);
         let mut known = self.signers.lock().await;
@@ -129,10 +125,9 @@ impl Worker {
             .await?;
         let mut payloads: HashMap<i32, (Payload, Signer)> = HashMap::with_capacity(rows.len());
         for a in rows {
-            let (local, signer) = self.sender_of(&a.json).await?;
+            let (local, signer) = self.sender_of(a.sender.as_deref()).await?;
             let digests = BodyDigests::of(a.json.as_bytes());
-            let followers_of =
-                addresses(&a.json, local.followers(&data.urls).as_str()).then_some(local);
+            let followers_of = a.to_followers.then_some(local);
             let body = Bytes::from(a.json.into_bytes());
             payloads.insert(
                 a.id,
@@ -196,25 +191,6 @@ impl Worker {
             drop(all);
         }
     }
-}
-
-/// Whether the activity `json` has `collection` in its `to` or `cc`.
-fn addresses(json: &str, collection: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Addressing {
-        #[serde(default)]
-        to: serde_json::Value,
-        #[serde(default)]
-        cc: serde_json::Value,
-    }
-    let Ok(a) = serde_json::from_str::<Addressing>(json) else {
-        return false;
-    };
-    [a.to, a.cc].iter().any(|field| match field {
-        serde_json::Value::String(s) => s == collection,
-        serde_json::Value::Array(items) => items.iter().any(|i| i == collection),
-        _ => false,
-    })
 }
 
 /// The delivery worker: runs until the task is dropped. Wakes when this process queues

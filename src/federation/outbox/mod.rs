@@ -20,7 +20,10 @@ pub use collection::listed;
 use crate::{
     error::AppResult,
     federation::{actor::RemoteActor, delivery, protocol::OutboxActivity, state::AppState},
-    services::outbox::{self as events, Event},
+    services::{
+        local_actor::LocalActor,
+        outbox::{self as events, Event},
+    },
 };
 use activitypub_federation::config::{Data, FederationConfig};
 use sea_orm::TransactionTrait;
@@ -163,8 +166,15 @@ async fn dispatch_one(data: &Data<AppState>, id: i32, event: &Event) -> AppResul
         return Ok(false);
     }
     let any = !built.is_empty();
-    for outgoing in built {
-        delivery::enqueue(&txn, &outgoing.activity, outgoing.public, outgoing.inboxes).await?;
+    for Outgoing {
+        activity,
+        public,
+        inboxes,
+    } in built
+    {
+        let sender = LocalActor::from_id(&data.urls, activity.actor()).unwrap_or(LocalActor::Blog);
+        let to_followers = activity.addresses(sender.followers(&data.urls).as_str());
+        delivery::enqueue(&txn, &activity, public, to_followers, inboxes).await?;
     }
     txn.commit().await?;
     Ok(any)
