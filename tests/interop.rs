@@ -1277,3 +1277,69 @@ async fn fedify_rotates_its_key_and_is_heard_at_once() {
         "the new key is stored"
     );
 }
+
+// --- Short notes: a post without a title reaches Fedify as a Note -------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_written_in_admin_reaches_fedify_as_a_note_without_name() {
+    if !peer_installed("fedify-peer") {
+        return;
+    }
+    common::init();
+    let feder = Feder::start("notes").await;
+    feder
+        .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
+        .await;
+    let mut peer = PeerProcess::start("fedify-peer").await;
+    peer.follow(&feder.actor()).await;
+
+    let mut browser = Browser::at(&feder.base());
+    let login = browser.log_in("owner", "a long password").await;
+    assert_eq!(login.status, 303, "login: {}", login.text);
+    let editor = browser.get("/admin/posts/new").await;
+    let written = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf_of(&editor.text)),
+                ("title", ""),
+                ("body", "Just a *short* thought."),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(written.status, 303, "{}", written.text);
+    let create = peer
+        .wait_for("the note", |e| {
+            e["event"] == "received" && e["type"] == "Create" && e["object_type"] == "Note"
+        })
+        .await;
+    let note = &create["activity"]["object"];
+    assert!(
+        note.get("name").is_none() && note.get("nameMap").is_none(),
+        "{create}"
+    );
+    assert!(
+        note.get("summary").is_none(),
+        "no content warning: {create}"
+    );
+    assert!(
+        note["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<em>short</em>"),
+        "{create}"
+    );
+    // On the blog it is a note: no title, its text in the list.
+    let id = note["id"].as_str().expect("note id").to_string();
+    let (status, page) = common::page(&id).await;
+    assert_eq!(status, 200);
+    assert!(texts(&page, "article.post.note h1").is_empty());
+    let (_, home) = common::page(&feder.base()).await;
+    assert!(
+        texts(&home, "article.entry.note .e-content")
+            .iter()
+            .any(|t| t.contains("Just a short thought.")),
+        "the note on the home page"
+    );
+}

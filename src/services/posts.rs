@@ -87,11 +87,11 @@ pub fn parse_markdown_file(text: &str) -> AppResult<PostInput> {
         .parse::<FrontMatter>(text)
         .map_err(|e| AppError::BadRequest(format!("front matter: {e}")))?;
     let front = parsed.data.unwrap_or_default();
+    // No title: a short note.
     let title = front
         .title
         .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::BadRequest("the front matter needs a title".into()))?;
+        .unwrap_or_default();
     let tags = match front.tags {
         Some(Tags::List(list)) => list,
         Some(Tags::One(one)) => one.split(',').map(str::to_string).collect(),
@@ -190,7 +190,17 @@ pub async fn save(
     federate: Federate,
 ) -> AppResult<(post::Model, Published)> {
     crate::services::moves::refuse_when_closed(site)?;
-    let slug = checked_slug(&input)?;
+    let mut slug = checked_slug(&input)?;
+    let named = input.slug.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !named && input.title.trim().is_empty() {
+        // Two notes within a second: the second is not an edit of the first.
+        let base = slug.clone();
+        let mut n = 1;
+        while find_any(&site.db, &slug).await?.is_some() {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+    }
     let now = Utc::now();
     let status = match (input.draft, input.published) {
         (false, _) => post::PUBLISHED,
@@ -283,18 +293,30 @@ fn change_of(existing: Option<&post::Model>, row: &post::ActiveModel) -> Change 
     }
 }
 
-/// The slug the post will have, checked, and the title checked.
+/// The slug the post will have, checked: the one given, else made from the title, else (a
+/// note) from its time. A post needs a title or some text.
 fn checked_slug(input: &PostInput) -> AppResult<String> {
-    let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
+    let slug = match input.slug.as_deref().map(str::trim) {
+        Some(given) if !given.is_empty() => given.to_string(),
+        _ if input.title.trim().is_empty() => note_slug(input.published.unwrap_or_else(Utc::now)),
+        _ => slugify(&input.title),
+    };
     if !valid_slug(&slug) {
         return Err(AppError::BadRequest(format!(
             "slug {slug:?} may only have letters, digits, - and _"
         )));
     }
-    if input.title.trim().is_empty() {
-        return Err(AppError::BadRequest("a post needs a title".into()));
+    if input.title.trim().is_empty() && input.body_markdown.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "a post needs a title or some text".into(),
+        ));
     }
     Ok(slug)
+}
+
+/// The address of a note (a post without a title) written at `at`.
+pub fn note_slug(at: DateTime<Utc>) -> String {
+    format!("note-{}", at.format("%Y%m%d-%H%M%S"))
 }
 
 /// The author's name: the one given, else the writing account's display name.

@@ -209,7 +209,8 @@ fn atom(data: &AppState, authors: &Authors, feed: &Feed) -> io::Result<Vec<u8>> 
                     .with_attribute(("xml:lang", post.lang.as_str()))
                     .write_inner_content(|w| {
                         text(w, "id", &url)?;
-                        text(w, "title", &post.title)?;
+                        // Atom wants a title: a note's is the beginning of its text.
+                        text(w, "title", &views::headline(post))?;
                         text(w, "published", &rfc3339(&post.published_at))?;
                         text(w, "updated", &rfc3339(&post.updated_at))?;
                         w.create_element("link")
@@ -263,7 +264,10 @@ fn rss(data: &AppState, authors: &Authors, feed: &Feed) -> io::Result<Vec<u8>> {
                     let url = data.urls.post(&post.slug).to_string();
                     let author = authors.of(post);
                     w.create_element("item").write_inner_content(|w| {
-                        text(w, "title", &post.title)?;
+                        // A note is an item without a title, as RSS allows.
+                        if !post.is_note() {
+                            text(w, "title", &post.title)?;
+                        }
                         text(w, "link", &url)?;
                         w.create_element("guid")
                             .with_attribute(("isPermaLink", "true"))
@@ -295,7 +299,7 @@ fn json_feed(data: &AppState, authors: &Authors, feed: &Feed) -> String {
             if let Some(avatar) = &author.avatar {
                 person["avatar"] = json!(avatar);
             }
-            json!({
+            let mut item = json!({
                 "id": url,
                 "url": url,
                 "title": post.title,
@@ -306,7 +310,14 @@ fn json_feed(data: &AppState, authors: &Authors, feed: &Feed) -> String {
                 "authors": [person],
                 "tags": post.tag_list(),
                 "language": post.lang,
-            })
+            });
+            // A note has no title (JSON Feed's microblog items have none either).
+            if post.is_note()
+                && let Some(item) = item.as_object_mut()
+            {
+                item.remove("title");
+            }
+            item
         })
         .collect();
     json!({

@@ -192,7 +192,7 @@ async fn query_inner(
         Some("config") => Ok(Json(json!({
             "media-endpoint": data.urls.micropub_media(),
             "syndicate-to": [],
-            "post-types": [{"type": "article", "name": "Post"}],
+            "post-types": [{"type": "article", "name": "Post"}, {"type": "note", "name": "Note"}],
             "q": ["config", "source", "syndicate-to"],
         }))
         .into_response()),
@@ -335,16 +335,13 @@ fn input_of(props: &Map<String, Value>, slug: Option<String>) -> MpResult<PostIn
         }
         body.push_str(&markdown_image(url, alt));
     }
-    let title = match first_text(props, "name") {
-        Some(name) => name.trim().to_string(),
-        None => {
-            let excerpt = crate::render::markdown::excerpt(&body, 60);
-            if excerpt.is_empty() {
-                return Err(invalid("a post needs a name or some content"));
-            }
-            excerpt
-        }
-    };
+    // An h-entry without a name is a note, as Micropub clients expect.
+    let title = first_text(props, "name")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default();
+    if title.is_empty() && body.trim().is_empty() {
+        return Err(invalid("a post needs a name or some content"));
+    }
     let published = first_text(props, "published")
         .map(|p| posts::parse_date(&p))
         .transpose()?;

@@ -116,7 +116,9 @@ pub async fn post(
             Some(deleted) => activity_json(
                 StatusCode::GONE,
                 objects::document::with_context(objects::tombstone::tombstone(
-                    &url, "Article", &deleted,
+                    &url,
+                    post.object_type(),
+                    &deleted,
                 )),
             ),
             None => {
@@ -204,7 +206,9 @@ async fn post_page(
     let (og_image, og_image_alt) = match (&post.cover_url, &author.avatar) {
         (Some(cover), _) => (
             cover.clone(),
-            post.cover_alt.clone().unwrap_or_else(|| post.title.clone()),
+            post.cover_alt
+                .clone()
+                .unwrap_or_else(|| views::headline(post)),
         ),
         (None, Some(avatar)) => (avatar.clone(), author.name.clone()),
         (None, None) => (site.icon.clone(), site.title.clone()),
@@ -212,7 +216,8 @@ async fn post_page(
     let context = context! {
         lang => post.lang,
         post => context! {
-            title => post.title,
+            title => views::headline(post),
+            note => post.is_note(),
             summary => post.summary,
             html => post.body_html,
             cover => post.cover_url,

@@ -232,7 +232,10 @@ pub struct Tag {
 /// A post in a list, or as the previous or next one under a post.
 #[derive(Serialize)]
 pub struct PostSummary {
+    /// Its title, or for a note the beginning of its text (`headline`).
     pub title: String,
+    /// A short note: shown by its text, not a title.
+    pub note: bool,
     pub url: String,
     pub summary: String,
     pub lang: String,
@@ -241,6 +244,16 @@ pub struct PostSummary {
     pub published_display: String,
     pub reading_minutes: usize,
     pub tags: Vec<Tag>,
+}
+
+/// What names a post where a title goes (a link, the page's `<title>`, a feed entry): its
+/// title, or for a note the beginning of its text.
+pub fn headline(post: &post::Model) -> String {
+    if post.is_note() {
+        crate::render::markdown::excerpt(&post.body_markdown, 60)
+    } else {
+        post.title.clone()
+    }
 }
 
 /// Minutes at 200 words a minute, at least one.
@@ -265,7 +278,8 @@ pub fn summary(
     post: &post::Model,
 ) -> PostSummary {
     PostSummary {
-        title: post.title.clone(),
+        title: headline(post),
+        note: post.is_note(),
         url: data.urls.post(&post.slug).to_string(),
         summary: post.summary.clone(),
         lang: post.lang.clone(),
@@ -292,7 +306,7 @@ pub fn json_ld(data: &AppState, post: &post::Model, author: &Author) -> String {
     let doc = json!({
         "@context": "https://schema.org",
         "@type": "BlogPosting",
-        "headline": post.title,
+        "headline": headline(post),
         "description": post.summary,
         "inLanguage": post.lang,
         "url": url,

@@ -56,6 +56,16 @@ impl Model {
         self.status == PUBLISHED
     }
 
+    /// A short note: a post without a title, published as a `Note`.
+    pub fn is_note(&self) -> bool {
+        self.title.trim().is_empty()
+    }
+
+    /// Its ActivityPub type: `Note` for a note, else `Article`.
+    pub fn object_type(&self) -> &'static str {
+        if self.is_note() { "Note" } else { "Article" }
+    }
+
     pub fn tag_list(&self) -> Vec<String> {
         serde_json::from_str(&self.tags).unwrap_or_default()
     }

@@ -83,7 +83,9 @@ fn interaction_policy(urls: &Urls, policy: PostPolicy) -> InteractionPolicy {
     }
 }
 
-/// A post with its counts and the embedded first page of its `replies`, by `by`.
+/// A post with its counts and the embedded first page of its `replies`, by `by`: an
+/// `Article` with its title, or for a note (no title) a `Note` of its text alone, as the
+/// WordPress plugin and Ghost publish short posts.
 pub fn post_to_article(
     post: &post::Model,
     counts: PostCounts,
@@ -96,7 +98,12 @@ pub fn post_to_article(
     let summary = html_paragraph(&post.summary);
     // Mastodon inserts the title into its HTML unescaped: escape it here.
     let name = escape_html(&post.title);
-    let content = article_content(post, &id, &name, &summary);
+    let note = post.is_note();
+    let content = if note {
+        post.body_html.clone()
+    } else {
+        article_content(post, &id, &name, &summary)
+    };
     let tag = post
         .tag_list()
         .iter()
@@ -108,10 +115,10 @@ pub fn post_to_article(
         .collect();
     Article {
         id: id.clone(),
-        kind: "Article".into(),
+        kind: post.object_type().into(),
         attributed_to: by.id(urls),
-        name_map: one_language(&post.lang, &name),
-        summary_map: one_language(&post.lang, &summary),
+        name_map: (!note).then(|| one_language(&post.lang, &name)),
+        summary_map: (!note).then(|| one_language(&post.lang, &summary)),
         content_map: one_language(&post.lang, &content),
         content,
         media_type: "text/html".into(),

@@ -49,7 +49,7 @@ pub(super) async fn changed(
     };
     if change == Change::Deleted {
         let when = post.deleted_at.unwrap_or(post.updated_at);
-        let gone = tombstone(&urls.post(&post.slug), "Article", &when);
+        let gone = tombstone(&urls.post(&post.slug), post.object_type(), &when);
         let delete = activity_by(
             &by.id(urls),
             "Delete",

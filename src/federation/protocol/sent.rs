@@ -204,8 +204,12 @@ pub struct Article {
     #[serde(rename = "type")]
     pub kind: String,
     pub attributed_to: Url,
-    pub name_map: LanguageMap,
-    pub summary_map: LanguageMap,
+    /// The title; none for a note (Mastodon would show a `Note`'s `name` as its text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_map: Option<LanguageMap>,
+    /// The teaser; none for a note (Mastodon shows a `Note`'s summary as a content warning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_map: Option<LanguageMap>,
     pub content: String,
     pub content_map: LanguageMap,
     pub media_type: String,
