@@ -1,4 +1,4 @@
-//! `feder import wordpress|markdown` and `feder export`, with a progress bar.
+//! `feder import wordpress|markdown|mastodon` and `feder export`, with a progress bar.
 
 use super::open::{read_file, site};
 use crate::{
@@ -26,6 +26,15 @@ pub(super) async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
     let site = site(config).await?;
     let bar = progress_bar();
     let report = import::markdown(&site, dir, &mut |p| show_progress(&bar, p)).await;
+    bar.finish_and_clear();
+    print_import(&report?);
+    Ok(())
+}
+
+pub(super) async fn mastodon(config: Config, archive: &Path) -> anyhow::Result<()> {
+    let site = site(config).await?;
+    let bar = progress_bar();
+    let report = import::mastodon(&site, archive, &mut |p| show_progress(&bar, p)).await;
     bar.finish_and_clear();
     print_import(&report?);
     Ok(())

@@ -72,7 +72,8 @@ enum Command {
     /// Bearer tokens for Micropub apps.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Bring in posts from WordPress or from Markdown files; followers are not notified.
+    /// Bring in posts from WordPress, Markdown files or a Mastodon archive; followers are not
+    /// notified.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Write every post (Markdown), comments, media, authors and followers into DIR.
@@ -154,6 +155,9 @@ enum ImportCommand {
     },
     /// Markdown files with front matter (Hugo, Jekyll, or a `feder export` directory).
     Markdown { dir: PathBuf },
+    /// A Mastodon archive (the .zip, or the directory it unpacks to): public toots become
+    /// notes with their dates and images, replies to one's own toots their comments.
+    Mastodon { archive: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -361,5 +365,6 @@ async fn import(command: ImportCommand, config: Config) -> anyhow::Result<()> {
             download_media,
         } => import::wordpress(config, &file, download_media).await,
         ImportCommand::Markdown { dir } => import::markdown(config, &dir).await,
+        ImportCommand::Mastodon { archive } => import::mastodon(config, &archive).await,
     }
 }
