@@ -633,3 +633,99 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
         wide.join("\n")
     );
 }
+
+/// The Reader on a phone (390 px): a timeline with a long unbroken link, a content warning, a
+/// long folded Article and an image, beside the followers list, sticks out nowhere sideways;
+/// the content warning opens by a tap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_on_a_phone() {
+    use feder::services::{
+        reading,
+        remote_notes::{Attachment, Audience, RemoteNote},
+    };
+    let Some((browser, driver)) = chromium() else {
+        return;
+    };
+    let blog = start_blog("admin_reader_phone", |_| {}).await;
+    users::create(&blog.data().db, "jane", PASSWORD)
+        .await
+        .expect("user");
+    let peer = Peer::start().await;
+    follow(&peer, &blog).await;
+    let author = url::Url::parse(&peer.actor).unwrap();
+    let note = |n: u32, kind: &str, html: String, summary: Option<&str>| RemoteNote {
+        id: url::Url::parse(&format!("{}/notes/{n}", peer.actor)).unwrap(),
+        author: author.clone(),
+        kind: kind.into(),
+        in_reply_to: None,
+        title: (kind == "Article").then(|| "A title that is rather long for a phone".into()),
+        content_html: html,
+        links: 0,
+        url: None,
+        published: None,
+        updated: None,
+        audience: Audience::Public,
+        mentions_blog: false,
+        quotes: None,
+        summary: summary.map(str::to_string),
+        attachments: vec![Attachment {
+            url: format!("{}/media/wide.png", blog.base()),
+            media_type: "image/png".into(),
+            alt: Some("A very wide picture".into()),
+        }],
+        context: None,
+    };
+    let long_link = format!(
+        "<p><a href=\"https://example.com/{0}\">https://example.com/{0}</a></p>",
+        "x".repeat(200)
+    );
+    let db = &blog.data().db;
+    for stored in [
+        note(1, "Note", long_link, None),
+        note(
+            2,
+            "Note",
+            "<p>Behind a warning.</p>".into(),
+            Some("Spoilers"),
+        ),
+        note(
+            3,
+            "Article",
+            "<p>A garden. </p>".repeat(80),
+            Some("About gardens"),
+        ),
+    ] {
+        reading::store(db, &stored).await.expect("stored");
+    }
+
+    let (_driver_process, driver_url) = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let client = connect(&driver_url, &browser, profile.path()).await;
+    let base = blog.base().trim_end_matches('/').to_string();
+    log_in(&client, &base, "jane").await;
+    client.set_window_size(390, 844).await.expect("resize");
+    client.goto(&format!("{base}/admin/reader")).await.unwrap();
+    watch_csp(&client).await;
+    assert_eq!(
+        client
+            .find_all(Locator::Css("li.entry.new"))
+            .await
+            .expect("entries")
+            .len(),
+        3
+    );
+    assert!(fits(&client).await, "/admin/reader is wider than a phone");
+    client
+        .find(Locator::Css("details.cw summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&client, "details.cw[open] .content").await,
+        "Behind a warning."
+    );
+    assert!(fits(&client).await, "an open content warning is too wide");
+    screenshots(&client, "reader").await;
+}

@@ -10,14 +10,14 @@ mod common;
 
 use common::{Instance, Peer, eventually, get_json};
 use feder::{
-    db::entities::{activity, actor, authorization},
+    db::entities::{activity, actor, authorization, blog_reaction},
     federation::outbox,
     services::{
         authorizations::{self, Grant},
         comments, followers,
         local_actor::LocalActor,
         outbox::{AnsweredRequest, Event},
-        posts, users,
+        posts, reader, users,
     },
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter};
@@ -44,6 +44,9 @@ fn expected(event: &Event) -> Vec<(&'static str, &'static str)> {
         Event::AuthorizationRevoked { .. } => vec![("Delete", "id")],
         Event::ActorMoved { .. } => vec![("Move", "id")],
         Event::ActorDeleted { .. } => vec![("Delete", "id")],
+        // The like below; a boost is an Announce of the id, a quote a QuoteRequest.
+        Event::ReaderReacted { .. } => vec![("Like", "id")],
+        Event::ReaderUndone { .. } => vec![("Undo", "Like")],
     }
 }
 
@@ -139,6 +142,18 @@ async fn every_event_kind_produces_its_activity() {
     .await
     .expect("grant");
 
+    let liked = Url::parse("https://remote.example/notes/2").expect("url");
+    let reaction = reader::Reaction {
+        kind: blog_reaction::LIKE,
+        object: &liked,
+        author: &ann_id,
+    };
+    reader::react(&data, reaction).await.expect("like");
+    let like = reader::find(&data.db, blog_reaction::LIKE, &liked)
+        .await
+        .expect("find")
+        .expect("the like");
+
     let events = [
         Event::PostPublished { post_id: post.id },
         Event::PostUpdated { post_id: post.id },
@@ -192,6 +207,16 @@ async fn every_event_kind_produces_its_activity() {
         },
         Event::ActorDeleted {
             local_actor: LocalActor::Blog,
+        },
+        Event::ReaderReacted {
+            reaction_id: like.id,
+        },
+        Event::ReaderUndone {
+            reaction: like.kind.clone(),
+            activity_id: like.activity_id.clone(),
+            object: liked.to_string(),
+            author: ann.ap_id.clone(),
+            note: None,
         },
     ];
     for event in &events {

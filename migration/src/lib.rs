@@ -27,6 +27,7 @@ mod m20261203_000001_one_followers_table;
 mod m20261203_090000_inbox_activities;
 mod m20261206_193335_post_trash;
 mod m20261206_193355_comment_filters;
+mod m20261206_193400_reader;
 mod m20261206_195437_blocklists;
 mod m20261206_202706_activity_sender;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_193335_post_trash::Migration),
             Box::new(m20261206_195437_blocklists::Migration),
             Box::new(m20261206_202706_activity_sender::Migration),
+            Box::new(m20261206_193400_reader::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! The owner's actions that need the network before anything is stored: following an account
-//! (found by WebFinger or its URL) and replying (the author of what is answered is fetched, to be
-//! addressed). Each looks up what it needs first, then calls the service that stores the change
-//! and records its activity in one transaction — no fetch ever runs inside that transaction.
+//! (found by WebFinger or its URL), replying, liking, boosting and quoting (the author of what
+//! is answered is fetched, to be addressed). Each looks up what it needs first, then calls the
+//! service that stores the change and records its activity in one transaction — no fetch ever
+//! runs inside that transaction.
 
 use crate::{
     db::entities::comment,
@@ -16,6 +17,7 @@ use crate::{
         comments, followers, follows,
         local_actor::LocalActor,
         moves::{self, NewHome},
+        reader, reading,
     },
 };
 use activitypub_federation::{config::Data, fetch::webfinger::webfinger_resolve_actor};
@@ -150,6 +152,40 @@ pub async fn edit_reply(
 pub async fn delete_reply(data: &Data<AppState>, id: &Url) -> AppResult<()> {
     let author = own_parent_author(data, id).await?;
     comments::delete_reply(data, id, author.as_ref()).await
+}
+
+/// The owner likes or boosts (`kind`) the remote post `object` from the Reader.
+pub async fn react(data: &Data<AppState>, kind: &'static str, object: &Url) -> AppResult<()> {
+    let author = post_author(data, object).await?;
+    let reaction = reader::Reaction {
+        kind,
+        object,
+        author: &author,
+    };
+    reader::react(data, reaction).await
+}
+
+/// The owner quotes the remote post `object` with `markdown_text` (FEP-044f).
+pub async fn quote(data: &Data<AppState>, object: &Url, markdown_text: &str) -> AppResult<()> {
+    let author = post_author(data, object).await?;
+    reader::quote(data, object, &author, markdown_text).await
+}
+
+/// The author of a remote post (from the Reader's timeline, else fetched), fetched and stored
+/// so the outbox can deliver to them.
+async fn post_author(data: &Data<AppState>, object: &Url) -> AppResult<Url> {
+    if data.urls.is_local(object) {
+        return Err(AppError::BadRequest(format!("{object} is the blog's own")));
+    }
+    let author = match reading::find(&data.db, object).await? {
+        Some(post) => Url::parse(&post.actor_ap_id).map_err(AppError::internal)?,
+        None => fetch::object(object, data)
+            .await?
+            .author()
+            .ok_or_else(|| AppError::BadRequest(format!("{object} has no author")))?,
+    };
+    let actor = fetch::actor(&author, data).await?;
+    Url::parse(&actor.model().ap_id).map_err(AppError::internal)
 }
 
 /// The remote author of what the owner's reply `id` answers.

@@ -11,7 +11,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
+    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -19,6 +19,14 @@ pub async fn count_following(db: &DatabaseConnection) -> AppResult<u64> {
     Ok(following::Entity::find()
         .filter(following::Column::Accepted.eq(true))
         .count(db)
+        .await?)
+}
+
+/// Every account the blog follows or asked to follow, oldest first.
+pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<following::Model>> {
+    Ok(following::Entity::find()
+        .order_by_asc(following::Column::Id)
+        .all(db)
         .await?)
 }
 

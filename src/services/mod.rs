@@ -32,6 +32,7 @@ pub mod pages;
 pub mod passwords;
 pub mod posts;
 pub mod reactions;
+pub mod reader;
 pub mod reading;
 pub mod received;
 pub mod redirects;

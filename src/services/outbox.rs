@@ -83,6 +83,20 @@ pub enum Event {
     /// The blog was retired: `Delete` of `local_actor` to its followers and every server the
     /// blog knows.
     ActorDeleted { local_actor: LocalActor },
+    /// The owner liked, boosted or quoted a remote post from the Reader (`blog_reactions`):
+    /// `Like` to its author, `Announce` to them and the followers, or a `QuoteRequest` to them.
+    ReaderReacted { reaction_id: i32 },
+    /// The owner took back a like, boost or quote: `Undo` of `activity_id` (a `reaction` of
+    /// that kind, of `object` by `author`), to whom it went; a quote's `note` is deleted
+    /// instead (FEP-044f: a quote is withdrawn by deleting it).
+    ReaderUndone {
+        reaction: String,
+        activity_id: String,
+        object: String,
+        author: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// A QuoteRequest or ReplyRequest as our `Accept` or `Reject` names it: its ids. Stored in

@@ -120,6 +120,23 @@ async fn store_comment(
     Ok(status)
 }
 
+/// `booster`, an account the blog follows, boosted `note` (with the Announce `announce`): it
+/// comes into the Reader's timeline, unless its author is blocked. Only a public post.
+pub async fn boosted(
+    site: &Site,
+    booster: &Url,
+    announce: &Url,
+    note: RemoteNote,
+) -> AppResult<()> {
+    if site.blocks.refuses(&site.db, note.author.as_str()).await?
+        || site.blocks.refuses(&site.db, booster.as_str()).await?
+        || note.audience != Audience::Public
+    {
+        return Ok(());
+    }
+    reading::store_boost(&site.db, &note, booster, announce).await
+}
+
 /// A reply in the thread of `post` that Feder fetched itself (backfilling the thread).
 /// Returns whether it was taken (its author is not blocked).
 pub async fn reply_fetched(site: &Site, post: &post::Model, note: &RemoteNote) -> AppResult<bool> {
@@ -248,5 +265,5 @@ pub async fn undone(site: &Site, actor: &Url, id: &Url) -> AppResult<()> {
     for kind in [reaction::LIKE, reaction::ANNOUNCE] {
         reactions::remove(site, kind, Some(id), None, actor).await?;
     }
-    Ok(())
+    reading::remove_boost(&site.db, id, actor).await.map(drop)
 }

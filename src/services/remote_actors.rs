@@ -7,9 +7,25 @@ use crate::{
     services::{Site, comments, followers, mentions, reactions},
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
+use std::collections::HashMap;
 use url::Url;
+
+/// The stored profiles of these actors, by id (those never fetched are missing).
+pub async fn profiles(
+    db: &DatabaseConnection,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, actor::Model>> {
+    Ok(actor::Entity::find()
+        .filter(actor::Column::ApId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.ap_id.clone(), a))
+        .collect())
+}
 
 /// `actor` deleted itself: its comments (their places in the threads stay), mentions, its
 /// follows of every local actor and its reactions go, in one transaction.

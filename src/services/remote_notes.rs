@@ -3,6 +3,7 @@
 //! the owner's lists, or on the reading list — and stored by the service of that list.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// A remote Note (or Article, Page…).
@@ -28,6 +29,28 @@ pub struct RemoteNote {
     pub mentions_blog: bool,
     /// The post it quotes, if any.
     pub quotes: Option<Url>,
+    /// Its `summary` as plain text: a Note's content warning, an Article's summary.
+    pub summary: Option<String>,
+    /// Its images, audio and video (http(s) only).
+    pub attachments: Vec<Attachment>,
+    /// Its conversation (`context`, FEP-7888), where the whole thread can be read.
+    pub context: Option<Url>,
+}
+
+/// A file attached to a remote note, as the Reader shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub url: String,
+    /// `image/png`…, or as much as the sender said (`Image`, `Document`).
+    pub media_type: String,
+    /// Its description (`name`): an image's alt text.
+    pub alt: Option<String>,
+}
+
+impl Attachment {
+    pub fn is_image(&self) -> bool {
+        self.media_type.starts_with("image") || self.media_type == "Image"
+    }
 }
 
 /// Who a remote note is addressed to.

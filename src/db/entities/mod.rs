@@ -8,6 +8,7 @@ pub mod authorization;
 pub mod block;
 pub mod blocklist;
 pub mod blocklist_exception;
+pub mod blog_reaction;
 pub mod comment;
 pub mod comment_filter;
 pub mod delivery;

@@ -27,6 +27,25 @@ pub async fn note(
     Ok(Some(note_to_remote_note(&object, actor, &data.urls)))
 }
 
+/// The post a followed account boosted, from its own server: what its id names, by an author
+/// on that server. None when it is something else (the boost is then ignored).
+pub async fn boosted(data: &Data<AppState>, id: &Url) -> AppResult<Option<RemoteNote>> {
+    let object = fetch::object(id, data).await?;
+    let Some(author) = object
+        .author()
+        .filter(|a| object.id == *id && a.host_str() == id.host_str())
+    else {
+        return Ok(None);
+    };
+    if object.content_html().chars().count() > data.config.limits.max_comment_chars {
+        return Ok(None);
+    }
+    if let Err(e) = fetch::actor(&author, data).await {
+        tracing::debug!(%author, error = %e, "author of a boosted post not found");
+    }
+    Ok(Some(note_to_remote_note(&object, &author, &data.urls)))
+}
+
 /// The object of an activity of `actor`: embedded when it comes from the actor's own server,
 /// else fetched from there (an embedded copy from elsewhere proves nothing; one on another
 /// server is not the actor's to send). Refused when attributed to someone else, or longer

@@ -11,7 +11,7 @@ use crate::{
     services::{
         followers::{self, UndoneFollow},
         local_actor::LocalActor,
-        reactions, received,
+        reactions, reading, received,
     },
 };
 use activitypub_federation::config::Data;
@@ -45,6 +45,12 @@ pub async fn handle(data: &Data<AppState>, undo: Undo) -> AppResult<()> {
         _ => return Ok(()),
     };
     let (id, object) = (undone.id.as_ref(), undone.object.as_ref());
+    // A followed account's boost of another post leaves the Reader's timeline.
+    if let (reaction::ANNOUNCE, Some(id)) = (kind, id)
+        && reading::remove_boost(&data.db, id, actor).await?
+    {
+        return Ok(());
+    }
     reactions::remove(data, kind, id, object, actor)
         .await
         .map(drop)

@@ -10,6 +10,7 @@ pub mod authorization;
 pub mod collection;
 pub mod document;
 pub mod note;
+pub mod reaction;
 pub mod tombstone;
 
 mod text;

@@ -10,8 +10,8 @@ use crate::{
         PUBLIC,
         protocol::{ApObject, Note, Tag, ThreadCollection, id_of, ids_of},
     },
-    render::{escape_html, sanitize},
-    services::remote_notes::{Audience, RemoteNote},
+    render::{escape_html, markdown, sanitize},
+    services::remote_notes::{Attachment, Audience, RemoteNote},
     urls::Urls,
 };
 use serde_json::Value;
@@ -91,8 +91,25 @@ pub fn note_to_remote_note(note: &ApObject, author: &Url, urls: &Urls) -> Remote
         audience: audience(note),
         mentions_blog: mentions(note, &urls.actor()),
         quotes: note.quoted().cloned(),
+        summary: note
+            .summary_text()
+            .map(|s| markdown::plain_text(&s))
+            .filter(|s| !s.is_empty()),
+        attachments: note
+            .attachments(MAX_ATTACHMENTS)
+            .into_iter()
+            .map(|a| Attachment {
+                url: a.url.to_string(),
+                media_type: a.media_type,
+                alt: a.name,
+            })
+            .collect(),
+        context: note.context.clone(),
     }
 }
+
+/// More than Mastodon allows on a post (4) and Misskey (16): enough for any real one.
+const MAX_ATTACHMENTS: usize = 16;
 
 /// Public (or unlisted); else followers-only when addressed to a followers collection
 /// (`…/followers` on Mastodon, GoToSocial, Misskey and Pleroma alike); else direct.

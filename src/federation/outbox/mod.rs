@@ -5,7 +5,8 @@
 //! nothing is lost and nothing is sent twice, whenever a process dies. Activities stay typed
 //! (`OutboxActivity`) until the queue serializes them, once. One file per concern: `posts`,
 //! `replies`, `follows`, `interactions` (quote and reply requests), `actors` (profile edits,
-//! moves, retirement); `collection`
+//! moves, retirement), `reactions` (the owner's likes, boosts and quotes from the Reader);
+//! `collection`
 //! lists in the outboxes the very activities `posts` delivers, with their ids.
 
 mod actors;
@@ -13,6 +14,7 @@ mod collection;
 mod follows;
 mod interactions;
 mod posts;
+mod reactions;
 mod replies;
 
 pub use collection::listed;
@@ -105,6 +107,23 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
         }
         Event::AuthorizationRevoked { authorization_id } => {
             one(interactions::revoked(data, *authorization_id).await?)
+        }
+        Event::ReaderReacted { reaction_id } => one(reactions::reacted(data, *reaction_id).await?),
+        Event::ReaderUndone {
+            reaction,
+            activity_id,
+            object,
+            author,
+            note,
+        } => {
+            let undone = reactions::Undone {
+                kind: reaction,
+                activity_id,
+                object,
+                author,
+                note: note.as_deref(),
+            };
+            one(reactions::undone(data, undone).await?)
         }
     })
 }

@@ -66,11 +66,17 @@ pub struct Follow {
     pub object: Url,
 }
 
-/// `Accept` or `Reject` (of the blog's Follow) by the actor followed.
+/// `Accept` or `Reject` by the actor asked: of the blog's Follow, or of its `QuoteRequest`
+/// (FEP-044f: then `result` is the QuoteAuthorization granted).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Answer {
     #[serde(deserialize_with = "lenient_url_required")]
     pub actor: Url,
+    /// What is answered (its id, or the activity embedded).
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub object: Option<Url>,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub result: Option<Url>,
 }
 
 /// `Undo` of an earlier activity of the same actor.

@@ -305,6 +305,19 @@ pub struct ApObject {
     pub quote_uri: Option<Url>,
     #[serde(default, rename = "_misskey_quote", deserialize_with = "lenient_url")]
     pub misskey_quote: Option<Url>,
+    /// Images, audio and video (`Document`, `Image`… with `url`, `mediaType` and `name`).
+    #[serde(default)]
+    pub attachment: Value,
+    /// The conversation it belongs to (FEP-7888; Mastodon's `conversation` is not a URL).
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub context: Option<Url>,
+}
+
+/// One attachment as read: its http(s) URL, media type (else its type) and description.
+pub struct ApAttachment {
+    pub url: Url,
+    pub media_type: String,
+    pub name: Option<String>,
 }
 
 impl ApObject {
@@ -344,6 +357,42 @@ impl ApObject {
             other => id_of(other),
         }?;
         matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    }
+
+    /// Its attachments with an http(s) URL, at most `max`; the rest are dropped.
+    pub fn attachments(&self, max: usize) -> Vec<ApAttachment> {
+        let items = match &self.attachment {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(_) => vec![&self.attachment],
+            _ => vec![],
+        };
+        items
+            .into_iter()
+            .filter_map(|item| {
+                let url = item.get("url").and_then(id_of).or_else(|| id_of(item))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return None;
+                }
+                let text = |key: &str| item.get(key).and_then(Value::as_str).map(str::to_string);
+                let media_type = text("mediaType")
+                    .or_else(|| text("type"))
+                    .unwrap_or_default();
+                let name = text("name").filter(|n| !n.trim().is_empty());
+                Some(ApAttachment {
+                    url,
+                    media_type,
+                    name,
+                })
+            })
+            .take(max)
+            .collect()
+    }
+
+    /// Its summary: `summary`, else the first entry of `summaryMap`.
+    pub fn summary_text(&self) -> Option<String> {
+        self.summary
+            .clone()
+            .or_else(|| first_of_map(&self.summary_map))
     }
 
     pub fn is_public(&self) -> bool {

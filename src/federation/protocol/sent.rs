@@ -320,6 +320,46 @@ pub struct Note {
     pub replies: ThreadCollection,
 }
 
+/// The blog's quote of a remote post (FEP-044f), the `instrument` of its QuoteRequest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteNote {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub attributed_to: Url,
+    pub content: String,
+    /// The post quoted, by FEP-044f's name and by the older one Mastodon also reads.
+    pub quote: Url,
+    pub quote_url: Url,
+    #[serde(with = "time")]
+    pub published: DateTime<Utc>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// The blog asks the author of `object` to let `instrument` quote it (FEP-044f).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteRequest {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Url,
+    pub instrument: QuoteNote,
+    pub to: Vec<String>,
+}
+
+/// The blog's Like or Announce of a remote post, as its Undo names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reacted {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Url,
+}
+
 /// What a deleted post or reply is now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -434,6 +474,10 @@ pub enum OutboxActivity {
     AcceptInteraction(AcceptInteraction),
     /// `Reject` of a QuoteRequest or ReplyRequest.
     RejectInteraction(SentActivity<RequestEcho>),
+    /// The blog's `QuoteRequest` of a remote post (from the Reader).
+    QuoteRequest(Box<QuoteRequest>),
+    /// `Undo` of the blog's Like or Announce of a remote post.
+    UndoReaction(SentActivity<Reacted>),
 }
 
 impl OutboxActivity {
@@ -449,6 +493,8 @@ impl OutboxActivity {
             Self::FollowAnswer(a) => &a.id,
             Self::AcceptInteraction(a) => &a.id,
             Self::RejectInteraction(a) => &a.id,
+            Self::QuoteRequest(q) => &q.id,
+            Self::UndoReaction(a) => &a.id,
         }
     }
 
@@ -464,6 +510,8 @@ impl OutboxActivity {
             Self::FollowAnswer(a) => &a.kind,
             Self::AcceptInteraction(a) => &a.kind,
             Self::RejectInteraction(a) => &a.kind,
+            Self::QuoteRequest(q) => &q.kind,
+            Self::UndoReaction(a) => &a.kind,
         }
     }
 
@@ -480,6 +528,8 @@ impl OutboxActivity {
             Self::FollowAnswer(a) => &a.actor,
             Self::AcceptInteraction(a) => &a.actor,
             Self::RejectInteraction(a) => &a.actor,
+            Self::QuoteRequest(q) => &q.actor,
+            Self::UndoReaction(a) => &a.actor,
         }
     }
 
@@ -496,6 +546,8 @@ impl OutboxActivity {
             Self::FollowAnswer(a) => Some(a.object.id.to_string()),
             Self::AcceptInteraction(a) => Some(a.object.id.clone()),
             Self::RejectInteraction(a) => Some(a.object.id.clone()),
+            Self::QuoteRequest(q) => Some(q.object.to_string()),
+            Self::UndoReaction(a) => Some(a.object.object.to_string()),
         }
     }
 
@@ -512,6 +564,8 @@ impl OutboxActivity {
             Self::FollowAnswer(a) => (&a.to, &a.cc),
             Self::AcceptInteraction(a) => (&a.to, &[]),
             Self::RejectInteraction(a) => (&a.to, &a.cc),
+            Self::QuoteRequest(q) => (&q.to, &[]),
+            Self::UndoReaction(a) => (&a.to, &a.cc),
         };
         to.iter().chain(cc).any(|r| r == collection)
     }

@@ -14,6 +14,7 @@ mod moving;
 mod notifications;
 mod pages;
 mod posts;
+mod reader;
 pub mod routes;
 mod settings;
 
@@ -78,6 +79,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "settings.html",
         include_str!("../../../templates/admin/settings.html"),
+    ),
+    (
+        "reader.html",
+        include_str!("../../../templates/admin/reader.html"),
     ),
     (
         "followers.html",

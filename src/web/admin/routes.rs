@@ -3,7 +3,7 @@
 
 use super::{
     asset_file, blocklists, comments, dashboard, followers, login, media, moving, notifications,
-    pages, posts, settings,
+    pages, posts, reader, settings,
 };
 use axum::{
     Router,
@@ -50,6 +50,12 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/blocklists/{id}/{action}", post(blocklists::act))
         .route("/admin/filters/{id}/delete", post(comments::remove_filter))
         .route("/admin/notifications", get(notifications::list))
+        .route("/admin/reader", get(reader::timeline))
+        .route("/admin/reader/follow", post(reader::follow))
+        .route("/admin/reader/unfollow", post(reader::unfollow))
+        .route("/admin/reader/react", post(reader::react))
+        .route("/admin/reader/reply", post(reader::reply))
+        .route("/admin/reader/quote", post(reader::quote))
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/password", post(settings::password))
         .route("/admin/settings/mail", post(settings::save_mail))

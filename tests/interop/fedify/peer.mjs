@@ -530,20 +530,36 @@ const commands = {
   },
 
   // A public top-level Note, delivered to the followers (used by the
-  // self-check so each peer has something the other can reply to).
+  // self-check so each peer has something the other can reply to). Optional:
+  // `type` "Article" (with `name`: a blog post, served from /articles/), a
+  // `summary` (a Note's content warning, an Article's summary) and
+  // `attachments` [{url, mediaType, name}] (images with their alt text).
   async post(cmd) {
     const ctx = context();
-    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
-    const note = new Note({
+    const isArticle = cmd.type === "Article";
+    const noteId = isArticle ? newId("articles") : ctx.getObjectUri(Note, { id: randomUUID() });
+    const Kind = isArticle ? vocab.Article : Note;
+    const attachments = (Array.isArray(cmd.attachments) ? cmd.attachments : []).map(
+      (a) => new vocab.Image({ url: new URL(a.url), mediaType: a.mediaType ?? null, name: a.name ?? null }),
+    );
+    const note = new Kind({
       id: noteId,
       attribution: ctx.getActorUri(IDENTIFIER),
       to: PUBLIC_COLLECTION,
       cc: ctx.getFollowersUri(IDENTIFIER),
+      name: isArticle ? requireString(cmd, "name") : null,
+      summary: typeof cmd.summary === "string" ? cmd.summary : null,
       content: requireString(cmd, "content"),
+      attachments,
       published: Temporal.Now.instant(),
       url: noteId,
     });
-    notes.set(noteId.href, note);
+    if (isArticle) {
+      // Served as it is (the object dispatcher knows only Notes).
+      sentActivities.set(noteId.pathname, await note.toJsonLd({ contextLoader: ctx.contextLoader }));
+    } else {
+      notes.set(noteId.href, note);
+    }
     const create = new Create({
       id: new URL(`${noteId.href}/activity`),
       actor: ctx.getActorUri(IDENTIFIER),
@@ -817,6 +833,23 @@ Object.assign(commands, {
     });
     const status = await send(ctx, author, create, false);
     return { note: noteId.href, status };
+  },
+
+  // accept_quote {request, actor}: the author's server accepts the QuoteRequest
+  // `request` of `actor` (FEP-044f), with a QuoteAuthorization as `result`.
+  async accept_quote(cmd) {
+    const ctx = context();
+    const actor = await fetchActor(ctx, requireString(cmd, "actor"));
+    const authorization = newId("authorizations");
+    const accept = new Accept({
+      id: newId("activities"),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: actor.id,
+      object: new URL(requireString(cmd, "request")),
+      result: authorization,
+    });
+    const status = await send(ctx, actor, accept, false);
+    return { activity: accept.id.href, authorization: authorization.href, status };
   },
 
   async read_authorization(cmd) {
