@@ -29,13 +29,10 @@ impl Text {
     }
 }
 
+/// In English: what the command line and the log say.
 impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.key)?;
-        for arg in &self.args {
-            write!(f, " {arg:?}")?;
-        }
-        Ok(())
+        f.write_str(&crate::render::i18n::language("en").say(self))
     }
 }
 

@@ -425,3 +425,251 @@ async fn the_editor_script_speaks_german() {
     .await;
     client.close().await.unwrap();
 }
+
+/// English words of messages, error pages and delivery reasons that must not be left on a
+/// German page (besides the interface's words in `ENGLISH`).
+const ENGLISH_MESSAGES: &[&str] = &[
+    "needs",
+    "must",
+    "cannot",
+    "only",
+    "Only",
+    "images",
+    "uploaded",
+    "Failed",
+    "deserialize",
+    "request",
+    "error",
+    "large",
+    "answered",
+    "did",
+    "not",
+    "is",
+    "HTTP",
+    "Likes",
+    "Boosts",
+];
+
+/// An upload over the limit, as `browser` sends it: the server answers 413 as soon as it sees
+/// the length and closes the connection, which the client may see as an error while it is
+/// still sending; then it sends again, as a person would.
+async fn refused_upload(
+    browser: &Browser,
+    content_type: &str,
+    body: Vec<u8>,
+) -> admin_helpers::Answer {
+    let cookies = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    for _ in 0..10 {
+        let sent = common::client()
+            .post(format!("{}/admin/media", browser.base))
+            .header("Cookie", &cookies)
+            .header("Accept", "text/html")
+            .header("Content-Type", content_type)
+            .body(body.clone())
+            .send()
+            .await;
+        if let Ok(response) = sent {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            if let Ok(text) = response.text().await {
+                return admin_helpers::Answer {
+                    status,
+                    headers,
+                    text,
+                };
+            }
+        }
+    }
+    panic!("the upload was never answered");
+}
+
+/// `answer` is a German page with the `status` and `message`, and no English word in it.
+fn german_answer(what: &str, answer: &admin_helpers::Answer, status: u16, message: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.text);
+    let html = answer.html();
+    assert_eq!(
+        scraper::Html::root_element(&html).value().attr("lang"),
+        Some("de"),
+        "{what} is a page of the blog: {}",
+        answer.text
+    );
+    let body = texts(&html, "body").join(" ");
+    assert!(body.contains(message), "{what}: no {message:?} in {body}");
+    let words = words(&html);
+    let left: Vec<_> = ENGLISH
+        .iter()
+        .chain(ENGLISH_MESSAGES)
+        .filter(|e| words.iter().any(|w| w == *e))
+        .collect();
+    assert!(left.is_empty(), "{what}: English left: {left:?} in {body}");
+}
+
+/// A German blog in Berlin: what the owner types wrong, the public 400 and 413 pages, the
+/// delivery and dead-letter reasons, the times and the words for likes are German, and every
+/// time says its zone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_german_blog_says_every_message_in_german() {
+    let peer = Peer::start().await;
+    let blog = start_blog("i18n_messages_de", |c| {
+        c.blog.lang = "de".into();
+        c.blog.timezone = "Europe/Berlin".into();
+        // The description is the owner's words, not the interface's.
+        c.blog.description = "Ein Garten im Fediverse.".into();
+        c.inbox.max_attempts = 1;
+    })
+    .await;
+    let mut browser = logged_in(&blog, "jane").await;
+    let html = [("Accept", "text/html")];
+    follow(&peer, &blog).await;
+    let post = publish(&blog, "---\ntitle: Saatgut\n---\nWas wächst.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    like(&peer, &blog, &post_url).await;
+    // A reply in a thread whose server does not answer: a dead letter with its reason.
+    let gone = format!("http://localhost:{}/notes/weit-weg", common::free_port());
+    reply(&peer, &blog, &gone, 2, "Verloren").await;
+    // The peer refuses the next post: a failed delivery with its reason.
+    peer.answer_with(&[410; 20]);
+    publish(&blog, "---\ntitle: Ernte\n---\nWas reif ist.\n").await;
+    blog.settle(30).await;
+    let csrf = admin_helpers::csrf_of(&browser.get("/admin").await.text);
+
+    // The editor: neither title nor text, a date that is none.
+    let empty_title = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf),
+                ("title", " "),
+                ("body", " "),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    german_answer(
+        "no title",
+        &empty_title,
+        400,
+        "Ein Beitrag braucht einen Titel oder etwas Text.",
+    );
+    let bad_date = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf),
+                ("title", "Termin"),
+                ("body", "Text"),
+                ("published", "nächsten Dienstag"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    german_answer(
+        "a bad date",
+        &bad_date,
+        400,
+        "Das Datum „nächsten Dienstag“",
+    );
+    // An upload that is no image, and one over the limit.
+    let (content_type, body) = admin_helpers::multipart(
+        &[("csrf", &csrf), ("alt", "Kein Bild")],
+        &[("file", "notiz.txt", "image/png", b"nur Text")],
+    );
+    let not_an_image = browser
+        .post_with("/admin/media", &html, &content_type, body)
+        .await;
+    german_answer(
+        "no image",
+        &not_an_image,
+        400,
+        "Nur PNG-, JPEG-, GIF- und WebP-Bilder können hochgeladen werden.",
+    );
+    let (content_type, body) = admin_helpers::multipart(
+        &[("csrf", &csrf), ("alt", "Riesig")],
+        &[(
+            "file",
+            "riesig.jpg",
+            "image/jpeg",
+            &vec![0u8; 11 * 1024 * 1024],
+        )],
+    );
+    let too_large = refused_upload(&browser, &content_type, body).await;
+    german_answer("11 MB", &too_large, 413, "");
+    // The profile's avatar: not an address; an uploaded file is one, as in the settings.
+    let bad_avatar = browser
+        .post_form(
+            "/admin/profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Jane"),
+                ("avatar_url", "ftp://bild"),
+            ],
+        )
+        .await;
+    german_answer(
+        "an avatar",
+        &bad_avatar,
+        400,
+        "Ein Bild muss eine http(s)-Adresse oder eine hochgeladene /media/-Datei sein.",
+    );
+    // A time zone that is none.
+    let bad_zone = browser
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("title", "Garten"),
+                ("lang", "de"),
+                ("time_zone", "Mars/Olympus"),
+                ("comment_policy", "open"),
+                ("quote_policy", "anyone"),
+            ],
+        )
+        .await;
+    german_answer(
+        "a time zone",
+        &bad_zone,
+        400,
+        "„Mars/Olympus“ ist kein Zeitzonenname",
+    );
+
+    // The public pages' refusals are the blog's German pages, not axum's text or JSON.
+    let mut reader = Browser::new(&blog);
+    let bad_page = reader.get_with("/?page=abc", &html).await;
+    german_answer("/?page=abc", &bad_page, 400, "");
+    assert!(!bad_page.text.contains("Failed to deserialize"));
+
+    // Why deliveries and received activities failed, in German; times with their zone.
+    let deliveries = browser.get("/admin/deliveries").await;
+    german_answer(
+        "/admin/deliveries",
+        &deliveries,
+        200,
+        "Der Server antwortete mit 410.",
+    );
+    assert!(
+        deliveries.text.contains("Der Server antwortete nicht."),
+        "{}",
+        deliveries.text
+    );
+    for path in ["/admin", "/admin/posts", "/admin/deliveries"] {
+        let page = browser.get(path).await;
+        german_answer(path, &page, 200, "");
+        let text = texts(&page.html(), "main").join(" ");
+        assert!(
+            text.contains(" CET") || text.contains(" CEST"),
+            "{path} names the zone: {text}"
+        );
+        assert!(!text.contains("UTC"), "{path}: {text}");
+    }
+
+    // The same words for likes on the page and in the admin.
+    let (_, page) = common::page(&post_url).await;
+    assert_eq!(texts(&page, ".reactions .likes"), vec!["1 Favorit"]);
+    let notifications = browser.get("/admin/notifications").await;
+    assert!(notifications.text.contains("hat favorisiert"));
+}

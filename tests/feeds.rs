@@ -188,7 +188,7 @@ async fn german_text_round_trips_byte_for_byte() {
         texts(&html, "section.comments .none"),
         vec!["Noch keine Kommentare."]
     );
-    assert_eq!(texts(&html, ".reactions .likes"), vec!["0 Likes"]);
+    assert_eq!(texts(&html, ".reactions .likes"), vec!["0 Favoriten"]);
     assert_eq!(
         texts(&html, "article.post .reading-time"),
         vec!["1 Min. Lesezeit"]

@@ -5,7 +5,7 @@
 
 use crate::{
     db::entities::media,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     render::images,
     services::Site,
     urls::Urls,
@@ -58,14 +58,13 @@ pub fn sniff(bytes: &[u8]) -> AppResult<ImageFormat> {
         Ok(
             format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP),
         ) => Ok(format),
-        _ => Err(AppError::BadRequest(
-            "only PNG, JPEG, GIF and WebP images can be uploaded".into(),
-        )),
+        _ => Err(AppError::Invalid(Text::new("error_image_type"))),
     }
 }
 
 fn unreadable(e: impl std::fmt::Display) -> AppError {
-    AppError::BadRequest(format!("the image cannot be read: {e}"))
+    tracing::debug!(error = %e, "an uploaded image cannot be read");
+    AppError::Invalid(Text::new("error_image_unreadable"))
 }
 
 fn encode(image: &DynamicImage, ext: &str) -> AppResult<Vec<u8>> {
@@ -97,9 +96,12 @@ fn process(bytes: &[u8], format: ImageFormat) -> AppResult<Encoded> {
     let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(AppError::BadRequest(format!(
-            "the image has {width}×{height} pixels; at most {} million are accepted",
-            MAX_PIXELS / 1_000_000
+        return Err(AppError::Invalid(Text::with(
+            "error_image_pixels",
+            [
+                format!("{width}×{height}"),
+                (MAX_PIXELS / 1_000_000).to_string(),
+            ],
         )));
     }
     let orientation = decoder.orientation().map_err(unreadable)?;

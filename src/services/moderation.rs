@@ -4,7 +4,7 @@
 
 use crate::{
     db::entities::{block, comment},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     services::{Site, authorizations, blocklists, mail, spam_filter, web_comments},
 };
 use chrono::Utc;
@@ -22,9 +22,8 @@ pub async fn add_block(state: &Site, target: &str) -> AppResult<String> {
     let (kind, value) = match Url::parse(target) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => (block::ACTOR, url.to_string()),
         _ => {
-            let domain = blocklists::domain(target).ok_or_else(|| {
-                AppError::BadRequest(format!("{target:?} is neither an actor URL nor a domain"))
-            })?;
+            let domain = blocklists::domain(target)
+                .ok_or_else(|| AppError::Invalid(Text::with("error_block_target", [target])))?;
             (block::DOMAIN, domain)
         }
     };

@@ -3,7 +3,7 @@
 
 use crate::{
     db::entities::page,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     render::markdown,
     services::{posts, stored_html},
     urls::Urls,
@@ -35,16 +35,14 @@ pub async fn save(
 ) -> AppResult<page::Model> {
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(AppError::BadRequest("a page needs a title".into()));
+        return Err(AppError::Invalid(Text::new("error_page_title")));
     }
     let slug = input
         .slug
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| posts::slugify(&title));
     if !posts::valid_slug(&slug) {
-        return Err(AppError::BadRequest(format!(
-            "slug {slug:?} may only have letters, digits, - and _"
-        )));
+        return Err(AppError::Invalid(Text::with("error_slug_chars", [&slug])));
     }
     let now = Utc::now();
     let existing = find_any(db, &slug).await?;

@@ -11,7 +11,7 @@ use crate::{
         changes::{self, Change},
         entities::{comment, post, reaction, user},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     render::markdown,
     services::{
         Site, authorizations,
@@ -137,9 +137,7 @@ pub fn parse_date(text: &str) -> AppResult<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    Err(AppError::BadRequest(format!(
-        "published date {text:?} is neither 2026-11-27 nor 2026-11-27T10:00:00Z"
-    )))
+    Err(AppError::Invalid(Text::with("error_bad_date", [text])))
 }
 
 pub fn slugify(title: &str) -> String {
@@ -210,9 +208,7 @@ pub async fn save(
     let existing = find_any(&site.db, &slug).await?;
     if let Some(old) = &existing {
         if old.deleted_at.is_some() {
-            return Err(AppError::BadRequest(format!(
-                "a deleted post had the slug {slug:?}; its address stays gone: choose another slug"
-            )));
+            return Err(AppError::Invalid(Text::with("error_slug_deleted", [&slug])));
         }
         if old.is_public() && status != post::PUBLISHED {
             return Err(AppError::BadRequest(format!(
@@ -302,14 +298,10 @@ fn checked_slug(input: &PostInput) -> AppResult<String> {
         _ => slugify(&input.title),
     };
     if !valid_slug(&slug) {
-        return Err(AppError::BadRequest(format!(
-            "slug {slug:?} may only have letters, digits, - and _"
-        )));
+        return Err(AppError::Invalid(Text::with("error_slug_chars", [&slug])));
     }
     if input.title.trim().is_empty() && input.body_markdown.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            "a post needs a title or some text".into(),
-        ));
+        return Err(AppError::Invalid(Text::new("error_post_empty")));
     }
     Ok(slug)
 }

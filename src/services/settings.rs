@@ -8,7 +8,7 @@ use crate::{
         changes::{self, Change},
         entities::setting,
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     render::i18n,
 };
 use chrono::Utc;
@@ -96,10 +96,11 @@ impl SiteSettings {
         self.blog.tz()
     }
 
-    /// `time` written in the blog's time zone.
+    /// `time` written in the blog's time zone, named ("2026-12-06 21:15 CET"), so that no
+    /// reader of the admin or a mail has to guess which zone a time is in.
     pub fn local_time(&self, time: chrono::DateTime<Utc>) -> String {
         time.with_timezone(&self.tz())
-            .format("%Y-%m-%d %H:%M")
+            .format("%Y-%m-%d %H:%M %Z")
             .to_string()
     }
 
@@ -311,8 +312,9 @@ pub async fn put(db: &impl ConnectionTrait, key: &str, value: &str) -> AppResult
     Ok(())
 }
 
-/// Empty (none), an http(s) URL, or an uploaded file's address.
-fn is_image_address(value: &str) -> bool {
+/// Empty (none), an http(s) URL, or an uploaded file's address: what the blog's images and an
+/// author's avatar may be.
+pub fn is_image_address(value: &str) -> bool {
     value.is_empty()
         || ["https://", "http://", "/media/"]
             .iter()
@@ -322,20 +324,19 @@ fn is_image_address(value: &str) -> bool {
 fn validate(key: &str, value: &str) -> AppResult<()> {
     let value = value.trim();
     let bad = |m: String| Err(AppError::BadRequest(m));
+    let invalid = |key, args: &[&str]| Err(AppError::Invalid(Text::with(key, args.to_vec())));
     match key {
-        "title" if value.is_empty() => bad("the title cannot be empty".into()),
+        "title" if value.is_empty() => invalid("error_title_empty", &[]),
         "title" | "description" if value.chars().count() > 500 => {
-            bad(format!("the {key} is longer than 500 characters"))
+            invalid("error_too_long", &["500"])
         }
         "lang" if i18n::language(value).code != value => {
             bad(format!("there is no interface in the language {value:?}"))
         }
         "icon_url" | "header_image_url" if !is_image_address(value) => {
-            bad("an image must be an http(s) URL or an uploaded /media/ file".into())
+            invalid("error_image_address", &[])
         }
-        "time_zone" if value.parse::<Tz>().is_err() => bad(format!(
-            "{value:?} is not a time zone name such as Europe/Berlin or UTC"
-        )),
+        "time_zone" if value.parse::<Tz>().is_err() => invalid("error_time_zone", &[value]),
         "comment_policy" if comment_policy(value).is_none() => {
             bad(format!("unknown comment policy {value:?}"))
         }
@@ -347,10 +348,10 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')) =>
         {
-            bad(format!("{value:?} is not a host name"))
+            invalid("error_host_name", &[value])
         }
         "mail_smtp_port" if !value.is_empty() && value.parse::<u16>().is_err() => {
-            bad(format!("{value:?} is not a port number"))
+            invalid("error_port", &[value])
         }
         "mail_tls" if MailTls::from_name(value).is_none() => {
             bad(format!("unknown mail encryption {value:?}"))
@@ -363,7 +364,7 @@ fn validate(key: &str, value: &str) -> AppResult<()> {
             bad("another account must be given by its address (an http(s) URL)".into())
         }
         "mail_from" | "mail_to" if !value.is_empty() && !mail_address(value) => {
-            bad(format!("{value:?} is not an e-mail address"))
+            invalid("error_mail_address", &[value])
         }
         _ => Ok(()),
     }

@@ -5,8 +5,8 @@
 
 use crate::{
     db::entities::{session, user},
-    error::{AppError, AppResult},
-    services::{passwords, throttle},
+    error::{AppError, AppResult, Text},
+    services::{passwords, settings, throttle},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
@@ -66,8 +66,9 @@ fn check_username(name: &str) -> AppResult<()> {
 
 fn check_password(password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::BadRequest(format!(
-            "the password needs at least {MIN_PASSWORD_CHARS} characters"
+        return Err(AppError::Invalid(Text::with(
+            "error_password_short",
+            [MIN_PASSWORD_CHARS.to_string()],
         )));
     }
     Ok(())
@@ -183,7 +184,7 @@ pub async fn update_profile(
 ) -> AppResult<user::Model> {
     let display_name = profile.display_name.trim().to_string();
     if display_name.is_empty() {
-        return Err(AppError::BadRequest("the name cannot be empty".into()));
+        return Err(AppError::Invalid(Text::new("error_name_empty")));
     }
     let handle = profile
         .fediverse_handle
@@ -192,9 +193,7 @@ pub async fn update_profile(
     if let Some(handle) = &handle {
         let parts: Vec<&str> = handle.trim_start_matches('@').split('@').collect();
         if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || p.contains(' ')) {
-            return Err(AppError::BadRequest(format!(
-                "fediverse handle {handle:?} should look like @name@server.example"
-            )));
+            return Err(AppError::Invalid(Text::with("error_handle", [handle])));
         }
     }
     let avatar = profile
@@ -202,11 +201,9 @@ pub async fn update_profile(
         .map(|a| a.trim().to_string())
         .filter(|a| !a.is_empty());
     if let Some(avatar) = &avatar
-        && !(avatar.starts_with("https://") || avatar.starts_with("http://"))
+        && !settings::is_image_address(avatar)
     {
-        return Err(AppError::BadRequest(
-            "the avatar must be an http(s) URL".into(),
-        ));
+        return Err(AppError::Invalid(Text::new("error_image_address")));
     }
     let mut row: user::ActiveModel = user.into();
     row.display_name = Set(display_name);

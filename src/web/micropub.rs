@@ -48,6 +48,8 @@ impl From<AppError> for MicropubError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::BadRequest(m) => MicropubError::InvalidRequest(m),
+            // A Micropub client shows the description as it is: in English, as the spec's.
+            AppError::Invalid(text) => MicropubError::InvalidRequest(text.to_string()),
             AppError::NotFound => MicropubError::InvalidRequest("no post at that url".into()),
             AppError::Gone => MicropubError::InvalidRequest("that post is deleted".into()),
             AppError::PayloadTooLarge => MicropubError::TooLarge,

@@ -20,17 +20,23 @@
     const params = new URLSearchParams({ csrf: csrf, body: body.value });
     try {
       const response = await fetch("/admin/preview", { method: "POST", body: params, credentials: "same-origin" });
-      if (response.ok) preview.innerHTML = await response.text();
+      if (response.ok) {
+        preview.innerHTML = await response.text();
+        // The reading time as the post's page will show it, computed by the server.
+        minutes = response.headers.get("X-Reading-Minutes") || minutes;
+        countWords();
+      }
     } catch (e) {
       // Offline: the preview waits for the next keystroke.
     }
   }
 
-  // Word count and reading time.
+  // Word count, and the reading time of the last preview (the server's, as the page says it).
   const count = document.getElementById("word-count");
+  let minutes = text.readingMinutes;
   function countWords() {
     const words = body.value.split(/\s+/).filter(function (w) { return w.length > 0; }).length;
-    count.textContent = say(words === 1 ? text.lWordsOne : text.lWords, words) + " · " + say(text.lReadingTime, Math.max(1, Math.round(words / 200)));
+    count.textContent = say(words === 1 ? text.lWordsOne : text.lWords, words) + " · " + say(text.lReadingTime, minutes);
   }
 
   // What Mastodon shows of an Article: its title, its summary (else the first paragraph), a link.

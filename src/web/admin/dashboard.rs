@@ -40,6 +40,7 @@ struct DeliveryView {
 
 pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Response> {
     let followers = followers::list(&data.db, None).await?;
+    let settings = data.settings.current();
     let comments: Vec<CommentView> = dashboard::recent_comments(&data.db, 20)
         .await?
         .into_iter()
@@ -51,7 +52,7 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
                 .unwrap_or_else(|| c.comment.author_ap_id.clone()),
             author_url: c.comment.author_ap_id.clone(),
             html: c.comment.content_html.clone(),
-            published: c.comment.published_at.format("%Y-%m-%d %H:%M").to_string(),
+            published: settings.local_time(c.comment.published_at),
             post_title: c.post.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
             post_url: c
                 .post
@@ -70,7 +71,7 @@ pub async fn dashboard(data: Data<AppState>, author: Author) -> AppResult<Respon
                 failed: d.failed(),
                 kind: d.kind,
                 post_url: d.object,
-                created: d.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                created: settings.local_time(d.created_at),
             })
             .collect();
     Ok(page(
@@ -149,7 +150,7 @@ pub async fn save_profile(
     };
     match authors::save_profile(&data, author.user.clone(), profile).await {
         Ok(_) => Ok(Redirect::to("/admin/profile?saved=1").into_response()),
-        Err(e @ AppError::BadRequest(_)) => Ok(profile_page(
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => Ok(profile_page(
             &data,
             &author,
             StatusCode::BAD_REQUEST,

@@ -7,8 +7,9 @@ use super::{
     page,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::state::AppState,
+    render::i18n::Language,
     services::{
         deliveries, followers,
         inbox::{self, Retry, Trouble},
@@ -167,6 +168,32 @@ pub async fn remove(
     Ok(Redirect::to("/admin/followers").into_response())
 }
 
+/// Why a delivery or a received activity failed, in the interface language: the recorded
+/// reason (an HTTP status, or an `AppError` as the log writes it, in English) by its kind.
+/// The full text stays in the log and in `feder deliveries` / `feder inbox show`.
+fn reason_in_words(lang: &Language, reason: &str) -> String {
+    if let Some(code) = reason.strip_prefix("HTTP ") {
+        return lang.say(&Text::with("admin_reason_http", [code]));
+    }
+    let kind = [
+        ("remote server did not answer", "admin_reason_unreachable"),
+        ("unauthorized", "admin_reason_signature"),
+        ("forbidden", "admin_reason_refused"),
+        ("bad request", "admin_reason_unreadable"),
+        ("invalid", "admin_reason_unreadable"),
+        ("not found", "admin_reason_missing"),
+        ("gone", "admin_reason_missing"),
+        ("too many requests", "admin_reason_busy"),
+        ("temporarily unavailable", "admin_reason_busy"),
+        ("database", "admin_reason_ours"),
+        ("internal", "admin_reason_ours"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| reason.starts_with(prefix))
+    .map_or("admin_reason_other", |(_, key)| key);
+    lang.get(kind).to_string()
+}
+
 pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Response> {
     let settings = data.settings.current();
     let prefix = data.urls.post("");
@@ -176,7 +203,11 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
         .map(|r| {
             minijinja::context! {
                 id => r.id, kind => r.kind, object => r.object,
-                created => settings.local_time(r.created_at), hosts => r.hosts,
+                created => settings.local_time(r.created_at),
+                hosts => r.hosts.into_iter().map(|mut h| {
+                    h.last_error = h.last_error.map(|e| reason_in_words(author.lang, &e));
+                    h
+                }).collect::<Vec<_>>(),
             }
         })
         .collect();
@@ -186,7 +217,8 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
         .map(|r| {
             minijinja::context! {
                 id => r.id, kind => r.kind, actor => r.actor, activity => r.activity_id,
-                status => r.status, reason => r.last_error,
+                status => r.status,
+                reason => r.last_error.map(|e| reason_in_words(author.lang, &e)),
                 tries => author.lang.counted("admin_received_tries", r.attempts.max(0) as usize),
                 received => settings.local_time(r.received_at),
             }

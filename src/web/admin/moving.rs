@@ -58,7 +58,10 @@ pub async fn show(data: Data<AppState>, author: Author) -> AppResult<Response> {
 /// A refusal the owner can act on shows on the page; anything else is an error.
 async fn refused(data: &Data<AppState>, author: &Author, error: AppError) -> AppResult<Response> {
     match error {
-        e @ (AppError::BadRequest(_) | AppError::NotFound | AppError::Upstream(_)) => {
+        e @ (AppError::BadRequest(_)
+        | AppError::Invalid(_)
+        | AppError::NotFound
+        | AppError::Upstream(_)) => {
             let message = author.say(&e);
             moving_page(data, author, StatusCode::BAD_REQUEST, Some(message)).await
         }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     db::entities::page as page_entity,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::state::AppState,
     services::pages::{self, PageInput},
     web::extract::Path,
@@ -153,9 +153,9 @@ impl PageForm {
             navigation_order: if order.is_empty() {
                 0
             } else {
-                order.parse().map_err(|_| {
-                    AppError::BadRequest("the position in the navigation must be a number".into())
-                })?
+                order
+                    .parse()
+                    .map_err(|_| AppError::Invalid(Text::new("error_navigation_position")))?
             },
         })
     }
@@ -193,7 +193,7 @@ async fn save(
             tracing::info!(slug = %saved.slug, user = %author.user.username, "page saved");
             Ok(Redirect::to("/admin/pages").into_response())
         }
-        Err(e @ AppError::BadRequest(_)) => Ok(editor(
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => Ok(editor(
             author,
             StatusCode::BAD_REQUEST,
             form.view(if is_new { "" } else { &slug }),

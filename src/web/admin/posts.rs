@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     db::entities::post,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::state::AppState,
     render::markdown,
     services::{
@@ -48,8 +48,9 @@ fn parse_form_time(text: &str, tz: Tz) -> AppResult<Option<DateTime<Utc>>> {
             });
             return match local {
                 Some(local) => Ok(Some(local.with_timezone(&Utc))),
-                None => Err(AppError::BadRequest(format!(
-                    "{text:?} does not exist in {tz}"
+                None => Err(AppError::Invalid(Text::with(
+                    "error_time_missing",
+                    [text.to_string(), tz.to_string()],
                 ))),
             };
         }
@@ -321,10 +322,12 @@ async fn editor(
             alt: m.alt,
         })
         .collect();
+    let reading_minutes = crate::web::views::reading_minutes(&view.body);
     Ok(page(
         status,
         "editor.html",
         minijinja::context! {
+            reading_minutes => reading_minutes,
             title => if is_new { author.t("admin_new_post").to_string() } else { author.t("admin_edit_title").replace("%s", &view.title) },
             post => view, is_new => is_new, error => error, images => images,
             default_lang => data.settings.current().blog.lang,
@@ -513,7 +516,7 @@ async fn save(
             };
             Ok(Redirect::to(&target).into_response())
         }
-        Err(e @ AppError::BadRequest(_)) => {
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => {
             let view = form.view(if is_new { "" } else { &slug });
             editor(
                 data,
@@ -593,7 +596,9 @@ pub async fn autosave(
             "status": post.status,
         }))
         .into_response()),
-        Err(e @ AppError::BadRequest(_)) => Ok(refuse(StatusCode::BAD_REQUEST, author.say(&e))),
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => {
+            Ok(refuse(StatusCode::BAD_REQUEST, author.say(&e)))
+        }
         Err(e) => Err(e),
     }
 }
@@ -617,10 +622,17 @@ pub struct PreviewForm {
 
 /// The editor's live preview: the Markdown as the post page will show it.
 pub async fn preview(CsrfForm(form): CsrfForm<PreviewForm>) -> Response {
+    // The reading time the page will show, by the page's own function: the editor's count
+    // says the same.
+    let minutes = crate::web::views::reading_minutes(&form.body).to_string();
     (
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::HeaderName::from_static("x-reading-minutes"),
+                minutes,
+            ),
         ],
         markdown::to_html(&form.body),
     )

@@ -137,7 +137,7 @@ pub async fn save(
         Ok(_) => {
             authorizations::revoke_excluded(&data, None).await?;
         }
-        Err(e @ AppError::BadRequest(_)) => return Ok(bad(e)),
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => return Ok(bad(e)),
         Err(e) => return Err(e),
     }
     let profile = users::Profile {
@@ -148,7 +148,7 @@ pub async fn save(
     };
     match users::update_profile(&data.db, author.user.clone(), profile).await {
         Ok(_) => Ok(Redirect::to("/admin/settings?saved=settings").into_response()),
-        Err(e @ AppError::BadRequest(_)) => Ok(bad(e)),
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => Ok(bad(e)),
         Err(e) => Err(e),
     }
 }
@@ -200,7 +200,7 @@ pub async fn save_mail(
     }
     match settings::save(&data.db, &data.settings, changes).await {
         Ok(_) => Ok(Redirect::to("/admin/settings?saved=mail").into_response()),
-        Err(e @ AppError::BadRequest(_)) => Ok(settings_page(
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => Ok(settings_page(
             &data,
             &author,
             StatusCode::BAD_REQUEST,
@@ -254,7 +254,7 @@ pub async fn password(
     }
     match users::set_password(&data.db, &author.user.username, &form.new).await {
         Ok(_) => Ok(Redirect::to("/admin/login?next=/admin/settings").into_response()),
-        Err(e @ AppError::BadRequest(_)) => refuse(&author.say(&e)),
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => refuse(&author.say(&e)),
         Err(e) => Err(e),
     }
 }
