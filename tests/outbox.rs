@@ -10,7 +10,7 @@ mod common;
 
 use common::{Instance, Peer, eventually, get_json};
 use feder::{
-    db::entities::{activity, actor, authorization, blog_reaction},
+    db::entities::{activity, actor, authorization, blog_reaction, outbox_event},
     federation::outbox,
     services::{
         authorizations::{self, Grant},
@@ -20,7 +20,9 @@ use feder::{
         posts, reader, users,
     },
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde_json::Value;
 use url::Url;
 
@@ -279,6 +281,7 @@ async fn every_event_kind_produces_its_activity() {
 
     // A deleted post is a Tombstone of an Article, from the post's actor; its Create and
     // Update are no longer sent.
+    let create_id = create(built(&blog, &published).await);
     posts::delete(&data, &post.slug).await.expect("delete");
     let deleted = built(&blog, &Event::PostDeleted { post_id: post.id }).await;
     assert_eq!(deleted[0]["object"]["type"], "Tombstone");
@@ -297,6 +300,22 @@ async fn every_event_kind_produces_its_activity() {
     .await;
     assert_eq!(gone[0]["object"]["formerType"], "Note");
     assert_eq!(gone[0]["object"]["id"], reply.ap_id.as_str());
+
+    // Restored, the post is sent again as its Create, under its id: the stored row of before
+    // is taken anew (its delivery starts over), and the outbox goes on.
+    let restored_at = chrono::Utc::now();
+    posts::undelete(&data, &post.slug).await.expect("undelete");
+    let create_id = create_id.as_str().expect("id").to_string();
+    eventually("the Create stored again under its id", 20, || async {
+        let waiting = outbox_event::Entity::find().count(&data.db).await.ok()?;
+        let row = activity::Entity::find()
+            .filter(activity::Column::ApId.eq(create_id.as_str()))
+            .one(&data.db)
+            .await
+            .ok()??;
+        (waiting == 0 && row.created_at >= restored_at).then_some(())
+    })
+    .await;
 }
 
 /// A follower of the blog receives a Create and (with author actors) the Announce of an

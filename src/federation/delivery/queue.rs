@@ -79,7 +79,22 @@ pub async fn enqueue(
             updated_at: Set(now),
             ..Default::default()
         });
+        // An activity sent again (a restored post's Create) to an inbox it went to before:
+        // that delivery starts over.
         delivery::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([delivery::Column::ActivityId, delivery::Column::Inbox])
+                    .update_columns([
+                        delivery::Column::Status,
+                        delivery::Column::Attempts,
+                        delivery::Column::NextAttemptAt,
+                        delivery::Column::LockedUntil,
+                        delivery::Column::LastStatus,
+                        delivery::Column::LastError,
+                        delivery::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
             .exec_without_returning(txn)
             .await?;
     }
