@@ -79,7 +79,22 @@ pub async fn enqueue(
             updated_at: Set(now),
             ..Default::default()
         });
+        // Sent again under its id (a post published again after a Delete): the inbox's row
+        // from the last time is queued afresh rather than refused as a duplicate.
         delivery::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([delivery::Column::ActivityId, delivery::Column::Inbox])
+                    .update_columns([
+                        delivery::Column::Status,
+                        delivery::Column::Attempts,
+                        delivery::Column::NextAttemptAt,
+                        delivery::Column::LockedUntil,
+                        delivery::Column::LastStatus,
+                        delivery::Column::LastError,
+                        delivery::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
             .exec_without_returning(txn)
             .await?;
     }
