@@ -266,15 +266,23 @@ pub async fn thread(
         .into_iter()
         .filter(|c| !blocks.blocks(&c.author_ap_id))
         .collect();
+    let actors = authors_of(db, &comments).await?;
+    Ok((comments, actors))
+}
+
+/// The stored profiles of the authors of `comments`, by their id.
+pub async fn authors_of(
+    db: &DatabaseConnection,
+    comments: &[comment::Model],
+) -> AppResult<HashMap<String, actor::Model>> {
     let authors: Vec<&str> = comments.iter().map(|c| c.author_ap_id.as_str()).collect();
-    let actors = actor::Entity::find()
+    Ok(actor::Entity::find()
         .filter(actor::Column::ApId.is_in(authors))
         .all(db)
         .await?
         .into_iter()
         .map(|a| (a.ap_id.clone(), a))
-        .collect();
-    Ok((comments, actors))
+        .collect())
 }
 
 /// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post), whose

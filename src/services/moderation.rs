@@ -9,8 +9,8 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -73,20 +73,51 @@ pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
     Ok(domains.len())
 }
 
+/// The comments the queue holds: those of others, web or fediverse (a web comment published
+/// into the fediverse by the blog actor included), never the blog's own answers.
+fn in_queue() -> Select<comment::Entity> {
+    comment::Entity::find()
+        .filter(comment::Column::DeletedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(comment::Column::IsLocal.eq(false))
+                .add(comment::Column::Kind.eq(comment::WEB)),
+        )
+}
+
+/// The statuses of the queue's tabs, in their order.
+pub const QUEUE_STATUSES: [&str; 4] = [
+    comment::PENDING,
+    comment::APPROVED,
+    comment::REJECTED,
+    comment::SPAM,
+];
+
 /// Comments with `status`, newest first.
 pub async fn queue(
     db: &DatabaseConnection,
     status: &str,
     limit: u64,
 ) -> AppResult<Vec<comment::Model>> {
-    use sea_orm::QuerySelect;
-    Ok(comment::Entity::find()
+    Ok(in_queue()
         .filter(comment::Column::Status.eq(status))
-        .filter(comment::Column::DeletedAt.is_null())
         .order_by_desc(comment::Column::Id)
         .limit(limit)
         .all(db)
         .await?)
+}
+
+/// How many comments the queue holds with each status, in the order of `QUEUE_STATUSES`.
+pub async fn queue_counts(db: &DatabaseConnection) -> AppResult<Vec<(&'static str, u64)>> {
+    let mut counts = Vec::with_capacity(QUEUE_STATUSES.len());
+    for status in QUEUE_STATUSES {
+        let n = in_queue()
+            .filter(comment::Column::Status.eq(status))
+            .count(db)
+            .await?;
+        counts.push((status, n));
+    }
+    Ok(counts)
 }
 
 /// Sets a comment's status (approve, reject, spam), and teaches the spam filter the decision.

@@ -651,6 +651,17 @@ pub async fn preview_allows(
     Ok(hmac::verify(&secret, preview_payload(post).as_bytes(), &tag).is_ok())
 }
 
+/// The posts with these ids, whatever their status.
+pub async fn by_ids(
+    db: &DatabaseConnection,
+    ids: impl IntoIterator<Item = i32>,
+) -> AppResult<Vec<post::Model>> {
+    Ok(post::Entity::find()
+        .filter(post::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
 pub async fn find_by_id(db: &DatabaseConnection, id: i32) -> AppResult<Option<post::Model>> {
     Ok(post::Entity::find_by_id(id).one(db).await?)
 }

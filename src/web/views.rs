@@ -346,6 +346,89 @@ pub struct CommentView {
     pub children: Vec<CommentView>,
 }
 
+/// Who wrote a comment, as pages and /admin show them.
+#[derive(Serialize, Debug, Clone)]
+pub struct CommentAuthor {
+    pub name: String,
+    /// `@user@server` of a fediverse account; empty for the web form and imports.
+    pub handle: String,
+    /// The author's server (with its port, if any) of a fediverse account.
+    pub server: String,
+    /// Their profile page, or a web writer's website; empty when there is none to link.
+    pub profile_url: String,
+    pub avatar: Option<String>,
+}
+
+/// Whether the comment was written here: as the blog, or by one of its authors' actors.
+pub fn written_here(data: &AppState, c: &comment::Model) -> bool {
+    c.is_local
+        || c.author_ap_id
+            .starts_with(data.urls.author("").as_str().trim_end_matches('/'))
+}
+
+/// The author of `c`: a web writer (name and website), the blog, or a fediverse account (its
+/// stored profile in `actors`, else what the comment itself says).
+pub fn comment_author(
+    data: &AppState,
+    ui: &Language,
+    c: &comment::Model,
+    actors: &HashMap<String, actor::Model>,
+) -> CommentAuthor {
+    if c.kind == comment::WEB {
+        return CommentAuthor {
+            name: c.author_name.clone().unwrap_or_default(),
+            handle: String::new(),
+            server: String::new(),
+            profile_url: c.author_website.clone().unwrap_or_default(),
+            avatar: None,
+        };
+    }
+    if c.is_local {
+        let site = site(data);
+        return CommentAuthor {
+            name: site.title,
+            handle: site.handle,
+            server: data.urls.host(),
+            profile_url: site.url,
+            avatar: Some(site.icon),
+        };
+    }
+    let author = actors.get(&c.author_ap_id);
+    let server = url::Url::parse(&c.author_ap_id)
+        .ok()
+        .and_then(|u| {
+            Some(match u.port() {
+                Some(port) => format!("{}:{port}", u.host_str()?),
+                None => u.host_str()?.to_string(),
+            })
+        })
+        .unwrap_or_default();
+    let username = author.and_then(|a| a.preferred_username.clone());
+    let profile_url = author
+        .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
+        .unwrap_or_else(|| c.author_ap_id.clone());
+    CommentAuthor {
+        name: author
+            .and_then(|a| a.name.clone())
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| username.clone())
+            // Comments imported from another blog have a name and no actor.
+            .or_else(|| c.author_name.clone())
+            .unwrap_or_else(|| ui.get("anonymous").to_string()),
+        handle: username
+            .map(|u| format!("@{u}@{server}"))
+            .unwrap_or_default(),
+        server,
+        // An imported comment without a web address of its author names itself: no link.
+        profile_url: if c.author_ap_id == c.ap_id {
+            String::new()
+        } else {
+            profile_url
+        },
+        avatar: author.and_then(|a| a.icon_url.clone()),
+    }
+}
+
 /// Nests comments (oldest first) under what they reply to; a deleted comment stays only as
 /// the parent of others.
 pub fn comment_tree(
@@ -408,55 +491,20 @@ impl Tree<'_> {
     fn view(&self, c: &comment::Model, children: Vec<CommentView>) -> CommentView {
         let data = self.data;
         let web = c.kind == comment::WEB;
-        let (name, handle, profile, avatar) = if web {
-            let name = c.author_name.clone().unwrap_or_default();
-            let website = c.author_website.clone().unwrap_or_default();
-            (name, String::new(), website, None)
-        } else if c.is_local {
-            let site = site(data);
-            (site.title, site.handle, site.url, Some(site.icon))
-        } else {
-            let author = self.actors.get(&c.author_ap_id);
-            let host = url::Url::parse(&c.author_ap_id)
-                .ok()
-                .and_then(|u| {
-                    Some(match u.port() {
-                        Some(port) => format!("{}:{port}", u.host_str()?),
-                        None => u.host_str()?.to_string(),
-                    })
-                })
-                .unwrap_or_default();
-            let username = author.and_then(|a| a.preferred_username.clone());
-            (
-                author
-                    .and_then(|a| a.name.clone())
-                    .filter(|n| !n.trim().is_empty())
-                    .or_else(|| username.clone())
-                    // Comments imported from another blog have a name and no actor.
-                    .or_else(|| c.author_name.clone())
-                    .unwrap_or_else(|| self.ui.get("anonymous").to_string()),
-                username.map(|u| format!("@{u}@{host}")).unwrap_or_default(),
-                author
-                    .and_then(|a| a.moved_to.clone().or_else(|| a.url.clone()))
-                    .unwrap_or_else(|| c.author_ap_id.clone()),
-                author.and_then(|a| a.icon_url.clone()),
-            )
-        };
+        let CommentAuthor {
+            name,
+            handle,
+            profile_url: profile,
+            avatar,
+            ..
+        } = comment_author(data, self.ui, c, self.actors);
         let own_page = format!("{}#", self.post_url);
         let anchor = c
             .ap_id
             .strip_prefix(&own_page)
             .map(str::to_string)
             .unwrap_or_else(|| format!("comment-{}", c.id));
-        // An imported comment without a web address of its author names itself: no link.
-        let profile = if c.author_ap_id == c.ap_id {
-            String::new()
-        } else {
-            profile
-        };
-        let by_author = c.is_local
-            || c.author_ap_id
-                .starts_with(data.urls.author("").as_str().trim_end_matches('/'));
+        let by_author = written_here(data, c);
         CommentView {
             id: c.id,
             anchor,

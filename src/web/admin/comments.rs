@@ -1,18 +1,23 @@
-//! The moderation queue: comments waiting for approval (or shown, or hidden), each with
-//! approve, reject, spam, delete, blocking its author or server, and a reply form that answers
-//! as `feder reply create` does; the blog's own answers below, editable. And the blocks and
-//! the keyword filters.
+//! The moderation queue: a tab per status with counts (opening on the comments that wait),
+//! each comment with its post, its author (name, avatar, handle and server; a web writer's
+//! e-mail and website), approve, reject, spam, delete (one by one or in bulk), blocking its
+//! author or server (never the blog's own), and a reply form that answers as `feder reply
+//! create` does; the blog's own answers below their comment, editable, never in the queue
+//! themselves. And the blocks, the subscribed blocklists and the keyword filters.
 
 use super::{
     auth::{Author, CsrfForm},
     page, safe_back,
 };
 use crate::{
-    db::entities::comment,
+    db::entities::{comment, post},
     error::{AppError, AppResult},
     federation::{actions, state::AppState},
-    services::{blocklists, comment_filters, comments, moderation},
-    web::extract::{Path, Query},
+    services::{blocklists, comment_filters, comments, moderation, posts},
+    web::{
+        extract::{Path, Query},
+        views::{self, CommentAuthor},
+    },
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -35,13 +40,30 @@ struct AnswerView {
 #[derive(Serialize)]
 struct QueueItem {
     id: i32,
-    author: String,
-    author_url: String,
-    server: String,
+    author: CommentAuthor,
+    /// Written in the blog's form: `email` and `website` are the writer's own words.
+    web: bool,
+    email: String,
+    website: String,
+    /// The actor to block; empty when there is none to block (a web writer, the blog's own
+    /// authors, an account on the blog's own server).
+    block_actor: String,
+    /// The server to block; empty for the blog's own.
+    block_server: String,
+    post_title: String,
+    post_url: String,
     html: String,
     published: String,
     status: String,
     answers: Vec<AnswerView>,
+}
+
+/// A tab of the queue: a status and how many comments have it.
+#[derive(Serialize)]
+struct Tab {
+    status: &'static str,
+    count: u64,
+    current: bool,
 }
 
 #[derive(Deserialize)]
@@ -66,10 +88,29 @@ pub async fn queue(
     author: Author,
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
+    let counts = moderation::queue_counts(&data.db).await?;
+    let count_of = |status: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n)
+    };
     let status = match query.status.as_deref() {
-        Some(s @ (comment::APPROVED | comment::REJECTED | comment::SPAM)) => s,
+        Some(s @ (comment::PENDING | comment::APPROVED | comment::REJECTED | comment::SPAM)) => s,
+        // Opened without a tab: the comments that wait, or when none do, the latest shown.
+        _ if count_of(comment::PENDING) == 0 && count_of(comment::APPROVED) > 0 => {
+            comment::APPROVED
+        }
         _ => comment::PENDING,
     };
+    let tabs: Vec<Tab> = counts
+        .iter()
+        .map(|(s, count)| Tab {
+            status: s,
+            count: *count,
+            current: *s == status,
+        })
+        .collect();
     let settings = data.settings.current();
     let found = moderation::queue(&data.db, status, 200).await?;
     let parents = found.iter().map(|c| c.ap_id.clone()).collect();
@@ -85,23 +126,45 @@ pub async fn queue(
                 published: settings.local_time(a.published_at),
             });
     }
+    let actors = comments::authors_of(&data.db, &found).await?;
+    let on_posts = posts::by_ids(&data.db, found.iter().filter_map(|c| c.post_id)).await?;
+    let on_posts: HashMap<i32, post::Model> = on_posts.into_iter().map(|p| (p.id, p)).collect();
+    let own_host = data.urls.host();
     let items: Vec<QueueItem> = found
         .into_iter()
-        .map(|c| QueueItem {
-            id: c.id,
-            author: c
-                .author_name
-                .clone()
-                .unwrap_or_else(|| c.author_ap_id.clone()),
-            server: Url::parse(&c.author_ap_id)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default(),
-            author_url: c.author_ap_id.clone(),
-            answers: answers.remove(&c.ap_id).unwrap_or_default(),
-            html: c.content_html,
-            published: settings.local_time(c.published_at),
-            status: c.status,
+        .map(|c| {
+            let who = views::comment_author(&data, author.lang, &c, &actors);
+            let web = c.kind == comment::WEB;
+            let own = web || views::written_here(&data, &c) || who.server == own_host;
+            let post = c.post_id.and_then(|id| on_posts.get(&id));
+            QueueItem {
+                id: c.id,
+                web,
+                email: c.author_email.clone().unwrap_or_default(),
+                website: c.author_website.clone().unwrap_or_default(),
+                block_actor: if own {
+                    String::new()
+                } else {
+                    c.author_ap_id.clone()
+                },
+                block_server: if web || who.server == own_host {
+                    String::new()
+                } else {
+                    who.server.clone()
+                },
+                author: who,
+                post_title: post.map(|p| p.title.clone()).unwrap_or_default(),
+                post_url: post
+                    .map(|p| match p.is_public() {
+                        true => data.urls.post(&p.slug).to_string(),
+                        false => format!("/admin/posts/{}/edit", p.slug),
+                    })
+                    .unwrap_or_default(),
+                answers: answers.remove(&c.ap_id).unwrap_or_default(),
+                html: c.content_html,
+                published: settings.local_time(c.published_at),
+                status: c.status,
+            }
         })
         .collect();
     let blocks: Vec<String> = moderation::list_blocks(&data.db)
@@ -126,14 +189,52 @@ pub async fn queue(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
-            title => author.t("admin_comments"), status => status, items => items, blocks => blocks,
-            blocklists => lists, exceptions => exceptions,
+            title => author.t("admin_comments"), status => status, tabs => tabs, items => items,
+            blocks => blocks, blocklists => lists, exceptions => exceptions,
             filters => filters.into_iter().map(|f| minijinja::context! {
                 id => f.id, phrase => f.phrase, action => f.action,
             }).collect::<Vec<_>>(),
             back => back, ..author.nav()
         },
     ))
+}
+
+/// POST /admin/bulk/comments: `action` (approve, reject, spam, delete) for every checked `id`.
+pub async fn bulk(
+    data: Data<AppState>,
+    author: Author,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let action = field("action").unwrap_or_default();
+    let ids = fields
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse::<i32>().ok());
+    let mut done = 0;
+    for id in ids {
+        done += usize::from(decide(&data, id, action).await?);
+    }
+    tracing::info!(action, done, user = %author.user.username, "bulk action on comments");
+    crate::services::outbox::recorded(&data);
+    Ok(Redirect::to(&safe_back(field("back"), "/admin/comments")).into_response())
+}
+
+/// Approves, rejects, marks as spam or deletes a comment of the queue. Returns whether it
+/// exists.
+async fn decide(data: &AppState, id: i32, action: &str) -> AppResult<bool> {
+    match action {
+        "approve" => moderation::set_status(&data.db, id, comment::APPROVED).await,
+        "reject" => moderation::set_status(&data.db, id, comment::REJECTED).await,
+        "spam" => moderation::set_status(&data.db, id, comment::SPAM).await,
+        "delete" => moderation::delete(&data.db, id).await,
+        _ => Err(AppError::NotFound),
+    }
 }
 
 #[derive(Deserialize)]
@@ -148,14 +249,7 @@ pub async fn act(
     Path((id, action)): Path<(i32, String)>,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> AppResult<Response> {
-    let found = match action.as_str() {
-        "approve" => moderation::set_status(&data.db, id, comment::APPROVED).await?,
-        "reject" => moderation::set_status(&data.db, id, comment::REJECTED).await?,
-        "spam" => moderation::set_status(&data.db, id, comment::SPAM).await?,
-        "delete" => moderation::delete(&data.db, id).await?,
-        _ => return Err(AppError::NotFound),
-    };
-    if !found {
+    if !decide(&data, id, &action).await? {
         return Err(AppError::NotFound);
     }
     // A web comment its writer let go into the fediverse goes (or leaves) with the decision.

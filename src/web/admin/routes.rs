@@ -38,6 +38,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/pages/{slug}/edit", get(pages::edit))
         .route("/admin/pages/{slug}/delete", post(pages::delete))
         .route("/admin/comments", get(comments::queue))
+        .route("/admin/bulk/comments", post(comments::bulk))
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/{action}", post(comments::act))
         .route("/admin/replies/{id}", post(comments::edit_answer))
