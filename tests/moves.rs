@@ -8,6 +8,7 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
+mod admin_helpers;
 mod common;
 
 use common::{Instance, Peer, eventually, get_json};
@@ -295,4 +296,52 @@ async fn a_retired_blog_says_goodbye_and_answers_gone() {
     .await
     .expect_err("publishing on a retired blog");
     assert!(refused.to_string().contains("retired"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_names_an_old_account_and_retires_in_admin() {
+    common::init();
+    let blog = Instance::start("owner").await;
+    let peer = Peer::start().await;
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+
+    // Moving in: the old account, by its address, becomes an alias of the blog actor.
+    let page = browser.get("/admin/moving").await;
+    assert_eq!(page.status, 200);
+    let csrf = admin_helpers::csrf_of(&page.text);
+    let added = browser
+        .post_form(
+            "/admin/moving/aliases",
+            &[("csrf", &csrf), ("account", &peer.actor)],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text);
+    let (_, actor) = get_json(&blog.actor()).await;
+    assert_eq!(actor["alsoKnownAs"], json!([peer.actor]));
+
+    // Retiring needs the blog's handle typed: anything else is refused, and nothing happens.
+    let wrong = browser
+        .post_form(
+            "/admin/moving/retire",
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.text);
+    assert!(
+        wrong.text.contains(&blog.handle()),
+        "the page names the handle"
+    );
+    let (status, _) = get_json(&blog.actor()).await;
+    assert_eq!(status, 200);
+    let retired = browser
+        .post_form(
+            "/admin/moving/retire",
+            &[("csrf", &csrf), ("confirm", &blog.handle())],
+        )
+        .await;
+    assert_eq!(retired.status, 303, "{}", retired.text);
+    let (status, _) = get_json(&blog.actor()).await;
+    assert_eq!(status, 410);
+    // The owner still has /admin.
+    assert_eq!(browser.get("/admin/moving").await.status, 200);
 }
