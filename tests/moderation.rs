@@ -3,7 +3,9 @@
 //! reject fediverse replies, their edits and web comments alike; a shared blocklist served on
 //! loopback shows its effect, then blocks a peer's domain while an exception lets another
 //! server through (`localhost:<port>`: the peers all live on `localhost`), and "sync now"
-//! takes its next version.
+//! takes its next version; a `Flag` about the blog's post reaches the owner (reports page,
+//! notification), and the owner's report of a comment reaches its server as Mastodon's `Flag`
+//! while its author is blocked.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -11,7 +13,7 @@
 mod admin_helpers;
 mod common;
 
-use admin_helpers::{Browser, csrf_of, follow, logged_in};
+use admin_helpers::{Browser, csrf_of, follow, logged_in, received_of};
 use common::{Instance, Peer, page, texts};
 use feder::db::entities::comment;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -308,5 +310,86 @@ async fn a_shared_blocklist_blocks_after_its_effect_is_shown_with_exceptions() {
             "Let through",
             "Back again"
         ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_received_and_sent() {
+    common::init();
+    let blog = Instance::start("reports").await;
+    let post_url = blog.publish_hello_world().await;
+    let inbox = format!("{}inbox", blog.base());
+    let peer = Peer::start().await;
+
+    // A report about the post, as Mastodon forwards one (the account, then the post).
+    let flag = json!({
+        "id": format!("{}/flags/1", peer.base),
+        "type": "Flag",
+        "actor": peer.actor,
+        "content": "This post is spam",
+        "object": [blog.actor(), post_url],
+    });
+    assert_eq!(peer.post_signed(&inbox, &flag).await, 202);
+    // One about someone else's post is none of the owner's business.
+    let elsewhere = json!({
+        "id": format!("{}/flags/2", peer.base),
+        "type": "Flag",
+        "actor": peer.actor,
+        "content": "Not about the blog",
+        "object": [format!("{}/notes/99", peer.base)],
+    });
+    assert_eq!(peer.post_signed(&inbox, &elsewhere).await, 202);
+    let mut browser = logged_in(&blog, "owner").await;
+    let reports = browser.get("/admin/reports").await.html();
+    assert_eq!(
+        texts(&reports, "li.report.received .reason"),
+        vec!["This post is spam"]
+    );
+    assert_eq!(
+        texts(&reports, "li.report.received .actor"),
+        vec![peer.actor.clone()]
+    );
+    let notifications = browser.get("/admin/notifications").await.html();
+    assert_eq!(texts(&notifications, "li.notification.report").len(), 1);
+
+    // The owner reports a reply: its server gets the Flag, its author is blocked.
+    let create = reply(&peer, "Create", 1, &post_url, "<p>Rude words</p>");
+    assert_eq!(peer.post_signed(&inbox, &create).await, 202);
+    let queue = browser.get("/admin/comments?status=approved").await;
+    let csrf = csrf_of(&queue.text);
+    let action = queue
+        .html()
+        .select(&scraper::Selector::parse("li.comment details.report form").unwrap())
+        .filter_map(|f| f.value().attr("action").map(str::to_string))
+        .next()
+        .expect("a report form");
+    let reason = [("csrf", csrf.as_str()), ("reason", "Harassment")];
+    assert_eq!(browser.post_form(&action, &reason).await.status, 303);
+    let flag = common::eventually("the peer receives the Flag", 20, || async {
+        received_of(&peer, "Flag").into_iter().next()
+    })
+    .await;
+    assert_eq!(flag["actor"], json!(blog.actor()));
+    assert_eq!(
+        flag["object"],
+        json!([peer.actor, format!("{}/notes/1", peer.base)])
+    );
+    assert_eq!(flag["content"], json!("Harassment"));
+    let reports = browser.get("/admin/reports").await.html();
+    assert_eq!(
+        texts(&reports, "li.report.sent .reason"),
+        vec!["Harassment"]
+    );
+    assert!(texts(&page(&post_url).await.1, "li.comment .e-content").is_empty());
+    let create = reply(&peer, "Create", 2, &post_url, "<p>More rude words</p>");
+    assert_eq!(peer.post_signed(&inbox, &create).await, 202);
+    assert!(
+        comment::Entity::find()
+            .filter(comment::Column::ApId.eq(format!("{}/notes/2", peer.base)))
+            .one(&blog.data().db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the reported author is blocked"
     );
 }

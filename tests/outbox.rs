@@ -10,7 +10,7 @@ mod common;
 
 use common::{Instance, Peer, eventually, get_json};
 use feder::{
-    db::entities::{activity, actor, authorization, blog_reaction, outbox_event},
+    db::entities::{activity, actor, authorization, blog_reaction, outbox_event, report},
     federation::outbox,
     services::{
         authorizations::{self, Grant},
@@ -27,7 +27,7 @@ use serde_json::Value;
 use url::Url;
 
 /// What each kind of event is sent as: the activity's type and its object's type (or "id"
-/// for an object named by its id).
+/// for an object named by its id, "ids" for a list of them).
 fn expected(event: &Event) -> Vec<(&'static str, &'static str)> {
     match event {
         Event::PostPublished { .. } => vec![("Create", "Article")],
@@ -49,6 +49,7 @@ fn expected(event: &Event) -> Vec<(&'static str, &'static str)> {
         // The like below; a boost is an Announce of the id, a quote a QuoteRequest.
         Event::ReaderReacted { .. } => vec![("Like", "id")],
         Event::ReaderUndone { .. } => vec![("Undo", "Like")],
+        Event::ReportSent { .. } => vec![("Flag", "ids")],
     }
 }
 
@@ -66,6 +67,7 @@ fn shape(activity: &Value) -> (String, String) {
     let object = &activity["object"];
     let object_type = match object {
         Value::String(_) => "id".to_string(),
+        Value::Array(_) => "ids".to_string(),
         _ => object["type"].as_str().unwrap_or_default().to_string(),
     };
     (
@@ -155,6 +157,19 @@ async fn every_event_kind_produces_its_activity() {
         .await
         .expect("find")
         .expect("the like");
+    let reported = report::ActiveModel {
+        ap_id: sea_orm::Set(format!("{}activities/report-1", blog.base())),
+        direction: sea_orm::Set(report::SENT.into()),
+        actor_ap_id: sea_orm::Set(ann.ap_id.clone()),
+        objects: sea_orm::Set(format!("{}\nhttps://remote.example/notes/1", ann.ap_id)),
+        content: sea_orm::Set("Spam".into()),
+        post_id: sea_orm::Set(Some(post.id)),
+        created_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&data.db)
+    .await
+    .expect("report");
 
     let events = [
         Event::PostPublished { post_id: post.id },
@@ -219,6 +234,9 @@ async fn every_event_kind_produces_its_activity() {
             object: liked.to_string(),
             author: ann.ap_id.clone(),
             note: None,
+        },
+        Event::ReportSent {
+            report_id: reported.id,
         },
     ];
     for event in &events {

@@ -30,6 +30,7 @@ mod m20261206_193355_comment_filters;
 mod m20261206_193400_reader;
 mod m20261206_195437_blocklists;
 mod m20261206_202706_activity_sender;
+mod m20261206_204338_reports;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_195437_blocklists::Migration),
             Box::new(m20261206_202706_activity_sender::Migration),
             Box::new(m20261206_193400_reader::Migration),
+            Box::new(m20261206_204338_reports::Migration),
         ]
     }
 }

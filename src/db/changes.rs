@@ -95,6 +95,7 @@ const UNSHOWN: &[&str] = &[
     "remote_posts",
     "following",
     "comment_filters",
+    "reports",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -38,6 +38,7 @@ pub mod received;
 pub mod redirects;
 pub mod remote_actors;
 pub mod remote_notes;
+pub mod reports;
 pub mod schedule;
 pub mod settings;
 pub mod spam_filter;

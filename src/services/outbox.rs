@@ -97,6 +97,9 @@ pub enum Event {
         #[serde(default)]
         note: Option<String>,
     },
+    /// The owner reported a remote comment (`report_id`, a row of `reports`): `Flag` from the
+    /// blog to the reported actor's own inbox.
+    ReportSent { report_id: i32 },
 }
 
 /// A QuoteRequest or ReplyRequest as our `Accept` or `Reject` names it: its ids. Stored in

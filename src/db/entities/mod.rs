@@ -27,6 +27,7 @@ pub mod post;
 pub mod reaction;
 pub mod redirect;
 pub mod remote_post;
+pub mod report;
 pub mod session;
 pub mod setting;
 pub mod site_key;

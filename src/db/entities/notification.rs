@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Something the owner should see in /admin/notifications: a comment, a reply to one of the
-/// blog's answers, a mention, a like, a boost, a quote, a follow or an unfollow.
+/// blog's answers, a mention, a like, a boost, a quote, a follow, an unfollow or a report.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
 pub struct Model {
@@ -34,3 +34,5 @@ pub const BOOST: &str = "boost";
 pub const QUOTE: &str = "quote";
 pub const FOLLOW: &str = "follow";
 pub const UNFOLLOW: &str = "unfollow";
+/// A report (`Flag`) another server sent about the blog's content.
+pub const REPORT: &str = "report";

@@ -4,8 +4,8 @@
 //! are ignored.
 
 use super::{
-    accept, announce, create, delete, follow, like, moves, quote_request, reject, reply_request,
-    undo, update,
+    accept, announce, create, delete, flag, follow, like, moves, quote_request, reject,
+    reply_request, undo, update,
 };
 use crate::{
     error::AppResult,
@@ -43,6 +43,7 @@ pub async fn dispatch(data: &Data<AppState>, raw: Value, signer: &RemoteActor) -
         ActivityKind::Move => moves::handle(data, read(raw, name)?).await,
         ActivityKind::QuoteRequest => quote_request::handle(data, read(raw, name)?).await,
         ActivityKind::ReplyRequest => reply_request::handle(data, read(raw, name)?).await,
+        ActivityKind::Flag => flag::handle(data, read(raw, name)?).await,
         ActivityKind::Other => {
             tracing::debug!(kind = name, "activity type ignored");
             Ok(())

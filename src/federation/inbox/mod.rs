@@ -19,6 +19,7 @@ mod delete;
 pub mod dispatch;
 mod done;
 mod fetched;
+mod flag;
 mod follow;
 mod like;
 mod moves;

@@ -5,8 +5,8 @@
 //! nothing is lost and nothing is sent twice, whenever a process dies. Activities stay typed
 //! (`OutboxActivity`) until the queue serializes them, once. One file per concern: `posts`,
 //! `replies`, `follows`, `interactions` (quote and reply requests), `actors` (profile edits,
-//! moves, retirement), `reactions` (the owner's likes, boosts and quotes from the Reader);
-//! `collection`
+//! moves, retirement), `reactions` (the owner's likes, boosts and quotes from the Reader),
+//! `reports` (the owner's `Flag`); `collection`
 //! lists in the outboxes the very activities `posts` delivers, with their ids.
 
 mod actors;
@@ -16,6 +16,7 @@ mod interactions;
 mod posts;
 mod reactions;
 mod replies;
+mod reports;
 
 pub use collection::listed;
 
@@ -125,6 +126,7 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
             };
             one(reactions::undone(data, undone).await?)
         }
+        Event::ReportSent { report_id } => one(reports::sent(data, *report_id).await?),
     })
 }
 

@@ -173,6 +173,29 @@ pub struct Move {
     pub target: Url,
 }
 
+/// `Flag`: the actor reports `object` (Mastodon: the reported account, then its posts, as
+/// ids), with the reason as `content`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Flag {
+    #[serde(deserialize_with = "lenient_url_required")]
+    pub id: Url,
+    #[serde(deserialize_with = "lenient_url_required")]
+    pub actor: Url,
+    pub object: Value,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+impl Flag {
+    /// What it reports: each id (or embedded object's id) that is a URL.
+    pub fn objects(&self) -> Vec<Url> {
+        super::ids_of(&self.object)
+            .iter()
+            .filter_map(|id| Url::parse(id).ok())
+            .collect()
+    }
+}
+
 /// A `QuoteRequest` (FEP-044f: `object` our post, `instrument` the quote post) or a
 /// GoToSocial `ReplyRequest` (`object` what the reply answers, `instrument` the reply).
 #[derive(Debug, Clone, Deserialize)]

@@ -205,6 +205,8 @@ pub enum ActivityKind {
     QuoteRequest,
     /// GoToSocial: someone asks to reply to a post whose `canReply` wants approval.
     ReplyRequest,
+    /// A report about something of ours.
+    Flag,
     Other,
 }
 
@@ -224,6 +226,7 @@ impl ActivityKind {
             "Move" => Move,
             "QuoteRequest" => QuoteRequest,
             "ReplyRequest" => ReplyRequest,
+            "Flag" => Flag,
             _ => Other,
         }
     }

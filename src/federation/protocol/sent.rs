@@ -447,6 +447,18 @@ pub struct Follow {
     pub object: String,
 }
 
+/// The blog's report (`Flag`), as Mastodon sends one: `object` the reported actor, then what of
+/// theirs is reported; `content` the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentFlag {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor: Url,
+    pub object: Vec<Url>,
+    pub content: String,
+}
+
 /// Every activity the blog and its authors send, typed until it is serialized, once, into the
 /// delivery queue (`federation::outbox` builds them). The documents are boxed: an Article is
 /// ten times the size of a Follow.
@@ -478,6 +490,8 @@ pub enum OutboxActivity {
     QuoteRequest(Box<QuoteRequest>),
     /// `Undo` of the blog's Like or Announce of a remote post.
     UndoReaction(SentActivity<Reacted>),
+    /// The blog's report of a remote account's post.
+    Flag(SentFlag),
 }
 
 impl OutboxActivity {
@@ -495,6 +509,7 @@ impl OutboxActivity {
             Self::RejectInteraction(a) => &a.id,
             Self::QuoteRequest(q) => &q.id,
             Self::UndoReaction(a) => &a.id,
+            Self::Flag(f) => &f.id,
         }
     }
 
@@ -512,6 +527,7 @@ impl OutboxActivity {
             Self::RejectInteraction(a) => &a.kind,
             Self::QuoteRequest(q) => &q.kind,
             Self::UndoReaction(a) => &a.kind,
+            Self::Flag(f) => &f.kind,
         }
     }
 
@@ -530,6 +546,7 @@ impl OutboxActivity {
             Self::RejectInteraction(a) => &a.actor,
             Self::QuoteRequest(q) => &q.actor,
             Self::UndoReaction(a) => &a.actor,
+            Self::Flag(f) => &f.actor,
         }
     }
 
@@ -548,6 +565,7 @@ impl OutboxActivity {
             Self::RejectInteraction(a) => Some(a.object.id.clone()),
             Self::QuoteRequest(q) => Some(q.object.to_string()),
             Self::UndoReaction(a) => Some(a.object.object.to_string()),
+            Self::Flag(f) => f.object.last().map(Url::to_string),
         }
     }
 
@@ -566,6 +584,7 @@ impl OutboxActivity {
             Self::RejectInteraction(a) => (&a.to, &a.cc),
             Self::QuoteRequest(q) => (&q.to, &[]),
             Self::UndoReaction(a) => (&a.to, &a.cc),
+            Self::Flag(_) => (&[], &[]),
         };
         to.iter().chain(cc).any(|r| r == collection)
     }

@@ -56,6 +56,8 @@ struct QueueItem {
     published: String,
     status: String,
     answers: Vec<AnswerView>,
+    /// A fediverse comment, which can be reported to its server.
+    reportable: bool,
 }
 
 /// A tab of the queue: a status and how many comments have it.
@@ -164,6 +166,7 @@ pub async fn queue(
                 html: c.content_html,
                 published: settings.local_time(c.published_at),
                 status: c.status,
+                reportable: !own,
             }
         })
         .collect();

@@ -15,6 +15,7 @@ mod notifications;
 mod pages;
 mod posts;
 mod reader;
+mod reports;
 pub mod routes;
 mod settings;
 
@@ -71,6 +72,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "blocklist.html",
         include_str!("../../../templates/admin/blocklist.html"),
+    ),
+    (
+        "reports.html",
+        include_str!("../../../templates/admin/reports.html"),
     ),
     (
         "notifications.html",

@@ -51,6 +51,7 @@ fn verb(kind: &str) -> &'static str {
         notification::QUOTE => "admin_verb_quote",
         notification::FOLLOW => "admin_verb_follow",
         notification::UNFOLLOW => "admin_verb_unfollow",
+        notification::REPORT => "admin_verb_report",
         _ => "admin_verb_other",
     }
 }

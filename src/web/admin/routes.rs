@@ -3,7 +3,7 @@
 
 use super::{
     asset_file, blocklists, comments, dashboard, followers, login, media, moving, notifications,
-    pages, posts, reader, settings,
+    pages, posts, reader, reports, settings,
 };
 use axum::{
     Router,
@@ -40,6 +40,8 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/comments", get(comments::queue))
         .route("/admin/bulk/comments", post(comments::bulk))
         .route("/admin/comments/{id}/reply", post(comments::reply))
+        .route("/admin/comments/{id}/report", post(reports::report))
+        .route("/admin/reports", get(reports::list))
         .route("/admin/comments/{id}/{action}", post(comments::act))
         .route("/admin/replies/{id}", post(comments::edit_answer))
         .route("/admin/replies/{id}/delete", post(comments::delete_answer))
