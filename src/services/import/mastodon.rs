@@ -324,7 +324,9 @@ async fn image(
                     m
                 }
                 // Not an image Feder takes: left out, and said so.
-                Err(AppError::BadRequest(_) | AppError::PayloadTooLarge) => return Ok(None),
+                Err(AppError::BadRequest(_) | AppError::Invalid(_) | AppError::PayloadTooLarge) => {
+                    return Ok(None);
+                }
                 Err(e) => return Err(e),
             }
         }
