@@ -716,7 +716,10 @@ async fn reader_on_a_phone() {
         3
     );
     let (_, out) = outside_the_window(&client).await;
-    assert!(out.is_empty(), "/admin/reader sticks out on a phone: {out:?}");
+    assert!(
+        out.is_empty(),
+        "/admin/reader sticks out on a phone: {out:?}"
+    );
     client
         .find(Locator::Css("details.cw summary"))
         .await
@@ -729,6 +732,9 @@ async fn reader_on_a_phone() {
         "Behind a warning."
     );
     let (_, out) = outside_the_window(&client).await;
-    assert!(out.is_empty(), "an open content warning sticks out: {out:?}");
+    assert!(
+        out.is_empty(),
+        "an open content warning sticks out: {out:?}"
+    );
     screenshots(&client, "reader").await;
 }
