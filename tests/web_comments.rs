@@ -197,6 +197,20 @@ async fn moderate(admin: &mut Browser, id: i32, action: &str) {
     assert_eq!(answer.status, 303, "{action}: {}", answer.text);
 }
 
+/// The number in the admin navigation's notifications link, if it shows one.
+fn unread_in_nav(html: &str) -> Option<String> {
+    texts(&Html::parse_document(html), "header nav .count")
+        .into_iter()
+        .next()
+}
+
+/// The lines of /admin/notifications (opening it marks them seen).
+async fn notification_lines(owner: &mut Browser) -> Vec<String> {
+    let page = owner.get("/admin/notifications").await;
+    assert_eq!(page.status, 200);
+    texts(&page.html(), "li.notification .line")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_comments_wait_then_threads_nest() {
     let blog = blog("webfirst", |c| {
@@ -238,6 +252,20 @@ async fn first_comments_wait_then_threads_nest() {
     );
 
     let mut owner = logged_in(&blog, "owner").await;
+    // The held comment is news for the owner: counted, and named as its writer signed it.
+    assert_eq!(
+        unread_in_nav(&owner.get("/admin").await.text).as_deref(),
+        Some("1")
+    );
+    let lines = notification_lines(&mut owner).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("Ada") && lines[0].contains("commented on"),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("Hello world"), "the post: {lines:?}");
+    assert!(!lines[0].contains("urn:feder:web"), "{lines:?}");
+    assert_eq!(unread_in_nav(&owner.get("/admin").await.text), None);
     moderate(&mut owner, first, "approve").await;
     let html = open(&mut reader, "").await;
     assert_eq!(texts(&html, "li.comment .p-author"), vec!["Ada"]);
@@ -308,6 +336,17 @@ async fn first_comments_wait_then_threads_nest() {
     )
     .await;
     notice(&mut reader, &answer).await;
+    // Shown (Ada's) or held (Bob's), each one is a notification.
+    assert_eq!(
+        unread_in_nav(&owner.get("/admin").await.text).as_deref(),
+        Some("2")
+    );
+    let lines = notification_lines(&mut owner).await;
+    assert!(
+        lines[0].contains("Bob") && lines[0].contains("Hello world"),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("Ada"), "{lines:?}");
     let html = open(&mut reader, "").await;
     let nested = texts(
         &html,

@@ -135,12 +135,14 @@ async fn insert_remote(
     Ok(())
 }
 
-/// Tells the owner of a new remote comment, on `txn`: an answer to one of the blog's own
-/// replies is told apart from a plain comment.
-async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResult<()> {
+/// Tells the owner of a new comment (remote or from the web form), on `txn`: an answer to one
+/// of the blog's own replies is told apart from a plain comment.
+pub(crate) async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResult<()> {
     let answers_ours = comment::Entity::find()
         .filter(comment::Column::ApId.eq(stored.in_reply_to.as_str()))
         .filter(comment::Column::IsLocal.eq(true))
+        // A web comment published with its writer's consent is local too, but not the blog's.
+        .filter(comment::Column::Kind.ne(comment::WEB))
         .count(txn)
         .await?
         > 0;

@@ -15,6 +15,7 @@ use crate::{
     render::{markdown, sanitize},
     services::{
         comment_policy::{self, Candidate},
+        comments,
         mail::{
             self, Mail,
             links::{self, Purpose},
@@ -196,6 +197,10 @@ async fn check_and_store(
     .insert(&txn)
     .await?;
     federate_change(&txn, row.id).await?;
+    // Held or shown, the owner hears of it; spam and what a filter rejected wait in their folders.
+    if row.status != comment::SPAM && row.status != comment::REJECTED {
+        comments::notify(&txn, &row).await?;
+    }
     record_mails(&txn, &row).await?;
     txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))

@@ -3,7 +3,7 @@
 
 use super::{auth::Author, page};
 use crate::{
-    db::entities::notification,
+    db::entities::{comment, notification},
     error::AppResult,
     federation::state::AppState,
     render::i18n::Language,
@@ -16,7 +16,8 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct PersonView {
     name: String,
-    url: String,
+    /// Their profile or website; none for a web commenter without one.
+    url: Option<String>,
     avatar: Option<String>,
     server: String,
 }
@@ -62,11 +63,22 @@ const NAMED: usize = 3;
 fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
     let settings = data.settings.current();
     let total = group.actors.len();
+    // A web commenter has no profile: their id is a `urn:feder:web:…`, so the line names them
+    // as they signed the comment and links their website, if they gave one.
+    let web = group.comment.as_ref().filter(|c| c.kind == comment::WEB);
     let people = group
         .actors
         .into_iter()
         .take(NAMED)
         .map(|(id, actor)| {
+            if let Some(c) = web.filter(|c| c.author_ap_id == id) {
+                return PersonView {
+                    name: c.author_name.clone().unwrap_or(id),
+                    url: c.author_website.clone(),
+                    avatar: None,
+                    server: String::new(),
+                };
+            }
             let server = url::Url::parse(&id)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
@@ -78,15 +90,19 @@ fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
                     .or_else(|| actor.as_ref().and_then(|a| a.preferred_username.clone()))
                     .unwrap_or_else(|| id.clone()),
                 avatar: actor.as_ref().and_then(|a| a.icon_url.clone()),
-                url: actor
-                    .as_ref()
-                    .and_then(|a| a.url.clone())
-                    .unwrap_or_else(|| id.clone()),
+                url: Some(
+                    actor
+                        .as_ref()
+                        .and_then(|a| a.url.clone())
+                        .unwrap_or_else(|| id.clone()),
+                ),
                 server,
             }
         })
         .collect();
     let (html, link) = match (&group.comment, &group.mention) {
+        // A web comment has no original elsewhere to link to.
+        (Some(c), _) if c.kind == comment::WEB => (Some(c.content_html.clone()), None),
         (Some(c), _) => (
             Some(c.content_html.clone()),
             c.url.clone().or(Some(c.ap_id.clone())),
