@@ -29,13 +29,6 @@ impl Text {
     }
 }
 
-/// In English: what the command line and the log say.
-impl std::fmt::Display for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::render::i18n::language("en").say(self))
-    }
-}
-
 /// What an error response says to people beyond its status, kept on the response (as an
 /// extension) so that `web::errors` can show it as a page or JSON in the interface language.
 #[derive(Debug, Clone, PartialEq, Eq)]

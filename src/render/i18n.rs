@@ -115,6 +115,14 @@ impl Language {
     }
 }
 
+/// An interface text in English: what the command line and the log say. Here rather than beside
+/// `error::Text` because the words live in this layer.
+impl std::fmt::Display for crate::error::Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&language("en").say(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

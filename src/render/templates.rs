@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(say("de", "comment_count", 1), "1 Kommentar");
         assert_eq!(say("de", "comment_count", 2), "2 Kommentare");
         assert_eq!(say("de", "post_count", 1), "1 Beitrag");
-        assert_eq!(say("de", "boosts", 1), "1 Boost");
+        assert_eq!(say("de", "boosts", 1), "1-mal geteilt");
         // Every count key has its singular in every language.
         for code in ["en", "de"] {
             let language = crate::render::i18n::language(code);

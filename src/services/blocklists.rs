@@ -7,7 +7,10 @@
 use crate::{
     db::entities::{block, blocklist, blocklist_exception, comment, follower},
     error::{AppError, AppResult},
-    services::{Site, blocks::Blocks},
+    services::{
+        Site,
+        blocks::{Blocks, list_domains},
+    },
 };
 use chrono::Utc;
 use sea_orm::{
@@ -58,11 +61,6 @@ pub fn parse(text: &str) -> Vec<String> {
         }
     }
     out.into_iter().collect()
-}
-
-/// The domains of a stored list.
-pub fn domains_of(list: &blocklist::Model) -> impl Iterator<Item = &str> {
-    list.domains.lines().filter(|d| !d.is_empty())
 }
 
 /// Subscribes to the list at `url` (not applied until the owner has seen its effect).
@@ -181,10 +179,10 @@ pub async fn effect(site: &Site, list: &blocklist::Model) -> AppResult<Effect> {
         .into_iter()
         .map(|b| b.value)
         .collect();
-    let alone = Blocks::of_list(domains_of(list), &exceptions);
+    let alone = Blocks::of_list(list_domains(list), &exceptions);
     let current = site.blocks.current(&site.db).await?;
     let mut effect = Effect::default();
-    for d in domains_of(list) {
+    for d in list_domains(list) {
         if alone.blocks_domain(d) {
             if !own.contains(d) {
                 effect.newly_blocked.push(d.to_string());

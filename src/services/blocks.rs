@@ -6,11 +6,15 @@
 use crate::{
     db::entities::{block, blocklist, blocklist_exception},
     error::AppResult,
-    services::blocklists,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashSet;
 use url::Url;
+
+/// The domains of a stored list.
+pub fn list_domains(list: &blocklist::Model) -> impl Iterator<Item = &str> {
+    list.domains.lines().filter(|d| !d.is_empty())
+}
 
 /// A host and every domain above it: `a.b.example` → `a.b.example`, `b.example`, `example`.
 fn domains_of(host: &str) -> Vec<String> {
@@ -49,9 +53,7 @@ impl Blocks {
             .all(db)
             .await?;
         for list in &lists {
-            blocks
-                .listed
-                .extend(blocklists::domains_of(list).map(str::to_string));
+            blocks.listed.extend(list_domains(list).map(str::to_string));
         }
         blocks.exceptions = blocklist_exception::Entity::find()
             .all(db)

@@ -818,7 +818,9 @@ mod tests {
         };
         assert_eq!(props["category"], json!(["a", "b"]));
         let input = input_of(&props, None).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(input.title, "Hallo");
+        // No `name`: a note, its text the content.
+        assert!(input.title.is_empty());
+        assert!(input.body_markdown.contains("Hallo"));
         assert_eq!(input.tags, vec!["a", "b"]);
     }
 

@@ -2,7 +2,7 @@
 //! followers, as Mastodon sends profile edits), a `Move` to a new account, and the `Delete` of
 //! an actor when the blog is retired.
 
-use super::Outgoing;
+use super::outgoing::Outgoing;
 use crate::{
     error::{AppError, AppResult},
     federation::{

@@ -3,7 +3,7 @@
 //! follower (Mastodon's "remove follower"), from the actor they follow to their own inbox
 //! (where Mastodon sends what concerns follows).
 
-use super::{Outgoing, own_inbox};
+use super::outgoing::{Outgoing, own_inbox};
 use crate::{
     error::{AppError, AppResult},
     federation::{

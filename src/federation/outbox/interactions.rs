@@ -2,7 +2,7 @@
 //! `Reject`, to the requester's own inbox; and the `Delete` of a revoked authorization, to its
 //! holder and to every follower, who may have seen the quote.
 
-use super::{Outgoing, own_inbox, shared_inbox};
+use super::outgoing::{Outgoing, own_inbox, shared_inbox};
 use crate::{
     error::AppResult,
     federation::{

@@ -6,23 +6,28 @@
 //! (`OutboxActivity`) until the queue serializes them, once. One file per concern: `posts`,
 //! `replies`, `follows`, `interactions` (quote and reply requests), `actors` (profile edits,
 //! moves, retirement), `reactions` (the owner's likes, boosts and quotes from the Reader),
-//! `reports` (the owner's `Flag`); `collection`
+//! `reports` (the owner's `Flag`), `outgoing` (what they all return and where it goes);
+//! `collection`
 //! lists in the outboxes the very activities `posts` delivers, with their ids.
 
 mod actors;
 mod collection;
 mod follows;
 mod interactions;
+mod outgoing;
 mod posts;
 mod reactions;
 mod replies;
 mod reports;
 
 pub use collection::listed;
+pub use outgoing::Outgoing;
+
+use outgoing::Change;
 
 use crate::{
     error::AppResult,
-    federation::{actor::RemoteActor, delivery, protocol::OutboxActivity, state::AppState},
+    federation::{delivery, state::AppState},
     services::{
         local_actor::LocalActor,
         outbox::{self as events, Event},
@@ -31,24 +36,6 @@ use crate::{
 use activitypub_federation::config::{Data, FederationConfig};
 use sea_orm::TransactionTrait;
 use std::time::Duration;
-use url::Url;
-
-/// One activity to store: the typed document, whether anyone may fetch it at its id (public
-/// ones are served at `/activities/…`), and the inboxes it goes to.
-#[derive(Debug)]
-pub struct Outgoing {
-    pub activity: OutboxActivity,
-    pub public: bool,
-    pub inboxes: Vec<Url>,
-}
-
-/// What happened to a post or a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
-    Created,
-    Updated,
-    Deleted,
-}
 
 /// The activities for `event`: none when there is nothing to send any more (a post deleted
 /// before its Create went out), two for an author's new post (their Create, the blog's
@@ -128,18 +115,6 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
         }
         Event::ReportSent { report_id } => one(reports::sent(data, *report_id).await?),
     })
-}
-
-/// The actor's own inbox (not the shared one): Mastodon reads what concerns follows and
-/// requests there.
-fn own_inbox(who: &RemoteActor) -> Vec<Url> {
-    Url::parse(&who.model().inbox).ok().into_iter().collect()
-}
-
-/// Where a public activity goes for `who`: their server's shared inbox, else their own.
-fn shared_inbox(who: &RemoteActor) -> Option<Url> {
-    let m = who.model();
-    Url::parse(m.shared_inbox.as_deref().unwrap_or(&m.inbox)).ok()
 }
 
 /// How often the outbox worker looks for events other processes (the CLI) recorded.

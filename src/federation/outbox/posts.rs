@@ -5,7 +5,7 @@
 //! A post has one Create and one Announce, with ids of their own (`create_id`, `announce_id`),
 //! so that the outboxes list them as they were delivered.
 
-use super::{Change, Outgoing};
+use super::outgoing::{Change, Outgoing};
 use crate::{
     db::entities::post,
     error::AppResult,

@@ -3,7 +3,7 @@
 //! author's own inbox; and taking each back — an `Undo` of the like or boost, a `Delete` of
 //! the quote note.
 
-use super::{Outgoing, own_inbox, shared_inbox};
+use super::outgoing::{Outgoing, own_inbox, shared_inbox};
 use crate::{
     db::entities::blog_reaction,
     error::{AppError, AppResult},

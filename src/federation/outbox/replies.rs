@@ -2,7 +2,7 @@
 //! consent): `Create`, `Update` and `Delete` (a Tombstone), public, to the blog's followers and
 //! the author of what the note answers.
 
-use super::{Change, Outgoing, shared_inbox};
+use super::outgoing::{Change, Outgoing, shared_inbox};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},

@@ -1,7 +1,7 @@
 //! The owner's report of a remote comment: a `Flag` from the blog naming the author and the
 //! comment, with the reason, to the author's own inbox (as Mastodon forwards a report).
 
-use super::{Outgoing, own_inbox};
+use super::outgoing::{Outgoing, own_inbox};
 use crate::{
     error::{AppError, AppResult},
     federation::{

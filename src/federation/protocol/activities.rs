@@ -189,7 +189,7 @@ pub struct Flag {
 impl Flag {
     /// What it reports: each id (or embedded object's id) that is a URL.
     pub fn objects(&self) -> Vec<Url> {
-        super::ids_of(&self.object)
+        super::received::ids_of(&self.object)
             .iter()
             .filter_map(|id| Url::parse(id).ok())
             .collect()

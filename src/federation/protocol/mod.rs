@@ -104,10 +104,7 @@ mod properties {
             let _ = read::<typed::Delete>(value.clone(), "Delete");
             let _ = read::<typed::Reaction>(value.clone(), "Like");
             let _ = read::<typed::Move>(value.clone(), "Move");
-            let request = read::<typed::InteractionRequest>(value.clone(), "QuoteRequest");
-            let _ = request.map(|r| {
-                crate::federation::objects::authorization::interaction_request_to_answered(&r)
-            });
+            let _ = read::<typed::InteractionRequest>(value.clone(), "QuoteRequest");
             if let Ok(actor) = serde_json::from_value::<ApActor>(value) {
                 let _ = (actor.check(), actor.key(None), actor.key(Some("k")));
                 let _ = (actor.shared_inbox(), actor.html_url(), actor.icon_url());

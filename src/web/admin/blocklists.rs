@@ -10,7 +10,7 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     federation::state::AppState,
-    services::blocklists,
+    services::{blocklists, blocks},
     web::extract::Path,
 };
 use activitypub_federation::config::Data;
@@ -52,7 +52,7 @@ pub async fn show(
             id => list.id,
             url => list.url,
             applied => list.applied,
-            listed => blocklists::domains_of(&list).count(),
+            listed => blocks::list_domains(&list).count(),
             fetched => list.fetched_at.map(|at| settings.local_time(at)),
             error => list.error,
             newly_blocked => effect.newly_blocked,

@@ -13,7 +13,7 @@ use crate::{
     db::entities::{comment, post},
     error::{AppError, AppResult},
     federation::{actions, state::AppState},
-    services::{blocklists, comment_filters, comments, moderation, posts},
+    services::{blocklists, blocks, comment_filters, comments, moderation, posts},
     web::{
         extract::{Path, Query},
         views::{self, CommentAuthor},
@@ -170,36 +170,43 @@ pub async fn queue(
             }
         })
         .collect();
-    let blocks: Vec<String> = moderation::list_blocks(&data.db)
-        .await?
-        .into_iter()
-        .map(|b| b.value)
-        .collect();
-    let filters = comment_filters::list(&data.db).await?;
-    let lists: Vec<_> = blocklists::list(&data)
-        .await?
-        .into_iter()
-        .map(|l| {
-            minijinja::context! {
-                id => l.id, listed => blocklists::domains_of(&l).count(), applied => l.applied,
-                error => l.error, url => l.url,
-            }
-        })
-        .collect();
-    let exceptions = blocklists::exceptions(&data).await?;
+    let moderation = moderation_settings(&data).await?;
     let back = format!("/admin/comments?status={status}");
     Ok(page(
         StatusCode::OK,
         "comments.html",
         minijinja::context! {
             title => author.t("admin_comments"), status => status, tabs => tabs, items => items,
-            blocks => blocks, blocklists => lists, exceptions => exceptions,
-            filters => filters.into_iter().map(|f| minijinja::context! {
-                id => f.id, phrase => f.phrase, action => f.action,
-            }).collect::<Vec<_>>(),
-            back => back, ..author.nav()
+            back => back, ..minijinja::value::merge_maps([moderation, author.nav()])
         },
     ))
+}
+
+/// The queue page's moderation settings: blocks, word filters, subscribed lists and exceptions.
+async fn moderation_settings(data: &Data<AppState>) -> AppResult<minijinja::Value> {
+    let blocks: Vec<String> = moderation::list_blocks(&data.db)
+        .await?
+        .into_iter()
+        .map(|b| b.value)
+        .collect();
+    let filters = comment_filters::list(&data.db).await?;
+    let lists: Vec<_> = blocklists::list(data)
+        .await?
+        .into_iter()
+        .map(|l| {
+            minijinja::context! {
+                id => l.id, listed => blocks::list_domains(&l).count(), applied => l.applied,
+                error => l.error, url => l.url,
+            }
+        })
+        .collect();
+    let exceptions = blocklists::exceptions(data).await?;
+    Ok(minijinja::context! {
+        blocks => blocks, blocklists => lists, exceptions => exceptions,
+        filters => filters.into_iter().map(|f| minijinja::context! {
+            id => f.id, phrase => f.phrase, action => f.action,
+        }).collect::<Vec<_>>(),
+    })
 }
 
 /// POST /admin/bulk/comments: `action` (approve, reject, spam, delete) for every checked `id`.
