@@ -21,6 +21,9 @@ pub struct DoneMarks {
 /// Rows marked by one statement (SQLite allows 32,766 parameters).
 const MARKED_AT_ONCE: usize = 500;
 
+/// How long a batch that could not be marked waits before the next try.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl DoneMarks {
     /// Marks row `id` done soon, by the task marking rows now or by one started for it.
     pub(super) fn mark(self: &Arc<Self>, site: &Site, id: i64) {
@@ -70,8 +73,16 @@ impl DoneMarks {
                 .exec(&site.db)
                 .await;
             if let Err(e) = marked {
-                // Their leases end on their own, and they are tried again then.
+                // A full disk or a busy database: the batch waits for the next try rather than
+                // for its leases to end (the activities would be processed again then, and a
+                // queue that has healed would look busy for the length of a lease).
                 tracing::error!(rows = batch.len(), error = %e, "inbox activities not marked done");
+                self.waiting
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+                    .extend(batch);
+                tokio::time::sleep(RETRY_AFTER).await;
             }
         }
     }
