@@ -72,7 +72,6 @@ fn reply(peer: &Peer, post_url: &str, n: usize) -> serde_json::Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "regressed in the merges of 2026-12-06 (passes at 59a884a, fails at 91b3404): after the disk is freed, 8 stored replies stay pending; see the closing note"]
 async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
     common::init();
     if std::env::var("FEDER_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {

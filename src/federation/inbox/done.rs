@@ -1,6 +1,9 @@
 //! Marking processed inbox activities done, many rows in one write.
 
-use crate::{db::entities::inbox_activity, services::Site};
+use crate::{
+    db::{checkpoint, entities::inbox_activity, is_full},
+    services::Site,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use std::sync::{Arc, Mutex};
@@ -77,6 +80,11 @@ impl DoneMarks {
                 // for its leases to end (the activities would be processed again then, and a
                 // queue that has healed would look busy for the length of a lease).
                 tracing::error!(rows = batch.len(), error = %e, "inbox activities not marked done");
+                // A full disk may be full of SQLite's log, which holds pages the database
+                // file has too: once some room is free again, checkpointing gives it back.
+                if is_full(&e) {
+                    checkpoint(&site.db).await;
+                }
                 self.waiting
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
