@@ -14,22 +14,28 @@ mod common;
 use common::{Instance, Peer, eventually, get_json};
 use feder::{
     federation::actions,
-    services::{followers, local_actor::LocalActor, moves, posts},
+    services::{followers, follows, local_actor::LocalActor, moves, posts, users},
 };
 use serde_json::{Value, json};
 use url::Url;
 
 /// `peer`'s actor follows `blog`'s, and the blog stores it.
 async fn follow(peer: &Peer, blog: &Instance, n: u32) {
+    follow_actor(peer, blog, &blog.actor(), n).await;
+}
+
+/// `peer`'s actor follows `actor`, one of `blog`'s (the blog or an author), and the blog
+/// stores it.
+async fn follow_actor(peer: &Peer, blog: &Instance, actor: &str, n: u32) {
     let follow = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}#follows/{n}", peer.actor), "type": "Follow",
-        "actor": peer.actor, "object": blog.actor(),
+        "actor": peer.actor, "object": actor,
     });
-    let status = peer
-        .deliver(&format!("{}actor/inbox", blog.base()), &follow)
-        .await;
-    assert_eq!(status, 202, "Follow of {}", blog.actor());
+    let (_, doc) = get_json(actor).await;
+    let inbox = doc["inbox"].as_str().expect("an inbox");
+    let status = peer.deliver(inbox, &follow).await;
+    assert_eq!(status, 202, "Follow of {actor}");
     eventually("the blog stores the follower", 20, || async {
         let all = followers::list(&blog.data().db, None).await.ok()?;
         all.iter()
@@ -111,6 +117,15 @@ async fn act_on_move(peer: &Peer, received: &common::Received) -> Option<String>
     Some(target.to_string())
 }
 
+/// The `n`th Move of `who` (a remote account) to `target`, as Mastodon sends it.
+fn move_of(who: &Peer, target: &str, n: u32) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#moves/{n}", who.actor), "type": "Move",
+        "actor": who.actor, "object": who.actor, "target": target,
+    })
+}
+
 fn received_of<'a>(peer: &'a Peer, kind: &'a str) -> Vec<common::Received> {
     peer.received()
         .into_iter()
@@ -121,10 +136,21 @@ fn received_of<'a>(peer: &'a Peer, kind: &'a str) -> Vec<common::Received> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn followers_move_with_the_blog() {
     common::init();
-    let old = Instance::start("old").await;
-    let new = Instance::start("new").await;
+    // Both blogs have the author ann as an actor of her own; bob follows her on the old one.
+    let authors = |c: &mut feder::config::Config| c.blog.author_actors = true;
+    let old = Instance::start_configured("old", authors).await;
+    let new = Instance::start_configured("new", authors).await;
+    for blog in [&old, &new] {
+        users::create(&blog.data().db, "ann", "a long enough password")
+            .await
+            .expect("ann");
+    }
+    let old_ann = format!("{}authors/ann/actor", old.base());
+    let new_ann = format!("{}authors/ann/actor", new.base());
     let peer = Peer::start().await;
+    let bob = peer.as_user("bob");
     follow(&peer, &old, 1).await;
+    follow_actor(&bob, &old, &old_ann, 1).await;
 
     // The new blog does not name the old one yet: the move is refused, nothing changes.
     let refused = actions::move_blog(&old.data(), &format!("@{}", new.handle()))
@@ -136,44 +162,70 @@ async fn followers_move_with_the_blog() {
     old.settle(20).await;
     assert!(received_of(&peer, "Move").is_empty());
 
-    // The new blog names the old one; the old one moves.
+    // The new blog names the old one, and the new ann the old ann; the old blog moves, and
+    // ann with it.
     let old_id = Url::parse(&old.actor()).expect("url");
     moves::add_alias(&new.data(), &LocalActor::Blog, &old_id)
         .await
         .expect("alias");
     let (_, new_actor) = get_json(&new.actor()).await;
     assert_eq!(new_actor["alsoKnownAs"], json!([old.actor()]));
+    let ann = LocalActor::Author("ann".into());
+    moves::add_alias(&new.data(), &ann, &Url::parse(&old_ann).expect("url"))
+        .await
+        .expect("ann's alias");
     let outcome = actions::move_blog(&old.data(), &format!("@{}", new.handle()))
         .await
         .expect("move");
     assert_eq!(outcome.target.as_str(), new.actor());
+    assert_eq!(outcome.authors_moved, ["ann"]);
     let (status, old_actor) = get_json(&old.actor()).await;
     assert_eq!(status, 200, "the old actor still answers");
     assert_eq!(old_actor["movedTo"], new.actor());
+    let (_, old_ann_doc) = get_json(&old_ann).await;
+    assert_eq!(old_ann_doc["movedTo"], new_ann);
 
-    // The follower gets the Move and acts on it the Mastodon way.
-    let moved = eventually("the follower receives the Move", 20, || async {
-        received_of(&peer, "Move").into_iter().next()
-    })
-    .await;
-    assert_eq!(moved.body["target"], new.actor());
-    let now_following = act_on_move(&peer, &moved).await;
-    assert_eq!(now_following.as_deref(), Some(new.actor().as_str()));
-    eventually("the new blog has the follower", 20, || async {
-        follows(&new, &peer.actor).await.then_some(())
-    })
-    .await;
-    eventually("the old blog has lost the follower", 20, || async {
-        (!follows(&old, &peer.actor).await).then_some(())
-    })
-    .await;
+    // Each follower gets the Move of whom they follow and acts on it the Mastodon way.
+    for (follower, from, to) in [
+        (&peer, old.actor(), new.actor()),
+        (&bob, old_ann.clone(), new_ann.clone()),
+    ] {
+        let moved = eventually("the follower receives the Move", 20, || async {
+            received_of(&peer, "Move")
+                .into_iter()
+                .find(|r| r.body["actor"] == from.as_str())
+        })
+        .await;
+        assert_eq!(moved.body["target"], to.as_str());
+        let now_following = act_on_move(follower, &moved).await;
+        assert_eq!(now_following.as_deref(), Some(to.as_str()));
+        eventually("the new blog has the follower", 20, || async {
+            follows(&new, &follower.actor).await.then_some(())
+        })
+        .await;
+        eventually("the old blog has lost the follower", 20, || async {
+            (!follows(&old, &follower.actor).await).then_some(())
+        })
+        .await;
+    }
+    let bob_follows = followers::list(&new.data().db, Some(&ann))
+        .await
+        .expect("ann's followers");
+    assert_eq!(bob_follows.len(), 1, "bob follows the new ann");
 
-    // The new blog's next post reaches the follower.
-    let input = posts::parse_markdown_file("---\ntitle: Moved in\n---\nHello from here.\n")
-        .expect("markdown");
+    // The new blog's next post, ann's, reaches both: ann's Create, the blog's Announce.
+    let input =
+        posts::parse_markdown_file("---\ntitle: Moved in\nauthor: ann\n---\nHello from here.\n")
+            .expect("markdown");
     posts::publish(&new.data(), input).await.expect("publish");
-    eventually("the follower receives the new blog's post", 20, || async {
+    eventually("bob receives ann's post from the new blog", 20, || async {
         received_of(&peer, "Create")
+            .into_iter()
+            .find(|r| r.body["actor"] == new_ann.as_str())
+    })
+    .await;
+    eventually("the follower receives the new blog's post", 20, || async {
+        received_of(&peer, "Announce")
             .into_iter()
             .find(|r| r.body["actor"] == new.actor())
     })
@@ -228,7 +280,7 @@ async fn followers_move_with_the_blog() {
     // Per server, who has moved over.
     let progress = moves::progress(&old.data()).await.expect("progress");
     assert_eq!(progress.len(), 1);
-    assert_eq!((progress[0].at_move, progress[0].still_here), (1, 0));
+    assert_eq!((progress[0].at_move, progress[0].still_here), (2, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,12 +291,7 @@ async fn a_forged_move_of_a_follower_changes_nothing() {
     let bob = peer.as_user("bob");
     follow(&bob, &blog, 1).await;
     // carol does not name bob: bob's Move to her is no move.
-    let forged = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}#moves/1", bob.actor), "type": "Move",
-        "actor": bob.actor, "object": bob.actor,
-        "target": format!("{}/users/carol", peer.base),
-    });
+    let forged = move_of(&bob, &format!("{}/users/carol", peer.base), 1);
     let status = bob.deliver(&format!("{}inbox", blog.base()), &forged).await;
     assert!(status == 202 || (400..500).contains(&status), "{status}");
     blog.settle(20).await;
@@ -252,12 +299,7 @@ async fn a_forged_move_of_a_follower_changes_nothing() {
 
     // Once carol names bob, the same kind of Move ends bob's follow (carol follows anew).
     peer.set_actor_extra("carol", json!({"alsoKnownAs": [bob.actor]}));
-    let real = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}#moves/2", bob.actor), "type": "Move",
-        "actor": bob.actor, "object": bob.actor,
-        "target": format!("{}/users/carol", peer.base),
-    });
+    let real = move_of(&bob, &format!("{}/users/carol", peer.base), 2);
     assert_eq!(
         bob.deliver(&format!("{}inbox", blog.base()), &real).await,
         202
@@ -274,6 +316,13 @@ async fn a_retired_blog_says_goodbye_and_answers_gone() {
     let blog = Instance::start("retired").await;
     let peer = Peer::start().await;
     follow(&peer, &blog, 1).await;
+    // The follower's server keeps the blog's key, as Mastodon and GoToSocial store it with
+    // the account when it is first fetched.
+    let (_, actor) = get_json(&blog.actor()).await;
+    let kept_key = actor["publicKey"]["publicKeyPem"]
+        .as_str()
+        .expect("a key")
+        .to_string();
     let post = blog.publish_hello_world().await;
     moves::retire(&blog.data()).await.expect("retire");
     let deleted = eventually("the follower receives the Delete", 20, || async {
@@ -283,8 +332,30 @@ async fn a_retired_blog_says_goodbye_and_answers_gone() {
     })
     .await;
     assert_eq!(deleted.body["actor"], blog.actor());
+    // The actor answers 410 now (as Mastodon's does for a deleted account), so the Delete
+    // must verify with the kept key, found by the key id without its fragment: Mastodon's
+    // `uri_to_actor(keyId)` and GoToSocial's stored key id find the account that way and
+    // fetch nothing (both fetch a key only for an account they never stored, and Mastodon
+    // answers such a Delete 202 before verifying).
+    let host = Url::parse(&peer.base).expect("url");
+    let host = format!(
+        "{}:{}",
+        host.host_str().expect("host"),
+        host.port().expect("port")
+    );
+    let key_id = deleted
+        .verified_key(&host, &kept_key)
+        .expect("the Delete verifies with the key the follower kept");
+    assert_eq!(key_id, format!("{}#main-key", blog.actor()));
     let (status, doc) = get_json(&blog.actor()).await;
     assert_eq!((status, doc["type"].as_str()), (410, Some("Tombstone")));
+    assert_eq!(doc["id"], blog.actor());
+    assert_eq!(doc["formerType"], "Person");
+    assert!(doc["deleted"].as_str().is_some(), "{doc}");
+    assert!(doc.get("@context").is_some(), "{doc}");
+    let (status, doc) = get_json(&post).await;
+    assert_eq!((status, doc["type"].as_str()), (410, Some("Tombstone")));
+    assert!(doc.get("formerType").is_none(), "{doc}");
     let (status, _) = common::page(&post).await;
     assert_eq!(status, 410);
     let (status, _) = common::page(&blog.base()).await;
@@ -344,4 +415,163 @@ async fn the_owner_names_an_old_account_and_retires_in_admin() {
     assert_eq!(status, 410);
     // The owner still has /admin.
     assert_eq!(browser.get("/admin/moving").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_alias_reaches_the_followers_as_an_update() {
+    common::init();
+    let blog = Instance::start("aliased").await;
+    let peer = Peer::start().await;
+    follow(&peer, &blog, 1).await;
+    let updates = || {
+        received_of(&peer, "Update")
+            .into_iter()
+            .filter(|r| r.body["object"]["id"] == blog.actor())
+            .collect::<Vec<_>>()
+    };
+
+    // An alias from the command line or /admin/moving: the followers' servers read the
+    // actor anew (Mastodon does on Update), so a Move from the old account is checked
+    // against the alias.
+    let old = Url::parse(&peer.as_user("old").actor).expect("url");
+    moves::add_alias(&blog.data(), &LocalActor::Blog, &old)
+        .await
+        .expect("alias");
+    let update = eventually("the follower receives the Update", 20, || async {
+        updates().into_iter().next()
+    })
+    .await;
+    assert_eq!(update.body["actor"], blog.actor());
+    assert_eq!(update.body["object"]["alsoKnownAs"], json!([old.as_str()]));
+
+    // The other accounts field of /admin/settings, and the profile: an Update each time the
+    // actor changes, none when it does not.
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let page = browser.get("/admin/settings").await;
+    let csrf = admin_helpers::csrf_of(&page.text);
+    let settings = |title: &'static str, aliases: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("title", title.to_string()),
+            ("lang", "en".to_string()),
+            ("time_zone", "UTC".to_string()),
+            ("comment_policy", "open".to_string()),
+            ("quote_policy", "anyone".to_string()),
+            ("also_known_as", aliases.to_string()),
+        ]
+    };
+    let form = settings("Renamed", "");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = browser.post_form("/admin/settings", &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let update = eventually("the follower receives the second Update", 20, || async {
+        updates().into_iter().nth(1)
+    })
+    .await;
+    assert_eq!(update.body["object"]["name"], "Renamed");
+    assert!(
+        update.body["object"].get("alsoKnownAs").is_none()
+            || update.body["object"]["alsoKnownAs"] == json!([]),
+        "{}",
+        update.body
+    );
+    let saved = browser.post_form("/admin/settings", &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    blog.settle(20).await;
+    assert_eq!(updates().len(), 2, "saving the same settings sends nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_blog_follows_an_account_it_follows_to_its_new_address() {
+    common::init();
+    let blog = Instance::start("reader").await;
+    let peer = Peer::start().await;
+    let bob = peer.as_user("bob");
+    actions::follow(&blog.data(), &bob.actor)
+        .await
+        .expect("follow bob");
+    let following = || {
+        let db = blog.data().db.clone();
+        async move {
+            follows::list(&db)
+                .await
+                .expect("following")
+                .into_iter()
+                .map(|f| f.actor_ap_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    eventually("bob receives the Follow", 20, || async {
+        received_of(&peer, "Follow")
+            .into_iter()
+            .find(|r| r.body["object"] == bob.actor.as_str())
+    })
+    .await;
+    let undone_and_followed = || {
+        let undone = received_of(&peer, "Undo")
+            .into_iter()
+            .any(|r| r.body["object"]["object"] == bob.actor.as_str());
+        let followed = received_of(&peer, "Follow")
+            .into_iter()
+            .filter(|r| r.body["object"] != bob.actor.as_str())
+            .map(|r| r.body["object"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>();
+        (undone, followed)
+    };
+
+    // A Move to an account that does not name bob (as Mastodon checks): nothing changes.
+    let forged = move_of(&bob, &format!("{}/users/mallory", peer.base), 1);
+    let status = bob.deliver(&format!("{}inbox", blog.base()), &forged).await;
+    assert!(status == 202 || (400..500).contains(&status), "{status}");
+    blog.settle(20).await;
+    assert_eq!(following().await, std::slice::from_ref(&bob.actor));
+    assert_eq!(undone_and_followed(), (false, vec![]));
+
+    // bob moves to carol, who names him: the blog unfollows bob and follows carol, as
+    // Mastodon's MoveWorker does for its users.
+    let carol = format!("{}/users/carol", peer.base);
+    peer.set_actor_extra("carol", json!({"alsoKnownAs": [bob.actor]}));
+    let real = move_of(&bob, &carol, 2);
+    assert_eq!(
+        bob.deliver(&format!("{}inbox", blog.base()), &real).await,
+        202
+    );
+    eventually(
+        "the Undo of bob and the Follow of carol arrive",
+        20,
+        || async {
+            let (undone, followed) = undone_and_followed();
+            (undone && followed == [carol.clone()]).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(following().await, std::slice::from_ref(&carol));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blog_that_follows_a_retired_blog_lets_it_go() {
+    common::init();
+    let retiring = Instance::start("retiring").await;
+    let reader = Instance::start("reader").await;
+    actions::follow(&reader.data(), &retiring.actor())
+        .await
+        .expect("follow");
+    eventually("the retiring blog accepts the follow", 20, || async {
+        let all = follows::list(&reader.data().db).await.ok()?;
+        all.iter().any(|f| f.accepted).then_some(())
+    })
+    .await;
+    moves::retire(&retiring.data()).await.expect("retire");
+    // Its actor answers 410 from now on: the reader verifies the Delete with the key it
+    // stored when it followed, and stops following.
+    eventually("the reader lets the retired blog go", 20, || async {
+        follows::list(&reader.data().db)
+            .await
+            .ok()?
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    let (status, _) = get_json(&retiring.actor()).await;
+    assert_eq!(status, 410);
 }

@@ -41,6 +41,7 @@ fn expected(event: &Event) -> Vec<(&'static str, &'static str)> {
         Event::FollowAccepted { .. } => vec![("Accept", "Follow")],
         Event::FollowerRemoved { .. } => vec![("Reject", "Follow")],
         Event::AuthorProfileUpdated { .. } => vec![("Update", "Person")],
+        Event::ActorUpdated { .. } => vec![("Update", "Person")],
         Event::InteractionAccepted { .. } => vec![("Accept", "QuoteRequest")],
         Event::InteractionRejected { .. } => vec![("Reject", "QuoteRequest")],
         Event::AuthorizationRevoked { .. } => vec![("Delete", "id")],
@@ -206,6 +207,9 @@ async fn every_event_kind_produces_its_activity() {
         },
         Event::AuthorProfileUpdated {
             author: alice.username.clone(),
+        },
+        Event::ActorUpdated {
+            local_actor: LocalActor::Blog,
         },
         Event::InteractionAccepted {
             authorization_id: granted.id,

@@ -10,8 +10,9 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::OnConflict,
 };
 use url::Url;
 
@@ -101,4 +102,62 @@ pub async fn is_following(db: &DatabaseConnection, actor: &Url) -> AppResult<boo
         .count(db)
         .await?
         > 0)
+}
+
+/// `old`, which the blog follows (or asked to), moved to `new`: within `txn` (the move's
+/// transaction) the follow of `old` ends and `new` is followed instead, as Mastodon's
+/// `MoveWorker` does for its users (an `Undo` of the old Follow, a new `Follow`; the new
+/// account then answers it). Returns the events to record; none when the blog did not
+/// follow `old`.
+pub async fn moved(
+    txn: &DatabaseTransaction,
+    site: &Site,
+    old: &Url,
+    new: &Url,
+) -> AppResult<Vec<Event>> {
+    let Some(row) = following::Entity::find()
+        .filter(following::Column::ActorApId.eq(old.as_str()))
+        .one(txn)
+        .await?
+    else {
+        return Ok(vec![]);
+    };
+    following::Entity::delete_by_id(row.id).exec(txn).await?;
+    let mut events = vec![Event::FollowUndone {
+        follow_id: row.follow_activity_id,
+        target: row.actor_ap_id,
+    }];
+    let followed_already = following::Entity::find()
+        .filter(following::Column::ActorApId.eq(new.as_str()))
+        .count(txn)
+        .await?
+        > 0;
+    if !followed_already {
+        let follow_id = site.urls.new_activity().to_string();
+        following::Entity::insert(following::ActiveModel {
+            actor_ap_id: Set(new.to_string()),
+            follow_activity_id: Set(follow_id.clone()),
+            accepted: Set(false),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_without_returning(txn)
+        .await?;
+        events.push(Event::FollowRequested {
+            follow_id,
+            target: new.to_string(),
+        });
+    }
+    Ok(events)
+}
+
+/// `actor` deleted itself: the blog follows it no more (nothing to undo: it is gone, as
+/// Mastodon drops its users' follows of a deleted account). Within `db`, the deletion's
+/// transaction.
+pub async fn gone(db: &impl ConnectionTrait, actor: &Url) -> AppResult<()> {
+    following::Entity::delete_many()
+        .filter(following::Column::ActorApId.eq(actor.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -31,6 +31,7 @@ pub mod outbox;
 pub mod pages;
 pub mod passwords;
 pub mod posts;
+pub mod profile;
 pub mod reactions;
 pub mod reader;
 pub mod reading;

@@ -58,13 +58,16 @@ pub async fn remove_alias(site: &Site, actor: &LocalActor, other: &str) -> AppRe
     Ok(true)
 }
 
+/// Stores `actor`'s aliases and sends its followers an `Update` of it: Mastodon reads the
+/// actor again on an Update, and checks a `Move` to it against the `alsoKnownAs` it has.
 async fn set_aliases(site: &Site, actor: &LocalActor, list: &[String]) -> AppResult<()> {
     let key = aliases_key(&actor.name());
-    changes::within(
-        Change::Site,
-        settings::put(&site.db, &key, &list.join("\n")),
-    )
-    .await?;
+    let txn = site.db.begin().await?;
+    settings::put(&txn, &key, &list.join("\n")).await?;
+    let event = Event::ActorUpdated {
+        local_actor: actor.clone(),
+    };
+    changes::within(Change::Site, outbox::commit_with(site, txn, &event)).await?;
     site.settings.reload(&site.db).await?;
     Ok(())
 }
@@ -122,7 +125,7 @@ pub async fn retire(site: &Site) -> AppResult<()> {
         }
     }
     let txn = site.db.begin().await?;
-    settings::put(&txn, "retired", "true").await?;
+    settings::put(&txn, "retired", &site.clock.now().to_rfc3339()).await?;
     for actor in &actors {
         outbox::record(
             &txn,

@@ -36,6 +36,9 @@ pub enum Event {
     /// One of the authors (a username) changed their profile: `Update` of their actor to
     /// their followers.
     AuthorProfileUpdated { author: String },
+    /// What `local_actor`'s actor document shows changed (the blog's title, description,
+    /// images, or an actor's `alsoKnownAs`): `Update` of the actor to its followers.
+    ActorUpdated { local_actor: LocalActor },
     /// The owner removed a follower of `local_actor`: `Reject` of their Follow (`follow_id`)
     /// from that actor to the follower's own `inbox`, as Mastodon does for "remove follower".
     FollowerRemoved {

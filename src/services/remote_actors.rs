@@ -1,10 +1,10 @@
 //! Remote accounts that delete themselves or move: what the blog keeps of them goes, or
-//! follows them to their new address.
+//! follows them to their new address (and so does the blog, when it followed them).
 
 use crate::{
     db::entities::actor,
     error::AppResult,
-    services::{Site, comments, followers, mentions, reactions},
+    services::{Site, comments, followers, follows, mentions, outbox, reactions},
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
@@ -28,20 +28,22 @@ pub async fn profiles(
 }
 
 /// `actor` deleted itself: its comments (their places in the threads stay), mentions, its
-/// follows of every local actor and its reactions go, in one transaction.
+/// follows of every local actor, its reactions and the blog's follow of it go, in one
+/// transaction.
 pub async fn deleted(site: &Site, actor: &Url) -> AppResult<()> {
     let txn = site.db.begin().await?;
     comments::delete_by_author(&txn, actor).await?;
     mentions::remove_by_author(&txn, actor).await?;
     followers::remove_actor(&txn, actor).await?;
     reactions::remove_actor(&txn, actor).await?;
+    follows::gone(&txn, actor).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// `old` moved to `new` (which the federation layer fetched and found naming `old`): its
 /// comments link to the new profile, and it follows none of our actors any more — the new
-/// account sends a Follow of its own.
+/// account sends a Follow of its own. When the blog followed `old`, it follows `new` instead.
 pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
     let txn = site.db.begin().await?;
     actor::Entity::update_many()
@@ -50,7 +52,14 @@ pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
         .exec(&txn)
         .await?;
     followers::remove_actor(&txn, old).await?;
+    let events = follows::moved(&txn, site, old, new).await?;
+    for event in &events {
+        outbox::record(&txn, event).await?;
+    }
     txn.commit().await?;
+    if !events.is_empty() {
+        outbox::recorded(site);
+    }
     Ok(())
 }
 

@@ -41,6 +41,8 @@ pub struct SiteSettings {
     pub moved_home: Option<(String, String)>,
     /// The blog was retired (`services::moves::retire`): its actors and pages answer 410.
     pub retired: bool,
+    /// When it was retired (unknown for a blog retired before this was kept).
+    pub retired_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// What an actor of ours says about other accounts of the same owner.
@@ -73,6 +75,7 @@ impl SiteSettings {
             identities: HashMap::new(),
             moved_home: None,
             retired: false,
+            retired_at: None,
         }
     }
 
@@ -142,7 +145,13 @@ impl SiteSettings {
                     .split_once('\n')
                     .map(|(home, handle)| (home.to_string(), handle.to_string()))
             }
-            "retired" => self.retired = value == "true",
+            // The time of the retirement; earlier versions stored `true`.
+            "retired" => {
+                self.retired_at = chrono::DateTime::parse_from_rfc3339(value)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc));
+                self.retired = value == "true" || self.retired_at.is_some();
+            }
             _ if key.starts_with(ALIASES) => {
                 self.identities
                     .entry(key[ALIASES.len()..].to_string())
@@ -158,6 +167,26 @@ impl SiteSettings {
             // A key from a newer version: ignored rather than refused.
             _ => {}
         }
+    }
+
+    /// Whether `changes` change what the blog's actor document shows.
+    pub fn change_blog_profile(&self, changes: &Changes) -> bool {
+        let mut after = self.clone();
+        for (key, value) in changes {
+            after.apply(key, value.trim());
+        }
+        self.blog_profile() != after.blog_profile()
+    }
+
+    /// What the blog's actor document shows of the settings.
+    fn blog_profile(&self) -> (&str, &str, &Option<String>, &Option<String>, Identity) {
+        (
+            &self.blog.title,
+            &self.blog.description,
+            &self.blog.icon_url,
+            &self.header_image_url,
+            self.identity("blog"),
+        )
     }
 
     /// The values the settings form shows.
@@ -265,9 +294,7 @@ pub async fn save(
     cache: &SettingsCache,
     changes: Changes,
 ) -> AppResult<Arc<SiteSettings>> {
-    for (key, value) in &changes {
-        validate(key, value)?;
-    }
+    validate_all(&changes)?;
     // Every page shows them: pages rendered while they were being saved, with the old ones
     // still in memory, are stale too.
     changes::within(Change::Site, store(db, cache, changes)).await
@@ -279,11 +306,25 @@ async fn store(
     changes: Changes,
 ) -> AppResult<Arc<SiteSettings>> {
     let txn = db.begin().await?;
-    for (key, value) in changes {
-        put(&txn, key, &value).await?;
-    }
+    put_all(&txn, changes).await?;
     txn.commit().await?;
     cache.reload(db).await
+}
+
+/// Checks every one of `changes`.
+pub fn validate_all(changes: &Changes) -> AppResult<()> {
+    for (key, value) in changes {
+        validate(key, value)?;
+    }
+    Ok(())
+}
+
+/// Stores `changes` on `db` (the transaction of the change; the caller reloads the cache).
+pub async fn put_all(db: &impl ConnectionTrait, changes: Changes) -> AppResult<()> {
+    for (key, value) in changes {
+        put(db, key, &value).await?;
+    }
+    Ok(())
 }
 
 /// The stored value of `key`, for values the settings in memory do not keep.

@@ -4,7 +4,10 @@
 //! actors, documents and pages answer 410 Gone. /admin stays, and so does what it needs.
 
 use crate::{
-    federation::state::AppState,
+    federation::{
+        objects::{document::with_context, tombstone::retired_to_tombstone},
+        state::AppState,
+    },
     web::respond::{activity_json, wants_activity_json},
 };
 use activitypub_federation::config::FederationConfig;
@@ -14,7 +17,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 use url::Url;
 
 /// Paths that stay as they are: the owner's, files, the server's own documents, and the
@@ -55,15 +57,13 @@ pub async fn serve(
         if path == "/.well-known/webfinger" {
             return StatusCode::GONE.into_response();
         }
-        let id = urls
-            .base()
-            .join(path.trim_start_matches('/'))
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        return if wants_activity_json(request.headers()) {
-            activity_json(StatusCode::GONE, json!({"id": id, "type": "Tombstone"}))
-        } else {
-            crate::error::AppError::Gone.into_response()
+        let id = urls.base().join(path.trim_start_matches('/'));
+        return match id {
+            Ok(id) if wants_activity_json(request.headers()) => {
+                let tombstone = retired_to_tombstone(&id, is_actor(path), settings.retired_at);
+                activity_json(StatusCode::GONE, with_context(tombstone))
+            }
+            _ => crate::error::AppError::Gone.into_response(),
         };
     }
     let Some((home, handle)) = settings.moved_home.clone() else {
@@ -90,6 +90,15 @@ pub async fn serve(
         .unwrap_or_else(|_| home.clone());
     to.set_query(request.uri().query());
     moved_permanently(to.as_str())
+}
+
+/// Whether `path` is one of our actors: the blog's, or an author's (`/authors/NAME/actor`).
+fn is_actor(path: &str) -> bool {
+    path == "/actor"
+        || path
+            .strip_prefix("/authors/")
+            .and_then(|rest| rest.strip_suffix("/actor"))
+            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
 }
 
 /// Whether a WebFinger query asks for the blog (its handle, its actor or its home page).

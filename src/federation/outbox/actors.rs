@@ -1,4 +1,4 @@
-//! Our actors themselves: an author's profile edit (`Update` of their actor, to their
+//! Our actors themselves: a profile edit, aliases included (`Update` of the actor, to its
 //! followers, as Mastodon sends profile edits), a `Move` to a new account, and the `Delete` of
 //! an actor when the blog is retired.
 
@@ -6,7 +6,7 @@ use super::outgoing::Outgoing;
 use crate::{
     error::{AppError, AppResult},
     federation::{
-        authors,
+        authors, objects,
         objects::activity::{activity_by, public_addressing},
         protocol::{OutboxActivity, SentMove},
         state::AppState,
@@ -20,21 +20,40 @@ use crate::{
 use activitypub_federation::config::Data;
 use url::Url;
 
-/// The Update of the actor of the author `username`. None when they are no actor (any more).
-pub(super) async fn updated(data: &Data<AppState>, username: &str) -> AppResult<Option<Outgoing>> {
-    let Some(author) = local_actor::author_user(data, username).await? else {
-        return Ok(None);
+/// The Update of `local`'s actor document, as it is now, to its followers (Mastodon reads the
+/// profile again, `alsoKnownAs` included, which a `Move` to it is checked against). None for
+/// an author who is no actor (any more).
+pub(super) async fn updated(
+    data: &Data<AppState>,
+    local: &LocalActor,
+) -> AppResult<Option<Outgoing>> {
+    // The settings in memory may be older than the change (made by another process, such
+    // as `feder alias add`, or not reloaded yet): the Update shows the stored ones.
+    data.settings.reload(&data.db).await?;
+    let person = match local {
+        LocalActor::Blog => objects::actor::blog_to_person(data).await?,
+        LocalActor::Author(username) => {
+            let Some(author) = local_actor::author_user(data, username).await? else {
+                return Ok(None);
+            };
+            authors::actor(data, &author).await?
+        }
     };
     let urls = &data.urls;
-    let me = LocalActor::Author(author.username.clone());
-    let person = authors::actor(data, &author).await?;
     let (to, _) = public_addressing(urls);
-    let cc = vec![me.followers(urls).to_string()];
-    let update = activity_by(&me.id(urls), "Update", &urls.new_activity(), person, to, cc);
+    let cc = vec![local.followers(urls).to_string()];
+    let update = activity_by(
+        &local.id(urls),
+        "Update",
+        &urls.new_activity(),
+        person,
+        to,
+        cc,
+    );
     Ok(Some(Outgoing {
         activity: OutboxActivity::Person(Box::new(update)),
         public: true,
-        inboxes: followers::inboxes(&data.db, &me).await?,
+        inboxes: followers::inboxes(&data.db, local).await?,
     }))
 }
 

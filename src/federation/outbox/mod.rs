@@ -80,7 +80,10 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
             follow_id,
             inbox,
         )?)),
-        Event::AuthorProfileUpdated { author } => one(actors::updated(data, author).await?),
+        Event::AuthorProfileUpdated { author } => {
+            one(actors::updated(data, &LocalActor::Author(author.clone())).await?)
+        }
+        Event::ActorUpdated { local_actor } => one(actors::updated(data, local_actor).await?),
         Event::ActorMoved {
             local_actor,
             target,

@@ -360,16 +360,22 @@ pub struct Reacted {
     pub object: Url,
 }
 
-/// What a deleted post or reply is now.
+/// What a deleted post or reply is now, or anything of a retired blog (whose former type and
+/// time may be unknown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tombstone {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
-    pub former_type: String,
-    #[serde(with = "time")]
-    pub deleted: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_type: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "optional_time"
+    )]
+    pub deleted: Option<DateTime<Utc>>,
 }
 
 /// A collection's front page: its size and, when it has items, its first page.

@@ -12,7 +12,7 @@ use crate::{
     federation::state::AppState,
     render::i18n,
     services::{
-        authorizations,
+        authorizations, profile,
         settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
         users,
     },
@@ -132,7 +132,7 @@ pub async fn save(
             None,
         )
     };
-    match settings::save(&data.db, &data.settings, changes).await {
+    match profile::save(&data, changes).await {
         // Quotes the new policy no longer allows are revoked (a Delete each).
         Ok(_) => {
             authorizations::revoke_excluded(&data, None).await?;
