@@ -31,6 +31,7 @@ mod m20261206_193400_reader;
 mod m20261206_195437_blocklists;
 mod m20261206_202706_activity_sender;
 mod m20261206_204338_reports;
+mod m20261206_224500_direct_answers;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_202706_activity_sender::Migration),
             Box::new(m20261206_193400_reader::Migration),
             Box::new(m20261206_204338_reports::Migration),
+            Box::new(m20261206_224500_direct_answers::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! runs inside that transaction.
 
 use crate::{
-    db::entities::comment,
+    db::entities::{comment, mention},
     error::{AppError, AppResult},
     federation::{
         actor::{self, RemoteActor},
@@ -16,6 +16,7 @@ use crate::{
     services::{
         comments, followers, follows,
         local_actor::LocalActor,
+        mentions,
         moves::{self, NewHome},
         reader, reading,
     },
@@ -140,6 +141,18 @@ pub async fn reply(
     comments::reply(data, in_reply_to, author.as_ref(), markdown_text).await
 }
 
+/// The owner's private answer to `message`, a direct message: to its author alone.
+pub async fn answer_directly(
+    data: &Data<AppState>,
+    message: &mention::Model,
+    markdown_text: &str,
+) -> AppResult<comment::Model> {
+    let author = Url::parse(&message.author_ap_id).map_err(AppError::internal)?;
+    let actor = fetch::actor(&author, data).await?;
+    let author = Url::parse(&actor.model().ap_id).map_err(AppError::internal)?;
+    comments::answer_directly(data, message, &author, markdown_text).await
+}
+
 pub async fn edit_reply(
     data: &Data<AppState>,
     id: &Url,
@@ -203,10 +216,14 @@ async fn parent_author(data: &Data<AppState>, parent: &Url) -> AppResult<Option<
         Some(comment) if comment.is_local || comment.kind == comment::WEB => return Ok(None),
         Some(comment) => Url::parse(&comment.author_ap_id).map_err(AppError::internal)?,
         None if data.urls.is_local(parent) => return Ok(None),
-        None => fetch::object(parent, data)
-            .await?
-            .author()
-            .ok_or_else(|| AppError::BadRequest(format!("{parent} has no author")))?,
+        // A direct message is not served to whoever asks: its author is the one stored.
+        None => match mentions::find(&data.db, parent).await? {
+            Some(message) => Url::parse(&message.author_ap_id).map_err(AppError::internal)?,
+            None => fetch::object(parent, data)
+                .await?
+                .author()
+                .ok_or_else(|| AppError::BadRequest(format!("{parent} has no author")))?,
+        },
     };
     let actor = fetch::actor(&author, data).await?;
     Url::parse(&actor.model().ap_id)

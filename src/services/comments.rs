@@ -1,10 +1,10 @@
 //! Comments: replies from the fediverse threaded under our posts, and replies the owner writes
-//! (to a comment, or to someone else's post).
+//! (to a comment, to someone else's post, or privately to a direct message).
 
 use crate::{
     db::{
         changes::{self, Change},
-        entities::{actor, comment, notification},
+        entities::{actor, comment, mention, notification},
     },
     error::{AppError, AppResult},
     render::markdown,
@@ -38,7 +38,7 @@ pub async fn thread_post(data: &Site, in_reply_to: &Url) -> AppResult<Option<i32
     Ok(find(&data.db, in_reply_to).await?.and_then(|c| c.post_id))
 }
 
-/// The blog's own answers to any of `parents` (comment ids), oldest first.
+/// The blog's own answers to any of `parents` (comment or direct message ids), oldest first.
 pub async fn answers_to(
     db: &DatabaseConnection,
     parents: Vec<String>,
@@ -323,6 +323,41 @@ pub async fn reply(
     Ok(row)
 }
 
+/// The owner's private answer to `message`, a direct message to the blog: a note addressed to
+/// its author alone (`direct`), in no thread of ours, federated to that author only.
+pub async fn answer_directly(
+    site: &Site,
+    message: &mention::Model,
+    author: &Url,
+    markdown_text: &str,
+) -> AppResult<comment::Model> {
+    let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
+    let txn = site.db.begin().await?;
+    let row = comment::ActiveModel {
+        ap_id: Set(id.to_string()),
+        post_id: Set(None),
+        in_reply_to: Set(message.ap_id.clone()),
+        author_ap_id: Set(site.urls.actor().to_string()),
+        content_html: Set(markdown::to_html(markdown_text)),
+        url: Set(None),
+        is_local: Set(true),
+        status: Set(comment::APPROVED.into()),
+        published_at: Set(Utc::now()),
+        updated_at: Set(None),
+        deleted_at: Set(None),
+        direct: Set(true),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let event = Event::ReplyCreated {
+        comment_id: row.id,
+        parent_author: Some(author.to_string()),
+    };
+    outbox::commit_with(site, txn, &event).await?;
+    Ok(row)
+}
+
 pub async fn edit_reply(
     site: &Site,
     id: &Url,
@@ -357,11 +392,12 @@ pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) ->
 }
 
 /// A note of the blog's own that the fediverse may see (the owner's answers, and web comments
-/// once approved), deleted ones included: they are served as tombstones.
+/// once approved), deleted ones included: they are served as tombstones. Never a private answer
+/// to a direct message: that reached its one recipient in its Create.
 pub async fn public_own(db: &DatabaseConnection, id: &Url) -> AppResult<comment::Model> {
     find(db, id)
         .await?
-        .filter(|c| c.is_local && c.status == comment::APPROVED)
+        .filter(|c| c.is_local && !c.direct && c.status == comment::APPROVED)
         .ok_or(AppError::NotFound)
 }
 

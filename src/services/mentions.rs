@@ -1,6 +1,6 @@
-//! Posts that mention the blog without replying to anything of ours, and followers-only or
-//! direct replies to our posts: listed for the owner (`feder mentions`), never shown on the blog
-//! nor in its collections.
+//! Posts that mention the blog without replying to anything of ours, direct messages, and
+//! followers-only or direct replies to our posts: listed for the owner (`feder mentions`,
+//! /admin/notifications), never shown on the blog nor in its collections.
 
 use crate::{
     db::entities::{mention, notification},
@@ -31,10 +31,12 @@ pub enum Listed {
 /// `note` as a row of the owner's list.
 pub fn row(note: &RemoteNote, listed: Listed) -> mention::ActiveModel {
     let now = Utc::now();
+    // A quote is public by what it is; a mention or reply is as its author addressed it. A
+    // direct one keeps what it answers (perhaps the owner's private answer before it).
     let (visibility, in_reply_to) = match (listed, note.audience) {
-        (Listed::PrivateReply, Audience::Followers) => (mention::FOLLOWERS, &note.in_reply_to),
-        (Listed::PrivateReply, _) => (mention::DIRECT, &note.in_reply_to),
-        _ => (mention::PUBLIC, &None),
+        (Listed::Quote { .. }, _) | (Listed::Mention, Audience::Public) => (mention::PUBLIC, &None),
+        (_, Audience::Followers) => (mention::FOLLOWERS, &note.in_reply_to),
+        (_, _) => (mention::DIRECT, &note.in_reply_to),
     };
     mention::ActiveModel {
         ap_id: Set(note.id.to_string()),
@@ -54,6 +56,8 @@ pub fn row(note: &RemoteNote, listed: Listed) -> mention::ActiveModel {
 pub async fn store(db: &DatabaseConnection, note: &RemoteNote, listed: Listed) -> AppResult<()> {
     let (kind, post_id) = match listed {
         Listed::Quote { post_id } => (notification::QUOTE, Some(post_id)),
+        // Addressed to the blog (or an author) alone: a direct message, told apart.
+        _ if note.audience == Audience::Direct => (notification::DIRECT, None),
         Listed::Mention | Listed::PrivateReply => (notification::MENTION, None),
     };
     let txn = db.begin().await?;
@@ -78,6 +82,22 @@ pub async fn latest(db: &DatabaseConnection, limit: u64) -> AppResult<Vec<mentio
         .order_by_desc(mention::Column::Id)
         .limit(limit)
         .all(db)
+        .await?)
+}
+
+/// A direct message (or direct reply) by its row id.
+pub async fn direct(db: &impl ConnectionTrait, id: i32) -> AppResult<Option<mention::Model>> {
+    Ok(mention::Entity::find_by_id(id)
+        .filter(mention::Column::Visibility.eq(mention::DIRECT))
+        .one(db)
+        .await?)
+}
+
+/// A stored mention, direct message or private reply by its ActivityPub id.
+pub async fn find(db: &impl ConnectionTrait, ap_id: &Url) -> AppResult<Option<mention::Model>> {
+    Ok(mention::Entity::find()
+        .filter(mention::Column::ApId.eq(ap_id.as_str()))
+        .one(db)
         .await?)
 }
 

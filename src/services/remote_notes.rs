@@ -25,7 +25,8 @@ pub struct RemoteNote {
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
     pub audience: Audience,
-    /// Whether it names the blog (a `Mention` tag, or the blog actor among its recipients).
+    /// Whether it names the blog or one of its authors (a `Mention` tag, or among its
+    /// recipients).
     pub mentions_blog: bool,
     /// The post it quotes, if any.
     pub quotes: Option<Url>,

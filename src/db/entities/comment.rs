@@ -40,6 +40,9 @@ pub struct Model {
     pub reply_request_id: Option<String>,
     /// Mails to a web writer about answers: `asked` (confirmation sent), `on`, `off`, or none.
     pub answer_mail: Option<String>,
+    /// The blog's answer to a direct message: addressed to its one recipient only, never on a
+    /// page, in a collection or served to anyone who asks.
+    pub direct: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Something the owner should see in /admin/notifications: a comment, a reply to one of the
-/// blog's answers, a mention, a like, a boost, a quote, a follow, an unfollow or a report.
+/// blog's answers, a mention, a direct message, a like, a boost, a quote, a follow, an unfollow or a report.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notifications")]
 pub struct Model {
@@ -29,6 +29,9 @@ pub const COMMENT: &str = "comment";
 /// A reply to one of the blog's own answers.
 pub const REPLY: &str = "reply";
 pub const MENTION: &str = "mention";
+/// A note addressed to the blog (or an author) alone, no public, no followers: a direct
+/// message, or a direct reply to one of our posts or answers.
+pub const DIRECT: &str = "direct";
 pub const LIKE: &str = "like";
 pub const BOOST: &str = "boost";
 pub const QUOTE: &str = "quote";

@@ -11,7 +11,10 @@ use crate::{
         protocol::{ApObject, Note, Tag, ThreadCollection, id_of, ids_of},
     },
     render::{escape_html, markdown, sanitize},
-    services::remote_notes::{Attachment, Audience, RemoteNote},
+    services::{
+        local_actor::LocalActor,
+        remote_notes::{Attachment, Audience, RemoteNote},
+    },
     urls::Urls,
 };
 use serde_json::Value;
@@ -24,17 +27,25 @@ pub struct NoteThread {
     pub replies: ThreadCollection,
 }
 
-/// A reply the blog itself wrote (the owner answering a comment or another blog's post).
+/// A reply the blog itself wrote (the owner answering a comment or another blog's post, or
+/// privately a direct message).
 pub fn comment_to_note(
     note: &comment::Model,
     parent_author: Option<&str>,
     thread: NoteThread,
     urls: &Urls,
 ) -> Note {
-    let mut cc = vec![urls.followers().to_string()];
+    // An answer to a direct message goes to its one recipient: no Public, no followers.
+    let (mut to, mut cc) = match note.direct {
+        true => (vec![], vec![]),
+        false => (vec![PUBLIC.to_string()], vec![urls.followers().to_string()]),
+    };
     let mut tag = vec![];
     if let Some(author) = parent_author {
-        cc.push(author.to_string());
+        match note.direct {
+            true => to.push(author.to_string()),
+            false => cc.push(author.to_string()),
+        }
         tag.push(Tag {
             kind: "Mention".into(),
             href: author.to_string(),
@@ -66,7 +77,7 @@ pub fn comment_to_note(
         url: note.url.clone().unwrap_or_else(|| note.ap_id.clone()),
         published: note.published_at,
         updated: note.updated_at,
-        to: vec![PUBLIC.into()],
+        to,
         cc,
         tag,
         context: thread.context,
@@ -89,7 +100,7 @@ pub fn note_to_remote_note(note: &ApObject, author: &Url, urls: &Urls) -> Remote
         published: note.published,
         updated: note.updated,
         audience: audience(note),
-        mentions_blog: mentions(note, &urls.actor()),
+        mentions_blog: mentions(note, urls),
         quotes: note.quoted().cloned(),
         summary: note
             .summary_text()
@@ -125,11 +136,13 @@ fn audience(note: &ApObject) -> Audience {
     }
 }
 
-/// Whether `note` names `actor`: a `Mention` tag, or among its recipients.
-fn mentions(note: &ApObject, actor: &Url) -> bool {
+/// Whether `note` names one of our actors (the blog, or an author by the form of its id): a
+/// `Mention` tag, or among its recipients.
+fn mentions(note: &ApObject, urls: &Urls) -> bool {
+    let ours = |id: &Url| LocalActor::from_id(urls, id).is_some();
     let is_mention = |tag: &Value| {
         tag.get("type").and_then(Value::as_str) == Some("Mention")
-            && tag.get("href").and_then(id_of).as_ref() == Some(actor)
+            && tag.get("href").and_then(id_of).as_ref().is_some_and(ours)
     };
     let tagged = match &note.tag {
         Value::Array(tags) => tags.iter().any(is_mention),
@@ -139,5 +152,6 @@ fn mentions(note: &ApObject, actor: &Url) -> bool {
         || ids_of(&note.to)
             .iter()
             .chain(ids_of(&note.cc).iter())
-            .any(|a| a == actor.as_str())
+            .filter_map(|a| Url::parse(a).ok())
+            .any(|a| ours(&a))
 }

@@ -1,6 +1,6 @@
 //! The blog's own notes (the owner's replies, and web comments published with their writer's
 //! consent): `Create`, `Update` and `Delete` (a Tombstone), public, to the blog's followers and
-//! the author of what the note answers.
+//! the author of what the note answers; a private answer to a direct message to its author only.
 
 use super::outgoing::{Change, Outgoing, shared_inbox};
 use crate::{
@@ -42,8 +42,15 @@ pub(super) async fn changed(
     };
     let urls = &data.urls;
     let author_id = parent_author.as_ref().map(|a| a.model().ap_id.as_str());
-    let (to, mut cc) = public_addressing(urls);
-    cc.extend(author_id.map(str::to_string));
+    // A private answer to a direct message: to its author alone, never to the followers.
+    let (to, cc) = match note.direct {
+        true => (author_id.map(str::to_string).into_iter().collect(), vec![]),
+        false => {
+            let (to, mut cc) = public_addressing(urls);
+            cc.extend(author_id.map(str::to_string));
+            (to, cc)
+        }
+    };
     let id = urls.new_activity();
     let activity = match change {
         Change::Deleted => {
@@ -62,11 +69,14 @@ pub(super) async fn changed(
             OutboxActivity::Note(Box::new(blog_activity(kind, &id, object, to, cc, urls)))
         }
     };
-    let mut inboxes = followers::inboxes(&data.db, &LocalActor::Blog).await?;
+    let mut inboxes = match note.direct {
+        true => vec![],
+        false => followers::inboxes(&data.db, &LocalActor::Blog).await?,
+    };
     inboxes.extend(parent_author.as_ref().and_then(shared_inbox));
     Ok(Some(Outgoing {
         activity,
-        public: true,
+        public: !note.direct,
         inboxes,
     }))
 }

@@ -1,17 +1,29 @@
 //! /admin/notifications: what happened, newest first, grouped ("3 people liked …"), with a
-//! reply form under comments. What the page showed is marked as seen.
+//! reply form under comments, and under direct messages (marked private) one that answers
+//! their author alone. What the page showed is marked as seen.
 
-use super::{auth::Author, page};
+use super::{
+    auth::{Author, CsrfForm},
+    page, safe_back,
+};
 use crate::{
-    db::entities::{comment, notification},
-    error::AppResult,
-    federation::state::AppState,
+    db::entities::{comment, mention, notification},
+    error::{AppError, AppResult},
+    federation::{actions, state::AppState},
     render::i18n::Language,
-    services::notifications::{self, Group},
+    services::{
+        comments, mentions,
+        notifications::{self, Group},
+    },
+    web::extract::Path,
 };
 use activitypub_federation::config::Data;
-use axum::{http::StatusCode, response::Response};
-use serde::Serialize;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Serialize)]
 struct PersonView {
@@ -34,6 +46,10 @@ struct NotificationView {
     post_url: Option<String>,
     /// The comment, for a reply form under it.
     comment_id: Option<i32>,
+    /// A direct message (marked private), for a form that answers its author alone.
+    message_id: Option<i32>,
+    /// The blog's private answers to that message, oldest first.
+    answers: Vec<String>,
     html: Option<String>,
     link: Option<String>,
     when: String,
@@ -47,6 +63,7 @@ fn verb(kind: &str) -> &'static str {
         notification::COMMENT => "admin_verb_comment",
         notification::REPLY => "admin_verb_reply",
         notification::MENTION => "admin_verb_mention",
+        notification::DIRECT => "admin_verb_direct",
         notification::LIKE => "admin_verb_like",
         notification::BOOST => "admin_verb_boost",
         notification::QUOTE => "admin_verb_quote",
@@ -60,7 +77,13 @@ fn verb(kind: &str) -> &'static str {
 /// How many people a line names before "and N others".
 const NAMED: usize = 3;
 
-fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
+/// `answers`: the blog's private answers by the direct message they answer.
+fn view(
+    data: &AppState,
+    lang: &Language,
+    group: Group,
+    answers: &HashMap<String, Vec<String>>,
+) -> NotificationView {
     let settings = data.settings.current();
     let total = group.actors.len();
     // A web commenter has no profile: their id is a `urn:feder:web:…`, so the line names them
@@ -113,6 +136,10 @@ fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
         ),
         (None, None) => (None, None),
     };
+    let direct = group
+        .mention
+        .as_ref()
+        .filter(|m| m.visibility == mention::DIRECT);
     NotificationView {
         // The verb agrees with the number of people: "Ann hat geteilt", "Ann und Bo haben …".
         verb: lang.counted(verb(&group.kind), total).trim().to_string(),
@@ -132,6 +159,10 @@ fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
             .as_ref()
             .filter(|c| c.deleted_at.is_none())
             .map(|c| c.id),
+        message_id: direct.map(|m| m.id),
+        answers: direct
+            .and_then(|m| answers.get(&m.ap_id).cloned())
+            .unwrap_or_default(),
         html,
         link,
         when: settings.local_time(group.newest),
@@ -142,9 +173,22 @@ fn view(data: &AppState, lang: &Language, group: Group) -> NotificationView {
 pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Response> {
     let groups = notifications::latest(&data.db, 300).await?;
     let newest = groups.iter().map(|g| g.last_id).max();
+    let messages = groups
+        .iter()
+        .filter_map(|g| g.mention.as_ref())
+        .filter(|m| m.visibility == mention::DIRECT)
+        .map(|m| m.ap_id.clone())
+        .collect();
+    let mut answers: HashMap<String, Vec<String>> = HashMap::new();
+    for a in comments::answers_to(&data.db, messages).await? {
+        answers
+            .entry(a.in_reply_to)
+            .or_default()
+            .push(a.content_html);
+    }
     let items: Vec<NotificationView> = groups
         .into_iter()
-        .map(|g| view(&data, author.lang, g))
+        .map(|g| view(&data, author.lang, g, &answers))
         .collect();
     // Seen now: the count in the navigation goes down with this very page.
     if let Some(last) = newest {
@@ -159,4 +203,32 @@ pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Respons
             ..author.nav()
         },
     ))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    text: String,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+/// POST /admin/messages/{id}/reply: the owner answers a direct message privately, to its
+/// author alone (never on the blog, never to the followers).
+pub async fn answer(
+    data: Data<AppState>,
+    author: Author,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> AppResult<Response> {
+    if form.text.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            author.t("admin_error_answer_empty").into(),
+        ));
+    }
+    let message = mentions::direct(&data.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actions::answer_directly(&data, &message, &form.text).await?;
+    let back = safe_back(form.back.as_deref(), "/admin/notifications");
+    Ok(Redirect::to(&back).into_response())
 }

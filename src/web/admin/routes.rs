@@ -53,6 +53,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/blocklists/{id}/{action}", post(blocklists::act))
         .route("/admin/filters/{id}/delete", post(comments::remove_filter))
         .route("/admin/notifications", get(notifications::list))
+        .route("/admin/messages/{id}/reply", post(notifications::answer))
         .route("/admin/reader", get(reader::timeline))
         .route("/admin/reader/follow", post(reader::follow))
         .route("/admin/reader/unfollow", post(reader::unfollow))

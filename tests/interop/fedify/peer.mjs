@@ -691,6 +691,7 @@ const commands = {
 //     for with a ReplyRequest (the reply embedded as `instrument`).
 //   direct_reply {in_reply_to, content}: a reply addressed to the post's author
 //     only (a "direct message"), delivered to them.
+//   direct_message {to, content, in_reply_to?}: a direct message to the actor `to`.
 // ---------------------------------------------------------------------------
 
 Object.assign(commands, {
@@ -832,6 +833,34 @@ Object.assign(commands, {
       published: note.published,
     });
     const status = await send(ctx, author, create, false);
+    return { note: noteId.href, status };
+  },
+
+  // direct_message {to, content, in_reply_to?}: a Note addressed to the actor `to` alone
+  // (no Public, no followers), with its Mention tag, delivered to its own inbox.
+  async direct_message(cmd) {
+    const ctx = context();
+    const recipient = await fetchActor(ctx, requireString(cmd, "to"));
+    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+    const note = new Note({
+      id: noteId,
+      attribution: ctx.getActorUri(IDENTIFIER),
+      to: recipient.id,
+      tags: [new Mention({ href: recipient.id, name: mentionName(recipient) })],
+      replyTarget: typeof cmd.in_reply_to === "string" ? new URL(cmd.in_reply_to) : null,
+      content: requireString(cmd, "content"),
+      published: Temporal.Now.instant(),
+      url: noteId,
+    });
+    notes.set(noteId.href, note);
+    const create = new Create({
+      id: new URL(`${noteId.href}/activity`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: recipient.id,
+      object: note,
+      published: note.published,
+    });
+    const status = await send(ctx, recipient, create, false);
     return { note: noteId.href, status };
   },
 
