@@ -531,6 +531,8 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     .await;
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
     reply(&peer, &blog, &post_url, 1, "How do you grow them?").await;
+    // A like puts the post among the top posts of /admin/stats (the reply waits).
+    site::like(&peer, &blog, &post_url).await;
     // A reply to a note on a server that does not answer: tried once, then a dead letter.
     let gone = format!("http://localhost:{}/notes/somewhere-far-away", free_port());
     reply(&peer, &blog, &gone, 2, "Lost in a thread").await;
@@ -573,9 +575,18 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
         ("/admin/media", "media"),
         ("/admin/profile", "profile"),
         ("/admin/settings", "settings"),
+        ("/admin/reports", "reports"),
+        ("/admin/stats", "stats"),
     ]);
     let edit = format!("/admin/posts/{}/edit", post.slug);
     pages.push((edit.as_str(), "post editor"));
+    let year = format!(
+        "/admin/stats/{}",
+        chrono::Datelike::year(&chrono::Utc::now())
+    );
+    pages.push((year.as_str(), "year in review"));
+    let post_stats = format!("/admin/stats/posts/{}", post.slug);
+    pages.push((post_stats.as_str(), "post stats"));
     let mut wide = Vec::new();
     for (i, (path, name)) in pages.iter().enumerate() {
         if i == 1 {
@@ -617,6 +628,39 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
             .is_empty()
     );
     screenshots(&client, "deliveries-failed").await;
+    // The charts are drawn at phone width: each SVG has a size and stays inside the window.
+    client.set_window_size(390, 844).await.expect("resize");
+    client.goto(&format!("{base}/admin/stats")).await.unwrap();
+    let sizes = client
+        .execute(
+            "return [...document.querySelectorAll('svg.chart')].map(s => { \
+               const r = s.getBoundingClientRect(); return [r.width, r.height]; });",
+            vec![],
+        )
+        .await
+        .expect("chart sizes");
+    let sizes: Vec<(f64, f64)> = sizes
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| (s[0].as_f64().unwrap(), s[1].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        sizes.len(),
+        2,
+        "the followers chart and the top posts: {sizes:?}"
+    );
+    for (width, height) in &sizes {
+        assert!(
+            *width > 300.0 && *width <= 390.0 && *height > 30.0,
+            "a chart at 390 px is {width} × {height}"
+        );
+    }
+    assert!(
+        fits(&client).await,
+        "/admin/stats scrolls sideways on a phone"
+    );
+    screenshots(&client, "stats").await;
     client
         .goto(&format!("{base}/admin/comments"))
         .await

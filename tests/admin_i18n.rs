@@ -1,7 +1,7 @@
 //! The admin pages in the blog's interface language, over real HTTP against a real server and
 //! a Mastodon-like signing peer: a German blog shows every admin page (login, dashboard, posts,
 //! editor, pages, page editor, comments, notifications, followers, deliveries, media, profile,
-//! settings) in German, with no English labels left, and its notification lines agree with the
+//! settings, statistics) in German, with no English labels left, and its notification lines agree with the
 //! number of people; an English blog stays English; and in a real headless Chromium the
 //! editor's script writes its word count and autosave status in German.
 // A failed expect is a failed test.
@@ -293,6 +293,39 @@ async fn a_german_blog_has_german_admin_pages() {
         ],
     )
     .await;
+    german(
+        &mut browser,
+        "/admin/stats",
+        &[
+            NAV,
+            ("header nav a", "Statistik"),
+            ("header nav a", "Meldungen"),
+            ("h1", "Statistik"),
+            ("h2", "Follower im Verlauf"),
+            ("svg title", "Beliebteste Beiträge"),
+            ("dt", "Erreichte Server"),
+            ("summary", "Als Tabelle"),
+        ],
+    )
+    .await;
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    german(
+        &mut browser,
+        &format!("/admin/stats/{year}"),
+        &[
+            NAV,
+            ("h1", &format!("Das Jahr {year}")),
+            ("h2", "Am häufigsten favorisiert"),
+            ("dt", "Neue Follower"),
+        ],
+    )
+    .await;
+    german(
+        &mut browser,
+        &format!("/admin/stats/posts/{}", post.slug),
+        &[NAV, ("h1", "Saatgut"), ("h2", "Erreichte Server")],
+    )
+    .await;
     let nav = texts(&browser.get("/admin").await.html(), "header button");
     assert_eq!(nav, vec!["Abmelden"]);
 }
@@ -309,6 +342,7 @@ async fn an_english_blog_keeps_english_admin_pages() {
         ("/admin/notifications", "Notifications"),
         ("/admin/followers", "Followers (0)"),
         ("/admin/settings", "Settings"),
+        ("/admin/stats", "Statistics"),
     ] {
         let answer = browser.get(path).await;
         let html = answer.html();

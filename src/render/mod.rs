@@ -1,6 +1,7 @@
 //! Turning content into HTML: Markdown for posts, sanitizing for remote HTML, templates and the
 //! interface languages. Pure: everything here takes values, never a database handle.
 
+pub mod charts;
 pub mod i18n;
 pub mod images;
 pub mod markdown;

@@ -43,6 +43,7 @@ pub mod reports;
 pub mod schedule;
 pub mod settings;
 pub mod spam_filter;
+pub mod stats;
 pub mod stored_html;
 pub mod throttle;
 pub mod tokens;

@@ -18,6 +18,7 @@ mod reader;
 mod reports;
 pub mod routes;
 mod settings;
+mod stats;
 
 use crate::{error::AppError, web::extract::Path};
 use axum::{
@@ -104,6 +105,26 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     (
         "moving.html",
         include_str!("../../../templates/admin/moving.html"),
+    ),
+    (
+        "stats.html",
+        include_str!("../../../templates/admin/stats.html"),
+    ),
+    (
+        "stats_figures.html",
+        include_str!("../../../templates/admin/stats_figures.html"),
+    ),
+    (
+        "stats_posts.html",
+        include_str!("../../../templates/admin/stats_posts.html"),
+    ),
+    (
+        "stats_year.html",
+        include_str!("../../../templates/admin/stats_year.html"),
+    ),
+    (
+        "stats_post.html",
+        include_str!("../../../templates/admin/stats_post.html"),
     ),
 ];
 

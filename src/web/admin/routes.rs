@@ -3,7 +3,7 @@
 
 use super::{
     asset_file, blocklists, comments, dashboard, followers, login, media, moving, notifications,
-    pages, posts, reader, reports, settings,
+    pages, posts, reader, reports, settings, stats,
 };
 use axum::{
     Router,
@@ -42,6 +42,9 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/comments/{id}/reply", post(comments::reply))
         .route("/admin/comments/{id}/report", post(reports::report))
         .route("/admin/reports", get(reports::list))
+        .route("/admin/stats", get(stats::overview))
+        .route("/admin/stats/{year}", get(stats::year))
+        .route("/admin/stats/posts/{slug}", get(stats::post))
         .route("/admin/comments/{id}/{action}", post(comments::act))
         .route("/admin/replies/{id}", post(comments::edit_answer))
         .route("/admin/replies/{id}/delete", post(comments::delete_answer))

@@ -1,0 +1,195 @@
+//! /admin/stats over real HTTP against a real server, fed by two Mastodon-like servers that
+//! sign what they send: two follows, one like, one boost and one reply, and the overview, the
+//! post's own page and the year's summary show exactly those counts (the post reached both
+//! servers and both followers); a post nobody answered is not among the top posts.
+// A failed expect is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin_helpers;
+mod common;
+mod site;
+
+use admin_helpers::{Browser, follow, logged_in};
+use chrono::Datelike;
+use common::{Instance, Peer, eventually, settled, texts};
+use serde_json::json;
+use site::{like, publish, reply, start_blog};
+
+/// A boost of `post_url` from the peer's `alice`, signed as Mastodon sends it.
+async fn boost(peer: &Peer, blog: &Instance, post_url: &str) {
+    let activity = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/users/alice/statuses/7/activity", peer.base),
+        "type": "Announce",
+        "actor": peer.actor,
+        "published": "2026-08-21T14:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [format!("{}/users/alice/followers", peer.base)],
+        "object": post_url,
+    });
+    let status = peer
+        .post_signed(&format!("{}inbox", blog.base()), &activity)
+        .await;
+    assert!(status < 300, "Announce answered {status}");
+}
+
+/// The figure (a `dd`) of the card with class `class`.
+fn figure(html: &scraper::Html, class: &str) -> String {
+    texts(html, &format!("dl.figures .figure.{class} dd"))
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("no figure {class}"))
+}
+
+/// The cells of the posts table row by row, each as (class, text).
+fn rows(html: &scraper::Html) -> Vec<Vec<(String, String)>> {
+    let row = scraper::Selector::parse("table.stats-posts tbody tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    html.select(&row)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| {
+                    let class = c.value().attr("class").unwrap_or_default().to_string();
+                    (class, c.text().collect::<String>().trim().to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+const EXPECTED: [(&str, &str); 7] = [
+    ("servers", "2"),
+    ("followers", "2"),
+    ("likes", "1"),
+    ("boosts", "1"),
+    ("replies", "1"),
+    ("quotes", "0"),
+    ("web-comments", "0"),
+];
+
+async fn page(browser: &mut Browser, path: &str) -> scraper::Html {
+    let answer = browser.get(path).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    answer.html()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stats_count_what_two_servers_did() {
+    let one = Peer::start().await;
+    let two = Peer::start().await;
+    let blog = start_blog("admin_stats", |_| {}).await;
+    let mut browser = logged_in(&blog, "jane").await;
+
+    let empty = page(&mut browser, "/admin/stats").await;
+    assert_eq!(figure(&empty, "followers"), "0");
+    assert!(rows(&empty).is_empty());
+
+    follow(&one, &blog).await;
+    follow(&two, &blog).await;
+    let post = publish(&blog, "---\ntitle: Seedlings\n---\nWhat grows.\n").await;
+    publish(&blog, "---\ntitle: Quiet\n---\nNobody answers this one.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    // Both Creates of both posts reached both servers, and their rows say so.
+    for peer in [&one, &two] {
+        eventually("the peer has both posts", 20, || async {
+            (admin_helpers::received_of(peer, "Create").len() == 2).then_some(())
+        })
+        .await;
+    }
+    settled(&blog.data().db, 20).await;
+    like(&one, &blog, &post_url).await;
+    boost(&two, &blog, &post_url).await;
+    reply(&one, &blog, &post_url, 1, "How tall are they now?").await;
+
+    let overview = page(&mut browser, "/admin/stats").await;
+    for (class, n) in [
+        ("posts", "2"),
+        ("followers", "2"),
+        ("servers", "2"),
+        ("likes", "1"),
+        ("boosts", "1"),
+        ("replies", "1"),
+        ("quotes", "0"),
+        ("web-comments", "0"),
+        ("unfollows", "0"),
+    ] {
+        assert_eq!(figure(&overview, class), n, "overview figure {class}");
+    }
+    let top = rows(&overview);
+    assert_eq!(top.len(), 1, "only the answered post: {top:?}");
+    assert!(top[0][0].1.starts_with("Seedlings"), "{top:?}");
+    for (class, n) in EXPECTED {
+        assert!(
+            top[0].contains(&(class.to_string(), n.to_string())),
+            "top posts: {class} should be {n}: {top:?}"
+        );
+    }
+    // The charts, each with its accessible name and a table of its numbers.
+    let line = scraper::Selector::parse("svg.chart.line polyline.series").unwrap();
+    let points = overview
+        .select(&line)
+        .next()
+        .expect("followers chart")
+        .value()
+        .attr("points")
+        .unwrap()
+        .split(' ')
+        .count();
+    assert_eq!(points, 30, "a young blog's chart shows its last 30 days");
+    assert_eq!(
+        texts(&overview, "svg.chart.line title"),
+        vec!["Followers over time"]
+    );
+    assert_eq!(
+        texts(&overview, "table.followers-over-time tbody tr td.total"),
+        vec!["2"]
+    );
+    assert_eq!(
+        texts(&overview, "table.followers-over-time tbody tr td.new"),
+        vec!["2"]
+    );
+    assert_eq!(texts(&overview, "svg.chart.bars text.value"), vec!["3"]);
+
+    let of_post = page(&mut browser, &format!("/admin/stats/posts/{}", post.slug)).await;
+    let row = rows(&of_post);
+    for (class, n) in EXPECTED {
+        assert!(
+            row[0].contains(&(class.to_string(), n.to_string())),
+            "post page: {class} should be {n}: {row:?}"
+        );
+    }
+    let mut hosts = texts(&of_post, "table.servers tbody td:first-child");
+    hosts.sort();
+    let mut expected: Vec<String> = [&one, &two]
+        .iter()
+        .map(|p| p.base.trim_start_matches("http://").to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(hosts, expected);
+
+    let year = chrono::Utc::now().year();
+    let summary = page(&mut browser, &format!("/admin/stats/{year}")).await;
+    assert_eq!(figure(&summary, "posts"), "2");
+    assert_eq!(figure(&summary, "followers"), "2");
+    assert_eq!(figure(&summary, "servers"), "2");
+    let liked = texts(&summary, "section.ranked.liked li");
+    assert_eq!(liked.len(), 1, "{liked:?}");
+    assert!(liked[0].starts_with("Seedlings"), "{liked:?}");
+    let last_year = page(&mut browser, &format!("/admin/stats/{}", year - 1)).await;
+    assert_eq!(figure(&last_year, "posts"), "0");
+    assert_eq!(figure(&last_year, "likes"), "0");
+
+    assert_eq!(
+        browser.get("/admin/stats/posts/nothing-here").await.status,
+        404
+    );
+    assert_eq!(browser.get("/admin/stats/soon").await.status, 404);
+    // Not for strangers.
+    let mut stranger = Browser::new(&blog);
+    let answer = stranger.get("/admin/stats").await;
+    assert!(
+        answer.status == 303 || answer.status == 302,
+        "{}",
+        answer.status
+    );
+}
