@@ -1,7 +1,8 @@
 //! /admin/stats over real HTTP against a real server, fed by two Mastodon-like servers that
 //! sign what they send: two follows, one like, one boost and one reply, and the overview, the
 //! post's own page and the year's summary show exactly those counts (the post reached both
-//! servers and both followers); a post nobody answered is not among the top posts.
+//! servers and both followers); a post nobody answered is not among the top posts; and an
+//! unfollow is counted.
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -178,6 +179,27 @@ async fn the_stats_count_what_two_servers_did() {
     let last_year = page(&mut browser, &format!("/admin/stats/{}", year - 1)).await;
     assert_eq!(figure(&last_year, "posts"), "0");
     assert_eq!(figure(&last_year, "likes"), "0");
+
+    // One server's account undoes its follow: the owner was told, so it is counted as gone.
+    let undo = two.fixture("undo-follow.json", &blog, "unused");
+    let status = two
+        .post_signed(&format!("{}actor/inbox", blog.base()), &undo)
+        .await;
+    assert!(status < 300, "Undo answered {status}");
+    let mut after = page(&mut browser, "/admin/stats").await;
+    for _ in 0..100 {
+        if figure(&after, "unfollows") == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        after = page(&mut browser, "/admin/stats").await;
+    }
+    assert_eq!(figure(&after, "unfollows"), "1");
+    assert_eq!(figure(&after, "followers"), "1");
+    assert_eq!(
+        texts(&after, "table.followers-over-time tbody tr td.left"),
+        vec!["1"]
+    );
 
     assert_eq!(
         browser.get("/admin/stats/posts/nothing-here").await.status,
