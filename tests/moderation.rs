@@ -191,13 +191,32 @@ async fn serve_list(list: Arc<Mutex<String>>) -> String {
         .await
         .unwrap();
     let port = listener.local_addr().unwrap().port();
-    let app = axum::Router::new().route(
-        "/blocklist.csv",
-        axum::routing::get(move || {
-            let list = list.clone();
-            async move { list.lock().unwrap().clone() }
-        }),
-    );
+    use axum::{response::Redirect, routing::get};
+    let app = axum::Router::new()
+        .route(
+            "/blocklist.csv",
+            get(move || {
+                let list = list.clone();
+                async move { list.lock().unwrap().clone() }
+            }),
+        )
+        // The list moved (relative Location), twice; a loop; a redirect to another scheme.
+        .route(
+            "/moved.csv",
+            get(|| async { Redirect::permanent("/moved-again.csv") }),
+        )
+        .route(
+            "/moved-again.csv",
+            get(|| async { Redirect::temporary("blocklist.csv") }),
+        )
+        .route(
+            "/loop.csv",
+            get(|| async { Redirect::temporary("/loop.csv") }),
+        )
+        .route(
+            "/elsewhere.csv",
+            get(|| async { Redirect::temporary("file:///etc/hosts") }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://localhost:{port}/blocklist.csv")
 }
@@ -310,6 +329,56 @@ async fn a_shared_blocklist_blocks_after_its_effect_is_shown_with_exceptions() {
             "Let through",
             "Back again"
         ]
+    );
+}
+
+/// Subscribes to `url` from /admin/comments; returns the list's page.
+async fn subscribe(browser: &mut Browser, url: &str) -> scraper::Html {
+    let csrf = csrf_of(&browser.get("/admin/comments").await.text);
+    let subscribed = browser
+        .post_form("/admin/blocklists", &[("csrf", &csrf), ("url", url)])
+        .await;
+    assert_eq!(subscribed.status, 303, "{}", subscribed.text);
+    browser.get(&subscribed.location().unwrap()).await.html()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocklist_that_moved_is_followed_within_bounds() {
+    common::init();
+    let blog = Instance::start("blocklist_redirects").await;
+    let list = Arc::new(Mutex::new("moved.example\nalso.example\n".to_string()));
+    let at = serve_list(list).await;
+    let base = at.trim_end_matches("/blocklist.csv");
+    let mut browser = logged_in(&blog, "owner").await;
+
+    // Two redirects, the second one relative: the list is read where it ended up.
+    let moved = subscribe(&mut browser, &format!("{base}/moved.csv")).await;
+    assert!(texts(&moved, "p.error").is_empty(), "{}", moved.html());
+    assert_eq!(
+        texts(&moved, ".newly-blocked li"),
+        vec!["also.example", "moved.example"]
+    );
+
+    // A loop ends after a few hops, and a redirect away from http(s) is not followed: the
+    // page says why, and the list blocks nothing.
+    let looping = subscribe(&mut browser, &format!("{base}/loop.csv")).await;
+    let says = |html: &scraper::Html, why: &str| {
+        texts(html, "p.error").contains(&format!("The last fetch failed: {why}"))
+    };
+    assert!(
+        says(&looping, "more than 5 redirects"),
+        "{}",
+        looping.html()
+    );
+    assert!(texts(&looping, ".newly-blocked li").is_empty());
+    let elsewhere = subscribe(&mut browser, &format!("{base}/elsewhere.csv")).await;
+    assert!(
+        says(
+            &elsewhere,
+            "redirected to file:///etc/hosts, not an http(s) address"
+        ),
+        "{}",
+        elsewhere.html()
     );
 }
 

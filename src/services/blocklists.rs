@@ -2,7 +2,8 @@
 //! CSV export `#domain,#severity,…`, as IFTAS and Oliphant publish it, or one domain a line),
 //! sees what it would block — which domains, how many followers and shown comments — before
 //! applying it, and keeps exceptions. `feder serve` fetches every list again once a day
-//! (`worker`); the blocks (`blocks::Blocks`) read the applied lists' domains.
+//! (`worker`), following a few http(s) redirects (lists move); the blocks (`blocks::Blocks`)
+//! read the applied lists' domains.
 
 use crate::{
     db::entities::{block, blocklist, blocklist_exception, comment, follower},
@@ -246,16 +247,34 @@ pub async fn sync(
     Ok(())
 }
 
+/// Redirects one fetch of a list follows (a list moved to another address, or served
+/// through a link shortener or a CDN); more is a loop.
+const MAX_REDIRECTS: usize = 5;
+
+/// Fetches the list at `url`, following up to `MAX_REDIRECTS` redirects by hand: the client
+/// follows none (federation must not), and each hop goes through its address checks again.
 async fn fetch(
     http: &reqwest_middleware::ClientWithMiddleware,
     url: &str,
 ) -> Result<String, String> {
-    let mut response = http
-        .get(url)
-        .header("Accept", "text/csv, text/plain")
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut url = Url::parse(url).map_err(|e| e.to_string())?;
+    let mut redirects = 0;
+    let mut response = loop {
+        let response = http
+            .get(url.as_str())
+            .header("Accept", "text/csv, text/plain")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_redirection() {
+            break response;
+        }
+        if redirects == MAX_REDIRECTS {
+            return Err(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        redirects += 1;
+        url = redirect_target(&url, &response)?;
+    };
     if !response.status().is_success() {
         return Err(format!("answered {}", response.status()));
     }
@@ -267,6 +286,23 @@ async fn fetch(
         }
     }
     String::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())
+}
+
+/// Where a redirect from `from` points: its `Location`, relative to `from`, http(s) only.
+fn redirect_target(from: &Url, response: &reqwest::Response) -> Result<Url, String> {
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .ok_or_else(|| format!("answered {status} without a Location"))?;
+    let target = from
+        .join(location)
+        .map_err(|_| format!("answered {status} to {location:?}, which is no address"))?;
+    if !matches!(target.scheme(), "http" | "https") {
+        return Err(format!("redirected to {target}, not an http(s) address"));
+    }
+    Ok(target)
 }
 
 /// Fetches the lists not fetched for `SYNC_EVERY`, until the task is dropped (`feder serve`).
