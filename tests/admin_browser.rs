@@ -681,7 +681,8 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
 
 /// The Reader on a phone (390 px): a timeline with a long unbroken link, a content warning, a
 /// long folded Article and an image, beside the followers list, sticks out nowhere sideways;
-/// the content warning opens by a tap.
+/// the content warning opens by a tap. A thread read from the peer (a long word, an answer
+/// indented under it with an image) does not stick out either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_on_a_phone() {
     use feder::services::{
@@ -705,6 +706,7 @@ async fn reader_on_a_phone() {
         in_reply_to: None,
         title: (kind == "Article").then(|| "A title that is rather long for a phone".into()),
         content_html: html,
+        article_html: None,
         links: 0,
         url: None,
         published: None,
@@ -781,4 +783,45 @@ async fn reader_on_a_phone() {
         "an open content warning sticks out: {out:?}"
     );
     screenshots(&client, "reader").await;
+
+    // A thread, read from the peer: the post and an answer indented under it, on a phone.
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let root = format!("{}/notes/1", peer.base);
+    let answer = format!("{}/notes/4", peer.base);
+    peer.serve_note(
+        "1",
+        serde_json::json!({
+            "id": root, "type": "Note", "attributedTo": peer.actor, "to": [public],
+            "content": format!("<p>{}</p>", "A long word: ".to_string() + &"x".repeat(200)),
+            "replies": {"type": "Collection", "items": [answer]},
+        }),
+    );
+    peer.serve_note(
+        "4",
+        serde_json::json!({
+            "id": answer, "type": "Note", "attributedTo": peer.actor, "to": [public],
+            "inReplyTo": root, "content": "<p>An answer with a picture.</p>",
+            "attachment": [{"type": "Image", "url": format!("{}/media/wide.png", blog.base()),
+                "name": "A very wide picture"}],
+        }),
+    );
+    let id: String = url::form_urlencoded::byte_serialize(root.as_bytes()).collect();
+    client
+        .goto(&format!("{base}/admin/reader/thread?id={id}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .find_all(Locator::Css("li.entry.depth-1"))
+            .await
+            .expect("entries")
+            .len(),
+        1
+    );
+    let (_, out) = outside_the_window(&client).await;
+    assert!(
+        out.is_empty(),
+        "/admin/reader/thread sticks out on a phone: {out:?}"
+    );
+    screenshots(&client, "reader-thread").await;
 }

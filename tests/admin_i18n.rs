@@ -1,7 +1,8 @@
 //! The admin pages in the blog's interface language, over real HTTP against a real server and
 //! a Mastodon-like signing peer: a German blog shows every admin page (login, dashboard, posts,
 //! editor, pages, page editor, comments, notifications, followers, deliveries, media, profile,
-//! settings, statistics) in German, with no English labels left, and its notification lines agree with the
+//! settings, statistics, the Reader and a thread opened in it) in German, with no English
+//! labels left, and its notification lines agree with the
 //! number of people; an English blog stays English; and in a real headless Chromium the
 //! editor's script writes its word count and autosave status in German.
 // A failed expect is a failed test.
@@ -324,6 +325,56 @@ async fn a_german_blog_has_german_admin_pages() {
         &mut browser,
         &format!("/admin/stats/posts/{}", post.slug),
         &[NAV, ("h1", "Saatgut"), ("h2", "Erreichte Server")],
+    )
+    .await;
+    // The Reader, with a post of the peer, and that post's thread read from the peer.
+    let note = format!("{}/notes/frage", peer.base);
+    let doc = serde_json::json!({
+        "id": note, "type": "Note", "attributedTo": peer.actor,
+        "content": "<p>Was wächst bei euch?</p>", "published": "2026-11-01T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    peer.serve_note("frage", doc);
+    let author = url::Url::parse(&peer.actor).unwrap();
+    let stored = feder::services::remote_notes::RemoteNote {
+        id: url::Url::parse(&note).unwrap(),
+        author,
+        kind: "Note".into(),
+        in_reply_to: None,
+        title: None,
+        content_html: "<p>Was wächst bei euch?</p>".into(),
+        article_html: None,
+        links: 0,
+        url: None,
+        published: None,
+        updated: None,
+        audience: feder::services::remote_notes::Audience::Public,
+        mentions_blog: false,
+        quotes: None,
+        summary: None,
+        attachments: vec![],
+        context: None,
+    };
+    feder::services::reading::store(&blog.data().db, &stored)
+        .await
+        .unwrap();
+    let reader = [
+        NAV,
+        ("h1", "Reader"),
+        ("button", "Einen Beitrag darüber schreiben"),
+        ("a.thread", "Unterhaltung öffnen"),
+    ];
+    german(&mut browser, "/admin/reader", &reader).await;
+    let id: String = url::form_urlencoded::byte_serialize(note.as_bytes()).collect();
+    german(
+        &mut browser,
+        &format!("/admin/reader/thread?id={id}"),
+        &[
+            NAV,
+            ("h1", "Unterhaltung"),
+            ("a", "Zurück zum Reader"),
+            ("li.entry .content", "Was wächst bei euch?"),
+        ],
     )
     .await;
     let nav = texts(&browser.get("/admin").await.html(), "header button");

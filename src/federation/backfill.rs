@@ -32,8 +32,12 @@ const FETCH_BUDGET: usize = 200;
 /// Pages of one `replies` collection read.
 const PAGES: usize = 3;
 
-/// Fetches `url` if the budget allows.
-async fn fetch_json(data: &Data<AppState>, url: &Url, budget: &mut usize) -> Option<Value> {
+/// Fetches `url` if the budget allows (the Reader's threads read with it too).
+pub(crate) async fn fetch_json(
+    data: &Data<AppState>,
+    url: &Url,
+    budget: &mut usize,
+) -> Option<Value> {
     if *budget == 0 {
         return None;
     }
@@ -47,8 +51,13 @@ async fn fetch_json(data: &Data<AppState>, url: &Url, budget: &mut usize) -> Opt
     }
 }
 
-/// The ids of the replies in a `replies` collection (embedded or by URL, first pages only).
-async fn reply_ids(data: &Data<AppState>, replies: &Value, budget: &mut usize) -> Vec<Url> {
+/// The ids of the items of a collection such as `replies` or `context` (embedded or by URL,
+/// first pages only).
+pub(crate) async fn reply_ids(
+    data: &Data<AppState>,
+    replies: &Value,
+    budget: &mut usize,
+) -> Vec<Url> {
     let mut collection = replies.clone();
     if let Some(url) = replies.as_str().and_then(|s| Url::parse(s).ok()) {
         match fetch_json(data, &url, budget).await {

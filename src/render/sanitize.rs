@@ -8,7 +8,10 @@
 use ammonia::Builder;
 use std::{borrow::Cow, collections::HashSet, sync::LazyLock};
 
-static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
+static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(comment_policy);
+
+/// Mastodon's allowlist, with links marked `nofollow noopener ugc`.
+fn comment_policy() -> Builder<'static> {
     let tags: HashSet<&str> = [
         "p",
         "br",
@@ -59,10 +62,49 @@ static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .clean_content_tags(["script", "style"].into_iter().collect())
         .strip_comments(true);
     builder
-});
+}
 
 pub fn comment_html(html: &str) -> String {
     COMMENT.clean(html).to_string()
+}
+
+/// What a remote Article (a blog post from another server, read in the Reader) keeps beyond
+/// a comment's markup: its headings, rules, tables, images with their alt text and figures.
+const ARTICLE_TAGS: &[&str] = &[
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "img",
+    "figure",
+    "figcaption",
+    "sub",
+    "sup",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+];
+
+/// A remote Article's HTML for the Reader: the comment policy (links `nofollow noopener ugc`,
+/// http(s) only, nothing that runs) plus `ARTICLE_TAGS`, images lazily loaded and without a
+/// referrer. Relative addresses are resolved against the article's own `base`, not the blog's.
+pub fn article_html(html: &str, base: &url::Url) -> String {
+    let mut builder = comment_policy();
+    builder
+        .add_tags(ARTICLE_TAGS)
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .add_tag_attributes("img", ["src", "alt", "width", "height", "title"])
+        .add_tag_attributes("td", ["colspan", "rowspan"])
+        .add_tag_attributes("th", ["colspan", "rowspan", "scope"])
+        .set_tag_attribute_value("img", "loading", "lazy")
+        .set_tag_attribute_value("img", "referrerpolicy", "no-referrer");
+    builder.clean(html).to_string()
 }
 
 /// Only links and their text, with what tells a mention or a hashtag apart (`link_count`).
@@ -307,6 +349,39 @@ mod tests {
                 && !clean.contains("javascript")
         );
         assert!(!clean.contains("<img"));
+    }
+
+    #[test]
+    fn an_article_keeps_its_structure_and_images_and_nothing_that_runs() {
+        let base = url::Url::parse("https://blog.example/2026/gardens/").unwrap();
+        let html = r#"<h2 id="x" style="color:red">Gardens</h2><ul><li>one</li></ul><blockquote><p>said</p></blockquote><figure><img src="cat.png" alt="A grey cat" onerror="alert(1)"><figcaption>The cat</figcaption></figure><img src="javascript:alert(1)" alt="no"><hr><table><tr><td colspan="2">t</td></tr></table><script>alert(1)</script><iframe src="https://x.example"></iframe><a href="/about">about</a>"#;
+        let clean = article_html(html, &base);
+        assert!(
+            clean.starts_with(
+                "<h2>Gardens</h2><ul><li>one</li></ul><blockquote><p>said</p></blockquote><figure>"
+            ),
+            "{clean}"
+        );
+        assert!(
+            clean.contains(r#"<img src="https://blog.example/2026/gardens/cat.png" alt="A grey cat" loading="lazy" referrerpolicy="no-referrer">"#),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("<figcaption>The cat</figcaption></figure>"),
+            "{clean}"
+        );
+        assert!(clean.contains(r#"<td colspan="2">t</td>"#), "{clean}");
+        assert!(
+            clean.contains(
+                r#"<a href="https://blog.example/about" rel="nofollow noopener ugc">about</a>"#
+            ),
+            "{clean}"
+        );
+        for gone in ["script", "onerror", "javascript", "iframe", "style", "id="] {
+            assert!(!clean.contains(gone), "{gone} in {clean}");
+        }
+        // A comment keeps none of it.
+        assert!(!comment_html(html).contains("<img") && !comment_html(html).contains("<h2"));
     }
 
     #[test]

@@ -117,6 +117,18 @@ pub async fn find(
         .await?)
 }
 
+/// The owner's quote whose note is `note` (served at that id).
+pub async fn quote_by_note(
+    db: &DatabaseConnection,
+    note: &Url,
+) -> AppResult<Option<blog_reaction::Model>> {
+    Ok(blog_reaction::Entity::find()
+        .filter(blog_reaction::Column::Kind.eq(blog_reaction::QUOTE))
+        .filter(blog_reaction::Column::NoteApId.eq(note.as_str()))
+        .one(db)
+        .await?)
+}
+
 pub async fn find_by_id(
     db: &DatabaseConnection,
     id: i32,

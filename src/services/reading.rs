@@ -11,33 +11,49 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::OnConflict,
+    ActiveModelTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::OnConflict,
 };
 use url::Url;
 
-/// The row for `note`, received now.
-fn row(note: &RemoteNote, now: DateTime<Utc>) -> AppResult<remote_post::ActiveModel> {
-    let attachments = if note.attachments.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(&note.attachments).map_err(AppError::internal)?)
-    };
-    Ok(remote_post::ActiveModel {
-        ap_id: Set(note.id.to_string()),
-        actor_ap_id: Set(note.author.to_string()),
-        kind: Set(note.kind.clone()),
-        name: Set(note.title.clone()),
-        content_html: Set(note.content_html.clone()),
-        url: Set(note.url.clone()),
-        published_at: Set(note.published_at(now)),
-        received_at: Set(now),
-        summary: Set(note.summary.clone()),
-        attachments: Set(attachments),
-        in_reply_to: Set(note.in_reply_to.as_ref().map(Url::to_string)),
-        context: Set(note.context.as_ref().map(Url::to_string)),
-        ..Default::default()
-    })
+/// The row for `note`, received now (not seen yet).
+fn row(note: &RemoteNote, now: DateTime<Utc>) -> remote_post::ActiveModel {
+    let mut row = unstored(note, now).into_active_model().reset_all();
+    row.id = NotSet;
+    row.seen_at = Set(None);
+    row
+}
+
+/// `note` as the Reader shows a post it has not stored (one of a thread it reads): seen, so
+/// not marked new.
+pub fn unstored(note: &RemoteNote, now: DateTime<Utc>) -> remote_post::Model {
+    remote_post::Model {
+        id: 0,
+        ap_id: note.id.to_string(),
+        actor_ap_id: note.author.to_string(),
+        kind: note.kind.clone(),
+        name: note.title.clone(),
+        content_html: note
+            .article_html
+            .clone()
+            .unwrap_or_else(|| note.content_html.clone()),
+        url: note.url.clone(),
+        published_at: note.published_at(now),
+        received_at: now,
+        summary: note.summary.clone(),
+        // A list of strings always serializes.
+        attachments: (!note.attachments.is_empty())
+            .then(|| serde_json::to_string(&note.attachments).ok())
+            .flatten(),
+        in_reply_to: note.in_reply_to.as_ref().map(Url::to_string),
+        context: note.context.as_ref().map(Url::to_string),
+        boosted_by: None,
+        announce_id: None,
+        seen_at: Some(now),
+    }
 }
 
 /// What an edit changes of a stored post.
@@ -51,7 +67,7 @@ const EDITABLE: [remote_post::Column; 5] = [
 
 /// Stores or replaces `note`, a followed account's post.
 pub async fn store(db: &DatabaseConnection, note: &RemoteNote) -> AppResult<()> {
-    remote_post::Entity::insert(row(note, Utc::now())?)
+    remote_post::Entity::insert(row(note, Utc::now()))
         .on_conflict(
             OnConflict::column(remote_post::Column::ApId)
                 .update_columns(EDITABLE)
@@ -70,7 +86,7 @@ pub async fn store_boost(
     booster: &Url,
     announce: &Url,
 ) -> AppResult<()> {
-    let mut row = row(note, Utc::now())?;
+    let mut row = row(note, Utc::now());
     row.boosted_by = Set(Some(booster.to_string()));
     row.announce_id = Set(Some(announce.to_string()));
     let mut columns = EDITABLE.to_vec();
@@ -144,13 +160,22 @@ pub async fn latest(db: &DatabaseConnection, limit: u64) -> AppResult<Vec<remote
         .await?)
 }
 
-/// Every post not yet seen is seen from now: the Reader calls it once it has shown them.
-pub async fn mark_seen(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<()> {
+/// The posts `ids` are seen from now: the Reader calls it with the new ones it has shown
+/// (a post that arrived meanwhile stays new).
+pub async fn mark_seen(
+    db: &DatabaseConnection,
+    ids: Vec<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     remote_post::Entity::update_many()
         .col_expr(
             remote_post::Column::SeenAt,
             sea_orm::sea_query::Expr::value(now),
         )
+        .filter(remote_post::Column::Id.is_in(ids))
         .filter(remote_post::Column::SeenAt.is_null())
         .exec(db)
         .await?;

@@ -18,6 +18,9 @@ pub struct RemoteNote {
     pub title: Option<String>,
     /// The HTML, sanitized for our pages.
     pub content_html: String,
+    /// An Article's (or Page's) HTML for the owner's Reader, with its headings, images and
+    /// figures (`render::sanitize::article_html`); none for a Note.
+    pub article_html: Option<String>,
     /// Its real links, counted in what was sent (`render::sanitize::link_count`).
     pub links: usize,
     /// Its page, when it has one of its own.

@@ -1,5 +1,5 @@
 //! ActivityPub documents: the blog actor, its collections, the application actor, post reply/like/share collections,
-//! the owner's notes and the activities the blog sent.
+//! the owner's notes (answers and quotes) and the activities the blog sent.
 
 use crate::web::extract::{Path, Query};
 use crate::{
@@ -8,7 +8,9 @@ use crate::{
     federation::{
         followers_sync, objects, outbox, signatures::RequestParts, state::AppState, threads,
     },
-    services::{authorizations, comments, followers, follows, local_actor::LocalActor, posts},
+    services::{
+        authorizations, comments, followers, follows, local_actor::LocalActor, posts, reader,
+    },
     web::respond::{activity_json, activity_json_text, wants_activity_json},
 };
 use activitypub_federation::config::Data;
@@ -224,9 +226,16 @@ async fn own_note(data: &AppState, id: &str) -> AppResult<comment::Model> {
     comments::public_own(&data.db, &data.urls.comment(id)).await
 }
 
-/// A note the owner wrote.
+/// A note the owner wrote: an answer, or a quote from the Reader.
 pub async fn comment(data: Data<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let ap_id = data.urls.comment(&id);
+    if let Some(quote) = reader::quote_by_note(&data.db, &ap_id).await? {
+        let note = objects::reaction::reaction_to_quote_note(&quote, &data.urls)?;
+        return Ok(activity_json(
+            StatusCode::OK,
+            objects::document::with_context(note),
+        ));
+    }
     let note = own_note(&data, &id).await?;
     if let Some(deleted) = note.deleted_at {
         return Ok(activity_json(

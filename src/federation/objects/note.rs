@@ -95,6 +95,8 @@ pub fn note_to_remote_note(note: &ApObject, author: &Url, urls: &Urls) -> Remote
         in_reply_to: note.in_reply_to.clone(),
         title: note.title(),
         content_html: sanitize::comment_html(&html),
+        article_html: matches!(note.kind.as_str(), "Article" | "Page")
+            .then(|| sanitize::article_html(&html, &note.id)),
         links: sanitize::link_count(&html),
         url: note.html_url(),
         published: note.published,

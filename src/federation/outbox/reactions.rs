@@ -55,7 +55,12 @@ pub(super) async fn reacted(
         return Ok(None);
     };
     let urls = &data.urls;
-    let public = row.kind == blog_reaction::ANNOUNCE;
+    // A boost is public; a QuoteRequest is served at its id too (its note is public, and the
+    // author's server may look the request up).
+    let public = matches!(
+        row.kind.as_str(),
+        blog_reaction::ANNOUNCE | blog_reaction::QUOTE
+    );
     let activity = if row.kind == blog_reaction::QUOTE {
         OutboxActivity::QuoteRequest(Box::new(reaction_to_quote_request(&row, urls)?))
     } else {

@@ -336,6 +336,9 @@ pub struct QuoteNote {
     pub published: DateTime<Utc>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// The author's server's consent, once it accepted (FEP-044f: others check it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_authorization: Option<Url>,
 }
 
 /// The blog asks the author of `object` to let `instrument` quote it (FEP-044f).

@@ -91,6 +91,14 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../templates/admin/reader.html"),
     ),
     (
+        "reader_entry.html",
+        include_str!("../../../templates/admin/reader_entry.html"),
+    ),
+    (
+        "reader_thread.html",
+        include_str!("../../../templates/admin/reader_thread.html"),
+    ),
+    (
         "followers.html",
         include_str!("../../../templates/admin/followers.html"),
     ),

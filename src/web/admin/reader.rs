@@ -1,8 +1,9 @@
 //! /admin/reader: the owner reads the accounts the blog follows — a timeline of their posts
 //! and boosts (content warnings folded, images with their alt text, long posts folded, what
 //! is new since the last visit marked) — and answers, likes, boosts or quotes them, or starts
-//! a blog post that links to one. Beside it: whom the blog follows (unfollow) and who follows
-//! the blog (follow back), and a form to follow by handle or URL.
+//! a blog post that links to one; each post's whole thread opens at /admin/reader/thread with
+//! the same actions. Beside it: whom the blog follows (unfollow) and who follows the blog
+//! (follow back), and a form to follow by handle or URL.
 
 use super::{
     auth::{Author, CsrfForm},
@@ -11,9 +12,10 @@ use super::{
 use crate::{
     db::entities::{actor, blog_reaction, remote_post},
     error::{AppError, AppResult},
-    federation::{actions, state::AppState},
+    federation::{actions, remote_thread, state::AppState},
     render::markdown,
     services::{followers, follows, reader, reading, remote_actors},
+    web::extract::Query,
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -98,23 +100,54 @@ struct EntryView {
     quote: Option<String>,
     /// What "draft a post" starts the editor with: a link to it and its first words.
     draft: String,
+    /// Its place on the page (`id` of its element), and where its forms come back to.
+    anchor: String,
+    back: String,
+    /// How deep it sits in a thread (0 in the timeline).
+    depth: usize,
+    /// Its thread in the Reader.
+    thread: String,
 }
 
-/// The Markdown a blog post about `post` starts with.
+/// The Markdown a blog post about `post` starts with: its first words quoted, then who
+/// wrote it (name and handle) and a link to it (under its title, for an Article).
 fn draft_of(post: &remote_post::Model, author: &PersonView, text: &str) -> String {
     let link = post.url.clone().unwrap_or_else(|| post.ap_id.clone());
     let words: String = text.chars().take(EXCERPT).collect();
-    let title = post.name.clone().unwrap_or_else(|| author.name.clone());
-    let quoted = if words.is_empty() {
-        String::new()
-    } else {
-        format!("> {words}\n\n")
+    let quoted = match words.trim() {
+        "" => String::new(),
+        w if text.chars().count() > EXCERPT => format!("> {w}…\n\n"),
+        w => format!("> {w}\n\n"),
     };
-    format!("{quoted}— [{title}]({link})\n\n")
+    let who = if author.handle.is_empty() {
+        author.name.clone()
+    } else {
+        format!("{} ({})", author.name, author.handle)
+    };
+    let attribution = match &post.name {
+        Some(title) => format!("— {who}: [{title}]({link})"),
+        None => format!("— [{who}]({link})"),
+    };
+    format!("{quoted}{attribution}\n\n")
+}
+
+/// Where an entry's forms send the owner back to: the timeline or the thread, at the entry.
+struct Place<'a> {
+    /// `/admin/reader` or `/admin/reader/thread?id=…`.
+    page: &'a str,
+    anchor: String,
+    depth: usize,
+}
+
+/// The thread page of the post `ap_id`.
+fn thread_url(ap_id: &str) -> String {
+    let id: String = url::form_urlencoded::byte_serialize(ap_id.as_bytes()).collect();
+    format!("/admin/reader/thread?id={id}")
 }
 
 fn entry(
     post: remote_post::Model,
+    place: Place<'_>,
     profiles: &HashMap<String, actor::Model>,
     mine: &[blog_reaction::Model],
     local_time: impl Fn(chrono::DateTime<chrono::Utc>) -> String,
@@ -159,6 +192,10 @@ fn entry(
         boosted: has(blog_reaction::ANNOUNCE).is_some(),
         quote: has(blog_reaction::QUOTE).map(|q| q.state.clone()),
         draft: draft_of(&post, &author, &text),
+        back: format!("{}#{}", place.page, place.anchor),
+        anchor: place.anchor,
+        depth: place.depth,
+        thread: thread_url(&post.ap_id),
         author,
         ap_id: post.ap_id,
         html: post.content_html,
@@ -203,10 +240,22 @@ async fn render(
     let profiles = remote_actors::profiles(&data.db, ids.into_iter().collect()).await?;
     let objects: Vec<String> = posts.iter().map(|p| p.ap_id.clone()).collect();
     let mine = reader::of_posts(&data.db, &objects).await?;
-    let newest = posts.iter().filter(|p| p.seen_at.is_none()).count();
+    let shown_new: Vec<i32> = posts
+        .iter()
+        .filter(|p| p.seen_at.is_none())
+        .map(|p| p.id)
+        .collect();
+    let newest = shown_new.len();
     let entries: Vec<EntryView> = posts
         .into_iter()
-        .map(|p| entry(p, &profiles, &mine, |t| settings.local_time(t)))
+        .map(|p| {
+            let place = Place {
+                page: "/admin/reader",
+                anchor: format!("entry-{}", p.id),
+                depth: 0,
+            };
+            entry(p, place, &profiles, &mine, |t| settings.local_time(t))
+        })
         .collect();
     let followed: HashSet<&str> = following.iter().map(|f| f.actor_ap_id.as_str()).collect();
     let mut seen = HashSet::new();
@@ -236,8 +285,62 @@ async fn render(
             error => error, ..author.nav()
         },
     );
-    reading::mark_seen(&data.db, data.clock.now()).await?;
+    reading::mark_seen(&data.db, shown_new, data.clock.now()).await?;
     Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct ThreadQuery {
+    id: String,
+}
+
+/// GET /admin/reader/thread?id=URL: the whole conversation of a post, read from the
+/// fediverse now (the posts it answers, the replies its server and the others list), each
+/// post with the timeline's actions.
+pub async fn thread(
+    data: Data<AppState>,
+    author: Author,
+    Query(query): Query<ThreadQuery>,
+) -> AppResult<Response> {
+    let id = parse(&query.id)?;
+    let posts = match remote_thread::read(&data, &id).await {
+        Ok(posts) => posts,
+        Err(AppError::BadRequest(_)) => vec![],
+        Err(e) => return Err(e),
+    };
+    let now = data.clock.now();
+    let ids: Vec<String> = posts.iter().map(|p| p.note.author.to_string()).collect();
+    let profiles = remote_actors::profiles(&data.db, ids).await?;
+    let objects: Vec<String> = posts.iter().map(|p| p.note.id.to_string()).collect();
+    let mine = reader::of_posts(&data.db, &objects).await?;
+    let settings = data.settings.current();
+    let page_url = thread_url(id.as_str());
+    let entries: Vec<EntryView> = posts
+        .into_iter()
+        .enumerate()
+        .map(|(n, p)| {
+            let place = Place {
+                page: &page_url,
+                anchor: format!("post-{n}"),
+                depth: p.depth,
+            };
+            let post = reading::unstored(&p.note, now);
+            entry(post, place, &profiles, &mine, |t| settings.local_time(t))
+        })
+        .collect();
+    let status = if entries.is_empty() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::OK
+    };
+    Ok(page(
+        status,
+        "reader_thread.html",
+        minijinja::context! {
+            title => author.t("admin_reader_thread"), entries => entries,
+            opened => id.as_str(), ..author.nav()
+        },
+    ))
 }
 
 #[derive(Deserialize)]

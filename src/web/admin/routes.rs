@@ -58,6 +58,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/notifications", get(notifications::list))
         .route("/admin/messages/{id}/reply", post(notifications::answer))
         .route("/admin/reader", get(reader::timeline))
+        .route("/admin/reader/thread", get(reader::thread))
         .route("/admin/reader/follow", post(reader::follow))
         .route("/admin/reader/unfollow", post(reader::unfollow))
         .route("/admin/reader/react", post(reader::react))

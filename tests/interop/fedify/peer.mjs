@@ -781,6 +781,70 @@ Object.assign(commands, {
     return { first: a.href, hidden: hidden.map((n) => n.id.href), context: conversation.href, status };
   },
 
+  // conversation {content?}: a public top-level Note R, delivered to the followers, and
+  // two replies delivered to no one: A answers R and is listed in R's embedded `replies`;
+  // B answers A and is listed only in the conversation's `context` collection (B, R, A:
+  // not in thread order), which all three name.
+  async conversation(cmd) {
+    const ctx = context();
+    const conversation = new URL(`${ORIGIN}/contexts/${randomUUID()}`);
+    const [r, a, b] = [0, 1, 2].map(() => ctx.getObjectUri(Note, { id: randomUUID() }));
+    const note = (id, parent, content, extra = {}) =>
+      new Note({
+        id,
+        attribution: ctx.getActorUri(IDENTIFIER),
+        to: PUBLIC_COLLECTION,
+        cc: ctx.getFollowersUri(IDENTIFIER),
+        ...(parent == null ? {} : { replyTarget: parent }),
+        content,
+        published: Temporal.Now.instant(),
+        url: id,
+        contexts: [conversation],
+        ...extra,
+      });
+    const root = note(r, null, typeof cmd.content === "string" ? cmd.content : "<p>What do you grow?</p>", {
+      replies: new vocab.Collection({ id: new URL(`${r.href}/replies`), items: [a] }),
+    });
+    const answer = note(a, r, "<p>Tomatoes, mostly.</p>");
+    const answerToAnswer = note(b, a, "<p>Which kind?</p>");
+    for (const n of [root, answer, answerToAnswer]) notes.set(n.id.href, n);
+    const items = [b.href, r.href, a.href];
+    sentActivities.set(conversation.pathname, {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: conversation.href,
+      type: "OrderedCollection",
+      totalItems: items.length,
+      orderedItems: items,
+    });
+    const create = new Create({
+      id: new URL(`${r.href}/activity`),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: PUBLIC_COLLECTION,
+      cc: ctx.getFollowersUri(IDENTIFIER),
+      object: root,
+      published: root.published,
+    });
+    const { status, delivered } = await sendToAudience(ctx, root, create);
+    return { root: r.href, replies: [a.href, b.href], context: conversation.href, status, delivered };
+  },
+
+  // flag {target, objects, content}: a report (Flag) of `objects` (an account, posts), with
+  // `content` as its reason, sent to the inbox of the actor `target`, as Mastodon sends one.
+  async flag(cmd) {
+    const ctx = context();
+    const target = await fetchActor(ctx, requireString(cmd, "target"));
+    if (!Array.isArray(cmd.objects) || cmd.objects.length === 0) throw new CommandError('missing "objects"');
+    const flag = new vocab.Flag({
+      id: newId("flags"),
+      actor: ctx.getActorUri(IDENTIFIER),
+      to: target.id,
+      objects: cmd.objects.map((o) => new URL(o)),
+      content: requireString(cmd, "content"),
+    });
+    const status = await send(ctx, target, flag, false);
+    return { activity: flag.id.href, status };
+  },
+
   async reply_request(cmd) {
     const ctx = context();
     const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
