@@ -302,7 +302,9 @@ class Peer:
             "event": "received",
             "type": activity.get("type"),
             "object_type": obj.get("type") if isinstance(obj, dict) else None,
-            "object_id": id_for_object(obj),
+            # A Flag names several objects (the account, then its posts): their ids.
+            "object_id": [id_for_object(o) for o in obj] if isinstance(obj, list)
+            else id_for_object(obj),
             "actor": actor,
             "signature_verified": True,
             "signature": "rfc9421" if "signature-input" in request.headers else "cavage",
@@ -399,6 +401,26 @@ class Peer:
         status, delivered = await self.send_to_audience(note, create)
         return {"note": note_id, "activity": create["id"], "status": status,
                 "delivered": delivered}
+
+    async def cmd_flag(self, cmd: dict) -> dict:
+        """A report (Flag) of `objects` (an account, posts) with `content` as its
+        reason, to the inbox of the actor `target`, as Mastodon sends one."""
+        target = await self.fetch_actor(self.require(cmd, "target"))
+        objects = cmd.get("objects")
+        if not isinstance(objects, list) or not objects:
+            raise CommandError('missing "objects"')
+        flag = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.origin}/activities/{uuid.uuid4()}",
+            "type": "Flag",
+            "actor": self.actor_id,
+            "to": [target["id"]],
+            "object": objects,
+            "content": self.require(cmd, "content"),
+        }
+        self.activities[urlparse(flag["id"]).path] = flag
+        status = await self.deliver(target, flag, shared=False)
+        return {"activity": flag["id"], "status": status}
 
     async def send_to_audience(self, note: dict, activity: dict) -> tuple[int | None, int]:
         """A reply goes to the author of the post it answers (shared inbox
