@@ -151,7 +151,16 @@ async fn the_stats_count_what_two_servers_did() {
     );
     assert_eq!(texts(&overview, "svg.chart.bars text.value"), vec!["3"]);
 
-    let of_post = page(&mut browser, &format!("/admin/stats/posts/{}", post.slug)).await;
+    // Each published post in /admin/posts links to its numbers.
+    let listed = page(&mut browser, "/admin/posts").await;
+    let link = format!("/admin/stats/posts/{}", post.slug);
+    let links = scraper::Selector::parse("a.stats").unwrap();
+    let hrefs: Vec<&str> = listed
+        .select(&links)
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert!(hrefs.contains(&link.as_str()), "{hrefs:?}");
+    let of_post = page(&mut browser, &link).await;
     let row = rows(&of_post);
     for (class, n) in EXPECTED {
         assert!(
