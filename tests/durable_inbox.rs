@@ -10,8 +10,8 @@ mod admin_helpers;
 mod common;
 
 use common::{
-    Child, Instance, Peer, database_url, eventually, free_port, page, page as page_of, settled,
-    test_config, texts, write_config,
+    Child, Instance, Peer, database_url, eventually, feder_cli, free_port, page, page as page_of,
+    reply, settled, test_config, texts, write_config,
 };
 use feder::{
     db::entities::{comment, inbox_activity},
@@ -20,18 +20,6 @@ use feder::{
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// A reply by `peer`'s alice, `id`, to `parent`.
-fn reply(peer: &Peer, id: &str, parent: &str, text: &str) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{id}/activity"), "type": "Create", "actor": peer.actor, "to": [PUBLIC],
-        "object": {
-            "id": id, "type": "Note", "attributedTo": peer.actor, "inReplyTo": parent,
-            "content": format!("<p>{text}</p>"), "to": [PUBLIC],
-        },
-    })
-}
 
 /// A note by `author`, `id`, answering `parent`, as its server serves it.
 fn note(author: &str, id: &str, parent: &str, text: &str) -> Value {
@@ -374,24 +362,6 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
     assert!(rows.iter().all(|r| r.status == inbox_activity::DONE));
 }
 
-/// `feder ARGS` on `blog`'s database: what it printed, and whether it succeeded.
-fn feder(blog: &Instance, args: &[&str]) -> (bool, String) {
-    let config = blog.dir.path().join("cli.toml");
-    std::fs::write(&config, "").expect("config");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(&config)
-        .args(args)
-        .env("FEDER_DOMAIN", format!("localhost:{}", blog.port))
-        .env("FEDER_DATABASE_URL", &blog.config.database.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run feder");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
     common::init();
@@ -419,19 +389,19 @@ async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
     );
     let number = row.id.to_string();
 
-    let (ok, listed) = feder(&blog, &["inbox", "list", "--dead"]);
+    let (ok, listed) = feder_cli(&blog, &["inbox", "list", "--dead"]);
     assert!(ok, "{listed}");
     assert!(
         listed.contains(&activity_id) && listed.contains("did not answer"),
         "{listed}"
     );
-    let (ok, shown) = feder(&blog, &["inbox", "show", &number]);
+    let (ok, shown) = feder_cli(&blog, &["inbox", "show", &number]);
     assert!(
         ok && shown.contains("Lost in a thread") && shown.contains("dead after 2 tries"),
         "{shown}"
     );
     // Tried again from the command line, still in vain: dead again.
-    let (ok, retried) = feder(&blog, &["inbox", "retry", &number]);
+    let (ok, retried) = feder_cli(&blog, &["inbox", "retry", &number]);
     assert!(ok && retried.contains("1 to be tried again"), "{retried}");
     blog.data().inbox_wakeup.notify_one();
     blog.settle(30).await;
@@ -439,7 +409,7 @@ async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
         stored(&db, &activity_id).await.expect("row").status,
         inbox_activity::DEAD
     );
-    let (ok, nothing) = feder(&blog, &["inbox", "retry", "999999"]);
+    let (ok, nothing) = feder_cli(&blog, &["inbox", "retry", "999999"]);
     assert!(!ok, "{nothing}");
 
     // The owner sees it in /admin/deliveries, and retries it once the server is back.

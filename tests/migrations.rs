@@ -156,7 +156,7 @@ async fn author_followers_fold_into_followers_losing_none() {
     assert_eq!(followers::count(&db, &alice).await.unwrap(), 2);
 
     // The queued follow events read in their new shape, nothing else changed.
-    let pending: Vec<Event> = outbox::pending(&db, 10)
+    let pending: Vec<Event> = outbox::pending(&db, 10, chrono::Utc::now())
         .await
         .unwrap()
         .into_iter()

@@ -32,6 +32,7 @@ mod m20261206_195437_blocklists;
 mod m20261206_202706_activity_sender;
 mod m20261206_204338_reports;
 mod m20261206_224500_direct_answers;
+mod m20261206_234000_outbox_tries;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_193400_reader::Migration),
             Box::new(m20261206_204338_reports::Migration),
             Box::new(m20261206_224500_direct_answers::Migration),
+            Box::new(m20261206_234000_outbox_tries::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod import;
 mod inbox;
 mod moves;
 mod open;
+mod outbox;
 mod posts;
 mod serve;
 
@@ -58,6 +59,9 @@ enum Command {
     /// Received activities that failed: waiting for another try, refused, or dead letters.
     #[command(subcommand)]
     Inbox(InboxCommand),
+    /// Changes that failed to become activities: waiting for another try, or dead letters.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Moderate comments.
     #[command(subcommand)]
     Comments(CommentsCommand),
@@ -181,6 +185,20 @@ enum InboxCommand {
 }
 
 #[derive(Subcommand)]
+enum OutboxCommand {
+    /// List events that failed, newest first, with the reason.
+    List,
+    /// Try an event again (a number from `list`), or every dead letter.
+    Retry {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i32>,
+        /// Every dead letter.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum CommentsCommand {
     /// List comments with a status (pending by default).
     List {
@@ -269,6 +287,8 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Reply(command) => reply(command, config).await,
         Command::Deliveries => admin::deliveries(&config).await,
         Command::Inbox(command) => received(command, &config).await,
+        Command::Outbox(OutboxCommand::List) => outbox::list(&config).await,
+        Command::Outbox(OutboxCommand::Retry { id, all }) => outbox::retry(&config, id, all).await,
         Command::Comments(command) => comment(command, config).await,
         Command::Block(command) => block(command, config).await,
         Command::Mentions => comments::mentions(&config).await,

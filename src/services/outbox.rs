@@ -9,9 +9,10 @@ use crate::{
     error::{AppError, AppResult},
     services::{Site, local_actor::LocalActor},
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +125,7 @@ pub async fn record(db: &impl ConnectionTrait, event: &Event) -> AppResult<()> {
     outbox_event::Entity::insert(outbox_event::ActiveModel {
         event: Set(serde_json::to_string(event).map_err(AppError::internal)?),
         created_at: Set(Utc::now()),
+        attempts: Set(0),
         ..Default::default()
     })
     .exec_without_returning(db)
@@ -145,24 +147,101 @@ pub async fn commit_with(site: &Site, txn: DatabaseTransaction, event: &Event) -
     Ok(())
 }
 
-/// The oldest events not yet federated, at most `limit`, with their row ids. An event this
-/// version cannot read is logged and skipped (it stays, for a version that can).
-pub async fn pending(db: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<(i32, Event)>> {
+/// Tries of an event that fails to become activities (a row it names cannot be read, a bug)
+/// before it is a dead letter: kept aside with its reason, no longer holding back later events.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// The oldest events due to be federated, at most `limit`, with their row ids: not dead
+/// letters, and not waiting for a later try. An event this version cannot read is a dead
+/// letter at once (kept, for a version that can: `retry` after an upgrade).
+pub async fn pending(
+    db: &impl ConnectionTrait,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(i32, Event)>> {
     let rows = outbox_event::Entity::find()
+        .filter(outbox_event::Column::DeadAt.is_null())
+        .filter(
+            Condition::any()
+                .add(outbox_event::Column::NextAttemptAt.is_null())
+                .add(outbox_event::Column::NextAttemptAt.lte(now)),
+        )
         .order_by_asc(outbox_event::Column::Id)
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| match serde_json::from_str(&row.event) {
-            Ok(event) => Some((row.id, event)),
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        match serde_json::from_str(&row.event) {
+            Ok(event) => events.push((row.id, event)),
             Err(e) => {
                 tracing::error!(id = row.id, error = %e, "unreadable outbox event");
-                None
+                let reason = format!("unreadable by this version: {e}");
+                failed(db, row.id, &reason, now, |_| None).await?;
             }
-        })
-        .collect())
+        }
+    }
+    Ok(events)
+}
+
+/// Records that a try of event `id` failed for `reason`. `wait` says, from the number of
+/// tries so far, how long until the next (none: never); after `MAX_ATTEMPTS` tries, or without
+/// a next one, the event is a dead letter from `now`.
+pub async fn failed(
+    db: &impl ConnectionTrait,
+    id: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+    wait: impl FnOnce(i32) -> Option<std::time::Duration>,
+) -> AppResult<()> {
+    let Some(row) = outbox_event::Entity::find_by_id(id).one(db).await? else {
+        return Ok(());
+    };
+    let attempts = row.attempts + 1;
+    let retry_at = wait(attempts)
+        .filter(|_| attempts < MAX_ATTEMPTS)
+        .map(|wait| now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1)));
+    let mut row: outbox_event::ActiveModel = row.into();
+    row.attempts = Set(attempts);
+    row.last_error = Set(Some(reason.to_string()));
+    row.next_attempt_at = Set(retry_at);
+    row.dead_at = Set(retry_at.is_none().then_some(now));
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Events that failed at least once (dead letters and those waiting for another try), newest
+/// first, at most `limit`.
+pub async fn troubled(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> AppResult<Vec<outbox_event::Model>> {
+    Ok(outbox_event::Entity::find()
+        .filter(outbox_event::Column::Attempts.gt(0))
+        .order_by_desc(outbox_event::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Makes event `id` (or, with `None`, every dead letter) due now with a fresh count of tries.
+/// Returns how many.
+pub async fn retry(db: &impl ConnectionTrait, id: Option<i32>) -> AppResult<u64> {
+    let update = outbox_event::Entity::update_many()
+        .col_expr(outbox_event::Column::Attempts, Expr::value(0))
+        .col_expr(
+            outbox_event::Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            outbox_event::Column::DeadAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
+    let update = match id {
+        Some(id) => update.filter(outbox_event::Column::Id.eq(id)),
+        None => update.filter(outbox_event::Column::DeadAt.is_not_null()),
+    };
+    Ok(update.exec(db).await?.rows_affected)
 }
 
 /// Removes the event `id` on `db` (the transaction that stores its activity). Returns false

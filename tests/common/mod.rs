@@ -292,8 +292,9 @@ where
     }
 }
 
-/// How much work is left: inbox activities not finished, outbox events not yet federated,
-/// and deliveries due or in flight (those waiting for a later retry do not count).
+/// How much work is left: inbox activities not finished, outbox events not yet federated (dead
+/// letters do not count), and deliveries due or in flight (those waiting for a later retry do
+/// not count).
 pub async fn pending_work(db: &sea_orm::DatabaseConnection) -> (u64, u64, u64) {
     use feder::db::entities::{delivery, inbox_activity, outbox_event};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
@@ -303,6 +304,7 @@ pub async fn pending_work(db: &sea_orm::DatabaseConnection) -> (u64, u64, u64) {
         .await
         .expect("count inbox");
     let outbox = outbox_event::Entity::find()
+        .filter(outbox_event::Column::DeadAt.is_null())
         .count(db)
         .await
         .expect("count outbox");
@@ -317,6 +319,38 @@ pub async fn pending_work(db: &sea_orm::DatabaseConnection) -> (u64, u64, u64) {
         .await
         .expect("count deliveries");
     (inbox, outbox, deliveries)
+}
+
+/// A public reply by `peer`'s alice, `id` (its Create is `{id}/activity`), to `parent`.
+pub fn reply(peer: &Peer, id: &str, parent: &str, text: &str) -> Value {
+    serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"), "type": "Create", "actor": peer.actor,
+        "to": [feder::federation::PUBLIC],
+        "object": {
+            "id": id, "type": "Note", "attributedTo": peer.actor, "inReplyTo": parent,
+            "content": format!("<p>{text}</p>"), "to": [feder::federation::PUBLIC],
+        },
+    })
+}
+
+/// `feder ARGS` run as a process on `blog`'s database: whether it succeeded, and what it
+/// printed (standard output, then standard error).
+pub fn feder_cli(blog: &Instance, args: &[&str]) -> (bool, String) {
+    let config = blog.dir.path().join("cli.toml");
+    std::fs::write(&config, "").expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .env("FEDER_DOMAIN", format!("localhost:{}", blog.port))
+        .env("FEDER_DATABASE_URL", &blog.config.database.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run feder");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
 }
 
 /// Waits until the inbox, the outbox and the delivery queue have nothing pending (see

@@ -10,8 +10,8 @@ use crate::{
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Statement, TryInsertResult, Value as DbValue, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Statement, TryInsertResult, Value as DbValue, sea_query::Expr,
 };
 
 /// A verified activity, as it is stored.
@@ -116,6 +116,40 @@ pub(super) async fn claim(
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
+}
+
+/// Rows whose every try ended without an outcome (the process died, or the try ran past its
+/// lease, each time) become dead letters instead of being claimed once more: an activity that
+/// brings its process down is tried `max_attempts` times, not forever. Returns how many.
+pub(super) async fn give_up(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> AppResult<u64> {
+    let given_up = inbox_activity::Entity::update_many()
+        .col_expr(
+            inbox_activity::Column::Status,
+            Expr::value(inbox_activity::DEAD),
+        )
+        .col_expr(
+            inbox_activity::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(inbox_activity::Column::FinishedAt, Expr::value(now))
+        .col_expr(
+            inbox_activity::Column::LastError,
+            Expr::value("no try ended: the process stopped or the try outlasted its lease"),
+        )
+        .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
+        .filter(inbox_activity::Column::Attempts.gte(max_attempts))
+        .filter(
+            Condition::any()
+                .add(inbox_activity::Column::LockedUntil.is_null())
+                .add(inbox_activity::Column::LockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(given_up.rows_affected)
 }
 
 /// What became of one try.

@@ -65,6 +65,13 @@ async fn claim_and_start(federation: &FederationConfig<AppState>) -> AppResult<u
         return Ok(0);
     }
     let now = data.clock.now();
+    let given_up = queue::give_up(&data.db, now, data.config.inbox.max_attempts).await?;
+    if given_up > 0 {
+        tracing::warn!(
+            count = given_up,
+            "inbox activities whose tries never ended: dead letters"
+        );
+    }
     let lease = ChronoDuration::seconds(data.config.inbox.lease_seconds as i64);
     let claimed = queue::claim(&data.db, now, room, lease).await?;
     let count = claimed.len();

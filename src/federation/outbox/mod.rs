@@ -27,7 +27,10 @@ use outgoing::Change;
 
 use crate::{
     error::AppResult,
-    federation::{delivery, state::AppState},
+    federation::{
+        delivery::{self, backoff},
+        state::AppState,
+    },
     services::{
         local_actor::LocalActor,
         outbox::{self as events, Event},
@@ -120,6 +123,11 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
     })
 }
 
+/// The first wait after an event failed to become activities, doubled after each further
+/// failure (with jitter) up to `RETRY_MAX_SECONDS`.
+const RETRY_BASE_SECONDS: u64 = 30;
+const RETRY_MAX_SECONDS: u64 = 3600;
+
 /// How often the outbox worker looks for events other processes (the CLI) recorded.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -135,17 +143,27 @@ pub async fn worker(federation: FederationConfig<AppState>) {
     }
 }
 
-/// Turns every pending event into its activities and deliveries. Returns how many events
-/// brought at least one activity.
+/// Turns every event that is due into its activities and deliveries. One that fails waits for
+/// a later try (with backoff), and after `outbox::MAX_ATTEMPTS` is a dead letter: it never
+/// holds back the events after it. Returns how many events brought at least one activity.
 pub async fn dispatch(data: &Data<AppState>) -> AppResult<usize> {
     let mut stored = 0;
     loop {
-        let batch = events::pending(&data.db, 100).await?;
+        let batch = events::pending(&data.db, 100, data.clock.now()).await?;
         if batch.is_empty() {
             break;
         }
         for (id, event) in batch {
-            stored += usize::from(dispatch_one(data, id, &event).await?);
+            match dispatch_one(data, id, &event).await {
+                Ok(any) => stored += usize::from(any),
+                Err(e) => {
+                    tracing::warn!(id, error = %e, "outbox event not federated; tried again later");
+                    let wait =
+                        |attempts| Some(backoff(attempts, RETRY_BASE_SECONDS, RETRY_MAX_SECONDS));
+                    let now = data.clock.now();
+                    events::failed(&data.db, id, &e.to_string(), now, wait).await?;
+                }
+            }
         }
     }
     if stored > 0 {

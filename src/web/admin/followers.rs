@@ -1,6 +1,7 @@
 //! /admin/followers (who follows: name, avatar, server; remove, block) and /admin/deliveries
 //! (per post, delivered / pending / failed per server, with "retry now"; and the received
-//! activities that failed, with their reasons and "retry").
+//! activities and the blog's own changes (outbox events) that failed, with their reasons and
+//! "retry").
 
 use super::{
     auth::{Author, CsrfForm},
@@ -14,7 +15,7 @@ use crate::{
         deliveries, followers,
         inbox::{self, Retry, Trouble},
         local_actor::LocalActor,
-        moderation,
+        moderation, outbox,
     },
     web::extract::{Path, Query},
 };
@@ -224,11 +225,25 @@ pub async fn deliveries(data: Data<AppState>, author: Author) -> AppResult<Respo
             }
         })
         .collect();
+    let events: Vec<_> = outbox::troubled(&data.db, 30)
+        .await?
+        .into_iter()
+        .map(|e| {
+            minijinja::context! {
+                id => e.id, event => e.event,
+                status => if e.dead_at.is_some() { "dead" } else { "pending" },
+                reason => e.last_error.map(|r| reason_in_words(author.lang, &r)),
+                tries => author.lang.counted("admin_received_tries", e.attempts.max(0) as usize),
+                created => settings.local_time(e.created_at),
+            }
+        })
+        .collect();
     Ok(page(
         StatusCode::OK,
         "deliveries.html",
         minijinja::context! {
             title => author.t("admin_deliveries"), items => items, received => received,
+            events => events,
             ..author.nav()
         },
     ))
@@ -243,6 +258,18 @@ pub async fn retry_received(
     inbox::retry(&data.db, Retry::One(id), data.clock.now()).await?;
     data.inbox_wakeup.notify_one();
     Ok(Redirect::to("/admin/deliveries#received").into_response())
+}
+
+/// POST /admin/outbox/{id}/retry: an event that failed to become activities is tried again
+/// now.
+pub async fn retry_event(
+    data: Data<AppState>,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<Response> {
+    outbox::retry(&data.db, Some(id)).await?;
+    data.outbox_wakeup.notify_one();
+    Ok(Redirect::to("/admin/deliveries#events").into_response())
 }
 
 #[derive(Deserialize)]

@@ -77,6 +77,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/deliveries", get(followers::deliveries))
         .route("/admin/deliveries/{activity}/retry", post(followers::retry))
         .route("/admin/inbox/{id}/retry", post(followers::retry_received))
+        .route("/admin/outbox/{id}/retry", post(followers::retry_event))
         .route(
             "/admin/media",
             get(media::library)
