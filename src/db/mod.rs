@@ -2,6 +2,7 @@
 
 pub mod changes;
 pub mod entities;
+mod sqlite_wait;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, sqlx::Connection};
@@ -31,14 +32,23 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }
         // WAL lets readers go on while one writer writes, and the CLI and the server share the
-        // file; busy_timeout makes a writer wait for the other instead of failing at once.
-        options.max_connections(4).map_sqlx_sqlite_opts(|opts| {
-            opts.create_if_missing(true)
-                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true)
-        });
+        // file; a writer waits for the other instead of failing at once (in short steps:
+        // `sqlite_wait`). synchronous=NORMAL syncs the WAL at checkpoints, not at each commit:
+        // a crash of the process loses nothing, a power loss the last commits (README).
+        options
+            .max_connections(4)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(sqlite_wait::WAIT_FOR)
+                    .foreign_keys(true)
+            })
+            .map_sqlx_sqlite_pool_opts(|opts| {
+                opts.after_connect(|connection, _| {
+                    Box::pin(sqlite_wait::wait_in_short_steps(connection))
+                })
+            });
         options.map_sqlx_sqlite_before_acquire(|conn, _| {
             Box::pin(async move { Ok(!conn.is_in_transaction()) })
         });
