@@ -1,0 +1,181 @@
+//! Accessibility in a real headless Chromium: axe-core (npm, pinned in tests/a11y, installed by
+//! `tests/a11y/setup.sh`) is injected into every /admin page and every public page, with the
+//! content that fills them (a post with tags, a cover and a fediverse comment, a static page,
+//! an uploaded image, a notification), and no violation may be found, of any impact (the issue
+//! asks for no critical or serious one; the pages have none of the lesser ones either).
+//!
+//! Without chromium, chromedriver or axe-core the test says so and passes, except under
+//! `CI=true`.
+
+// A failed expect is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod admin_helpers;
+mod chromium;
+mod common;
+mod site;
+
+use admin_helpers::{follow, jpeg};
+use chromium::{chromium, connect, log_in, start_driver};
+use common::Peer;
+use fantoccini::{Client, Locator};
+use feder::services::pages;
+use serde_json::Value;
+use site::{publish, reply, start_blog};
+use std::path::PathBuf;
+
+/// axe.min.js from tests/a11y/node_modules; none (the test is skipped) without it, except
+/// under `CI=true`.
+fn axe_source() -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/a11y/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but no {}: run tests/a11y/setup.sh",
+                path.display()
+            );
+            eprintln!("skipped: no axe-core (run tests/a11y/setup.sh)");
+            None
+        }
+    }
+}
+
+/// The violations axe finds on the current page, of any impact, one line each: the
+/// rule, its impact and the first elements it names. The script is given by WebDriver, which
+/// the page's Content-Security-Policy does not govern.
+async fn violations(client: &Client, axe: &str) -> Vec<String> {
+    client
+        .execute(&format!("{axe}\nreturn typeof axe;"), vec![])
+        .await
+        .expect("axe injected");
+    let found = client
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): '
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                .catch(e => done(['axe failed: ' + e]));
+            "#,
+            vec![],
+        )
+        .await
+        .expect("axe ran");
+    match found {
+        Value::Array(lines) => lines
+            .into_iter()
+            .map(|l| l.as_str().unwrap_or_default().to_string())
+            .collect(),
+        other => vec![format!("axe answered {other}")],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_axe_clean() {
+    let Some((browser, driver)) = chromium() else {
+        return;
+    };
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let blog = start_blog("accessibility", |_| {}).await;
+    let mut http = admin_helpers::logged_in(&blog, "jane").await;
+    let peer = Peer::start().await;
+    follow(&peer, &blog).await;
+    let post = publish(
+        &blog,
+        "---\ntitle: Tomatoes\ntags: [garden, summer]\nsummary: Red and round.\n---\n\
+         Red and round.\n\n## Sowing\n\nIn March.\n",
+    )
+    .await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+    reply(&peer, &blog, &post_url, 1, "How do you grow them?").await;
+    let page = pages::save(
+        &blog.data().db,
+        &blog.data().urls,
+        pages::PageInput {
+            title: "About".into(),
+            slug: None,
+            body_markdown: "Who writes here.".into(),
+            lang: "en".into(),
+            published: true,
+            in_navigation: true,
+            navigation_order: 0,
+        },
+    )
+    .await
+    .expect("page");
+    let csrf = admin_helpers::csrf_of(&http.get("/admin/media").await.text);
+    let (content_type, body) = admin_helpers::multipart(
+        &[("csrf", &csrf), ("alt", "A tomato plant")],
+        &[("file", "tomato.jpg", "image/jpeg", &jpeg(320, 200))],
+    );
+    let upload = http
+        .post_with(
+            "/admin/media",
+            &[("Accept", "application/json")],
+            &content_type,
+            body,
+        )
+        .await;
+    assert_eq!(upload.status, 201, "{}", upload.text);
+
+    let (_driver_process, driver_url) = start_driver(&driver).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let client = connect(&driver_url, &browser, profile.path()).await;
+    let base = blog.base().trim_end_matches('/').to_string();
+    let post_path = format!("/posts/{}", post.slug);
+    let page_path = format!("/pages/{}", page.slug);
+    let year_path = format!("/archive/{}", post.published_at.format("%Y"));
+    let public = [
+        "/",
+        post_path.as_str(),
+        "/tags/garden",
+        "/archive",
+        year_path.as_str(),
+        page_path.as_str(),
+        "/posts/no-such-post",
+        "/admin/login",
+    ];
+    let edit_post = format!("/admin/posts/{}/edit", post.slug);
+    let edit_page = format!("/admin/pages/{}/edit", page.slug);
+    let admin = [
+        "/admin",
+        "/admin/posts",
+        "/admin/posts/new",
+        edit_post.as_str(),
+        "/admin/pages",
+        "/admin/pages/new",
+        edit_page.as_str(),
+        "/admin/comments",
+        "/admin/comments?status=approved",
+        "/admin/notifications",
+        "/admin/reports",
+        "/admin/reader",
+        "/admin/followers",
+        "/admin/deliveries",
+        "/admin/media",
+        "/admin/profile",
+        "/admin/settings",
+        "/admin/moving",
+    ];
+    let mut found = Vec::new();
+    for (i, path) in public.iter().chain(admin.iter()).enumerate() {
+        if i == public.len() {
+            log_in(&client, &base, "jane").await;
+        }
+        client.goto(&format!("{base}{path}")).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("body"))
+            .await
+            .unwrap();
+        for line in violations(&client, &axe).await {
+            found.push(format!("{path}: {line}"));
+        }
+    }
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
+}
