@@ -71,7 +71,7 @@ pub async fn atom(data: Data<AppState>) -> AppResult<Response> {
             link(w, "self", "application/atom+xml", &self_url)?;
             for (comment, post) in &list {
                 let post_url = data.urls.post(&post.slug);
-                let url = comment.url.clone().unwrap_or_else(|| comment.ap_id.clone());
+                let url = views::comment_page_url(&data, post_url.as_str(), comment);
                 let name = comment
                     .author_name
                     .clone()

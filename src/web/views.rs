@@ -429,6 +429,23 @@ pub fn comment_author(
     }
 }
 
+/// The id of a comment's element on its post's page.
+fn comment_anchor(post_url: &str, c: &comment::Model) -> String {
+    c.ap_id
+        .strip_prefix(&format!("{post_url}#"))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("comment-{}", c.id))
+}
+
+/// Where a person reads a comment: a web comment or one written here on its post's page (its
+/// own address answers no page), a fediverse reply on its server.
+pub fn comment_page_url(data: &AppState, post_url: &str, c: &comment::Model) -> String {
+    if c.kind == comment::WEB || written_here(data, c) {
+        return format!("{post_url}#{}", comment_anchor(post_url, c));
+    }
+    c.url.clone().unwrap_or_else(|| c.ap_id.clone())
+}
+
 /// Nests comments (oldest first) under what they reply to; a deleted comment stays only as
 /// the parent of others.
 pub fn comment_tree(
@@ -498,26 +515,16 @@ impl Tree<'_> {
             avatar,
             ..
         } = comment_author(data, self.ui, c, self.actors);
-        let own_page = format!("{}#", self.post_url);
-        let anchor = c
-            .ap_id
-            .strip_prefix(&own_page)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("comment-{}", c.id));
         let by_author = written_here(data, c);
         CommentView {
             id: c.id,
-            anchor,
+            anchor: comment_anchor(self.post_url, c),
             by_author,
             author_name: name,
             handle,
             profile_url: profile,
             avatar,
-            url: match (&c.url, web) {
-                (_, true) => format!("{}#comment-{}", self.post_url, c.id),
-                (Some(url), false) => url.clone(),
-                (None, false) => c.ap_id.clone(),
-            },
+            url: comment_page_url(data, self.post_url, c),
             published: iso(&c.published_at),
             published_display: self
                 .ui
