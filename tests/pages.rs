@@ -449,6 +449,36 @@ async fn caching_compression_and_static_files() {
     let (status, _, _) = get_raw(&format!("{}static/style.0000.css", blog.base()), &[]).await;
     assert_eq!(status, 404);
 
+    // /favicon.ico is the blog's avatar (here the default one), as the pages' icon link says.
+    let (status, headers, _) = get_raw(
+        &format!("{}favicon.ico", blog.base()),
+        &[("Accept", "image/*")],
+    )
+    .await;
+    assert_eq!(status, 200, "followed to the avatar");
+    assert_eq!(header(&headers, "content-type"), "image/png");
+    let home = reqwest::get(blog.base())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let icon = attr(
+        &scraper::Html::parse_document(&home),
+        "link[rel=icon]",
+        "href",
+    );
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}favicon.ico", blog.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), 302);
+    assert_eq!(header(redirect.headers(), "location"), icon);
+
     // robots.txt points at the sitemap.
     let (status, _, robots) = get_raw(&format!("{}robots.txt", blog.base()), &[]).await;
     assert_eq!(status, 200);

@@ -120,6 +120,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         )
         .route("/static/{file}", get(pages::static_file))
         .route("/robots.txt", get(pages::robots))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/media/{file}", get(media::file))
         .merge(admin::routes::routes(max_upload))
         .merge(micropub::routes(max_upload))

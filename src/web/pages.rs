@@ -536,6 +536,19 @@ pub async fn static_file(
         .into_response()
 }
 
+/// `/favicon.ico`, which browsers ask for on every page (the admin's too): the blog's avatar
+/// if one is set, else the default one. A temporary redirect, as the avatar can change.
+pub async fn favicon(data: Data<AppState>) -> Response {
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, views::site(&data).icon),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+        ],
+    )
+        .into_response()
+}
+
 pub async fn robots(data: Data<AppState>) -> Response {
     (
         [
