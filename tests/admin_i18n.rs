@@ -377,6 +377,20 @@ async fn a_german_blog_has_german_admin_pages() {
         ],
     )
     .await;
+    german(&mut browser, "/admin/reports", &[NAV, ("h1", "Meldungen")]).await;
+    german(&mut browser, "/admin/moving", &[NAV, ("h1", "Umzug")]).await;
+    let list = feder::services::blocklists::subscribe(
+        &blog.data().site,
+        "http://localhost:1/blocklist.csv",
+    )
+    .await
+    .expect("subscribed");
+    german(
+        &mut browser,
+        &format!("/admin/blocklists/{}", list.id),
+        &[NAV, ("h1", "Sperrliste")],
+    )
+    .await;
     let nav = texts(&browser.get("/admin").await.html(), "header button");
     assert_eq!(nav, vec!["Abmelden"]);
 }
@@ -698,6 +712,52 @@ async fn a_german_blog_says_every_message_in_german() {
     german_answer(
         "an avatar",
         &bad_avatar,
+        400,
+        "Ein Bild muss eine http(s)-Adresse oder eine hochgeladene /media/-Datei sein.",
+    );
+    // A cover image or blog avatar address that is a script: the same rule and message.
+    let script_cover = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf),
+                ("title", "Titelbild"),
+                ("body", "Text"),
+                ("cover_url", "javascript:alert(1)"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    german_answer(
+        "a script as cover",
+        &script_cover,
+        400,
+        "Ein Bild muss eine http(s)-Adresse oder eine hochgeladene /media/-Datei sein.",
+    );
+    assert!(!script_cover.text.contains("src=\"javascript:"));
+    assert!(
+        feder::services::posts::find_any(&blog.data().db, "titelbild")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let script_icon = browser
+        .post_form(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("title", "Garten"),
+                ("lang", "de"),
+                ("time_zone", "Europe/Berlin"),
+                ("comment_policy", "open"),
+                ("quote_policy", "anyone"),
+                ("icon_url", "javascript:alert(1)"),
+            ],
+        )
+        .await;
+    german_answer(
+        "a script as avatar",
+        &script_icon,
         400,
         "Ein Bild muss eine http(s)-Adresse oder eine hochgeladene /media/-Datei sein.",
     );

@@ -7,7 +7,7 @@
 
 use crate::{
     db::entities::{block, blocklist, blocklist_exception, comment, follower},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     services::{
         Site,
         blocks::{Blocks, list_domains},
@@ -69,7 +69,7 @@ pub async fn subscribe(site: &Site, url: &str) -> AppResult<blocklist::Model> {
     let url = Url::parse(url.trim())
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| AppError::BadRequest(format!("{url:?} is not an http(s) address")))?;
+        .ok_or_else(|| AppError::Invalid(Text::with("error_list_address", [url])))?;
     blocklist::Entity::insert(blocklist::ActiveModel {
         url: Set(url.to_string()),
         domains: Set(String::new()),
@@ -124,7 +124,7 @@ pub async fn unsubscribe(site: &Site, id: i32) -> AppResult<()> {
 /// Adds an exception: `domain` (and its subdomains) is blocked by no list.
 pub async fn except(site: &Site, text: &str) -> AppResult<String> {
     let domain =
-        domain(text).ok_or_else(|| AppError::BadRequest(format!("{text:?} is no domain")))?;
+        domain(text).ok_or_else(|| AppError::Invalid(Text::with("error_no_domain", [text])))?;
     blocklist_exception::Entity::insert(blocklist_exception::ActiveModel {
         domain: Set(domain.clone()),
         created_at: Set(Utc::now()),

@@ -4,7 +4,7 @@
 
 use crate::{
     db::entities::{comment, comment_filter},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     services::spam_filter,
 };
 use chrono::Utc;
@@ -34,7 +34,7 @@ fn normalized(text: &str) -> String {
 pub async fn add(db: &impl ConnectionTrait, phrase: &str, action: &str) -> AppResult<String> {
     let phrase = normalized(phrase);
     if phrase.is_empty() {
-        return Err(AppError::BadRequest("a filter needs a word".into()));
+        return Err(AppError::Invalid(Text::new("error_filter_empty")));
     }
     let action = match action {
         comment_filter::REJECT => comment_filter::REJECT,

@@ -17,7 +17,7 @@ use crate::{
         Site, authorizations,
         mail::links,
         outbox::{self, Event},
-        stored_html,
+        settings, stored_html,
     },
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -211,14 +211,13 @@ pub async fn save(
             return Err(AppError::Invalid(Text::with("error_slug_deleted", [&slug])));
         }
         if old.is_public() && status != post::PUBLISHED {
-            return Err(AppError::BadRequest(format!(
-                "{slug:?} is published already: unpublish it to make it a draft again"
+            return Err(AppError::Invalid(Text::with(
+                "error_published_already",
+                [&slug],
             )));
         }
         if old.status == post::TRASH {
-            return Err(AppError::BadRequest(format!(
-                "{slug:?} is in the trash: restore it first"
-            )));
+            return Err(AppError::Invalid(Text::with("error_in_trash", [&slug])));
         }
     }
     let how = match (&existing, status) {
@@ -290,7 +289,8 @@ fn change_of(existing: Option<&post::Model>, row: &post::ActiveModel) -> Change 
 }
 
 /// The slug the post will have, checked: the one given, else made from the title, else (a
-/// note) from its time. A post needs a title or some text.
+/// note) from its time. A post needs a title or some text, and a cover (if any) must be an
+/// image address.
 fn checked_slug(input: &PostInput) -> AppResult<String> {
     let slug = match input.slug.as_deref().map(str::trim) {
         Some(given) if !given.is_empty() => given.to_string(),
@@ -302,6 +302,13 @@ fn checked_slug(input: &PostInput) -> AppResult<String> {
     }
     if input.title.trim().is_empty() && input.body_markdown.trim().is_empty() {
         return Err(AppError::Invalid(Text::new("error_post_empty")));
+    }
+    // The cover goes into the page's <img> and the Article's image: the rule of the blog's
+    // own images, so a `javascript:` address is refused rather than rendered.
+    if let Some(cover) = &input.cover_url
+        && !settings::is_image_address(cover.trim())
+    {
+        return Err(AppError::Invalid(Text::new("error_image_address")));
     }
     Ok(slug)
 }
@@ -523,7 +530,7 @@ async fn take_down(
 pub async fn unpublish(site: &Site, slug: &str) -> AppResult<post::Model> {
     let post = existing(site, slug).await?;
     if !post.is_public() {
-        return Err(AppError::BadRequest(format!("{slug:?} is not published")));
+        return Err(AppError::Invalid(Text::with("error_not_published", [slug])));
     }
     take_down(site, post, post::DRAFT, None).await
 }
@@ -545,9 +552,7 @@ pub async fn trash(site: &Site, slug: &str) -> AppResult<post::Model> {
 pub async fn restore(site: &Site, slug: &str) -> AppResult<post::Model> {
     let post = existing(site, slug).await?;
     if post.status != post::TRASH {
-        return Err(AppError::BadRequest(format!(
-            "{slug:?} is not in the trash"
-        )));
+        return Err(AppError::Invalid(Text::with("error_not_in_trash", [slug])));
     }
     let to = post
         .trashed_from
@@ -575,9 +580,7 @@ pub async fn publish_now(site: &Site, slug: &str) -> AppResult<post::Model> {
         post::PUBLISHED => return Ok(post),
         post::DRAFT | post::SCHEDULED => {}
         _ => {
-            return Err(AppError::BadRequest(format!(
-                "{slug:?} is in the trash: restore it first"
-            )));
+            return Err(AppError::Invalid(Text::with("error_in_trash", [slug])));
         }
     }
     let now = Utc::now();

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     db::entities::{comment, post},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::{actions, state::AppState},
     services::{blocklists, blocks, comment_filters, comments, moderation, posts},
     web::{
@@ -279,14 +279,11 @@ pub struct ReplyForm {
 /// an answer to something nobody sees).
 pub async fn reply(
     data: Data<AppState>,
-    author: Author,
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
     if form.text.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            author.t("admin_error_answer_empty").into(),
-        ));
+        return Err(AppError::Invalid(Text::new("admin_error_answer_empty")));
     }
     let parent = comments::find_by_id(&data.db, id)
         .await?

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     db::entities::{actor, blog_reaction, remote_post},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::{actions, remote_thread, state::AppState},
     render::markdown,
     services::{followers, follows, reader, reading, remote_actors},
@@ -430,13 +430,10 @@ pub struct TextForm {
 /// the blog's followers), as `feder reply create` does.
 pub async fn reply(
     data: Data<AppState>,
-    author: Author,
     CsrfForm(form): CsrfForm<TextForm>,
 ) -> AppResult<Response> {
     if form.text.trim().is_empty() {
-        return Err(AppError::BadRequest(
-            author.t("admin_error_answer_empty").into(),
-        ));
+        return Err(AppError::Invalid(Text::new("admin_error_answer_empty")));
     }
     let object = parse(&form.object)?;
     actions::reply(&data, &object, &form.text).await?;

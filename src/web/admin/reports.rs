@@ -7,7 +7,7 @@ use super::{
     page, safe_back,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::state::AppState,
     services::{posts, reports},
     web::extract::Path,
@@ -76,7 +76,7 @@ pub async fn report(
     CsrfForm(form): CsrfForm<ReportForm>,
 ) -> AppResult<Response> {
     if form.reason.trim().is_empty() {
-        return Err(AppError::BadRequest("a report needs a reason".into()));
+        return Err(AppError::Invalid(Text::new("error_report_reason")));
     }
     reports::report_comment(&data, id, &form.reason).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/reports")).into_response())
