@@ -1,7 +1,8 @@
 //! /admin end to end: login and logout, CSRF and cross-site refusal, throttling, and the
 //! editor: what is written (with an uploaded image and a cover) is what the page shows and
 //! what a following Mastodon-like peer receives, through Update and Delete; drafts stay
-//! private and scheduled posts go out at their time.
+//! private and scheduled posts go out at their time; the media library changes alt texts and
+//! deletes only images nothing uses.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -543,4 +544,95 @@ async fn moderation_queue_in_admin() {
         common::texts(&common::page(&post_url).await.1, "li.comment .e-content").is_empty(),
         "hidden by the block"
     );
+}
+
+/// The media library: an image's alt text is changed in place; an image a post uses is not
+/// deleted (the library says which post uses it), one nothing uses is, with its files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_library_changes_alt_text_and_deletes_unused_images() {
+    common::init();
+    let blog = Instance::start("media_library").await;
+    let mut browser = logged_in(&blog, "jorg").await;
+    let csrf = csrf_of(&browser.get("/admin/media").await.text);
+    let mut images = Vec::new();
+    for name in ["used.jpg", "unused.jpg"] {
+        let (content_type, body) = multipart(
+            &[("csrf", &csrf), ("alt", "Old words")],
+            &[("file", name, "image/jpeg", &jpeg(64, 48))],
+        );
+        let upload = browser
+            .post_with(
+                "/admin/media",
+                &[("Accept", "application/json")],
+                &content_type,
+                body,
+            )
+            .await;
+        assert_eq!(upload.status, 201, "{}", upload.text);
+        images.push(serde_json::from_str::<serde_json::Value>(&upload.text).unwrap());
+    }
+    let [used, unused] = [&images[0], &images[1]].map(|i| i["id"].as_i64().unwrap());
+    let text = format!("A photo.\n\n{}\n", images[0]["markdown"].as_str().unwrap());
+    let answer = browser
+        .post_form(
+            "/admin/posts",
+            &[
+                ("csrf", &csrf),
+                ("title", "With a photo"),
+                ("body", &text),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.text);
+
+    // A new alt text.
+    let changed = browser
+        .post_form(
+            &format!("/admin/media/{unused}/alt"),
+            &[("csrf", &csrf), ("alt", "A red tomato")],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.text);
+    let library = browser.get("/admin/media").await.html();
+    let alt = |id: i64| {
+        let input =
+            scraper::Selector::parse(&format!("li#media-{id} form.alt input[name=alt]")).unwrap();
+        let found = library.select(&input).next().expect("the alt field");
+        found.value().attr("value").unwrap_or_default().to_string()
+    };
+    assert_eq!(alt(unused), "A red tomato");
+    assert_eq!(alt(used), "Old words");
+
+    // The used one stays, and the owner learns where it is used.
+    let refused = browser
+        .post_form(&format!("/admin/media/{used}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        texts(&refused.html(), "p.error")[0].contains("With a photo"),
+        "{}",
+        refused.text
+    );
+    let file = images[0]["url"].as_str().unwrap();
+    assert_eq!(
+        common::client().get(file).send().await.unwrap().status(),
+        200
+    );
+
+    // The unused one goes, files and all.
+    let deleted = browser
+        .post_form(&format!("/admin/media/{unused}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.text);
+    for size in ["url", "display", "card"] {
+        let gone = images[1][size].as_str().unwrap();
+        assert_eq!(
+            common::client().get(gone).send().await.unwrap().status(),
+            404,
+            "{gone}"
+        );
+    }
+    let library = browser.get("/admin/media").await.html();
+    assert_eq!(texts(&library, "ul.media > li").len(), 1);
 }

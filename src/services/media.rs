@@ -4,7 +4,7 @@
 //! directory.
 
 use crate::{
-    db::entities::media,
+    db::entities::{media, page, post, setting, user},
     error::{AppError, AppResult, Text},
     render::images,
     services::Site,
@@ -16,8 +16,8 @@ use image::{
     imageops::FilterType,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::{collections::HashMap, io::Cursor, path::Path};
 
@@ -298,6 +298,91 @@ pub async fn all(db: &DatabaseConnection) -> AppResult<Vec<media::Model>> {
         .order_by_asc(media::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Changes the alternative text an image is offered with (posts keep the text they have).
+pub async fn set_alt(db: &impl ConnectionTrait, id: i32, alt: &str) -> AppResult<()> {
+    let row = media::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut row: media::ActiveModel = row.into();
+    row.alt = Set(alt.trim().to_string());
+    row.update(db).await?;
+    Ok(())
+}
+
+/// What uses the image (by its key, in any of its sizes): the titles (or slugs) of posts of
+/// any status and of pages, and "avatar"/"settings" for an author's avatar or the blog's
+/// images.
+pub async fn used_by(db: &impl ConnectionTrait, m: &media::Model) -> AppResult<Vec<String>> {
+    let key = format!("%/media/{}%", m.key);
+    let mut used: Vec<String> = post::Entity::find()
+        .filter(
+            Condition::any()
+                .add(post::Column::BodyMarkdown.like(key.as_str()))
+                .add(post::Column::CoverUrl.like(key.as_str())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| if p.title.is_empty() { p.slug } else { p.title })
+        .collect();
+    used.extend(
+        page::Entity::find()
+            .filter(page::Column::BodyMarkdown.like(key.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.title),
+    );
+    used.extend(
+        user::Entity::find()
+            .filter(user::Column::AvatarUrl.like(key.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.display_name),
+    );
+    used.extend(
+        setting::Entity::find()
+            .filter(setting::Column::Value.like(key.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.key),
+    );
+    Ok(used)
+}
+
+/// Deletes an image and its files, unless something still uses it: then it is refused,
+/// naming what uses it (a deleted file would leave holes in those pages).
+pub async fn delete(data: &Site, id: i32) -> AppResult<()> {
+    let row = media::Entity::find_by_id(id)
+        .one(&data.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let used = used_by(&data.db, &row).await?;
+    if !used.is_empty() {
+        return Err(AppError::Invalid(Text::with(
+            "error_media_in_use",
+            [used.join(", ")],
+        )));
+    }
+    media::Entity::delete_by_id(id).exec(&data.db).await?;
+    let dir = data.config.media_dir();
+    for name in [
+        row.file_name(),
+        row.display_file_name(),
+        row.card_file_name(),
+    ] {
+        match tokio::fs::remove_file(dir.join(&name)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(file = %name, error = %e, "media file not removed"),
+        }
+    }
+    Ok(())
 }
 
 /// Stores a media row and its files as they were exported (no re-encoding); a key that

@@ -1,7 +1,8 @@
-//! The media library: uploading images (with alt text) and picking them for posts.
+//! The media library: uploading images (with alt text), picking them for posts, changing
+//! their alt text and deleting those nothing uses.
 
 use super::{
-    auth::{Author, CsrfMultipart},
+    auth::{Author, CsrfForm, CsrfMultipart},
     page,
 };
 use crate::{
@@ -9,6 +10,7 @@ use crate::{
     error::{AppError, AppResult, Text},
     federation::state::AppState,
     services::media::{self, Upload},
+    web::extract::Path,
 };
 use activitypub_federation::config::Data;
 use axum::{
@@ -17,10 +19,11 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
 pub struct MediaView {
+    id: i32,
     url: String,
     display: String,
     card: String,
@@ -35,6 +38,7 @@ pub struct MediaView {
 fn view(data: &AppState, m: &media_entity::Model) -> MediaView {
     let display = data.urls.media(&m.display_file_name()).to_string();
     MediaView {
+        id: m.id,
         url: data.urls.media(&m.file_name()).to_string(),
         card: data.urls.media(&m.card_file_name()).to_string(),
         markdown: format!("![{}]({display})", m.alt.replace(['[', ']'], "")),
@@ -124,5 +128,36 @@ pub async fn upload(
             Ok((e.status(), Json(body)).into_response())
         }
         (Err(e), false) => library_page(&data, &author, e.status(), Some(author.say(&e))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AltForm {
+    alt: String,
+}
+
+/// A new alternative text for an image.
+pub async fn set_alt(
+    data: Data<AppState>,
+    Path(id): Path<i32>,
+    CsrfForm(form): CsrfForm<AltForm>,
+) -> AppResult<Response> {
+    media::set_alt(&data.db, id, &form.alt).await?;
+    Ok(Redirect::to(&format!("/admin/media#media-{id}")).into_response())
+}
+
+/// Deletes an image; one still used is refused, and the library says where it is used.
+pub async fn delete(
+    data: Data<AppState>,
+    author: Author,
+    Path(id): Path<i32>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> AppResult<Response> {
+    match media::delete(&data, id).await {
+        Ok(()) => Ok(Redirect::to("/admin/media").into_response()),
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => {
+            library_page(&data, &author, e.status(), Some(author.say(&e))).await
+        }
+        Err(e) => Err(e),
     }
 }

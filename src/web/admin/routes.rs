@@ -37,6 +37,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/pages/{slug}", post(pages::update))
         .route("/admin/pages/{slug}/edit", get(pages::edit))
         .route("/admin/pages/{slug}/delete", post(pages::delete))
+        .route("/admin/pages/{slug}/{action}", post(pages::change_status))
         .route("/admin/comments", get(comments::queue))
         .route("/admin/bulk/comments", post(comments::bulk))
         .route("/admin/comments/{id}/reply", post(comments::reply))
@@ -85,5 +86,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
                 // Room for the multipart framing around the largest image.
                 .layer(DefaultBodyLimit::max(max_upload_bytes + 64 * 1024)),
         )
+        .route("/admin/media/{id}/alt", post(media::set_alt))
+        .route("/admin/media/{id}/delete", post(media::delete))
         .route("/admin/static/{file}", get(asset_file))
 }
