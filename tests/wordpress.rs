@@ -563,8 +563,14 @@ async fn old_addresses_redirect(blog: &Instance) {
     assert_eq!(browser.get("/2019/05/nothing-here/").await.status, 404);
 }
 
-/// Static pages written in /admin: listed, published into the navigation, edited, deleted;
-/// never in the feeds or the outbox.
+/// The statuses /admin/pages lists.
+async fn page_statuses(browser: &mut admin_helpers::Browser) -> Vec<String> {
+    let list = browser.get("/admin/pages").await.html();
+    texts(&list, "tr.page td.status")
+}
+
+/// Static pages written in /admin: listed, published into the navigation, edited,
+/// unpublished, moved to the trash and restored, deleted; never in the feeds or the outbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn static_pages_are_edited_in_admin() {
     common::init();
@@ -619,6 +625,61 @@ async fn static_pages_are_edited_in_admin() {
     assert!(!texts(&home, "header.site nav a").contains(&"Über uns".to_string()));
     let (_, feed) = text_of(&format!("{}feed.atom", blog.base())).await;
     assert!(!feed.contains("Über uns"));
+    // Published again, then unpublished by its own button; to the trash and back as a draft.
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns", &fields)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(page(&format!("{}pages/uber-uns", blog.base())).await.0, 200);
+    let token = [("csrf", csrf.as_str())];
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns/unpublish", &token)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(page(&format!("{}pages/uber-uns", blog.base())).await.0, 404);
+    assert_eq!(page_statuses(&mut browser).await, vec!["draft"]);
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns", &fields)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns/trash", &token)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(page(&format!("{}pages/uber-uns", blog.base())).await.0, 404);
+    let (_, home) = page(&blog.base()).await;
+    assert!(!texts(&home, "header.site nav a").contains(&"Über uns".to_string()));
+    assert_eq!(page_statuses(&mut browser).await, vec!["in the trash"]);
+    let editor = browser.get("/admin/pages/uber-uns/edit").await.html();
+    assert_eq!(texts(&editor, ".status-actions button"), vec!["Restore"]);
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns/restore", &token)
+            .await
+            .status,
+        303
+    );
+    assert_eq!(page_statuses(&mut browser).await, vec!["draft"]);
+    // Restoring what is not in the trash says so.
+    assert_eq!(
+        browser
+            .post_form("/admin/pages/uber-uns/restore", &token)
+            .await
+            .status,
+        400
+    );
     let deleted = browser
         .post_form("/admin/pages/uber-uns/delete", &[("csrf", csrf.as_str())])
         .await;

@@ -130,6 +130,44 @@ pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<page::Model>> {
         .await?)
 }
 
+/// Takes a published page back to draft: it leaves the blog and its navigation.
+pub async fn unpublish(db: &impl ConnectionTrait, slug: &str) -> AppResult<page::Model> {
+    let page = find_any(db, slug).await?.ok_or(AppError::NotFound)?;
+    if page.status != page::PUBLISHED {
+        return Err(AppError::Invalid(Text::with("error_not_published", [slug])));
+    }
+    set_status(db, page, page::DRAFT).await
+}
+
+/// Moves a page to the trash (off the blog); `restore` brings it back as a draft.
+pub async fn trash(db: &impl ConnectionTrait, slug: &str) -> AppResult<page::Model> {
+    let page = find_any(db, slug).await?.ok_or(AppError::NotFound)?;
+    if page.status == page::TRASH {
+        return Ok(page);
+    }
+    set_status(db, page, page::TRASH).await
+}
+
+/// Takes a page out of the trash, as a draft to look at before it is published again.
+pub async fn restore(db: &impl ConnectionTrait, slug: &str) -> AppResult<page::Model> {
+    let page = find_any(db, slug).await?.ok_or(AppError::NotFound)?;
+    if page.status != page::TRASH {
+        return Err(AppError::Invalid(Text::with("error_not_in_trash", [slug])));
+    }
+    set_status(db, page, page::DRAFT).await
+}
+
+async fn set_status(
+    db: &impl ConnectionTrait,
+    page: page::Model,
+    status: &str,
+) -> AppResult<page::Model> {
+    let mut row: page::ActiveModel = page.into();
+    row.status = Set(status.to_string());
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(db).await?)
+}
+
 pub async fn delete(db: &impl ConnectionTrait, slug: &str) -> AppResult<()> {
     let result = page::Entity::delete_many()
         .filter(page::Column::Slug.eq(slug))

@@ -4,6 +4,8 @@ use sea_orm::entity::prelude::*;
 pub const PUBLISHED: &str = "published";
 /// Only in /admin.
 pub const DRAFT: &str = "draft";
+/// Off the blog until restored (as a draft, as WordPress does) or deleted for good.
+pub const TRASH: &str = "trash";
 
 /// A static page of the blog (an Impressum, About): not a post, never federated.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

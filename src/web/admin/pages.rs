@@ -235,3 +235,20 @@ pub async fn delete(
     tracing::info!(%slug, user = %author.user.username, "page deleted");
     Ok(Redirect::to("/admin/pages").into_response())
 }
+
+/// Unpublish, move to the trash or restore (the button's `{action}`), back to the list.
+pub async fn change_status(
+    data: Data<AppState>,
+    author: Author,
+    Path((slug, action)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<IgnoredAny>,
+) -> AppResult<Response> {
+    match action.as_str() {
+        "unpublish" => pages::unpublish(&data.db, &slug).await?,
+        "trash" => pages::trash(&data.db, &slug).await?,
+        "restore" => pages::restore(&data.db, &slug).await?,
+        _ => return Err(AppError::NotFound),
+    };
+    tracing::info!(%slug, %action, user = %author.user.username, "page status changed");
+    Ok(Redirect::to("/admin/pages").into_response())
+}
