@@ -142,6 +142,13 @@ async fn every_page_is_axe_clean() {
     ];
     let edit_post = format!("/admin/posts/{}/edit", post.slug);
     let edit_page = format!("/admin/pages/{}/edit", page.slug);
+    let list = feder::services::blocklists::subscribe(
+        &blog.data().site,
+        "http://localhost:1/blocklist.csv",
+    )
+    .await
+    .expect("subscribed");
+    let blocklist = format!("/admin/blocklists/{}", list.id);
     let admin = [
         "/admin",
         "/admin/posts",
@@ -161,6 +168,7 @@ async fn every_page_is_axe_clean() {
         "/admin/profile",
         "/admin/settings",
         "/admin/moving",
+        blocklist.as_str(),
     ];
     let mut found = Vec::new();
     for (i, path) in public.iter().chain(admin.iter()).enumerate() {

@@ -336,6 +336,13 @@ async fn followers_of_the_blog_and_an_author_on_a_phone() {
     screenshots(&client, "followers-of-an-author").await;
 }
 
+/// Asserts that the page at `path` shows at least one element matching `css`.
+async fn shows(client: &fantoccini::Client, base: &str, path: &str, css: &str) {
+    client.goto(&format!("{base}{path}")).await.unwrap();
+    let found = client.find_all(Locator::Css(css)).await.unwrap();
+    assert!(!found.is_empty(), "{path} shows no {css}");
+}
+
 /// Every /admin page at phone (390 × 844) and desktop (1280 × 900) width, with what makes them
 /// wide: long addresses, a waiting comment with its block buttons, a failed delivery with its
 /// reason, a dead letter, an uploaded image, notifications. Nothing may scroll sideways or be
@@ -419,6 +426,15 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     pages.push((year.as_str(), "year in review"));
     let post_stats = format!("/admin/stats/posts/{}", post.slug);
     pages.push((post_stats.as_str(), "post stats"));
+    pages.push(("/admin/moving", "moving"));
+    let list = feder::services::blocklists::subscribe(
+        &blog.data().site,
+        "http://localhost:1/a-shared-blocklist-with-a-rather-long-address-for-a-phone.csv",
+    )
+    .await
+    .expect("subscribed");
+    let blocklist = format!("/admin/blocklists/{}", list.id);
+    pages.push((blocklist.as_str(), "blocklist"));
     let mut wide = Vec::new();
     for (i, (path, name)) in pages.iter().enumerate() {
         if i == 1 {
@@ -441,24 +457,8 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     }
     // The content that makes the pages wide was there.
     client.set_window_size(390, 844).await.expect("resize");
-    client
-        .goto(&format!("{base}/admin/deliveries"))
-        .await
-        .unwrap();
-    assert!(
-        !client
-            .find_all(Locator::Css("section.received li"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        !client
-            .find_all(Locator::Css("tr.failed"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    shows(&client, &base, "/admin/deliveries", "section.received li").await;
+    shows(&client, &base, "/admin/deliveries", "tr.failed").await;
     screenshots(&client, "deliveries-failed").await;
     // The charts are drawn at phone width: each SVG has a size and stays inside the window.
     client.set_window_size(390, 844).await.expect("resize");
@@ -493,17 +493,13 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
         "/admin/stats scrolls sideways on a phone"
     );
     screenshots(&client, "stats").await;
-    client
-        .goto(&format!("{base}/admin/comments"))
-        .await
-        .unwrap();
-    assert!(
-        !client
-            .find_all(Locator::Css("li.comment button.danger"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    shows(
+        &client,
+        &base,
+        "/admin/comments",
+        "li.comment button.danger",
+    )
+    .await;
     assert!(
         wide.is_empty(),
         "wider than the window:\n{}",
