@@ -70,6 +70,22 @@ impl Urls {
     pub fn post(&self, slug: &str) -> Url {
         self.join(&format!("posts/{slug}"))
     }
+    /// The object id of a post's `publication`: the page's address for the first, and
+    /// `?publication=N` after it for each later one (the page stays where it was).
+    pub fn post_object(&self, slug: &str, publication: i32) -> Url {
+        let mut url = self.post(slug);
+        if publication > 0 {
+            url.set_query(Some(&format!("publication={publication}")));
+        }
+        url
+    }
+    /// Which publication of a post the object id `url` names (0 without one).
+    pub fn publication_of(url: &Url) -> i32 {
+        url.query_pairs()
+            .find(|(name, _)| name == "publication")
+            .and_then(|(_, n)| n.parse().ok())
+            .unwrap_or(0)
+    }
     /// A static page (Impressum, About).
     pub fn page(&self, slug: &str) -> Url {
         self.join(&format!("pages/{slug}"))
@@ -234,6 +250,14 @@ mod tests {
             Some("hello".into())
         );
         assert_eq!(urls.slug_of("http://localhost:8080/posts/a/replies"), None);
+        let again = urls.post_object("hello", 2);
+        assert_eq!(
+            again.as_str(),
+            "http://localhost:8080/posts/hello?publication=2"
+        );
+        assert_eq!(urls.slug_of(again.as_str()), Some("hello".into()));
+        assert_eq!(Urls::publication_of(&again), 2);
+        assert_eq!(urls.post_object("hello", 0), urls.post("hello"));
         assert_eq!(urls.slug_of("http://other/posts/hello"), None);
         let jane = urls.author_actor("jane");
         assert_eq!(jane.as_str(), "http://localhost:8080/authors/jane/actor");

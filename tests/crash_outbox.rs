@@ -82,7 +82,9 @@ async fn check_nothing_lost(site: &Site) -> (usize, usize) {
         if p.deleted_at.is_some() {
             deleted += 1;
             let deletion = stored.contains(&("Delete".into(), id.clone()))
-                || waiting.contains(&Event::PostDeleted { post_id: p.id });
+                || waiting
+                    .iter()
+                    .any(|e| matches!(e, Event::PostDeleted { post_id, .. } if *post_id == p.id));
             assert!(deletion, "{} was deleted without a Delete", p.slug);
         } else if p.is_public() {
             public += 1;

@@ -305,7 +305,11 @@ async fn every_event_kind_produces_its_activity() {
     // Update are no longer sent.
     let create_id = create(built(&blog, &published).await);
     posts::delete(&data, &post.slug).await.expect("delete");
-    let deleted = built(&blog, &Event::PostDeleted { post_id: post.id }).await;
+    let deleted = Event::PostDeleted {
+        post_id: post.id,
+        publication: None,
+    };
+    let deleted = built(&blog, &deleted).await;
     assert_eq!(deleted[0]["object"]["type"], "Tombstone");
     assert_eq!(deleted[0]["object"]["formerType"], "Article");
     assert_eq!(deleted[0]["object"]["id"], post_url.as_str());

@@ -111,7 +111,11 @@ pub async fn context(
     page_no: Option<u64>,
 ) -> AppResult<Value> {
     let id = data.urls.post_context(&post.slug);
-    let head = Some(data.urls.post(&post.slug).to_string());
+    let head = Some(
+        data.urls
+            .post_object(&post.slug, post.publication)
+            .to_string(),
+    );
     let listed = Listed::Post(post.id);
     Ok(match page_no {
         None => objects::document::with_context(

@@ -410,6 +410,7 @@ mod properties {
             cover_alt: Some("a: b".into()),
             quote_policy: None,
             trashed_from: None,
+            publication: 0,
         }
     }
 

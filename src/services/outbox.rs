@@ -26,8 +26,13 @@ pub enum Event {
     PostPublished { post_id: i32 },
     /// A public post changed: `Update` to every follower.
     PostUpdated { post_id: i32 },
-    /// A public post was deleted: `Delete` (a Tombstone) to every follower.
-    PostDeleted { post_id: i32 },
+    /// A public post was deleted or taken off the blog: `Delete` (a Tombstone) to every
+    /// follower, of the object id of `publication` (none: the post's current one).
+    PostDeleted {
+        post_id: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        publication: Option<i32>,
+    },
     /// `local_actor` accepted the Follow of `follower` (a remote actor): `Accept` of the
     /// Follow stored in `followers`, from that actor to the follower.
     FollowAccepted {

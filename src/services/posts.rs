@@ -485,7 +485,11 @@ pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     let txn = site.db.begin().await?;
     let post = row.update(&txn).await?;
     authorizations::revoke_for_post(&txn, post.id).await?;
-    outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
+    let deleted = Event::PostDeleted {
+        post_id: post.id,
+        publication: None,
+    };
+    outbox::commit_with(site, txn, &deleted).await?;
     Ok(post)
 }
 
@@ -508,11 +512,14 @@ async fn take_down(
     trashed_from: Option<String>,
 ) -> AppResult<post::Model> {
     let was_public = post.is_public();
+    let withdrawn = post.publication;
     let mut row: post::ActiveModel = post.into();
     row.status = Set(status.into());
     row.trashed_from = Set(trashed_from);
     if was_public {
         row.updated_at = Set(Utc::now());
+        // Its id is deleted for good on other servers: a later publication needs another.
+        row.publication = Set(withdrawn + 1);
     }
     let txn = site.db.begin().await?;
     let post = row.update(&txn).await?;
@@ -521,12 +528,16 @@ async fn take_down(
         return Ok(post);
     }
     authorizations::revoke_for_post(&txn, post.id).await?;
-    outbox::commit_with(site, txn, &Event::PostDeleted { post_id: post.id }).await?;
+    let deleted = Event::PostDeleted {
+        post_id: post.id,
+        publication: Some(withdrawn),
+    };
+    outbox::commit_with(site, txn, &deleted).await?;
     Ok(post)
 }
 
 /// Takes a published post back to draft: it leaves the pages and feeds, and followers get a
-/// `Delete`. Publishing it again later sends a new `Create`.
+/// `Delete`. Publishing it again later sends a new `Create`, of a new object id.
 pub async fn unpublish(site: &Site, slug: &str) -> AppResult<post::Model> {
     let post = existing(site, slug).await?;
     if !post.is_public() {

@@ -140,7 +140,9 @@ async fn check_and_store(
         return Ok(Err(Invalid::Closed));
     }
     let in_reply_to = match new.parent {
-        None => urls.post(&new.post.slug).to_string(),
+        None => urls
+            .post_object(&new.post.slug, new.post.publication)
+            .to_string(),
         Some(id) => match shown_comment(db, new.post.id, id).await? {
             Some(parent) => parent.ap_id,
             None => return Ok(Err(Invalid::Parent)),

@@ -68,8 +68,8 @@ pub struct PageCache {
 
 #[derive(Clone, Hash, PartialEq, Eq)]
 struct Key {
-    /// The path, and `?page=N` when asked: the only parameter pages read, so other query
-    /// strings cannot fill the cache with copies.
+    /// The path, and `?page=N` and `publication=N` when asked: the only parameters pages
+    /// read, so other query strings cannot fill the cache with copies.
     path_and_query: String,
     activity_json: bool,
     accept_encoding: Vec<u8>,
@@ -381,16 +381,22 @@ async fn render_and_keep(
     response
 }
 
+/// The path, with the parameters pages read: `page`, and `publication` (which one of a
+/// post's object ids, `Urls::post_object`).
 fn cache_path(uri: &axum::http::Uri) -> String {
-    let page = uri.query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(name, _)| name == "page")
-            .map(|(_, value)| value.into_owned())
-    });
-    match page {
-        Some(page) => format!("{}?page={page}", uri.path()),
-        None => uri.path().to_string(),
+    let mut key = uri.path().to_string();
+    for kept in ["page", "publication"] {
+        let value = uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(name, _)| name == kept)
+                .map(|(_, value)| value.into_owned())
+        });
+        if let Some(value) = value {
+            key.push(if key.contains('?') { '&' } else { '?' });
+            key.push_str(&format!("{kept}={value}"));
+        }
     }
+    key
 }
 
 /// `?reply_to=` (the form answers a comment) and `?comment=` (the notice for its writer).
@@ -629,6 +635,7 @@ mod tests {
         assert_eq!(path("/posts/a?utm_source=x"), "/posts/a");
         assert_eq!(path("/?page=2&x=1"), "/?page=2");
         assert_eq!(path("/tags/r%C3%BCck"), "/tags/r%C3%BCck");
+        assert_eq!(path("/posts/a?x=1&publication=2"), "/posts/a?publication=2");
     }
 
     #[test]

@@ -99,6 +99,33 @@ pub struct PostQuery {
     reply_to: Option<i32>,
     comment: Option<i32>,
     key: Option<String>,
+    /// Which publication of the post an ActivityPub id names (`Urls::post_object`).
+    publication: Option<i32>,
+}
+
+/// A post as ActivityPub: publication `publication` of it (`Urls::post_object`). Its
+/// current one while it is on the blog; an earlier one, or one deleted, answers 410 with its
+/// Tombstone, as Mastodon expects of an id it saw deleted; one not published yet, 404.
+async fn post_object(data: &AppState, slug: &str, publication: i32) -> AppResult<Response> {
+    let post = posts::find_any(&data.db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = data.urls.post_object(&post.slug, publication);
+    let live = post.is_public() && post.deleted_at.is_none();
+    let response = if publication == post.publication && live {
+        let counts = posts::counts(&data.db, post.id).await?;
+        let article = threads::article(data, &post, counts).await?;
+        activity_json(StatusCode::OK, objects::document::with_context(article))
+    } else if publication < post.publication
+        || (publication == post.publication && post.deleted_at.is_some() && post.is_public())
+    {
+        let when = post.deleted_at.unwrap_or(post.updated_at);
+        let gone = objects::tombstone::tombstone(&id, post.object_type(), &when);
+        activity_json(StatusCode::GONE, objects::document::with_context(gone))
+    } else {
+        return Err(AppError::NotFound);
+    };
+    Ok(showing(response, Shows::thread(post.id, [])))
 }
 
 pub async fn post(
@@ -107,28 +134,14 @@ pub async fn post(
     Query(query): Query<PostQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
+    if wants_activity_json(&headers) {
+        let publication = query.publication.unwrap_or(0);
+        return post_object(&data, &slug, publication).await;
+    }
     let Some(post) = posts::find(&data.db, &slug).await? else {
         return Ok(error_page(&data, &headers, AppError::NotFound));
     };
     let url = data.urls.post(&post.slug);
-    if wants_activity_json(&headers) {
-        let response = match post.deleted_at {
-            Some(deleted) => activity_json(
-                StatusCode::GONE,
-                objects::document::with_context(objects::tombstone::tombstone(
-                    &url,
-                    post.object_type(),
-                    &deleted,
-                )),
-            ),
-            None => {
-                let counts = posts::counts(&data.db, post.id).await?;
-                let article = threads::article(&data, &post, counts).await?;
-                activity_json(StatusCode::OK, objects::document::with_context(article))
-            }
-        };
-        return Ok(showing(response, Shows::thread(post.id, [])));
-    }
     if post.deleted_at.is_some() {
         let gone = error_page(&data, &headers, AppError::Gone);
         return Ok(showing(gone, Shows::posts([post.id])));
@@ -169,6 +182,7 @@ pub async fn preview(
         reply_to: None,
         comment: None,
         key: None,
+        publication: None,
     };
     let mut response = post_page(&data, &post, &reader, (&None, &None), true).await?;
     let headers = response.headers_mut();

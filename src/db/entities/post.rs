@@ -44,6 +44,10 @@ pub struct Model {
     pub quote_policy: Option<String>,
     /// In the trash: the status it had before, which *restore* gives back.
     pub trashed_from: Option<String>,
+    /// Which publication of the post the fediverse knows: one more each time it is taken off
+    /// the blog with a `Delete`, so that publishing it again sends a `Create` under a new id
+    /// (`Urls::post_object`); Mastodon refuses an id it has seen deleted.
+    pub publication: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

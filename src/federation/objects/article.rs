@@ -94,7 +94,9 @@ pub fn post_to_article(
     policy: PostPolicy,
     urls: &Urls,
 ) -> Article {
-    let id = urls.post(&post.slug);
+    // A post published again has an id of its own; its page stays where it was.
+    let id = urls.post_object(&post.slug, post.publication);
+    let page = urls.post(&post.slug);
     let summary = html_paragraph(&post.summary);
     // Mastodon inserts the title into its HTML unescaped: escape it here.
     let name = escape_html(&post.title);
@@ -102,7 +104,7 @@ pub fn post_to_article(
     let content = if note {
         post.body_html.clone()
     } else {
-        article_content(post, &id, &name, &summary)
+        article_content(post, &page, &name, &summary)
     };
     let tag = post
         .tag_list()
@@ -122,7 +124,7 @@ pub fn post_to_article(
         content_map: one_language(&post.lang, &content),
         content,
         media_type: "text/html".into(),
-        url: id,
+        url: page,
         published: post.published_at,
         updated: edited_at(post),
         to: post_to(),

@@ -48,7 +48,10 @@ pub async fn activities_for(data: &Data<AppState>, event: &Event) -> AppResult<V
     Ok(match event {
         Event::PostPublished { post_id } => posts::changed(data, *post_id, Change::Created).await?,
         Event::PostUpdated { post_id } => posts::changed(data, *post_id, Change::Updated).await?,
-        Event::PostDeleted { post_id } => posts::changed(data, *post_id, Change::Deleted).await?,
+        Event::PostDeleted {
+            post_id,
+            publication,
+        } => posts::deleted(data, *post_id, *publication).await?,
         Event::ReplyCreated {
             comment_id,
             parent_author,

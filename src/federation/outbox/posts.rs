@@ -25,12 +25,32 @@ use crate::{
 use activitypub_federation::config::Data;
 use url::Url;
 
-/// The activities for `change` of the post `post_id`: none when there is nothing to send any
-/// more (a post deleted, or made a draft, before its Create or Update went out).
+/// The Delete of the post `post_id`, of the object id of publication `withdrawn` (none: its
+/// current one).
+pub(super) async fn deleted(
+    data: &Data<AppState>,
+    post_id: i32,
+    withdrawn: Option<i32>,
+) -> AppResult<Vec<Outgoing>> {
+    sent(data, post_id, Change::Deleted, withdrawn).await
+}
+
+/// The activities for `change` (a Create or an Update) of the post `post_id`.
 pub(super) async fn changed(
     data: &Data<AppState>,
     post_id: i32,
     change: Change,
+) -> AppResult<Vec<Outgoing>> {
+    sent(data, post_id, change, None).await
+}
+
+/// The activities for `change` of the post `post_id`: none when there is nothing to send any
+/// more (a post deleted, or made a draft, before its Create or Update went out).
+async fn sent(
+    data: &Data<AppState>,
+    post_id: i32,
+    change: Change,
+    withdrawn: Option<i32>,
 ) -> AppResult<Vec<Outgoing>> {
     let Some(post) = posts::find_by_id(&data.db, post_id).await? else {
         return Ok(vec![]);
@@ -49,7 +69,8 @@ pub(super) async fn changed(
     };
     if change == Change::Deleted {
         let when = post.deleted_at.unwrap_or(post.updated_at);
-        let gone = tombstone(&urls.post(&post.slug), post.object_type(), &when);
+        let object = urls.post_object(&post.slug, withdrawn.unwrap_or(post.publication));
+        let gone = tombstone(&object, post.object_type(), &when);
         let delete = activity_by(
             &by.id(urls),
             "Delete",
@@ -98,8 +119,8 @@ pub(super) async fn changed(
 }
 
 /// The Create of `post` (as `article`) by its actor: as delivered when it was published, and
-/// as that actor's outbox lists it. Published again (restored after a deletion), it is sent
-/// again under the same id.
+/// as that actor's outbox lists it. Restored after a deletion, it is sent again under the
+/// same id; published again after its Delete, each publication has its own.
 pub(super) fn create(post: &post::Model, article: Article, urls: &Urls) -> SentActivity<Article> {
     let (to, cc) = (article.to.clone(), article.cc.clone());
     let actor = article.attributed_to.clone();
@@ -114,13 +135,22 @@ pub(super) fn announce(post: &post::Model, by: &LocalActor, urls: &Urls) -> Sent
     let (to, _) = public_addressing(urls);
     let cc = vec![urls.followers().to_string(), by.id(urls).to_string()];
     let id = announce_id(post, urls);
-    blog_activity("Announce", &id, urls.post(&post.slug), to, cc, urls)
+    let object = urls.post_object(&post.slug, post.publication);
+    blog_activity("Announce", &id, object, to, cc, urls)
 }
 
 fn create_id(post: &post::Model, urls: &Urls) -> Url {
-    urls.activity(&format!("post-{}-create", post.id))
+    urls.activity(&format!("post-{}{}-create", post.id, later(post)))
 }
 
 fn announce_id(post: &post::Model, urls: &Urls) -> Url {
-    urls.activity(&format!("post-{}-announce", post.id))
+    urls.activity(&format!("post-{}{}-announce", post.id, later(post)))
+}
+
+/// What tells a later publication's activities apart: `-N` after the first.
+fn later(post: &post::Model) -> String {
+    match post.publication {
+        0 => String::new(),
+        n => format!("-{n}"),
+    }
 }

@@ -501,8 +501,11 @@ const commands = {
 
   async reply(cmd) {
     const ctx = context();
-    const article = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
-    const author = await authorOf(ctx, article);
+    // With `author`, the object is not fetched (a server that kept an id now deleted).
+    const target = new URL(requireString(cmd, "in_reply_to"));
+    const article = typeof cmd.author === "string" ? { id: target } : await fetchObject(ctx, target.href);
+    const author =
+      typeof cmd.author === "string" ? await fetchActor(ctx, cmd.author) : await authorOf(ctx, article);
     const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
     const note = new Note({
       id: noteId,
