@@ -575,3 +575,85 @@ async fn a_blog_that_follows_a_retired_blog_lets_it_go() {
     let (status, _) = get_json(&retiring.actor()).await;
     assert_eq!(status, 410);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_new_blog_sees_who_came_over_per_server() {
+    common::init();
+    let blog = Instance::start("arrivals").await;
+    let (one, two) = (Peer::start().await, Peer::start().await);
+    let (bob, carol, erin) = (
+        one.as_user("bob"),
+        one.as_user("carol"),
+        two.as_user("erin"),
+    );
+    // The old account, on the first server, lists three followers on two pages, as
+    // Mastodon pages its followers collection.
+    let old = format!("{}/users/old", one.base);
+    let doc = |name: &str| format!("{}/notes/{name}", one.base);
+    one.set_actor_extra("old", json!({"followers": doc("old-followers")}));
+    one.serve_note(
+        "old-followers",
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": doc("old-followers"), "type": "OrderedCollection", "totalItems": 3,
+               "first": doc("old-followers-1")}),
+    );
+    one.serve_note(
+        "old-followers-1",
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": doc("old-followers-1"), "type": "OrderedCollectionPage",
+               "orderedItems": [bob.actor, carol.actor], "next": doc("old-followers-2")}),
+    );
+    one.serve_note(
+        "old-followers-2",
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": doc("old-followers-2"), "type": "OrderedCollectionPage",
+               "orderedItems": [erin.actor]}),
+    );
+    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let page = browser.get("/admin/moving").await;
+    let csrf = admin_helpers::csrf_of(&page.text);
+    let added = browser
+        .post_form(
+            "/admin/moving/aliases",
+            &[("csrf", &csrf), ("account", &old)],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.text);
+
+    // bob and erin come over (a Follow of their own, as after the old account's Move);
+    // dave follows too, but was no follower of the old account.
+    follow(&bob, &blog, 1).await;
+    follow(&erin, &blog, 1).await;
+    follow(&one.as_user("dave"), &blog, 1).await;
+    let server = |p: &Peer| p.base.trim_start_matches("http://").to_string();
+    let mut expected = vec![
+        moves::Arrivals {
+            server: server(&one),
+            listed: 2,
+            here: 1,
+        },
+        moves::Arrivals {
+            server: server(&two),
+            listed: 1,
+            here: 1,
+        },
+    ];
+    expected.sort_by(|a, b| a.server.cmp(&b.server));
+    let arrivals = moves::arrivals(&blog.data(), &LocalActor::Blog, &old)
+        .await
+        .expect("arrivals");
+    assert_eq!(arrivals, expected);
+
+    // The owner sees the same in /admin/moving.
+    let page = browser.get("/admin/moving").await;
+    let rows = common::texts(&page.html(), "table.arrivals tbody tr");
+    let shown: Vec<String> = expected
+        .iter()
+        .map(|a| format!("{}{}{}", a.server, a.listed, a.here))
+        .collect();
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| r.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows, shown, "{}", page.text);
+}

@@ -33,6 +33,7 @@ mod m20261206_202706_activity_sender;
 mod m20261206_204338_reports;
 mod m20261206_224500_direct_answers;
 mod m20261206_234000_outbox_tries;
+mod m20261207_003000_alias_followers;
 mod m20261207_003000_post_publications;
 
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_224500_direct_answers::Migration),
             Box::new(m20261206_234000_outbox_tries::Migration),
             Box::new(m20261207_003000_post_publications::Migration),
+            Box::new(m20261207_003000_alias_followers::Migration),
         ]
     }
 }

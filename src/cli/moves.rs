@@ -19,14 +19,15 @@ pub(super) async fn alias_add(
     author: Option<String>,
 ) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    let other = actions::fresh_actor(&data, who).await?;
     let local = whose(author);
-    if moves::add_alias(&data, &local, &other.id).await? {
-        println!("{} now names {} (alsoKnownAs)", local, other.id);
+    let (other, added) = actions::add_alias(&data, &local, who).await?;
+    if added {
+        println!("{local} now names {other} (alsoKnownAs)");
     } else {
-        println!("{} names {} already", local, other.id);
+        println!("{local} names {other} already");
     }
-    Ok(())
+    // The Update of the actor, recorded with the alias, goes out now (or from the server).
+    send_recorded(&data).await
 }
 
 pub(super) async fn alias_remove(
@@ -43,7 +44,7 @@ pub(super) async fn alias_remove(
     };
     if moves::remove_alias(&data, &local, &id).await? {
         println!("{local} no longer names {id}");
-        Ok(())
+        send_recorded(&data).await
     } else {
         anyhow::bail!("{local} does not name {id}")
     }

@@ -11,6 +11,7 @@ use crate::{
         actor::{self, RemoteActor},
         fetch,
         protocol::{ApActor, ids_of},
+        remote_followers,
         state::AppState,
     },
     services::{
@@ -45,6 +46,24 @@ pub async fn fresh_actor(data: &Data<AppState>, who: &str) -> AppResult<ApActor>
         .map_err(|e| AppError::BadRequest(format!("{id} is not an actor: {e}")))?;
     actor::store(&json, None, data).await?;
     Ok(json)
+}
+
+/// Names `who` (an old account: a handle or an actor URL) in `local`'s `alsoKnownAs`, so it
+/// can move here, and keeps who it lists as its followers now, before it moves (its list
+/// shrinks as they leave): /admin/moving then shows who of them came over. Naming it again
+/// reads the list anew. Returns its id and whether it was new.
+pub async fn add_alias(
+    data: &Data<AppState>,
+    local: &LocalActor,
+    who: &str,
+) -> AppResult<(Url, bool)> {
+    let account = fresh_actor(data, who).await?;
+    let added = moves::add_alias(data, local, &account.id).await?;
+    if let Some(followers) = &account.followers {
+        let listed = remote_followers::listed(data, followers).await;
+        moves::old_followers_listed(data, &account.id, &listed).await?;
+    }
+    Ok((account.id, added))
 }
 
 /// Whether `account` names `old` (one of our actors) in `alsoKnownAs`.

@@ -17,6 +17,7 @@ pub mod local_actor;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;
+pub mod remote_followers;
 pub mod remote_thread;
 pub mod signatures;
 pub mod signing;

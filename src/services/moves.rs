@@ -3,12 +3,14 @@
 //! `movedTo`, sends `Move` to the followers of each moved actor, and from then on sends its
 //! pages to the new address (`web::moved`). Both are settings (`services::settings`), so a
 //! change shows on every node within seconds; the `Move`s are outbox events recorded in the
-//! transaction that stores the move.
+//! transaction that stores the move. Who came over: on the old blog, its followers per server
+//! at the move against those still here (`progress`); on the new one, who an old account
+//! listed as its followers when it was named against who follows here (`arrivals`).
 
 use crate::{
     db::{
         changes::{self, Change},
-        entities::follower,
+        entities::{alias_follower, follower},
     },
     error::{AppError, AppResult},
     services::{
@@ -18,9 +20,12 @@ use crate::{
         settings::{self, aliases_key, moved_to_key},
     },
 };
-use sea_orm::{EntityTrait, QuerySelect, TransactionTrait};
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use url::Url;
 
 /// The settings key of the followers per server when the blog moved: what the owner compares
@@ -172,13 +177,96 @@ pub async fn followers_per_server(site: &Site) -> AppResult<BTreeMap<String, u64
         .await?;
     let mut counts = BTreeMap::new();
     for id in ids {
-        let server = Url::parse(&id)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or(id);
-        *counts.entry(server).or_insert(0) += 1;
+        *counts.entry(server_of(&id)).or_insert(0) += 1;
     }
     Ok(counts)
+}
+
+/// The server of the account `id`: its host, with the port when it has one.
+fn server_of(id: &str) -> String {
+    match Url::parse(id) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => id.to_string(),
+        },
+        Err(_) => id.to_string(),
+    }
+}
+
+/// What an old account (an alias) said of its followers when it was named.
+#[derive(Debug, Clone, Default)]
+pub struct OldFollowers {
+    /// How many it said it had.
+    pub total: Option<u64>,
+    /// Who, when it lists them.
+    pub ids: Vec<Url>,
+}
+
+/// Keeps who `alias` listed as its followers (replacing an earlier list), to compare with
+/// who follows here once it has moved (`arrivals`).
+pub async fn old_followers_listed(
+    site: &Site,
+    alias: &Url,
+    listed: &OldFollowers,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let txn = site.db.begin().await?;
+    alias_follower::Entity::delete_many()
+        .filter(alias_follower::Column::Alias.eq(alias.as_str()))
+        .exec(&txn)
+        .await?;
+    for chunk in listed.ids.chunks(200) {
+        alias_follower::Entity::insert_many(chunk.iter().map(|id| alias_follower::ActiveModel {
+            alias: Set(alias.to_string()),
+            follower_ap_id: Set(id.to_string()),
+            server: Set(server_of(id.as_str())),
+            listed_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One server's followers of an old account: how many it listed there when it was named,
+/// and how many of them follow here now (came over).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arrivals {
+    pub server: String,
+    pub listed: u64,
+    pub here: u64,
+}
+
+/// Per server, who of the followers `alias` listed follow `local` now. Empty when it listed
+/// none (it hides them, or was named in /admin/settings, where nothing is read).
+pub async fn arrivals(site: &Site, local: &LocalActor, alias: &str) -> AppResult<Vec<Arrivals>> {
+    let listed: Vec<(String, String)> = alias_follower::Entity::find()
+        .select_only()
+        .column(alias_follower::Column::FollowerApId)
+        .column(alias_follower::Column::Server)
+        .filter(alias_follower::Column::Alias.eq(alias))
+        .into_tuple()
+        .all(&site.db)
+        .await?;
+    let here: HashSet<String> = followers::list(&site.db, Some(local))
+        .await?
+        .into_iter()
+        .map(|f| f.actor_ap_id)
+        .collect();
+    let mut servers: BTreeMap<String, Arrivals> = BTreeMap::new();
+    for (follower, server) in listed {
+        let row = servers.entry(server.clone()).or_insert(Arrivals {
+            server,
+            listed: 0,
+            here: 0,
+        });
+        row.listed += 1;
+        row.here += u64::from(here.contains(&follower));
+    }
+    Ok(servers.into_values().collect())
 }
 
 /// One server's followers: when the blog moved, and now (those who have not moved over).

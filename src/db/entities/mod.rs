@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod actor;
+pub mod alias_follower;
 pub mod api_token;
 pub mod authorization;
 pub mod block;

@@ -109,6 +109,8 @@ pub struct ApActor {
     pub public_key: Value,
     #[serde(default)]
     pub also_known_as: Value,
+    #[serde(default, deserialize_with = "lenient_url")]
+    pub followers: Option<Url>,
 }
 
 pub(super) const ACTOR_TYPES: [&str; 5] =

@@ -1,5 +1,5 @@
 //! /admin/moving: the blog's other accounts (`alsoKnownAs`, so an old account can move
-//! here), moving the blog to a new address with how far its followers have come, per
+//! here, with who of its followers came over, per server), moving the blog to a new address with how far its followers have come, per
 //! server, and retiring it after a typed confirmation. The same as `feder alias`, `feder
 //! move` and `feder retire`.
 
@@ -27,6 +27,11 @@ async fn moving_page(
 ) -> AppResult<Response> {
     let settings = data.settings.current();
     let blog = settings.identity(&LocalActor::Blog.name());
+    let mut aliases = Vec::new();
+    for alias in &blog.also_known_as {
+        let arrivals = moves::arrivals(data, &LocalActor::Blog, alias).await?;
+        aliases.push(minijinja::context! { id => alias, arrivals => arrivals });
+    }
     let progress: Vec<_> = moves::progress(data)
         .await?
         .into_iter()
@@ -42,7 +47,7 @@ async fn moving_page(
         status,
         "moving.html",
         minijinja::context! {
-            title => author.t("admin_moving"), aliases => blog.also_known_as,
+            title => author.t("admin_moving"), aliases => aliases,
             moved_to => blog.moved_to, moved_home => settings.moved_home.as_ref().map(|h| h.0.clone()),
             retired => settings.retired, progress => progress, handle => handle,
             actor => LocalActor::Blog.id(&data.urls).to_string(),
@@ -75,18 +80,17 @@ pub struct AccountForm {
     account: String,
 }
 
-/// POST /admin/moving/aliases: name another account, so it can move here.
+/// POST /admin/moving/aliases: name another account, so it can move here (and keep who it
+/// lists as its followers, to see who came over).
 pub async fn add_alias(
     data: Data<AppState>,
     author: Author,
     CsrfForm(form): CsrfForm<AccountForm>,
 ) -> AppResult<Response> {
-    let other = match actions::fresh_actor(&data, &form.account).await {
-        Ok(other) => other,
-        Err(e) => return refused(&data, &author, e).await,
-    };
-    moves::add_alias(&data, &LocalActor::Blog, &other.id).await?;
-    Ok(Redirect::to("/admin/moving").into_response())
+    match actions::add_alias(&data, &LocalActor::Blog, &form.account).await {
+        Ok(_) => Ok(Redirect::to("/admin/moving").into_response()),
+        Err(e) => refused(&data, &author, e).await,
+    }
 }
 
 /// POST /admin/moving/aliases/remove: stop naming an account.
