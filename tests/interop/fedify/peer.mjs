@@ -460,6 +460,32 @@ function requireString(cmd, field) {
   return value;
 }
 
+// A Note to `recipient` alone (no Public, no followers) with its Mention tag, answering
+// `replyTarget` (or nothing), created and delivered to the recipient's own inbox.
+async function sendDirect(ctx, recipient, replyTarget, content) {
+  const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
+  const note = new Note({
+    id: noteId,
+    attribution: ctx.getActorUri(IDENTIFIER),
+    to: recipient.id,
+    tags: [new Mention({ href: recipient.id, name: mentionName(recipient) })],
+    replyTarget,
+    content,
+    published: Temporal.Now.instant(),
+    url: noteId,
+  });
+  notes.set(noteId.href, note);
+  const create = new Create({
+    id: new URL(`${noteId.href}/activity`),
+    actor: ctx.getActorUri(IDENTIFIER),
+    to: recipient.id,
+    object: note,
+    published: note.published,
+  });
+  const status = await send(ctx, recipient, create, false);
+  return { note: noteId.href, status };
+}
+
 function mentionName(actor) {
   const host = actor.id.host;
   return actor.preferredUsername ? `@${actor.preferredUsername}@${host}` : actor.id.href;
@@ -880,27 +906,7 @@ Object.assign(commands, {
     const ctx = context();
     const post = await fetchObject(ctx, requireString(cmd, "in_reply_to"));
     const author = await authorOf(ctx, post);
-    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
-    const note = new Note({
-      id: noteId,
-      attribution: ctx.getActorUri(IDENTIFIER),
-      to: author.id,
-      tags: [new Mention({ href: author.id, name: mentionName(author) })],
-      replyTarget: post.id,
-      content: requireString(cmd, "content"),
-      published: Temporal.Now.instant(),
-      url: noteId,
-    });
-    notes.set(noteId.href, note);
-    const create = new Create({
-      id: new URL(`${noteId.href}/activity`),
-      actor: ctx.getActorUri(IDENTIFIER),
-      to: author.id,
-      object: note,
-      published: note.published,
-    });
-    const status = await send(ctx, author, create, false);
-    return { note: noteId.href, status };
+    return sendDirect(ctx, author, post.id, requireString(cmd, "content"));
   },
 
   // direct_message {to, content, in_reply_to?}: a Note addressed to the actor `to` alone
@@ -908,27 +914,8 @@ Object.assign(commands, {
   async direct_message(cmd) {
     const ctx = context();
     const recipient = await fetchActor(ctx, requireString(cmd, "to"));
-    const noteId = ctx.getObjectUri(Note, { id: randomUUID() });
-    const note = new Note({
-      id: noteId,
-      attribution: ctx.getActorUri(IDENTIFIER),
-      to: recipient.id,
-      tags: [new Mention({ href: recipient.id, name: mentionName(recipient) })],
-      replyTarget: typeof cmd.in_reply_to === "string" ? new URL(cmd.in_reply_to) : null,
-      content: requireString(cmd, "content"),
-      published: Temporal.Now.instant(),
-      url: noteId,
-    });
-    notes.set(noteId.href, note);
-    const create = new Create({
-      id: new URL(`${noteId.href}/activity`),
-      actor: ctx.getActorUri(IDENTIFIER),
-      to: recipient.id,
-      object: note,
-      published: note.published,
-    });
-    const status = await send(ctx, recipient, create, false);
-    return { note: noteId.href, status };
+    const replyTarget = typeof cmd.in_reply_to === "string" ? new URL(cmd.in_reply_to) : null;
+    return sendDirect(ctx, recipient, replyTarget, requireString(cmd, "content"));
   },
 
   // accept_quote {request, actor}: the author's server accepts the QuoteRequest
