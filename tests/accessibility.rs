@@ -108,20 +108,8 @@ async fn every_page_is_axe_clean() {
     )
     .await
     .expect("page");
-    let csrf = admin_helpers::csrf_of(&http.get("/admin/media").await.text);
-    let (content_type, body) = admin_helpers::multipart(
-        &[("csrf", &csrf), ("alt", "A tomato plant")],
-        &[("file", "tomato.jpg", "image/jpeg", &jpeg(320, 200))],
-    );
-    let upload = http
-        .post_with(
-            "/admin/media",
-            &[("Accept", "application/json")],
-            &content_type,
-            body,
-        )
+    http.upload_image("tomato.jpg", "A tomato plant", &jpeg(320, 200))
         .await;
-    assert_eq!(upload.status, 201, "{}", upload.text);
 
     let (_driver_process, driver_url) = start_driver(&driver).await;
     let profile = tempfile::tempdir().expect("profile");
@@ -149,6 +137,8 @@ async fn every_page_is_axe_clean() {
     .await
     .expect("subscribed");
     let blocklist = format!("/admin/blocklists/{}", list.id);
+    let stats_year = format!("/admin/stats/{}", post.published_at.format("%Y"));
+    let stats_post = format!("/admin/stats/posts/{}", post.slug);
     let admin = [
         "/admin",
         "/admin/posts",
@@ -168,6 +158,9 @@ async fn every_page_is_axe_clean() {
         "/admin/profile",
         "/admin/settings",
         "/admin/moving",
+        "/admin/stats",
+        stats_year.as_str(),
+        stats_post.as_str(),
         blocklist.as_str(),
     ];
     let mut found = Vec::new();

@@ -10,7 +10,7 @@
 mod admin_helpers;
 mod common;
 
-use admin_helpers::{Browser, PASSWORD, csrf_of, follow, jpeg, logged_in, multipart, received_of};
+use admin_helpers::{Browser, PASSWORD, csrf_of, follow, jpeg, logged_in, received_of};
 use common::{Instance, Peer, eventually, get_json, page, texts};
 use feder::{
     db::entities::{session, setting},
@@ -161,20 +161,9 @@ async fn editor_round_trip_reaches_followers() {
     assert_eq!(preview.text.trim(), "<p>Hallo <em>Welt</em></p>");
 
     // Upload a photo with its alt text, as the editor's script does.
-    let (content_type, body) = multipart(
-        &[("csrf", &csrf), ("alt", "Der Dom im Nebel")],
-        &[("file", "dom.jpg", "image/jpeg", &jpeg(1600, 900))],
-    );
-    let upload = browser
-        .post_with(
-            "/admin/media",
-            &[("Accept", "application/json")],
-            &content_type,
-            body,
-        )
+    let image = browser
+        .upload_image("dom.jpg", "Der Dom im Nebel", &jpeg(1600, 900))
         .await;
-    assert_eq!(upload.status, 201, "{}", upload.text);
-    let image: serde_json::Value = serde_json::from_str(&upload.text).unwrap();
     let display = image["display"].as_str().unwrap().to_string();
     let card = image["card"].as_str().unwrap().to_string();
     assert!(display.ends_with("-1200.jpg"));
@@ -556,20 +545,7 @@ async fn media_library_changes_alt_text_and_deletes_unused_images() {
     let csrf = csrf_of(&browser.get("/admin/media").await.text);
     let mut images = Vec::new();
     for name in ["used.jpg", "unused.jpg"] {
-        let (content_type, body) = multipart(
-            &[("csrf", &csrf), ("alt", "Old words")],
-            &[("file", name, "image/jpeg", &jpeg(64, 48))],
-        );
-        let upload = browser
-            .post_with(
-                "/admin/media",
-                &[("Accept", "application/json")],
-                &content_type,
-                body,
-            )
-            .await;
-        assert_eq!(upload.status, 201, "{}", upload.text);
-        images.push(serde_json::from_str::<serde_json::Value>(&upload.text).unwrap());
+        images.push(browser.upload_image(name, "Old words", &jpeg(64, 48)).await);
     }
     let [used, unused] = [&images[0], &images[1]].map(|i| i["id"].as_i64().unwrap());
     let text = format!("A photo.\n\n{}\n", images[0]["markdown"].as_str().unwrap());

@@ -379,20 +379,8 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     peer.answer_with(&[410; 20]);
     publish(&blog, "---\ntitle: Second\n---\nMore.\n").await;
     blog.settle(30).await;
-    let csrf = admin_helpers::csrf_of(&http.get("/admin/media").await.text);
-    let (content_type, body) = admin_helpers::multipart(
-        &[("csrf", &csrf), ("alt", "A tomato plant")],
-        &[("file", "tomato.jpg", "image/jpeg", &jpeg(1600, 900))],
-    );
-    let upload = http
-        .post_with(
-            "/admin/media",
-            &[("Accept", "application/json")],
-            &content_type,
-            body,
-        )
+    http.upload_image("tomato.jpg", "A tomato plant", &jpeg(1600, 900))
         .await;
-    assert_eq!(upload.status, 201, "{}", upload.text);
 
     let (_driver_process, driver_url) = start_driver(&driver).await;
     let profile = tempfile::tempdir().expect("profile");

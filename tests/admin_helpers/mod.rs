@@ -139,6 +139,26 @@ impl Browser {
         self.finish(request).await
     }
 
+    /// Uploads a JPEG with its alt text to /admin/media as the editor's script does; asserts
+    /// 201 and returns the library's JSON answer (id, markdown, display, card).
+    pub async fn upload_image(&mut self, name: &str, alt: &str, jpeg: &[u8]) -> serde_json::Value {
+        let csrf = csrf_of(&self.get("/admin/media").await.text);
+        let (content_type, body) = multipart(
+            &[("csrf", &csrf), ("alt", alt)],
+            &[("file", name, "image/jpeg", jpeg)],
+        );
+        let upload = self
+            .post_with(
+                "/admin/media",
+                &[("Accept", "application/json")],
+                &content_type,
+                body,
+            )
+            .await;
+        assert_eq!(upload.status, 201, "{}", upload.text);
+        serde_json::from_str(&upload.text).expect("the upload's JSON")
+    }
+
     /// Logs in through the form; returns the final answer of the POST.
     pub async fn log_in(&mut self, user: &str, password: &str) -> Answer {
         let form = self.get("/admin/login").await;
