@@ -8,7 +8,7 @@ use crate::{
     error::AppResult,
     federation::state::AppState,
     federation::{
-        fetch,
+        collections::{self, fetch_json},
         objects::note::note_to_remote_note,
         protocol::{ApObject, id_of},
     },
@@ -32,25 +32,6 @@ const FETCH_BUDGET: usize = 200;
 /// Pages of one `replies` collection read.
 const PAGES: usize = 3;
 
-/// Fetches `url` if the budget allows (the Reader's threads read with it too).
-pub(crate) async fn fetch_json(
-    data: &Data<AppState>,
-    url: &Url,
-    budget: &mut usize,
-) -> Option<Value> {
-    if *budget == 0 {
-        return None;
-    }
-    *budget -= 1;
-    match fetch::json(url, &data.reset_request_count()).await {
-        Ok(doc) => Some(doc),
-        Err(e) => {
-            tracing::debug!(%url, error = %e, "not fetched for the thread");
-            None
-        }
-    }
-}
-
 /// The ids of the items of a collection such as `replies` or `context` (embedded or by URL,
 /// first pages only).
 pub(crate) async fn reply_ids(
@@ -58,36 +39,7 @@ pub(crate) async fn reply_ids(
     replies: &Value,
     budget: &mut usize,
 ) -> Vec<Url> {
-    let mut collection = replies.clone();
-    if let Some(url) = replies.as_str().and_then(|s| Url::parse(s).ok()) {
-        match fetch_json(data, &url, budget).await {
-            Some(doc) => collection = doc,
-            None => return vec![],
-        }
-    }
-    let mut ids = Vec::new();
-    let mut page = collection.get("first").cloned().unwrap_or(collection);
-    for _ in 0..PAGES {
-        if let Some(url) = page.as_str().and_then(|s| Url::parse(s).ok()) {
-            match fetch_json(data, &url, budget).await {
-                Some(doc) => page = doc,
-                None => break,
-            }
-        }
-        // One item may come as the item itself, not a list (JSON-LD compaction; Fedify).
-        for key in ["orderedItems", "items"] {
-            match page.get(key) {
-                Some(Value::Array(items)) => ids.extend(items.iter().filter_map(id_of)),
-                Some(item) => ids.extend(id_of(item)),
-                None => {}
-            }
-        }
-        match page.get("next").cloned() {
-            Some(next) if !next.is_null() => page = next,
-            _ => break,
-        }
-    }
-    ids
+    collections::item_ids(data, replies, PAGES, budget).await
 }
 
 /// A remote reply fetched for the thread of `post`, checked (public, its author on its

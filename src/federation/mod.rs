@@ -7,6 +7,7 @@ pub mod actor;
 pub mod authors;
 pub mod backfill;
 pub mod caches;
+pub mod collections;
 pub mod delivery;
 pub mod fetch;
 pub mod followers_sync;

@@ -4,7 +4,10 @@
 //! shrinks as its followers leave).
 
 use crate::{
-    federation::{fetch, protocol::id_of, state::AppState},
+    federation::{
+        collections::{fetch_json, item_ids},
+        state::AppState,
+    },
     services::moves::OldFollowers,
 };
 use activitypub_federation::config::Data;
@@ -18,43 +21,14 @@ const PAGES: usize = 100;
 /// lists them (Mastodon does unless its user hides them; Feder and others give the number).
 /// What cannot be read gives nothing rather than an error: the alias stands without it.
 pub async fn listed(data: &Data<AppState>, followers: &Url) -> OldFollowers {
-    let Some(collection) = fetched(data, followers).await else {
+    let mut budget = PAGES + 1;
+    let Some(collection) = fetch_json(data, followers, &mut budget).await else {
+        tracing::info!(%followers, "followers of an old account not read");
         return OldFollowers::default();
     };
     let total = collection.get("totalItems").and_then(Value::as_u64);
-    let mut ids = Vec::new();
-    let mut page = collection.get("first").cloned().unwrap_or(collection);
-    for _ in 0..PAGES {
-        if let Some(url) = page.as_str().and_then(|s| Url::parse(s).ok()) {
-            match fetched(data, &url).await {
-                Some(doc) => page = doc,
-                None => break,
-            }
-        }
-        // One item may come as the item itself, not a list (JSON-LD compaction).
-        for key in ["orderedItems", "items"] {
-            match page.get(key) {
-                Some(Value::Array(items)) => ids.extend(items.iter().filter_map(id_of)),
-                Some(item) => ids.extend(id_of(item)),
-                None => {}
-            }
-        }
-        match page.get("next").cloned() {
-            Some(next) if !next.is_null() => page = next,
-            _ => break,
-        }
-    }
+    let mut ids = item_ids(data, &collection, PAGES, &mut budget).await;
     ids.sort();
     ids.dedup();
     OldFollowers { total, ids }
-}
-
-async fn fetched(data: &Data<AppState>, url: &Url) -> Option<Value> {
-    match fetch::json(url, &data.reset_request_count()).await {
-        Ok(doc) => Some(doc),
-        Err(e) => {
-            tracing::info!(%url, error = %e, "followers of an old account not read");
-            None
-        }
-    }
 }

@@ -7,7 +7,8 @@
 use crate::{
     error::{AppError, AppResult},
     federation::{
-        backfill::{fetch_json, reply_ids},
+        backfill::reply_ids,
+        collections::fetch_json,
         fetch,
         objects::note::note_to_remote_note,
         protocol::{ApObject, id_of},
