@@ -73,6 +73,11 @@ async fn a_post_published_again_has_a_new_id() {
     assert_eq!(article["id"], new_id.as_str());
     let (status, gone) = get_json(&page).await;
     assert_eq!((status, gone["id"].as_str()), (410, Some(page.as_str())));
+    // Publications never made are no ids of the post: not yet (2), never (-1).
+    for never in ["2", "-1"] {
+        let (status, _) = get_json(&format!("{page}?publication={never}")).await;
+        assert_eq!(status, 404, "publication {never}");
+    }
     let html = common::client().get(&page).send().await.unwrap();
     assert_eq!(html.status(), 200);
     assert!(html.text().await.unwrap().contains("Said twice."));

@@ -116,7 +116,7 @@ async fn post_object(data: &AppState, slug: &str, publication: i32) -> AppResult
         let counts = posts::counts(&data.db, post.id).await?;
         let article = threads::article(data, &post, counts).await?;
         activity_json(StatusCode::OK, objects::document::with_context(article))
-    } else if publication < post.publication
+    } else if (0..post.publication).contains(&publication)
         || (publication == post.publication && post.deleted_at.is_some() && post.is_public())
     {
         let when = post.deleted_at.unwrap_or(post.updated_at);
