@@ -370,6 +370,25 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     .await;
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
     reply(&peer, &blog, &post_url, 1, "How do you grow them?").await;
+    // A direct message (to the blog alone), with a word too long for a phone, and its
+    // private answer form in /admin/notifications.
+    let dm = format!("{}/users/alice/statuses/dm", peer.base);
+    let status = peer
+        .post_signed(
+            &format!("{}inbox", blog.base()),
+            &json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{dm}/activity"), "type": "Create", "actor": peer.actor,
+                "to": [blog.actor()],
+                "object": {
+                    "id": dm, "type": "Note", "attributedTo": peer.actor, "to": [blog.actor()],
+                    "tag": [{"type": "Mention", "href": blog.actor()}],
+                    "content": "<p>Just between us: Tomatensamenkeimungsgeschwindigkeitsmessung?</p>",
+                },
+            }),
+        )
+        .await;
+    assert!(status < 300, "direct message answered {status}");
     // A like puts the post among the top posts of /admin/stats (the reply waits).
     site::like(&peer, &blog, &post_url).await;
     // A reply to a note on a server that does not answer: tried once, then a dead letter.
@@ -447,6 +466,7 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     client.set_window_size(390, 844).await.expect("resize");
     shows(&client, &base, "/admin/deliveries", "section.received li").await;
     shows(&client, &base, "/admin/deliveries", "tr.failed").await;
+    shows(&client, &base, "/admin/notifications", "strong.private").await;
     screenshots(&client, "deliveries-failed").await;
     // The charts are drawn at phone width: each SVG has a size and stays inside the window.
     client.set_window_size(390, 844).await.expect("resize");
