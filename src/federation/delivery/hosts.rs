@@ -46,27 +46,27 @@ pub async fn host_alive(db: &DatabaseConnection, host: &str) -> AppResult<()> {
 #[derive(Default)]
 pub struct HostHealth {
     failing: std::sync::Mutex<Option<(std::time::Instant, std::collections::HashSet<String>)>>,
+    /// One reader of the record at a time: when it is stale, the inbox requests arriving
+    /// meanwhile wait for that one query instead of each running it (single flight).
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl HostHealth {
     /// Marks `host` healthy if it is on record as failing (refreshing the record every 10 s).
     pub async fn revive(&self, db: &DatabaseConnection, host: &str) -> AppResult<()> {
-        let stale = self
-            .failing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(10));
-        if stale {
-            let hosts = delivery_host::Entity::find()
-                .filter(delivery_host::Column::FailuresInARow.gt(0))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|h| h.host)
-                .collect();
-            *self.failing.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((std::time::Instant::now(), hosts));
+        if self.stale() {
+            let _one = self.refreshing.lock().await;
+            if self.stale() {
+                let hosts = delivery_host::Entity::find()
+                    .filter(delivery_host::Column::FailuresInARow.gt(0))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|h| h.host)
+                    .collect();
+                *self.failing.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((std::time::Instant::now(), hosts));
+            }
         }
         let known_failing = self
             .failing
@@ -78,6 +78,15 @@ impl HostHealth {
             host_alive(db, host).await?;
         }
         Ok(())
+    }
+
+    /// Whether the record is missing or older than 10 s.
+    fn stale(&self) -> bool {
+        self.failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(10))
     }
 
     /// Forgets the record, so the next `revive` reads it again (after a failure was counted).
