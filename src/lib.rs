@@ -66,7 +66,7 @@ impl Server {
         let inbox = tokio::spawn(federation::inbox::worker(federation.clone()));
         let backfill = tokio::spawn(federation::backfill::periodic(federation.clone()));
         let site = federation.to_request_data().site.clone();
-        let blocklists = tokio::spawn(services::blocklists::worker(
+        let blocklists = tokio::spawn(federation::blocklist_sync::worker(
             site.clone(),
             federation.to_request_data().http.clone(),
         ));

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod actor;
 pub mod authors;
 pub mod backfill;
+pub mod blocklist_sync;
 pub mod caches;
 pub mod collections;
 pub mod delivery;

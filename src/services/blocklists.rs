@@ -2,8 +2,8 @@
 //! CSV export `#domain,#severity,…`, as IFTAS and Oliphant publish it, or one domain a line),
 //! sees what it would block — which domains, how many followers and shown comments — before
 //! applying it, and keeps exceptions. `feder serve` fetches every list again once a day
-//! (`worker`), following a few http(s) redirects (lists move); the blocks (`blocks::Blocks`)
-//! read the applied lists' domains.
+//! (`federation::blocklist_sync`) and keeps what it got here (`record_fetched`); the blocks
+//! (`blocks::Blocks`) read the applied lists' domains.
 
 use crate::{
     db::entities::{block, blocklist, blocklist_exception, comment, follower},
@@ -23,8 +23,6 @@ use url::Url;
 
 /// How often a subscribed list is fetched again.
 pub const SYNC_EVERY: Duration = Duration::from_secs(24 * 3600);
-/// A list larger than this is not one (IFTAS's and Oliphant's are far smaller).
-const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
 
 /// A domain as blocks store it (lower case, no `*.`, `@` or trailing dot), or `None` when the
 /// text is none (Mastodon's obfuscated `ex*mple.com` included: it cannot be matched).
@@ -219,14 +217,13 @@ pub async fn effect(site: &Site, list: &blocklist::Model) -> AppResult<Effect> {
     Ok(effect)
 }
 
-/// Fetches the list `id` with `http` and keeps its domains (or why it could not be had).
-pub async fn sync(
+/// Keeps what one fetch of the list `id` gave: its domains, or why it could not be had.
+pub async fn record_fetched(
     site: &Site,
-    http: &reqwest_middleware::ClientWithMiddleware,
     id: i32,
+    fetched: Result<String, String>,
 ) -> AppResult<()> {
     let list = find(site, id).await?;
-    let fetched = fetch(http, &list.url).await;
     let applied = list.applied;
     let mut row: blocklist::ActiveModel = list.into();
     row.fetched_at = Set(Some(Utc::now()));
@@ -245,89 +242,6 @@ pub async fn sync(
         site.blocks.invalidate();
     }
     Ok(())
-}
-
-/// Redirects one fetch of a list follows (a list moved to another address, or served
-/// through a link shortener or a CDN); more is a loop.
-const MAX_REDIRECTS: usize = 5;
-
-/// Fetches the list at `url`, following up to `MAX_REDIRECTS` redirects by hand: the client
-/// follows none (federation must not), and each hop goes through its address checks again.
-async fn fetch(
-    http: &reqwest_middleware::ClientWithMiddleware,
-    url: &str,
-) -> Result<String, String> {
-    let mut url = Url::parse(url).map_err(|e| e.to_string())?;
-    let mut redirects = 0;
-    let mut response = loop {
-        let response = http
-            .get(url.as_str())
-            .header("Accept", "text/csv, text/plain")
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !response.status().is_redirection() {
-            break response;
-        }
-        if redirects == MAX_REDIRECTS {
-            return Err(format!("more than {MAX_REDIRECTS} redirects"));
-        }
-        redirects += 1;
-        url = redirect_target(&url, &response)?;
-    };
-    if !response.status().is_success() {
-        return Err(format!("answered {}", response.status()));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_LIST_BYTES {
-            return Err(format!("larger than {MAX_LIST_BYTES} bytes"));
-        }
-    }
-    String::from_utf8(body).map_err(|_| "not UTF-8 text".to_string())
-}
-
-/// Where a redirect from `from` points: its `Location`, relative to `from`, http(s) only.
-fn redirect_target(from: &Url, response: &reqwest::Response) -> Result<Url, String> {
-    let status = response.status();
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .ok_or_else(|| format!("answered {status} without a Location"))?;
-    let target = from
-        .join(location)
-        .map_err(|_| format!("answered {status} to {location:?}, which is no address"))?;
-    if !matches!(target.scheme(), "http" | "https") {
-        return Err(format!("redirected to {target}, not an http(s) address"));
-    }
-    Ok(target)
-}
-
-/// Fetches the lists not fetched for `SYNC_EVERY`, until the task is dropped (`feder serve`).
-pub async fn worker(site: Site, http: reqwest_middleware::ClientWithMiddleware) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let due = Utc::now() - SYNC_EVERY;
-        let lists = match list(&site).await {
-            Ok(lists) => lists,
-            Err(e) => {
-                tracing::error!(error = %e, "blocklists");
-                continue;
-            }
-        };
-        for list in lists
-            .into_iter()
-            .filter(|l| l.fetched_at.is_none_or(|at| at < due))
-        {
-            if let Err(e) = sync(&site, &http, list.id).await {
-                tracing::error!(error = %e, url = %list.url, "blocklist sync");
-            }
-        }
-    }
 }
 
 #[cfg(test)]

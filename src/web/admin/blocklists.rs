@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    federation::state::AppState,
+    federation::{blocklist_sync, state::AppState},
     services::{blocklists, blocks},
     web::extract::Path,
 };
@@ -31,7 +31,7 @@ pub async fn subscribe(
     CsrfForm(form): CsrfForm<SubscribeForm>,
 ) -> AppResult<Response> {
     let list = blocklists::subscribe(&data, &form.url).await?;
-    blocklists::sync(&data, &data.http, list.id).await?;
+    blocklist_sync::sync(&data, &data.http, list.id).await?;
     Ok(Redirect::to(&format!("/admin/blocklists/{}", list.id)).into_response())
 }
 
@@ -74,7 +74,7 @@ pub async fn act(
     match action.as_str() {
         "apply" => blocklists::set_applied(&data, id, true).await?,
         "unapply" => blocklists::set_applied(&data, id, false).await?,
-        "sync" => blocklists::sync(&data, &data.http, id).await?,
+        "sync" => blocklist_sync::sync(&data, &data.http, id).await?,
         "delete" => {
             blocklists::unsubscribe(&data, id).await?;
             return Ok(Redirect::to("/admin/comments#blocks").into_response());
