@@ -1,8 +1,9 @@
 //! /admin/stats over real HTTP against a real server, fed by two Mastodon-like servers that
 //! sign what they send: two follows, one like, one boost and one reply, and the overview, the
 //! post's own page and the year's summary show exactly those counts (the post reached both
-//! servers and both followers); a post nobody answered is not among the top posts; and an
-//! unfollow is counted.
+//! servers and both followers); a post nobody answered is not among the top posts; and
+//! followers who leave (an Undo, the owner's removal, a deleted account) are counted as gone,
+//! each once, in the figures and the followers over time.
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,9 +11,14 @@ mod admin_helpers;
 mod common;
 mod site;
 
-use admin_helpers::{Browser, follow, logged_in};
+use admin_helpers::{Browser, csrf_of, follow, logged_in};
 use chrono::Datelike;
 use common::{Instance, Peer, eventually, settled, texts};
+use feder::{
+    db::entities::follower_departure,
+    services::{followers, local_actor::LocalActor},
+};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use site::{like, publish, reply, start_blog};
 
@@ -112,7 +118,7 @@ async fn the_stats_count_what_two_servers_did() {
         ("replies", "1"),
         ("quotes", "0"),
         ("web-comments", "0"),
-        ("unfollows", "0"),
+        ("left", "0"),
     ] {
         assert_eq!(figure(&overview, class), n, "overview figure {class}");
     }
@@ -189,26 +195,90 @@ async fn the_stats_count_what_two_servers_did() {
     assert_eq!(figure(&last_year, "posts"), "0");
     assert_eq!(figure(&last_year, "likes"), "0");
 
-    // One server's account undoes its follow: the owner was told, so it is counted as gone.
+    // Followers leave in every way there is, each counted once: the second server's account
+    // undoes its follow; Bob on the first server follows, then the owner removes Alice there
+    // in /admin/followers, then Bob deletes his account.
+    let inbox = format!("{}actor/inbox", blog.base());
     let undo = two.fixture("undo-follow.json", &blog, "unused");
-    let status = two
-        .post_signed(&format!("{}actor/inbox", blog.base()), &undo)
-        .await;
+    let status = two.post_signed(&inbox, &undo).await;
     assert!(status < 300, "Undo answered {status}");
-    let mut after = page(&mut browser, "/admin/stats").await;
-    for _ in 0..100 {
-        if figure(&after, "unfollows") == "1" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        after = page(&mut browser, "/admin/stats").await;
-    }
-    assert_eq!(figure(&after, "unfollows"), "1");
-    assert_eq!(figure(&after, "followers"), "1");
+    settled(&blog.data().db, 20).await;
+    let bob = one.as_user("bob");
+    let follow_bob = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/1", bob.actor), "type": "Follow",
+        "actor": bob.actor, "object": blog.actor(),
+    });
+    let status = bob.post_signed(&inbox, &follow_bob).await;
+    assert!(status < 300, "Bob's Follow answered {status}");
+    settled(&blog.data().db, 20).await;
     assert_eq!(
-        texts(&after, "table.followers-over-time tbody tr td.left"),
-        vec!["1"]
+        figure(&page(&mut browser, "/admin/stats").await, "followers"),
+        "2"
     );
+    let listed = browser.get("/admin/followers").await;
+    let alice = followers::find(&blog.data().db, &LocalActor::Blog, &one.actor)
+        .await
+        .unwrap()
+        .expect("Alice follows the blog");
+    let csrf = csrf_of(&listed.text);
+    let removed = browser
+        .post_form(
+            &format!("/admin/followers/{}/remove", alice.id),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.text);
+    let delete = json!({
+        "id": format!("{}#delete", bob.actor), "type": "Delete",
+        "actor": bob.actor, "object": bob.actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    let status = bob
+        .post_signed(&format!("{}inbox", blog.base()), &delete)
+        .await;
+    assert!(status < 300, "Delete answered {status}");
+    settled(&blog.data().db, 20).await;
+
+    let after = page(&mut browser, "/admin/stats").await;
+    assert_eq!(figure(&after, "followers"), "0");
+    assert_eq!(figure(&after, "left"), "3");
+    // Today: three follows began (Alice, the second server's account, Bob), three ended.
+    for (column, n) in [("total", "0"), ("new", "3"), ("left", "3")] {
+        assert_eq!(
+            texts(
+                &after,
+                &format!("table.followers-over-time tbody tr td.{column}")
+            ),
+            vec![n],
+            "followers over time: {column}"
+        );
+    }
+    let summary = page(&mut browser, &format!("/admin/stats/{year}")).await;
+    assert_eq!(
+        figure(&summary, "followers"),
+        "3",
+        "new followers this year"
+    );
+    assert_eq!(figure(&summary, "left"), "3");
+    let mut reasons: Vec<(String, String)> = follower_departure::Entity::find()
+        .all(&blog.data().db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.actor_ap_id, d.reason))
+        .collect();
+    reasons.sort();
+    let mut expected = vec![
+        (one.actor.clone(), follower_departure::REMOVED.to_string()),
+        (bob.actor.clone(), follower_departure::DELETED.to_string()),
+        (
+            two.actor.clone(),
+            follower_departure::UNFOLLOWED.to_string(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(reasons, expected, "each follow ended once");
 
     assert_eq!(
         browser.get("/admin/stats/posts/nothing-here").await.status,

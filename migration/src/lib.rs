@@ -35,6 +35,7 @@ mod m20261206_224500_direct_answers;
 mod m20261206_234000_outbox_tries;
 mod m20261207_003000_alias_followers;
 mod m20261207_003000_post_publications;
+mod m20261207_030000_follower_departures;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_234000_outbox_tries::Migration),
             Box::new(m20261207_003000_post_publications::Migration),
             Box::new(m20261207_003000_alias_followers::Migration),
+            Box::new(m20261207_030000_follower_departures::Migration),
         ]
     }
 }

@@ -1,10 +1,12 @@
 //! Who follows our actors: one table (`followers`) and one path for the blog and every
 //! author ([`LocalActor`]). A Follow accepted or undone, a follower removed by the owner, a
 //! remote account gone (Delete) or moved away (Move), and the lists, counts and inboxes the
-//! collections, the outbox and followers synchronization read.
+//! collections, the outbox and followers synchronization read. Every follow that ends is
+//! kept as a departure (`follower_departures`) in the transaction that ends it, for the
+//! statistics.
 
 use crate::{
-    db::entities::{actor, follower, notification},
+    db::entities::{actor, follower, follower_departure, notification},
     error::{AppError, AppResult},
     services::{
         Site,
@@ -15,8 +17,10 @@ use crate::{
 };
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, OnConflict, Query},
 };
 use std::collections::HashMap;
 use url::Url;
@@ -85,6 +89,43 @@ pub enum UndoneFollow<'a> {
     Id(&'a Url),
 }
 
+/// Ends the follows matching `which`, each kept as a departure for `reason` (one of
+/// `follower_departure`'s constants). The departures are written first, copied from the rows
+/// by the database, so a transaction that calls this begins with a write (see `accept`).
+/// Returns how many follows ended.
+async fn end(db: &impl ConnectionTrait, which: Condition, reason: &str) -> AppResult<u64> {
+    use follower_departure::Column as D;
+    let departed = Query::select()
+        .columns([
+            follower::Column::LocalActor,
+            follower::Column::ActorApId,
+            follower::Column::CreatedAt,
+        ])
+        .expr(Expr::val(reason))
+        .expr(Expr::val(Utc::now()))
+        .from(follower::Entity)
+        .cond_where(which.clone())
+        .to_owned();
+    let keep = Query::insert()
+        .into_table(follower_departure::Entity)
+        .columns([
+            D::LocalActor,
+            D::ActorApId,
+            D::FollowedAt,
+            D::Reason,
+            D::DepartedAt,
+        ])
+        .select_from(departed)
+        .map_err(AppError::internal)?
+        .to_owned();
+    db.execute(&keep).await?;
+    let removed = follower::Entity::delete_many()
+        .filter(which)
+        .exec(db)
+        .await?;
+    Ok(removed.rows_affected)
+}
+
 /// `actor` undid their Follow: removed, and the owner told. Returns whether they followed.
 pub async fn unfollowed(
     db: &DatabaseConnection,
@@ -96,32 +137,37 @@ pub async fn unfollowed(
         UndoneFollow::Id(id) => follower::Column::FollowActivityId.eq(id.as_str()),
     };
     let txn = db.begin().await?;
-    let result = follower::Entity::delete_many()
-        .filter(follower::Column::ActorApId.eq(actor.as_str()))
-        .filter(which)
-        .exec(&txn)
-        .await?;
-    if result.rows_affected > 0 {
+    let ended = end(
+        &txn,
+        Condition::all()
+            .add(follower::Column::ActorApId.eq(actor.as_str()))
+            .add(which),
+        follower_departure::UNFOLLOWED,
+    )
+    .await?;
+    if ended > 0 {
         notifications::record(&txn, notification::UNFOLLOW, actor.as_str(), None, None).await?;
     }
     txn.commit().await?;
-    Ok(result.rows_affected > 0)
+    Ok(ended > 0)
 }
 
-/// The remote `actor` deleted itself or moved to another account: it follows none of our
-/// actors any more (a moved account's new one sends a Follow of its own). Returns how many
-/// follows ended.
-pub async fn remove_actor(db: &impl ConnectionTrait, actor: &Url) -> AppResult<u64> {
-    let result = follower::Entity::delete_many()
-        .filter(follower::Column::ActorApId.eq(actor.as_str()))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+/// The remote `actor` deleted itself or moved to another account (`reason`:
+/// `follower_departure::DELETED` or `MOVED`): it follows none of our actors any more (a moved
+/// account's new one sends a Follow of its own). Returns how many follows ended.
+pub async fn remove_actor(db: &impl ConnectionTrait, actor: &Url, reason: &str) -> AppResult<u64> {
+    end(
+        db,
+        Condition::all().add(follower::Column::ActorApId.eq(actor.as_str())),
+        reason,
+    )
+    .await
 }
 
-/// The owner removes the follower `id` (of whichever actor they follow), and that actor's
-/// `Reject` of their Follow is recorded. Returns the follower, if there was one.
-pub async fn remove(site: &Site, id: i32) -> AppResult<Option<follower::Model>> {
+/// The owner removes the follower `id` (of whichever actor they follow; `blocking` when they
+/// are being blocked too), and that actor's `Reject` of their Follow is recorded. Returns the
+/// follower, if there was one.
+pub async fn remove(site: &Site, id: i32, blocking: bool) -> AppResult<Option<follower::Model>> {
     // Read before the transaction (see `accept`).
     let Some(found) = follower::Entity::find_by_id(id).one(&site.db).await? else {
         return Ok(None);
@@ -132,9 +178,14 @@ pub async fn remove(site: &Site, id: i32) -> AppResult<Option<follower::Model>> 
             found.local_actor
         )));
     };
+    let reason = if blocking {
+        follower_departure::BLOCKED
+    } else {
+        follower_departure::REMOVED
+    };
     let txn = site.db.begin().await?;
-    let removed = follower::Entity::delete_by_id(id).exec(&txn).await?;
-    if removed.rows_affected == 0 {
+    let which = Condition::all().add(follower::Column::Id.eq(id));
+    if end(&txn, which, reason).await? == 0 {
         return Ok(None);
     }
     let event = Event::FollowerRemoved {
@@ -156,13 +207,13 @@ pub async fn remove_all(site: &Site, actor: &str) -> AppResult<usize> {
         .await?;
     let mut removed = 0;
     for row in rows {
-        removed += usize::from(remove(site, row.id).await?.is_some());
+        removed += usize::from(remove(site, row.id, true).await?.is_some());
     }
     Ok(removed)
 }
 
-fn of_pair(local: &LocalActor, actor: &str) -> sea_orm::Condition {
-    sea_orm::Condition::all()
+fn of_pair(local: &LocalActor, actor: &str) -> Condition {
+    Condition::all()
         .add(follower::Column::LocalActor.eq(local.name()))
         .add(follower::Column::ActorApId.eq(actor))
 }

@@ -2,7 +2,7 @@
 //! follows them to their new address (and so does the blog, when it followed them).
 
 use crate::{
-    db::entities::actor,
+    db::entities::{actor, follower_departure},
     error::AppResult,
     services::{Site, comments, followers, follows, mentions, outbox, reactions},
 };
@@ -34,7 +34,7 @@ pub async fn deleted(site: &Site, actor: &Url) -> AppResult<()> {
     let txn = site.db.begin().await?;
     comments::delete_by_author(&txn, actor).await?;
     mentions::remove_by_author(&txn, actor).await?;
-    followers::remove_actor(&txn, actor).await?;
+    followers::remove_actor(&txn, actor, follower_departure::DELETED).await?;
     reactions::remove_actor(&txn, actor).await?;
     follows::gone(&txn, actor).await?;
     txn.commit().await?;
@@ -51,7 +51,7 @@ pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
         .filter(actor::Column::ApId.eq(old.as_str()))
         .exec(&txn)
         .await?;
-    followers::remove_actor(&txn, old).await?;
+    followers::remove_actor(&txn, old, follower_departure::MOVED).await?;
     let events = follows::moved(&txn, site, old, new).await?;
     for event in &events {
         outbox::record(&txn, event).await?;

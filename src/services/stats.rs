@@ -1,11 +1,14 @@
 //! The owner's statistics (/admin/stats): per post the servers and followers its `Create` (or
 //! the blog's `Announce`) was delivered to, and its likes, boosts, fediverse replies, quotes and
 //! web comments; followers over time; and a year in numbers. Counted by the database from what
-//! Feder records anyway (deliveries, followers, reactions, comments, quote notifications), each
-//! query an aggregate or bounded by a limit; nothing about readers' browsing is recorded.
+//! Feder records anyway (deliveries, followers and the follows that ended, reactions, comments,
+//! quote notifications), each query an aggregate or bounded by a limit; nothing about readers'
+//! browsing is recorded.
 
 use crate::{
-    db::entities::{activity, comment, delivery, follower, notification, post, reaction},
+    db::entities::{
+        activity, comment, delivery, follower, follower_departure, notification, post, reaction,
+    },
     error::AppResult,
     services::Site,
 };
@@ -320,11 +323,12 @@ pub async fn top_posts(site: &Site, limit: usize) -> AppResult<Vec<PostStats>> {
 pub struct FollowerPoint {
     /// The stretch's first day in the blog's time zone.
     pub day: NaiveDate,
-    /// Follows that began before the end of the stretch and still hold.
+    /// Follows that began before the end of the stretch and had not ended by then.
     pub total: u64,
-    /// Follows that began in the stretch and still hold.
+    /// Follows that began in the stretch (whether they still hold or not).
     pub new: u64,
-    /// Accounts that undid their follow in the stretch (as the owner was told).
+    /// Follows that ended in the stretch: undone, removed or blocked by the owner, or the
+    /// account deleted or moved away.
     pub left: u64,
 }
 
@@ -380,65 +384,88 @@ fn next(step: Step, day: NaiveDate) -> NaiveDate {
     }
 }
 
-/// Followers of the blog and its authors over time, as the follows that hold now began, with
-/// the unfollows the owner was told about: two counts per stretch (at most 30).
+/// Followers of the blog and its authors over time, from the follows that hold now and those
+/// that ended (with when they began): three counts per stretch (at most 30) and one more.
 pub async fn followers_over_time(
     db: &DatabaseConnection,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> AppResult<(Step, Vec<FollowerPoint>)> {
-    let first: Option<DateTime<Utc>> = follower::Entity::find()
+    let first_holding: Option<DateTime<Utc>> = follower::Entity::find()
         .select_only()
         .column_as(follower::Column::CreatedAt.min(), "first")
         .into_tuple()
         .one(db)
         .await?
         .flatten();
+    let first_ended: Option<DateTime<Utc>> = follower_departure::Entity::find()
+        .select_only()
+        .column_as(follower_departure::Column::FollowedAt.min(), "first")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let first = [first_holding, first_ended].into_iter().flatten().min();
     let (step, days) = stretches(first, now, tz);
     let mut points = Vec::with_capacity(days.len());
     let mut before = match days.first().and_then(|d| local_midnight(*d, tz)) {
-        Some(start) => follows_before(db, start).await?,
-        None => 0,
+        Some(start) => Boundary::at(db, start).await?,
+        None => Boundary::default(),
     };
     for day in days {
-        let (Some(start), Some(end)) =
-            (local_midnight(day, tz), local_midnight(next(step, day), tz))
-        else {
+        let Some(end) = local_midnight(next(step, day), tz) else {
             continue;
         };
-        let total = follows_before(db, end).await?;
-        let left = notification::Entity::find()
-            .filter(notification::Column::Kind.eq(notification::UNFOLLOW))
-            .filter(notification::Column::CreatedAt.gte(start))
-            .filter(notification::Column::CreatedAt.lt(end))
-            .count(db)
-            .await?;
+        let after = Boundary::at(db, end).await?;
         points.push(FollowerPoint {
             day,
-            total,
-            new: total.saturating_sub(before),
-            left,
+            total: after.began.saturating_sub(after.ended),
+            new: after.began.saturating_sub(before.began),
+            left: after.ended.saturating_sub(before.ended),
         });
-        before = total;
+        before = after;
     }
     Ok((step, points))
 }
 
-async fn follows_before(db: &DatabaseConnection, end: DateTime<Utc>) -> AppResult<u64> {
-    Ok(follower::Entity::find()
-        .filter(follower::Column::CreatedAt.lt(end))
-        .count(db)
-        .await?)
+/// Follows counted up to a moment: how many began before it (whether they hold now or ended
+/// since) and how many ended before it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Boundary {
+    began: u64,
+    ended: u64,
+}
+
+impl Boundary {
+    async fn at(db: &DatabaseConnection, moment: DateTime<Utc>) -> AppResult<Boundary> {
+        let holding = follower::Entity::find()
+            .filter(follower::Column::CreatedAt.lt(moment))
+            .count(db)
+            .await?;
+        let began_and_ended = follower_departure::Entity::find()
+            .filter(follower_departure::Column::FollowedAt.lt(moment))
+            .count(db)
+            .await?;
+        let ended = follower_departure::Entity::find()
+            .filter(follower_departure::Column::DepartedAt.lt(moment))
+            .count(db)
+            .await?;
+        Ok(Boundary {
+            began: holding + began_and_ended,
+            ended,
+        })
+    }
 }
 
 /// The numbers of all time, or of one year.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     pub posts: u64,
-    /// Follows now (all time), or follows begun in the period that still hold.
+    /// Follows now (all time), or follows begun in the period (whether they hold now or not).
     pub followers: u64,
-    /// Unfollows the owner was told about.
-    pub unfollows: u64,
+    /// Follows that ended (in the period): undone, removed or blocked by the owner, or the
+    /// account deleted or moved away.
+    pub left: u64,
     /// Servers that received at least one post.
     pub servers: u64,
     pub interactions: Interactions,
@@ -471,13 +498,21 @@ pub async fn summary(site: &Site, period: Option<Period>) -> AppResult<Summary> 
         .filter(within(post::Column::PublishedAt, period))
         .count(db)
         .await?;
-    let followers = follower::Entity::find()
+    let holding = follower::Entity::find()
         .filter(within(follower::Column::CreatedAt, period))
         .count(db)
         .await?;
-    let unfollows = notification::Entity::find()
-        .filter(notification::Column::Kind.eq(notification::UNFOLLOW))
-        .filter(within(notification::Column::CreatedAt, period))
+    let began_and_ended = match period {
+        Some(_) => {
+            follower_departure::Entity::find()
+                .filter(within(follower_departure::Column::FollowedAt, period))
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    let left = follower_departure::Entity::find()
+        .filter(within(follower_departure::Column::DepartedAt, period))
         .count(db)
         .await?;
     let carriers = activity::Entity::find()
@@ -500,8 +535,8 @@ pub async fn summary(site: &Site, period: Option<Period>) -> AppResult<Summary> 
     }
     Ok(Summary {
         posts,
-        followers,
-        unfollows,
+        followers: holding + began_and_ended,
+        left,
         servers: count(servers.unwrap_or_default()),
         interactions,
     })
@@ -553,8 +588,15 @@ pub async fn years(db: &DatabaseConnection, tz: Tz, now: DateTime<Utc>) -> AppRe
         .one(db)
         .await?
         .flatten();
+    let first_ended_follow: Option<DateTime<Utc>> = follower_departure::Entity::find()
+        .select_only()
+        .column_as(follower_departure::Column::FollowedAt.min(), "first")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
     let this = now.with_timezone(&tz).year();
-    let first = [first_post, first_follow]
+    let first = [first_post, first_follow, first_ended_follow]
         .into_iter()
         .flatten()
         .map(|t| t.with_timezone(&tz).year())

@@ -15,6 +15,7 @@ pub mod comment_filter;
 pub mod delivery;
 pub mod delivery_host;
 pub mod follower;
+pub mod follower_departure;
 pub mod following;
 pub mod inbox_activity;
 pub mod login_attempt;

@@ -158,7 +158,7 @@ pub async fn remove(
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> AppResult<Response> {
-    let follower = followers::remove(&data, id)
+    let follower = followers::remove(&data, id, form.block.is_some())
         .await?
         .ok_or(AppError::NotFound)?;
     if form.block.is_some() {

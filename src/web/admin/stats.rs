@@ -81,7 +81,7 @@ fn long_label(lang: &Language, step: Step, day: NaiveDate) -> String {
 struct SummaryView {
     posts: u64,
     followers: u64,
-    unfollows: u64,
+    left: u64,
     servers: u64,
     interactions: Interactions,
 }
@@ -91,7 +91,7 @@ impl From<Summary> for SummaryView {
         SummaryView {
             posts: s.posts,
             followers: s.followers,
-            unfollows: s.unfollows,
+            left: s.left,
             servers: s.servers,
             interactions: s.interactions,
         }
