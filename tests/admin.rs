@@ -309,9 +309,17 @@ async fn editor_round_trip_reaches_followers() {
         "{update}"
     );
 
-    // The dashboard shows the follower and how the post's activities were delivered.
-    let dashboard = browser.get("/admin").await;
-    let html = dashboard.html();
+    // The dashboard shows the follower and how the post's activities were delivered. The
+    // peer has the Update before the worker records it as delivered: wait for that record.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let html = loop {
+        let html = browser.get("/admin").await.html();
+        let delivered = texts(&html, "table.deliveries td.delivered");
+        if delivered == vec!["1", "1"] || std::time::Instant::now() > deadline {
+            break html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_eq!(texts(&html, "#follower-count"), vec!["1"]);
     assert_eq!(texts(&html, "ul.followers li"), vec![peer.actor.clone()]);
     let kinds = texts(&html, "table.deliveries td.kind");
