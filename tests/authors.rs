@@ -14,7 +14,7 @@
 mod admin_helpers;
 mod common;
 
-use common::{Instance, eventually, get_json};
+use common::{Instance, eventually, get_json, settled};
 use feder::services::{export, followers, import, local_actor::LocalActor, posts, users};
 use serde_json::{Value, json};
 use std::{
@@ -23,7 +23,6 @@ use std::{
     path::Path,
     process::{Child, ChildStdin, Command, Stdio},
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
@@ -178,7 +177,7 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
 
     // Nothing else arrives once the queue is empty: A never hears of Bob's post, B gets one
     // Create (Alice's), P no Create at all.
-    wait_for_empty_queue(&blog).await;
+    wait_for_empty_queue(&blog, &mut [&mut a, &mut b]).await;
     assert!(
         !a.events().iter().any(|e| mentions(e, &bob_post)),
         "A got Bob's post"
@@ -407,23 +406,14 @@ async fn publish(blog: &Instance, title: &str, author_id: i32) -> String {
     format!("{}posts/{}", blog.base(), post.slug)
 }
 
-/// Waits until the outbox and the delivery queue have nothing left to send.
-async fn wait_for_empty_queue(blog: &Instance) {
-    use feder::db::entities::{delivery, outbox_event};
-    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let db = blog.data().db.clone();
-    eventually("an empty queue", STEP_SECONDS, || async {
-        let events = outbox_event::Entity::find().count(&db).await.unwrap();
-        let pending = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq(delivery::PENDING))
-            .count(&db)
-            .await
-            .unwrap();
-        (events == 0 && pending == 0).then_some(())
-    })
-    .await;
-    // What was sent last may still be on its way into the peers' logs.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+/// Waits until the blog has nothing pending (inbox, outbox, deliveries due: `settled`) and
+/// each Fedify peer has printed what it received: a `ping` answered after all it printed
+/// before (every delivery was answered after the peer printed it).
+async fn wait_for_empty_queue(blog: &Instance, peers: &mut [&mut PeerProcess]) {
+    settled(&blog.data().db, STEP_SECONDS).await;
+    for peer in peers {
+        peer.run(json!({"cmd": "ping"})).await;
+    }
 }
 
 fn received(event: &Value, kind: &str, object: &str) -> bool {

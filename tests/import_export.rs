@@ -10,13 +10,12 @@ mod admin_helpers;
 mod common;
 
 use admin_helpers::{Browser, follow, jpeg};
-use common::{Instance, Peer, get_json, page, texts};
+use common::{Instance, Peer, get_json, page, settled, texts};
 use feder::{
     db::entities::{comment, post},
     services::{export, followers, import, posts, redirects, users},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use std::time::Duration;
 
 fn fixture() -> String {
     std::fs::read_to_string(format!(
@@ -190,7 +189,8 @@ async fn wordpress_import_then_export_and_rebuild() {
     // In the outbox (the draft is not), but not delivered as new.
     let (_, outbox) = get_json(&format!("{}actor/outbox", blog.base())).await;
     assert_eq!(outbox["totalItems"], 2);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Once the blog has nothing pending, whatever it was going to send has arrived.
+    settled(db, 20).await;
     let kinds: Vec<String> = peer
         .received()
         .iter()

@@ -464,7 +464,7 @@ async fn a_follower_cannot_point_deliveries_at_another_server() {
         .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
         .await;
     assert!((400..500).contains(&status), "status {status}");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    common::settled(&blog.data().db, 20).await;
     assert_eq!(followers(&blog).await, 0);
     assert!(
         victim.received().is_empty(),

@@ -70,6 +70,20 @@ impl Feder {
     }
 
     /// A blog with its own config.toml (`text`).
+    /// Waits until the blog has nothing pending (inbox, outbox, deliveries due; see
+    /// `common::settled`), read from its database.
+    pub async fn settled(&self) {
+        let url = self
+            .env
+            .iter()
+            .find(|(name, _)| *name == "FEDER_DATABASE_URL")
+            .map(|(_, url)| url.clone())
+            .expect("the blog's database");
+        let db = sea_orm::Database::connect(url).await.expect("database");
+        common::settled(&db, STEP_SECONDS).await;
+        db.close().await.expect("close the database");
+    }
+
     pub async fn start_with(name: &str, text: &str) -> Feder {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = common::database_url(dir.path(), name).await;

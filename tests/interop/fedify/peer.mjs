@@ -496,6 +496,12 @@ function mentionName(actor) {
 // ---------------------------------------------------------------------------
 
 const commands = {
+  // Does nothing: its "done" comes after every event printed before it (stdout is written in
+  // order), so a test that waits for it has read all the peer logged until then.
+  async ping() {
+    return {};
+  },
+
   async follow(cmd) {
     const ctx = context();
     const target = await fetchActor(ctx, requireString(cmd, "target"));
