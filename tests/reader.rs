@@ -4,9 +4,10 @@
 //! (a heading, a figure, a list, a quotation: kept; a script: dropped), and both appear, marked
 //! new until seen; the owner likes, boosts, replies and quotes from the Reader, and the peer
 //! receives a `Like`, an `Announce`, a threaded `Note` and a `QuoteRequest` (pending until the
-//! peer accepts it); undoing the like sends its `Undo`. "Write a post about it" makes a draft
-//! quoting and linking the post. A whole thread (replies sent to no one, found through
-//! `replies` and `context`) opens in thread order with the same actions. bovine is followed,
+//! peer accepts it); undoing the like sends its `Undo`. "Write a post about it" stores a
+//! draft quoting and linking the post and opens it in the editor. A whole thread (replies
+//! sent to no one, found through `replies` and `context`) opens in thread order with the
+//! same actions. bovine is followed,
 //! read, liked, boosted and answered the same way (it has no Articles, quotes or threads).
 //!
 //! Needs the peers of `tests/interop/` (`tests/interop/setup.sh`); `FEDER_SKIP_INTEROP=1`
@@ -381,48 +382,60 @@ async fn fedify_is_followed_read_and_answered_from_the_reader() {
     read_a_whole_thread(&mut browser, &mut peer, &feder).await;
 }
 
-/// "Write a post about it" opens the editor with the post's words quoted and its author and
-/// link below them; saved, the draft's preview shows the quotation and links to the post.
+/// "Write a post about it" stores a draft — listed with the drafts in /admin/posts — titled
+/// after the post, with its words quoted and its author and link below them, and opens it in
+/// the editor; the draft's preview shows the quotation and links to the post. A second click
+/// makes a second draft, not an edit of the first.
 async fn write_a_post_about_it(browser: &mut Browser, peer: &PeerProcess, note: &str) {
     let html = browser.get("/admin/reader").await.html();
     let shown = entry(&html, note).unwrap();
-    let form = select(&shown, "form[action='/admin/posts/new']");
-    assert_eq!(form.len(), 1, "{}", shown.html());
-    let content = select(
-        &shown,
-        "form[action='/admin/posts/new'] input[name=content]",
-    )[0]
-    .value()
-    .attr("value")
-    .unwrap()
-    .to_string();
+    let field = |name: &str| {
+        select(
+            &shown,
+            &format!("form[action='/admin/reader/draft'] input[name={name}]"),
+        )
+        .first()
+        .and_then(|input| input.value().attr("value"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no {name} in {}", shown.html()))
+    };
+    let (title, content) = (field("title"), field("content"));
     let handle = format!("@peer@{}", peer.host());
     assert!(
         content.starts_with("> The cat sat on the mat.\n\n— [")
             && content.contains(&format!("({handle})]({note})")),
         "{content}"
     );
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("content", &content)
-        .finish();
-    let editor = browser.get(&format!("/admin/posts/new?{query}")).await;
+    assert!(title.starts_with("About a post by "), "{title}");
+    let fields = [("title", title.as_str()), ("content", content.as_str())];
+    let made = submit(browser, "/admin/reader/draft", &fields).await;
+    assert_eq!(made.status, 303, "{}", made.text);
+    let edit = made.location().expect("the editor's address");
+    let slug = edit
+        .strip_prefix("/admin/posts/")
+        .and_then(|rest| rest.strip_suffix("/edit"))
+        .unwrap_or_else(|| panic!("not an editor: {edit}"))
+        .to_string();
+    let editor = browser.get(&edit).await;
     assert_eq!(editor.status, 200, "{}", editor.text);
+    let editor_html = editor.html();
     let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert_eq!(
-        texts(&editor.html(), "textarea#body"),
-        vec![words(&content)]
-    );
-    let csrf = csrf_of(&editor.text);
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("title", "About a cat"),
-        ("slug", "about-a-cat"),
-        ("body", content.as_str()),
-        ("action", "draft"),
-    ];
-    assert_eq!(browser.post_form("/admin/posts", &fields).await.status, 303);
-    let edit = browser.get("/admin/posts/about-a-cat/edit").await.html();
-    let preview = select(&edit, "a#preview-link")[0]
+    assert_eq!(texts(&editor_html, "textarea#body"), vec![words(&content)]);
+    let titles: Vec<&str> = select(&editor_html, "input[name=title]")
+        .iter()
+        .filter_map(|i| i.value().attr("value"))
+        .collect();
+    assert_eq!(titles, vec![title.as_str()]);
+    let drafts = browser.get("/admin/posts?status=draft").await.html();
+    let listed: Vec<String> = select(&drafts, "tr.post.status-draft")
+        .iter()
+        .filter_map(|r| r.value().attr("data-slug").map(str::to_string))
+        .collect();
+    assert_eq!(listed, vec![slug.clone()], "the drafts in /admin/posts");
+    let again = submit(browser, "/admin/reader/draft", &fields).await;
+    assert_eq!(again.status, 303, "{}", again.text);
+    assert_ne!(again.location(), Some(edit.clone()), "a second draft");
+    let preview = select(&editor_html, "a#preview-link")[0]
         .value()
         .attr("href")
         .unwrap()

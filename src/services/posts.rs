@@ -192,12 +192,7 @@ pub async fn save(
     let named = input.slug.as_deref().is_some_and(|s| !s.trim().is_empty());
     if !named && input.title.trim().is_empty() {
         // Two notes within a second: the second is not an edit of the first.
-        let base = slug.clone();
-        let mut n = 1;
-        while find_any(&site.db, &slug).await?.is_some() {
-            n += 1;
-            slug = format!("{base}-{n}");
-        }
+        slug = free_slug(&site.db, &slug).await?;
     }
     let now = Utc::now();
     let status = match (input.draft, input.published) {
@@ -309,6 +304,17 @@ fn checked_slug(input: &PostInput) -> AppResult<String> {
         && !settings::is_image_address(cover.trim())
     {
         return Err(AppError::Invalid(Text::new("error_image_address")));
+    }
+    Ok(slug)
+}
+
+/// `base`, else `base-2`, `base-3`…: the first address no post has (in any state).
+pub async fn free_slug(db: &DatabaseConnection, base: &str) -> AppResult<String> {
+    let mut slug = base.to_string();
+    let mut n = 1;
+    while find_any(db, &slug).await?.is_some() {
+        n += 1;
+        slug = format!("{base}-{n}");
     }
     Ok(slug)
 }

@@ -1,15 +1,16 @@
 //! The owner's Reader (/admin/reader): the blog's own likes, boosts and quotes of posts from
 //! the fediverse, each recorded with its outbox event in one transaction, taken back with an
-//! Undo, and a quote's answer from its author's server (FEP-044f). The timeline itself is
-//! `reading`; following is `follows`.
+//! Undo, and a quote's answer from its author's server (FEP-044f); and a draft blog post about
+//! a post read there. The timeline itself is `reading`; following is `follows`.
 
 use crate::{
-    db::entities::blog_reaction,
+    db::entities::{blog_reaction, post},
     error::{AppError, AppResult},
     render::markdown,
     services::{
         Site,
         outbox::{self, Event},
+        posts::{self, PostInput},
     },
 };
 use chrono::Utc;
@@ -25,6 +26,33 @@ pub struct Reaction<'a> {
     pub object: &'a Url,
     /// Its author, fetched and stored by the federation layer (the activity goes to them).
     pub author: &'a Url,
+}
+
+/// Longest start of an address made from a draft's title.
+const DRAFT_SLUG: usize = 80;
+
+/// A draft blog post by the account `author_id` about a post read in the Reader: `title` and
+/// `markdown_text` (the Reader's start: the post's first words quoted, its author, a link to
+/// it). Stored with the other drafts at an address of its own, so a second draft about the
+/// same post is another draft, never an edit of the first.
+pub async fn draft_about(
+    site: &Site,
+    author_id: i32,
+    title: &str,
+    markdown_text: &str,
+) -> AppResult<post::Model> {
+    let base: String = posts::slugify(title).chars().take(DRAFT_SLUG).collect();
+    let slug = posts::free_slug(&site.db, base.trim_end_matches('-')).await?;
+    let input = PostInput {
+        title: title.trim().to_string(),
+        slug: Some(slug),
+        body_markdown: markdown_text.replace("\r\n", "\n"),
+        draft: true,
+        author_id: Some(author_id),
+        ..Default::default()
+    };
+    let (draft, _) = posts::publish(site, input).await?;
+    Ok(draft)
 }
 
 /// Likes or boosts `object` (once: a second time changes nothing).

@@ -1,8 +1,8 @@
 //! /admin/reader: the owner reads the accounts the blog follows — a timeline of their posts
 //! and boosts (content warnings folded, images with their alt text, long posts folded, what
-//! is new since the last visit marked) — and answers, likes, boosts or quotes them, or starts
-//! a blog post that links to one; each post's whole thread opens at /admin/reader/thread with
-//! the same actions. Beside it: whom the blog follows (unfollow) and who follows the blog
+//! is new since the last visit marked) — and answers, likes, boosts or quotes them, or makes
+//! a draft blog post that quotes and links to one (opened in the editor); each post's whole
+//! thread opens at /admin/reader/thread with the same actions. Beside it: whom the blog follows (unfollow) and who follows the blog
 //! (follow back), and a form to follow by handle or URL.
 
 use super::{
@@ -13,7 +13,7 @@ use crate::{
     db::entities::{actor, blog_reaction, remote_post},
     error::{AppError, AppResult, Text},
     federation::{actions, remote_thread, state::AppState},
-    render::markdown,
+    render::{i18n::Language, markdown},
     services::{followers, follows, reader, reading, remote_actors},
     web::extract::Query,
 };
@@ -98,7 +98,9 @@ struct EntryView {
     boosted: bool,
     /// The quote's state: `sent` (pending), `accepted`, `rejected`.
     quote: Option<String>,
-    /// What "draft a post" starts the editor with: a link to it and its first words.
+    /// The draft "Write a post about it" stores: its title, and its text (the post's first
+    /// words quoted, its author and a link to it).
+    draft_title: String,
     draft: String,
     /// Its place on the page (`id` of its element), and where its forms come back to.
     anchor: String,
@@ -131,6 +133,19 @@ fn draft_of(post: &remote_post::Model, author: &PersonView, text: &str) -> Strin
     format!("{quoted}{attribution}\n\n")
 }
 
+/// The title of a blog post about `post`: about its title (an Article's), else about a post
+/// by its author.
+fn draft_title(post: &remote_post::Model, author: &PersonView, lang: &Language) -> String {
+    match post.name.as_deref().map(str::trim) {
+        Some(title) if !title.is_empty() => {
+            lang.get("admin_reader_draft_title").replace("%s", title)
+        }
+        _ => lang
+            .get("admin_reader_draft_title_by")
+            .replace("%s", &author.name),
+    }
+}
+
 /// Where an entry's forms send the owner back to: the timeline or the thread, at the entry.
 struct Place<'a> {
     /// `/admin/reader` or `/admin/reader/thread?id=…`.
@@ -148,6 +163,7 @@ fn thread_url(ap_id: &str) -> String {
 fn entry(
     post: remote_post::Model,
     place: Place<'_>,
+    lang: &Language,
     profiles: &HashMap<String, actor::Model>,
     mine: &[blog_reaction::Model],
     local_time: impl Fn(chrono::DateTime<chrono::Utc>) -> String,
@@ -191,6 +207,7 @@ fn entry(
         liked: has(blog_reaction::LIKE).is_some(),
         boosted: has(blog_reaction::ANNOUNCE).is_some(),
         quote: has(blog_reaction::QUOTE).map(|q| q.state.clone()),
+        draft_title: draft_title(&post, &author, lang),
         draft: draft_of(&post, &author, &text),
         back: format!("{}#{}", place.page, place.anchor),
         anchor: place.anchor,
@@ -254,7 +271,9 @@ async fn render(
                 anchor: format!("entry-{}", p.id),
                 depth: 0,
             };
-            entry(p, place, &profiles, &mine, |t| settings.local_time(t))
+            entry(p, place, author.lang, &profiles, &mine, |t| {
+                settings.local_time(t)
+            })
         })
         .collect();
     let followed: HashSet<&str> = following.iter().map(|f| f.actor_ap_id.as_str()).collect();
@@ -325,7 +344,9 @@ pub async fn thread(
                 depth: p.depth,
             };
             let post = reading::unstored(&p.note, now);
-            entry(post, place, &profiles, &mine, |t| settings.local_time(t))
+            entry(post, place, author.lang, &profiles, &mine, |t| {
+                settings.local_time(t)
+            })
         })
         .collect();
     let status = if entries.is_empty() {
@@ -438,6 +459,23 @@ pub async fn reply(
     let object = parse(&form.object)?;
     actions::reply(&data, &object, &form.text).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/reader")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DraftForm {
+    title: String,
+    content: String,
+}
+
+/// POST /admin/reader/draft ("Write a post about it"): a draft quoting the post and linking
+/// to it is stored (it is in /admin/posts with the drafts), and the editor opens on it.
+pub async fn draft(
+    data: Data<AppState>,
+    author: Author,
+    CsrfForm(form): CsrfForm<DraftForm>,
+) -> AppResult<Response> {
+    let draft = reader::draft_about(&data, author.user.id, &form.title, &form.content).await?;
+    Ok(Redirect::to(&format!("/admin/posts/{}/edit", draft.slug)).into_response())
 }
 
 /// POST /admin/reader/quote: the blog asks the post's author to let it quote the post

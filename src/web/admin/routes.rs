@@ -65,6 +65,7 @@ pub fn routes(max_upload_bytes: usize) -> Router {
         .route("/admin/reader/react", post(reader::react))
         .route("/admin/reader/reply", post(reader::reply))
         .route("/admin/reader/quote", post(reader::quote))
+        .route("/admin/reader/draft", post(reader::draft))
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/password", post(settings::password))
         .route("/admin/settings/mail", post(settings::save_mail))
