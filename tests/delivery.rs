@@ -1,6 +1,7 @@
 //! The persistent delivery queue: what is queued while no server runs is sent when one starts,
 //! failures that may pass are retried, final refusals are not, and failing hosts are paused
-//! (circuit breaker) or given up (dead after 7 days) until they show a sign of life.
+//! (circuit breaker) or given up (dead after 7 days) until they show a sign of life. Retries
+//! wait on the site's clock, which a test moves.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
@@ -100,6 +101,54 @@ async fn queue_survives_a_restart_and_retries() {
     .await;
     assert_eq!(failed.last_status, Some(403));
     assert_eq!(failed.attempts, 1);
+    assert_eq!(creates(&peer).len(), 1);
+}
+
+/// A retry waits for its backoff on the site's clock: with a ten-minute backoff the row is due
+/// ten minutes after its failure by that clock, and once the clock passes it, it is delivered
+/// at once (the test moves the clock instead of sleeping through the wait).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_is_due_when_the_site_clock_passes_its_backoff() {
+    common::init();
+    let blog = Instance::start_configured("clock", |config| {
+        config.delivery.retry_base_seconds = 600;
+        config.delivery.max_retry_seconds = 600;
+    })
+    .await;
+    let peer = Peer::start().await;
+    follow(&blog, &peer).await;
+    peer.answer_with(&[503]);
+    publish_titled(&blog, "Later").await;
+    let row = eventually("the 503 is recorded", 20, || async {
+        delivery::Entity::find()
+            .filter(delivery::Column::LastStatus.eq(503))
+            .one(&blog.data().db)
+            .await
+            .ok()
+            .flatten()
+    })
+    .await;
+    assert_eq!((row.status.as_str(), row.attempts), (delivery::PENDING, 1));
+    let due = row.next_attempt_at;
+    assert!(due > blog.data().clock.now() + chrono::Duration::seconds(300));
+    blog.data()
+        .clock
+        .advance(std::time::Duration::from_secs(900));
+    let delivered = eventually(
+        "delivered once the clock passed the backoff",
+        20,
+        || async {
+            delivery::Entity::find_by_id(row.id)
+                .one(&blog.data().db)
+                .await
+                .ok()
+                .flatten()
+                .filter(|r| r.status == delivery::DELIVERED)
+        },
+    )
+    .await;
+    assert_eq!((delivered.attempts, delivered.last_status), (2, Some(202)));
+    assert!(delivered.updated_at >= due, "recorded on the site's clock");
     assert_eq!(creates(&peer).len(), 1);
 }
 

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 /// Records the outcome of one attempt (successes usually go in batches, `record_delivered`).
 async fn record(data: &Data<AppState>, job: &Job, outcome: Outcome) -> AppResult<()> {
     let db = &data.db;
-    let now = Utc::now();
+    let now = data.clock.now();
     let attempts = job.attempts + 1;
     let cfg = &data.config.delivery;
     let mut row = delivery::ActiveModel {
@@ -98,7 +98,7 @@ pub(super) async fn record_outcomes(
                 }
             }
         }
-        if let Err(e) = record_delivered(&data.db, delivered, hosts).await {
+        if let Err(e) = record_delivered(&data.db, delivered, hosts, data.clock.now()).await {
             tracing::error!(error = %e, "cannot record delivered activities");
         }
     }
@@ -108,9 +108,9 @@ async fn record_delivered(
     db: &DatabaseConnection,
     delivered: HashMap<u16, Vec<i64>>,
     mut hosts: Vec<String>,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     use sea_orm::sea_query::{Expr, ExprTrait};
-    let now = Utc::now();
     for (code, ids) in delivered {
         for chunk in ids.chunks(500) {
             delivery::Entity::update_many()

@@ -23,7 +23,7 @@ use crate::{
 };
 use activitypub_federation::config::FederationConfig;
 use bytes::Bytes;
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::Duration as ChronoDuration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
@@ -112,7 +112,7 @@ impl Worker {
             return Ok(0);
         }
         let data = self.federation.to_request_data();
-        let jobs = claim(&data.db, Utc::now(), room, self.lease).await?;
+        let jobs = claim(&data.db, data.clock.now(), room, self.lease).await?;
         if jobs.is_empty() {
             return Ok(0);
         }
