@@ -548,7 +548,7 @@ async fn reader_on_a_phone() {
         published: None,
         updated: None,
         audience: Audience::Public,
-        mentions_blog: false,
+        mentions: None,
         quotes: None,
         summary: summary.map(str::to_string),
         attachments: vec![Attachment {

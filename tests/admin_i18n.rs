@@ -349,7 +349,7 @@ async fn a_german_blog_has_german_admin_pages() {
         published: None,
         updated: None,
         audience: feder::services::remote_notes::Audience::Public,
-        mentions_blog: false,
+        mentions: None,
         quotes: None,
         summary: None,
         attachments: vec![],

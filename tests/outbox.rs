@@ -122,9 +122,15 @@ async fn every_event_kind_produces_its_activity() {
     let input = posts::parse_markdown_file("---\ntitle: Kinds\n---\nText.\n").expect("md");
     let (post, _) = posts::publish(&data, input).await.expect("publish");
     let post_url = Url::parse(&format!("{}posts/{}", blog.base(), post.slug)).expect("url");
-    let reply = comments::reply(&data, &post_url, Some(&ann_id), "An answer.")
-        .await
-        .expect("reply");
+    let reply = comments::reply(
+        &data,
+        &post_url,
+        Some(&ann_id),
+        &LocalActor::Blog,
+        "An answer.",
+    )
+    .await
+    .expect("reply");
     let request = AnsweredRequest {
         id: "https://remote.example/requests/1".into(),
         kind: "QuoteRequest".into(),

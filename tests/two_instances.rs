@@ -9,7 +9,7 @@ mod common;
 use common::{Instance, eventually, get_json, page, texts};
 use feder::{
     federation::actions,
-    services::{followers, follows, posts, reading},
+    services::{followers, follows, local_actor::LocalActor, posts, reading},
 };
 use url::Url;
 
@@ -74,7 +74,7 @@ async fn follow_publish_reply_edit_delete() {
     assert_eq!(article["tag"][0]["name"], "#fediverse");
 
     // B replies; the reply shows on A's post page.
-    let reply = actions::reply(&b.data(), &post_id, "Schöner *Beitrag*!")
+    let reply = actions::reply(&b.data(), &post_id, &LocalActor::Blog, "Schöner *Beitrag*!")
         .await
         .expect("reply");
     let reply_id = Url::parse(&reply.ap_id).expect("reply id");

@@ -12,7 +12,7 @@ mod common;
 use common::{Instance, Peer, get_json, page, texts};
 use feder::{
     federation::protocol::{Activity, ActivityKind, ApActor, ApObject, Article, Person},
-    services::{comments, posts},
+    services::{comments, local_actor::LocalActor, posts},
 };
 use serde_json::Value;
 
@@ -211,7 +211,7 @@ async fn threads_are_backfillable_from_the_post_and_its_notes() {
         202
     );
     let comment = url::Url::parse(&comment_id).expect("url");
-    let own = comments::reply(&blog.data(), &comment, None, "Danke!")
+    let own = comments::reply(&blog.data(), &comment, None, &LocalActor::Blog, "Danke!")
         .await
         .expect("the owner answers");
 

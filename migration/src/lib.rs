@@ -36,6 +36,7 @@ mod m20261206_234000_outbox_tries;
 mod m20261207_003000_alias_followers;
 mod m20261207_003000_post_publications;
 mod m20261207_030000_follower_departures;
+mod m20261207_031000_mention_recipient;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_003000_post_publications::Migration),
             Box::new(m20261207_003000_alias_followers::Migration),
             Box::new(m20261207_030000_follower_departures::Migration),
+            Box::new(m20261207_031000_mention_recipient::Migration),
         ]
     }
 }

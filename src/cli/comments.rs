@@ -4,13 +4,13 @@ use super::open::{database, federation, send_recorded};
 use crate::{
     config::Config,
     federation::{actions, backfill},
-    services::{mentions as mention_list, moderation, posts},
+    services::{local_actor::LocalActor, mentions as mention_list, moderation, posts},
 };
 use url::Url;
 
 pub(super) async fn reply_create(config: Config, url: &Url, text: &str) -> anyhow::Result<()> {
     let data = federation(config).await?;
-    let note = actions::reply(&data, url, text).await?;
+    let note = actions::reply(&data, url, &LocalActor::Blog, text).await?;
     println!("{}", note.ap_id);
     send_recorded(&data).await
 }

@@ -150,26 +150,30 @@ async fn resolve(data: &Data<AppState>, who: &str) -> AppResult<RemoteActor> {
     webfinger_resolve_actor::<AppState, RemoteActor>(handle, data).await
 }
 
-/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post).
+/// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post), written
+/// by `by`.
 pub async fn reply(
     data: &Data<AppState>,
     in_reply_to: &Url,
+    by: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
     let author = parent_author(data, in_reply_to).await?;
-    comments::reply(data, in_reply_to, author.as_ref(), markdown_text).await
+    comments::reply(data, in_reply_to, author.as_ref(), by, markdown_text).await
 }
 
-/// The owner's private answer to `message`, a direct message: to its author alone.
+/// The owner's private answer to `message`, a direct message: to its author alone, from the
+/// actor it was sent to (or `writer`, for one sent to the blog).
 pub async fn answer_directly(
     data: &Data<AppState>,
     message: &mention::Model,
+    writer: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
     let author = Url::parse(&message.author_ap_id).map_err(AppError::internal)?;
     let actor = fetch::actor(&author, data).await?;
     let author = Url::parse(&actor.model().ap_id).map_err(AppError::internal)?;
-    comments::answer_directly(data, message, &author, markdown_text).await
+    comments::answer_directly(data, message, &author, writer, markdown_text).await
 }
 
 pub async fn edit_reply(

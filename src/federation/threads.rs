@@ -150,8 +150,10 @@ pub async fn local_note(
         context: post.as_ref().map(|p| data.urls.post_context(&p.slug)),
         replies,
     };
+    let by = comments::speaker(data, note).await?;
     Ok(objects::note::comment_to_note(
         note,
+        &by,
         parent_author,
         thread,
         &data.urls,

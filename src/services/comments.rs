@@ -4,7 +4,7 @@
 use crate::{
     db::{
         changes::{self, Change},
-        entities::{actor, comment, mention, notification},
+        entities::{actor, comment, mention, notification, user},
     },
     error::{AppError, AppResult},
     render::markdown,
@@ -12,6 +12,7 @@ use crate::{
         Site,
         blocks::Blocks,
         comment_policy,
+        local_actor::{self, LocalActor},
         mail::{self, Mail},
         notifications,
         outbox::{self, Event},
@@ -251,12 +252,10 @@ pub async fn public_ids(
     Ok((ids, total))
 }
 
-/// The approved comments of a post, oldest first, without those of blocked authors, with the
-/// stored profiles of their authors.
-pub async fn thread(
-    db: &DatabaseConnection,
-    post_id: i32,
-) -> AppResult<(Vec<comment::Model>, HashMap<String, actor::Model>)> {
+/// The approved comments of a post, oldest first, without those of blocked authors, with who
+/// wrote them.
+pub async fn thread(site: &Site, post_id: i32) -> AppResult<(Vec<comment::Model>, Writers)> {
+    let db = &site.db;
     let blocks = Blocks::load(db).await?;
     let comments: Vec<comment::Model> = comment::Entity::find()
         .filter(comment::Column::PostId.eq(post_id))
@@ -268,31 +267,56 @@ pub async fn thread(
         .into_iter()
         .filter(|c| !blocks.blocks(&c.author_ap_id))
         .collect();
-    let actors = authors_of(db, &comments).await?;
-    Ok((comments, actors))
+    let writers = authors_of(site, &comments).await?;
+    Ok((comments, writers))
 }
 
-/// The stored profiles of the authors of `comments`, by their id.
-pub async fn authors_of(
-    db: &DatabaseConnection,
-    comments: &[comment::Model],
-) -> AppResult<HashMap<String, actor::Model>> {
+/// Who wrote a set of comments, each by the id of its author: the stored profiles of
+/// fediverse accounts, and the blog's authors who answered as themselves.
+#[derive(Debug, Default)]
+pub struct Writers {
+    pub remote: HashMap<String, actor::Model>,
+    pub local: HashMap<String, user::Model>,
+}
+
+/// Who wrote `comments`.
+pub async fn authors_of(site: &Site, comments: &[comment::Model]) -> AppResult<Writers> {
     let authors: Vec<&str> = comments.iter().map(|c| c.author_ap_id.as_str()).collect();
-    Ok(actor::Entity::find()
+    let remote = actor::Entity::find()
         .filter(actor::Column::ApId.is_in(authors))
-        .all(db)
+        .all(&site.db)
         .await?
         .into_iter()
         .map(|a| (a.ap_id.clone(), a))
-        .collect())
+        .collect();
+    let mut local = HashMap::new();
+    for c in comments
+        .iter()
+        .filter(|c| c.is_local && c.kind != comment::WEB)
+    {
+        if local.contains_key(&c.author_ap_id) {
+            continue;
+        }
+        let Ok(id) = Url::parse(&c.author_ap_id) else {
+            continue;
+        };
+        if let Some(LocalActor::Author(username)) = LocalActor::from_id(&site.urls, &id)
+            && let Some(user) = local_actor::author_user(site, &username).await?
+        {
+            local.insert(c.author_ap_id.clone(), user);
+        }
+    }
+    Ok(Writers { remote, local })
 }
 
 /// The owner's reply to `in_reply_to` (a comment, one of our posts, or a remote post), whose
-/// remote author (found by the federation layer) is addressed too.
+/// remote author (found by the federation layer) is addressed too; written by `by` (the blog,
+/// or the author who wrote it), whose id the row keeps as its author.
 pub async fn reply(
     site: &Site,
     in_reply_to: &Url,
     parent_author: Option<&Url>,
+    by: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
     let post_id = thread_post(site, in_reply_to).await?;
@@ -302,7 +326,7 @@ pub async fn reply(
         ap_id: Set(id.to_string()),
         post_id: Set(post_id),
         in_reply_to: Set(in_reply_to.to_string()),
-        author_ap_id: Set(site.urls.actor().to_string()),
+        author_ap_id: Set(by.id(&site.urls).to_string()),
         content_html: Set(markdown::to_html(markdown_text)),
         url: Set(None),
         is_local: Set(true),
@@ -323,21 +347,36 @@ pub async fn reply(
     Ok(row)
 }
 
-/// The owner's private answer to `message`, a direct message to the blog: a note addressed to
-/// its author alone (`direct`), in no thread of ours, federated to that author only.
+/// The owner's private answer to `message`, a direct message to the blog or one of its
+/// authors: a note addressed to its author alone (`direct`), in no thread of ours, federated
+/// to that author only. A message sent to an author is answered by that author; one sent to
+/// the blog by `writer`, who writes the answer.
 pub async fn answer_directly(
     site: &Site,
     message: &mention::Model,
     author: &Url,
+    writer: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
+    let addressed = match message
+        .local_actor
+        .as_deref()
+        .and_then(LocalActor::from_name)
+    {
+        Some(LocalActor::Author(name)) => local_actor::author_user(site, &name).await?,
+        _ => None,
+    };
+    let by = match addressed {
+        Some(user) => LocalActor::Author(user.username),
+        None => writer.clone(),
+    };
     let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
     let txn = site.db.begin().await?;
     let row = comment::ActiveModel {
         ap_id: Set(id.to_string()),
         post_id: Set(None),
         in_reply_to: Set(message.ap_id.clone()),
-        author_ap_id: Set(site.urls.actor().to_string()),
+        author_ap_id: Set(by.id(&site.urls).to_string()),
         content_html: Set(markdown::to_html(markdown_text)),
         url: Set(None),
         is_local: Set(true),
@@ -389,6 +428,21 @@ pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) ->
     };
     outbox::commit_with(site, txn, &event).await?;
     Ok(())
+}
+
+/// The actor of ours that speaks for `note`, one of the blog's own notes: the author who wrote
+/// an answer, while they are an actor here; else the blog, which also publishes web comments
+/// in their writer's name and wrote the answers from before authors answered as themselves.
+pub async fn speaker(site: &Site, note: &comment::Model) -> AppResult<LocalActor> {
+    if note.kind == comment::WEB {
+        return Ok(LocalActor::Blog);
+    }
+    let Ok(id) = Url::parse(&note.author_ap_id) else {
+        return Ok(LocalActor::Blog);
+    };
+    Ok(LocalActor::find(site, &id)
+        .await?
+        .unwrap_or(LocalActor::Blog))
 }
 
 /// A note of the blog's own that the fediverse may see (the owner's answers, and web comments

@@ -125,6 +125,15 @@ pub async fn author_user(site: &Site, username: &str) -> AppResult<Option<user::
     users::find_by_username(&site.db, username).await
 }
 
+/// The actor that speaks for what the account `username` writes: their own when authors are
+/// actors, else the blog.
+pub async fn of_account(site: &Site, username: &str) -> AppResult<LocalActor> {
+    Ok(match author_user(site, username).await? {
+        Some(user) => LocalActor::Author(user.username),
+        None => LocalActor::Blog,
+    })
+}
+
 impl fmt::Display for LocalActor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())

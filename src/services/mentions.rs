@@ -6,6 +6,7 @@ use crate::{
     db::entities::{mention, notification},
     error::AppResult,
     services::{
+        local_actor::LocalActor,
         notifications,
         remote_notes::{Audience, RemoteNote},
     },
@@ -47,6 +48,7 @@ pub fn row(note: &RemoteNote, listed: Listed) -> mention::ActiveModel {
         received_at: Set(now),
         in_reply_to: Set(in_reply_to.as_ref().map(Url::to_string)),
         visibility: Set(visibility.to_string()),
+        local_actor: Set(note.mentions.as_ref().map(LocalActor::name)),
         ..Default::default()
     }
 }

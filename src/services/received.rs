@@ -55,7 +55,7 @@ pub async fn note_created(
         let quote = Listed::Quote { post_id: post.id };
         return mentions::store(&site.db, &note, quote).await;
     }
-    if note.mentions_blog {
+    if note.mentions.is_some() {
         return mentions::store(&site.db, &note, Listed::Mention).await;
     }
     if follows::is_following(&site.db, &note.author).await? {

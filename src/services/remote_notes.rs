@@ -2,6 +2,7 @@
 //! the federation layer (`note_to_remote_note`), then placed by `received` — in a thread, on
 //! the owner's lists, or on the reading list — and stored by the service of that list.
 
+use crate::services::local_actor::LocalActor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -28,9 +29,9 @@ pub struct RemoteNote {
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
     pub audience: Audience,
-    /// Whether it names the blog or one of its authors (a `Mention` tag, or among its
-    /// recipients).
-    pub mentions_blog: bool,
+    /// The first of our actors it names, the blog or one of its authors (among its
+    /// recipients, else a `Mention` tag): whom a mention or direct message was sent to.
+    pub mentions: Option<LocalActor>,
     /// The post it quotes, if any.
     pub quotes: Option<Url>,
     /// Its `summary` as plain text: a Note's content warning, an Article's summary.

@@ -207,7 +207,7 @@ async fn post_page(
 ) -> AppResult<Response> {
     let url = data.urls.post(&post.slug);
     let counts = posts::counts(&data.db, post.id).await?;
-    let (list, actors) = comments::thread(&data.db, post.id).await?;
+    let (list, writers) = comments::thread(data, post.id).await?;
     let ui = ui(data);
     let site = views::site(data);
     let authors = Authors::load(data).await?;
@@ -249,7 +249,7 @@ async fn post_page(
         fediverse_creator => fediverse_creator,
         og_image => og_image,
         og_image_alt => og_image_alt,
-        comments => views::comment_tree(data, ui, url.as_str(), &list, &actors),
+        comments => views::comment_tree(data, ui, url.as_str(), &list, &writers),
         comment_count => counts.comments,
         likes => counts.likes,
         boosts => counts.shares,

@@ -3,11 +3,11 @@
 
 use crate::{
     config::{AuthorConfig, fediverse_handle},
-    db::entities::{actor, comment, post, user},
+    db::entities::{comment, post, user},
     error::AppResult,
     federation::state::AppState,
     render::i18n::Language,
-    services::{posts::slugify, users},
+    services::{comments::Writers, posts::slugify, users},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -366,13 +366,14 @@ pub fn written_here(data: &AppState, c: &comment::Model) -> bool {
             .starts_with(data.urls.author("").as_str().trim_end_matches('/'))
 }
 
-/// The author of `c`: a web writer (name and website), the blog, or a fediverse account (its
-/// stored profile in `actors`, else what the comment itself says).
+/// The author of `c`: a web writer (name and website), one of the blog's authors who answered
+/// as themselves, the blog, or a fediverse account (its stored profile, else what the comment
+/// itself says).
 pub fn comment_author(
     data: &AppState,
     ui: &Language,
     c: &comment::Model,
-    actors: &HashMap<String, actor::Model>,
+    writers: &Writers,
 ) -> CommentAuthor {
     if c.kind == comment::WEB {
         return CommentAuthor {
@@ -381,6 +382,24 @@ pub fn comment_author(
             server: String::new(),
             profile_url: c.author_website.clone().unwrap_or_default(),
             avatar: None,
+        };
+    }
+    if let Some(user) = writers.local.get(&c.author_ap_id) {
+        let name = match user.display_name.trim() {
+            "" => user.username.clone(),
+            name => name.to_string(),
+        };
+        return CommentAuthor {
+            name,
+            handle: format!("@{}@{}", user.username, data.urls.host()),
+            server: data.urls.host(),
+            profile_url: data.urls.author(&user.username).to_string(),
+            avatar: Some(
+                user.avatar_url
+                    .clone()
+                    .filter(|a| !a.trim().is_empty())
+                    .unwrap_or_else(|| site(data).icon),
+            ),
         };
     }
     if c.is_local {
@@ -393,7 +412,7 @@ pub fn comment_author(
             avatar: Some(site.icon),
         };
     }
-    let author = actors.get(&c.author_ap_id);
+    let author = writers.remote.get(&c.author_ap_id);
     let server = url::Url::parse(&c.author_ap_id)
         .ok()
         .and_then(|u| {
@@ -453,7 +472,7 @@ pub fn comment_tree(
     ui: &Language,
     post_url: &str,
     comments: &[comment::Model],
-    actors: &HashMap<String, actor::Model>,
+    writers: &Writers,
 ) -> Vec<CommentView> {
     let mut children: HashMap<&str, Vec<&comment::Model>> = HashMap::new();
     let known: HashSet<&str> = comments.iter().map(|c| c.ap_id.as_str()).collect();
@@ -471,7 +490,7 @@ pub fn comment_tree(
         ui,
         post_url,
         children,
-        actors,
+        writers,
     };
     tree.build(post_url, 0)
 }
@@ -481,7 +500,7 @@ struct Tree<'a> {
     ui: &'a Language,
     post_url: &'a str,
     children: HashMap<&'a str, Vec<&'a comment::Model>>,
-    actors: &'a HashMap<String, actor::Model>,
+    writers: &'a Writers,
 }
 
 impl Tree<'_> {
@@ -514,7 +533,7 @@ impl Tree<'_> {
             profile_url: profile,
             avatar,
             ..
-        } = comment_author(data, self.ui, c, self.actors);
+        } = comment_author(data, self.ui, c, self.writers);
         let by_author = written_here(data, c);
         CommentView {
             id: c.id,

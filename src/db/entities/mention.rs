@@ -19,6 +19,9 @@ pub struct Model {
     pub in_reply_to: Option<String>,
     /// `public` (a mention), `followers` or `direct`.
     pub visibility: String,
+    /// The one of our actors it was sent to (`blog`, `author:<username>`); none when it named
+    /// none of them or was stored before this was kept.
+    pub local_actor: Option<String>,
 }
 
 pub const PUBLIC: &str = "public";

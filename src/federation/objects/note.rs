@@ -27,10 +27,11 @@ pub struct NoteThread {
     pub replies: ThreadCollection,
 }
 
-/// A reply the blog itself wrote (the owner answering a comment or another blog's post, or
-/// privately a direct message).
+/// A reply written here (the owner answering a comment or another blog's post, or privately
+/// a direct message), by `by`: the blog, or the author who wrote it.
 pub fn comment_to_note(
     note: &comment::Model,
+    by: &LocalActor,
     parent_author: Option<&str>,
     thread: NoteThread,
     urls: &Urls,
@@ -38,7 +39,7 @@ pub fn comment_to_note(
     // An answer to a direct message goes to its one recipient: no Public, no followers.
     let (mut to, mut cc) = match note.direct {
         true => (vec![], vec![]),
-        false => (vec![PUBLIC.to_string()], vec![urls.followers().to_string()]),
+        false => (vec![PUBLIC.to_string()], note_followers(by, urls)),
     };
     let mut tag = vec![];
     if let Some(author) = parent_author {
@@ -70,7 +71,7 @@ pub fn comment_to_note(
     Note {
         id: note.ap_id.clone(),
         kind: "Note".into(),
-        attributed_to: urls.actor(),
+        attributed_to: by.id(urls),
         in_reply_to: note.in_reply_to.clone(),
         content_map: one_language(&thread.lang, &content),
         content,
@@ -83,6 +84,16 @@ pub fn comment_to_note(
         context: thread.context,
         replies: thread.replies,
     }
+}
+
+/// The followers a public note of `by` is for: theirs, and the blog's when an author wrote it
+/// (the post's readers follow the blog).
+pub fn note_followers(by: &LocalActor, urls: &Urls) -> Vec<String> {
+    let mut followers = vec![by.followers(urls).to_string()];
+    if *by != LocalActor::Blog {
+        followers.push(urls.followers().to_string());
+    }
+    followers
 }
 
 /// A remote note, by `author` (checked by the caller to be its author, on its server).
@@ -102,7 +113,7 @@ pub fn note_to_remote_note(note: &ApObject, author: &Url, urls: &Urls) -> Remote
         published: note.published,
         updated: note.updated,
         audience: audience(note),
-        mentions_blog: mentions(note, urls),
+        mentions: mentioned(note, urls),
         quotes: note.quoted().cloned(),
         summary: note
             .summary_text()
@@ -138,22 +149,27 @@ fn audience(note: &ApObject) -> Audience {
     }
 }
 
-/// Whether `note` names one of our actors (the blog, or an author by the form of its id): a
-/// `Mention` tag, or among its recipients.
-fn mentions(note: &ApObject, urls: &Urls) -> bool {
-    let ours = |id: &Url| LocalActor::from_id(urls, id).is_some();
-    let is_mention = |tag: &Value| {
-        tag.get("type").and_then(Value::as_str) == Some("Mention")
-            && tag.get("href").and_then(id_of).as_ref().is_some_and(ours)
+/// The first of our actors (the blog, or an author by the form of its id) that `note` names:
+/// among its recipients (`to` before `cc`: whom it was sent to), else in a `Mention` tag.
+fn mentioned(note: &ApObject, urls: &Urls) -> Option<LocalActor> {
+    let ours = |id: &str| {
+        Url::parse(id)
+            .ok()
+            .and_then(|id| LocalActor::from_id(urls, &id))
     };
-    let tagged = match &note.tag {
-        Value::Array(tags) => tags.iter().any(is_mention),
-        tag => is_mention(tag),
+    let mention = |tag: &Value| {
+        if tag.get("type").and_then(Value::as_str) != Some("Mention") {
+            return None;
+        }
+        LocalActor::from_id(urls, &tag.get("href").and_then(id_of)?)
     };
-    tagged
-        || ids_of(&note.to)
-            .iter()
-            .chain(ids_of(&note.cc).iter())
-            .filter_map(|a| Url::parse(a).ok())
-            .any(|a| ours(&a))
+    let tags = match &note.tag {
+        Value::Array(tags) => tags.iter().collect(),
+        tag => vec![tag],
+    };
+    ids_of(&note.to)
+        .iter()
+        .chain(ids_of(&note.cc).iter())
+        .find_map(|a| ours(a))
+        .or_else(|| tags.into_iter().find_map(mention))
 }

@@ -1,22 +1,21 @@
 //! The blog's own notes (the owner's replies, and web comments published with their writer's
-//! consent): `Create`, `Update` and `Delete` (a Tombstone), public, to the blog's followers and
-//! the author of what the note answers; a private answer to a direct message to its author only.
+//! consent): `Create`, `Update` and `Delete` (a Tombstone) by the actor that speaks for the
+//! note (the author who answered, else the blog), public, to that actor's followers, the
+//! blog's, and the author of what the note answers; a private answer to a direct message to
+//! its author only.
 
 use super::outgoing::{Change, Outgoing, shared_inbox};
 use crate::{
     db::entities::comment,
     error::{AppError, AppResult},
     federation::{
-        actor,
-        objects::{
-            activity::{blog_activity, public_addressing},
-            tombstone::tombstone,
-        },
+        PUBLIC, actor,
+        objects::{activity::activity_by, note::note_followers, tombstone::tombstone},
         protocol::OutboxActivity,
         state::AppState,
         threads,
     },
-    services::{followers, local_actor::LocalActor},
+    services::{comments, followers, local_actor::LocalActor},
 };
 use activitypub_federation::config::Data;
 use sea_orm::EntityTrait;
@@ -41,14 +40,15 @@ pub(super) async fn changed(
         None => None,
     };
     let urls = &data.urls;
+    let by = comments::speaker(data, &note).await?;
     let author_id = parent_author.as_ref().map(|a| a.model().ap_id.as_str());
     // A private answer to a direct message: to its author alone, never to the followers.
     let (to, cc) = match note.direct {
         true => (author_id.map(str::to_string).into_iter().collect(), vec![]),
         false => {
-            let (to, mut cc) = public_addressing(urls);
+            let mut cc = note_followers(&by, urls);
             cc.extend(author_id.map(str::to_string));
-            (to, cc)
+            (vec![PUBLIC.to_string()], cc)
         }
     };
     let id = urls.new_activity();
@@ -57,7 +57,7 @@ pub(super) async fn changed(
             let note_id = Url::parse(&note.ap_id).map_err(AppError::internal)?;
             let deleted = note.deleted_at.unwrap_or(note.published_at);
             let gone = tombstone(&note_id, "Note", &deleted);
-            OutboxActivity::Tombstone(blog_activity("Delete", &id, gone, to, cc, urls))
+            OutboxActivity::Tombstone(activity_by(&by.id(urls), "Delete", &id, gone, to, cc))
         }
         Change::Created | Change::Updated => {
             let kind = if change == Change::Created {
@@ -66,13 +66,17 @@ pub(super) async fn changed(
                 "Update"
             };
             let object = threads::local_note(data, &note, author_id).await?;
-            OutboxActivity::Note(Box::new(blog_activity(kind, &id, object, to, cc, urls)))
+            let create = activity_by(&by.id(urls), kind, &id, object, to, cc);
+            OutboxActivity::Note(Box::new(create))
         }
     };
     let mut inboxes = match note.direct {
         true => vec![],
-        false => followers::inboxes(&data.db, &LocalActor::Blog).await?,
+        false => followers::inboxes(&data.db, &by).await?,
     };
+    if !note.direct && by != LocalActor::Blog {
+        inboxes.extend(followers::inboxes(&data.db, &LocalActor::Blog).await?);
+    }
     inboxes.extend(parent_author.as_ref().and_then(shared_inbox));
     Ok(Some(Outgoing {
         activity,

@@ -4,7 +4,7 @@ use crate::{
     db::entities::{actor, comment},
     error::AppResult,
     render::markdown,
-    services::Site,
+    services::{Site, comments},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -16,11 +16,17 @@ pub struct Composed {
 }
 
 /// Who wrote a comment, as the owner knows them: the name and handle of a fediverse account
-/// (from its stored profile), or the name a web comment gave.
+/// (from its stored profile), the name a web comment gave, or for an answer written here the
+/// author who answered as themselves, else the blog.
 pub async fn writer(site: &Site, c: &comment::Model) -> AppResult<String> {
     let name = c.author_name.clone().filter(|n| !n.trim().is_empty());
-    if c.author_ap_id == site.urls.actor().as_str() {
-        return Ok(site.settings.current().blog.title.clone());
+    if c.is_local && c.kind != comment::WEB {
+        let writers = comments::authors_of(site, std::slice::from_ref(c)).await?;
+        return Ok(match writers.local.get(&c.author_ap_id) {
+            Some(author) if !author.display_name.trim().is_empty() => author.display_name.clone(),
+            Some(author) => author.username.clone(),
+            None => site.settings.current().blog.title.clone(),
+        });
     }
     if c.kind == comment::WEB {
         return Ok(format!("{} (web form)", name.unwrap_or_default()));

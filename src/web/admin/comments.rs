@@ -13,7 +13,7 @@ use crate::{
     db::entities::{comment, post},
     error::{AppError, AppResult, Text},
     federation::{actions, state::AppState},
-    services::{blocklists, blocks, comment_filters, comments, moderation, posts},
+    services::{blocklists, blocks, comment_filters, comments, local_actor, moderation, posts},
     web::{
         extract::{Path, Query},
         views::{self, CommentAuthor},
@@ -128,14 +128,14 @@ pub async fn queue(
                 published: settings.local_time(a.published_at),
             });
     }
-    let actors = comments::authors_of(&data.db, &found).await?;
+    let writers = comments::authors_of(&data, &found).await?;
     let on_posts = posts::by_ids(&data.db, found.iter().filter_map(|c| c.post_id)).await?;
     let on_posts: HashMap<i32, post::Model> = on_posts.into_iter().map(|p| (p.id, p)).collect();
     let own_host = data.urls.host();
     let items: Vec<QueueItem> = found
         .into_iter()
         .map(|c| {
-            let who = views::comment_author(&data, author.lang, &c, &actors);
+            let who = views::comment_author(&data, author.lang, &c, &writers);
             let web = c.kind == comment::WEB;
             let own = web || views::written_here(&data, &c) || who.server == own_host;
             let post = c.post_id.and_then(|id| on_posts.get(&id));
@@ -274,11 +274,13 @@ pub struct ReplyForm {
     back: Option<String>,
 }
 
-/// POST /admin/comments/{id}/reply: the blog answers the comment, federated and threaded as
-/// `feder reply create` does. Answering a waiting comment approves it (it would otherwise be
-/// an answer to something nobody sees).
+/// POST /admin/comments/{id}/reply: the logged-in author answers the comment (as themselves
+/// when authors are actors, else as the blog), federated and threaded as `feder reply create`
+/// does. Answering a waiting comment approves it (it would otherwise be an answer to something
+/// nobody sees).
 pub async fn reply(
     data: Data<AppState>,
+    author: Author,
     Path(id): Path<i32>,
     CsrfForm(form): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
@@ -293,7 +295,8 @@ pub async fn reply(
     if parent.status == comment::PENDING {
         moderation::set_status(&data.db, id, comment::APPROVED).await?;
     }
-    actions::reply(&data, &parent_id, &form.text).await?;
+    let by = local_actor::of_account(&data, &author.user.username).await?;
+    actions::reply(&data, &parent_id, &by, &form.text).await?;
     let back = safe_back(form.back.as_deref(), "/admin/comments");
     Ok(Redirect::to(&back).into_response())
 }

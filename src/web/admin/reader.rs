@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult, Text},
     federation::{actions, remote_thread, state::AppState},
     render::{i18n::Language, markdown},
-    services::{followers, follows, reader, reading, remote_actors},
+    services::{followers, follows, local_actor::LocalActor, reader, reading, remote_actors},
     web::extract::Query,
 };
 use activitypub_federation::config::Data;
@@ -457,7 +457,8 @@ pub async fn reply(
         return Err(AppError::Invalid(Text::new("admin_error_answer_empty")));
     }
     let object = parse(&form.object)?;
-    actions::reply(&data, &object, &form.text).await?;
+    // The reader is the blog's: it follows, likes and answers as the blog.
+    actions::reply(&data, &object, &LocalActor::Blog, &form.text).await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref(), "/admin/reader")).into_response())
 }
 

@@ -41,6 +41,13 @@ function signatureKind(headers) {
   return "none";
 }
 
+// The key a request says it is signed with (`keyid` of RFC 9421's Signature-Input,
+// `keyId` of draft-cavage's Signature); Fedify checked it before a listener runs.
+function signatureKeyId(headers) {
+  const header = headers.get("signature-input") ?? headers.get("signature") ?? "";
+  return /keyid="([^"]*)"/i.exec(header)?.[1] ?? null;
+}
+
 globalThis.fetch = async function observedFetch(input, init) {
   const isRequest = input instanceof Request;
   const url = isRequest ? input.url : String(input);
@@ -217,6 +224,7 @@ async function route(request, url, body) {
     rawBody: body,
     rejectReason: null,
     signature: signatureKind(request.headers),
+    keyId: signatureKeyId(request.headers),
   };
   const response = await federation.fetch(request, {
     contextData,
@@ -305,6 +313,7 @@ function reportReceived(ctx, activity) {
     // signature, or an LD signature / integrity proof when the JSON has one).
     signature_verified: true,
     signature: ctx.data.signature,
+    key_id: ctx.data.keyId,
     activity: json,
   });
   return json;
@@ -451,7 +460,7 @@ function newId(kind) {
 }
 
 function context() {
-  return federation.createContext(new URL(ORIGIN), { rawBody: null, rejectReason: null, signature: null });
+  return federation.createContext(new URL(ORIGIN), { rawBody: null, rejectReason: null, signature: null, keyId: null });
 }
 
 function requireString(cmd, field) {
