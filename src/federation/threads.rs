@@ -10,6 +10,7 @@ use crate::{
         protocol::{Article, Note, OrderedCollectionPage, ThreadCollection},
         state::AppState,
     },
+    render::i18n,
     services::{
         authorizations, authors, comment_policy,
         comments::{self, Listed},
@@ -151,11 +152,13 @@ pub async fn local_note(
         replies,
     };
     let by = comments::speaker(data, note).await?;
+    let ui = i18n::language(&data.settings.current().blog.lang);
     Ok(objects::note::comment_to_note(
         note,
         &by,
         parent_author,
         thread,
+        ui,
         &data.urls,
     ))
 }

@@ -10,7 +10,7 @@ use crate::{
         PUBLIC,
         protocol::{ApObject, Note, Tag, ThreadCollection, id_of, ids_of},
     },
-    render::{escape_html, markdown, sanitize},
+    render::{escape_html, i18n::Language, markdown, sanitize},
     services::{
         local_actor::LocalActor,
         remote_notes::{Attachment, Audience, RemoteNote},
@@ -28,12 +28,14 @@ pub struct NoteThread {
 }
 
 /// A reply written here (the owner answering a comment or another blog's post, or privately
-/// a direct message), by `by`: the blog, or the author who wrote it.
+/// a direct message), by `by`: the blog, or the author who wrote it. `ui`, the blog's
+/// interface language, introduces a web comment the blog publishes ("Ann wrote:").
 pub fn comment_to_note(
     note: &comment::Model,
     by: &LocalActor,
     parent_author: Option<&str>,
     thread: NoteThread,
+    ui: &Language,
     urls: &Urls,
 ) -> Note {
     // An answer to a direct message goes to its one recipient: no Public, no followers.
@@ -64,7 +66,9 @@ pub fn comment_to_note(
                 ),
                 None => escape_html(name),
             };
-            format!("<p><strong>{name}</strong> wrote:</p>{}", note.content_html)
+            let wrote = escape_html(ui.get("note_wrote"))
+                .replace("%s", &format!("<strong>{name}</strong>"));
+            format!("<p>{wrote}</p>{}", note.content_html)
         }
         _ => note.content_html.clone(),
     };
@@ -172,4 +176,93 @@ fn mentioned(note: &ApObject, urls: &Urls) -> Option<LocalActor> {
         .chain(ids_of(&note.cc).iter())
         .find_map(|a| ours(a))
         .or_else(|| tags.into_iter().find_map(mention))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{federation::protocol::OrderedCollectionPage, render::i18n};
+    use chrono::Utc;
+
+    fn web_comment() -> comment::Model {
+        comment::Model {
+            id: 1,
+            ap_id: "http://localhost:8080/comments/1".into(),
+            post_id: Some(1),
+            in_reply_to: "http://localhost:8080/posts/garten".into(),
+            author_ap_id: "urn:feder:web:1".into(),
+            content_html: "<p>Schön!</p>".into(),
+            url: None,
+            is_local: true,
+            published_at: Utc::now(),
+            updated_at: None,
+            deleted_at: None,
+            status: comment::APPROVED.into(),
+            author_name: Some("Zoë <Z>".into()),
+            kind: comment::WEB.into(),
+            author_email: None,
+            author_website: None,
+            federate: true,
+            federated_at: None,
+            delete_token_hash: None,
+            reply_request_id: None,
+            answer_mail: None,
+            direct: false,
+        }
+    }
+
+    /// A web comment published by a German blog is introduced in German, its writer's name
+    /// escaped; an English blog's in English.
+    #[test]
+    fn a_web_comment_is_introduced_in_the_blogs_language() {
+        let urls = Urls::new(Url::parse("http://localhost:8080/").unwrap_or_else(|_| panic!()));
+        let replies =
+            Url::parse("http://localhost:8080/comments/1/replies").unwrap_or_else(|_| panic!());
+        let thread = || NoteThread {
+            lang: "de".into(),
+            context: None,
+            replies: ThreadCollection {
+                id: replies.clone(),
+                kind: "OrderedCollection".into(),
+                attributed_to: None,
+                total_items: 0,
+                first: OrderedCollectionPage {
+                    id: replies.clone(),
+                    kind: "OrderedCollectionPage".into(),
+                    part_of: replies.clone(),
+                    total_items: 0,
+                    ordered_items: vec![],
+                    next: None,
+                },
+            },
+        };
+        let note = web_comment();
+        let german = comment_to_note(
+            &note,
+            &LocalActor::Blog,
+            None,
+            thread(),
+            i18n::language("de"),
+            &urls,
+        );
+        assert_eq!(
+            german.content,
+            "<p><strong>Zoë &lt;Z&gt;</strong> schrieb:</p><p>Schön!</p>"
+        );
+        let english = comment_to_note(
+            &note,
+            &LocalActor::Blog,
+            None,
+            thread(),
+            i18n::language("en"),
+            &urls,
+        );
+        assert!(
+            english
+                .content
+                .starts_with("<p><strong>Zoë &lt;Z&gt;</strong> wrote:</p>"),
+            "{}",
+            english.content
+        );
+    }
 }
