@@ -37,6 +37,7 @@ mod m20261207_003000_alias_followers;
 mod m20261207_003000_post_publications;
 mod m20261207_030000_follower_departures;
 mod m20261207_031000_mention_recipient;
+mod m20261207_040000_stats_indexes;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_003000_alias_followers::Migration),
             Box::new(m20261207_030000_follower_departures::Migration),
             Box::new(m20261207_031000_mention_recipient::Migration),
+            Box::new(m20261207_040000_stats_indexes::Migration),
         ]
     }
 }
