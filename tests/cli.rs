@@ -203,6 +203,7 @@ async fn database_commands_open_only_the_database() {
 async fn federating_commands_make_the_key_and_print_what_they_did() {
     common::init();
     let blog = Blog::new("cli_fed").await;
+    blog.ok(&["migrate"]);
     let file = write(
         blog.dir.path(),
         "hello.md",
@@ -286,5 +287,71 @@ async fn federating_commands_make_the_key_and_print_what_they_did() {
         blog.keys().await,
         2,
         "the blog's and the application's keys, made once"
+    );
+}
+
+/// Run in a folder without a blog (the default `sqlite://data/feder.db`, nothing there), a
+/// command that is not meant to set one up fails, names the file it looked for and how to
+/// create a blog, and creates nothing; `feder migrate` creates the blog, and then they work.
+#[test]
+fn commands_refuse_a_folder_without_a_blog() {
+    let dir = tempfile::tempdir().expect("dir");
+    let feder = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("FEDER_DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run feder")
+    };
+    let post = write(dir.path(), "hello.md", "---\ntitle: Hello\n---\nFirst.\n");
+    for args in [
+        &["post", "publish", post.as_str()][..],
+        &["post", "list"],
+        &["follow", "someone@example.org"],
+        &["followers"],
+        &["comments", "list"],
+        &["outbox", "list"],
+        &["alias", "list"],
+        &["move", "blog@example.org"],
+        &["admin", "users"],
+        &["export", "out"],
+    ] {
+        let run = feder(args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "feder {args:?} succeeded: {stderr}");
+        let looked_for = dir.path().join("data").join("feder.db");
+        assert!(
+            stderr.contains(&looked_for.display().to_string()) && stderr.contains("feder migrate"),
+            "feder {args:?}: {stderr}"
+        );
+        assert!(
+            String::from_utf8_lossy(&run.stdout).is_empty(),
+            "feder {args:?} printed {}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+        assert!(
+            !dir.path().join("data").exists(),
+            "feder {args:?} made ./data"
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "feder {args:?} made ./out"
+        );
+    }
+    let run = feder(&["migrate"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(dir.path().join("data").join("feder.db").exists());
+    let run = feder(&["post", "list"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
     );
 }

@@ -37,12 +37,15 @@ impl Blog {
         let dir = tempfile::tempdir().expect("dir");
         let database = database_url(dir.path(), name).await;
         let config = write_config(dir.path(), 30);
-        Blog {
+        let blog = Blog {
             dir,
             config,
             database,
             port: free_port(),
-        }
+        };
+        // Set up as the owner does: the other commands do not create a blog.
+        blog.run(&["migrate"]);
+        blog
     }
 
     /// Runs a `feder` command to its end; its standard output.

@@ -1,7 +1,7 @@
 //! `feder migrate`, `feder admin …` (authors), `feder token …` (Micropub) and `feder
 //! deliveries`: keeping the blog, all on the database alone.
 
-use super::open::{database, urls};
+use super::open::{creating_database, database, urls};
 use crate::{
     config::Config,
     services::{deliveries, tokens, users},
@@ -10,7 +10,7 @@ use anyhow::Context;
 
 /// Connecting migrates; there is nothing else to do.
 pub(super) async fn migrate(config: &Config) -> anyhow::Result<()> {
-    database(config).await?;
+    creating_database(config).await?;
     println!("database is up to date");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `feder import wordpress|markdown|mastodon` and `feder export`, with a progress bar.
 
-use super::open::{read_file, site};
+use super::open::{creating_site, read_file, site};
 use crate::{
     config::Config,
     services::{export, import},
@@ -13,7 +13,7 @@ pub(super) async fn wordpress(
     uploads_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let xml = read_file(file)?;
-    let site = site(config).await?;
+    let site = creating_site(config).await?;
     let options = import::WordpressOptions { uploads_dir };
     let bar = progress_bar();
     let report = import::wordpress(&site, &xml, &options, &mut |p| show_progress(&bar, p)).await;
@@ -23,7 +23,7 @@ pub(super) async fn wordpress(
 }
 
 pub(super) async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
-    let site = site(config).await?;
+    let site = creating_site(config).await?;
     let bar = progress_bar();
     let report = import::markdown(&site, dir, &mut |p| show_progress(&bar, p)).await;
     bar.finish_and_clear();
@@ -32,7 +32,7 @@ pub(super) async fn markdown(config: Config, dir: &Path) -> anyhow::Result<()> {
 }
 
 pub(super) async fn mastodon(config: Config, archive: &Path) -> anyhow::Result<()> {
-    let site = site(config).await?;
+    let site = creating_site(config).await?;
     let bar = progress_bar();
     let report = import::mastodon(&site, archive, &mut |p| show_progress(&bar, p)).await;
     bar.finish_and_clear();
