@@ -139,6 +139,50 @@ async fn every_page_is_axe_clean() {
     let blocklist = format!("/admin/blocklists/{}", list.id);
     let stats_year = format!("/admin/stats/{}", post.published_at.format("%Y"));
     let stats_post = format!("/admin/stats/posts/{}", post.slug);
+    // A post of the peer in the Reader's timeline, and its thread read from the peer.
+    let note = format!("{}/notes/garden", peer.base);
+    peer.serve_note(
+        "garden",
+        serde_json::json!({
+            "id": note, "type": "Note", "attributedTo": peer.actor,
+            "content": "<p>What grows in your garden?</p>", "published": "2026-11-01T10:00:00Z",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }),
+    );
+    let stored = feder::services::remote_notes::RemoteNote {
+        id: url::Url::parse(&note).unwrap(),
+        author: url::Url::parse(&peer.actor).unwrap(),
+        kind: "Note".into(),
+        in_reply_to: None,
+        title: None,
+        content_html: "<p>What grows in your garden?</p>".into(),
+        article_html: None,
+        links: 0,
+        url: None,
+        published: None,
+        updated: None,
+        audience: feder::services::remote_notes::Audience::Public,
+        mentions: None,
+        quotes: None,
+        summary: None,
+        attachments: vec![],
+        context: None,
+    };
+    feder::services::reading::store(&blog.data().db, &stored)
+        .await
+        .unwrap();
+    let thread = format!(
+        "/admin/reader/thread?id={}",
+        url::form_urlencoded::byte_serialize(note.as_bytes()).collect::<String>()
+    );
+    for path in ["/admin/reader".to_string(), thread.clone()] {
+        let shown = http.get(&path).await;
+        assert!(
+            shown.status == 200 && shown.text.contains("What grows in your garden?"),
+            "{path} shows the peer's post: {}",
+            shown.text
+        );
+    }
     let admin = [
         "/admin",
         "/admin/posts",
@@ -152,6 +196,7 @@ async fn every_page_is_axe_clean() {
         "/admin/notifications",
         "/admin/reports",
         "/admin/reader",
+        thread.as_str(),
         "/admin/followers",
         "/admin/deliveries",
         "/admin/media",
