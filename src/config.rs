@@ -273,7 +273,7 @@ pub struct MediaConfig {
 
 /// E-mail to the owner (`[mail]`; /admin/settings overrides each key). Off while `smtp_host`
 /// or `to` is empty: then nothing is sent and nothing waits for long.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MailConfig {
     /// The SMTP server that takes the blog's mail.
@@ -290,6 +290,42 @@ pub struct MailConfig {
     pub to: String,
     /// Also a daily digest of the notifications.
     pub digest: bool,
+    /// A mail for every new comment, shown or held (a held one brings the `held_comments`
+    /// mail instead when that is on).
+    pub each_comment: bool,
+    /// A mail for every comment that waits for approval.
+    pub held_comments: bool,
+    /// A mail for every new follower.
+    pub follows: bool,
+    /// A mail for every post that mentions the blog or an author.
+    pub mentions: bool,
+    /// A mail for every direct message.
+    pub direct_messages: bool,
+    /// A mail for every post that quotes one of ours.
+    pub quotes: bool,
+}
+
+/// What a blogger expects without choosing: told of what waits for them (held comments) and
+/// of what is private (direct messages); the rest is in /admin/notifications.
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_host: String::new(),
+            smtp_port: 0,
+            tls: MailTls::default(),
+            user: String::new(),
+            password: String::new(),
+            from: String::new(),
+            to: String::new(),
+            digest: false,
+            each_comment: false,
+            held_comments: true,
+            follows: false,
+            mentions: false,
+            direct_messages: true,
+            quotes: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

@@ -4,7 +4,10 @@
 //! a web comment that wait for approval each bring a mail whose link opens that comment in
 //! /admin; the daily digest; and a blog without a mail server sends nothing and keeps nothing
 //! for long. A web writer who gives an address confirms it (double opt-in) before any mail
-//! about answers, and every such mail stops them or deletes the comment. Without the venv it is skipped with a message, except under `CI=true`.
+//! about answers, and every such mail stops them or deletes the comment. On a German blog a
+//! held reply, a follow, a mention, a direct message and a quote each bring a German mail (no
+//! English word of the mail texts in it) while their kind is on in /admin/settings, and none
+//! while it is off. Without the venv it is skipped with a message, except under `CI=true`.
 
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -18,14 +21,14 @@ use chrono::Utc;
 use common::{Instance, Peer, eventually, free_port};
 use feder::{
     config::CommentPolicy,
-    db::entities::{comment, mail, setting},
+    db::entities::{comment, mail, notification, setting},
     services::mail::send,
 };
 use scraper::{Html, Selector};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::{path::Path, process::Command, time::Duration};
 
 const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail/.venv/bin/python");
@@ -111,7 +114,9 @@ impl Drop for Smtp {
     }
 }
 
-/// The owner sets the mail server in /admin/settings, as in the browser.
+/// The owner sets the mail server in /admin/settings, as in the browser: the kinds of mail
+/// the form shows ticked stay on (held comments and direct messages by default), and the
+/// daily digest is ticked when `digest`.
 async fn set_mail(browser: &mut Browser, smtp: &Smtp, digest: bool) {
     let form = browser.get("/admin/settings").await;
     let csrf = csrf_of(&form.text);
@@ -128,13 +133,27 @@ async fn set_mail(browser: &mut Browser, smtp: &Smtp, digest: bool) {
     assert_eq!(refused.status, 400, "not an address: {}", refused.text);
     fields.pop();
     fields.push(("mail_to", OWNER));
+    let ticked = ticked_kinds(&form.html());
+    assert_eq!(ticked, ["mail_held_comments", "mail_direct_messages"]);
+    let mut kinds: Vec<&str> = ticked.iter().map(String::as_str).collect();
     if digest {
-        fields.push(("mail_digest", "true"));
+        kinds.push("mail_digest");
     }
+    fields.extend(kinds.iter().map(|kind| (*kind, "true")));
     let saved = browser.post_form("/admin/settings/mail", &fields).await;
     assert_eq!(saved.status, 303, "{}", saved.text);
     let form = browser.get("/admin/settings").await;
     assert!(form.text.contains(&format!("Mails go to {OWNER}")));
+}
+
+/// The kinds of mail the settings form shows switched on.
+fn ticked_kinds(form: &Html) -> Vec<String> {
+    let ticked = Selector::parse("form#mail input[type=checkbox][checked]").unwrap();
+    form.select(&ticked)
+        .filter_map(|i| i.value().attr("name"))
+        .filter(|name| *name != "mail_forget_password")
+        .map(String::from)
+        .collect()
 }
 
 /// The one link into /admin/comments a mail has.
@@ -192,6 +211,16 @@ async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, email: &str, 
         .collect();
     let answer = reader.post_form(path, &pairs).await;
     assert_eq!(answer.status, 303, "{}", answer.text);
+}
+
+/// Waits until the mail queue holds nothing: every mail recorded so far was sent (the worker
+/// removes a mail only once the SMTP server took it) or there was none.
+async fn queue_empty(blog: &Instance) {
+    let db = &blog.data().db;
+    eventually("the mail queue to be empty", 30, || async {
+        (mail::Entity::find().count(db).await.unwrap() == 0).then_some(())
+    })
+    .await;
 }
 
 async fn comment_id(blog: &Instance, ap_id: &str) -> i32 {
@@ -482,11 +511,9 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
     let text: String = done.root_element().text().collect();
     assert!(text.contains("no more mails"), "{text}");
     answer(&mut owner, id, "And wake at dawn.").await;
-    assert_eq!(
-        mail::Entity::find().count(&blog.data().db).await.unwrap(),
-        0
-    );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A mail would have been recorded with the answer: once the queue is empty, the SMTP
+    // server has every mail there was.
+    queue_empty(&blog).await;
     assert_eq!(
         answers_to(&smtp, ROSA).len(),
         1,
@@ -501,4 +528,216 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
         .unwrap()
         .unwrap();
     assert!(stored.deleted_at.is_some());
+}
+
+/// The owner of a German blog switches exactly `kinds` on (the server as `set_mail` sets it).
+async fn set_kinds(browser: &mut Browser, smtp: &Smtp, kinds: &[&str]) {
+    let form = browser.get("/admin/settings").await;
+    let csrf = csrf_of(&form.text);
+    let port = smtp.port.to_string();
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("mail_smtp_host", "127.0.0.1"),
+        ("mail_smtp_port", port.as_str()),
+        ("mail_tls", "none"),
+        ("mail_to", OWNER),
+    ];
+    fields.extend(kinds.iter().map(|kind| (*kind, "true")));
+    let saved = browser.post_form("/admin/settings/mail", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.text);
+    let form = browser.get("/admin/settings").await;
+    assert!(form.text.contains(&format!("Mails gehen an {OWNER}")));
+    assert_eq!(ticked_kinds(&form.html()), kinds);
+}
+
+/// Words, lower-cased, of the mail texts (`mail_…`) of an interface language file.
+fn mail_words(file: &str) -> std::collections::BTreeSet<String> {
+    let path = format!("{}/templates/i18n/{file}", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(path).unwrap();
+    let parsed: toml::Table = toml::from_str(&source).unwrap();
+    parsed["text"]
+        .as_table()
+        .unwrap()
+        .iter()
+        .filter(|(key, _)| key.starts_with("mail_"))
+        .flat_map(|(_, value)| words_of(&value.as_str().unwrap().replace("%s", " ")))
+        .collect()
+}
+
+/// The words of `text`, lower-cased; links and handles are addresses, not words.
+fn words_of(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| !w.contains("://") && !w.starts_with("(@") && !w.starts_with('@'))
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The signed activities of one round, each from its own account of `peer` (`round` makes
+/// their ids new): a reply to `post_url` (held: the blog approves every comment), a follow, a
+/// public mention, a direct message and a quote of the post.
+async fn each_kind(peer: &Peer, blog: &Instance, post_url: &str, round: u32) {
+    let inbox = format!("{}inbox", blog.base());
+    let text = |what: &str| format!("<p>{what} Runde {round}</p>");
+    site::reply(
+        peer,
+        blog,
+        post_url,
+        round,
+        &format!("Woher Runde {round}?"),
+    )
+    .await;
+    let send = |user: &str, activity: Value| {
+        let (inbox, user) = (inbox.clone(), peer.as_user(user));
+        async move {
+            let status = user.post_signed(&inbox, &activity).await;
+            assert!(status < 300, "{activity} answered {status}");
+        }
+    };
+    let follower = peer.as_user(&format!("folger{round}"));
+    send(
+        &format!("folger{round}"),
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": format!("{}/follows/{round}", follower.actor), "type": "Follow",
+               "actor": follower.actor, "object": blog.actor()}),
+    )
+    .await;
+    let mentioner = peer.as_user(&format!("nennt{round}"));
+    let id = format!("{}/statuses/{round}", mentioner.actor);
+    send(
+        &format!("nennt{round}"),
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": format!("{id}/activity"), "type": "Create", "actor": mentioner.actor,
+               "to": [feder::federation::PUBLIC], "cc": [blog.actor()],
+               "object": {"id": id, "type": "Note", "attributedTo": mentioner.actor,
+                          "to": [feder::federation::PUBLIC], "cc": [blog.actor()],
+                          "tag": [{"type": "Mention", "href": blog.actor()}],
+                          "content": text("Hallo Blog")}}),
+    )
+    .await;
+    let writer = peer.as_user(&format!("schreibt{round}"));
+    let id = format!("{}/statuses/dm{round}", writer.actor);
+    send(
+        &format!("schreibt{round}"),
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": format!("{id}/activity"), "type": "Create", "actor": writer.actor,
+               "to": [blog.actor()],
+               "object": {"id": id, "type": "Note", "attributedTo": writer.actor,
+                          "to": [blog.actor()],
+                          "tag": [{"type": "Mention", "href": blog.actor()}],
+                          "content": text("Nur unter uns")}}),
+    )
+    .await;
+    let quoter = peer.as_user(&format!("zitiert{round}"));
+    let id = format!("{}/statuses/q{round}", quoter.actor);
+    send(
+        &format!("zitiert{round}"),
+        json!({"@context": "https://www.w3.org/ns/activitystreams",
+               "id": format!("{}/quote-requests/{round}", quoter.actor),
+               "type": "QuoteRequest", "actor": quoter.actor, "object": post_url,
+               "instrument": {"id": id, "type": "Note", "attributedTo": quoter.actor,
+                              "to": [feder::federation::PUBLIC], "quote": post_url,
+                              "content": text("Lesenswert")}}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
+    let Some(smtp) = Smtp::start().await else {
+        return;
+    };
+    let peer = Peer::start().await;
+    let blog = site::start_blog("mail_kinds", |config| {
+        config.blog.lang = "de".into();
+        config.blog.title = "Gartenblog".into();
+        config.blog.timezone = "Europe/Berlin".into();
+        config.blog.comment_policy = CommentPolicy::Approval;
+    })
+    .await;
+    let db = &blog.data().db;
+    let mut owner = logged_in(&blog, "jane").await;
+    let post = site::publish(&blog, "---\ntitle: Saatgut\n---\nWas wächst.\n").await;
+    let post_url = format!("{}posts/{}", blog.base(), post.slug);
+
+    // Every kind off: each of them is recorded (notifications) and brings no mail.
+    set_kinds(&mut owner, &smtp, &[]).await;
+    each_kind(&peer, &blog, &post_url, 1).await;
+    common::settled(db, 30).await;
+    let told = notification::Entity::find().count(db).await.unwrap();
+    assert_eq!(told, 5, "reply, follow, mention, direct message, quote");
+    queue_empty(&blog).await;
+    assert_eq!(smtp.received().len(), 0, "{:?}", smtp.received());
+
+    // Every kind on (the digest aside): one German mail each.
+    let kinds = [
+        "mail_held_comments",
+        "mail_each_comment",
+        "mail_direct_messages",
+        "mail_mentions",
+        "mail_quotes",
+        "mail_follows",
+    ];
+    set_kinds(&mut owner, &smtp, &kinds).await;
+    each_kind(&peer, &blog, &post_url, 2).await;
+    let expected = [
+        (
+            "Ein Kommentar wartet auf deine Freigabe: „Saatgut“",
+            "Woher Runde 2?",
+        ),
+        (
+            "Neuer Follower: Alice Example (@folger2@localhost)",
+            "folgt dem Blog seit",
+        ),
+        (
+            "Alice Example (@nennt2@localhost) hat das Blog erwähnt",
+            "Hallo Blog Runde 2",
+        ),
+        (
+            "Eine private Nachricht von Alice Example (@schreibt2@localhost)",
+            "Nur unter uns",
+        ),
+        (
+            "Alice Example (@zitiert2@localhost) hat einen Beitrag zitiert: „Saatgut“",
+            "Saatgut",
+        ),
+    ];
+    common::settled(db, 30).await;
+    queue_empty(&blog).await;
+    let mails = smtp.received();
+    assert_eq!(mails.len(), expected.len(), "one mail each: {mails:#?}");
+    let english: Vec<String> = mail_words("en.toml")
+        .difference(&mail_words("de.toml"))
+        .cloned()
+        .collect();
+    assert!(english.contains(&"waits".to_string()), "{english:?}");
+    for (subject, said) in expected {
+        let mail = mails
+            .iter()
+            .find(|m| m["subject"] == format!("[Gartenblog] {subject}"))
+            .unwrap_or_else(|| panic!("no mail {subject:?} in {mails:#?}"));
+        let body = mail["body"].as_str().unwrap();
+        assert!(body.contains(said), "{body}");
+        // Times in the blog's zone, named.
+        if subject.contains("Follower") {
+            assert!(body.contains(" CET") || body.contains(" CEST"), "{body}");
+        }
+        let all = format!("{subject}\n{body}");
+        let left: Vec<&String> = words_of(&all)
+            .iter()
+            .filter_map(|w| english.iter().find(|e| *e == w))
+            .collect();
+        assert!(left.is_empty(), "English words {left:?} in {all}");
+    }
+    let private = mails
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("private Nachricht"))
+        .unwrap();
+    let body = private["body"].as_str().unwrap();
+    assert!(body.contains("Sie ist privat"), "{body}");
+    assert!(
+        body.contains(&format!("{}admin/notifications", blog.base())),
+        "{body}"
+    );
 }

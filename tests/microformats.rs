@@ -104,6 +104,7 @@ async fn entries_feeds_and_their_links() {
         policy: CommentPolicy::Open,
         max_links: 2,
         max_chars: 5000,
+        mails: blog.data().settings.current().mail.clone(),
     };
     let posted = web_comments::submit(
         &blog.data().db,

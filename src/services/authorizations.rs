@@ -5,7 +5,7 @@
 //! treatment (`ReplyAuthorization`, see `moderation`).
 
 use crate::{
-    config::QuotePolicy,
+    config::{MailConfig, QuotePolicy},
     db::entities::{authorization, comment, mention, notification, post},
     error::AppResult,
     services::{
@@ -71,18 +71,53 @@ pub async fn grant(
     quote: Option<&RemoteNote>,
 ) -> AppResult<authorization::Model> {
     let txn = site.db.begin().await?;
-    let row = grant_on(&txn, grant, quote).await?;
+    if grant.kind == authorization::QUOTE {
+        quoted(&txn, &site.settings.current().mail, &grant, quote).await?;
+    }
+    let row = grant_on(&txn, grant).await?;
     txn.commit().await?;
     outbox::recorded(site);
     Ok(row)
 }
 
-/// [`grant`] on `txn`, which the caller commits.
-async fn grant_on(
+/// Within `txn`, tells the owner of the quote `grant` allows: one notification per quote
+/// post, also when its Create arrives later (`mentions`).
+async fn quoted(
     txn: &impl ConnectionTrait,
-    grant: Grant<'_>,
+    mails: &MailConfig,
+    grant: &Grant<'_>,
     quote: Option<&RemoteNote>,
-) -> AppResult<authorization::Model> {
+) -> AppResult<()> {
+    let new = match quote {
+        Some(note) => {
+            let row = mentions::row(
+                note,
+                Listed::Quote {
+                    post_id: grant.post_id,
+                },
+            );
+            mention::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(mention::Column::ApId)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?
+                > 0
+        }
+        None => true,
+    };
+    if new {
+        let (actor, object) = (grant.actor.as_str(), Some(grant.object.as_str()));
+        let kind = notification::QUOTE;
+        notifications::record(txn, mails, kind, actor, Some(grant.post_id), object).await?;
+    }
+    Ok(())
+}
+
+/// The authorization for `grant` and its `Accept`, on `txn`, which the caller commits.
+async fn grant_on(txn: &impl ConnectionTrait, grant: Grant<'_>) -> AppResult<authorization::Model> {
     authorization::Entity::insert(authorization::ActiveModel {
         kind: Set(grant.kind.to_string()),
         post_id: Set(grant.post_id),
@@ -108,35 +143,6 @@ async fn grant_on(
         .one(txn)
         .await?
         .ok_or_else(|| crate::error::AppError::Internal("authorization not stored".into()))?;
-    // One notification per quote post, also when its Create arrives later (`mentions`).
-    if grant.kind == authorization::QUOTE {
-        let object = grant.object.to_string();
-        let new = match quote {
-            Some(note) => {
-                let row = mentions::row(
-                    note,
-                    Listed::Quote {
-                        post_id: grant.post_id,
-                    },
-                );
-                mention::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::column(mention::Column::ApId)
-                            .do_nothing()
-                            .to_owned(),
-                    )
-                    .exec_without_returning(txn)
-                    .await?
-                    > 0
-            }
-            None => true,
-        };
-        if new {
-            let actor = grant.actor.as_str();
-            let kind = notification::QUOTE;
-            notifications::record(txn, kind, actor, Some(grant.post_id), Some(&object)).await?;
-        }
-    }
     let event = Event::InteractionAccepted {
         authorization_id: row.id,
         request: grant.request,
@@ -183,7 +189,7 @@ pub async fn answer_held_reply(
                 request,
                 request_id: &request_url,
             };
-            grant_on(txn, grant, None).await.map(drop)
+            grant_on(txn, grant).await.map(drop)
         }
         comment::REJECTED | comment::SPAM => {
             let event = Event::InteractionRejected {

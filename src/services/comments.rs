@@ -2,6 +2,7 @@
 //! (to a comment, to someone else's post, or privately to a direct message).
 
 use crate::{
+    config::MailConfig,
     db::{
         changes::{self, Change},
         entities::{actor, comment, mention, notification, user},
@@ -13,8 +14,7 @@ use crate::{
         blocks::Blocks,
         comment_policy,
         local_actor::{self, LocalActor},
-        mail::{self, Mail},
-        notifications,
+        mail, notifications,
         outbox::{self, Event},
         posts,
         remote_notes::RemoteNote,
@@ -68,7 +68,7 @@ pub async fn find(db: &impl ConnectionTrait, ap_id: &Url) -> AppResult<Option<co
 /// the comment policy gave it (`request`: the ReplyRequest it came with), and tells the owner
 /// in the same transaction. A repeat of a stored one changes nothing.
 pub async fn store_remote(
-    db: &DatabaseConnection,
+    site: &Site,
     note: &RemoteNote,
     post_id: i32,
     status: &str,
@@ -95,13 +95,15 @@ pub async fn store_remote(
         ..Default::default()
     };
     // Only that post's page and the comments feed show it: other cached pages stay.
-    let stored = insert_remote(db, row, &note.id, status);
+    let mails = &site.settings.current().mail;
+    let stored = insert_remote(&site.db, mails, row, &note.id, status);
     changes::within(Change::Comments(post_id), stored).await
 }
 
 /// [`store_remote`]: the row, the owner's notification and mail, in one transaction.
 async fn insert_remote(
     db: &DatabaseConnection,
+    mails: &MailConfig,
     row: comment::ActiveModel,
     id: &Url,
     status: &str,
@@ -122,13 +124,7 @@ async fn insert_remote(
     if let Some(stored) = stored {
         // Spam and what a filter rejected are no news for the owner (each waits in its folder).
         if status != comment::SPAM && status != comment::REJECTED {
-            notify(&txn, &stored).await?;
-        }
-        if status == comment::PENDING {
-            let awaiting = Mail::CommentAwaiting {
-                comment_id: stored.id,
-            };
-            mail::record(&txn, &awaiting).await?;
+            notify(&txn, mails, &stored).await?;
         }
         mail::answer_shown(&txn, stored.id).await?;
     }
@@ -136,9 +132,14 @@ async fn insert_remote(
     Ok(())
 }
 
-/// Tells the owner of a new comment (remote or from the web form), on `txn`: an answer to one
-/// of the blog's own replies is told apart from a plain comment.
-pub(crate) async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) -> AppResult<()> {
+/// Tells the owner of a new comment (remote or from the web form), on `txn`, in
+/// /admin/notifications and by the mail `mails` asks for: an answer to one of the blog's own
+/// replies is told apart from a plain comment.
+pub(crate) async fn notify(
+    txn: &impl ConnectionTrait,
+    mails: &MailConfig,
+    stored: &comment::Model,
+) -> AppResult<()> {
     let answers_ours = comment::Entity::find()
         .filter(comment::Column::ApId.eq(stored.in_reply_to.as_str()))
         .filter(comment::Column::IsLocal.eq(true))
@@ -152,8 +153,7 @@ pub(crate) async fn notify(txn: &impl ConnectionTrait, stored: &comment::Model) 
     } else {
         notification::COMMENT
     };
-    let id = Some(stored.ap_id.as_str());
-    notifications::record(txn, kind, &stored.author_ap_id, stored.post_id, id).await
+    notifications::record_comment(txn, mails, kind, stored).await
 }
 
 /// Takes the new text of `note`, a stored remote comment (only its author may change it), held

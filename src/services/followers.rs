@@ -73,7 +73,8 @@ pub async fn accept(
             .exec(&txn)
             .await?;
     } else {
-        notifications::record(&txn, notification::FOLLOW, &who.ap_id, None, None).await?;
+        let (mails, kind) = (&site.settings.current().mail, notification::FOLLOW);
+        notifications::record(&txn, mails, kind, &who.ap_id, None, None).await?;
     }
     let event = Event::FollowAccepted {
         local_actor: local.clone(),
@@ -127,16 +128,12 @@ async fn end(db: &impl ConnectionTrait, which: Condition, reason: &str) -> AppRe
 }
 
 /// `actor` undid their Follow: removed, and the owner told. Returns whether they followed.
-pub async fn unfollowed(
-    db: &DatabaseConnection,
-    actor: &Url,
-    follow: UndoneFollow<'_>,
-) -> AppResult<bool> {
+pub async fn unfollowed(site: &Site, actor: &Url, follow: UndoneFollow<'_>) -> AppResult<bool> {
     let which = match follow {
         UndoneFollow::Of(local) => follower::Column::LocalActor.eq(local.name()),
         UndoneFollow::Id(id) => follower::Column::FollowActivityId.eq(id.as_str()),
     };
-    let txn = db.begin().await?;
+    let txn = site.db.begin().await?;
     let ended = end(
         &txn,
         Condition::all()
@@ -146,7 +143,8 @@ pub async fn unfollowed(
     )
     .await?;
     if ended > 0 {
-        notifications::record(&txn, notification::UNFOLLOW, actor.as_str(), None, None).await?;
+        let (mails, kind) = (&site.settings.current().mail, notification::UNFOLLOW);
+        notifications::record(&txn, mails, kind, actor.as_str(), None, None).await?;
     }
     txn.commit().await?;
     Ok(ended > 0)

@@ -6,6 +6,7 @@ use crate::{
     db::entities::{mention, notification},
     error::AppResult,
     services::{
+        Site,
         local_actor::LocalActor,
         notifications,
         remote_notes::{Audience, RemoteNote},
@@ -55,14 +56,14 @@ pub fn row(note: &RemoteNote, listed: Listed) -> mention::ActiveModel {
 
 /// Stores `note` for the owner as what it is to them, and tells them in the same transaction;
 /// a repeat changes nothing.
-pub async fn store(db: &DatabaseConnection, note: &RemoteNote, listed: Listed) -> AppResult<()> {
+pub async fn store(site: &Site, note: &RemoteNote, listed: Listed) -> AppResult<()> {
     let (kind, post_id) = match listed {
         Listed::Quote { post_id } => (notification::QUOTE, Some(post_id)),
         // Addressed to the blog (or an author) alone: a direct message, told apart.
         _ if note.audience == Audience::Direct => (notification::DIRECT, None),
         Listed::Mention | Listed::PrivateReply => (notification::MENTION, None),
     };
-    let txn = db.begin().await?;
+    let txn = site.db.begin().await?;
     let inserted = mention::Entity::insert(row(note, listed))
         .on_conflict(
             OnConflict::column(mention::Column::ApId)
@@ -73,7 +74,8 @@ pub async fn store(db: &DatabaseConnection, note: &RemoteNote, listed: Listed) -
         .await?;
     if inserted > 0 {
         let id = note.id.as_str();
-        notifications::record(&txn, kind, note.author.as_str(), post_id, Some(id)).await?;
+        let (mails, author) = (&site.settings.current().mail, note.author.as_str());
+        notifications::record(&txn, mails, kind, author, post_id, Some(id)).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -1,10 +1,14 @@
 //! What the owner is told about in /admin/notifications: recorded by the services that store
 //! comments, mentions, reactions and followers, in the same transaction as the row itself, and
-//! read back grouped ("3 people liked …"), newest first.
+//! read back grouped ("3 people liked …"), newest first. Here it is also decided which of them
+//! bring a mail (the kinds switched on in the mail settings at that moment): the mail is
+//! recorded beside the notification, in the same transaction.
 
 use crate::{
+    config::MailConfig,
     db::entities::{actor, comment, mention, notification, post},
     error::AppResult,
+    services::mail::{self, Mail},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,15 +17,80 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// Records one notification; call it with the transaction that stores what it is about.
+/// Records one notification, and its mail when `mails` (the mail settings in effect) asks for
+/// one of its kind; call it with the transaction that stores what it is about.
 pub async fn record(
     db: &impl ConnectionTrait,
+    mails: &MailConfig,
     kind: &str,
     actor: &str,
     post_id: Option<i32>,
     object: Option<&str>,
 ) -> AppResult<()> {
-    notification::Entity::insert(notification::ActiveModel {
+    let id = insert(db, kind, actor, post_id, object).await?;
+    if mailed(mails, kind) {
+        mail::record(
+            db,
+            &Mail::Notified {
+                notification_id: id,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the notification of `stored`, a new comment that is not spam or rejected (`kind`:
+/// a comment or a reply to one of the blog's answers), on `db`, the transaction that stores
+/// it. A held comment brings the mail that asks for approval when that is switched on, else
+/// (and a shown one) the mail of every comment when that is.
+pub async fn record_comment(
+    db: &impl ConnectionTrait,
+    mails: &MailConfig,
+    kind: &str,
+    stored: &comment::Model,
+) -> AppResult<()> {
+    let object = Some(stored.ap_id.as_str());
+    let id = insert(db, kind, &stored.author_ap_id, stored.post_id, object).await?;
+    let held = stored.status == comment::PENDING;
+    if held && mails.held_comments {
+        let awaiting = Mail::CommentAwaiting {
+            comment_id: stored.id,
+        };
+        mail::record(db, &awaiting).await?;
+    } else if mailed(mails, kind) {
+        mail::record(
+            db,
+            &Mail::Notified {
+                notification_id: id,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether a notification of `kind` brings a mail of its own (likes, boosts, unfollows and
+/// reports only come in the digest).
+fn mailed(mails: &MailConfig, kind: &str) -> bool {
+    match kind {
+        notification::COMMENT | notification::REPLY => mails.each_comment,
+        notification::FOLLOW => mails.follows,
+        notification::MENTION => mails.mentions,
+        notification::DIRECT => mails.direct_messages,
+        notification::QUOTE => mails.quotes,
+        _ => false,
+    }
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    actor: &str,
+    post_id: Option<i32>,
+    object: Option<&str>,
+) -> AppResult<i32> {
+    let inserted = notification::Entity::insert(notification::ActiveModel {
         kind: Set(kind.to_string()),
         actor_ap_id: Set(actor.to_string()),
         post_id: Set(post_id),
@@ -30,9 +99,9 @@ pub async fn record(
         read_at: Set(None),
         ..Default::default()
     })
-    .exec_without_returning(db)
+    .exec(db)
     .await?;
-    Ok(())
+    Ok(inserted.last_insert_id)
 }
 
 /// How many notifications the owner has not seen yet (the count in the admin navigation).

@@ -1,6 +1,7 @@
 //! Likes and boosts of our posts, counted per actor.
 
 use crate::{
+    config::MailConfig,
     db::{
         changes::{self, Change},
         entities::{notification, reaction},
@@ -31,12 +32,14 @@ pub async fn add(
         return Ok(());
     };
     // Only that post's page shows it: other cached pages stay.
-    let stored = store(&site.db, kind, activity_id, post.id, actor);
+    let mails = &site.settings.current().mail;
+    let stored = store(&site.db, mails, kind, activity_id, post.id, actor);
     changes::within(Change::Reactions(post.id), stored).await
 }
 
 async fn store(
     db: &DatabaseConnection,
+    mails: &MailConfig,
     kind: &str,
     activity_id: &Url,
     post_id: i32,
@@ -60,7 +63,7 @@ async fn store(
         } else {
             notification::BOOST
         };
-        notifications::record(&txn, what, actor.as_str(), Some(post_id), None).await?;
+        notifications::record(&txn, mails, what, actor.as_str(), Some(post_id), None).await?;
     }
     txn.commit().await?;
     Ok(())

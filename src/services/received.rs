@@ -45,7 +45,7 @@ pub async fn note_created(
         return match note.audience {
             Audience::Public => store_comment(site, &note, &post, None).await.map(drop),
             Audience::Followers | Audience::Direct => {
-                mentions::store(&site.db, &note, Listed::PrivateReply).await
+                mentions::store(site, &note, Listed::PrivateReply).await
             }
         };
     }
@@ -53,10 +53,10 @@ pub async fn note_created(
         && let Some(post) = posts::live_at(site, quoted.as_str()).await?
     {
         let quote = Listed::Quote { post_id: post.id };
-        return mentions::store(&site.db, &note, quote).await;
+        return mentions::store(site, &note, quote).await;
     }
     if note.mentions.is_some() {
-        return mentions::store(&site.db, &note, Listed::Mention).await;
+        return mentions::store(site, &note, Listed::Mention).await;
     }
     if follows::is_following(&site.db, &note.author).await? {
         reading::store(&site.db, &note).await?;
@@ -116,7 +116,7 @@ async fn store_comment(
     };
     let policy = site.settings.current().blog.comment_policy;
     let status = comment_policy::initial_status(&site.db, policy, &candidate).await?;
-    comments::store_remote(&site.db, note, post.id, status, request).await?;
+    comments::store_remote(site, note, post.id, status, request).await?;
     Ok(status)
 }
 
@@ -259,7 +259,7 @@ pub async fn quote_requested(site: &Site, asked: QuoteAsked) -> AppResult<()> {
 /// An Undo that names only the id of what `actor` takes back: their Follow of one of our
 /// actors, or a like or boost, whichever has that id.
 pub async fn undone(site: &Site, actor: &Url, id: &Url) -> AppResult<()> {
-    if followers::unfollowed(&site.db, actor, UndoneFollow::Id(id)).await? {
+    if followers::unfollowed(site, actor, UndoneFollow::Id(id)).await? {
         return Ok(());
     }
     for kind in [reaction::LIKE, reaction::ANNOUNCE] {

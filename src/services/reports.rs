@@ -67,7 +67,8 @@ pub async fn received(
     .await?;
     if inserted > 0 {
         let id = Some(id.as_str());
-        notifications::record(&txn, notification::REPORT, actor.as_str(), post_id, id).await?;
+        let (mails, kind) = (&site.settings.current().mail, notification::REPORT);
+        notifications::record(&txn, mails, kind, actor.as_str(), post_id, id).await?;
     }
     txn.commit().await?;
     Ok(true)

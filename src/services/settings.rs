@@ -25,6 +25,17 @@ use std::{
 /// Who may quote the blog's posts (`interactionPolicy.canQuote`, FEP-044f).
 pub const QUOTE_POLICIES: &[&str] = &["anyone", "followers", "nobody"];
 pub const COMMENT_POLICIES: &[&str] = &["open", "first-time", "approval", "closed"];
+/// The switches of the mails to the owner, each a settings key (`true` or `false`), in the
+/// order /admin/settings shows them.
+pub const MAIL_KINDS: &[&str] = &[
+    "mail_held_comments",
+    "mail_each_comment",
+    "mail_direct_messages",
+    "mail_mentions",
+    "mail_quotes",
+    "mail_follows",
+    "mail_digest",
+];
 
 /// The settings in effect: config.toml's `[blog]` with what the owner changed, plus what only
 /// /admin sets.
@@ -140,6 +151,12 @@ impl SiteSettings {
             "mail_from" => self.mail.from = value.into(),
             "mail_to" => self.mail.to = value.into(),
             "mail_digest" => self.mail.digest = value == "true",
+            "mail_each_comment" => self.mail.each_comment = value == "true",
+            "mail_held_comments" => self.mail.held_comments = value == "true",
+            "mail_follows" => self.mail.follows = value == "true",
+            "mail_mentions" => self.mail.mentions = value == "true",
+            "mail_direct_messages" => self.mail.direct_messages = value == "true",
+            "mail_quotes" => self.mail.quotes = value == "true",
             "moved_home" => {
                 self.moved_home = value
                     .split_once('\n')
@@ -220,6 +237,15 @@ impl SiteSettings {
             ("mail_from", self.mail.from.clone()),
             ("mail_to", self.mail.to.clone()),
             ("mail_digest", self.mail.digest.to_string()),
+            ("mail_each_comment", self.mail.each_comment.to_string()),
+            ("mail_held_comments", self.mail.held_comments.to_string()),
+            ("mail_follows", self.mail.follows.to_string()),
+            ("mail_mentions", self.mail.mentions.to_string()),
+            (
+                "mail_direct_messages",
+                self.mail.direct_messages.to_string(),
+            ),
+            ("mail_quotes", self.mail.quotes.to_string()),
             (
                 "also_known_as",
                 self.identity("blog").also_known_as.join("\n"),

@@ -6,7 +6,7 @@
 //! comment is published into the fediverse thread (an outbox event in the same transaction).
 
 use crate::{
-    config::CommentPolicy,
+    config::{CommentPolicy, MailConfig},
     db::{
         changes::{self, Change},
         entities::{comment, post},
@@ -50,11 +50,12 @@ pub struct NewComment<'a> {
     pub consent: bool,
 }
 
-/// The rules the blog applies.
+/// The rules the blog applies, and the mails it sends the owner about a comment.
 pub struct Rules {
     pub policy: CommentPolicy,
     pub max_links: usize,
     pub max_chars: usize,
+    pub mails: MailConfig,
 }
 
 /// Why a comment was not taken, for the writer to correct.
@@ -201,19 +202,17 @@ async fn check_and_store(
     federate_change(&txn, row.id).await?;
     // Held or shown, the owner hears of it; spam and what a filter rejected wait in their folders.
     if row.status != comment::SPAM && row.status != comment::REJECTED {
-        comments::notify(&txn, &row).await?;
+        comments::notify(&txn, &rules.mails, &row).await?;
     }
     record_mails(&txn, &row).await?;
     txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))
 }
 
-/// Within `txn`, the mails a new web comment brings: to the owner when it waits, the
-/// writer's confirmation (double opt-in), and to the writer of what it answers.
+/// Within `txn`, the mails a new web comment brings its writers (the owner's come with the
+/// notification): the writer's confirmation (double opt-in), and to the writer of what it
+/// answers.
 async fn record_mails(txn: &impl ConnectionTrait, row: &comment::Model) -> AppResult<()> {
-    if row.status == comment::PENDING {
-        mail::record(txn, &Mail::CommentAwaiting { comment_id: row.id }).await?;
-    }
     if row.answer_mail.is_some() {
         mail::record(txn, &Mail::ConfirmAnswers { comment_id: row.id }).await?;
     }

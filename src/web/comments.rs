@@ -299,6 +299,7 @@ pub async fn submit(
         policy: data.settings.current().blog.comment_policy,
         max_links: data.config.limits.max_links_per_web_comment,
         max_chars: max_chars(&data),
+        mails: data.settings.current().mail.clone(),
     };
     let new = NewComment {
         post: &post,

@@ -70,7 +70,5 @@ async fn unfollow(
         (None, Some(id)) => UndoneFollow::Id(id),
         (None, None) => return Ok(()),
     };
-    followers::unfollowed(&data.db, actor, follow)
-        .await
-        .map(drop)
+    followers::unfollowed(data, actor, follow).await.map(drop)
 }

@@ -1,14 +1,16 @@
-//! What each [`Mail`] says: plain text with absolute links into /admin, written from the rows
-//! as they are when it is sent (a comment handled meanwhile is no news any more).
+//! What each [`Mail`] to the owner says: plain text in the blog's interface language with
+//! absolute links into /admin and times in the blog's zone, written from the rows as they are
+//! when it is sent (a comment handled meanwhile is no news any more).
 
 use super::{
-    Mail,
-    text::{Composed, quoted, writer},
+    Mail, notified,
+    text::{Composed, quoted, say, writer},
     writers,
 };
 use crate::{
     db::entities::{comment, notification, post},
     error::AppResult,
+    render::i18n::{self, Language},
     services::{Site, settings::SiteSettings},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -20,16 +22,24 @@ pub(super) async fn compose(
     settings: &SiteSettings,
     mail: &Mail,
 ) -> AppResult<Option<Composed>> {
+    let t = i18n::language(&settings.blog.lang);
     match mail {
-        Mail::CommentAwaiting { comment_id } => awaiting(site, settings, *comment_id).await,
-        Mail::Digest { after_id, until_id } => digest(site, settings, *after_id, *until_id).await,
-        Mail::ConfirmAnswers { comment_id } => writers::confirm(site, settings, *comment_id).await,
-        Mail::Answered { answer_id } => writers::answered(site, settings, *answer_id).await,
+        Mail::CommentAwaiting { comment_id } => awaiting(site, settings, t, *comment_id).await,
+        Mail::Digest { after_id, until_id } => {
+            digest(site, settings, t, *after_id, *until_id).await
+        }
+        Mail::ConfirmAnswers { comment_id } => {
+            writers::confirm(site, settings, t, *comment_id).await
+        }
+        Mail::Answered { answer_id } => writers::answered(site, settings, t, *answer_id).await,
+        Mail::Notified { notification_id } => {
+            notified::compose(site, settings, t, *notification_id).await
+        }
     }
 }
 
 /// An absolute link into /admin (`path` after `/admin/`).
-fn admin_link(site: &Site, path: &str) -> String {
+pub(super) fn admin_link(site: &Site, path: &str) -> String {
     site.urls
         .base()
         .join(&format!("admin/{path}"))
@@ -37,76 +47,130 @@ fn admin_link(site: &Site, path: &str) -> String {
         .unwrap_or_else(|_| site.urls.admin().to_string())
 }
 
-pub(super) fn footer(site: &Site, settings: &SiteSettings) -> String {
+/// The last lines of every mail to the owner.
+pub(super) fn footer(site: &Site, settings: &SiteSettings, t: &Language) -> String {
     format!(
-        "\n-- \n{} · {}\nMails to this address are set in {}\n",
+        "\n-- \n{} · {}\n{}\n",
         settings.blog.title,
         site.urls.base(),
-        admin_link(site, "settings")
+        say(t, "mail_footer", &[&admin_link(site, "settings#mail")])
     )
 }
 
-async fn awaiting(site: &Site, settings: &SiteSettings, id: i32) -> AppResult<Option<Composed>> {
+/// `[Blog] what`: every subject to the owner.
+pub(super) fn subject(settings: &SiteSettings, what: &str) -> String {
+    format!("[{}] {what}", settings.blog.title)
+}
+
+/// `: “Title”` after a subject, when there is a post.
+pub(super) fn on_post(t: &Language, post: Option<&post::Model>) -> String {
+    post.map(|p| say(t, "mail_on_post", &[&p.title]))
+        .unwrap_or_default()
+}
+
+/// The post comment `c` is under.
+pub(super) async fn post_of(site: &Site, c: &comment::Model) -> AppResult<Option<post::Model>> {
+    Ok(match c.post_id {
+        Some(post_id) => post::Entity::find_by_id(post_id).one(&site.db).await?,
+        None => None,
+    })
+}
+
+/// "Name (@handle) wrote on “Title” at 2026-12-07 10:15 CET:", the comment quoted, and the
+/// link to the post: the head of every mail to the owner about one comment.
+pub(super) async fn comment_head(
+    site: &Site,
+    settings: &SiteSettings,
+    t: &Language,
+    c: &comment::Model,
+    post: Option<&post::Model>,
+) -> AppResult<String> {
+    let who = writer(site, t, c).await?;
+    let at = settings.local_time(c.published_at);
+    let wrote = match post {
+        Some(p) => say(t, "mail_wrote_on", &[&who, &p.title, &at]),
+        None => say(t, "mail_wrote", &[&who, &at]),
+    };
+    Ok(format!("{wrote}\n\n{}\n\n", quoted(&c.content_html)))
+}
+
+/// "The post: …", a line, when there is one.
+pub(super) fn post_line(site: &Site, t: &Language, post: Option<&post::Model>) -> String {
+    post.map(|p| {
+        format!(
+            "{}\n",
+            say(t, "mail_the_post", &[site.urls.post(&p.slug).as_str()])
+        )
+    })
+    .unwrap_or_default()
+}
+
+async fn awaiting(
+    site: &Site,
+    settings: &SiteSettings,
+    t: &Language,
+    id: i32,
+) -> AppResult<Option<Composed>> {
     let Some(c) = comment::Entity::find_by_id(id).one(&site.db).await? else {
         return Ok(None);
     };
     if c.status != comment::PENDING || c.deleted_at.is_some() {
         return Ok(None);
     }
-    let post = match c.post_id {
-        Some(post_id) => post::Entity::find_by_id(post_id).one(&site.db).await?,
-        None => None,
-    };
-    let on = post
-        .as_ref()
-        .map(|p| format!(" on “{}”", p.title))
-        .unwrap_or_default();
-    let post_link = post
-        .as_ref()
-        .map(|p| format!("The post: {}\n", site.urls.post(&p.slug)))
-        .unwrap_or_default();
-    let subject = format!(
-        "[{}] A comment waits for your approval{}",
-        settings.blog.title,
-        post.as_ref()
-            .map(|p| format!(": “{}”", p.title))
-            .unwrap_or_default()
+    let post = post_of(site, &c).await?;
+    let what = format!(
+        "{}{}",
+        t.get("mail_awaiting_subject"),
+        on_post(t, post.as_ref())
     );
     let body = format!(
-        "{} wrote{on} at {}:\n\n{}\n\nIt waits for your approval. Approve, reject, mark as spam \
-         or answer it here:\n{}\n{post_link}{}",
-        writer(site, &c).await?,
-        settings.local_time(c.published_at),
-        quoted(&c.content_html),
+        "{}{}\n{}\n{}{}",
+        comment_head(site, settings, t, &c, post.as_ref()).await?,
+        t.get("mail_awaiting_body"),
         admin_link(site, &format!("comments#comment-{}", c.id)),
-        footer(site, settings)
+        post_line(site, t, post.as_ref()),
+        footer(site, settings, t)
     );
     Ok(Some(Composed {
         to: None,
-        subject,
+        subject: subject(settings, &what),
         body,
     }))
 }
 
 /// How the digest counts a kind of notification: "1 like", "3 likes".
-fn counted(kind: &str, n: usize) -> String {
-    let (one, many) = match kind {
-        notification::COMMENT => ("comment", "comments"),
-        notification::REPLY => ("reply to your answers", "replies to your answers"),
-        notification::MENTION => ("mention", "mentions"),
-        notification::LIKE => ("like", "likes"),
-        notification::BOOST => ("boost", "boosts"),
-        notification::QUOTE => ("quote", "quotes"),
-        notification::FOLLOW => ("new follower", "new followers"),
-        notification::UNFOLLOW => ("unfollow", "unfollows"),
-        other => (other, other),
+fn counted(t: &Language, kind: &str, n: usize) -> String {
+    let key = match kind {
+        notification::COMMENT => "mail_count_comment",
+        notification::REPLY => "mail_count_reply",
+        notification::MENTION => "mail_count_mention",
+        notification::DIRECT => "mail_count_direct",
+        notification::LIKE => "mail_count_like",
+        notification::BOOST => "mail_count_boost",
+        notification::QUOTE => "mail_count_quote",
+        notification::FOLLOW => "mail_count_follow",
+        notification::UNFOLLOW => "mail_count_unfollow",
+        notification::REPORT => "mail_count_report",
+        // A kind of a newer version: counted by its name.
+        other => return format!("{n} {other}"),
     };
-    format!("{n} {}", if n == 1 { one } else { many })
+    t.counted(key, n)
+}
+
+/// What a comment's status means, in a word or two.
+fn status_word<'a>(t: &'a Language, status: &str) -> &'a str {
+    t.get(match status {
+        comment::PENDING => "mail_status_pending",
+        comment::APPROVED => "mail_status_approved",
+        comment::SPAM => "mail_status_spam",
+        _ => "mail_status_other",
+    })
 }
 
 async fn digest(
     site: &Site,
     settings: &SiteSettings,
+    t: &Language,
     after_id: i32,
     until_id: i32,
 ) -> AppResult<Option<Composed>> {
@@ -123,7 +187,10 @@ async fn digest(
     for row in &rows {
         *counts.entry(row.kind.as_str()).or_default() += 1;
     }
-    let summary: Vec<String> = counts.iter().map(|(kind, n)| counted(kind, *n)).collect();
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| counted(t, kind, *n))
+        .collect();
     let objects: Vec<&str> = rows
         .iter()
         .filter(|r| matches!(r.kind.as_str(), notification::COMMENT | notification::REPLY))
@@ -136,20 +203,18 @@ async fn digest(
         .all(&site.db)
         .await?;
     let mut body = format!(
-        "Since the last digest: {}.\n\nAll of them: {}\n",
-        summary.join(", "),
-        admin_link(site, "notifications")
+        "{}\n\n{}\n",
+        say(t, "mail_digest_since", &[&summary.join(", ")]),
+        say(t, "mail_digest_all", &[&admin_link(site, "notifications")])
     );
     for c in &comments {
-        let status = match c.status.as_str() {
-            comment::PENDING => "waits for approval",
-            comment::APPROVED => "shown",
-            comment::SPAM => "in the spam folder",
-            _ => "not shown",
-        };
+        let wrote = say(
+            t,
+            "mail_digest_wrote",
+            &[&writer(site, t, c).await?, status_word(t, &c.status)],
+        );
         body.push_str(&format!(
-            "\n{} wrote ({status}):\n{}\n{}\n",
-            writer(site, c).await?,
+            "\n{wrote}\n{}\n{}\n",
             quoted(&c.content_html),
             admin_link(
                 site,
@@ -157,10 +222,10 @@ async fn digest(
             )
         ));
     }
-    body.push_str(&footer(site, settings));
+    body.push_str(&footer(site, settings, t));
     Ok(Some(Composed {
         to: None,
-        subject: format!("[{}] {} new notifications", settings.blog.title, rows.len()),
+        subject: subject(settings, &t.counted("mail_digest_subject", rows.len())),
         body,
     }))
 }

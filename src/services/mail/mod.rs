@@ -1,12 +1,15 @@
-//! E-mail to the owner: what to tell them is recorded here as a [`Mail`] in the transaction of
-//! what it is about (a comment that waits for approval), like the outbox; `compose` writes the
-//! mail when it is sent, from the rows as they are then, and `send` is the worker of
+//! E-mail to the owner and to web commenters: what to tell is recorded here as a [`Mail`] in
+//! the transaction of what it is about (a comment that waits for approval, a notification of a
+//! kind the owner wants mailed: `services::notifications` decides), like the outbox; `compose`
+//! writes the mail when it is sent, from the rows as they are then, in the blog's interface
+//! language, and `send` is the worker of
 //! `feder serve` that hands it to the SMTP server set in config.toml's `[mail]` or in
 //! /admin/settings, with retries and backoff. Without a mail server nothing is sent, and a
 //! recorded mail is dropped after [`send::MAX_AGE`].
 
 mod compose;
 pub mod links;
+mod notified;
 pub mod send;
 mod text;
 mod writers;
@@ -34,6 +37,10 @@ pub enum Mail {
     ConfirmAnswers { comment_id: i32 },
     /// `answer_id` is shown under a web comment whose writer confirmed: to that writer.
     Answered { answer_id: i32 },
+    /// Notification `notification_id`, of a kind the owner wants a mail for (a comment, a
+    /// follow, a mention, a direct message, a quote): to the owner. Not sent once what it is
+    /// about is gone.
+    Notified { notification_id: i32 },
 }
 
 /// Records `mail` on `db`, which should be the transaction of what it is about.
@@ -85,5 +92,14 @@ mod tests {
         let text = serde_json::to_string(&mail).unwrap_or_default();
         assert_eq!(text, r#"{"kind":"comment_awaiting","comment_id":3}"#);
         assert_eq!(serde_json::from_str::<Mail>(&text).ok(), Some(mail));
+        // Rows recorded by earlier versions still read.
+        let old = r#"{"kind":"answered","answer_id":5}"#;
+        assert_eq!(
+            serde_json::from_str::<Mail>(old).ok(),
+            Some(Mail::Answered { answer_id: 5 })
+        );
+        let notified = Mail::Notified { notification_id: 7 };
+        let text = serde_json::to_string(&notified).unwrap_or_default();
+        assert_eq!(text, r#"{"kind":"notified","notification_id":7}"#);
     }
 }

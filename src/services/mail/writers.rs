@@ -1,10 +1,11 @@
-//! Mails to the writer of a web comment: the double opt-in, and answers to their comment.
-//! Each has the links to stop them and to delete the comment.
+//! Mails to the writer of a web comment: the double opt-in, and answers to their comment, in
+//! the blog's interface language. Each has the links to stop them and to delete the comment.
 
-use super::text::{Composed, quoted, writer};
+use super::text::{Composed, quoted, say, writer};
 use crate::{
     db::entities::{comment, post},
     error::AppResult,
+    render::i18n::Language,
     services::{
         Site,
         mail::links::{self, Purpose},
@@ -26,16 +27,27 @@ async fn place(site: &Site, c: &comment::Model) -> AppResult<Option<(post::Model
 }
 
 /// The last lines of every mail to a writer.
-async fn links_of(site: &Site, settings: &SiteSettings, c: &comment::Model) -> AppResult<String> {
+async fn links_of(
+    site: &Site,
+    settings: &SiteSettings,
+    t: &Language,
+    c: &comment::Model,
+) -> AppResult<String> {
+    let delete = links::url(&site.db, &site.urls, Purpose::Delete, c.id).await?;
     Ok(format!(
-        "\n-- \n{} · {}\nDelete your comment: {}\n",
+        "\n-- \n{} · {}\n{}\n",
         settings.blog.title,
         site.urls.base(),
-        links::url(&site.db, &site.urls, Purpose::Delete, c.id).await?,
+        say(t, "mail_delete_yours", &[&delete]),
     ))
 }
 
-pub async fn confirm(site: &Site, settings: &SiteSettings, id: i32) -> AppResult<Option<Composed>> {
+pub async fn confirm(
+    site: &Site,
+    settings: &SiteSettings,
+    t: &Language,
+    id: i32,
+) -> AppResult<Option<Composed>> {
     let Some(c) = comment::Entity::find_by_id(id).one(&site.db).await? else {
         return Ok(None);
     };
@@ -46,20 +58,22 @@ pub async fn confirm(site: &Site, settings: &SiteSettings, id: i32) -> AppResult
     let Some((post, url)) = place(site, &c).await? else {
         return Ok(None);
     };
+    let name = c.author_name.clone().unwrap_or_default();
     let body = format!(
-        "You (or someone who typed this address) commented as {} on “{}” and asked to be \
-         told of answers by mail.\n\nTo get those mails, confirm here:\n{}\n\nWithout a click \
-         nothing more is sent to this address.\n\nYour comment: {url}\n{}",
-        c.author_name.clone().unwrap_or_default(),
-        post.title,
+        "{}\n\n{}\n{}\n\n{}\n\n{}\n{}",
+        say(t, "mail_confirm_body", &[&name, &post.title]),
+        t.get("mail_confirm_here"),
         links::url(&site.db, &site.urls, Purpose::AnswersOn, c.id).await?,
-        links_of(site, settings, &c).await?,
+        t.get("mail_confirm_without"),
+        say(t, "mail_your_comment", &[&url]),
+        links_of(site, settings, t, &c).await?,
     );
     Ok(Some(Composed {
         to: Some(email),
         subject: format!(
-            "[{}] Please confirm: mails about answers to your comment",
-            settings.blog.title
+            "[{}] {}",
+            settings.blog.title,
+            t.get("mail_confirm_subject")
         ),
         body,
     }))
@@ -68,6 +82,7 @@ pub async fn confirm(site: &Site, settings: &SiteSettings, id: i32) -> AppResult
 pub async fn answered(
     site: &Site,
     settings: &SiteSettings,
+    t: &Language,
     answer_id: i32,
 ) -> AppResult<Option<Composed>> {
     let Some(answer) = comment::Entity::find_by_id(answer_id).one(&site.db).await? else {
@@ -90,20 +105,22 @@ pub async fn answered(
     let Some((post, url)) = place(site, &answer).await? else {
         return Ok(None);
     };
+    let who = writer(site, t, &answer).await?;
+    let off = links::url(&site.db, &site.urls, Purpose::AnswersOff, parent.id).await?;
     let body = format!(
-        "{} answered your comment on “{}”:\n\n{}\n\nThe conversation: {url}\n\nNo more mails \
-         about answers to this comment: {}\n{}",
-        writer(site, &answer).await?,
-        post.title,
+        "{}\n\n{}\n\n{}\n\n{}\n{}",
+        say(t, "mail_answered_body", &[&who, &post.title]),
         quoted(&answer.content_html),
-        links::url(&site.db, &site.urls, Purpose::AnswersOff, parent.id).await?,
-        links_of(site, settings, &parent).await?,
+        say(t, "mail_conversation", &[&url]),
+        say(t, "mail_answers_off", &[&off]),
+        links_of(site, settings, t, &parent).await?,
     );
     Ok(Some(Composed {
         to: Some(email),
         subject: format!(
-            "[{}] An answer to your comment on “{}”",
-            settings.blog.title, post.title
+            "[{}] {}",
+            settings.blog.title,
+            say(t, "mail_answered_subject", &[&post.title])
         ),
         body,
     }))

@@ -1,6 +1,7 @@
 //! /admin/settings: the blog's title, description, images, language, time zone, comment and
-//! quote policy, the author's own fediverse handle, and the password. Saved settings apply at
-//! once (`services::settings` keeps the copy pages read).
+//! quote policy, the author's own fediverse handle, the mail server and which mails to send,
+//! and the password. Saved settings apply at once (`services::settings` keeps the copy pages
+//! read).
 
 use super::{
     auth::{Author, CsrfForm, DEVICE_COOKIE, cookie},
@@ -13,7 +14,7 @@ use crate::{
     render::i18n,
     services::{
         authorizations, profile,
-        settings::{self, COMMENT_POLICIES, QUOTE_POLICIES},
+        settings::{self, COMMENT_POLICIES, MAIL_KINDS, QUOTE_POLICIES},
         users,
     },
     web::extract::{Query, client_ip},
@@ -26,7 +27,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::{collections::HashMap, net::SocketAddr};
 
 #[derive(Deserialize)]
 pub struct SavedQuery {
@@ -51,7 +52,7 @@ fn settings_page(
             comment_policies => COMMENT_POLICIES, quote_policies => QUOTE_POLICIES,
             time_zones => chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>(),
             mail_tls => MailTls::NAMES, mail_password_set => !current.mail.password.is_empty(),
-            mail_on => current.mail_enabled(),
+            mail_on => current.mail_enabled(), mail_kinds => MAIL_KINDS,
             error => error, saved => saved, ..author.nav()
         },
     )
@@ -172,9 +173,10 @@ pub struct MailForm {
     mail_from: String,
     #[serde(default)]
     mail_to: String,
-    /// The checkbox: present when ticked.
-    #[serde(default)]
-    mail_digest: Option<String>,
+    /// The other fields: among them the checkboxes of [`MAIL_KINDS`], each present when
+    /// ticked.
+    #[serde(flatten)]
+    kinds: HashMap<String, String>,
 }
 
 /// POST /admin/settings/mail: the SMTP server and the owner's address, used from the mail
@@ -191,8 +193,10 @@ pub async fn save_mail(
         ("mail_user", form.mail_user),
         ("mail_from", form.mail_from),
         ("mail_to", form.mail_to),
-        ("mail_digest", form.mail_digest.is_some().to_string()),
     ];
+    for kind in MAIL_KINDS {
+        changes.push((*kind, form.kinds.contains_key(*kind).to_string()));
+    }
     if form.mail_forget_password.is_some() {
         changes.push(("mail_password", String::new()));
     } else if !form.mail_password.is_empty() {
