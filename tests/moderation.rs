@@ -14,9 +14,9 @@ mod admin_helpers;
 mod common;
 
 use admin_helpers::{Browser, csrf_of, follow, logged_in, received_of};
-use common::{Instance, Peer, page, texts};
-use feder::db::entities::comment;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use common::{Instance, Peer, eventually, page, texts};
+use feder::db::entities::{comment, follower, follower_departure};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -309,6 +309,25 @@ async fn a_shared_blocklist_blocks_after_its_effect_is_shown_with_exceptions() {
     assert_eq!(far.post_signed(&inbox, &create).await, 202);
     assert!(!stored(&blog, &near, 4).await);
     assert_eq!(shown().await, vec!["Hello 2", "Let through"]);
+    // Its follower follows no more: the follow ended with a Reject (as a block does in
+    // Mastodon), kept as a departure for the stats; the excepted server never followed.
+    let db = &blog.data().db;
+    assert_eq!(follower::Entity::find().count(db).await.unwrap(), 0);
+    let departed = follower_departure::Entity::find().all(db).await.unwrap();
+    let departed: Vec<(&str, &str)> = departed
+        .iter()
+        .map(|d| (d.actor_ap_id.as_str(), d.reason.as_str()))
+        .collect();
+    assert_eq!(
+        departed,
+        vec![(near.actor.as_str(), follower_departure::BLOCKED)]
+    );
+    eventually(
+        "the listed follower has the Reject of its follow",
+        20,
+        || async { (!received_of(&near, "Reject").is_empty()).then_some(()) },
+    )
+    .await;
 
     // The list drops `localhost`; "sync now" takes it, and its replies count again.
     *list.lock().unwrap() = "elsewhere.example\n".to_string();

@@ -11,6 +11,7 @@ use crate::{
     services::{
         Site,
         blocks::{Blocks, list_domains},
+        followers,
     },
 };
 use chrono::Utc;
@@ -110,6 +111,9 @@ pub async fn set_applied(site: &Site, id: i32, applied: bool) -> AppResult<()> {
     row.applied = Set(applied);
     row.update(&site.db).await?;
     site.blocks.invalidate();
+    if applied {
+        followers::remove_blocked(site).await?;
+    }
     Ok(())
 }
 
@@ -145,6 +149,7 @@ pub async fn remove_exception(site: &Site, domain: &str) -> AppResult<()> {
         .exec(&site.db)
         .await?;
     site.blocks.invalidate();
+    followers::remove_blocked(site).await?;
     Ok(())
 }
 
@@ -240,6 +245,7 @@ pub async fn record_fetched(
     row.update(&site.db).await?;
     if applied {
         site.blocks.invalidate();
+        followers::remove_blocked(site).await?;
     }
     Ok(())
 }

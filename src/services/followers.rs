@@ -210,6 +210,23 @@ pub async fn remove_all(site: &Site, actor: &str) -> AppResult<usize> {
     Ok(removed)
 }
 
+/// Ends every follow by an account the blocks refuse now (an actor or a domain the owner
+/// blocked, a domain of an applied shared list), each with its `Reject`, as Mastodon severs
+/// follows on a block: a blocked account gets no more posts. Called after every change that
+/// can block more. Returns how many follows ended.
+pub async fn remove_blocked(site: &Site) -> AppResult<usize> {
+    let blocks = site.blocks.current(&site.db).await?;
+    let rows = follower::Entity::find().all(&site.db).await?;
+    let mut removed = 0;
+    for row in rows.iter().filter(|r| blocks.blocks(&r.actor_ap_id)) {
+        removed += usize::from(remove(site, row.id, true).await?.is_some());
+    }
+    if removed > 0 {
+        tracing::info!(removed, "follows of blocked accounts ended");
+    }
+    Ok(removed)
+}
+
 fn of_pair(local: &LocalActor, actor: &str) -> Condition {
     Condition::all()
         .add(follower::Column::LocalActor.eq(local.name()))

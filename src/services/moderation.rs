@@ -5,7 +5,7 @@
 use crate::{
     db::entities::{block, comment},
     error::{AppError, AppResult, Text},
-    services::{Site, authorizations, blocklists, mail, spam_filter, web_comments},
+    services::{Site, authorizations, blocklists, followers, mail, spam_filter, web_comments},
 };
 use chrono::Utc;
 use sea_orm::{
@@ -14,9 +14,16 @@ use sea_orm::{
 };
 use url::Url;
 
-/// Adds a block: an actor URL, or a domain (`example.com`, also `*.example.com` or `@example.com`).
-/// Returns the normalized value.
+/// Adds a block: an actor URL, or a domain (`example.com`, also `*.example.com` or `@example.com`),
+/// and ends the follows it blocks. Returns the normalized value.
 pub async fn add_block(state: &Site, target: &str) -> AppResult<String> {
+    let value = insert_block(state, target).await?;
+    followers::remove_blocked(state).await?;
+    Ok(value)
+}
+
+/// Stores one block (see `add_block`), without ending follows yet.
+async fn insert_block(state: &Site, target: &str) -> AppResult<String> {
     let db = &state.db;
     let target = target.trim();
     let (kind, value) = match Url::parse(target) {
@@ -68,8 +75,9 @@ pub async fn list_blocks(db: &DatabaseConnection) -> AppResult<Vec<block::Model>
 pub async fn import_domain_blocks(state: &Site, csv: &str) -> AppResult<usize> {
     let domains = blocklists::parse(csv);
     for domain in &domains {
-        add_block(state, domain).await?;
+        insert_block(state, domain).await?;
     }
+    followers::remove_blocked(state).await?;
     Ok(domains.len())
 }
 
