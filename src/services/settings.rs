@@ -73,8 +73,6 @@ pub fn moved_to_key(actor_name: &str) -> String {
     format!("{MOVED_TO}{actor_name}")
 }
 const ALIASES: &str = "also_known_as:";
-/// The blog actor's `alsoKnownAs`, as /admin/settings edits it.
-pub const BLOG_ALIASES: &str = "also_known_as:blog";
 const MOVED_TO: &str = "moved_to:";
 
 impl SiteSettings {
@@ -246,10 +244,6 @@ impl SiteSettings {
                 self.mail.direct_messages.to_string(),
             ),
             ("mail_quotes", self.mail.quotes.to_string()),
-            (
-                "also_known_as",
-                self.identity("blog").also_known_as.join("\n"),
-            ),
         ])
     }
 }

@@ -1,7 +1,8 @@
 //! /admin/settings: the blog's title, description, images, language, time zone, comment and
 //! quote policy, the author's own fediverse handle, the mail server and which mails to send,
 //! and the password. Saved settings apply at once (`services::settings` keeps the copy pages
-//! read).
+//! read). The blog's other accounts (`alsoKnownAs`) are only shown here: /admin/moving
+//! changes them.
 
 use super::{
     auth::{Author, CsrfForm, DEVICE_COOKIE, cookie},
@@ -13,7 +14,9 @@ use crate::{
     federation::state::AppState,
     render::i18n,
     services::{
-        authorizations, profile,
+        authorizations,
+        local_actor::LocalActor,
+        moves, profile,
         settings::{self, COMMENT_POLICIES, MAIL_KINDS, QUOTE_POLICIES},
         users,
     },
@@ -47,6 +50,8 @@ fn settings_page(
         "settings.html",
         minijinja::context! {
             title => author.t("admin_settings"), values => current.form_values(),
+            // Shown here, changed in /admin/moving only: one path resolves and adds them.
+            aliases => moves::aliases(data, &LocalActor::Blog),
             handle => author.user.fediverse_handle,
             languages => [("en", i18n::language("en").name.clone()), ("de", i18n::language("de").name.clone())],
             comment_policies => COMMENT_POLICIES, quote_policies => QUOTE_POLICIES,
@@ -81,9 +86,6 @@ pub struct SettingsForm {
     quote_policy: String,
     #[serde(default)]
     fediverse_handle: String,
-    /// The blog actor's `alsoKnownAs`, one actor address a line.
-    #[serde(default)]
-    also_known_as: String,
 }
 
 /// An uploaded image's `/media/…` address made absolute: the actor JSON needs full URLs.
@@ -114,15 +116,6 @@ pub async fn save(
         ("time_zone", form.time_zone),
         ("comment_policy", form.comment_policy),
         ("quote_policy", form.quote_policy),
-        (
-            settings::BLOG_ALIASES,
-            form.also_known_as
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
     ];
     let bad = |e: AppError| {
         settings_page(
