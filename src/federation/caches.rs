@@ -1,9 +1,10 @@
 //! What the federation layer keeps in memory between requests, kept apart from the code that
 //! uses it so the shared state can hold it without importing that code: the keys of recent
-//! senders, and the recent fetches of their key documents. Times are the site's clock
-//! (`services::clock`), so tests move past a window instead of waiting it out.
+//! senders (as stored, and read from their PEM), and the recent fetches of their key
+//! documents. Times are the site's clock (`services::clock`), so tests move past a window
+//! instead of waiting it out.
 
-use crate::db::entities::actor;
+use crate::{db::entities::actor, federation::signatures::PublicKey};
 use chrono::{DateTime, Duration, Utc};
 use std::{
     collections::HashMap,
@@ -18,6 +19,8 @@ pub struct KeyCache {
     entries: Mutex<HashMap<String, (DateTime<Utc>, actor::Model)>>,
     /// Key documents fetched lately, by address (the keyId without its fragment).
     pub fetches: KeyFetches,
+    /// The keys of those senders, read from their PEM.
+    pub parsed: ParsedKeys,
 }
 
 const KEY_TTL: Duration = Duration::minutes(10);
@@ -55,6 +58,35 @@ impl KeyCache {
             });
         }
         self.put(&actor.public_key_id, actor, now);
+    }
+}
+
+/// Public keys read from their PEM, by key id, each with the text it was read from: a key
+/// whose stored text changed (rotated, refetched) is read again, and the entry replaced.
+#[derive(Default)]
+pub struct ParsedKeys {
+    entries: Mutex<HashMap<String, (String, Arc<PublicKey>)>>,
+}
+
+impl ParsedKeys {
+    /// The key `key_id` as `pem` gives it: read once, then kept. `None` when `pem` is no key.
+    pub fn get(&self, key_id: &str, pem: &str) -> Option<Arc<PublicKey>> {
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((text, key)) = entries.get(key_id)
+                && text == pem
+            {
+                return Some(key.clone());
+            }
+        }
+        let key = Arc::new(PublicKey::from_pem(pem)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries hold no time to expire by: past the bound, all go and are read again.
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key_id.to_string(), (pem.to_string(), key.clone()));
+        Some(key)
     }
 }
 
@@ -183,5 +215,26 @@ mod tests {
             &refreshed,
             &fetches.flight("https://a.test/u", after, REFETCH_AFTER)
         ));
+    }
+
+    #[test]
+    fn a_key_is_read_again_when_its_text_changes() {
+        let pem = || {
+            use rsa::pkcs8::{EncodePublicKey, LineEnding};
+            let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024)
+                .unwrap_or_else(|e| panic!("{e}"));
+            rsa::RsaPublicKey::from(&private)
+                .to_public_key_pem(LineEnding::LF)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (old, new) = (pem(), pem());
+        let keys = ParsedKeys::default();
+        let id = "https://a.test/u#main-key";
+        let first = keys.get(id, &old).unwrap_or_else(|| panic!("a key"));
+        let again = keys.get(id, &old).unwrap_or_else(|| panic!("a key"));
+        assert!(Arc::ptr_eq(&first, &again), "read once");
+        let rotated = keys.get(id, &new).unwrap_or_else(|| panic!("a key"));
+        assert!(!Arc::ptr_eq(&first, &rotated), "a new text is read");
+        assert!(keys.get(id, "not a key").is_none());
     }
 }

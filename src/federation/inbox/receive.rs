@@ -239,15 +239,30 @@ pub async fn verify_signer(data: &Data<AppState>, signature: &Signature) -> AppR
     let signer = fetch::actor_for_key(&signature.key_id, false, data)
         .await
         .map_err(unauthorized)?;
-    if signature.verify(&signer.model().public_key_pem).is_ok() {
+    if check(data, signature, &signer).is_ok() {
         refresh_if_stale(data, &signer);
         return Ok(signer);
     }
     let refreshed = fetch::actor_for_key(&signature.key_id, true, data)
         .await
         .map_err(unauthorized)?;
-    signature.verify(&refreshed.model().public_key_pem)?;
+    check(data, signature, &refreshed)?;
     Ok(refreshed)
+}
+
+/// Checks `signature` with the key `actor` has stored, read from its PEM once and then kept
+/// (`caches::ParsedKeys`: a changed PEM is read again).
+fn check(
+    data: &Data<AppState>,
+    signature: &Signature,
+    actor: &RemoteActor,
+) -> Result<(), SignatureError> {
+    let key = data
+        .keys
+        .parsed
+        .get(&signature.key_id, &actor.model().public_key_pem)
+        .ok_or_else(|| SignatureError::Invalid(signature.key_id.clone()))?;
+    signature.verify_with(&key)
 }
 
 /// Profiles (name, avatar) shown with comments are refreshed in the background once a day.
