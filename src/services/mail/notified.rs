@@ -3,9 +3,9 @@
 //! it is sent. What is gone by then (a deleted comment or message, a follower who left, a
 //! withdrawn quote) is no news and brings no mail.
 
-use super::{
-    compose::{admin_link, comment_head, footer, on_post, post_line, post_of, subject},
-    text::{Composed, quoted, say, who},
+use super::text::{
+    Composed, admin_link, comment_head, footer, on_post, post_line, post_of, quoted, say, subject,
+    who,
 };
 use crate::{
     db::entities::{authorization, comment, follower, mention, notification, post},

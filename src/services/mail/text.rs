@@ -2,10 +2,10 @@
 //! a comment, a comment quoted.
 
 use crate::{
-    db::entities::{actor, comment},
+    db::entities::{actor, comment, post},
     error::{AppResult, Text},
     render::{i18n::Language, markdown},
-    services::{Site, comments},
+    services::{Site, comments, settings::SiteSettings},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -79,4 +79,71 @@ pub fn quoted(html: &str) -> String {
         lines.push(format!("> {line}"));
     }
     lines.join("\n")
+}
+
+/// An absolute link into /admin (`path` after `/admin/`).
+pub(super) fn admin_link(site: &Site, path: &str) -> String {
+    site.urls
+        .base()
+        .join(&format!("admin/{path}"))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| site.urls.admin().to_string())
+}
+
+/// The last lines of every mail to the owner.
+pub(super) fn footer(site: &Site, settings: &SiteSettings, t: &Language) -> String {
+    format!(
+        "\n-- \n{} · {}\n{}\n",
+        settings.blog.title,
+        site.urls.base(),
+        say(t, "mail_footer", &[&admin_link(site, "settings#mail")])
+    )
+}
+
+/// `[Blog] what`: every subject to the owner.
+pub(super) fn subject(settings: &SiteSettings, what: &str) -> String {
+    format!("[{}] {what}", settings.blog.title)
+}
+
+/// `: “Title”` after a subject, when there is a post.
+pub(super) fn on_post(t: &Language, post: Option<&post::Model>) -> String {
+    post.map(|p| say(t, "mail_on_post", &[&p.title]))
+        .unwrap_or_default()
+}
+
+/// The post comment `c` is under.
+pub(super) async fn post_of(site: &Site, c: &comment::Model) -> AppResult<Option<post::Model>> {
+    Ok(match c.post_id {
+        Some(post_id) => post::Entity::find_by_id(post_id).one(&site.db).await?,
+        None => None,
+    })
+}
+
+/// "Name (@handle) wrote on “Title” at 2026-12-07 10:15 CET:", the comment quoted, and the
+/// link to the post: the head of every mail to the owner about one comment.
+pub(super) async fn comment_head(
+    site: &Site,
+    settings: &SiteSettings,
+    t: &Language,
+    c: &comment::Model,
+    post: Option<&post::Model>,
+) -> AppResult<String> {
+    let who = writer(site, t, c).await?;
+    let at = settings.local_time(c.published_at);
+    let wrote = match post {
+        Some(p) => say(t, "mail_wrote_on", &[&who, &p.title, &at]),
+        None => say(t, "mail_wrote", &[&who, &at]),
+    };
+    Ok(format!("{wrote}\n\n{}\n\n", quoted(&c.content_html)))
+}
+
+/// "The post: …", a line, when there is one.
+pub(super) fn post_line(site: &Site, t: &Language, post: Option<&post::Model>) -> String {
+    post.map(|p| {
+        format!(
+            "{}\n",
+            say(t, "mail_the_post", &[site.urls.post(&p.slug).as_str()])
+        )
+    })
+    .unwrap_or_default()
 }
