@@ -3,7 +3,7 @@
 //! `attributedTo` are the logged-in author's actor, signed with that actor's key, addressed to
 //! the author's followers and the blog's; the note is served with that `attributedTo`; the
 //! post's page shows it under the author's name and avatar. A direct message to the author is
-//! answered privately by that author, to the sender alone.
+//! answered privately by that author, to the sender alone, and one to the blog by the blog.
 
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -234,6 +234,48 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
     assert!(
         recipients.iter().all(|r| *r == peer.actor),
         "addressed to the sender alone: {create}"
+    );
+    // A direct message to the blog is answered by the blog, though Alice writes the answer:
+    // the sender hears back from the account they wrote to.
+    let done = peer
+        .run(
+            json!({"cmd": "direct_message", "to": feder.actor(), "content": "<p>For the blog</p>"}),
+        )
+        .await;
+    assert!(is_2xx(&done["status"]), "direct message: {done}");
+    let message = done["note"].as_str().unwrap().to_string();
+    let (action, page) = form_near(
+        &browser,
+        "/admin/notifications",
+        "li.notification.direct",
+        "For the blog",
+        "/reply",
+    )
+    .await;
+    let answered = browser
+        .post_form(
+            &action,
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("text", "The blog thanks you."),
+                ("back", "/admin/notifications"),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, 303, "{}", answered.text);
+    let received = peer
+        .wait_for("the blog's private answer", |e| {
+            e["event"] == "received"
+                && e["type"] == "Create"
+                && e["activity"]["object"]["inReplyTo"] == message.as_str()
+        })
+        .await;
+    let create = &received["activity"];
+    assert_eq!(create["actor"], feder.actor().as_str(), "{create}");
+    assert_eq!(
+        create["object"]["attributedTo"],
+        feder.actor().as_str(),
+        "{create}"
     );
     // Alice's follower gets the next post of hers, and never got the private answer.
     let next = feder

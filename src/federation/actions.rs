@@ -163,17 +163,16 @@ pub async fn reply(
 }
 
 /// The owner's private answer to `message`, a direct message: to its author alone, from the
-/// actor it was sent to (or `writer`, for one sent to the blog).
+/// actor it was sent to.
 pub async fn answer_directly(
     data: &Data<AppState>,
     message: &mention::Model,
-    writer: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
     let author = Url::parse(&message.author_ap_id).map_err(AppError::internal)?;
     let actor = fetch::actor(&author, data).await?;
     let author = Url::parse(&actor.model().ap_id).map_err(AppError::internal)?;
-    comments::answer_directly(data, message, &author, writer, markdown_text).await
+    comments::answer_directly(data, message, &author, markdown_text).await
 }
 
 pub async fn edit_reply(

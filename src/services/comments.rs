@@ -349,13 +349,13 @@ pub async fn reply(
 
 /// The owner's private answer to `message`, a direct message to the blog or one of its
 /// authors: a note addressed to its author alone (`direct`), in no thread of ours, federated
-/// to that author only. A message sent to an author is answered by that author; one sent to
-/// the blog by `writer`, who writes the answer.
+/// to that author only. A message is answered by the actor it was sent to: an author by
+/// that author, the blog (or a message from before the recipient was kept) by the blog,
+/// whoever of the authors writes the answer.
 pub async fn answer_directly(
     site: &Site,
     message: &mention::Model,
     author: &Url,
-    writer: &LocalActor,
     markdown_text: &str,
 ) -> AppResult<comment::Model> {
     let addressed = match message
@@ -368,7 +368,7 @@ pub async fn answer_directly(
     };
     let by = match addressed {
         Some(user) => LocalActor::Author(user.username),
-        None => writer.clone(),
+        None => LocalActor::Blog,
     };
     let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
     let txn = site.db.begin().await?;

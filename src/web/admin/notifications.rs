@@ -12,7 +12,7 @@ use crate::{
     federation::{actions, state::AppState},
     render::i18n::Language,
     services::{
-        comments, local_actor, mentions,
+        comments, mentions,
         notifications::{self, Group},
     },
     web::extract::Path,
@@ -228,8 +228,7 @@ pub async fn answer(
     let message = mentions::direct(&data.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let writer = local_actor::of_account(&data, &author.user.username).await?;
-    actions::answer_directly(&data, &message, &writer, &form.text).await?;
+    actions::answer_directly(&data, &message, &form.text).await?;
     let back = safe_back(form.back.as_deref(), "/admin/notifications");
     Ok(Redirect::to(&back).into_response())
 }
