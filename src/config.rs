@@ -243,7 +243,9 @@ pub struct InboxConfig {
     /// First retry delay; each later one doubles it (with jitter), up to `max_retry_seconds`.
     pub retry_base_seconds: u64,
     pub max_retry_seconds: u64,
-    /// After this many tries an activity is a dead letter (`feder inbox list --dead`).
+    /// After this many tries an activity is a dead letter (`feder inbox list --dead`); one
+    /// more when the last of them ended without its outcome on record (the process died, the
+    /// database refused the write), since it may have done its work.
     pub max_attempts: i32,
     /// How often the worker looks for activities due again.
     pub poll_millis: u64,

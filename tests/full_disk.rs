@@ -1,6 +1,7 @@
 //! A full disk under the SQLite database while replies arrive: no reply is answered 202 unless
 //! it is stored (the others are 503 with `Retry-After`), and once space is freed, writes work
-//! again without a restart. The disk is a small tmpfs the test mounts, so it runs as root
+//! again without a restart; a reply stored and shown whose done-mark the full disk refused
+//! ends done, not a dead letter. The disk is a small tmpfs the test mounts, so it runs as root
 //! (CI does); elsewhere it says why it did not run, and under `CI=true` fails.
 
 // A failed expect is a failed test.
@@ -8,12 +9,13 @@
 
 mod common;
 
-use common::{Instance, Peer, settled};
+use common::{Instance, Peer, eventually, settled};
 use feder::{
+    config::Config,
     db::entities::{comment, inbox_activity},
-    federation::PUBLIC,
+    federation::{PUBLIC, state::AppState},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use std::{io::Write, path::PathBuf, process::Command, sync::Arc};
 
@@ -71,22 +73,30 @@ fn reply(peer: &Peer, post_url: &str, n: usize) -> serde_json::Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
-    common::init();
+/// A tmpfs of `size` in a new folder, or `None` where the test cannot run (PostgreSQL, not
+/// root: said, and refused under `CI=true`).
+fn disk(size: &str) -> Option<(Arc<tempfile::TempDir>, Tmpfs)> {
     if std::env::var("FEDER_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
         println!("skipped: the full disk is a SQLite file's (PostgreSQL runs elsewhere)");
-        return;
+        return None;
     }
     let dir = Arc::new(tempfile::tempdir().expect("dir"));
-    let disk = match Tmpfs::mount(dir.path().join("disk"), "3m") {
-        Ok(disk) => disk,
+    match Tmpfs::mount(dir.path().join("disk"), size) {
+        Ok(disk) => Some((dir, disk)),
         Err(e) => {
             let message = format!("cannot mount a tmpfs (needs root): {e}");
             assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
             println!("skipped: {message}");
-            return;
+            None
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
+    common::init();
+    let Some((dir, disk)) = disk("3m") else {
+        return;
     };
     let database = format!("sqlite://{}/full.db", disk.0.display());
     let blog = Instance::start_with("full", dir.clone(), database, None).await;
@@ -158,4 +168,114 @@ async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
             );
         }
     }
+}
+
+/// `Instance::start_with` on `database`, with the test configuration `configure` changes.
+async fn start_configured_on(
+    dir: Arc<tempfile::TempDir>,
+    database: String,
+    configure: impl FnOnce(&mut Config),
+) -> Instance {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let mut config = common::test_config("marks", &database, port);
+    config.media.dir = Some(dir.path().join("media").display().to_string());
+    configure(&mut config);
+    let federation = AppState::open(config.clone()).await.expect("open state");
+    let server = feder::Server::start(federation, listener)
+        .await
+        .expect("start server");
+    Instance {
+        server: Some(server),
+        config,
+        port,
+        dir,
+    }
+}
+
+/// What a try stores commits, then the disk is full when its done-mark is written; the blog
+/// tries an activity once (`max_attempts = 1`) and its lease runs out while the disk is full.
+/// Once there is room again the activity ends done, not as a dead letter ("no try ended")
+/// that "try again" would process twice, and the comment is there once. Failed before
+/// `queue::give_up` gave a try with no outcome on record one more try: the row ended dead.
+///
+/// The mark is made to need more room than the disk has by a trigger on it that writes a
+/// blob larger than the disk: the mark's own transaction fills the disk (a real SQLITE_FULL)
+/// after the reply's transaction committed, every time it is tried, until the trigger goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_done_whose_done_mark_a_full_disk_refused_ends_done() {
+    common::init();
+    let Some((dir, disk)) = disk("8m") else {
+        return;
+    };
+    let database = format!("sqlite://{}/marks.db", disk.0.display());
+    let blog = start_configured_on(dir.clone(), database, |c| c.inbox.max_attempts = 1).await;
+    let post_url = blog.publish_hello_world().await;
+    let data = blog.data();
+    let db = data.db.clone();
+    let peer = Peer::start().await;
+    let inbox = format!("{}inbox", blog.base());
+    db.execute_unprepared(
+        "CREATE TABLE ballast (bytes BLOB); \
+         CREATE TRIGGER done_mark_fills_the_disk AFTER UPDATE OF status ON inbox_activities \
+         WHEN NEW.status = 'done' BEGIN INSERT INTO ballast VALUES (zeroblob(16777216)); END;",
+    )
+    .await
+    .expect("trigger");
+
+    assert_eq!(
+        peer.post_signed(&inbox, &reply(&peer, &post_url, 1)).await,
+        202
+    );
+    let note = format!("{}/users/alice/statuses/1", peer.base);
+    let activity = format!("{note}/activity");
+    let row = || async {
+        inbox_activity::Entity::find()
+            .filter(inbox_activity::Column::ActivityId.eq(activity.as_str()))
+            .one(&db)
+            .await
+            .expect("query")
+            .expect("stored")
+    };
+    let comments = || async {
+        comment::Entity::find()
+            .filter(comment::Column::ApId.eq(note.as_str()))
+            .count(&db)
+            .await
+            .expect("count")
+    };
+    eventually("the reply to be stored", 10, || async {
+        (comments().await == 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        row().await.status,
+        inbox_activity::PENDING,
+        "not marked done"
+    );
+
+    // Its lease runs out while the disk is still full: the worker takes the row up.
+    data.clock.advance(std::time::Duration::from_secs(3600));
+    data.inbox_wakeup.notify_one();
+    eventually("the worker to take up the row", 20, || async {
+        let row = row().await;
+        (row.status == inbox_activity::DEAD || row.attempts > 1).then_some(())
+    })
+    .await;
+
+    // Room again.
+    db.execute_unprepared("DROP TRIGGER done_mark_fills_the_disk; DROP TABLE ballast;")
+        .await
+        .expect("drop the trigger");
+    settled(&db, 30).await;
+    let row = row().await;
+    assert_eq!(
+        row.status,
+        inbox_activity::DONE,
+        "a reply stored and shown: {:?}",
+        row.last_error
+    );
+    assert_eq!(comments().await, 1, "stored once");
 }

@@ -77,13 +77,14 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
     assert_eq!(shown().await, vec!["Second", "Third"]);
 
     // An activity none of whose tries ever ended (its process died each time: here, its
-    // last lease ran out with its tries used up) is a dead letter too, not claimed forever.
+    // last lease ran out after its three tries and the one more that a try without an
+    // outcome on record gets) is a dead letter too, not claimed forever.
     let crashing = later(4);
     let activity = reply(&alice, &crashing, &parent, "Crashing");
     assert_eq!(alice.post_signed(&inbox, &activity).await, 202);
     let crashing_id = format!("{crashing}/activity");
     let mut row: inbox_activity::ActiveModel = received(&blog, &crashing_id).await.into();
-    row.attempts = Set(3);
+    row.attempts = Set(4);
     row.locked_until = Set(Some(data.clock.now()));
     row.update(&data.db).await.expect("update");
     data.clock.advance(Duration::from_secs(1));
@@ -93,7 +94,7 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
         (row.status == inbox_activity::DEAD).then_some(row)
     })
     .await;
-    assert_eq!(row.attempts, 3, "not tried a fourth time");
+    assert_eq!(row.attempts, 4, "not tried a fifth time");
     assert!(
         row.last_error
             .as_deref()

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 /// write. Under load, an UPDATE of its own for each activity was a third of the inbox's
 /// writes, each waiting its turn for SQLite's one writer, and the sender waited for it
 /// before its 202. Until its row is marked, an activity's lease keeps it from being tried
-/// again; should the process die first, it is tried again once the lease ends, as after a
-/// crash between processing and its UPDATE before (what processing stores is unique by id:
-/// nothing is stored twice).
+/// again; should the process die first (or the lease end while the database refuses the
+/// mark), it is tried again once the lease ends, also after its last try (`queue::give_up`):
+/// what processing stores is unique by id, so nothing is stored twice.
 #[derive(Default)]
 pub struct DoneMarks {
     /// The rows waiting, and whether a task is marking them.

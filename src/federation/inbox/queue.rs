@@ -118,9 +118,22 @@ pub(super) async fn claim(
     Ok(claimed)
 }
 
-/// Rows whose every try ended without an outcome (the process died, or the try ran past its
-/// lease, each time) become dead letters instead of being claimed once more: an activity that
-/// brings its process down is tried `max_attempts` times, not forever. Returns how many.
+/// Rows whose tries are used up and whose last try ended without an outcome on record (the
+/// process died, or the try ran past its lease) become dead letters instead of being claimed
+/// once more: an activity that brings its process down is tried a bounded number of times,
+/// not forever.
+///
+/// That bound is one more than `max_attempts`. A try with no outcome on record may have done
+/// its work and lost only the write of its outcome: the process died between the commit of
+/// what the activity stores and its done-mark (`DoneMarks` writes marks a moment later, in
+/// batches), or that write failed (a full disk, a database gone) and the lease ran out
+/// before it could be written again. From the row alone, that is indistinguishable from a
+/// try that never got that far; giving up on it at `max_attempts` made work that was done a
+/// dead letter, which "try again" would then do twice. So the last try whose end is unknown
+/// is followed by one more, which the process takes only once the database takes writes
+/// again (a claim is a write): processing is idempotent by activity id, so a try of work
+/// that is done stores nothing and ends done, and one that fails again ends as a dead
+/// letter with its own reason (`finish`). Returns how many.
 pub(super) async fn give_up(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -141,7 +154,7 @@ pub(super) async fn give_up(
             Expr::value("no try ended: the process stopped or the try outlasted its lease"),
         )
         .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
-        .filter(inbox_activity::Column::Attempts.gte(max_attempts))
+        .filter(inbox_activity::Column::Attempts.gt(max_attempts))
         .filter(
             Condition::any()
                 .add(inbox_activity::Column::LockedUntil.is_null())
