@@ -35,6 +35,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // file; a writer waits for the other instead of failing at once (in short steps:
         // `sqlite_wait`). synchronous=NORMAL syncs the WAL at checkpoints, not at each commit:
         // a crash of the process loses nothing, a power loss the last commits (README).
+        // The log's size: see `WAL_CHECKPOINT_PAGES`.
         options
             .max_connections(4)
             .map_sqlx_sqlite_opts(|opts| {
@@ -43,6 +44,8 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(sqlite_wait::WAIT_FOR)
                     .foreign_keys(true)
+                    .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string())
+                    .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string())
             })
             .map_sqlx_sqlite_pool_opts(|opts| {
                 opts.after_connect(|connection, _| {
@@ -69,6 +72,21 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     }
     Ok(db)
 }
+
+/// SQLite copies its write-ahead log into the database file once a commit leaves it this
+/// many pages long (SQLite's default, set here so that no build or connection differs):
+/// 1000 pages of 4 KiB, about 4 MB of log, written to the database file in one go at most
+/// every few hundred replies, and read back by readers meanwhile at no great cost.
+const WAL_CHECKPOINT_PAGES: u32 = 1000;
+
+/// The log kept on disk once SQLite starts it over, in bytes: what the checkpoint above lets
+/// it reach (4 MB and a few pages for the commit that crosses it). Without a limit SQLite never
+/// shrinks the log: one large transaction (an import, a burst of replies while a reader held
+/// an old snapshot, so that no checkpoint could finish) left a log of that size beside the
+/// database for good, on a small disk the room the next writes needed. With it, the first
+/// commit after the log starts over cuts the file back to this size, while a log in steady
+/// use keeps the room it reuses (overwriting is cheaper than growing the file again).
+const WAL_SIZE_LIMIT: u64 = (WAL_CHECKPOINT_PAGES as u64 + 24) * 4096;
 
 /// Copies SQLite's write-ahead log into the database file and empties it. SQLite does so on
 /// its own only once the log holds 1000 pages (4 MB), and a log is never shrunk: a new
@@ -167,5 +185,40 @@ pub fn placeholder(postgres: bool, n: usize) -> String {
         format!("${n}")
     } else {
         "?".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    /// A transaction far larger than the limit, then a checkpoint: the next commit leaves the
+    /// log's file (its real size on disk) at most `WAL_SIZE_LIMIT` long. Without the limit it
+    /// stayed at the size of that transaction, over 16 MB.
+    #[tokio::test]
+    async fn the_log_shrinks_back_after_a_large_transaction() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("log.db");
+        let db = connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("connect");
+        db.execute_unprepared("CREATE TABLE burst (bytes BLOB)")
+            .await
+            .expect("table");
+        db.execute_unprepared("INSERT INTO burst VALUES (zeroblob(16777216))")
+            .await
+            .expect("burst");
+        let wal = dir.path().join("log.db-wal");
+        let size = || std::fs::metadata(&wal).expect("the log").len();
+        assert!(size() > 16 << 20, "the burst is in the log: {}", size());
+        // What the automatic checkpoint does, once the burst's connection lets go of it.
+        db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+            .await
+            .expect("checkpoint");
+        db.execute_unprepared("DELETE FROM burst")
+            .await
+            .expect("write");
+        assert!(size() <= WAL_SIZE_LIMIT, "the log: {} bytes", size());
     }
 }
