@@ -390,6 +390,48 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
     assert_eq!(stored().await, (1, 1, 1, 1), "reply, quote, like, follow");
 }
 
+/// While replies arrive the blocks are read from the database once, not again every few
+/// seconds (they were: every two seconds, by every request in flight then); a block added by
+/// another process (`feder block add`, which this one is not told of) is in force within
+/// seconds all the same, read once more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_are_read_again_only_when_they_change() {
+    common::init();
+    let (blog, post_url) = blog_with_post().await;
+    let peer = Peer::start().await;
+    let data = blog.data();
+    let inbox = format!("{}inbox", blog.base());
+    let reply = |n: usize| {
+        let id = format!("{}/users/alice/statuses/{n}", peer.base);
+        common::reply(&peer, &id, &post_url, &format!("Reply {n}"))
+    };
+    assert_eq!(peer.post_signed(&inbox, &reply(0)).await, 202);
+    let loads = data.blocks.loads();
+    assert!(loads > 0, "read for the first reply");
+    // Replies for longer than the blocks were once kept.
+    let started = std::time::Instant::now();
+    let mut sent = 1;
+    while started.elapsed() < Duration::from_secs(3) || sent < 10 {
+        assert_eq!(peer.post_signed(&inbox, &reply(sent)).await, 202);
+        sent += 1;
+    }
+    assert_eq!(
+        data.blocks.loads(),
+        loads,
+        "read again during {sent} replies"
+    );
+    assert_eq!(row_counts(&blog).await.1, sent as u64, "every reply stored");
+
+    let (ok, out) = common::feder_cli(&blog, &["block", "add", &peer.actor]);
+    assert!(ok, "{out}");
+    eventually("the block to be in force", 10, || async {
+        let blocks = data.blocks.current(&data.db).await.expect("blocks");
+        blocks.blocks(&peer.actor).then_some(())
+    })
+    .await;
+    assert_eq!(data.blocks.loads(), loads + 1, "read once more");
+}
+
 /// An edit of a reply whose Create never arrived is taken as the reply, and the part of the
 /// thread above it Feder never received is fetched first (an edit of a known comment fetches
 /// nothing: its parent is known).

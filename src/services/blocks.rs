@@ -1,14 +1,23 @@
 //! The blocks of actors and domains as the inbox and pages read them — the owner's own, and
 //! the domains of the shared lists they applied, less their exceptions —: loaded from the
-//! database and kept in memory for a moment (`BlockCache`), so the inbox does not read the
-//! tables on every request. Adding and removing blocks is `moderation`'s, lists `blocklists`'.
+//! database and kept in memory until they change (`BlockCache`), so the inbox does not read
+//! the tables on every request. Adding and removing blocks is `moderation`'s, lists
+//! `blocklists`'.
 
 use crate::{
     db::entities::{block, blocklist, blocklist_exception},
     error::AppResult,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use std::collections::HashSet;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 use url::Url;
 
 /// The domains of a stored list.
@@ -102,29 +111,132 @@ impl Blocks {
     }
 }
 
-/// The blocks, kept in memory for the inbox: reloaded when older than `BLOCKS_TTL` (another
-/// process, the CLI, may have changed them) and at once when this process changes them.
+/// The blocks, kept in memory for the inbox and pages. Loaded once, again at once when this
+/// process changes them (`invalidate`), and when another process (the CLI, another node)
+/// did: at most every `CHECK_EVERY`, one caller asks the database for the tables' `Stamp`
+/// (a few numbers, no domains) and loads only when it differs from the loaded one, while
+/// the others go on with what is in memory.
+///
+/// It used to load whenever its copy was older than two seconds: under a stream of replies
+/// (each asks four times: the sender, its key, the note's author, its thread) every call
+/// made between the expiry and the end of the first load loaded too, all three tables with
+/// every domain of the applied lists, every two seconds, although no block had changed.
 #[derive(Default)]
 pub struct BlockCache {
-    loaded: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Blocks>)>>,
+    loaded: std::sync::Mutex<Loaded>,
+    /// Held by the one caller that checks or loads.
+    refreshing: tokio::sync::Mutex<()>,
+    /// How many times the blocks were read from the database.
+    loads: AtomicU64,
 }
 
-const BLOCKS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+#[derive(Default)]
+struct Loaded {
+    /// The blocks, what the tables looked like when they were read, and when that was last
+    /// checked; `None` before the first load and after `invalidate`.
+    blocks: Option<(Arc<Blocks>, Stamp, Instant)>,
+    /// Counts `invalidate`s: a load that began before one does not keep what it read.
+    generation: u64,
+}
+
+/// How long what the tables looked like is taken as current. Another process's change is
+/// in force here within this time.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// What the block tables hold, in a few numbers that change with every change of them:
+/// blocks and exceptions are only ever inserted and deleted, with ids that are never used
+/// again (`AUTOINCREMENT`, a PostgreSQL sequence), so their count and highest id change with
+/// any change of the set; a list changes by being subscribed, removed, applied or not, or
+/// fetched again (`fetched_at`), so each list's id, flag and fetch time say it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Stamp {
+    blocks: (i64, Option<i32>),
+    exceptions: (i64, Option<i32>),
+    lists: Vec<(i32, bool, Option<DateTime<Utc>>)>,
+}
+
+impl Stamp {
+    async fn read(db: &DatabaseConnection) -> AppResult<Stamp> {
+        let blocks = block::Entity::find()
+            .select_only()
+            .column_as(block::Column::Id.count(), "count")
+            .column_as(block::Column::Id.max(), "last")
+            .into_tuple::<(i64, Option<i32>)>()
+            .one(db)
+            .await?
+            .unwrap_or_default();
+        let exceptions = blocklist_exception::Entity::find()
+            .select_only()
+            .column_as(blocklist_exception::Column::Id.count(), "count")
+            .column_as(blocklist_exception::Column::Id.max(), "last")
+            .into_tuple::<(i64, Option<i32>)>()
+            .one(db)
+            .await?
+            .unwrap_or_default();
+        let lists = blocklist::Entity::find()
+            .select_only()
+            .columns([
+                blocklist::Column::Id,
+                blocklist::Column::Applied,
+                blocklist::Column::FetchedAt,
+            ])
+            .order_by_asc(blocklist::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(Stamp {
+            blocks,
+            exceptions,
+            lists,
+        })
+    }
+}
 
 impl BlockCache {
-    pub async fn current(&self, db: &DatabaseConnection) -> AppResult<std::sync::Arc<Blocks>> {
-        if let Some((at, blocks)) = self
-            .loaded
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            && at.elapsed() < BLOCKS_TTL
+    pub async fn current(&self, db: &DatabaseConnection) -> AppResult<Arc<Blocks>> {
+        if let Some((blocks, _, checked)) = &self.lock().blocks
+            && checked.elapsed() < CHECK_EVERY
         {
             return Ok(blocks.clone());
         }
-        let blocks = std::sync::Arc::new(Blocks::load(db).await?);
-        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((std::time::Instant::now(), blocks.clone()));
+        // One caller checks; the others use the blocks in memory meanwhile (there are none
+        // before the first load, or after this process changed them: then they wait for it).
+        let _refreshing = match self.refreshing.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                let in_memory = self.lock().blocks.as_ref().map(|(b, _, _)| b.clone());
+                match in_memory {
+                    Some(blocks) => return Ok(blocks),
+                    None => self.refreshing.lock().await,
+                }
+            }
+        };
+        let (known, generation) = {
+            let loaded = self.lock();
+            match &loaded.blocks {
+                // Checked by another caller while this one waited.
+                Some((blocks, _, checked)) if checked.elapsed() < CHECK_EVERY => {
+                    return Ok(blocks.clone());
+                }
+                Some((blocks, stamp, _)) => {
+                    (Some((blocks.clone(), stamp.clone())), loaded.generation)
+                }
+                None => (None, loaded.generation),
+            }
+        };
+        let stamp = Stamp::read(db).await?;
+        let blocks = match known {
+            Some((blocks, known)) if known == stamp => blocks,
+            _ => {
+                self.loads.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("blocks loaded");
+                Arc::new(Blocks::load(db).await?)
+            }
+        };
+        let mut loaded = self.lock();
+        if loaded.generation == generation {
+            loaded.blocks = Some((blocks.clone(), stamp, Instant::now()));
+        }
         Ok(blocks)
     }
 
@@ -136,8 +248,21 @@ impl BlockCache {
         Ok(self.current(db).await?.blocks(actor))
     }
 
+    /// After this process changed the blocks: the next caller loads them.
     pub fn invalidate(&self) {
-        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut loaded = self.lock();
+        loaded.blocks = None;
+        loaded.generation += 1;
+    }
+
+    /// How many times the blocks were read from the database so far (not counting the
+    /// checks whether they changed).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
