@@ -190,6 +190,18 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
         "{}",
         answer_item.html()
     );
+    // The queue names her as the one who answered, not the blog.
+    let queue = browser.get("/admin/comments?status=approved").await;
+    let queue = scraper::Html::parse_document(&queue.text);
+    let meta = scraper::Selector::parse("li.answer p.meta").unwrap();
+    let by: Vec<String> = queue
+        .select(&meta)
+        .map(|m| m.text().collect::<String>())
+        .collect();
+    assert!(
+        by.iter().any(|m| m.starts_with("Alice Liddell answered")),
+        "{by:?}"
+    );
 
     // A direct message to Alice is answered by Alice, to its sender alone.
     let done = peer

@@ -31,6 +31,8 @@ use url::Url;
 #[derive(Serialize)]
 struct AnswerView {
     id: i32,
+    /// The author who wrote it, when an author's actor did; empty when the blog did.
+    by: String,
     html: String,
     /// The answer as plain text, to start editing from.
     text: String,
@@ -116,13 +118,20 @@ pub async fn queue(
     let settings = data.settings.current();
     let found = moderation::queue(&data.db, status, 200).await?;
     let parents = found.iter().map(|c| c.ap_id.clone()).collect();
+    let found_answers = comments::answers_to(&data.db, parents).await?;
+    let answer_writers = comments::authors_of(&data, &found_answers).await?;
     let mut answers: HashMap<String, Vec<AnswerView>> = HashMap::new();
-    for a in comments::answers_to(&data.db, parents).await? {
+    for a in found_answers {
         answers
             .entry(a.in_reply_to.clone())
             .or_default()
             .push(AnswerView {
                 id: a.id,
+                by: answer_writers
+                    .local
+                    .get(&a.author_ap_id)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
                 text: plain_text(&a.content_html),
                 html: a.content_html,
                 published: settings.local_time(a.published_at),
