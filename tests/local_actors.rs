@@ -288,6 +288,8 @@ async fn a_hundred_follows_at_once_are_all_stored() {
     }
     let statuses: Vec<u16> = follows.join_all().await;
     assert_eq!(statuses, vec![202; 100]);
+    // A 202 says the Follow is stored; it is accepted by the inbox's worker, maybe a moment on.
+    blog.settle(60).await;
     let db = &blog.data().db;
     assert_eq!(followers::count(db, &LocalActor::Blog).await.unwrap(), 50);
     assert_eq!(followers::count(db, &alice).await.unwrap(), 50);
@@ -309,4 +311,41 @@ async fn post_patiently(who: &Peer, url: &str, activity: &Value) -> u16 {
         }
     }
     request.body(body).send().await.unwrap().status().as_u16()
+}
+
+/// The owner reads whom each follower followed or left: the blog, or an author by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_say_whom_a_follower_followed() {
+    common::init();
+    let (blog, alice) = blog_with_alice("whom").await;
+    let alice_id = alice.id(&blog.data().urls).to_string();
+    let dave = Peer::start().await.as_user("dave");
+    let erin = Peer::start().await.as_user("erin");
+    follow(&blog, &dave, &blog.actor()).await;
+    let of_alice = follow(&blog, &erin, &alice_id).await;
+    wait_for_followers(&blog, &alice, &[&dave.actor], &[&erin.actor]).await;
+    // An Undo naming the Follow by its id alone: the row says whom it followed.
+    let undo = json!({
+        "id": format!("{}#follows/undo", erin.actor), "type": "Undo",
+        "actor": erin.actor, "object": of_alice["id"],
+    });
+    let inbox = format!("{}inbox", blog.base());
+    assert_eq!(erin.post_signed(&inbox, &undo).await, 202);
+    wait_for_followers(&blog, &alice, &[&dave.actor], &[]).await;
+
+    let mut owner = admin_helpers::logged_in(&blog, "owner").await;
+    let page = owner.get("/admin/notifications").await;
+    let html = scraper::Html::parse_document(&page.text);
+    let line = scraper::Selector::parse("li.notification p.line").unwrap();
+    let lines: Vec<String> = html
+        .select(&line)
+        .map(|l| l.text().collect::<Vec<_>>().join(" "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let said = |verb: &str| lines.iter().any(|l| l.contains(verb));
+    // With the space before it, " followed" is not the end of " unfollowed".
+    assert!(said(" followed the blog"), "{lines:?}");
+    assert!(said(" followed alice"), "{lines:?}");
+    assert!(said(" unfollowed alice"), "{lines:?}");
+    assert!(!said("unfollowed the blog"), "{lines:?}");
 }

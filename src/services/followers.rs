@@ -74,13 +74,20 @@ pub async fn accept(
             .await?;
     } else {
         let (mails, kind) = (&site.settings.current().mail, notification::FOLLOW);
-        notifications::record(&txn, mails, kind, &who.ap_id, None, None).await?;
+        let followed = followed_author(site, local);
+        notifications::record(&txn, mails, kind, &who.ap_id, None, followed.as_deref()).await?;
     }
     let event = Event::FollowAccepted {
         local_actor: local.clone(),
         follower: who.ap_id.clone(),
     };
     outbox::commit_with(site, txn, &event).await
+}
+
+/// What a follow notification is about: the author's actor id when an author was followed;
+/// none for the blog (the notification says "the blog" then).
+fn followed_author(site: &Site, local: &LocalActor) -> Option<String> {
+    local.username().map(|_| local.id(&site.urls).to_string())
 }
 
 /// The Follow an Undo names: by the actor it followed, or (when the Undo carries only its
@@ -93,8 +100,12 @@ pub enum UndoneFollow<'a> {
 /// Ends the follows matching `which`, each kept as a departure for `reason` (one of
 /// `follower_departure`'s constants). The departures are written first, copied from the rows
 /// by the database, so a transaction that calls this begins with a write (see `accept`).
-/// Returns how many follows ended.
-async fn end(db: &impl ConnectionTrait, which: Condition, reason: &str) -> AppResult<u64> {
+/// Returns the follows that ended.
+async fn end(
+    db: &impl ConnectionTrait,
+    which: Condition,
+    reason: &str,
+) -> AppResult<Vec<follower::Model>> {
     use follower_departure::Column as D;
     let departed = Query::select()
         .columns([
@@ -120,11 +131,10 @@ async fn end(db: &impl ConnectionTrait, which: Condition, reason: &str) -> AppRe
         .map_err(AppError::internal)?
         .to_owned();
     db.execute(&keep).await?;
-    let removed = follower::Entity::delete_many()
+    Ok(follower::Entity::delete_many()
         .filter(which)
-        .exec(db)
-        .await?;
-    Ok(removed.rows_affected)
+        .exec_with_returning(db)
+        .await?)
 }
 
 /// `actor` undid their Follow: removed, and the owner told. Returns whether they followed.
@@ -133,33 +143,30 @@ pub async fn unfollowed(site: &Site, actor: &Url, follow: UndoneFollow<'_>) -> A
         UndoneFollow::Of(local) => follower::Column::LocalActor.eq(local.name()),
         UndoneFollow::Id(id) => follower::Column::FollowActivityId.eq(id.as_str()),
     };
+    let of = Condition::all()
+        .add(follower::Column::ActorApId.eq(actor.as_str()))
+        .add(which);
     let txn = site.db.begin().await?;
-    let ended = end(
-        &txn,
-        Condition::all()
-            .add(follower::Column::ActorApId.eq(actor.as_str()))
-            .add(which),
-        follower_departure::UNFOLLOWED,
-    )
-    .await?;
-    if ended > 0 {
+    let ended = end(&txn, of, follower_departure::UNFOLLOWED).await?;
+    // Each ended follow names whom it followed: an Undo naming only the Follow's id does not.
+    for local in ended
+        .iter()
+        .filter_map(|f| LocalActor::from_name(&f.local_actor))
+    {
         let (mails, kind) = (&site.settings.current().mail, notification::UNFOLLOW);
-        notifications::record(&txn, mails, kind, actor.as_str(), None, None).await?;
+        let followed = followed_author(site, &local);
+        notifications::record(&txn, mails, kind, actor.as_str(), None, followed.as_deref()).await?;
     }
     txn.commit().await?;
-    Ok(ended > 0)
+    Ok(!ended.is_empty())
 }
 
 /// The remote `actor` deleted itself or moved to another account (`reason`:
 /// `follower_departure::DELETED` or `MOVED`): it follows none of our actors any more (a moved
 /// account's new one sends a Follow of its own). Returns how many follows ended.
 pub async fn remove_actor(db: &impl ConnectionTrait, actor: &Url, reason: &str) -> AppResult<u64> {
-    end(
-        db,
-        Condition::all().add(follower::Column::ActorApId.eq(actor.as_str())),
-        reason,
-    )
-    .await
+    let which = Condition::all().add(follower::Column::ActorApId.eq(actor.as_str()));
+    Ok(end(db, which, reason).await?.len() as u64)
 }
 
 /// The owner removes the follower `id` (of whichever actor they follow; `blocking` when they
@@ -183,7 +190,7 @@ pub async fn remove(site: &Site, id: i32, blocking: bool) -> AppResult<Option<fo
     };
     let txn = site.db.begin().await?;
     let which = Condition::all().add(follower::Column::Id.eq(id));
-    if end(&txn, which, reason).await? == 0 {
+    if end(&txn, which, reason).await?.is_empty() {
         return Ok(None);
     }
     let event = Event::FollowerRemoved {

@@ -133,6 +133,8 @@ pub struct Group {
     pub comment: Option<comment::Model>,
     /// The post that mentions or quotes the blog.
     pub mention: Option<mention::Model>,
+    /// The author's actor id, for a follow or unfollow of an author rather than the blog.
+    pub followed: Option<String>,
     pub newest: DateTime<Utc>,
     pub unread: bool,
     /// The newest notification's id.
@@ -156,11 +158,13 @@ pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<Grou
         .await?;
     let related = Related::load(db, &rows).await?;
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(String, Option<i32>, String), usize> = HashMap::new();
+    let mut index: HashMap<(String, Option<i32>, Option<String>, String), usize> = HashMap::new();
     for row in rows {
+        // Follows of the blog and of each author are told apart.
         let key = (
             row.kind.clone(),
             row.post_id,
+            row.object_ap_id.clone(),
             row.created_at.format("%Y-%m-%d").to_string(),
         );
         let actor = (
@@ -185,6 +189,12 @@ pub async fn latest(db: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<Grou
             post: row.post_id.and_then(|id| related.posts.get(&id).cloned()),
             comment: related.comments.get(object).cloned(),
             mention: related.mentions.get(object).cloned(),
+            followed: matches!(
+                row.kind.as_str(),
+                notification::FOLLOW | notification::UNFOLLOW
+            )
+            .then(|| row.object_ap_id.clone())
+            .flatten(),
             kind: row.kind,
             actors: vec![actor],
             newest: row.created_at,

@@ -11,9 +11,10 @@ use crate::{
     db::entities::{authorization, comment, follower, mention, notification, post},
     error::AppResult,
     render::i18n::Language,
-    services::{Site, settings::SiteSettings},
+    services::{Site, local_actor::LocalActor, settings::SiteSettings, users},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use url::Url;
 
 pub(super) async fn compose(
     site: &Site,
@@ -90,25 +91,46 @@ async fn of_follow(
     t: &Language,
     n: &notification::Model,
 ) -> AppResult<Told> {
+    // The author followed (the notification's object), or the blog.
+    let followed = match n.object_ap_id.as_deref().map(Url::parse) {
+        Some(Ok(id)) => LocalActor::from_id(&site.urls, &id),
+        _ => Some(LocalActor::Blog),
+    };
+    let Some(followed) = followed else {
+        return Ok(None);
+    };
     let still = follower::Entity::find()
         .filter(follower::Column::ActorApId.eq(n.actor_ap_id.as_str()))
+        .filter(follower::Column::LocalActor.eq(followed.name()))
         .one(&site.db)
         .await?;
     if still.is_none() {
         return Ok(None);
     }
     let name = who(site, &n.actor_ap_id, None).await?;
-    let body = format!(
-        "{}\n\n{}\n{}\n",
-        say(
-            t,
-            "mail_follow_body",
-            &[&name, &settings.local_time(n.created_at)]
+    let since = settings.local_time(n.created_at);
+    let author = match followed.username() {
+        Some(username) => users::find_by_username(&site.db, username)
+            .await?
+            .map(|u| u.display_name),
+        None => None,
+    };
+    let (subject, said) = match &author {
+        Some(author) => (
+            say(t, "mail_follow_author_subject", &[author, &name]),
+            say(t, "mail_follow_author_body", &[&name, author, &since]),
         ),
+        None => (
+            say(t, "mail_follow_subject", &[&name]),
+            say(t, "mail_follow_body", &[&name, &since]),
+        ),
+    };
+    let body = format!(
+        "{said}\n\n{}\n{}\n",
         say(t, "mail_profile", &[&n.actor_ap_id]),
         say(t, "mail_all_followers", &[&admin_link(site, "followers")]),
     );
-    Ok(Some((say(t, "mail_follow_subject", &[&name]), body)))
+    Ok(Some((subject, body)))
 }
 
 /// A mention or a direct message: the message is the owner's to read, in the mail too; a

@@ -8,12 +8,15 @@ use super::{
 };
 use crate::{
     db::entities::{comment, mention, notification},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Text},
     federation::{actions, state::AppState},
     render::i18n::Language,
     services::{
-        comments, mentions,
+        comments,
+        local_actor::LocalActor,
+        mentions,
         notifications::{self, Group},
+        users,
     },
     web::extract::Path,
 };
@@ -74,15 +77,27 @@ fn verb(kind: &str) -> &'static str {
     }
 }
 
+/// The key of "followed NAME" / "unfollowed NAME", for a follow of an author: `total` people.
+fn followed_verb(kind: &str, total: usize) -> &'static str {
+    match (kind == notification::UNFOLLOW, total == 1) {
+        (false, false) => "admin_verb_follow_author",
+        (false, true) => "admin_verb_follow_author_one",
+        (true, false) => "admin_verb_unfollow_author",
+        (true, true) => "admin_verb_unfollow_author_one",
+    }
+}
+
 /// How many people a line names before "and N others".
 const NAMED: usize = 3;
 
-/// `answers`: the blog's private answers by the direct message they answer.
+/// `answers`: the blog's private answers by the direct message they answer; `authors`: the
+/// names of the authors followed, by actor id.
 fn view(
     data: &AppState,
     lang: &Language,
     group: Group,
     answers: &HashMap<String, Vec<String>>,
+    authors: &HashMap<String, String>,
 ) -> NotificationView {
     let settings = data.settings.current();
     let total = group.actors.len();
@@ -142,7 +157,12 @@ fn view(
         .filter(|m| m.visibility == mention::DIRECT);
     NotificationView {
         // The verb agrees with the number of people: "Ann hat geteilt", "Ann und Bo haben …".
-        verb: lang.counted(verb(&group.kind), total).trim().to_string(),
+        verb: match group.followed.as_ref().and_then(|id| authors.get(id)) {
+            Some(name) => lang.say(&Text::with(followed_verb(&group.kind, total), [name])),
+            None => lang.counted(verb(&group.kind), total),
+        }
+        .trim()
+        .to_string(),
         kind: group.kind,
         others: match total.saturating_sub(NAMED) {
             0 => String::new(),
@@ -186,9 +206,18 @@ pub async fn list(data: Data<AppState>, mut author: Author) -> AppResult<Respons
             .or_default()
             .push(a.content_html);
     }
+    let mut authors = HashMap::new();
+    for id in groups.iter().filter_map(|g| g.followed.as_ref()) {
+        if let Ok(url) = url::Url::parse(id)
+            && let Some(LocalActor::Author(username)) = LocalActor::from_id(&data.urls, &url)
+            && let Some(user) = users::find_by_username(&data.db, &username).await?
+        {
+            authors.insert(id.clone(), user.display_name);
+        }
+    }
     let items: Vec<NotificationView> = groups
         .into_iter()
-        .map(|g| view(&data, author.lang, g, &answers))
+        .map(|g| view(&data, author.lang, g, &answers, &authors))
         .collect();
     // Seen now: the count in the navigation goes down with this very page.
     if let Some(last) = newest {
