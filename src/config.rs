@@ -1,7 +1,7 @@
 //! Typed configuration: `config.toml` (every key optional, defaults run as they are on a laptop),
 //! then `FEDER_*` environment overrides, then validation with messages a person can act on.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::{
     collections::BTreeMap,
     net::SocketAddr,
@@ -10,7 +10,7 @@ use std::{
 };
 use url::Url;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -27,7 +27,7 @@ pub struct Config {
 }
 
 /// An author's box under their posts: `[authors.jane]` in config.toml.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthorConfig {
     /// The name shown; the table's key when empty.
@@ -63,7 +63,7 @@ pub fn fediverse_handle(handle: &str) -> Option<(&str, &str)> {
     (valid_user && valid_host).then_some((user, host))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Incoming activities per minute from one actor, and from one server, before 429.
@@ -98,7 +98,7 @@ impl Default for LimitsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address the HTTP server binds to.
@@ -117,14 +117,14 @@ pub struct ServerConfig {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlogConfig {
     /// The fediverse handle is `@username@domain`.
@@ -160,7 +160,7 @@ impl BlogConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum CommentPolicy {
     #[default]
@@ -171,7 +171,7 @@ pub enum CommentPolicy {
 }
 
 /// Who may quote a post: answers to `QuoteRequest` and the published `canQuote`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum QuotePolicy {
     #[default]
@@ -200,7 +200,7 @@ impl QuotePolicy {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
     /// How many deliveries are in flight at once.
@@ -234,7 +234,7 @@ impl DeliveryConfig {
 
 /// The durable inbox: how received activities are retried when processing them fails for a
 /// while (a server that does not answer, a busy database).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InboxConfig {
     /// How long one try may take before another node or the next start may take it over.
@@ -263,7 +263,7 @@ impl Default for InboxConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MediaConfig {
     /// Where uploaded images are stored; by default `media/` next to the SQLite file
@@ -275,7 +275,7 @@ pub struct MediaConfig {
 
 /// E-mail to the owner (`[mail]`; /admin/settings overrides each key). Off while `smtp_host`
 /// or `to` is empty: then nothing is sent and nothing waits for long.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MailConfig {
     /// The SMTP server that takes the blog's mail.
@@ -330,7 +330,7 @@ impl Default for MailConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTls {
     /// Plain SMTP upgraded with STARTTLS (refused when the server cannot).

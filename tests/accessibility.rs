@@ -10,19 +10,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod chromium;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{follow, jpeg};
-use chromium::{chromium, connect, log_in, start_driver};
-use common::Peer;
 use fantoccini::{Client, Locator};
 use feder::services::pages;
 use serde_json::Value;
-use site::{publish, reply, start_blog};
 use std::path::PathBuf;
+use support::{Blog, Peer, chromium, connect, follow, jpeg, log_in, publish, reply, start_driver};
 
 /// axe.min.js from tests/a11y/node_modules; none (the test is skipped) without it, except
 /// under `CI=true`.
@@ -81,8 +75,8 @@ async fn every_page_is_axe_clean() {
     let Some(axe) = axe_source() else {
         return;
     };
-    let blog = start_blog("accessibility", |_| {}).await;
-    let mut http = admin_helpers::logged_in(&blog, "jane").await;
+    let blog = Blog::new("accessibility").start().await;
+    let mut http = support::logged_in(&blog, "jane").await;
     let peer = Peer::start().await;
     follow(&peer, &blog).await;
     let post = publish(

@@ -7,25 +7,28 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, PASSWORD, csrf_of, follow, jpeg, logged_in, received_of};
-use common::{Instance, Peer, eventually, get_json, page, texts};
 use feder::{
     db::entities::{session, setting},
     services::{stored_html, users},
 };
 use sea_orm::{EntityTrait, PaginatorTrait};
+use support::{
+    Blog, Browser, PASSWORD, Peer, csrf_of, eventually, follow, get_json, jpeg, logged_in, page,
+    received_of, texts,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_logout_csrf_and_throttling() {
-    common::init();
+    support::init();
     // The test acts as a local reverse proxy that names other clients in X-Forwarded-For.
-    let blog = Instance::start_configured("admin", |c| {
-        c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
-    })
-    .await;
+    let blog = Blog::new("admin")
+        .configure(|c| {
+            c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+        })
+        .start()
+        .await;
     users::create(&blog.data().db, "jorg", PASSWORD)
         .await
         .expect("user");
@@ -140,8 +143,8 @@ async fn login_logout_csrf_and_throttling() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editor_round_trip_reaches_followers() {
-    common::init();
-    let blog = Instance::start("editor").await;
+    support::init();
+    let blog = Blog::new("editor").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog).await;
     let mut browser = logged_in(&blog, "jorg").await;
@@ -167,7 +170,7 @@ async fn editor_round_trip_reaches_followers() {
     let display = image["display"].as_str().unwrap().to_string();
     let card = image["card"].as_str().unwrap().to_string();
     assert!(display.ends_with("-1200.jpg"));
-    let served = common::client().get(&card).send().await.unwrap();
+    let served = support::client().get(&card).send().await.unwrap();
     assert_eq!(served.status(), 200);
     assert_eq!(served.headers()["content-type"], "image/jpeg");
     assert!(
@@ -346,8 +349,8 @@ async fn editor_round_trip_reaches_followers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
-    common::init();
-    let blog = Instance::start("drafts").await;
+    support::init();
+    let blog = Blog::new("drafts").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog).await;
     let mut browser = logged_in(&blog, "ada").await;
@@ -468,11 +471,11 @@ async fn drafts_stay_private_and_scheduled_posts_go_out_on_time() {
 /// and a domain is blocked from the same page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moderation_queue_in_admin() {
-    common::init();
-    let blog = Instance::start_configured("modqueue", |c| {
-        c.blog.comment_policy = feder::config::CommentPolicy::Approval
-    })
-    .await;
+    support::init();
+    let blog = Blog::new("modqueue")
+        .configure(|c| c.blog.comment_policy = feder::config::CommentPolicy::Approval)
+        .start()
+        .await;
     let input =
         feder::services::posts::parse_markdown_file("---\ntitle: Hi\nslug: hi\n---\nText.\n")
             .unwrap();
@@ -493,7 +496,7 @@ async fn moderation_queue_in_admin() {
     assert_eq!(queue.status, 200);
     let html = queue.html();
     assert_eq!(
-        common::texts(&html, "li.comment .content"),
+        support::texts(&html, "li.comment .content"),
         vec!["Please approve me"]
     );
     let form = scraper::Selector::parse("li.comment form").unwrap();
@@ -513,13 +516,13 @@ async fn moderation_queue_in_admin() {
         403
     );
     let post_url = format!("{}posts/hi", blog.base());
-    assert!(common::texts(&common::page(&post_url).await.1, "li.comment .e-content").is_empty());
+    assert!(support::texts(&support::page(&post_url).await.1, "li.comment .e-content").is_empty());
     assert_eq!(
         browser.post_form(&approve, &[("csrf", &csrf)]).await.status,
         303
     );
     assert_eq!(
-        common::texts(&common::page(&post_url).await.1, "li.comment .e-content"),
+        support::texts(&support::page(&post_url).await.1, "li.comment .e-content"),
         vec!["Please approve me"]
     );
 
@@ -538,7 +541,7 @@ async fn moderation_queue_in_admin() {
         303
     );
     assert!(
-        common::texts(&common::page(&post_url).await.1, "li.comment .e-content").is_empty(),
+        support::texts(&support::page(&post_url).await.1, "li.comment .e-content").is_empty(),
         "hidden by the block"
     );
 }
@@ -547,8 +550,8 @@ async fn moderation_queue_in_admin() {
 /// deleted (the library says which post uses it), one nothing uses is, with its files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_library_changes_alt_text_and_deletes_unused_images() {
-    common::init();
-    let blog = Instance::start("media_library").await;
+    support::init();
+    let blog = Blog::new("media_library").start().await;
     let mut browser = logged_in(&blog, "jorg").await;
     let csrf = csrf_of(&browser.get("/admin/media").await.text);
     let mut images = Vec::new();
@@ -600,7 +603,7 @@ async fn media_library_changes_alt_text_and_deletes_unused_images() {
     );
     let file = images[0]["url"].as_str().unwrap();
     assert_eq!(
-        common::client().get(file).send().await.unwrap().status(),
+        support::client().get(file).send().await.unwrap().status(),
         200
     );
 
@@ -612,7 +615,7 @@ async fn media_library_changes_alt_text_and_deletes_unused_images() {
     for size in ["url", "display", "card"] {
         let gone = images[1][size].as_str().unwrap();
         assert_eq!(
-            common::client().get(gone).send().await.unwrap().status(),
+            support::client().get(gone).send().await.unwrap().status(),
             404,
             "{gone}"
         );

@@ -10,28 +10,22 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod chromium;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{PASSWORD, follow, jpeg, received_of};
-use chromium::{
-    chromium, connect, fits, log_in, outside_the_window, screenshots, start_driver, text_of,
-    watch_csp,
-};
-use common::{Peer, eventually, free_port};
 use fantoccini::Locator;
 use feder::services::{followers, local_actor::LocalActor, posts, users};
 use serde_json::json;
-use site::{publish, reply, start_blog};
+use support::{
+    Blog, PASSWORD, Peer, chromium, connect, eventually, fits, follow, free_port, jpeg, log_in,
+    outside_the_window, publish, received_of, reply, screenshots, start_driver, text_of, watch_csp,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workspace_in_headless_chromium() {
     let Some((browser, driver)) = chromium() else {
         return;
     };
-    let blog = start_blog("admin_browser", |_| {}).await;
+    let blog = Blog::new("admin_browser").start().await;
     let peer = Peer::start().await;
     users::create(&blog.data().db, "jane", PASSWORD)
         .await
@@ -276,7 +270,10 @@ async fn followers_of_the_blog_and_an_author_on_a_phone() {
     let Some((browser, driver)) = chromium() else {
         return;
     };
-    let blog = start_blog("admin_followers_phone", |c| c.blog.author_actors = true).await;
+    let blog = Blog::new("admin_followers_phone")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     users::create(&blog.data().db, "jane", PASSWORD)
         .await
         .expect("user");
@@ -352,13 +349,15 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
     let Some((browser, driver)) = chromium() else {
         return;
     };
-    let blog = start_blog("admin_widths", |c| {
-        c.blog.comment_policy = feder::config::CommentPolicy::Approval;
-        c.inbox.max_attempts = 1;
-    })
-    .await;
+    let blog = Blog::new("admin_widths")
+        .configure(|c| {
+            c.blog.comment_policy = feder::config::CommentPolicy::Approval;
+            c.inbox.max_attempts = 1;
+        })
+        .start()
+        .await;
     let peer = Peer::start().await;
-    let mut http = admin_helpers::logged_in(&blog, "jane").await;
+    let mut http = support::logged_in(&blog, "jane").await;
     follow(&peer, &blog).await;
     let post = publish(
         &blog,
@@ -390,7 +389,7 @@ async fn every_admin_page_fits_a_phone_and_a_desktop() {
         .await;
     assert!(status < 300, "direct message answered {status}");
     // A like puts the post among the top posts of /admin/stats (the reply waits).
-    site::like(&peer, &blog, &post_url).await;
+    support::like(&peer, &blog, &post_url).await;
     // A reply to a note on a server that does not answer: tried once, then a dead letter.
     let gone = format!("http://localhost:{}/notes/somewhere-far-away", free_port());
     reply(&peer, &blog, &gone, 2, "Lost in a thread").await;
@@ -528,7 +527,7 @@ async fn reader_on_a_phone() {
     let Some((browser, driver)) = chromium() else {
         return;
     };
-    let blog = start_blog("admin_reader_phone", |_| {}).await;
+    let blog = Blog::new("admin_reader_phone").start().await;
     users::create(&blog.data().db, "jane", PASSWORD)
         .await
         .expect("user");

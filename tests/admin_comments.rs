@@ -6,14 +6,10 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{csrf_of, logged_in};
-use common::{Peer, texts};
 use feder::config::CommentPolicy;
-use site::{attr, publish, reply, start_blog};
+use support::{Blog, Peer, attr, csrf_of, logged_in, publish, reply, texts};
 
 /// The text of every element `selector` finds inside the queue entry of comment `id`.
 fn in_entry(html: &scraper::Html, id: i32, selector: &str) -> Vec<String> {
@@ -22,12 +18,14 @@ fn in_entry(html: &scraper::Html, id: i32, selector: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_shows_post_and_author_and_never_the_blogs_answer() {
-    let blog = start_blog("queue_authors", |c| {
-        c.blog.comment_policy = CommentPolicy::Approval;
-        // The form helper waits 2.1 s, as a person would at least.
-        c.limits.web_comment_min_seconds = 2;
-    })
-    .await;
+    let blog = Blog::new("queue_authors")
+        .configure(|c| {
+            c.blog.comment_policy = CommentPolicy::Approval;
+            // The form helper waits 2.1 s, as a person would at least.
+            c.limits.web_comment_min_seconds = 2;
+        })
+        .start()
+        .await;
     let peer = Peer::start().await;
     publish(
         &blog,
@@ -36,7 +34,7 @@ async fn queue_shows_post_and_author_and_never_the_blogs_answer() {
     .await;
     let post_url = format!("{}posts/seeds", blog.base());
     reply(&peer, &blog, &post_url, 1, "When do they sprout?").await;
-    common::web_comment(
+    support::web_comment(
         &post_url,
         &[
             ("author", "Wendy Web"),
@@ -163,6 +161,6 @@ async fn queue_shows_post_and_author_and_never_the_blogs_answer() {
         vec!["Shown (2)"]
     );
     assert_eq!(texts(&html, "li.comment").len(), 2);
-    let (_, page) = common::page(&post_url).await;
+    let (_, page) = support::page(&post_url).await;
     assert!(page.html().contains("Mine never came up."));
 }

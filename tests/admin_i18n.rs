@@ -8,13 +8,9 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, follow, logged_in};
-use common::{Peer, texts};
-use site::{like, publish, reply, start_blog};
+use support::{Blog, Browser, Peer, follow, like, logged_in, publish, reply, texts};
 
 /// Words of the English admin interface that must not be left on a German page.
 const ENGLISH: &[&str] = &[
@@ -113,7 +109,10 @@ const NAV: (&str, &str) = ("header nav a", "Einstellungen");
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_german_blog_has_german_admin_pages() {
     let peer = Peer::start().await;
-    let blog = start_blog("i18n_admin_de", |c| c.blog.lang = "de".into()).await;
+    let blog = Blog::new("i18n_admin_de")
+        .configure(|c| c.blog.lang = "de".into())
+        .start()
+        .await;
 
     // The login form, before any session.
     let mut anonymous = Browser::new(&blog);
@@ -131,7 +130,7 @@ async fn a_german_blog_has_german_admin_pages() {
             &[
                 ("username", "nobody"),
                 ("password", "wrong"),
-                ("csrf", &admin_helpers::csrf_of(&login.text)),
+                ("csrf", &support::csrf_of(&login.text)),
                 ("next", "/admin"),
             ],
         )
@@ -223,11 +222,11 @@ async fn a_german_blog_has_german_admin_pages() {
     // The editor's script gets its messages from the page.
     let editor = browser.get(&edit).await.html();
     assert_eq!(
-        site::attr(&editor, "form#editor", "data-l-saving"),
+        support::attr(&editor, "form#editor", "data-l-saving"),
         "Wird gespeichert …"
     );
     assert_eq!(
-        site::attr(&editor, "form#editor", "data-l-words-one"),
+        support::attr(&editor, "form#editor", "data-l-words-one"),
         "%s Wort"
     );
     german(
@@ -397,7 +396,10 @@ async fn a_german_blog_has_german_admin_pages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_english_blog_keeps_english_admin_pages() {
-    let blog = start_blog("i18n_admin_en", |c| c.blog.lang = "en".into()).await;
+    let blog = Blog::new("i18n_admin_en")
+        .configure(|c| c.blog.lang = "en".into())
+        .start()
+        .await;
     let mut browser = logged_in(&blog, "jane").await;
     for (path, heading) in [
         ("/admin", "Dashboard"),
@@ -422,72 +424,26 @@ async fn an_english_blog_keeps_english_admin_pages() {
     }
 }
 
-/// A program on the `PATH`, if there.
-fn find(name: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
 /// The editor's script in a real headless Chromium writes its messages (word count, autosave)
 /// in the blog's language, from the page's data attributes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_editor_script_speaks_german() {
-    let (Some(chromium), Some(driver)) = (find("chromium"), find("chromedriver")) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no chromium + chromedriver"
-        );
-        eprintln!("skipped: no chromium and chromedriver in PATH");
+    let Some((chromium, driver)) = support::chromium() else {
         return;
     };
-    use fantoccini::{ClientBuilder, Locator};
-    let blog = start_blog("i18n_admin_js", |c| c.blog.lang = "de".into()).await;
-    feder::services::users::create(&blog.data().db, "jane", admin_helpers::PASSWORD)
+    use fantoccini::Locator;
+    let blog = Blog::new("i18n_admin_js")
+        .configure(|c| c.blog.lang = "de".into())
+        .start()
+        .await;
+    feder::services::users::create(&blog.data().db, "jane", support::PASSWORD)
         .await
         .unwrap();
-    let port = common::free_port();
-    let _driver = tokio::process::Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let driver_url = format!("http://127.0.0.1:{port}");
-    common::eventually("chromedriver answers", 30, || async {
-        reqwest::get(format!("{driver_url}/status")).await.ok()
-    })
-    .await;
+    let (_driver, driver_url) = support::start_driver(&driver).await;
     let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", format!("--user-data-dir={}", profile.path().display())],
-        }),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .unwrap();
+    let client = support::connect(&driver_url, &chromium, profile.path()).await;
     let base = blog.base().trim_end_matches('/').to_string();
-    client.goto(&format!("{base}/admin/login")).await.unwrap();
-    let form = client.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("username", "jane").await.unwrap();
-    form.set_by_name("password", admin_helpers::PASSWORD)
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("header.admin"))
-        .await
-        .unwrap();
+    support::log_in(&client, &base, "jane").await;
     client
         .goto(&format!("{base}/admin/posts/new"))
         .await
@@ -510,13 +466,13 @@ async fn the_editor_script_speaks_german() {
         .send_keys("Rot")
         .await
         .unwrap();
-    common::eventually("the word count in German", 10, || async {
+    support::eventually("the word count in German", 10, || async {
         text_of("#word-count")
             .await
             .filter(|t| t.starts_with("1 Wort · 1 Min. Lesezeit"))
     })
     .await;
-    common::eventually("the autosave in German", 20, || async {
+    support::eventually("the autosave in German", 20, || async {
         text_of("#autosave-status")
             .await
             .filter(|t| t.starts_with("Entwurf gespeichert um "))
@@ -552,11 +508,7 @@ const ENGLISH_MESSAGES: &[&str] = &[
 /// An upload over the limit, as `browser` sends it: the server answers 413 as soon as it sees
 /// the length and closes the connection, which the client may see as an error while it is
 /// still sending; then it sends again, as a person would.
-async fn refused_upload(
-    browser: &Browser,
-    content_type: &str,
-    body: Vec<u8>,
-) -> admin_helpers::Answer {
+async fn refused_upload(browser: &Browser, content_type: &str, body: Vec<u8>) -> support::Answer {
     let cookies = browser
         .cookies
         .iter()
@@ -564,7 +516,7 @@ async fn refused_upload(
         .collect::<Vec<_>>()
         .join("; ");
     for _ in 0..10 {
-        let sent = common::client()
+        let sent = support::client()
             .post(format!("{}/admin/media", browser.base))
             .header("Cookie", &cookies)
             .header("Accept", "text/html")
@@ -576,7 +528,7 @@ async fn refused_upload(
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if let Ok(text) = response.text().await {
-                return admin_helpers::Answer {
+                return support::Answer {
                     status,
                     headers,
                     text,
@@ -588,7 +540,7 @@ async fn refused_upload(
 }
 
 /// `answer` is a German page with the `status` and `message`, and no English word in it.
-fn german_answer(what: &str, answer: &admin_helpers::Answer, status: u16, message: &str) {
+fn german_answer(what: &str, answer: &support::Answer, status: u16, message: &str) {
     assert_eq!(answer.status, status, "{what}: {}", answer.text);
     let html = answer.html();
     assert_eq!(
@@ -614,14 +566,16 @@ fn german_answer(what: &str, answer: &admin_helpers::Answer, status: u16, messag
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_german_blog_says_every_message_in_german() {
     let peer = Peer::start().await;
-    let blog = start_blog("i18n_messages_de", |c| {
-        c.blog.lang = "de".into();
-        c.blog.timezone = "Europe/Berlin".into();
-        // The description is the owner's words, not the interface's.
-        c.blog.description = "Ein Garten im Fediverse.".into();
-        c.inbox.max_attempts = 1;
-    })
-    .await;
+    let blog = Blog::new("i18n_messages_de")
+        .configure(|c| {
+            c.blog.lang = "de".into();
+            c.blog.timezone = "Europe/Berlin".into();
+            // The description is the owner's words, not the interface's.
+            c.blog.description = "Ein Garten im Fediverse.".into();
+            c.inbox.max_attempts = 1;
+        })
+        .start()
+        .await;
     let mut browser = logged_in(&blog, "jane").await;
     let html = [("Accept", "text/html")];
     follow(&peer, &blog).await;
@@ -629,13 +583,13 @@ async fn a_german_blog_says_every_message_in_german() {
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
     like(&peer, &blog, &post_url).await;
     // A reply in a thread whose server does not answer: a dead letter with its reason.
-    let gone = format!("http://localhost:{}/notes/weit-weg", common::free_port());
+    let gone = format!("http://localhost:{}/notes/weit-weg", support::free_port());
     reply(&peer, &blog, &gone, 2, "Verloren").await;
     // The peer refuses the next post: a failed delivery with its reason.
     peer.answer_with(&[410; 20]);
     publish(&blog, "---\ntitle: Ernte\n---\nWas reif ist.\n").await;
     blog.settle(30).await;
-    let csrf = admin_helpers::csrf_of(&browser.get("/admin").await.text);
+    let csrf = support::csrf_of(&browser.get("/admin").await.text);
 
     // The editor: neither title nor text, a date that is none.
     let empty_title = browser
@@ -674,7 +628,7 @@ async fn a_german_blog_says_every_message_in_german() {
         "Das Datum „nächsten Dienstag“",
     );
     // An upload that is no image, and one over the limit.
-    let (content_type, body) = admin_helpers::multipart(
+    let (content_type, body) = support::multipart(
         &[("csrf", &csrf), ("alt", "Kein Bild")],
         &[("file", "notiz.txt", "image/png", b"nur Text")],
     );
@@ -687,7 +641,7 @@ async fn a_german_blog_says_every_message_in_german() {
         400,
         "Nur PNG-, JPEG-, GIF- und WebP-Bilder können hochgeladen werden.",
     );
-    let (content_type, body) = admin_helpers::multipart(
+    let (content_type, body) = support::multipart(
         &[("csrf", &csrf), ("alt", "Riesig")],
         &[(
             "file",
@@ -813,7 +767,7 @@ async fn a_german_blog_says_every_message_in_german() {
     }
 
     // The same words for likes on the page and in the admin.
-    let (_, page) = common::page(&post_url).await;
+    let (_, page) = support::page(&post_url).await;
     assert_eq!(texts(&page, ".reactions .likes"), vec!["1 Favorit"]);
     let notifications = browser.get("/admin/notifications").await;
     assert!(notifications.text.contains("hat favorisiert"));

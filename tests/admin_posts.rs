@@ -6,13 +6,9 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, follow, logged_in, received_of};
-use common::{Peer, eventually, texts};
-use site::start_blog;
+use support::{Blog, Browser, Peer, csrf_of, eventually, follow, logged_in, received_of, texts};
 
 /// The tabs of /admin/posts: (status, count), and the current one.
 async fn tabs(browser: &mut Browser) -> (Vec<(String, String)>, String) {
@@ -69,7 +65,7 @@ async fn wait_for(peer: &Peer, kind: &str, id: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unpublish_preview_trash_restore_and_empty() {
-    let blog = start_blog("posts_life", |_| {}).await;
+    let blog = Blog::new("posts_life").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog).await;
     let mut browser = logged_in(&blog, "jane").await;
@@ -88,7 +84,7 @@ async fn unpublish_preview_trash_restore_and_empty() {
     assert_eq!(asked.status, 200, "{}", asked.text);
     assert_eq!(texts(&asked.html(), "#confirm-empty").len(), 1);
     assert!(asked.text.contains("name=\"confirm_empty\" value=\"yes\""));
-    assert_eq!(common::page(&post_url).await.0, 404, "not published yet");
+    assert_eq!(support::page(&post_url).await.0, 404, "not published yet");
     fields[3] = ("body", "Sown in *spring*.");
     let published = browser.post_form("/admin/posts", &fields).await;
     assert_eq!(published.status, 303, "{}", published.text);
@@ -103,7 +99,7 @@ async fn unpublish_preview_trash_restore_and_empty() {
         .await;
     assert_eq!(unpublished.status, 303, "{}", unpublished.text);
     wait_for(&peer, "Delete", &post_url, 1).await;
-    assert_eq!(common::page(&post_url).await.0, 404);
+    assert_eq!(support::page(&post_url).await.0, 404);
     let (tabs_now, _) = tabs(&mut browser).await;
     assert_eq!(count_of(&tabs_now, "published"), "0");
     assert_eq!(count_of(&tabs_now, "draft"), "1");
@@ -117,21 +113,21 @@ async fn unpublish_preview_trash_restore_and_empty() {
     // The draft's private preview shows it as the blog will, to search engines not at all;
     // a wrong key finds nothing.
     let editor = browser.get("/admin/posts/seeds/edit").await;
-    let preview = site::attr(&editor.html(), "#preview-link", "href");
-    let (status, page) = common::page(&preview).await;
+    let preview = support::attr(&editor.html(), "#preview-link", "href");
+    let (status, page) = support::page(&preview).await;
     assert_eq!(status, 200);
     assert_eq!(texts(&page, "article.post h1"), vec!["Seeds"]);
     assert!(page.html().contains("<em>spring</em>"));
     assert_eq!(
-        site::attr(&page, "meta[name=robots]", "content"),
+        support::attr(&page, "meta[name=robots]", "content"),
         "noindex, nofollow"
     );
-    let answer = common::client().get(&preview).send().await.unwrap();
+    let answer = support::client().get(&preview).send().await.unwrap();
     assert_eq!(answer.headers()["x-robots-tag"], "noindex, nofollow");
     let wrong = preview.replace("key=", "key=00");
-    assert_eq!(common::page(&wrong).await.0, 404);
+    assert_eq!(support::page(&wrong).await.0, 404);
     assert_eq!(
-        common::page(&format!("{post_url}/preview")).await.0,
+        support::page(&format!("{post_url}/preview")).await.0,
         404,
         "no key"
     );
@@ -153,7 +149,7 @@ async fn unpublish_preview_trash_restore_and_empty() {
         Some("/admin/posts?status=draft")
     );
     wait_for(&peer, "Create", &post_url, 2).await;
-    assert_eq!(common::page(&post_url).await.0, 200);
+    assert_eq!(support::page(&post_url).await.0, 200);
     let editor = browser.get("/admin/posts/seeds/edit").await;
     assert!(
         texts(&editor.html(), "#preview-link").is_empty(),
@@ -166,7 +162,7 @@ async fn unpublish_preview_trash_restore_and_empty() {
         .await;
     assert_eq!(trashed.status, 303);
     wait_for(&peer, "Delete", &post_url, 2).await;
-    assert_eq!(common::page(&post_url).await.0, 404);
+    assert_eq!(support::page(&post_url).await.0, 404);
     let (tabs_now, _) = tabs(&mut browser).await;
     assert_eq!(count_of(&tabs_now, "trash"), "1");
     assert_eq!(count_of(&tabs_now, "all"), "0", "the trash is not in All");
@@ -175,7 +171,7 @@ async fn unpublish_preview_trash_restore_and_empty() {
         .await;
     assert_eq!(restored.status, 303);
     wait_for(&peer, "Create", &post_url, 3).await;
-    assert_eq!(common::page(&post_url).await.0, 200);
+    assert_eq!(support::page(&post_url).await.0, 200);
     let mut created: Vec<String> = received_of(&peer, "Create")
         .iter()
         .filter_map(|a| a["object"]["id"].as_str().map(str::to_string))
@@ -219,14 +215,16 @@ async fn unpublish_preview_trash_restore_and_empty() {
         .post_form("/admin/trash/empty", &[("csrf", &csrf)])
         .await;
     assert_eq!(emptied.status, 303);
-    assert_eq!(common::page(&post_url).await.0, 410);
+    assert_eq!(support::page(&post_url).await.0, 410);
     assert_eq!(
-        common::page(&format!("{}posts/weeds", blog.base())).await.0,
+        support::page(&format!("{}posts/weeds", blog.base()))
+            .await
+            .0,
         404
     );
     let (tabs_now, _) = tabs(&mut browser).await;
     assert!(tabs_now.iter().all(|(_, n)| n == "0"), "{tabs_now:?}");
-    common::settled(&blog.data().db, 20).await;
+    support::settled(&blog.data().db, 20).await;
     assert_eq!(
         about(&peer, "Delete", &post_url),
         3,

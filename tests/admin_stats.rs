@@ -7,20 +7,19 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, follow, logged_in};
 use chrono::Datelike;
-use common::{Instance, Peer, eventually, settled, texts};
 use feder::{
     db::entities::follower_departure,
     services::{followers, local_actor::LocalActor},
 };
 use sea_orm::EntityTrait;
 use serde_json::json;
-use site::{like, publish, reply, start_blog};
+use support::{
+    Blog, Browser, Instance, Peer, csrf_of, eventually, follow, like, logged_in, publish, reply,
+    settled, texts,
+};
 
 /// A boost of `post_url` from the peer's `alice`, signed as Mastodon sends it.
 async fn boost(peer: &Peer, blog: &Instance, post_url: &str) {
@@ -84,7 +83,7 @@ async fn page(browser: &mut Browser, path: &str) -> scraper::Html {
 async fn the_stats_count_what_two_servers_did() {
     let one = Peer::start().await;
     let two = Peer::start().await;
-    let blog = start_blog("admin_stats", |_| {}).await;
+    let blog = Blog::new("admin_stats").start().await;
     let mut browser = logged_in(&blog, "jane").await;
 
     let empty = page(&mut browser, "/admin/stats").await;
@@ -99,7 +98,7 @@ async fn the_stats_count_what_two_servers_did() {
     // Both Creates of both posts reached both servers, and their rows say so.
     for peer in [&one, &two] {
         eventually("the peer has both posts", 20, || async {
-            (admin_helpers::received_of(peer, "Create").len() == 2).then_some(())
+            (support::received_of(peer, "Create").len() == 2).then_some(())
         })
         .await;
     }

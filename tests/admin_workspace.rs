@@ -6,13 +6,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, follow, logged_in, received_of};
-use common::{Peer, eventually, get_json, texts};
-use site::{like, publish, reply, start_blog};
+use support::{
+    Blog, Browser, Peer, csrf_of, eventually, follow, get_json, like, logged_in, publish,
+    received_of, reply, texts,
+};
 
 /// The number in the navigation's notifications link, if it shows one.
 fn unread_in_nav(html: &str) -> Option<String> {
@@ -23,7 +22,7 @@ fn unread_in_nav(html: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_apply_at_once_and_password_changes() {
-    let blog = start_blog("ws_settings", |_| {}).await;
+    let blog = Blog::new("ws_settings").start().await;
     let mut browser = logged_in(&blog, "jane").await;
     let form = browser.get("/admin/settings").await;
     assert_eq!(form.status, 200);
@@ -55,7 +54,7 @@ async fn settings_apply_at_once_and_password_changes() {
     assert_eq!(answer.status, 303, "{}", answer.text);
 
     // The public page, the actor and NodeInfo show the new title at once, no restart.
-    let (status, home) = common::page(&blog.base()).await;
+    let (status, home) = support::page(&blog.base()).await;
     assert_eq!(status, 200);
     assert!(texts(&home, "title")[0].contains("The Garden Blog"));
     assert_eq!(
@@ -101,7 +100,7 @@ async fn settings_apply_at_once_and_password_changes() {
             "/admin/settings/password",
             &[
                 ("csrf", &csrf),
-                ("current", admin_helpers::PASSWORD),
+                ("current", support::PASSWORD),
                 ("new", "a new long password"),
                 ("repeat", "a new long password"),
             ],
@@ -119,7 +118,7 @@ async fn settings_apply_at_once_and_password_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_answers_followers_and_deliveries() {
     let peer = Peer::start().await;
-    let blog = start_blog("ws_notify", |_| {}).await;
+    let blog = Blog::new("ws_notify").start().await;
     let mut browser = logged_in(&blog, "jane").await;
     follow(&peer, &blog).await;
     let post = publish(&blog, "---\ntitle: Seeds\n---\nWhat grows.\n").await;
@@ -166,7 +165,7 @@ async fn notifications_answers_followers_and_deliveries() {
     assert_eq!(unread_in_nav(&after.text), None);
 
     // Answer from the form under the comment in the notifications.
-    let action = site::attr(&html, "li.notification form.reply", "action");
+    let action = support::attr(&html, "li.notification form.reply", "action");
     let csrf = csrf_of(&page.text);
     let answered = browser
         .post_form(
@@ -201,7 +200,7 @@ async fn notifications_answers_followers_and_deliveries() {
             .any(|c| c == &serde_json::json!(peer.actor))
     );
     // The answer shows on the public page, threaded under the comment.
-    let (_, public) = common::page(&post_url).await;
+    let (_, public) = support::page(&post_url).await;
     assert!(public.html().contains("Thank you, <em>Alice</em>!"));
 
     // The peer answers the blog's answer: a "reply" notification.
@@ -217,7 +216,7 @@ async fn notifications_answers_followers_and_deliveries() {
     // Edit and delete the answer from /admin/comments (the Shown tab).
     let comments = browser.get("/admin/comments?status=approved").await;
     let html = comments.html();
-    let edit = site::attr(&html, "li.answer form.reply", "action");
+    let edit = support::attr(&html, "li.answer form.reply", "action");
     let csrf = csrf_of(&comments.text);
     let edited = browser
         .post_form(&edit, &[("csrf", &csrf), ("text", "Thank you so much!")])
@@ -261,7 +260,7 @@ async fn notifications_answers_followers_and_deliveries() {
     .await;
     assert!(failed.contains("Retry now"));
     let report = browser.get("/admin/deliveries").await;
-    let action = site::attr(&report.html(), "section.delivery tr.failed form", "action");
+    let action = support::attr(&report.html(), "section.delivery tr.failed form", "action");
     let csrf = csrf_of(&report.text);
     let retried = browser
         .post_form(&action, &[("csrf", &csrf), ("host", &host)])
@@ -288,7 +287,7 @@ async fn notifications_answers_followers_and_deliveries() {
             .iter()
             .any(|t| t.contains("localhost"))
     );
-    let remove = site::attr(&html, "li.follower form", "action");
+    let remove = support::attr(&html, "li.follower form", "action");
     let csrf = csrf_of(&list.text);
     let removed = browser.post_form(&remove, &[("csrf", &csrf)]).await;
     assert_eq!(removed.status, 303);
@@ -315,7 +314,7 @@ async fn notifications_answers_followers_and_deliveries() {
 }
 
 /// /admin/deliveries as the logged-in browser sees it (a copy of its cookies).
-async fn browser_get(blog: &common::Instance, browser: &Browser) -> String {
+async fn browser_get(blog: &support::Instance, browser: &Browser) -> String {
     let mut copy = Browser::new(blog);
     copy.cookies = browser.cookies.clone();
     copy.get("/admin/deliveries").await.text
@@ -326,7 +325,7 @@ async fn browser_get(blog: &common::Instance, browser: &Browser) -> String {
 /// 23:30 UTC the evening before, edited as 00:30, and listed in 2024.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_time_zone_of_the_settings_is_the_editors_and_the_archives() {
-    let blog = start_blog("ws_zone", |_| {}).await;
+    let blog = Blog::new("ws_zone").start().await;
     let mut browser = logged_in(&blog, "jane").await;
     let csrf = csrf_of(&browser.get("/admin/settings").await.text);
     let settings = |zone: &'static str| {
@@ -371,19 +370,19 @@ async fn the_time_zone_of_the_settings_is_the_editors_and_the_archives() {
     );
 
     let editor = browser.get("/admin/posts/new-year/edit").await;
-    let field = site::attr(&editor.html(), "input[name=published]", "value");
+    let field = support::attr(&editor.html(), "input[name=published]", "value");
     assert_eq!(field, "2024-01-01T00:30");
     let shown: String = editor.html().root_element().text().collect();
     assert!(shown.contains("Date (Europe/Berlin)"), "{shown}");
     let list = browser.get("/admin/posts").await;
     assert!(list.text.contains("2024-01-01 00:30"), "{}", list.text);
 
-    let (status, archive) = common::page(&format!("{}archive/2024", blog.base())).await;
+    let (status, archive) = support::page(&format!("{}archive/2024", blog.base())).await;
     assert_eq!(status, 200);
     assert_eq!(texts(&archive, "ul.periods li a"), vec!["January 2024"]);
-    let (status, _) = common::page(&format!("{}archive/2023", blog.base())).await;
+    let (status, _) = support::page(&format!("{}archive/2023", blog.base())).await;
     assert_eq!(status, 404, "not in December's UTC evening");
-    let (_, post) = common::page(&format!("{}posts/new-year", blog.base())).await;
+    let (_, post) = support::page(&format!("{}posts/new-year", blog.base())).await;
     assert_eq!(texts(&post, "time.dt-published"), vec!["1 January 2024"]);
 
     // Saved unchanged from the editor, the date stays where it was.

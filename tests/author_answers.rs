@@ -8,24 +8,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod peers;
+mod support;
 
-use admin_helpers::{Browser, csrf_of};
-use common::eventually;
-use peers::{CONFIG, Feder, PeerProcess, STEP_SECONDS, is_2xx, peer_installed};
 use serde_json::{Value, json};
-
-/// The ids an activity or object field names, whether one or a list.
-fn ids(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(ids).collect(),
-        Value::String(s) => vec![s.clone()],
-        Value::Object(o) => o.get("id").map(ids).unwrap_or_default(),
-        _ => vec![],
-    }
-}
+use support::{
+    Blog, Browser, PeerProcess, STEP_SECONDS, csrf_of, eventually, ids, interop, is_2xx,
+    peer_installed, recipients,
+};
 
 /// The action of the first form in `path` (an /admin page of `browser`'s session) that sits in
 /// the element `item` containing `text` and whose action ends with `suffix`, and the page.
@@ -62,9 +51,14 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let config = CONFIG.replacen("[blog]\n", "[blog]\nauthor_actors = true\n", 1);
-    let feder = Feder::start_with("answers", &config).await;
+    support::init();
+    let feder = Blog::new("answers")
+        .configure(|c| {
+            interop(c);
+            c.blog.author_actors = true;
+        })
+        .process()
+        .await;
     feder
         .cli_with_input(&["admin", "create-user", "alice"], "a long password\n")
         .await;
@@ -149,7 +143,7 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
 
     // Served at its id as hers, as Mastodon checks (actor = attributedTo, same host).
     let answer = note["id"].as_str().unwrap().to_string();
-    let client = common::client();
+    let client = support::client();
     let served: Value = client
         .get(&answer)
         .header("Accept", "application/activity+json")
@@ -204,11 +198,7 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
     );
 
     // A direct message to Alice is answered by Alice, to its sender alone.
-    let done = peer
-        .run(json!({"cmd": "direct_message", "to": alice, "content": "<p>Only for Alice</p>"}))
-        .await;
-    assert!(is_2xx(&done["status"]), "direct message: {done}");
-    let message = done["note"].as_str().unwrap().to_string();
+    let message = peer.direct_message(&alice, "<p>Only for Alice</p>").await;
     let (action, page) = form_near(
         &browser,
         "/admin/notifications",
@@ -217,45 +207,23 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
         "/reply",
     )
     .await;
-    let answered = browser
-        .post_form(
-            &action,
-            &[
-                ("csrf", &csrf_of(&page)),
-                ("text", "Only for you, then."),
-                ("back", "/admin/notifications"),
-            ],
-        )
+    browser
+        .answer_privately(&action, &page, "Only for you, then.")
         .await;
-    assert_eq!(answered.status, 303, "{}", answered.text);
-    let received = peer
-        .wait_for("the private answer", |e| {
-            e["event"] == "received"
-                && e["type"] == "Create"
-                && e["activity"]["object"]["inReplyTo"] == message.as_str()
-        })
-        .await;
+    let received = peer.answer_to("the private answer", &message).await;
     let create = &received["activity"];
     assert_eq!(create["actor"], alice.as_str(), "{create}");
     assert_eq!(create["object"]["attributedTo"], alice.as_str(), "{create}");
     assert_eq!(received["key_id"], alice_key.as_str(), "{received}");
-    let mut recipients = ids(&create["to"]);
-    recipients.extend(ids(&create["cc"]));
-    recipients.extend(ids(&create["object"]["to"]));
-    recipients.extend(ids(&create["object"]["cc"]));
     assert!(
-        recipients.iter().all(|r| *r == peer.actor),
+        recipients(create).iter().all(|r| *r == peer.actor),
         "addressed to the sender alone: {create}"
     );
     // A direct message to the blog is answered by the blog, though Alice writes the answer:
     // the sender hears back from the account they wrote to.
-    let done = peer
-        .run(
-            json!({"cmd": "direct_message", "to": feder.actor(), "content": "<p>For the blog</p>"}),
-        )
+    let message = peer
+        .direct_message(&feder.actor(), "<p>For the blog</p>")
         .await;
-    assert!(is_2xx(&done["status"]), "direct message: {done}");
-    let message = done["note"].as_str().unwrap().to_string();
     let (action, page) = form_near(
         &browser,
         "/admin/notifications",
@@ -264,24 +232,10 @@ async fn an_answer_comes_from_the_author_who_wrote_it() {
         "/reply",
     )
     .await;
-    let answered = browser
-        .post_form(
-            &action,
-            &[
-                ("csrf", &csrf_of(&page)),
-                ("text", "The blog thanks you."),
-                ("back", "/admin/notifications"),
-            ],
-        )
+    browser
+        .answer_privately(&action, &page, "The blog thanks you.")
         .await;
-    assert_eq!(answered.status, 303, "{}", answered.text);
-    let received = peer
-        .wait_for("the blog's private answer", |e| {
-            e["event"] == "received"
-                && e["type"] == "Create"
-                && e["activity"]["object"]["inReplyTo"] == message.as_str()
-        })
-        .await;
+    let received = peer.answer_to("the blog's private answer", &message).await;
     let create = &received["activity"];
     assert_eq!(create["actor"], feder.actor().as_str(), "{create}");
     assert_eq!(

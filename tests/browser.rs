@@ -8,16 +8,14 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod site;
+mod support;
 
-use common::{Peer, texts};
-use site::{like, publish, reply, start_blog};
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
     time::Duration,
 };
+use support::{Blog, Peer, like, publish, reply, texts};
 
 fn chromium() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CHROMIUM") {
@@ -108,11 +106,13 @@ async fn home_and_post_in_headless_chromium() {
         eprintln!("skipped: no chromium in PATH (apt-get install -y chromium)");
         return;
     };
-    let blog = start_blog("browser", |config| {
-        config.blog.title = "Notes from the Rhine".into();
-        config.blog.description = "Essays on software, rivers and the fediverse.".into();
-    })
-    .await;
+    let blog = Blog::new("browser")
+        .configure(|config| {
+            config.blog.title = "Notes from the Rhine".into();
+            config.blog.description = "Essays on software, rivers and the fediverse.".into();
+        })
+        .start()
+        .await;
     let peer = Peer::start().await;
     publish(
         &blog,
@@ -204,7 +204,7 @@ async fn home_and_post_in_headless_chromium() {
         if !url.as_str().starts_with(&blog.base()) {
             continue;
         }
-        let (status, _, _) = site::get_raw(url.as_str(), &[]).await;
+        let (status, _, _) = support::get_raw(url.as_str(), &[]).await;
         assert_eq!(status, 200, "{url}");
         checked += 1;
     }
@@ -251,11 +251,13 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
         eprintln!("skipped: no chromium in PATH (apt-get install -y chromium)");
         return;
     };
-    let blog = start_blog("browsermixed", |config| {
-        config.blog.title = "Notes from the Rhine".into();
-        config.limits.web_comment_min_seconds = 2;
-    })
-    .await;
+    let blog = Blog::new("browsermixed")
+        .configure(|config| {
+            config.blog.title = "Notes from the Rhine".into();
+            config.limits.web_comment_min_seconds = 2;
+        })
+        .start()
+        .await;
     let peer = Peer::start().await;
     publish(
         &blog,
@@ -270,7 +272,7 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
         .unwrap()
         .unwrap()
         .id;
-    common::web_comment(
+    support::web_comment(
         &format!("{post_url}?reply_to={alice_id}"),
         &[
             ("author", "Ada"),
@@ -294,7 +296,7 @@ async fn web_and_fediverse_comments_in_one_thread_in_headless_chromium() {
         "Welcome, Ada — I see you from Mastodon.",
     )
     .await;
-    let notice = common::web_comment(
+    let notice = support::web_comment(
         &post_url,
         &[("author", "Bob"), ("text", "A second web comment.")],
         false,

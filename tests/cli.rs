@@ -5,12 +5,11 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{database_url, free_port};
 use feder::db::entities::site_key;
 use sea_orm::{Database, EntityTrait, PaginatorTrait};
-use std::{io::Write, path::Path, process::Stdio};
+use std::{io::Write, path::Path, process::Stdio, sync::Arc};
 
 /// What one run of `feder` printed, and whether it succeeded.
 struct Run {
@@ -19,34 +18,34 @@ struct Run {
     stderr: String,
 }
 
+/// A blog the tests only run commands on (`support::Blog`, never started).
 struct Blog {
-    dir: tempfile::TempDir,
+    dir: Arc<tempfile::TempDir>,
+    blog: support::Blog,
     database: String,
     port: u16,
 }
 
 impl Blog {
     async fn new(name: &str) -> Blog {
-        let dir = tempfile::tempdir().expect("dir");
-        let database = database_url(dir.path(), name).await;
-        std::fs::write(dir.path().join("config.toml"), "").expect("write config");
+        let dir = Arc::new(tempfile::tempdir().expect("dir"));
+        let blog = support::Blog::new(name).dir(&dir).prepare().await;
+        let config = blog.config();
         Blog {
             dir,
-            database,
-            port: free_port(),
+            port: config.listen_addr().expect("address").port(),
+            database: config.database.url,
+            blog,
         }
     }
 
     /// Runs `feder ARGS` with `stdin` as its standard input.
     fn feder_with_input(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-            .arg("--config")
-            .arg(self.dir.path().join("config.toml"))
+        let mut child = self
+            .blog
+            .command()
             .args(args)
             .current_dir(self.dir.path())
-            .env("FEDER_DOMAIN", format!("localhost:{}", self.port))
-            .env("FEDER_DATABASE_URL", &self.database)
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -109,7 +108,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 async fn followers_of_the_blog_and_of_each_author() {
     use feder::{db::entities::follower, services::local_actor::LocalActor};
     use sea_orm::ActiveValue::Set;
-    common::init();
+    support::init();
     let blog = Blog::new("cli_followers").await;
     blog.ok(&["migrate"]);
     let db = Database::connect(&blog.database).await.expect("connect");
@@ -145,7 +144,7 @@ async fn followers_of_the_blog_and_of_each_author() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_commands_open_only_the_database() {
-    common::init();
+    support::init();
     let blog = Blog::new("cli_db").await;
     assert_eq!(blog.ok(&["migrate"]), "database is up to date\n");
     for args in [
@@ -201,7 +200,7 @@ async fn database_commands_open_only_the_database() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn federating_commands_make_the_key_and_print_what_they_did() {
-    common::init();
+    support::init();
     let blog = Blog::new("cli_fed").await;
     blog.ok(&["migrate"]);
     let file = write(

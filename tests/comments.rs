@@ -5,9 +5,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, page, texts};
 use feder::{
     config::CommentPolicy,
     db::entities::{actor, comment, mention},
@@ -16,6 +15,7 @@ use feder::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use support::{Blog, Instance, Peer, page, texts};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -23,7 +23,7 @@ async fn blog(
     name: &str,
     configure: impl FnOnce(&mut feder::config::Config),
 ) -> (Instance, String) {
-    let blog = Instance::start_configured(name, configure).await;
+    let blog = Blog::new(name).configure(configure).start().await;
     let url = blog.publish_hello_world().await;
     (blog, url)
 }
@@ -60,7 +60,7 @@ async fn comment_texts(url: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn threads_are_completed_from_their_servers() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("threads", |_| {}).await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -135,14 +135,14 @@ async fn threads_are_completed_from_their_servers() {
     );
 
     // Our replies collection lists the conversation for other servers.
-    let (status, replies) = common::get_json(&format!("{post_url}/replies?page=1")).await;
+    let (status, replies) = support::get_json(&format!("{post_url}/replies?page=1")).await;
     assert_eq!(status, 200);
     assert_eq!(replies["totalItems"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_time_commenters_wait_for_approval() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("firsttime", |c| {
         c.blog.comment_policy = CommentPolicy::FirstTime
     })
@@ -191,7 +191,7 @@ async fn first_time_commenters_wait_for_approval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approval_and_closed_policies_show_nothing_by_themselves() {
-    common::init();
+    support::init();
     for policy in [CommentPolicy::Approval, CommentPolicy::Closed] {
         let (blog, post_url) = blog("policy", |c| c.blog.comment_policy = policy).await;
         let peer = Peer::start().await;
@@ -237,7 +237,7 @@ async fn web_status_of(blog: &Instance, author: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_link_rule_for_fediverse_and_web_comments() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("links", |c| {
         c.limits.max_links_per_comment = 2;
         c.limits.max_links_per_web_comment = 2;
@@ -284,16 +284,16 @@ async fn one_link_rule_for_fediverse_and_web_comments() {
 
     // The same rule for the web form: three Markdown links wait, names and tags do not.
     let links = "[a](https://a.example) [b](https://b.example) [c](https://c.example)";
-    common::web_comment(&post_url, &[("author", "Linker"), ("text", links)], false).await;
+    support::web_comment(&post_url, &[("author", "Linker"), ("text", links)], false).await;
     assert_eq!(web_status_of(&blog, "Linker").await, comment::PENDING);
     let tags = "@alice #rust #blogs: a mention, a hashtag, a mention";
-    common::web_comment(&post_url, &[("author", "Tagger"), ("text", tags)], false).await;
+    support::web_comment(&post_url, &[("author", "Tagger"), ("text", tags)], false).await;
     assert_eq!(web_status_of(&blog, "Tagger").await, comment::APPROVED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spam_filter_judges_fediverse_replies_too() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("fedispam", |_| {}).await;
     let db = &blog.data().db;
     let spam = "Cheap pills casino bonus https://pills.example";
@@ -345,7 +345,7 @@ async fn the_spam_filter_judges_fediverse_replies_too() {
 /// blocked one (fetched to place it) nor the answer to it is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_under_a_blocked_authors_reply_is_in_no_thread() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("blockedparent", |_| {}).await;
     let peer = Peer::start().await;
     let bob = format!("{}/users/bob", peer.base);
@@ -378,7 +378,7 @@ async fn a_reply_under_a_blocked_authors_reply_is_in_no_thread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocks_drop_activities_and_hide_earlier_comments() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("blocks", |_| {}).await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -440,7 +440,7 @@ async fn blocks_drop_activities_and_hide_earlier_comments() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_of_an_actor_removes_its_comments_and_move_relinks_it() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("actors", |_| {}).await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -493,7 +493,7 @@ async fn delete_of_an_actor_removes_its_comments_and_move_relinks_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mentions_are_kept_for_the_owner_and_not_shown() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("mentions", |_| {}).await;
     let peer = Peer::start().await;
     let mut mention = note(&peer, "alice", "m1", "", "<p>Hey @blog, look at this</p>");
@@ -516,7 +516,7 @@ async fn mentions_are_kept_for_the_owner_and_not_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_with_retry_after() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("limits", |c| c.limits.per_actor_per_minute = 3).await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -527,7 +527,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     let reply = note(&peer, "alice", "r3", &post_url, "<p>one too many</p>");
     let body = serde_json::to_vec(&create(&reply)).expect("json");
     let headers = peer.sign(&inbox, &body, std::time::SystemTime::now().into());
-    let mut request = common::client().post(&inbox).body(body);
+    let mut request = support::client().post(&inbox).body(body);
     for (name, value) in headers.into_iter().filter(|(n, _)| n != "Host") {
         request = request.header(name, value);
     }
@@ -579,7 +579,7 @@ const XSS: &[&str] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xss_corpus_does_not_reach_the_page() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog("xss", |c| c.limits.per_actor_per_minute = 1000).await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());

@@ -6,12 +6,11 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Child, Peer, database_url, free_port, seed_followers, test_config, write_config};
 use feder::{
     db::entities::{activity, outbox_event, post},
-    federation::{outbox, state::AppState},
+    federation::outbox,
     services::{
         Site,
         outbox::Event,
@@ -22,25 +21,26 @@ use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::{
     collections::HashSet,
-    path::Path,
+    sync::Arc,
     time::{Duration, Instant},
 };
+use support::{Blog, Peer, seed_followers};
 
 const RUNS: usize = 100;
 
 /// Runs `feder ARGS` and kills it at a random moment between a fifth of `typical` and a little
 /// past it (so some runs finish).
-fn run_killed(args: &[&str], config: &Path, database: &str, port: u16, typical: Duration) {
+fn run_killed(blog: &Blog, args: &[&str], typical: Duration) {
     let wait = typical.mul_f64(rand::thread_rng().gen_range(0.2..1.2));
-    let mut child = Child::spawn(args, config, database, port, port);
+    let mut child = blog.spawn(args);
     std::thread::sleep(wait);
     child.kill();
 }
 
 /// How long `feder ARGS` takes when nobody kills it.
-fn time_run(args: &[&str], config: &Path, database: &str, port: u16) -> Duration {
+fn time_run(blog: &Blog, args: &[&str]) -> Duration {
     let started = Instant::now();
-    let mut child = Child::spawn(args, config, database, port, port);
+    let mut child = blog.spawn(args);
     let status = child.0.wait().expect("wait");
     assert!(status.success(), "feder {args:?} failed");
     started.elapsed()
@@ -112,15 +112,11 @@ async fn scheduled(db: &DatabaseConnection) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_commands_never_lose_an_activity() {
-    common::init();
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "outbox").await;
-    let port = free_port();
-    let config = write_config(dir.path(), 5);
+    support::init();
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
+    let blog = Blog::new("outbox").dir(&dir).leases(5).prepare().await;
     // Opened once first: migrated and with its key, so each child starts quickly.
-    let federation = AppState::open(test_config("outbox", &database, port))
-        .await
-        .expect("open");
+    let federation = blog.clone().open().await;
     let data = federation.to_request_data();
     let site: Site = data.site.clone();
     let peer = Peer::start().await;
@@ -136,26 +132,14 @@ async fn killed_commands_never_lose_an_activity() {
         )
         .expect("write post");
     }
-    let typical = time_run(&["post", "publish", &file(RUNS)], &config, &database, port);
+    let typical = time_run(&blog, &["post", "publish", &file(RUNS)]);
     for i in 0..RUNS {
-        run_killed(
-            &["post", "publish", &file(i)],
-            &config,
-            &database,
-            port,
-            typical,
-        );
+        run_killed(&blog, &["post", "publish", &file(i)], typical);
     }
     // Publishing again what a killed run may have stored: an Update only of a post that has
     // its Create.
     for i in 0..RUNS / 4 {
-        run_killed(
-            &["post", "publish", &file(i)],
-            &config,
-            &database,
-            port,
-            typical,
-        );
+        run_killed(&blog, &["post", "publish", &file(i)], typical);
     }
     let (public, _) = check_nothing_lost(&site).await;
     println!("publish: {public} of {RUNS} killed runs left a public post, each with its Create");
@@ -170,7 +154,7 @@ async fn killed_commands_never_lose_an_activity() {
         .collect();
     for n in 0..RUNS {
         let slug = &slugs[n % slugs.len()];
-        run_killed(&["post", "delete", slug], &config, &database, port, typical);
+        run_killed(&blog, &["post", "delete", slug], typical);
     }
     let (_, deleted) = check_nothing_lost(&site).await;
     println!("delete: {deleted} posts deleted by killed runs, each with its Delete");
@@ -191,7 +175,7 @@ async fn killed_commands_never_lose_an_activity() {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let first = Child::spawn(&["serve"], &config, &database, port, port);
+    let first = blog.spawn(&["serve"]);
     while scheduled(&site.db).await == 3 * RUNS {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -199,7 +183,7 @@ async fn killed_commands_never_lose_an_activity() {
     let to_first = started.elapsed();
     drop(first);
     for _ in 0..RUNS {
-        run_killed(&["serve"], &config, &database, port, to_first);
+        run_killed(&blog, &["serve"], to_first);
     }
     let scheduled_left = scheduled(&site.db).await;
     let (public, deleted) = check_nothing_lost(&site).await;

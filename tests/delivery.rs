@@ -6,17 +6,17 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, test_config};
 use feder::{
     db::entities::{delivery, delivery_host},
-    federation::{outbox, state::AppState},
+    federation::outbox,
     services::posts,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use support::{Blog, Instance, Peer, eventually};
 
-fn creates(peer: &Peer) -> Vec<common::Received> {
+fn creates(peer: &Peer) -> Vec<support::Received> {
     peer.received()
         .into_iter()
         .filter(|r| r.body["type"] == "Create")
@@ -25,16 +25,19 @@ fn creates(peer: &Peer) -> Vec<common::Received> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_survives_a_restart_and_retries() {
-    common::init();
+    support::init();
     let (mut blog, peer) = followed_blog("queue").await;
     let database = blog.config.database.url.clone();
 
     // The server goes down; the owner publishes with the CLI meanwhile.
     blog.crash().await;
     let port = blog.port;
-    let offline = AppState::open(test_config("queue", &database, port))
-        .await
-        .expect("open");
+    let offline = Blog::new("queue")
+        .dir(&blog.dir)
+        .database(&database)
+        .port(port)
+        .open()
+        .await;
     let input = posts::parse_markdown_file(
         "---\ntitle: Written offline\n---\nWhile the server was down.\n",
     )
@@ -59,7 +62,12 @@ async fn queue_survives_a_restart_and_retries() {
 
     // The next start sends it; the first attempt meets a 503 and is retried.
     peer.answer_with(&[503]);
-    let blog = Instance::start_with("queue", blog.dir.clone(), database, Some(port)).await;
+    let blog = Blog::new("queue")
+        .dir(&blog.dir)
+        .database(&database)
+        .port(port)
+        .start()
+        .await;
     let create = eventually("Create delivered after restart", 20, || async {
         creates(&peer).into_iter().next()
     })
@@ -109,12 +117,14 @@ async fn queue_survives_a_restart_and_retries() {
 /// at once (the test moves the clock instead of sleeping through the wait).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_is_due_when_the_site_clock_passes_its_backoff() {
-    common::init();
-    let blog = Instance::start_configured("clock", |config| {
-        config.delivery.retry_base_seconds = 600;
-        config.delivery.max_retry_seconds = 600;
-    })
-    .await;
+    support::init();
+    let blog = Blog::new("clock")
+        .configure(|config| {
+            config.delivery.retry_base_seconds = 600;
+            config.delivery.max_retry_seconds = 600;
+        })
+        .start()
+        .await;
     let peer = Peer::start().await;
     follow(&blog, &peer).await;
     peer.answer_with(&[503]);
@@ -153,7 +163,7 @@ async fn a_retry_is_due_when_the_site_clock_passes_its_backoff() {
 }
 
 async fn followed_blog(name: &str) -> (Instance, Peer) {
-    let blog = Instance::start(name).await;
+    let blog = Blog::new(name).start().await;
     let peer = Peer::start().await;
     follow(&blog, &peer).await;
     (blog, peer)
@@ -188,7 +198,7 @@ fn peer_host(peer: &Peer) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn circuit_breaker_pauses_a_failing_host_until_it_shows_life() {
-    common::init();
+    support::init();
     let (blog, peer) = followed_blog("breaker").await;
     peer.answer_with(&[503, 503, 503, 503, 503]);
     for i in 0..5 {
@@ -234,7 +244,7 @@ async fn circuit_breaker_pauses_a_failing_host_until_it_shows_life() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_host_is_given_up_until_it_shows_life() {
-    common::init();
+    support::init();
     let (mut blog, peer) = followed_blog("dead").await;
     // The host has been failing for eight days.
     delivery_host::Entity::insert(delivery_host::ActiveModel {
@@ -267,7 +277,12 @@ async fn dead_host_is_given_up_until_it_shows_life() {
         blog.port,
     );
     blog.crash().await;
-    let blog = Instance::start_with("dead", dir, database, Some(port)).await;
+    let blog = Blog::new("dead")
+        .dir(&dir)
+        .database(&database)
+        .port(port)
+        .start()
+        .await;
     let given_up = eventually("the queued delivery is given up", 15, || async {
         delivery::Entity::find()
             .filter(delivery::Column::Status.eq(delivery::FAILED))

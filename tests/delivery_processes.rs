@@ -5,14 +5,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{
-    Child, Peer, database_url, eventually, free_port, seed_followers, test_config, write_config,
-};
-use feder::{db::entities::delivery, federation::state::AppState};
+use feder::db::entities::delivery;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
+use support::{Blog, Peer, eventually, free_port, seed_followers};
 
 /// How often each inbox received a Create.
 fn per_inbox(peer: &Peer) -> HashMap<String, usize> {
@@ -27,17 +25,13 @@ fn per_inbox(peer: &Peer) -> HashMap<String, usize> {
     counts
 }
 
-fn publish(config: &std::path::Path, database: &str, domain_port: u16, dir: &std::path::Path) {
+fn publish(blog: &Blog, dir: &std::path::Path) {
     let post = dir.join("post.md");
     std::fs::write(&post, "---\ntitle: Fan-out\n---\nTo every follower.\n").expect("write post");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(config)
+    let status = blog
+        .command()
         .args(["post", "publish"])
         .arg(&post)
-        .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
-        .env("FEDER_DATABASE_URL", database)
-        .env("RUST_LOG", "warn")
         .status()
         .expect("run feder post publish");
     assert!(status.success());
@@ -53,23 +47,19 @@ async fn pending(db: &sea_orm::DatabaseConnection) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_fanout_loses_nothing() {
-    common::init();
+    support::init();
     const FOLLOWERS: usize = 300;
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "crash").await;
-    let port = free_port();
-    let config = write_config(dir.path(), 5);
-    let state = AppState::open(test_config("crash", &database, port))
-        .await
-        .expect("open");
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
+    let blog = Blog::new("crash").dir(&dir).leases(5).prepare().await;
+    let state = blog.clone().open().await;
     let db = state.to_request_data().db.clone();
     let peer = Peer::start().await;
     seed_followers(&db, &peer, FOLLOWERS).await;
     // A slow receiver, so the kill lands while deliveries are in flight.
     peer.slow_down(40);
-    publish(&config, &database, port, dir.path());
+    publish(&blog, dir.path());
 
-    let mut node = Child::spawn(&["serve"], &config, &database, port, port);
+    let mut node = blog.spawn(&["serve"]);
     eventually("the fan-out has started", 30, || async {
         (per_inbox(&peer).len() >= 20).then_some(())
     })
@@ -82,7 +72,7 @@ async fn sigkill_mid_fanout_loses_nothing() {
     );
 
     peer.slow_down(0);
-    let _node = Child::spawn(&["serve"], &config, &database, port, port);
+    let _node = blog.spawn(&["serve"]);
     eventually("every delivery done after the restart", 60, || async {
         (pending(&db).await == 0).then_some(())
     })
@@ -99,7 +89,7 @@ async fn sigkill_mid_fanout_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_one_queue() {
-    common::init();
+    support::init();
     let Ok(url) = std::env::var("FEDER_TEST_DATABASE_URL") else {
         println!("skipped: two nodes need PostgreSQL (set FEDER_TEST_DATABASE_URL)");
         return;
@@ -109,23 +99,19 @@ async fn two_nodes_share_one_queue() {
         "FEDER_TEST_DATABASE_URL must be a PostgreSQL URL"
     );
     const FOLLOWERS: usize = 400;
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "nodes").await;
-    let domain_port = free_port();
-    let config = write_config(dir.path(), 60);
-    let state = AppState::open(test_config("nodes", &database, domain_port))
-        .await
-        .expect("open");
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
+    let blog = Blog::new("nodes").dir(&dir).leases(60).prepare().await;
+    let state = blog.clone().open().await;
     let db = state.to_request_data().db.clone();
     let peer = Peer::start().await;
     seed_followers(&db, &peer, FOLLOWERS).await;
     peer.slow_down(5);
 
     // Both nodes serve the same blog (one domain, as behind a reverse proxy).
-    let _a = Child::spawn(&["serve"], &config, &database, domain_port, domain_port);
-    let _b = Child::spawn(&["serve"], &config, &database, free_port(), domain_port);
+    let _a = blog.spawn(&["serve"]);
+    let _b = blog.clone().listen_port(free_port()).spawn(&["serve"]);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    publish(&config, &database, domain_port, dir.path());
+    publish(&blog, dir.path());
     eventually("every delivery done by the two nodes", 60, || async {
         (pending(&db).await == 0).then_some(())
     })
@@ -143,31 +129,31 @@ async fn two_nodes_share_one_queue() {
 /// NOTIFY), whose poll is an hour here, so only the wake-up can deliver it within the test.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_published_with_the_cli_goes_out_without_waiting_for_the_poll() {
-    common::init();
+    support::init();
     const FOLLOWERS: usize = 3;
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "wake").await;
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
     let port = free_port();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "[delivery]\npoll_millis = 3600000\n[inbox]\npoll_millis = 3600000\n",
-    )
-    .expect("write config");
-    let state = AppState::open(test_config("wake", &database, port))
-        .await
-        .expect("open");
+    let blog = Blog::new("wake")
+        .configure(|c| {
+            c.delivery.poll_millis = 3_600_000;
+            c.inbox.poll_millis = 3_600_000;
+        })
+        .dir(&dir)
+        .port(port)
+        .prepare()
+        .await;
+    let state = blog.clone().open().await;
     let db = state.to_request_data().db.clone();
     let peer = Peer::start().await;
     seed_followers(&db, &peer, FOLLOWERS).await;
-    let _node = Child::spawn(&["serve"], &config, &database, port, port);
+    let _node = blog.spawn(&["serve"]);
     let client = reqwest::Client::new();
     eventually("the server answers", 30, || async {
         let home = client.get(format!("http://127.0.0.1:{port}/")).send().await;
         home.ok().filter(|r| r.status().is_success()).map(|_| ())
     })
     .await;
-    publish(&config, &database, port, dir.path());
+    publish(&blog, dir.path());
     eventually("every follower has the post", 30, || async {
         (per_inbox(&peer).len() == FOLLOWERS).then_some(())
     })

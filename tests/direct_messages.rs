@@ -7,14 +7,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod peers;
+mod support;
 
-use admin_helpers::{Browser, csrf_of};
-use common::{eventually, texts};
-use peers::{Feder, PeerProcess, STEP_SECONDS, is_2xx, peer_installed};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{
+    Blog, Browser, PeerProcess, STEP_SECONDS, csrf_of, eventually, ids, interop, is_2xx,
+    peer_installed, recipients, texts,
+};
 
 /// The direct message `text` as /admin/notifications shows it to `browser`'s session: its
 /// notification's HTML, and the whole page.
@@ -37,23 +36,13 @@ async fn message_on_page(browser: &Browser, text: &str) -> (String, String) {
     .await
 }
 
-/// The ids an activity or object field names, whether one or a list.
-fn ids(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(ids).collect(),
-        Value::String(s) => vec![s.clone()],
-        Value::Object(o) => o.get("id").map(ids).unwrap_or_default(),
-        _ => vec![],
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_message_is_answered_privately() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("direct").await;
+    support::init();
+    let feder = Blog::new("direct").configure(interop).process().await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
         .await;
@@ -64,11 +53,9 @@ async fn a_direct_message_is_answered_privately() {
     peer.follow(&feder.actor()).await;
     other.follow(&feder.actor()).await;
 
-    let done = peer
-        .run(json!({"cmd": "direct_message", "to": feder.actor(), "content": "<p>Just between us</p>"}))
+    let message = peer
+        .direct_message(&feder.actor(), "<p>Just between us</p>")
         .await;
-    assert!(is_2xx(&done["status"]), "direct message: {done}");
-    let message = done["note"].as_str().unwrap().to_string();
 
     let mut browser = Browser::at(&feder.base());
     let login = browser.log_in("owner", "a long password").await;
@@ -93,32 +80,13 @@ async fn a_direct_message_is_answered_privately() {
     let queue = feder.cli(&["comments", "list"]).await;
     assert!(!queue.contains("Just between us"), "{queue}");
 
-    let answered = browser
-        .post_form(
-            &action,
-            &[
-                ("csrf", &csrf_of(&page)),
-                ("text", "Thank you, *only you* read this."),
-                ("back", "/admin/notifications"),
-            ],
-        )
+    browser
+        .answer_privately(&action, &page, "Thank you, *only you* read this.")
         .await;
-    assert_eq!(answered.status, 303, "{}", answered.text);
-    let create = peer
-        .wait_for("the private answer", |e| {
-            e["event"] == "received"
-                && e["type"] == "Create"
-                && e["activity"]["object"]["inReplyTo"] == message.as_str()
-        })
-        .await["activity"]
-        .clone();
+    let create = peer.answer_to("the private answer", &message).await["activity"].clone();
     let note = &create["object"];
-    let mut recipients = ids(&create["to"]);
-    recipients.extend(ids(&create["cc"]));
-    recipients.extend(ids(&note["to"]));
-    recipients.extend(ids(&note["cc"]));
     assert!(
-        recipients.iter().all(|r| *r == peer.actor),
+        recipients(&create).iter().all(|r| *r == peer.actor),
         "addressed to the sender alone: {create}"
     );
     assert_eq!(ids(&note["to"]), vec![peer.actor.clone()], "{create}");
@@ -137,7 +105,7 @@ async fn a_direct_message_is_answered_privately() {
     );
     // Not served to whoever asks, neither the note nor its Create.
     let answer = note["id"].as_str().unwrap().to_string();
-    let client = common::client();
+    let client = support::client();
     for url in [&answer, create["id"].as_str().unwrap()] {
         let status = client
             .get(url)

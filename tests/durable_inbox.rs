@@ -6,20 +6,19 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use common::{
-    Child, Instance, Peer, database_url, eventually, feder_cli, free_port, page, page as page_of,
-    reply, settled, test_config, texts, write_config,
-};
 use feder::{
     db::entities::{comment, inbox_activity},
-    federation::{PUBLIC, state::AppState},
+    federation::PUBLIC,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::Duration;
+use support::{
+    Blog, Peer, eventually, feder_cli, free_port, page, page as page_of, reply_activity, settled,
+    texts,
+};
 
 /// A note by `author`, `id`, answering `parent`, as its server serves it.
 fn note(author: &str, id: &str, parent: &str, text: &str) -> Value {
@@ -44,8 +43,8 @@ async fn comments(db: &DatabaseConnection) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_whose_parents_server_is_down_is_tried_again_when_due() {
-    common::init();
-    let blog = Instance::start("retry").await;
+    support::init();
+    let blog = Blog::new("retry").start().await;
     let post_url = blog.publish_hello_world().await;
     let db = blog.data().db.clone();
     let alice = Peer::start().await;
@@ -53,7 +52,7 @@ async fn a_reply_whose_parents_server_is_down_is_tried_again_when_due() {
     let port = free_port();
     let parent = format!("http://localhost:{port}/notes/parent");
     let id = format!("{}/users/alice/statuses/1", alice.base);
-    let activity = reply(&alice, &id, &parent, "Answer to a thread elsewhere");
+    let activity = reply_activity(&alice, &id, &parent, "Answer to a thread elsewhere");
     let activity_id = format!("{id}/activity");
 
     assert_eq!(
@@ -102,14 +101,14 @@ async fn a_reply_whose_parents_server_is_down_is_tried_again_when_due() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_is_answered_recorded_and_not_tried_again() {
-    common::init();
-    let blog = Instance::start("refused").await;
+    support::init();
+    let blog = Blog::new("refused").start().await;
     let post_url = blog.publish_hello_world().await;
     let db = blog.data().db.clone();
     let alice = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     let id = format!("{}/users/alice/statuses/2", alice.base);
-    let mut activity = reply(&alice, &id, &post_url, "Not mine");
+    let mut activity = reply_activity(&alice, &id, &post_url, "Not mine");
     activity["object"]["attributedTo"] = json!(alice.as_user("bob").actor);
 
     assert_eq!(alice.post_signed(&inbox, &activity).await, 401);
@@ -136,7 +135,7 @@ async fn a_refusal_is_answered_recorded_and_not_tried_again() {
 
 async fn serving(port: u16) {
     eventually("feder serve answers", 60, || async {
-        common::client()
+        support::client()
             .get(format!("http://127.0.0.1:{port}/actor"))
             .header("Accept", "application/activity+json")
             .send()
@@ -150,14 +149,10 @@ async fn serving(port: u16) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_right_after_202_loses_nothing() {
-    common::init();
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "inboxkill").await;
+    support::init();
     let port = free_port();
-    let config = write_config(dir.path(), 5);
-    let state = AppState::open(test_config("inboxkill", &database, port))
-        .await
-        .expect("open");
+    let blog = Blog::new("inboxkill").port(port).leases(5).prepare().await;
+    let state = blog.clone().open().await;
     let data = state.to_request_data();
     let input = feder::services::posts::parse_markdown_file(
         "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
@@ -176,9 +171,9 @@ async fn sigkill_right_after_202_loses_nothing() {
     peer.serve_note("parent", note(&bob, &parent, &post_url, "The parent"));
     peer.slow_notes(25_000);
     let id = format!("{}/users/alice/statuses/3", peer.base);
-    let activity = reply(&peer, &id, &parent, "Said before the crash");
+    let activity = reply_activity(&peer, &id, &parent, "Said before the crash");
 
-    let mut node = Child::spawn(&["serve"], &config, &database, port, port);
+    let mut node = blog.spawn(&["serve"]);
     serving(port).await;
     let started = std::time::Instant::now();
     assert_eq!(
@@ -198,7 +193,7 @@ async fn sigkill_right_after_202_loses_nothing() {
     assert_eq!(comments(&db).await, 0, "killed before it was processed");
 
     peer.slow_notes(0);
-    let _node = Child::spawn(&["serve"], &config, &database, port, port);
+    let _node = blog.spawn(&["serve"]);
     settled(&db, 60).await;
     let (_, html) = page(&post_url).await;
     assert_eq!(
@@ -209,8 +204,8 @@ async fn sigkill_right_after_202_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_follows_from_ten_servers_at_once_all_count() {
-    common::init();
-    let blog = Instance::start("follows").await;
+    support::init();
+    let blog = Blog::new("follows").start().await;
     let db = blog.data().db.clone();
     let inbox = format!("{}actor/inbox", blog.base());
     let mut servers = Vec::new();
@@ -251,20 +246,20 @@ async fn a_hundred_follows_from_ten_servers_at_once_all_count() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_on_postgresql_process_each_activity_once() {
-    common::init();
+    support::init();
     let Ok(url) = std::env::var("FEDER_TEST_DATABASE_URL") else {
         println!("skipped: two nodes need PostgreSQL (set FEDER_TEST_DATABASE_URL)");
         return;
     };
     assert!(url.starts_with("postgres"), "a PostgreSQL URL");
     use feder::db::entities::{notification, reaction};
-    let dir = tempfile::tempdir().expect("dir");
-    let database = database_url(dir.path(), "inboxnodes").await;
     let domain_port = free_port();
-    let config = write_config(dir.path(), 30);
-    let state = AppState::open(test_config("inboxnodes", &database, domain_port))
-        .await
-        .expect("open");
+    let blog = Blog::new("inboxnodes")
+        .port(domain_port)
+        .leases(30)
+        .prepare()
+        .await;
+    let state = blog.clone().open().await;
     let data = state.to_request_data();
     let input = feder::services::posts::parse_markdown_file(
         "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
@@ -277,8 +272,8 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
     let db = data.db.clone();
     // Both nodes serve the same blog (one domain, as behind a reverse proxy).
     let second_port = free_port();
-    let _a = Child::spawn(&["serve"], &config, &database, domain_port, domain_port);
-    let _b = Child::spawn(&["serve"], &config, &database, second_port, domain_port);
+    let _a = blog.spawn(&["serve"]);
+    let _b = blog.clone().listen_port(second_port).spawn(&["serve"]);
     serving(domain_port).await;
     serving(second_port).await;
     let nodes = [
@@ -291,7 +286,7 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
     let mut activities = Vec::new();
     for n in 0..15 {
         let id = format!("{}/users/alice/statuses/{n}", peer.base);
-        activities.push(reply(&peer, &id, &post_url, &format!("reply {n}")));
+        activities.push(reply_activity(&peer, &id, &post_url, &format!("reply {n}")));
         let liker = peer.as_user(&format!("fan{n}"));
         activities.push(json!({
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -304,7 +299,7 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
     let parent = format!("http://localhost:{port}/notes/parent");
     for n in 15..25 {
         let id = format!("{}/users/alice/statuses/{n}", peer.base);
-        activities.push(reply(&peer, &id, &parent, &format!("reply {n}")));
+        activities.push(reply_activity(&peer, &id, &parent, &format!("reply {n}")));
     }
     let mut sends = tokio::task::JoinSet::new();
     for activity in &activities {
@@ -364,8 +359,11 @@ async fn two_nodes_on_postgresql_process_each_activity_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
-    common::init();
-    let blog = Instance::start_configured("dead", |c| c.inbox.max_attempts = 2).await;
+    support::init();
+    let blog = Blog::new("dead")
+        .configure(|c| c.inbox.max_attempts = 2)
+        .start()
+        .await;
     let post_url = blog.publish_hello_world().await;
     let db = blog.data().db.clone();
     let alice = Peer::start().await;
@@ -373,7 +371,7 @@ async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
     let parent = format!("http://localhost:{port}/notes/parent");
     let id = format!("{}/users/alice/statuses/9", alice.base);
     let activity_id = format!("{id}/activity");
-    let activity = reply(&alice, &id, &parent, "Lost in a thread");
+    let activity = reply_activity(&alice, &id, &parent, "Lost in a thread");
     assert_eq!(
         alice
             .post_signed(&format!("{}inbox", blog.base()), &activity)
@@ -413,7 +411,7 @@ async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
     assert!(!ok, "{nothing}");
 
     // The owner sees it in /admin/deliveries, and retries it once the server is back.
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
     let page = browser.get("/admin/deliveries").await;
     let html = scraper::Html::parse_document(&page.text);
     let item = texts(&html, &format!("#received-{number}")).join(" ");
@@ -431,7 +429,7 @@ async fn dead_letters_are_shown_in_admin_and_the_cli_and_tried_again() {
         )],
     )
     .await;
-    let csrf = admin_helpers::csrf_of(&page.text);
+    let csrf = support::csrf_of(&page.text);
     let answer = browser
         .post_form(&format!("/admin/inbox/{number}/retry"), &[("csrf", &csrf)])
         .await;

@@ -6,19 +6,15 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, jpeg, logged_in, multipart};
-use common::texts;
-use site::{publish, start_blog};
+use support::{Blog, Browser, csrf_of, jpeg, logged_in, multipart, publish, texts};
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 /// GET as a client that accepts `accept`: status, content type, body.
 async fn get(url: &str, accept: &str) -> (u16, String, String) {
-    let response = common::client()
+    let response = support::client()
         .get(url)
         .header("Accept", accept)
         .send()
@@ -48,11 +44,13 @@ fn error_page(text: &str) -> (String, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_errors_are_pages_in_the_interface_language() {
-    let blog = start_blog("errors_public_de", |c| {
-        c.blog.lang = "de".into();
-        c.blog.title = "Gartenblog".into();
-    })
-    .await;
+    let blog = Blog::new("errors_public_de")
+        .configure(|c| {
+            c.blog.lang = "de".into();
+            c.blog.title = "Gartenblog".into();
+        })
+        .start()
+        .await;
     let base = blog.base();
 
     // A query string the home page cannot read: the blog's page, in German.
@@ -91,7 +89,7 @@ async fn public_errors_are_pages_in_the_interface_language() {
     // A comment form far over its limit: 413, the page says so in German.
     let post = publish(&blog, "---\ntitle: Beete\n---\nErde.\n").await;
     let huge = "x".repeat(200 * 1024);
-    let response = common::client()
+    let response = support::client()
         .post(format!("{base}posts/{}/comments", post.slug))
         .header("Accept", BROWSER)
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -107,11 +105,13 @@ async fn public_errors_are_pages_in_the_interface_language() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_refusals_are_pages_in_the_interface_language() {
-    let blog = start_blog("errors_admin_de", |c| {
-        c.blog.lang = "de".into();
-        c.media.max_upload_bytes = 64 * 1024;
-    })
-    .await;
+    let blog = Blog::new("errors_admin_de")
+        .configure(|c| {
+            c.blog.lang = "de".into();
+            c.media.max_upload_bytes = 64 * 1024;
+        })
+        .start()
+        .await;
     let mut browser = logged_in(&blog, "jane").await;
     let csrf = csrf_of(&browser.get("/admin/media").await.text);
     let form = "application/x-www-form-urlencoded";

@@ -4,15 +4,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod site;
+mod support;
 
-use common::{get_json, page, texts};
-use site::{get_raw, header, parse_xml, publish, start_blog};
+use support::{Blog, get_json, get_raw, header, page, parse_xml, publish, texts};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn atom_rss_json_feed_and_sitemap() {
-    let blog = start_blog("feeds", |_| {}).await;
+    let blog = Blog::new("feeds").start().await;
     publish(
         &blog,
         "---\ntitle: First & <best>\nslug: first\npublished: 2026-01-05\ntags: [rust]\n---\nHello *world* & friends.\n",
@@ -154,11 +152,13 @@ async fn atom_rss_json_feed_and_sitemap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn german_text_round_trips_byte_for_byte() {
-    let blog = start_blog("deutsch", |config| {
-        config.blog.lang = "de".into();
-        config.blog.author = "Jörg Müller".into();
-    })
-    .await;
+    let blog = Blog::new("deutsch")
+        .configure(|config| {
+            config.blog.lang = "de".into();
+            config.blog.author = "Jörg Müller".into();
+        })
+        .start()
+        .await;
     let title = "Grüße aus „Köln“ – über Öl & Süßes";
     let sentence = "Der „erste“ Absatz: Äpfel, Öfen, Übermut und ein ‚Zitat‘ mit ß.";
     publish(
@@ -180,7 +180,7 @@ async fn german_text_round_trips_byte_for_byte() {
     assert!(raw.contains(&format!("<p>{sentence}</p>")));
     let (_, html) = page(&post_url).await;
     assert_eq!(texts(&html, "article.post h1"), vec![title]);
-    assert_eq!(site::attr(&html, "html", "lang"), "de");
+    assert_eq!(support::attr(&html, "html", "lang"), "de");
     // The interface speaks German, with German dates.
     assert_eq!(texts(&html, "article.post time"), vec!["7. März 2026"]);
     assert_eq!(texts(&html, "section.comments h2"), vec!["Kommentare"]);

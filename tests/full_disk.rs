@@ -7,13 +7,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, settled};
+use support::{Blog, Peer, eventually, settled};
+
 use feder::{
-    config::Config,
     db::entities::{comment, inbox_activity},
-    federation::{PUBLIC, state::AppState},
+    federation::PUBLIC,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -94,12 +94,16 @@ fn disk(size: &str) -> Option<(Arc<tempfile::TempDir>, Tmpfs)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
-    common::init();
+    support::init();
     let Some((dir, disk)) = disk("3m") else {
         return;
     };
     let database = format!("sqlite://{}/full.db", disk.0.display());
-    let blog = Instance::start_with("full", dir.clone(), database, None).await;
+    let blog = Blog::new("full")
+        .dir(&dir)
+        .database(&database)
+        .start()
+        .await;
     let post_url = blog.publish_hello_world().await;
     let db = blog.data().db.clone();
     let peer = Peer::start().await;
@@ -170,31 +174,6 @@ async fn a_full_disk_refuses_with_503_and_heals_without_a_restart() {
     }
 }
 
-/// `Instance::start_with` on `database`, with the test configuration `configure` changes.
-async fn start_configured_on(
-    dir: Arc<tempfile::TempDir>,
-    database: String,
-    configure: impl FnOnce(&mut Config),
-) -> Instance {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let mut config = common::test_config("marks", &database, port);
-    config.media.dir = Some(dir.path().join("media").display().to_string());
-    configure(&mut config);
-    let federation = AppState::open(config.clone()).await.expect("open state");
-    let server = feder::Server::start(federation, listener)
-        .await
-        .expect("start server");
-    Instance {
-        server: Some(server),
-        config,
-        port,
-        dir,
-    }
-}
-
 /// What a try stores commits, then the disk is full when its done-mark is written; the blog
 /// tries an activity once (`max_attempts = 1`) and its lease runs out while the disk is full.
 /// Once there is room again the activity ends done, not as a dead letter ("no try ended")
@@ -206,12 +185,17 @@ async fn start_configured_on(
 /// after the reply's transaction committed, every time it is tried, until the trigger goes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_done_whose_done_mark_a_full_disk_refused_ends_done() {
-    common::init();
+    support::init();
     let Some((dir, disk)) = disk("8m") else {
         return;
     };
     let database = format!("sqlite://{}/marks.db", disk.0.display());
-    let blog = start_configured_on(dir.clone(), database, |c| c.inbox.max_attempts = 1).await;
+    let blog = Blog::new("marks")
+        .dir(&dir)
+        .database(&database)
+        .configure(|c| c.inbox.max_attempts = 1)
+        .start()
+        .await;
     let post_url = blog.publish_hello_world().await;
     let data = blog.data();
     let db = data.db.clone();

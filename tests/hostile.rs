@@ -6,7 +6,7 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use axum::{
     Router,
@@ -15,7 +15,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use common::{Instance, Peer};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use std::{
@@ -23,6 +22,7 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use support::{Blog, Instance, Peer};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
@@ -178,7 +178,7 @@ async fn blog_with_post(
     name: &str,
     configure: impl FnOnce(&mut feder::config::Config),
 ) -> Instance {
-    let blog = Instance::start_configured(name, configure).await;
+    let blog = Blog::new(name).configure(configure).start().await;
     blog.publish_hello_world().await;
     blog
 }
@@ -192,7 +192,7 @@ async fn comments(blog: &Instance) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_and_forged_keys_fetch_each_actor_once() {
-    common::init();
+    support::init();
     let blog = blog_with_post("singleflight", |_| {}).await;
     let keys = Peer::start().await;
     let remote = Remote::start(&keys.public_pem).await;
@@ -267,7 +267,7 @@ async fn concurrent_first_requests_and_forged_keys_fetch_each_actor_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_fetches_a_handful_of_documents() {
-    common::init();
+    support::init();
     let blog = blog_with_post("budget", |_| {}).await;
     let keys = Peer::start().await;
     let remote = Remote::start(&keys.public_pem).await;
@@ -297,7 +297,7 @@ async fn one_request_fetches_a_handful_of_documents() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_parent_does_not_hold_the_inbox_and_the_reply_still_arrives() {
-    common::init();
+    support::init();
     let blog = blog_with_post("slowparent", |_| {}).await;
     let keys = Peer::start().await;
     let remote = Remote::start(&keys.public_pem).await;
@@ -316,7 +316,7 @@ async fn a_slow_parent_does_not_hold_the_inbox_and_the_reply_still_arrives() {
     assert_eq!(alice.post_signed(&inbox, &create(&alice, note)).await, 202);
     let took = at.elapsed();
     assert!(took < Duration::from_secs(7), "the inbox took {took:?}");
-    common::eventually("the reply and its parent are stored", 30, || async {
+    support::eventually("the reply and its parent are stored", 30, || async {
         (comments(&blog).await == 2).then_some(())
     })
     .await;
@@ -331,7 +331,7 @@ async fn a_slow_parent_does_not_hold_the_inbox_and_the_reply_still_arrives() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interact_remembers_lookups_and_limits_them_per_client() {
-    common::init();
+    support::init();
     let blog = blog_with_post("interactlimits", |_| {}).await;
     let remote = Remote::start("").await;
     let post = format!("{}posts/hello-world", blog.base());
@@ -382,7 +382,7 @@ async fn interact_remembers_lookups_and_limits_them_per_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_requests_are_cut_off_and_pages_still_answer() {
-    common::init();
+    support::init();
     let blog = blog_with_post("slowloris", |c| {
         c.server.header_timeout_seconds = 2;
         c.server.max_connections = 100;
@@ -401,7 +401,7 @@ async fn half_sent_requests_are_cut_off_and_pages_still_answer() {
     }
     // A real reader waits at most for the slots to be freed.
     let at = Instant::now();
-    let (status, _) = common::page(&format!("{}posts/hello-world", blog.base())).await;
+    let (status, _) = support::page(&format!("{}posts/hello-world", blog.base())).await;
     assert_eq!(status, 200);
     assert!(at.elapsed() < Duration::from_secs(10), "{:?}", at.elapsed());
     // Every half-sent request was closed by the server.
@@ -425,29 +425,30 @@ async fn half_sent_requests_are_cut_off_and_pages_still_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
-    common::init();
-    let dir = tempfile::tempdir().expect("dir");
+    support::init();
+    let dir = Arc::new(tempfile::tempdir().expect("dir"));
     // SQLite whatever the test database: the lock is SQLite's.
     let database = format!("sqlite://{}/blog.db", dir.path().display());
-    let config = common::write_config(dir.path(), 5);
-    let port = common::free_port();
-    let mut first = common::Child::spawn(&["serve"], &config, &database, port, port);
-    common::eventually("the first server answers", 60, || async {
+    let port = support::free_port();
+    let blog = Blog::new("blog")
+        .dir(&dir)
+        .database(&database)
+        .port(port)
+        .leases(5);
+    let mut first = blog.spawn(&["serve"]);
+    support::eventually("the first server answers", 60, || async {
         reqwest::get(format!("http://127.0.0.1:{port}/"))
             .await
             .ok()
             .map(drop)
     })
     .await;
-    let second_port = common::free_port();
-    let second = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(&config)
+    let second_port = support::free_port();
+    let second = blog
+        .clone()
+        .listen_port(second_port)
+        .command()
         .arg("serve")
-        .env("FEDER_LISTEN", format!("127.0.0.1:{second_port}"))
-        .env("FEDER_DOMAIN", format!("localhost:{port}"))
-        .env("FEDER_DATABASE_URL", &database)
-        .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -469,21 +470,17 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     // Commands still work beside the running server.
     let post = dir.path().join("post.md");
     std::fs::write(&post, "---\ntitle: Beside\nslug: beside\n---\nText.\n").expect("write");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(&config)
+    let status = blog
+        .command()
         .args(["post", "publish"])
         .arg(&post)
-        .env("FEDER_DOMAIN", format!("localhost:{port}"))
-        .env("FEDER_DATABASE_URL", &database)
-        .env("RUST_LOG", "warn")
         .status()
         .expect("run feder post publish");
     assert!(status.success());
     // Once the first one is gone (even killed), a new server starts.
     first.kill();
-    let mut again = common::Child::spawn(&["serve"], &config, &database, port, port);
-    common::eventually("a new server answers", 60, || async {
+    let mut again = blog.spawn(&["serve"]);
+    support::eventually("a new server answers", 60, || async {
         reqwest::get(format!("http://127.0.0.1:{port}/posts/beside"))
             .await
             .ok()
@@ -497,7 +494,7 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
         .status()
         .expect("kill -TERM");
     assert!(term.success());
-    let exited = common::eventually("the server exits after SIGTERM", 30, || {
+    let exited = support::eventually("the server exits after SIGTERM", 30, || {
         let status = again.0.try_wait().expect("try_wait");
         async move { status }
     })

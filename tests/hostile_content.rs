@@ -7,9 +7,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+mod support;
 
-use common::{Child, database_url, free_port, write_config};
 use feder::db::entities::{post, setting};
 use scraper::{Html, Selector};
 use sea_orm::{
@@ -19,29 +18,35 @@ use serde_json::{Value, json};
 use std::{
     io::{Read, Write},
     net::TcpStream,
-    path::PathBuf,
     process::Stdio,
+    sync::Arc,
     time::{Duration, Instant},
 };
+use support::{Child, free_port};
 
 /// A blog in a temporary directory, run by the `feder` binary.
 struct Blog {
-    dir: tempfile::TempDir,
-    config: PathBuf,
+    dir: Arc<tempfile::TempDir>,
+    blog: support::Blog,
     database: String,
     port: u16,
 }
 
 impl Blog {
     async fn new(name: &str) -> Blog {
-        let dir = tempfile::tempdir().expect("dir");
-        let database = database_url(dir.path(), name).await;
-        let config = write_config(dir.path(), 30);
+        let dir = Arc::new(tempfile::tempdir().expect("dir"));
+        let port = free_port();
+        let blog = support::Blog::new(name)
+            .dir(&dir)
+            .port(port)
+            .leases(30)
+            .prepare()
+            .await;
         let blog = Blog {
             dir,
-            config,
-            database,
-            port: free_port(),
+            database: blog.config().database.url,
+            blog,
+            port,
         };
         // Set up as the owner does: the other commands do not create a blog.
         blog.run(&["migrate"]);
@@ -50,14 +55,11 @@ impl Blog {
 
     /// Runs a `feder` command to its end; its standard output.
     fn run(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-            .arg("--config")
-            .arg(&self.config)
+        let out = self
+            .blog
+            .command()
             .args(args)
             .current_dir(self.dir.path())
-            .env("FEDER_DOMAIN", format!("localhost:{}", self.port))
-            .env("FEDER_DATABASE_URL", &self.database)
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .output()
             .expect("run feder");
@@ -81,15 +83,9 @@ impl Blog {
 
     /// `feder serve`, answering once this returns.
     async fn serve(&self) -> Child {
-        let child = Child::spawn(
-            &["serve"],
-            &self.config,
-            &self.database,
-            self.port,
-            self.port,
-        );
+        let child = self.blog.spawn(&["serve"]);
         let url = self.url("");
-        common::eventually("feder serve answers", 60, || {
+        support::eventually("feder serve answers", 60, || {
             let url = url.clone();
             async move { reqwest::get(&url).await.ok().map(|_| ()) }
         })
@@ -221,7 +217,7 @@ fn form_body(fields: &[(&str, &str)]) -> String {
 }
 
 async fn page(url: &str) -> Html {
-    let (status, html) = common::page(url).await;
+    let (status, html) = support::page(url).await;
     assert_eq!(status, 200, "{url}");
     html
 }
@@ -258,7 +254,7 @@ fn wxr(content: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_post_html_is_dropped_whatever_its_source() {
-    common::init();
+    support::init();
     let blog = Blog::new("hostile_html").await;
     // The CLI, from a Markdown file.
     let file = blog.write(
@@ -279,7 +275,7 @@ async fn hostile_post_html_is_dropped_whatever_its_source() {
     // Micropub, with a token that may only create: form-encoded text and JSON `html`.
     let token = blog.token("create");
     let _server = blog.serve().await;
-    let client = common::client();
+    let client = support::client();
     let form = client
         .post(blog.url("micropub"))
         .bearer_auth(&token)
@@ -372,7 +368,7 @@ async fn hostile_post_html_is_dropped_whatever_its_source() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_stored_before_the_allowlist_are_cleaned_at_start() {
-    common::init();
+    support::init();
     let blog = Blog::new("stored_html").await;
     let file = blog.write(
         "old.md",
@@ -462,7 +458,7 @@ fn send_large(port: u16, path: &str, extra_headers: &str, length: usize) -> (Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn micropub_refuses_unauthenticated_bodies_before_reading_them() {
-    common::init();
+    support::init();
     let blog = Blog::new("micropub_early").await;
     let _ = blog.token("create,media");
     let server = blog.serve().await;
@@ -487,7 +483,7 @@ async fn micropub_refuses_unauthenticated_bodies_before_reading_them() {
         );
     }
     // A small body may carry its token (the spec's form-encoded `access_token`), checked.
-    let answer = common::client()
+    let answer = support::client()
         .post(blog.url("micropub"))
         .header("Content-Type", FORM)
         .body(form_body(&[
@@ -539,7 +535,7 @@ async fn micropub_refuses_unauthenticated_bodies_before_reading_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_shows_drafts_only_to_a_token_that_may_edit() {
-    common::init();
+    support::init();
     let blog = Blog::new("micropub_source").await;
     let public = blog.write(
         "public.md",
@@ -554,7 +550,7 @@ async fn source_shows_drafts_only_to_a_token_that_may_edit() {
     let create = blog.token("create");
     let update = blog.token("update");
     let _server = blog.serve().await;
-    let client = common::client();
+    let client = support::client();
     let source = |token: String, slug: &str| {
         let url = format!(
             "{}?q=source&url={}",

@@ -6,16 +6,14 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, follow, jpeg};
-use common::{Instance, Peer, get_json, page, settled, texts};
 use feder::{
     db::entities::{comment, post},
     services::{export, followers, import, posts, redirects, users},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use support::{Blog, Browser, Instance, Peer, follow, get_json, jpeg, page, settled, texts};
 
 fn fixture() -> String {
     std::fs::read_to_string(format!(
@@ -95,8 +93,8 @@ async fn snapshot(db: &DatabaseConnection) -> (Vec<String>, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wordpress_import_then_export_and_rebuild() {
-    common::init();
-    let blog = Instance::start("wp").await;
+    support::init();
+    let blog = Blog::new("wp").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog).await;
     let db = &blog.data().db;
@@ -224,7 +222,7 @@ async fn wordpress_import_then_export_and_rebuild() {
     let cover = koln.cover_url.clone().unwrap();
     assert!(cover.starts_with(&media_prefix) && cover.ends_with("-card.jpg"));
     assert_eq!(
-        common::client().get(&cover).send().await.unwrap().status(),
+        support::client().get(&cover).send().await.unwrap().status(),
         200
     );
     assert_eq!(wordpress(&blog, Some(uploads)).await.media, 0);
@@ -244,7 +242,7 @@ async fn wordpress_import_then_export_and_rebuild() {
     let markdown = std::fs::read_to_string(out.join("posts/grusse-aus-koln.md")).unwrap();
     assert!(markdown.starts_with("---\ntitle: \"Grüße aus Köln\"\n"));
 
-    let copy = Instance::start("copy").await;
+    let copy = Blog::new("copy").start().await;
     let copy_db = &copy.data().db;
     let rebuilt = import::markdown(&copy.data(), &out, &mut |_| {})
         .await
@@ -275,7 +273,7 @@ async fn wordpress_import_then_export_and_rebuild() {
         ]
     );
     let cover_file = cover.rsplit('/').next().unwrap();
-    let served = common::client()
+    let served = support::client()
         .get(format!("{}media/{cover_file}", copy.base()))
         .send()
         .await
@@ -305,8 +303,8 @@ async fn wordpress_import_then_export_and_rebuild() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hugo_and_jekyll_files() {
-    common::init();
-    let blog = Instance::start("hugo").await;
+    support::init();
+    let blog = Blog::new("hugo").start().await;
     let site = blog.dir.path().join("site");
     std::fs::create_dir_all(site.join("content/posts/reise")).unwrap();
     std::fs::write(

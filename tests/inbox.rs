@@ -5,9 +5,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, get_json, page, texts};
 use feder::{
     db::entities::{comment, follower, mention, reaction},
     services::mentions,
@@ -15,9 +14,10 @@ use feder::{
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::time::{Duration, SystemTime};
+use support::{Blog, Instance, Peer, eventually, get_json, page, texts};
 
 async fn blog_with_post() -> (Instance, String) {
-    let blog = Instance::start("inbox").await;
+    let blog = Blog::new("inbox").start().await;
     let url = blog.publish_hello_world().await;
     (blog, url)
 }
@@ -33,7 +33,7 @@ async fn row_counts(blog: &Instance) -> (u64, u64, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mastodon_payloads_are_accepted() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog_with_post().await;
     let peer = Peer::start().await;
     let inbox = format!("{}actor/inbox", blog.base());
@@ -104,7 +104,7 @@ async fn mastodon_payloads_are_accepted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_requests_are_refused_and_change_nothing() {
-    common::init();
+    support::init();
     let (blog, _) = blog_with_post().await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -216,7 +216,7 @@ async fn hostile_requests_are_refused_and_change_nothing() {
 /// author's Delete removes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_public_replies_reach_only_the_owner() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog_with_post().await;
     let peer = Peer::start().await;
     let shared_inbox = format!("{}inbox", blog.base());
@@ -312,7 +312,7 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
         federation::{fetch, inbox::dispatch},
         services::moderation,
     };
-    common::init();
+    support::init();
     let (blog, post_url) = blog_with_post().await;
     let peer = Peer::start().await;
     let data = blog.data();
@@ -396,14 +396,14 @@ async fn a_blocked_actors_reply_quote_like_and_follow_are_dropped() {
 /// seconds all the same, read once more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocks_are_read_again_only_when_they_change() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog_with_post().await;
     let peer = Peer::start().await;
     let data = blog.data();
     let inbox = format!("{}inbox", blog.base());
     let reply = |n: usize| {
         let id = format!("{}/users/alice/statuses/{n}", peer.base);
-        common::reply(&peer, &id, &post_url, &format!("Reply {n}"))
+        support::reply_activity(&peer, &id, &post_url, &format!("Reply {n}"))
     };
     assert_eq!(peer.post_signed(&inbox, &reply(0)).await, 202);
     let loads = data.blocks.loads();
@@ -422,7 +422,7 @@ async fn blocks_are_read_again_only_when_they_change() {
     );
     assert_eq!(row_counts(&blog).await.1, sent as u64, "every reply stored");
 
-    let (ok, out) = common::feder_cli(&blog, &["block", "add", &peer.actor]);
+    let (ok, out) = support::feder_cli(&blog, &["block", "add", &peer.actor]);
     assert!(ok, "{out}");
     eventually("the block to be in force", 10, || async {
         let blocks = data.blocks.current(&data.db).await.expect("blocks");
@@ -437,7 +437,7 @@ async fn blocks_are_read_again_only_when_they_change() {
 /// nothing: its parent is known).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_of_a_reply_never_received_is_taken_with_its_thread() {
-    common::init();
+    support::init();
     let (blog, post_url) = blog_with_post().await;
     let peer = Peer::start().await;
     let parent_id = format!("{}/notes/p1", peer.base);

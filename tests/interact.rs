@@ -4,14 +4,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod site;
+mod support;
 
 use axum::{Json, Router, extract::Query, http::StatusCode, response::IntoResponse, routing::get};
-use common::{Instance, texts};
 use serde_json::json;
-use site::{publish, start_blog};
 use std::collections::HashMap;
+use support::{Blog, Instance, publish, texts};
 use tokio::net::TcpListener;
 
 /// A fediverse server on localhost whose accounts publish different interaction links:
@@ -99,7 +97,7 @@ fn encoded(url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_and_follow_from_your_instance() {
-    let blog = start_blog("interact", |_| {}).await;
+    let blog = Blog::new("interact").start().await;
     publish(&blog, "---\ntitle: Hello\nslug: hello\n---\nHi.\n").await;
     let remote = remote_server().await;
     let post_url = format!("{}posts/hello", blog.base());
@@ -181,10 +179,12 @@ async fn reply_and_follow_from_your_instance() {
 /// any request is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_blogs_ask_only_public_https_servers() {
-    let blog = start_blog("public", |config| {
-        config.server.domain = "blog.example".into();
-    })
-    .await;
+    let blog = Blog::new("public")
+        .configure(|config| {
+            config.server.domain = "blog.example".into();
+        })
+        .start()
+        .await;
     let remote = remote_server().await;
     // The blog answers on its port, whatever its public name.
     let local = format!("http://127.0.0.1:{}/", blog.port);

@@ -12,24 +12,23 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod peers;
+mod support;
 
-use admin_helpers::{Browser, csrf_of};
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use common::{eventually, page, texts};
-use peers::{CONFIG, Feder, PeerProcess, STEP_SECONDS, is_2xx, peer_installed};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
+use support::{
+    Blog, Browser, Feder, PeerProcess, STEP_SECONDS, csrf_of, eventually, interop, is_2xx, page,
+    peer_installed, texts,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fedify_follows_replies_reacts_and_signs_rfc9421() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("fedify").await;
+    support::init();
+    let feder = Blog::new("fedify").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     federate(&feder, &mut peer, "Fedify").await;
 
@@ -66,8 +65,8 @@ async fn bovine_follows_replies_reacts() {
     if !peer_installed("bovine-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("bovine").await;
+    support::init();
+    let feder = Blog::new("bovine").configure(interop).process().await;
     let mut peer = PeerProcess::start("bovine-peer").await;
     federate(&feder, &mut peer, "bovine").await;
 
@@ -212,8 +211,8 @@ async fn web_comments_reach_fedify_with_consent_only() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("fedifyweb").await;
+    support::init();
+    let feder = Blog::new("fedifyweb").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     web_comment_thread(&feder, &mut peer, "Fedify").await;
 }
@@ -223,8 +222,8 @@ async fn web_comments_reach_bovine_with_consent_only() {
     if !peer_installed("bovine-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("bovineweb").await;
+    support::init();
+    let feder = Blog::new("bovineweb").configure(interop).process().await;
     let mut peer = PeerProcess::start("bovine-peer").await;
     web_comment_thread(&feder, &mut peer, "bovine").await;
 }
@@ -242,13 +241,13 @@ async fn web_comment_thread(feder: &Feder, peer: &mut PeerProcess, name: &str) {
     })
     .await;
 
-    common::web_comment(
+    support::web_comment(
         &post_url,
         &[("author", "Quiet"), ("text", "Only on the page.")],
         false,
     )
     .await;
-    common::web_comment(
+    support::web_comment(
         &post_url,
         &[
             ("author", "Grace"),
@@ -324,7 +323,7 @@ enum Scheme {
 
 /// `body` for `url`, signed by `signer` in `scheme` and claiming `key_id`, at `time`.
 fn signed(
-    signer: &common::Peer,
+    signer: &support::Peer,
     scheme: Scheme,
     key_id: &str,
     url: &str,
@@ -378,10 +377,10 @@ fn header<'a>(headers: &'a mut [(String, String)], name: &str) -> &'a mut String
 /// properly are taken, so these checks can fail. Needs no peers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inbox_refuses_bad_signatures() {
-    common::init();
-    let feder = Feder::start("signatures").await;
-    let alice = common::Peer::start().await;
-    let mallory = common::Peer::start().await;
+    support::init();
+    let feder = Blog::new("signatures").configure(interop).process().await;
+    let alice = support::Peer::start().await;
+    let mallory = support::Peer::start().await;
     let post_url = feder
         .publish("---\ntitle: Signed replies only\n---\nPlease sign.\n")
         .await;
@@ -527,8 +526,8 @@ async fn fedify_quotes_per_policy_and_revocation() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("quotes").await;
+    support::init();
+    let feder = Blog::new("quotes").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     let open_md = "---\ntitle: Quote me\nslug: quote-me\n---\nAnyone may quote this.\n";
     let open = feder.publish(open_md).await;
@@ -541,13 +540,13 @@ async fn fedify_quotes_per_policy_and_revocation() {
 
     // Each post publishes its own policy, as Mastodon 4.5 reads it.
     let public = json!(["https://www.w3.org/ns/activitystreams#Public"]);
-    assert_eq!(can_quote(&common::get_json(&open).await.1), public);
+    assert_eq!(can_quote(&support::get_json(&open).await.1), public);
     assert_eq!(
-        can_quote(&common::get_json(&closed).await.1),
+        can_quote(&support::get_json(&closed).await.1),
         json!([feder.actor()])
     );
     assert_eq!(
-        can_quote(&common::get_json(&followers).await.1),
+        can_quote(&support::get_json(&followers).await.1),
         json!([format!("{}/followers", feder.actor())])
     );
 
@@ -591,9 +590,9 @@ async fn fedify_quotes_per_policy_and_revocation() {
             && e["object_id"] == authorization.as_str()
     })
     .await;
-    assert_eq!(common::get_json(&authorization).await.0, 410);
+    assert_eq!(support::get_json(&authorization).await.0, 410);
     assert_eq!(
-        can_quote(&common::get_json(&open).await.1),
+        can_quote(&support::get_json(&open).await.1),
         json!([feder.actor()])
     );
     // The followers' post is deleted: its authorization goes too.
@@ -605,7 +604,7 @@ async fn fedify_quotes_per_policy_and_revocation() {
             && e["object_id"] == followers_authorization.as_str()
     })
     .await;
-    assert_eq!(common::get_json(&followers_authorization).await.0, 410);
+    assert_eq!(support::get_json(&followers_authorization).await.0, 410);
 }
 
 // --- Thread completion: `replies` and a remote `context` (FEP-f228) ----------------------------
@@ -615,8 +614,8 @@ async fn fedify_thread_backfill_through_replies_and_context() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("threads").await;
+    support::init();
+    let feder = Blog::new("threads").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     for via in ["replies", "context"] {
         let post = feder
@@ -653,15 +652,20 @@ async fn fedify_held_reply_approved_and_direct_reply_for_the_owner() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let config = CONFIG.replace("[blog]\n", "[blog]\ncomment_policy = \"approval\"\n");
-    let feder = Feder::start_with("held", &config).await;
+    support::init();
+    let feder = Blog::new("held")
+        .configure(|c| {
+            interop(c);
+            c.blog.comment_policy = feder::config::CommentPolicy::Approval;
+        })
+        .process()
+        .await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     let post = feder
         .publish("---\ntitle: Held replies\n---\nEvery comment waits.\n")
         .await;
     // Comments wait for the owner: replies need approval, in GoToSocial's terms.
-    let article = common::get_json(&post).await.1;
+    let article = support::get_json(&post).await.1;
     let can_reply = &article["interactionPolicy"]["canReply"];
     assert_eq!(
         can_reply["automaticApproval"],
@@ -691,7 +695,7 @@ async fn fedify_held_reply_approved_and_direct_reply_for_the_owner() {
     })
     .await;
     comments_become(&post, vec![]).await;
-    let replies = common::get_json(&format!("{post}/replies")).await.1;
+    let replies = support::get_json(&format!("{post}/replies")).await.1;
     assert_eq!(replies["totalItems"], 0, "{replies}");
 
     // Approved: an Accept of the request with a ReplyAuthorization, and on the page.
@@ -741,8 +745,8 @@ async fn fedify_meets_the_owners_workspace() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("workspace").await;
+    support::init();
+    let feder = Blog::new("workspace").configure(interop).process().await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
         .await;
@@ -838,20 +842,16 @@ async fn fedify_rotates_its_key_and_is_heard_at_once() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("rotation").await;
+    support::init();
+    let feder = Blog::new("rotation").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     peer.follow(&feder.actor()).await;
     let post = feder
         .publish("---\ntitle: Keys change\n---\nAnswer me after your new key.\n")
         .await;
-    let database = feder
-        .env
-        .iter()
-        .find(|(k, _)| *k == "FEDER_DATABASE_URL")
-        .map(|(_, v)| v.clone())
+    let db = feder::db::connect(&feder.database())
+        .await
         .expect("database");
-    let db = feder::db::connect(&database).await.expect("database");
     let peer_actor = peer.actor.clone();
     let stored = || async {
         actor::Entity::find()
@@ -897,8 +897,8 @@ async fn a_note_written_in_admin_reaches_fedify_as_a_note_without_name() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("notes").await;
+    support::init();
+    let feder = Blog::new("notes").configure(interop).process().await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], "a long password\n")
         .await;
@@ -944,10 +944,10 @@ async fn a_note_written_in_admin_reaches_fedify_as_a_note_without_name() {
     );
     // On the blog it is a note: no title, its text in the list.
     let id = note["id"].as_str().expect("note id").to_string();
-    let (status, page) = common::page(&id).await;
+    let (status, page) = support::page(&id).await;
     assert_eq!(status, 200);
     assert!(texts(&page, "article.post.note h1").is_empty());
-    let (_, home) = common::page(&feder.base()).await;
+    let (_, home) = support::page(&feder.base()).await;
     assert!(
         texts(&home, "article.entry.note .e-content")
             .iter()

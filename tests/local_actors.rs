@@ -6,19 +6,20 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, csrf_of};
-use common::{Instance, Peer, eventually, get_json};
 use feder::services::{followers, local_actor::LocalActor, users};
 use serde_json::{Value, json};
+use support::{Blog, Browser, Instance, Peer, csrf_of, eventually, get_json};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
 /// A blog whose authors are actors, with the author Alice; returns her as a local actor.
 async fn blog_with_alice(name: &str) -> (Instance, LocalActor) {
-    let blog = Instance::start_configured(name, |c| c.blog.author_actors = true).await;
+    let blog = Blog::new(name)
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     users::create(&blog.data().db, "alice", "a long enough password")
         .await
         .unwrap();
@@ -73,7 +74,7 @@ async fn wait_for_followers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_that_deletes_itself_or_moves_follows_no_local_actor() {
-    common::init();
+    support::init();
     let (blog, alice) = blog_with_alice("gone").await;
     let peer = Peer::start().await;
     let (bob, carol, dave) = (
@@ -129,7 +130,7 @@ async fn an_account_that_deletes_itself_or_moves_follows_no_local_actor() {
 /// way), or by the Follow's id alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_undo_ends_the_follow_it_names_alone() {
-    common::init();
+    support::init();
     let (blog, alice) = blog_with_alice("undo").await;
     let dave = Peer::start().await.as_user("dave");
     let alice_id = alice.id(&blog.data().urls).to_string();
@@ -165,7 +166,7 @@ async fn an_undo_ends_the_follow_it_names_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_an_authors_follower_sends_her_signed_reject_and_blocking_ends_every_follow() {
-    common::init();
+    support::init();
     let (blog, alice) = blog_with_alice("remove").await;
     let data = blog.data();
     let peer = Peer::start().await;
@@ -269,7 +270,7 @@ async fn removing_an_authors_follower_sends_her_signed_reject_and_blocking_ends_
 /// read before writing failed as busy under a concurrent writer).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_follows_at_once_are_all_stored() {
-    common::init();
+    support::init();
     let (blog, alice) = blog_with_alice("many").await;
     let targets = [blog.actor(), alice.id(&blog.data().urls).to_string()];
     let inbox = format!("{}inbox", blog.base());
@@ -316,7 +317,7 @@ async fn post_patiently(who: &Peer, url: &str, activity: &Value) -> u16 {
 /// The owner reads whom each follower followed or left: the blog, or an author by name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_say_whom_a_follower_followed() {
-    common::init();
+    support::init();
     let (blog, alice) = blog_with_alice("whom").await;
     let alice_id = alice.id(&blog.data().urls).to_string();
     let dave = Peer::start().await.as_user("dave");
@@ -333,7 +334,7 @@ async fn notifications_say_whom_a_follower_followed() {
     assert_eq!(erin.post_signed(&inbox, &undo).await, 202);
     wait_for_followers(&blog, &alice, &[&dave.actor], &[]).await;
 
-    let mut owner = admin_helpers::logged_in(&blog, "owner").await;
+    let mut owner = support::logged_in(&blog, "owner").await;
     let page = owner.get("/admin/notifications").await;
     let html = scraper::Html::parse_document(&page.text);
     let line = scraper::Selector::parse("li.notification p.line").unwrap();

@@ -12,13 +12,9 @@
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, logged_in};
 use chrono::Utc;
-use common::{Instance, Peer, eventually, free_port};
 use feder::{
     config::CommentPolicy,
     db::entities::{comment, mail, notification, setting},
@@ -30,6 +26,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use std::{path::Path, process::Command, time::Duration};
+use support::{Blog, Browser, Instance, Peer, csrf_of, eventually, free_port, logged_in};
 
 const PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail/.venv/bin/python");
 const OWNER: &str = "owner@blog.example";
@@ -239,17 +236,19 @@ async fn every_comment_awaiting_approval_brings_a_mail_with_its_link() {
         return;
     };
     let peer = Peer::start().await;
-    let blog = site::start_blog("mail_owner", |config| {
-        config.blog.comment_policy = CommentPolicy::Approval;
-        config.limits.web_comment_min_seconds = 1;
-    })
-    .await;
+    let blog = Blog::new("mail_owner")
+        .configure(|config| {
+            config.blog.comment_policy = CommentPolicy::Approval;
+            config.limits.web_comment_min_seconds = 1;
+        })
+        .start()
+        .await;
     let mut owner = logged_in(&blog, "jane").await;
     set_mail(&mut owner, &smtp, false).await;
-    let post = site::publish(&blog, "---\ntitle: Seeds\n---\nWhat grows.\n").await;
+    let post = support::publish(&blog, "---\ntitle: Seeds\n---\nWhat grows.\n").await;
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
 
-    let reply = site::reply(&peer, &blog, &post_url, 1, "Lovely seeds, where from?").await;
+    let reply = support::reply(&peer, &blog, &post_url, 1, "Lovely seeds, where from?").await;
     let id = comment_id(&blog, &reply).await;
     let mail = smtp.wait_for("waits for your approval").await;
     assert_eq!(mail["to"], OWNER);
@@ -294,16 +293,18 @@ async fn without_a_mail_server_nothing_waits_for_long_and_the_digest_comes_daily
         return;
     };
     let peer = Peer::start().await;
-    let blog = site::start_blog("mail_digest", |config| {
-        config.blog.comment_policy = CommentPolicy::Approval;
-    })
-    .await;
+    let blog = Blog::new("mail_digest")
+        .configure(|config| {
+            config.blog.comment_policy = CommentPolicy::Approval;
+        })
+        .start()
+        .await;
     let data = blog.data();
-    let post = site::publish(&blog, "---\ntitle: Tides\n---\nLow and high.\n").await;
+    let post = support::publish(&blog, "---\ntitle: Tides\n---\nLow and high.\n").await;
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
 
     // No mail server: the mail waits, unsent, and is dropped once it is too old to matter.
-    site::reply(&peer, &blog, &post_url, 1, "High tide at noon.").await;
+    support::reply(&peer, &blog, &post_url, 1, "High tide at noon.").await;
     assert_eq!(send::run_once(&data).await.unwrap(), 0);
     assert_eq!(mail::Entity::find().count(&data.db).await.unwrap(), 1);
     mail::Entity::update_many()
@@ -328,8 +329,8 @@ async fn without_a_mail_server_nothing_waits_for_long_and_the_digest_comes_daily
             .unwrap()
     })
     .await;
-    site::like(&peer, &blog, &post_url).await;
-    site::reply(&peer, &blog, &post_url, 2, "Low tide at six.").await;
+    support::like(&peer, &blog, &post_url).await;
+    support::reply(&peer, &blog, &post_url, 2, "Low tide at six.").await;
     smtp.wait_for("waits for your approval").await;
     let (_, counted_from) = state.value.split_once(' ').unwrap();
     let day_ago = Utc::now() - chrono::Duration::hours(25);
@@ -450,13 +451,15 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
     let Some(smtp) = Smtp::start().await else {
         return;
     };
-    let blog = site::start_blog("mail_writer", |config| {
-        config.limits.web_comment_min_seconds = 1;
-    })
-    .await;
+    let blog = Blog::new("mail_writer")
+        .configure(|config| {
+            config.limits.web_comment_min_seconds = 1;
+        })
+        .start()
+        .await;
     let mut owner = logged_in(&blog, "jane").await;
     set_mail(&mut owner, &smtp, false).await;
-    let post = site::publish(&blog, "---\ntitle: Bees\n---\nThey hum.\n").await;
+    let post = support::publish(&blog, "---\ntitle: Bees\n---\nThey hum.\n").await;
     const ROSA: &str = "rosa@reader.example";
     write_on_the_web(&blog, &post.slug, "Rosa", ROSA, "Do they sleep?").await;
     let id = comment::Entity::find()
@@ -580,7 +583,7 @@ fn words_of(text: &str) -> Vec<String> {
 async fn each_kind(peer: &Peer, blog: &Instance, post_url: &str, round: u32) {
     let inbox = format!("{}inbox", blog.base());
     let text = |what: &str| format!("<p>{what} Runde {round}</p>");
-    site::reply(
+    support::reply(
         peer,
         blog,
         post_url,
@@ -649,22 +652,24 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
         return;
     };
     let peer = Peer::start().await;
-    let blog = site::start_blog("mail_kinds", |config| {
-        config.blog.lang = "de".into();
-        config.blog.title = "Gartenblog".into();
-        config.blog.timezone = "Europe/Berlin".into();
-        config.blog.comment_policy = CommentPolicy::Approval;
-    })
-    .await;
+    let blog = Blog::new("mail_kinds")
+        .configure(|config| {
+            config.blog.lang = "de".into();
+            config.blog.title = "Gartenblog".into();
+            config.blog.timezone = "Europe/Berlin".into();
+            config.blog.comment_policy = CommentPolicy::Approval;
+        })
+        .start()
+        .await;
     let db = &blog.data().db;
     let mut owner = logged_in(&blog, "jane").await;
-    let post = site::publish(&blog, "---\ntitle: Saatgut\n---\nWas wächst.\n").await;
+    let post = support::publish(&blog, "---\ntitle: Saatgut\n---\nWas wächst.\n").await;
     let post_url = format!("{}posts/{}", blog.base(), post.slug);
 
     // Every kind off: each of them is recorded (notifications) and brings no mail.
     set_kinds(&mut owner, &smtp, &[]).await;
     each_kind(&peer, &blog, &post_url, 1).await;
-    common::settled(db, 30).await;
+    support::settled(db, 30).await;
     let told = notification::Entity::find().count(db).await.unwrap();
     assert_eq!(told, 5, "reply, follow, mention, direct message, quote");
     queue_empty(&blog).await;
@@ -703,7 +708,7 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
             "Saatgut",
         ),
     ];
-    common::settled(db, 30).await;
+    support::settled(db, 30).await;
     queue_empty(&blog).await;
     let mails = smtp.received();
     assert_eq!(mails.len(), expected.len(), "one mail each: {mails:#?}");

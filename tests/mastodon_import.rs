@@ -8,13 +8,12 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use common::{Instance, Peer, page, texts};
 use feder::services::import;
 use serde_json::{Value, json};
 use std::io::Write;
+use support::{Blog, Peer, page, texts};
 
 const ACCOUNT: &str = "https://mastodon.example/users/alice";
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -109,16 +108,16 @@ fn archive_files() -> Vec<(String, Vec<u8>)> {
     vec![
         ("outbox.json".into(), outbox.to_string().into_bytes()),
         ("actor.json".into(), actor.to_string().into_bytes()),
-        (image_path.into(), admin_helpers::jpeg(64, 48)),
+        (image_path.into(), support::jpeg(64, 48)),
     ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mastodon_archive_becomes_notes_with_threads_and_images() {
-    common::init();
-    let blog = Instance::start("toots").await;
+    support::init();
+    let blog = Blog::new("toots").start().await;
     let peer = Peer::start().await;
-    admin_helpers::follow(&peer, &blog).await;
+    support::follow(&peer, &blog).await;
 
     // Zipped as Mastodon hands it out, and unpacked.
     let dir = tempfile::tempdir().expect("dir");
@@ -181,7 +180,7 @@ async fn a_mastodon_archive_becomes_notes_with_threads_and_images() {
     // Old toots are not news: the follower was sent none of them.
     blog.settle(20).await;
     assert!(
-        admin_helpers::received_of(&peer, "Create").is_empty(),
+        support::received_of(&peer, "Create").is_empty(),
         "nothing delivered"
     );
 

@@ -8,16 +8,14 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod site;
+mod support;
 
-use common::{Peer, page};
 use feder::{
     config::CommentPolicy,
     services::web_comments::{self, NewComment, Rules},
 };
 use scraper::{ElementRef, Html, Selector};
-use site::{parse_xml, publish, reply, start_blog};
+use support::{Blog, Peer, page, parse_xml, publish, reply};
 
 /// Whether `e` is a microformats root (`h-entry`, `h-card`, …).
 fn is_root(e: &ElementRef) -> bool {
@@ -90,7 +88,7 @@ fn only<'a>(html: &'a Html, css: &str) -> ElementRef<'a> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entries_feeds_and_their_links() {
-    let blog = start_blog("microformats", |_| {}).await;
+    let blog = Blog::new("microformats").start().await;
     let peer = Peer::start().await;
     let post = publish(
         &blog,

@@ -5,15 +5,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, jpeg, multipart};
-use common::{Instance, page, texts};
 use feder::services::{tokens, users};
 use serde_json::{Value, json};
+use support::{Blog, Browser, jpeg, multipart, page, texts};
 
-fn json_of(answer: &admin_helpers::Answer) -> Value {
+fn json_of(answer: &support::Answer) -> Value {
     serde_json::from_str(&answer.text).unwrap_or(Value::Null)
 }
 
@@ -21,8 +19,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn micropub_requests_and_errors() {
-    common::init();
-    let blog = Instance::start("micropub").await;
+    support::init();
+    let blog = Blog::new("micropub").start().await;
     let db = &blog.data().db;
     let author = users::create(db, "ada", "correct horse battery")
         .await
@@ -107,7 +105,7 @@ async fn micropub_requests_and_errors() {
     assert_eq!(answer.status, 401);
     let config = client.post_with("/micropub", &[], FORM, vec![]).await;
     assert_eq!(config.status, 401);
-    let response = common::client()
+    let response = support::client()
         .get(format!("{}micropub?q=config", blog.base()))
         .header("Authorization", &bearer)
         .send()
@@ -168,7 +166,7 @@ async fn micropub_requests_and_errors() {
         let bearer = bearer.clone();
         let base = blog.base();
         async move {
-            let response = common::client()
+            let response = support::client()
                 .get(format!(
                     "{base}micropub?q=source&url={}{properties}",
                     url::form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>()
@@ -284,7 +282,7 @@ async fn micropub_requests_and_errors() {
         .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     let file = answer.location().unwrap();
-    let served = common::client().get(&file).send().await.unwrap();
+    let served = support::client().get(&file).send().await.unwrap();
     assert_eq!(served.status(), 200);
     assert_eq!(served.headers()["content-type"], "image/jpeg");
     let (content_type, body) = multipart(

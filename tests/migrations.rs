@@ -5,7 +5,7 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use feder::{
@@ -28,7 +28,7 @@ fn at(second: u32) -> DateTime<Utc> {
 
 /// A database migrated up to (not including) the migration `name`.
 async fn database_before(dir: &std::path::Path, name: &str) -> DatabaseConnection {
-    let mut url = common::database_url(dir, "migration").await;
+    let mut url = support::database_url(dir, "migration").await;
     if url.starts_with("sqlite") {
         url.push_str("?mode=rwc");
     }
@@ -92,7 +92,7 @@ async fn old_follower(
 
 #[tokio::test]
 async fn author_followers_fold_into_followers_losing_none() {
-    common::init();
+    support::init();
     let dir = tempfile::tempdir().unwrap();
     let db = database_before(dir.path(), FOLD).await;
     let user_columns = ["id", "username", "display_name", "bio", "created_at"];
@@ -207,7 +207,7 @@ async fn author_followers_fold_into_followers_losing_none() {
 /// delivery still queued with the key of the actor who sends it.
 #[tokio::test]
 async fn activities_of_before_get_their_sender() {
-    common::init();
+    support::init();
     let dir = tempfile::tempdir().unwrap();
     let db = database_before(dir.path(), "m20261206_202706_activity_sender").await;
     let alice = "http://localhost:8080/authors/alice/actor";

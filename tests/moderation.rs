@@ -10,15 +10,15 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, follow, logged_in, received_of};
-use common::{Instance, Peer, eventually, page, texts};
 use feder::db::entities::{comment, follower, follower_departure};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use support::{
+    Blog, Browser, Instance, Peer, csrf_of, eventually, follow, logged_in, page, received_of, texts,
+};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -65,11 +65,13 @@ async fn queue(browser: &mut Browser, status: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_hold_or_reject_fediverse_and_web_comments() {
-    common::init();
-    let blog = Instance::start_configured("filters", |c| {
-        c.limits.web_comment_min_seconds = 2;
-    })
-    .await;
+    support::init();
+    let blog = Blog::new("filters")
+        .configure(|c| {
+            c.limits.web_comment_min_seconds = 2;
+        })
+        .start()
+        .await;
     let post_url = blog.publish_hello_world().await;
     let peer = Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
@@ -114,13 +116,13 @@ async fn filters_hold_or_reject_fediverse_and_web_comments() {
         comment::PENDING
     );
     // The web form: the same phrase waits, a rejected word is rejected.
-    common::web_comment(
+    support::web_comment(
         &post_url,
         &[("author", "Web Buyer"), ("text", "BUY NOW!")],
         false,
     )
     .await;
-    common::web_comment(
+    support::web_comment(
         &post_url,
         &[("author", "Gambler"), ("text", "Best Casino here")],
         false,
@@ -233,8 +235,8 @@ async fn stored(blog: &Instance, peer: &Peer, n: u32) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_blocklist_blocks_after_its_effect_is_shown_with_exceptions() {
-    common::init();
-    let blog = Instance::start("blocklists").await;
+    support::init();
+    let blog = Blog::new("blocklists").start().await;
     let post_url = blog.publish_hello_world().await;
     let inbox = format!("{}inbox", blog.base());
     // Two servers: the list blocks both (`localhost`), an exception names one by its port.
@@ -363,8 +365,8 @@ async fn subscribe(browser: &mut Browser, url: &str) -> scraper::Html {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocklist_that_moved_is_followed_within_bounds() {
-    common::init();
-    let blog = Instance::start("blocklist_redirects").await;
+    support::init();
+    let blog = Blog::new("blocklist_redirects").start().await;
     let list = Arc::new(Mutex::new("moved.example\nalso.example\n".to_string()));
     let at = serve_list(list).await;
     let base = at.trim_end_matches("/blocklist.csv");
@@ -403,8 +405,8 @@ async fn a_blocklist_that_moved_is_followed_within_bounds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_received_and_sent() {
-    common::init();
-    let blog = Instance::start("reports").await;
+    support::init();
+    let blog = Blog::new("reports").start().await;
     let post_url = blog.publish_hello_world().await;
     let inbox = format!("{}inbox", blog.base());
     let peer = Peer::start().await;
@@ -453,7 +455,7 @@ async fn reports_received_and_sent() {
         .expect("a report form");
     let reason = [("csrf", csrf.as_str()), ("reason", "Harassment")];
     assert_eq!(browser.post_form(&action, &reason).await.status, 303);
-    let flag = common::eventually("the peer receives the Flag", 20, || async {
+    let flag = support::eventually("the peer receives the Flag", 20, || async {
         received_of(&peer, "Flag").into_iter().next()
     })
     .await;

@@ -8,15 +8,14 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, get_json};
 use feder::{
     federation::actions,
     services::{followers, follows, local_actor::LocalActor, moves, posts, users},
 };
 use serde_json::{Value, json};
+use support::{Blog, Instance, Peer, eventually, get_json};
 use url::Url;
 
 /// `peer`'s actor follows `blog`'s, and the blog stores it.
@@ -59,7 +58,7 @@ fn follows(blog: &Instance, who: &str) -> impl std::future::Future<Output = bool
 
 /// What a Mastodon server does with a `Move` its user's followee sent: `Some` with the new
 /// account it then follows, `None` when it ignores the Move.
-async fn act_on_move(peer: &Peer, received: &common::Received) -> Option<String> {
+async fn act_on_move(peer: &Peer, received: &support::Received) -> Option<String> {
     let moved = &received.body;
     let origin = moved["actor"].as_str()?;
     // Only an account moves itself, signed by its own key.
@@ -126,7 +125,7 @@ fn move_of(who: &Peer, target: &str, n: u32) -> Value {
     })
 }
 
-fn received_of<'a>(peer: &'a Peer, kind: &'a str) -> Vec<common::Received> {
+fn received_of<'a>(peer: &'a Peer, kind: &'a str) -> Vec<support::Received> {
     peer.received()
         .into_iter()
         .filter(|r| r.body["type"] == kind)
@@ -135,11 +134,11 @@ fn received_of<'a>(peer: &'a Peer, kind: &'a str) -> Vec<common::Received> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn followers_move_with_the_blog() {
-    common::init();
+    support::init();
     // Both blogs have the author ann as an actor of her own; bob follows her on the old one.
     let authors = |c: &mut feder::config::Config| c.blog.author_actors = true;
-    let old = Instance::start_configured("old", authors).await;
-    let new = Instance::start_configured("new", authors).await;
+    let old = Blog::new("old").configure(authors).start().await;
+    let new = Blog::new("new").configure(authors).start().await;
     for blog in [&old, &new] {
         users::create(&blog.data().db, "ann", "a long enough password")
             .await
@@ -285,8 +284,8 @@ async fn followers_move_with_the_blog() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_move_of_a_follower_changes_nothing() {
-    common::init();
-    let blog = Instance::start("blog").await;
+    support::init();
+    let blog = Blog::new("blog").start().await;
     let peer = Peer::start().await;
     let bob = peer.as_user("bob");
     follow(&bob, &blog, 1).await;
@@ -312,8 +311,8 @@ async fn a_forged_move_of_a_follower_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retired_blog_says_goodbye_and_answers_gone() {
-    common::init();
-    let blog = Instance::start("retired").await;
+    support::init();
+    let blog = Blog::new("retired").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog, 1).await;
     // The follower's server keeps the blog's key, as Mastodon and GoToSocial store it with
@@ -356,9 +355,9 @@ async fn a_retired_blog_says_goodbye_and_answers_gone() {
     let (status, doc) = get_json(&post).await;
     assert_eq!((status, doc["type"].as_str()), (410, Some("Tombstone")));
     assert!(doc.get("formerType").is_none(), "{doc}");
-    let (status, _) = common::page(&post).await;
+    let (status, _) = support::page(&post).await;
     assert_eq!(status, 410);
-    let (status, _) = common::page(&blog.base()).await;
+    let (status, _) = support::page(&blog.base()).await;
     assert_eq!(status, 410);
     let refused = posts::publish(
         &blog.data(),
@@ -371,15 +370,15 @@ async fn a_retired_blog_says_goodbye_and_answers_gone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_names_an_old_account_and_retires_in_admin() {
-    common::init();
-    let blog = Instance::start("owner").await;
+    support::init();
+    let blog = Blog::new("owner").start().await;
     let peer = Peer::start().await;
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
 
     // Moving in: the old account, by its address, becomes an alias of the blog actor.
     let page = browser.get("/admin/moving").await;
     assert_eq!(page.status, 200);
-    let csrf = admin_helpers::csrf_of(&page.text);
+    let csrf = support::csrf_of(&page.text);
     let added = browser
         .post_form(
             "/admin/moving/aliases",
@@ -419,8 +418,8 @@ async fn the_owner_names_an_old_account_and_retires_in_admin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_alias_reaches_the_followers_as_an_update() {
-    common::init();
-    let blog = Instance::start("aliased").await;
+    support::init();
+    let blog = Blog::new("aliased").start().await;
     let peer = Peer::start().await;
     follow(&peer, &blog, 1).await;
     let updates = || {
@@ -448,7 +447,7 @@ async fn a_new_alias_reaches_the_followers_as_an_update() {
     // them: one path resolves a handle and reads the old followers. A field sent anyway (a
     // handle, stored raw before) changes nothing. Saving the profile sends an Update each time
     // the actor changes, none when it does not.
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
     let page = browser.get("/admin/settings").await;
     let listed: Vec<String> = page
         .html()
@@ -467,7 +466,7 @@ async fn a_new_alias_reaches_the_followers_as_an_update() {
         "{}",
         page.text
     );
-    let csrf = admin_helpers::csrf_of(&page.text);
+    let csrf = support::csrf_of(&page.text);
     let settings = |title: &'static str, aliases: &'static str| {
         vec![
             ("csrf", csrf.clone()),
@@ -502,8 +501,8 @@ async fn a_new_alias_reaches_the_followers_as_an_update() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_blog_follows_an_account_it_follows_to_its_new_address() {
-    common::init();
-    let blog = Instance::start("reader").await;
+    support::init();
+    let blog = Blog::new("reader").start().await;
     let peer = Peer::start().await;
     let bob = peer.as_user("bob");
     actions::follow(&blog.data(), &bob.actor)
@@ -569,9 +568,9 @@ async fn the_blog_follows_an_account_it_follows_to_its_new_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blog_that_follows_a_retired_blog_lets_it_go() {
-    common::init();
-    let retiring = Instance::start("retiring").await;
-    let reader = Instance::start("reader").await;
+    support::init();
+    let retiring = Blog::new("retiring").start().await;
+    let reader = Blog::new("reader").start().await;
     actions::follow(&reader.data(), &retiring.actor())
         .await
         .expect("follow");
@@ -597,8 +596,8 @@ async fn a_blog_that_follows_a_retired_blog_lets_it_go() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_new_blog_sees_who_came_over_per_server() {
-    common::init();
-    let blog = Instance::start("arrivals").await;
+    support::init();
+    let blog = Blog::new("arrivals").start().await;
     let (one, two) = (Peer::start().await, Peer::start().await);
     let (bob, carol, erin) = (
         one.as_user("bob"),
@@ -628,9 +627,9 @@ async fn the_new_blog_sees_who_came_over_per_server() {
                "id": doc("old-followers-2"), "type": "OrderedCollectionPage",
                "orderedItems": [erin.actor]}),
     );
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
     let page = browser.get("/admin/moving").await;
-    let csrf = admin_helpers::csrf_of(&page.text);
+    let csrf = support::csrf_of(&page.text);
     let added = browser
         .post_form(
             "/admin/moving/aliases",
@@ -665,7 +664,7 @@ async fn the_new_blog_sees_who_came_over_per_server() {
 
     // The owner sees the same in /admin/moving.
     let page = browser.get("/admin/moving").await;
-    let rows = common::texts(&page.html(), "table.arrivals tbody tr");
+    let rows = support::texts(&page.html(), "table.arrivals tbody tr");
     let shown: Vec<String> = expected
         .iter()
         .map(|a| format!("{}{}{}", a.server, a.listed, a.here))

@@ -6,9 +6,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, get_json};
 use feder::{
     db::entities::{activity, actor, authorization, blog_reaction, outbox_event, report},
     federation::outbox,
@@ -24,6 +23,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::Value;
+use support::{Blog, Instance, Peer, eventually, get_json};
 use url::Url;
 
 /// What each kind of event is sent as: the activity's type and its object's type (or "id"
@@ -99,8 +99,11 @@ fn remote_actor(name: &str) -> actor::Model {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_kind_produces_its_activity() {
-    common::init();
-    let blog = Instance::start_configured("outbox_kinds", |c| c.blog.author_actors = true).await;
+    support::init();
+    let blog = Blog::new("outbox_kinds")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     let data = blog.data();
     let ann = remote_actor("ann");
     let mut row: actor::ActiveModel = ann.clone().into();
@@ -354,8 +357,11 @@ async fn every_event_kind_produces_its_activity() {
 /// author's post; the outboxes list them with the ids they were delivered with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_pages_list_the_delivered_activities() {
-    common::init();
-    let blog = Instance::start_configured("outbox_pages", |c| c.blog.author_actors = true).await;
+    support::init();
+    let blog = Blog::new("outbox_pages")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     let peer = Peer::start().await;
     let follow = peer.fixture("follow.json", &blog, "x");
     assert_eq!(

@@ -7,14 +7,13 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{csrf_of, logged_in};
-use common::{Instance, Peer, eventually, texts};
 use feder::services::{pages, posts};
-use site::{get_raw, header, like, publish, reply, start_blog};
+use support::{
+    Blog, Instance, Peer, csrf_of, eventually, get_raw, header, like, logged_in, publish, reply,
+    texts,
+};
 
 /// What the readers' pages of the test blog are, by a short name.
 const PAGES: &[(&str, &str)] = &[
@@ -34,7 +33,10 @@ const PAGES: &[(&str, &str)] = &[
 
 /// Four posts: three in the garden (neighbours: first, middle, last), one away, and a page.
 async fn blog() -> Instance {
-    let blog = start_blog("page_cache", |config| config.blog.posts_per_page = 10).await;
+    let blog = Blog::new("page_cache")
+        .configure(|config| config.blog.posts_per_page = 10)
+        .start()
+        .await;
     for (slug, date, tag) in [
         ("away", "2025-06-01", "travel"),
         ("first", "2026-01-10", "garden"),

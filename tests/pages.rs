@@ -4,17 +4,18 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod site;
+mod support;
 
-use common::{Instance, Peer, eventually, page, texts};
 use feder::{
     config::AuthorConfig,
     db::entities::reaction,
     services::{posts, reactions, users},
 };
-use site::{attr, get_raw, header, json_ld, like, publish, reply, start_blog};
 use std::io::Read;
+use support::{
+    Blog, Instance, Peer, attr, eventually, get_raw, header, json_ld, like, page, publish, reply,
+    texts,
+};
 use url::Url;
 
 fn jane() -> AuthorConfig {
@@ -28,11 +29,13 @@ fn jane() -> AuthorConfig {
 
 /// Three posts in two years: an old one by the default author, Jane's, and a newer one.
 async fn blog_with_posts(name: &str) -> Instance {
-    let blog = start_blog(name, |config| {
-        config.blog.posts_per_page = 2;
-        config.authors.insert("jane".into(), jane());
-    })
-    .await;
+    let blog = Blog::new(name)
+        .configure(|config| {
+            config.blog.posts_per_page = 2;
+            config.authors.insert("jane".into(), jane());
+        })
+        .start()
+        .await;
     publish(
         &blog,
         "---\ntitle: Old times\nslug: old\npublished: 2025-03-07\ntags: [history]\n---\nThe very first post.\n",
@@ -525,7 +528,7 @@ async fn new_comments_show_at_once() {
 /// feed; a post's cover is its link-preview image.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_drafts_and_covers() {
-    let blog = start_blog("accounts", |_| {}).await;
+    let blog = Blog::new("accounts").start().await;
     let db = &blog.data().db;
     let account = users::ensure_author(db, "mara", "Mara Ost")
         .await

@@ -11,15 +11,11 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod peers;
+mod support;
 
-use admin_helpers::{Browser, csrf_of};
-use common::texts;
-use peers::{Feder, PeerProcess, is_2xx, peer_installed};
 use scraper::Selector;
 use serde_json::{Value, json};
+use support::{Blog, Browser, PeerProcess, csrf_of, interop, is_2xx, peer_installed, texts};
 
 const PASSWORD: &str = "a long password";
 
@@ -27,8 +23,11 @@ async fn flags_both_ways(bin: &str) {
     if !peer_installed(bin) {
         return;
     }
-    common::init();
-    let feder = Feder::start(&format!("reports_{}", bin.replace('-', "_"))).await;
+    support::init();
+    let feder = Blog::new(&format!("reports_{}", bin.replace('-', "_")))
+        .configure(interop)
+        .process()
+        .await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], &format!("{PASSWORD}\n"))
         .await;

@@ -16,16 +16,15 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod peers;
+mod support;
 
-use admin_helpers::{Answer, Browser, csrf_of};
-use common::texts;
-use peers::{Feder, PeerProcess, STEP_SECONDS, is_2xx, peer_installed};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{Value, json};
 use std::time::Duration;
+use support::{
+    Answer, Blog, Browser, Feder, PeerProcess, STEP_SECONDS, csrf_of, interop, is_2xx,
+    peer_installed, texts,
+};
 
 const PASSWORD: &str = "a long password";
 
@@ -92,7 +91,7 @@ async fn follow_from_the_form(
 
 /// The ActivityPub document at `url` (unsigned GET); it must answer 200.
 async fn activity_json(url: &str) -> Value {
-    let answer = common::client()
+    let answer = support::client()
         .get(url)
         .header("Accept", "application/activity+json")
         .send()
@@ -136,8 +135,8 @@ async fn fedify_is_followed_read_and_answered_from_the_reader() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("reader").await;
+    support::init();
+    let feder = Blog::new("reader").configure(interop).process().await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], &format!("{PASSWORD}\n"))
         .await;
@@ -441,7 +440,7 @@ async fn write_a_post_about_it(browser: &mut Browser, peer: &PeerProcess, note: 
         .unwrap()
         .to_string();
     // The preview is keyed, not a session's: any browser may open it.
-    let (status, html) = common::page(&preview).await;
+    let (status, html) = support::page(&preview).await;
     assert_eq!(status, 200, "{preview}");
     assert_eq!(texts(&html, "blockquote"), vec!["The cat sat on the mat."]);
     let links: Vec<String> = select(&html, "a")
@@ -578,8 +577,11 @@ async fn bovine_is_followed_read_and_answered_from_the_reader() {
     if !peer_installed("bovine-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("reader_bovine").await;
+    support::init();
+    let feder = Blog::new("reader_bovine")
+        .configure(interop)
+        .process()
+        .await;
     feder
         .cli_with_input(&["admin", "create-user", "owner"], &format!("{PASSWORD}\n"))
         .await;

@@ -7,20 +7,20 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
-mod peers;
+mod support;
 
-use common::{eventually, get_json};
-use peers::{Feder, PeerProcess, STEP_SECONDS, is_2xx, peer_installed};
 use serde_json::json;
+use support::{
+    Blog, PeerProcess, STEP_SECONDS, eventually, get_json, interop, is_2xx, peer_installed,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_published_again_has_a_new_id() {
     if !peer_installed("fedify-peer") {
         return;
     }
-    common::init();
-    let feder = Feder::start("republish").await;
+    support::init();
+    let feder = Blog::new("republish").configure(interop).process().await;
     let mut peer = PeerProcess::start("fedify-peer").await;
     peer.follow(&feder.actor()).await;
     let page = feder
@@ -78,7 +78,7 @@ async fn a_post_published_again_has_a_new_id() {
         let (status, _) = get_json(&format!("{page}?publication={never}")).await;
         assert_eq!(status, 404, "publication {never}");
     }
-    let html = common::client().get(&page).send().await.unwrap();
+    let html = support::client().get(&page).send().await.unwrap();
     assert_eq!(html.status(), 200);
     assert!(html.text().await.unwrap().contains("Said twice."));
 
@@ -90,7 +90,7 @@ async fn a_post_published_again_has_a_new_id() {
         assert!(is_2xx(&done["status"]), "reply: {done}");
     }
     eventually("both replies under the post", STEP_SECONDS, || async {
-        let html = common::client()
+        let html = support::client()
             .get(&page)
             .send()
             .await

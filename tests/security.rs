@@ -6,13 +6,11 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, PASSWORD};
-use common::Instance;
 use feder::services::users;
 use std::time::{Duration, Instant};
+use support::{Blog, Browser, Instance, PASSWORD};
 
 /// The password hashing pool is one per process: tests that measure it take turns.
 static HASHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -48,10 +46,10 @@ fn rand_octet() -> u8 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_flood_is_bounded_in_memory_and_answered_quickly() {
-    common::init();
+    support::init();
     let _turn = HASHING.lock().await;
-    let blog = Instance::start("loginflood").await;
-    let client = common::client();
+    let blog = Blog::new("loginflood").start().await;
+    let client = support::client();
     let base = blog.base();
     // Warm up (templates, the database pool, the dummy hash).
     login_post(&client, &base, "nobody", "x").await;
@@ -69,7 +67,7 @@ async fn login_flood_is_bounded_in_memory_and_answered_quickly() {
     let mut page_times = Vec::new();
     for _ in 0..10 {
         let at = Instant::now();
-        let (status, _) = common::page(&base).await;
+        let (status, _) = support::page(&base).await;
         assert_eq!(status, 200);
         page_times.push(at.elapsed());
     }
@@ -97,13 +95,13 @@ async fn login_flood_is_bounded_in_memory_and_answered_quickly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_wrong_passwords_are_throttled_atomically() {
-    common::init();
+    support::init();
     let _turn = HASHING.lock().await;
-    let blog = Instance::start("loginrace").await;
+    let blog = Blog::new("loginrace").start().await;
     users::create(&blog.data().db, "jorg", PASSWORD)
         .await
         .expect("user");
-    let client = common::client();
+    let client = support::client();
     let base = blog.base();
     let mut tasks = Vec::new();
     for _ in 0..40 {
@@ -134,9 +132,9 @@ async fn concurrent_wrong_passwords_are_throttled_atomically() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_names_take_as_long_as_wrong_passwords() {
-    common::init();
+    support::init();
     let _turn = HASHING.lock().await;
-    let blog = Instance::start("enumerate").await;
+    let blog = Blog::new("enumerate").start().await;
     users::create(&blog.data().db, "jorg", PASSWORD)
         .await
         .expect("user");
@@ -170,13 +168,15 @@ async fn unknown_names_take_as_long_as_wrong_passwords() {
 /// unknown name answers the same, so the lock tells no names apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strangers_guessing_from_many_addresses_do_not_lock_out_the_owner() {
-    common::init();
+    support::init();
     let _turn = HASHING.lock().await;
     // The test acts as a local reverse proxy that names other clients in X-Forwarded-For.
-    let blog = Instance::start_configured("devicecookie", |c| {
-        c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
-    })
-    .await;
+    let blog = Blog::new("devicecookie")
+        .configure(|c| {
+            c.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+        })
+        .start()
+        .await;
     users::create(&blog.data().db, "jorg", PASSWORD)
         .await
         .expect("user");
@@ -262,7 +262,7 @@ async fn blog_with_post(
     name: &str,
     configure: impl FnOnce(&mut feder::config::Config),
 ) -> Instance {
-    let blog = Instance::start_configured(name, configure).await;
+    let blog = Blog::new(name).configure(configure).start().await;
     blog.publish_hello_world().await;
     blog
 }
@@ -285,9 +285,9 @@ async fn followers(blog: &Instance) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsigned_traffic_does_not_use_up_a_real_servers_budget() {
-    common::init();
+    support::init();
     let blog = blog_with_post("unsignedflood", |c| c.limits.per_domain_per_minute = 5).await;
-    let peer = common::Peer::start().await;
+    let peer = support::Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     let like = peer.fixture("like.json", &blog, "hello-world");
     let body = serde_json::to_vec(&like).expect("json");
@@ -307,9 +307,9 @@ async fn unsigned_traffic_does_not_use_up_a_real_servers_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_like_after_its_undo_stays_undone() {
-    common::init();
+    support::init();
     let blog = blog_with_post("replay", |_| {}).await;
-    let peer = common::Peer::start().await;
+    let peer = support::Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     let like = peer.fixture("like.json", &blog, "hello-world");
     let body = serde_json::to_vec(&like).expect("json");
@@ -340,7 +340,12 @@ async fn a_replayed_like_after_its_undo_stays_undone() {
         blog.port,
     );
     blog.crash().await;
-    let blog = Instance::start_with("replay", dir, url, Some(port)).await;
+    let blog = Blog::new("replay")
+        .dir(&dir)
+        .database(&url)
+        .port(port)
+        .start()
+        .await;
     assert_eq!(peer.post_raw(&inbox, captured, body).await, 202);
     assert_eq!(reactions(&blog).await, 0);
 }
@@ -355,7 +360,7 @@ async fn comments(blog: &Instance) -> u64 {
 }
 
 /// The peer's reply number `n` to the hello-world post.
-fn reply(peer: &common::Peer, blog: &Instance, n: u32) -> serde_json::Value {
+fn reply(peer: &support::Peer, blog: &Instance, n: u32) -> serde_json::Value {
     let mut activity = peer.fixture("create-note-reply.json", blog, "hello-world");
     let id = format!("{}/users/alice/statuses/{n}", peer.base);
     activity["id"] = format!("{id}/activity").into();
@@ -365,9 +370,9 @@ fn reply(peer: &common::Peer, blog: &Instance, n: u32) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_key_works_at_once_and_the_old_one_stops() {
-    common::init();
+    support::init();
     let blog = blog_with_post("rotation", |_| {}).await;
-    let mut peer = common::Peer::start().await;
+    let mut peer = support::Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     assert_eq!(peer.post_signed(&inbox, &reply(&peer, &blog, 1)).await, 202);
     assert_eq!(peer.actor_fetches(), 1);
@@ -404,9 +409,9 @@ async fn a_rotated_key_works_at_once_and_the_old_one_stops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_signature_is_refused() {
-    common::init();
+    support::init();
     let blog = blog_with_post("expires", |_| {}).await;
-    let peer = common::Peer::start().await;
+    let peer = support::Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     let now = std::time::SystemTime::now();
     let hour_ago = now - Duration::from_secs(3600);
@@ -422,9 +427,9 @@ async fn an_expired_signature_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weak_old_and_foreign_signatures_are_refused() {
-    common::init();
+    support::init();
     let blog = blog_with_post("weaksig", |_| {}).await;
-    let peer = common::Peer::start().await;
+    let peer = support::Peer::start().await;
     let inbox = format!("{}inbox", blog.base());
     let like = peer.fixture("like.json", &blog, "hello-world");
     let body = serde_json::to_vec(&like).expect("json");
@@ -438,7 +443,7 @@ async fn weak_old_and_foreign_signatures_are_refused() {
     let stale = peer.sign(&inbox, &body, old.into());
     assert_eq!(peer.post_raw(&inbox, stale, body.clone()).await, 401);
     // An activity id on another server than its actor (taking a victim's id first).
-    let other = common::Peer::start().await;
+    let other = support::Peer::start().await;
     let mut foreign = like.clone();
     foreign["id"] = format!("{}/users/victim#likes/1", other.base).into();
     assert_eq!(peer.post_signed(&inbox, &foreign).await, 401);
@@ -450,10 +455,10 @@ async fn weak_old_and_foreign_signatures_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_cannot_point_deliveries_at_another_server() {
-    common::init();
+    support::init();
     let blog = blog_with_post("foreigninbox", |_| {}).await;
-    let victim = common::Peer::start().await;
-    let evil = common::Peer::start().await;
+    let victim = support::Peer::start().await;
+    let evil = support::Peer::start().await;
     evil.set_actor_extra(
         "alice",
         serde_json::json!({"inbox": format!("{}/users/alice/inbox", victim.base),
@@ -464,7 +469,7 @@ async fn a_follower_cannot_point_deliveries_at_another_server() {
         .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
         .await;
     assert!((400..500).contains(&status), "status {status}");
-    common::settled(&blog.data().db, 20).await;
+    support::settled(&blog.data().db, 20).await;
     assert_eq!(followers(&blog).await, 0);
     assert!(
         victim.received().is_empty(),
@@ -474,9 +479,9 @@ async fn a_follower_cannot_point_deliveries_at_another_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_send_a_strict_policy_and_bad_next_is_no_500() {
-    common::init();
+    support::init();
     let blog = blog_with_post("headers", |_| {}).await;
-    let client = common::client();
+    let client = support::client();
     for path in [
         "",
         "posts/hello-world",

@@ -8,8 +8,7 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
 use axum::{
     Router,
@@ -19,7 +18,6 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use common::{Instance, eventually, get_json};
 use feder::{
     db::entities::{delivery_host, follower},
     federation::{
@@ -31,6 +29,7 @@ use feder::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
+use support::{Blog, Instance, eventually, get_json};
 use tokio::net::TcpListener;
 
 /// What the verifier saw: method, signature scheme, `keyId`, and the status it answered.
@@ -229,8 +228,8 @@ fn pair(scheme: &str, status: u16) -> (String, u16) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_are_signed_rfc9421_first() {
-    common::init();
-    let blog = Instance::start("rfc9421").await;
+    support::init();
+    let blog = Blog::new("rfc9421").start().await;
     let verifier = Verifier::start(false).await;
     verifier.trust(&blog);
     follow_from(&blog, &verifier).await;
@@ -252,8 +251,8 @@ async fn deliveries_are_signed_rfc9421_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_that_refuses_rfc9421_gets_cavage_and_keeps_it() {
-    common::init();
-    let mut blog = Instance::start("knock").await;
+    support::init();
+    let mut blog = Blog::new("knock").start().await;
     let verifier = Verifier::start(true).await;
     verifier.trust(&blog);
     follow_from(&blog, &verifier).await;
@@ -288,7 +287,12 @@ async fn a_host_that_refuses_rfc9421_gets_cavage_and_keeps_it() {
     let database = blog.config.database.url.clone();
     let (dir, port) = (blog.dir.clone(), blog.port);
     blog.crash().await;
-    let blog = Instance::start_with("knock", dir, database, Some(port)).await;
+    let blog = Blog::new("knock")
+        .dir(&dir)
+        .database(&database)
+        .port(port)
+        .start()
+        .await;
     publish(&blog, "Third").await;
     let seen = wait_for_posts(&verifier, 4).await;
     assert_eq!(seen[3], pair("draft-cavage", 202));
@@ -303,8 +307,8 @@ async fn a_host_that_refuses_rfc9421_gets_cavage_and_keeps_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetches_are_signed_by_the_application_actor() {
-    common::init();
-    let blog = Instance::start("application").await;
+    support::init();
+    let blog = Blog::new("application").start().await;
     let verifier = Verifier::start(false).await;
     verifier.trust(&blog);
     let data = blog.data();
@@ -385,8 +389,8 @@ fn xor_sha256(ids: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn followers_are_synchronized_with_shared_inboxes() {
-    common::init();
-    let blog = Instance::start("sync").await;
+    support::init();
+    let blog = Blog::new("sync").start().await;
     let server = Verifier::start(false).await;
     server.trust(&blog);
     let (a, b) = (
@@ -417,7 +421,7 @@ async fn followers_are_synchronized_with_shared_inboxes() {
 
     // The partial collection: for a signed GET from another server, its followers only. The
     // other server is a second Feder, whose application actor signs the fetch.
-    let other = Instance::start("syncpeer").await;
+    let other = Blog::new("syncpeer").start().await;
     let mine = format!("{}users/x", other.base());
     add_follower(&blog, &mine, None).await;
     let url = url::Url::parse(&sync_url).expect("url");
@@ -437,8 +441,11 @@ async fn followers_are_synchronized_with_shared_inboxes() {
 /// GET with her followers on the asking server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authors_followers_are_synchronized_too() {
-    common::init();
-    let blog = Instance::start_configured("authorsync", |c| c.blog.author_actors = true).await;
+    support::init();
+    let blog = Blog::new("authorsync")
+        .configure(|c| c.blog.author_actors = true)
+        .start()
+        .await;
     let data = blog.data();
     let alice = users::create(&data.db, "alice", "a long enough password")
         .await
@@ -494,7 +501,7 @@ async fn an_authors_followers_are_synchronized_too() {
     want.sort();
     assert_eq!(headers, want);
 
-    let other = Instance::start("authorsyncpeer").await;
+    let other = Blog::new("authorsyncpeer").start().await;
     let mine = format!("{}users/x", other.base());
     add_follower_of(&blog, &her, &mine, None).await;
     add_follower(&blog, &format!("{}users/y", other.base()), None).await;
@@ -512,8 +519,8 @@ async fn an_authors_followers_are_synchronized_too() {
 /// sends the owner to the editor with the text (through the login).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_create_intent_opens_the_editor_with_the_text() {
-    common::init();
-    let blog = Instance::start("intent").await;
+    support::init();
+    let blog = Blog::new("intent").start().await;
     let url = format!(
         "{}.well-known/webfinger?resource=acct:{}",
         blog.base(),
@@ -534,7 +541,7 @@ async fn the_create_intent_opens_the_editor_with_the_text() {
         &url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>(),
     );
     let path = filled.strip_prefix(&blog.base()).expect("on the blog");
-    let mut browser = admin_helpers::Browser::new(&blog);
+    let mut browser = support::Browser::new(&blog);
     let answer = browser.get(&format!("/{path}")).await;
     assert_eq!(answer.status, 303);
     assert!(
@@ -542,7 +549,7 @@ async fn the_create_intent_opens_the_editor_with_the_text() {
         "to the login, and back: {:?}",
         answer.location()
     );
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
     let answer = browser.get(&format!("/{path}")).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let html = answer.html();

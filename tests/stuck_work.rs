@@ -8,10 +8,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use common::{Instance, Peer, eventually, feder_cli, free_port, page, reply, texts};
 use feder::{
     db::entities::{inbox_activity, outbox_event, report},
     services::{
@@ -21,6 +19,9 @@ use feder::{
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
+use support::{
+    Blog, Instance, Peer, eventually, feder_cli, free_port, page, reply_activity, texts,
+};
 
 async fn received(blog: &Instance, activity_id: &str) -> inbox_activity::Model {
     inbox_activity::Entity::find()
@@ -33,8 +34,11 @@ async fn received(blog: &Instance, activity_id: &str) -> inbox_activity::Model {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_received_activity_that_keeps_failing_blocks_nothing() {
-    common::init();
-    let blog = Instance::start_configured("stuck_inbox", |c| c.inbox.max_attempts = 3).await;
+    support::init();
+    let blog = Blog::new("stuck_inbox")
+        .configure(|c| c.inbox.max_attempts = 3)
+        .start()
+        .await;
     let post_url = blog.publish_hello_world().await;
     let data = blog.data();
     let alice = Peer::start().await;
@@ -42,7 +46,7 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
     // The parent of the first reply lives on a server that is down: every try fails.
     let parent = format!("http://localhost:{}/notes/parent", free_port());
     let stuck = format!("{}/users/alice/statuses/1", alice.base);
-    let activity = reply(&alice, &stuck, &parent, "Lost");
+    let activity = reply_activity(&alice, &stuck, &parent, "Lost");
     assert_eq!(alice.post_signed(&inbox, &activity).await, 202);
     let stuck_id = format!("{stuck}/activity");
     assert_eq!(
@@ -52,7 +56,7 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
 
     // Later replies are taken at once, the first one waiting or not.
     let later = |n: usize| format!("{}/users/alice/statuses/{}", alice.base, n);
-    let activity = reply(&alice, &later(2), &post_url, "Second");
+    let activity = reply_activity(&alice, &later(2), &post_url, "Second");
     assert_eq!(alice.post_signed(&inbox, &activity).await, 202);
     let shown = || async {
         let (_, html) = page(&post_url).await;
@@ -72,7 +76,7 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
         None
     })
     .await;
-    let activity = reply(&alice, &later(3), &post_url, "Third");
+    let activity = reply_activity(&alice, &later(3), &post_url, "Third");
     assert_eq!(alice.post_signed(&inbox, &activity).await, 202);
     assert_eq!(shown().await, vec!["Second", "Third"]);
 
@@ -80,7 +84,7 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
     // last lease ran out after its three tries and the one more that a try without an
     // outcome on record gets) is a dead letter too, not claimed forever.
     let crashing = later(4);
-    let activity = reply(&alice, &crashing, &parent, "Crashing");
+    let activity = reply_activity(&alice, &crashing, &parent, "Crashing");
     assert_eq!(alice.post_signed(&inbox, &activity).await, 202);
     let crashing_id = format!("{crashing}/activity");
     let mut row: inbox_activity::ActiveModel = received(&blog, &crashing_id).await.into();
@@ -106,8 +110,8 @@ async fn a_received_activity_that_keeps_failing_blocks_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outbox_event_that_keeps_failing_is_a_dead_letter_and_blocks_nothing() {
-    common::init();
-    let blog = Instance::start("stuck_outbox").await;
+    support::init();
+    let blog = Blog::new("stuck_outbox").start().await;
     let data = blog.data();
     let peer = Peer::start().await;
     let follow = peer.fixture("follow.json", &blog, "x");
@@ -185,7 +189,7 @@ async fn an_outbox_event_that_keeps_failing_is_a_dead_letter_and_blocks_nothing(
     .await;
     assert_eq!(row.attempts, MAX_ATTEMPTS);
     assert!(!kinds().contains(&"Flag".to_string()));
-    common::settled(&data.db, 20).await;
+    support::settled(&data.db, 20).await;
 
     // The owner sees it on the command line and in /admin/deliveries.
     let number = event.id.to_string();
@@ -201,7 +205,7 @@ async fn an_outbox_event_that_keeps_failing_is_a_dead_letter_and_blocks_nothing(
     );
     let (ok, nothing) = feder_cli(&blog, &["outbox", "retry", "999999"]);
     assert!(!ok, "{nothing}");
-    let mut browser = admin_helpers::logged_in(&blog, "owner").await;
+    let mut browser = support::logged_in(&blog, "owner").await;
     let answer = browser.get("/admin/deliveries").await;
     let html = scraper::Html::parse_document(&answer.text);
     let item = texts(&html, &format!("#event-{number}")).join(" ");
@@ -214,7 +218,7 @@ async fn an_outbox_event_that_keeps_failing_is_a_dead_letter_and_blocks_nothing(
     let mut mended: report::ActiveModel = report.into();
     mended.ap_id = Set(format!("{}activities/report-1", blog.base()));
     mended.update(&data.db).await.expect("mend");
-    let csrf = admin_helpers::csrf_of(&answer.text);
+    let csrf = support::csrf_of(&answer.text);
     let answer = browser
         .post_form(&format!("/admin/outbox/{number}/retry"), &[("csrf", &csrf)])
         .await;

@@ -4,20 +4,20 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, eventually, get_json, page, texts};
 use feder::{
     federation::actions,
     services::{followers, follows, local_actor::LocalActor, posts, reading},
 };
+use support::{Blog, eventually, get_json, page, texts};
 use url::Url;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_publish_reply_edit_delete() {
-    common::init();
-    let a = Instance::start("a").await;
-    let b = Instance::start("b").await;
+    support::init();
+    let a = Blog::new("a").start().await;
+    let b = Blog::new("b").start().await;
 
     // B follows A by its handle; A answers with Accept.
     actions::follow(&b.data(), &format!("@{}", a.handle()))

@@ -7,12 +7,8 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
-mod site;
+mod support;
 
-use admin_helpers::{Answer, Browser, follow, logged_in, received_of};
-use common::{Instance, Peer, eventually, texts};
 use feder::{
     config::{CommentPolicy, Config},
     db::entities::comment,
@@ -21,18 +17,23 @@ use feder::{
 use scraper::{Html, Selector};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::{collections::BTreeMap, time::Duration};
+use support::{
+    Answer, Blog, Browser, Instance, Peer, eventually, follow, logged_in, received_of, texts,
+};
 
 const SLUG: &str = "hello-world";
 
 async fn blog(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
-    let blog = site::start_blog(name, |config| {
-        config.limits.web_comment_min_seconds = 2;
-        // The tests speak for several readers through X-Forwarded-For, as a proxy would.
-        config.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
-        configure(config);
-    })
-    .await;
-    site::publish(
+    let blog = Blog::new(name)
+        .configure(|config| {
+            config.limits.web_comment_min_seconds = 2;
+            // The tests speak for several readers through X-Forwarded-For, as a proxy would.
+            config.server.trusted_proxies = vec![std::net::IpAddr::from([127, 0, 0, 1])];
+            configure(config);
+        })
+        .start()
+        .await;
+    support::publish(
         &blog,
         &format!("---\ntitle: Hello world\nslug: {SLUG}\n---\nFirst paragraph.\n"),
     )
@@ -187,7 +188,7 @@ async fn count_comments(blog: &Instance) -> u64 {
 /// An action of the moderation queue in /admin, clicked as the owner does.
 async fn moderate(admin: &mut Browser, id: i32, action: &str) {
     let queue = admin.get("/admin/comments").await;
-    let csrf = admin_helpers::csrf_of(&queue.text);
+    let csrf = support::csrf_of(&queue.text);
     let answer = admin
         .post_form(
             &format!("/admin/comments/{id}/{action}"),
@@ -546,17 +547,17 @@ async fn with_consent_a_comment_joins_the_fediverse_thread() {
     );
 
     // The Note is served, and listed in the post's replies; the other one is not.
-    let (status, served) = common::get_json(&note_id).await;
+    let (status, served) = support::get_json(&note_id).await;
     assert_eq!(status, 200);
     assert_eq!(served["content"], note["content"]);
-    let (_, replies) = common::get_json(&format!("{post_url}/replies?page=1")).await;
+    let (_, replies) = support::get_json(&format!("{post_url}/replies?page=1")).await;
     assert_eq!(replies["orderedItems"], serde_json::json!([note_id]));
 
     // A Mastodon user answers the Note: the answer appears under Grace's comment.
-    site::reply(&peer, &blog, &note_id, 1, "Welcome, Grace!").await;
+    support::reply(&peer, &blog, &note_id, 1, "Welcome, Grace!").await;
     let selector = format!("li#comment-{grace} > ol.thread > li.comment .e-content");
     let nested = eventually("the answer is under the web comment", 20, || async {
-        let (_, html) = common::page(&post_url).await;
+        let (_, html) = support::page(&post_url).await;
         let found = texts(&html, &selector);
         (!found.is_empty()).then_some(found)
     })

@@ -7,14 +7,14 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used)]
 
-mod common;
+mod support;
 
-use common::{Instance, Peer, get_json, page, texts};
 use feder::{
     federation::protocol::{Activity, ActivityKind, ApActor, ApObject, Article, Person},
     services::{comments, local_actor::LocalActor, posts},
 };
 use serde_json::Value;
+use support::{Blog, Peer, get_json, page, texts};
 
 const SERVERS: [&str; 7] = [
     "mastodon",
@@ -64,8 +64,8 @@ fn their_actors_and_replies_read_with_what_we_need() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_servers_reply_shows_under_the_post() {
-    common::init();
-    let blog = Instance::start("wire").await;
+    support::init();
+    let blog = Blog::new("wire").start().await;
     blog.publish_hello_world().await;
     let peer = Peer::start().await;
     let shared_inbox = format!("{}inbox", blog.base());
@@ -101,8 +101,8 @@ async fn every_servers_reply_shows_under_the_post() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_we_send_round_trips_with_the_fields_servers_read() {
-    common::init();
-    let blog = Instance::start("sent").await;
+    support::init();
+    let blog = Blog::new("sent").start().await;
     let input = posts::parse_markdown_file(
         "---\ntitle: Fish & Chips <3\nslug: fish\nlang: de\ntags: [essen]\nsummary: Kurz.\n---\nDer Text.\n",
     )
@@ -187,8 +187,8 @@ async fn what_we_send_round_trips_with_the_fields_servers_read() {
 /// the post's `context`; and the `context` served as the whole conversation (FEP-7888).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn threads_are_backfillable_from_the_post_and_its_notes() {
-    common::init();
-    let blog = Instance::start("threads").await;
+    support::init();
+    let blog = Blog::new("threads").start().await;
     let input = posts::parse_markdown_file(
         "---\ntitle: Hello world\nslug: hello-world\nlang: de\n---\nFirst paragraph.\n",
     )

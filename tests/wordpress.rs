@@ -9,18 +9,19 @@
 // A failed expect is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod admin_helpers;
-mod common;
+mod support;
 
-use admin_helpers::{Browser, csrf_of, jpeg, logged_in};
-use common::{Instance, client, page, texts};
 use feder::{
     db::entities::{comment, media, mention, page as page_entity, post, redirect},
     services::{import, posts},
 };
 use scraper::{Html, Selector};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+use support::{Blog, Browser, Instance, client, csrf_of, jpeg, logged_in, page, texts};
 
 fn fixture_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress/real-export.xml")
@@ -144,12 +145,14 @@ fn attr(html: &Html, selector: &str, name: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_wordpress_blog_moves_in() {
-    common::init();
-    let blog = Instance::start_configured("wp_real", |c| {
-        c.blog.timezone = "Europe/Berlin".into();
-        c.blog.lang = "de".into();
-    })
-    .await;
+    support::init();
+    let blog = Blog::new("wp_real")
+        .configure(|c| {
+            c.blog.timezone = "Europe/Berlin".into();
+            c.blog.lang = "de".into();
+        })
+        .start()
+        .await;
     let uploads = uploads(blog.dir.path());
     let report = import(&blog, &uploads).await;
     println!("{report}");
@@ -367,7 +370,7 @@ async fn content_renders_as_on_wordpress(blog: &Instance) {
         Some(&full)
     );
     assert_eq!(client().get(&full).send().await.unwrap().status(), 200);
-    let (_, article) = common::get_json(&format!("{base}posts/gruesse-aus-koeln")).await;
+    let (_, article) = support::get_json(&format!("{base}posts/gruesse-aus-koeln")).await;
     let mut documents = vec![article.to_string()];
     for feed in ["feed.atom", "feed.rss", "feed.json"] {
         documents.push(text_of(&format!("{base}{feed}")).await.1);
@@ -564,7 +567,7 @@ async fn old_addresses_redirect(blog: &Instance) {
 }
 
 /// The statuses /admin/pages lists.
-async fn page_statuses(browser: &mut admin_helpers::Browser) -> Vec<String> {
+async fn page_statuses(browser: &mut support::Browser) -> Vec<String> {
     let list = browser.get("/admin/pages").await.html();
     texts(&list, "tr.page td.status")
 }
@@ -573,8 +576,8 @@ async fn page_statuses(browser: &mut admin_helpers::Browser) -> Vec<String> {
 /// unpublished, moved to the trash and restored, deleted; never in the feeds or the outbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn static_pages_are_edited_in_admin() {
-    common::init();
-    let blog = Instance::start("pages").await;
+    support::init();
+    let blog = Blog::new("pages").start().await;
     let mut browser = logged_in(&blog, "anna").await;
     let form = browser.get("/admin/pages/new").await;
     assert_eq!(form.status, 200);
@@ -732,22 +735,12 @@ fn many_posts(n: usize) -> String {
     xml
 }
 
-/// `feder import wordpress FILE` on `database`, as a child process the test may kill.
-fn import_process(
-    dir: &Path,
-    database: &str,
-    domain_port: u16,
-    file: &Path,
-) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(dir.join("config.toml"))
+/// `feder import wordpress FILE` on `blog`'s database, as a child process the test may kill.
+fn import_process(blog: &Blog, dir: &Path, file: &Path) -> std::process::Child {
+    blog.command()
         .args(["import", "wordpress"])
         .arg(file)
         .current_dir(dir)
-        .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
-        .env("FEDER_DATABASE_URL", database)
-        .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -758,16 +751,17 @@ fn import_process(
 /// uninterrupted import: no post twice, no comment lost or doubled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_import_resumes_to_the_clean_result() {
-    common::init();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), "").unwrap();
+    support::init();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
     let file = dir.path().join("export.xml");
     std::fs::write(&file, many_posts(240)).unwrap();
     // One domain for both databases: imported links name it.
-    let domain_port = common::free_port();
+    let domain_port = support::free_port();
 
-    let clean = common::database_url(dir.path(), "wp_clean").await;
-    let status = import_process(dir.path(), &clean, domain_port, &file)
+    let blog = |name: &str| Blog::new(name).dir(&dir).port(domain_port).prepare();
+    let clean_blog = blog("wp_clean").await;
+    let clean = clean_blog.config().database.url;
+    let status = import_process(&clean_blog, dir.path(), &file)
         .wait()
         .unwrap();
     assert!(status.success());
@@ -775,10 +769,11 @@ async fn an_interrupted_import_resumes_to_the_clean_result() {
     let expected = snapshot(&clean_db).await;
     assert_eq!(post::Entity::find().count(&clean_db).await.unwrap(), 240);
 
-    let resumed = common::database_url(dir.path(), "wp_resumed").await;
+    let resumed_blog = blog("wp_resumed").await;
+    let resumed = resumed_blog.config().database.url;
     let mut kills = 0;
     for threshold in [20, 60, 100, 140, 180, 220] {
-        let mut child = import_process(dir.path(), &resumed, domain_port, &file);
+        let mut child = import_process(&resumed_blog, dir.path(), &file);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         loop {
             if child.try_wait().unwrap().is_some() {
@@ -802,7 +797,7 @@ async fn an_interrupted_import_resumes_to_the_clean_result() {
         kills > 0,
         "no import was interrupted: the test proves nothing"
     );
-    let status = import_process(dir.path(), &resumed, domain_port, &file)
+    let status = import_process(&resumed_blog, dir.path(), &file)
         .wait()
         .unwrap();
     assert!(status.success());

@@ -1,11 +1,8 @@
 //! Headless Chromium driven over WebDriver (Debian's `chromium` and `chromium-driver`, through
 //! the `fantoccini` crate) for the browser tests: finding and starting them, logging in
 //! through the form, reading the page, screenshots, and what sticks out of a phone's window.
-// Each test binary uses its own part; a failed expect is a failed test.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use crate::admin_helpers::PASSWORD;
-use crate::common::{eventually, free_port};
+use super::{PASSWORD, eventually, free_port};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::{path::PathBuf, process::Stdio};

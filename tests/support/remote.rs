@@ -1,11 +1,8 @@
-//! Test harness: Feder instances on `localhost:<random port>` with their own database (a SQLite
-//! file, or a fresh PostgreSQL database when `FEDER_TEST_DATABASE_URL` is set), and a small
-//! Mastodon-like remote account that serves its actor, signs like Mastodon and records what
-//! it receives.
-// Each test binary uses its own part of the harness; a failed expect is a failed test.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! A remote account on `localhost:<random port>`, shaped like Mastodon's `alice`: it serves its
+//! actor (and notes), signs its requests as Mastodon, Fedify or newer servers do, and records
+//! what it receives; with the activities tests send as it (a reply, a like, a follow).
 
-use activitypub_federation::config::Data;
+use super::{Instance, client, eventually};
 use axum::{
     Router,
     body::Bytes,
@@ -15,399 +12,18 @@ use axum::{
     routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use feder::{Server, config::Config, federation::state::AppState};
+use feder::services::followers;
 use rsa::{
     Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey,
     pkcs8::{EncodePublicKey, LineEnding},
 };
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::{
-    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
 use tokio::net::TcpListener;
-
-pub fn init() {
-    feder::install_crypto();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,feder=info".into()),
-        )
-        .with_test_writer()
-        .try_init();
-}
-
-/// A database for one instance: a file in `dir`, or a new PostgreSQL database.
-pub async fn database_url(dir: &std::path::Path, name: &str) -> String {
-    match std::env::var("FEDER_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            let db = Database::connect(&url)
-                .await
-                .expect("connect to PostgreSQL");
-            let fresh = format!("feder_{}_{}", name, uuid::Uuid::new_v4().simple());
-            db.execute_unprepared(&format!("CREATE DATABASE {fresh}"))
-                .await
-                .expect("create test database");
-            let (server, _) = url.rsplit_once('/').expect("database URL with a name");
-            format!("{server}/{fresh}")
-        }
-        _ => format!("sqlite://{}/{name}.db", dir.display()),
-    }
-}
-
-pub struct Instance {
-    pub server: Option<Server>,
-    pub config: Config,
-    pub port: u16,
-    pub dir: Arc<tempfile::TempDir>,
-}
-
-impl Instance {
-    /// A new blog with its own database.
-    pub async fn start(name: &str) -> Instance {
-        Instance::start_configured(name, |_| {}).await
-    }
-
-    /// Publishes the post most inbox tests answer ("Hello world" at `posts/hello-world`);
-    /// returns its URL.
-    pub async fn publish_hello_world(&self) -> String {
-        let input = feder::services::posts::parse_markdown_file(
-            "---\ntitle: Hello world\nslug: hello-world\n---\nFirst paragraph.\n",
-        )
-        .expect("markdown");
-        feder::services::posts::publish(&self.data(), input)
-            .await
-            .expect("publish");
-        format!("{}posts/hello-world", self.base())
-    }
-
-    /// A new blog whose test configuration `configure` changes first.
-    pub async fn start_configured(name: &str, configure: impl FnOnce(&mut Config)) -> Instance {
-        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let url = database_url(dir.path(), name).await;
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let mut config = test_config(name, &url, port);
-        configure(&mut config);
-        let federation = AppState::open(config.clone()).await.expect("open state");
-        let server = Server::start(federation, listener)
-            .await
-            .expect("start server");
-        Instance {
-            server: Some(server),
-            config,
-            port,
-            dir,
-        }
-    }
-
-    /// Starts a server on `database` (and `port`, when restarting on the same address).
-    pub async fn start_with(
-        name: &str,
-        dir: Arc<tempfile::TempDir>,
-        database: String,
-        port: Option<u16>,
-    ) -> Instance {
-        let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let mut config = test_config(name, &database, port);
-        // Uploads stay in the test's directory, whatever the database.
-        config.media.dir = Some(dir.path().join("media").display().to_string());
-        let federation = AppState::open(config.clone()).await.expect("open state");
-        let server = Server::start(federation, listener)
-            .await
-            .expect("start server");
-        Instance {
-            server: Some(server),
-            config,
-            port,
-            dir,
-        }
-    }
-
-    pub fn data(&self) -> Data<AppState> {
-        self.server.as_ref().expect("running").data()
-    }
-
-    pub fn base(&self) -> String {
-        format!("http://localhost:{}/", self.port)
-    }
-
-    pub fn actor(&self) -> String {
-        format!("http://localhost:{}/actor", self.port)
-    }
-
-    pub fn handle(&self) -> String {
-        format!("blog@localhost:{}", self.port)
-    }
-
-    /// Waits until the inbox, the outbox and the delivery queue have nothing pending
-    /// (`settled`), moving the blog's clock a minute forward whenever an inbox activity only
-    /// waits for its next try to be due: a retry after a busy database is part of the work.
-    pub async fn settle(&self, seconds: u64) {
-        use feder::db::entities::inbox_activity;
-        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        let data = self.data();
-        eventually("the queues to settle", seconds, || async {
-            let waiting = inbox_activity::Entity::find()
-                .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
-                .filter(inbox_activity::Column::LockedUntil.is_null())
-                .filter(inbox_activity::Column::NextAttemptAt.gt(data.clock.now()))
-                .count(&data.db)
-                .await
-                .expect("count inbox");
-            if waiting > 0 {
-                data.clock.advance(Duration::from_secs(60));
-                data.inbox_wakeup.notify_one();
-            }
-            (pending_work(&data.db).await == (0, 0, 0)).then_some(())
-        })
-        .await
-    }
-
-    /// Stops the server as a crash would: nothing is flushed, queued work stays queued.
-    pub async fn crash(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop().await;
-        }
-    }
-}
-
-/// Inserts `n` followers whose inboxes are `/users/f<i>/inbox` on `peer` (no shared inbox): a
-/// fan-out without following for real `n` times.
-pub async fn seed_followers(db: &sea_orm::DatabaseConnection, peer: &Peer, n: usize) {
-    use feder::db::entities::follower;
-    use sea_orm::{ActiveValue::Set, EntityTrait};
-    let rows: Vec<follower::ActiveModel> = (0..n)
-        .map(|i| follower::ActiveModel {
-            local_actor: Set(feder::services::local_actor::LocalActor::Blog.name()),
-            actor_ap_id: Set(format!("{}/users/f{i}", peer.base)),
-            inbox: Set(format!("{}/users/f{i}/inbox", peer.base)),
-            shared_inbox: Set(None),
-            follow_activity_id: Set(format!("{}/follows/{i}", peer.base)),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in rows.chunks(500) {
-        follower::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await
-            .expect("seed followers");
-    }
-}
-
-/// A config file for a child `feder` process: fast retries and polling, short leases.
-pub fn write_config(dir: &std::path::Path, lease_seconds: u64) -> std::path::PathBuf {
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!("[delivery]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\ntimeout_seconds = 5\n[inbox]\nretry_base_seconds = 1\nmax_retry_seconds = 2\npoll_millis = 100\nlease_seconds = {lease_seconds}\n"),
-    )
-    .expect("write config");
-    path
-}
-
-/// A `feder` child process, killed (SIGKILL) when dropped.
-pub struct Child(pub std::process::Child);
-
-impl Child {
-    pub fn spawn(
-        args: &[&str],
-        config: &std::path::Path,
-        database: &str,
-        port: u16,
-        domain_port: u16,
-    ) -> Child {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .env("FEDER_LISTEN", format!("127.0.0.1:{port}"))
-            .env("FEDER_DOMAIN", format!("localhost:{domain_port}"))
-            .env("FEDER_DATABASE_URL", database)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn feder");
-        Child(child)
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A free port on loopback.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-pub fn test_config(name: &str, database: &str, port: u16) -> Config {
-    let mut config = Config::default();
-    config.server.listen = format!("127.0.0.1:{port}");
-    config.server.domain = format!("localhost:{port}");
-    config.database.url = database.to_string();
-    config.blog.title = format!("Blog {name}");
-    config.delivery.retry_base_seconds = 1;
-    config.delivery.max_retry_seconds = 2;
-    config.delivery.poll_millis = 100;
-    config.delivery.timeout_seconds = 5;
-    config.inbox.poll_millis = 100;
-    config
-}
-
-/// Polls `check` until it returns `Some`, or fails after `seconds`.
-pub async fn eventually<T, F, Fut>(what: &str, seconds: u64, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// How much work is left: inbox activities not finished, outbox events not yet federated (dead
-/// letters do not count), and deliveries due or in flight (those waiting for a later retry do
-/// not count).
-pub async fn pending_work(db: &sea_orm::DatabaseConnection) -> (u64, u64, u64) {
-    use feder::db::entities::{delivery, inbox_activity, outbox_event};
-    use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
-    let inbox = inbox_activity::Entity::find()
-        .filter(inbox_activity::Column::Status.eq(inbox_activity::PENDING))
-        .count(db)
-        .await
-        .expect("count inbox");
-    let outbox = outbox_event::Entity::find()
-        .filter(outbox_event::Column::DeadAt.is_null())
-        .count(db)
-        .await
-        .expect("count outbox");
-    let deliveries = delivery::Entity::find()
-        .filter(delivery::Column::Status.eq(delivery::PENDING))
-        .filter(
-            Condition::any()
-                .add(delivery::Column::NextAttemptAt.lte(chrono::Utc::now()))
-                .add(delivery::Column::LockedUntil.is_not_null()),
-        )
-        .count(db)
-        .await
-        .expect("count deliveries");
-    (inbox, outbox, deliveries)
-}
-
-/// A public reply by `peer`'s alice, `id` (its Create is `{id}/activity`), to `parent`.
-pub fn reply(peer: &Peer, id: &str, parent: &str, text: &str) -> Value {
-    serde_json::json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{id}/activity"), "type": "Create", "actor": peer.actor,
-        "to": [feder::federation::PUBLIC],
-        "object": {
-            "id": id, "type": "Note", "attributedTo": peer.actor, "inReplyTo": parent,
-            "content": format!("<p>{text}</p>"), "to": [feder::federation::PUBLIC],
-        },
-    })
-}
-
-/// `feder ARGS` run as a process on `blog`'s database: whether it succeeded, and what it
-/// printed (standard output, then standard error).
-pub fn feder_cli(blog: &Instance, args: &[&str]) -> (bool, String) {
-    let config = blog.dir.path().join("cli.toml");
-    std::fs::write(&config, "").expect("config");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feder"))
-        .arg("--config")
-        .arg(&config)
-        .args(args)
-        .env("FEDER_DOMAIN", format!("localhost:{}", blog.port))
-        .env("FEDER_DATABASE_URL", &blog.config.database.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run feder");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-/// Waits until the inbox, the outbox and the delivery queue have nothing pending (see
-/// `pending_work`), or fails after `seconds`: what a test checks next is then final.
-pub async fn settled(db: &sea_orm::DatabaseConnection, seconds: u64) {
-    eventually("the queues to settle", seconds, || async {
-        (pending_work(db).await == (0, 0, 0)).then_some(())
-    })
-    .await
-}
-
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        // Generous: on a loaded 2-core machine a burst of a hundred signed requests to a debug
-        // build is answered within about 10 s (each answer within the inbox's own limits).
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
-
-/// Fetches a page as a browser would and parses it.
-pub async fn page(url: &str) -> (StatusCode, scraper::Html) {
-    let response = client()
-        .get(url)
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .expect("GET page");
-    let status = StatusCode::from_u16(response.status().as_u16()).expect("status");
-    let text = response.text().await.expect("page body");
-    (status, scraper::Html::parse_document(&text))
-}
-
-/// The text of every element matching `selector`.
-pub fn texts(html: &scraper::Html, selector: &str) -> Vec<String> {
-    let selector = scraper::Selector::parse(selector).expect("selector");
-    html.select(&selector)
-        .map(|e| {
-            e.text()
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-pub async fn get_json(url: &str) -> (u16, Value) {
-    let response = client()
-        .get(url)
-        .header("Accept", "application/activity+json")
-        .send()
-        .await
-        .expect("GET json");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// One request a fake remote server received.
 #[derive(Debug, Clone)]
@@ -899,61 +515,79 @@ async fn peer_inbox(
     StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED)
 }
 
-/// Writes a comment through the post page's form as a browser sends it: every field of the
-/// form with its value, the given ones filled in, after the time a person needs. Returns
-/// where the blog sends the writer next.
-pub async fn web_comment(page_url: &str, fields: &[(&str, &str)], consent: bool) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = client
-        .get(page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let (action, mut values) = {
-        let dom = scraper::Html::parse_document(&html);
-        let form = dom
-            .select(&scraper::Selector::parse("form#comment-form").unwrap())
-            .next()
-            .expect("the comment form");
-        let mut values: Vec<(String, String)> = form
-            .select(&scraper::Selector::parse("input:not([type=checkbox]), textarea").unwrap())
-            .map(|e| {
-                let name = e.value().attr("name").unwrap().to_string();
-                (
-                    name,
-                    e.value().attr("value").unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        if consent {
-            values.push(("consent".into(), "yes".into()));
-        }
-        (form.value().attr("action").unwrap().to_string(), values)
-    };
-    for (name, value) in fields {
-        let field = values
-            .iter_mut()
-            .find(|(n, _)| n == name)
-            .expect("field in the form");
-        field.1 = value.to_string();
-    }
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&values)
-        .finish();
-    let response = client
-        .post(&action)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "comment taken");
-    response.headers()["location"].to_str().unwrap().to_string()
+/// A public reply by `peer`'s alice, `id` (its Create is `{id}/activity`), to `parent`.
+pub fn reply_activity(peer: &Peer, id: &str, parent: &str, text: &str) -> Value {
+    serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"), "type": "Create", "actor": peer.actor,
+        "to": [feder::federation::PUBLIC],
+        "object": {
+            "id": id, "type": "Note", "attributedTo": peer.actor, "inReplyTo": parent,
+            "content": format!("<p>{text}</p>"), "to": [feder::federation::PUBLIC],
+        },
+    })
+}
+
+/// A reply from the peer's `alice` to `in_reply_to` (a post or comment URL), delivered to the
+/// blog's inbox as Mastodon sends it. Returns the reply's id.
+pub async fn reply(peer: &Peer, blog: &Instance, in_reply_to: &str, n: u32, text: &str) -> String {
+    let mut activity = peer.fixture("create-note-reply.json", blog, "unused");
+    let id = format!("{}/users/alice/statuses/{n}", peer.base);
+    activity["id"] = json!(format!("{id}/activity"));
+    let note = &mut activity["object"];
+    note["id"] = json!(id);
+    note["url"] = json!(format!("{}/@alice/{n}", peer.base));
+    note["inReplyTo"] = json!(in_reply_to);
+    note["published"] = json!(format!("2026-08-21T14:{:02}:00Z", n % 60));
+    let html = format!("<p>{text}</p>");
+    note["content"] = json!(html);
+    note["contentMap"] = json!({"en": html});
+    let status = peer
+        .post_signed(&format!("{}inbox", blog.base()), &activity)
+        .await;
+    assert!(status < 300, "reply {n} answered {status}");
+    id
+}
+
+/// A like of `post_url` from the peer's `alice`.
+pub async fn like(peer: &Peer, blog: &Instance, post_url: &str) {
+    let mut activity = peer.fixture("like.json", blog, "unused");
+    activity["object"] = json!(post_url);
+    let status = peer
+        .post_signed(&format!("{}inbox", blog.base()), &activity)
+        .await;
+    assert!(status < 300, "like answered {status}");
+}
+
+/// The peer follows `blog` with a signed Follow (Mastodon's shape) and is stored as follower.
+pub async fn follow(peer: &Peer, blog: &Instance) {
+    let follow = peer.fixture("follow.json", blog, "");
+    let status = peer
+        .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
+        .await;
+    assert!(status < 300, "Follow answered {status}");
+    eventually("the peer is a follower", 20, || async {
+        let list = followers::list(&blog.data().db, None).await.ok()?;
+        list.iter()
+            .any(|f| f.actor_ap_id == peer.actor)
+            .then_some(())
+    })
+    .await;
+    // The Accept arrives first; the tests look at what comes after it.
+    eventually("the peer receives the Accept", 20, || async {
+        peer.received()
+            .iter()
+            .any(|r| r.body["type"] == "Accept")
+            .then_some(())
+    })
+    .await;
+}
+
+/// The activities of `kind` the peer received.
+pub fn received_of(peer: &Peer, kind: &str) -> Vec<serde_json::Value> {
+    peer.received()
+        .into_iter()
+        .filter(|r| r.body["type"] == kind)
+        .map(|r| r.body)
+        .collect()
 }

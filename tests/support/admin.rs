@@ -1,11 +1,8 @@
-//! Helpers for the admin, Micropub and import tests: a browser that keeps cookies and does
-//! not follow redirects, logging in, reading CSRF fields, multipart bodies, and a Peer that
-//! follows a blog with a signed Follow.
-// Each test binary uses its own part; a failed expect is a failed test.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! The blog's owner at /admin (and Micropub, imports): a browser that keeps cookies and does not
+//! follow redirects, logging in, reading CSRF fields, multipart bodies, and a JPEG to upload.
 
-use crate::common::{Instance, Peer, eventually};
-use feder::services::{followers, users};
+use super::Instance;
+use feder::services::users;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use std::{collections::HashMap, time::Duration};
 
@@ -159,6 +156,22 @@ impl Browser {
         serde_json::from_str(&upload.text).expect("the upload's JSON")
     }
 
+    /// Answers a direct message with `text` through its form (`action`, on the /admin `page`),
+    /// back to the notifications; asserts the form was taken.
+    pub async fn answer_privately(&mut self, action: &str, page: &str, text: &str) {
+        let answered = self
+            .post_form(
+                action,
+                &[
+                    ("csrf", &csrf_of(page)),
+                    ("text", text),
+                    ("back", "/admin/notifications"),
+                ],
+            )
+            .await;
+        assert_eq!(answered.status, 303, "{}", answered.text);
+    }
+
     /// Logs in through the form; returns the final answer of the POST.
     pub async fn log_in(&mut self, user: &str, password: &str) -> Answer {
         let form = self.get("/admin/login").await;
@@ -240,37 +253,4 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .unwrap();
     out.into_inner()
-}
-
-/// The peer follows `blog` with a signed Follow (Mastodon's shape) and is stored as follower.
-pub async fn follow(peer: &Peer, blog: &Instance) {
-    let follow = peer.fixture("follow.json", blog, "");
-    let status = peer
-        .post_signed(&format!("{}actor/inbox", blog.base()), &follow)
-        .await;
-    assert!(status < 300, "Follow answered {status}");
-    eventually("the peer is a follower", 20, || async {
-        let list = followers::list(&blog.data().db, None).await.ok()?;
-        list.iter()
-            .any(|f| f.actor_ap_id == peer.actor)
-            .then_some(())
-    })
-    .await;
-    // The Accept arrives first; the tests look at what comes after it.
-    eventually("the peer receives the Accept", 20, || async {
-        peer.received()
-            .iter()
-            .any(|r| r.body["type"] == "Accept")
-            .then_some(())
-    })
-    .await;
-}
-
-/// The activities of `kind` the peer received.
-pub fn received_of(peer: &Peer, kind: &str) -> Vec<serde_json::Value> {
-    peer.received()
-        .into_iter()
-        .filter(|r| r.body["type"] == kind)
-        .map(|r| r.body)
-        .collect()
 }
