@@ -15,9 +15,9 @@ use crate::{
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{Asterisk, Expr, ExprTrait, Query, UnionType},
 };
 use std::collections::HashMap;
 
@@ -213,20 +213,37 @@ pub async fn reach(site: &Site, post: &post::Model) -> AppResult<Reach> {
             .column(delivery::Column::Inbox)
             .into_query()
     };
-    let followers: Option<i64> = follower::Entity::find()
-        .select_only()
-        .column_as(Expr::col(follower::Column::ActorApId).count_distinct(), "n")
-        .filter(
-            Condition::any()
-                .add(follower::Column::Inbox.in_subquery(inboxes()))
-                .add(follower::Column::SharedInbox.in_subquery(inboxes())),
+    // The followers whose own inbox received it, and those whose server's shared inbox did:
+    // a UNION of the two rather than one `inbox IN (…) OR shared_inbox IN (…)`, for which
+    // PostgreSQL reads every follower (a seq scan with two hashed subplans); each half uses
+    // its index (followers(inbox), followers(shared_inbox)) on PostgreSQL and SQLite.
+    let received_by = |column: follower::Column| {
+        follower::Entity::find()
+            .select_only()
+            .column(follower::Column::ActorApId)
+            .filter(column.in_subquery(inboxes()))
+            .into_query()
+    };
+    let mut reached = received_by(follower::Column::Inbox);
+    reached.union(
+        UnionType::Distinct,
+        received_by(follower::Column::SharedInbox),
+    );
+    let followers: i64 = match site
+        .db
+        .query_one(
+            Query::select()
+                .expr_as(Expr::col(Asterisk).count(), "n")
+                .from_subquery(reached, "reached"),
         )
-        .into_tuple()
-        .one(&site.db)
-        .await?;
+        .await?
+    {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
     Ok(Reach {
         servers: count(servers.unwrap_or_default()),
-        followers: count(followers.unwrap_or_default()),
+        followers: count(followers),
     })
 }
 
