@@ -177,7 +177,8 @@ async fn open_link(browser: &mut Browser, blog: &Instance, link: &str) -> String
 }
 
 /// A comment written through the post page's form, as a reader does.
-async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, email: &str, text: &str) {
+async fn write_on_the_web(blog: &Instance, slug: &str, writer: [&str; 3], text: &str) {
+    let [name, email, website] = writer;
     let mut reader = Browser::new(blog);
     let page = reader.get(&format!("/posts/{slug}")).await;
     let html = Html::parse_document(&page.text);
@@ -194,7 +195,12 @@ async fn write_on_the_web(blog: &Instance, slug: &str, name: &str, email: &str, 
         let name = e.attr("name").unwrap().to_string();
         fields.push((name, e.attr("value").unwrap_or_default().to_string()));
     }
-    for (field, value) in [("author", name), ("email", email), ("text", text)] {
+    for (field, value) in [
+        ("author", name),
+        ("email", email),
+        ("website", website),
+        ("text", text),
+    ] {
         fields.retain(|(k, _)| k != field);
         fields.push((field.to_string(), value.to_string()));
     }
@@ -269,7 +275,8 @@ async fn every_comment_awaiting_approval_brings_a_mail_with_its_link() {
     let shown = open_link(&mut owner, &blog, &link).await;
     assert!(shown.contains("Lovely seeds"), "{shown}");
 
-    write_on_the_web(&blog, &post.slug, "Rosa", "", "Mine came from the market.").await;
+    let rosa = ["Rosa", "rosa@example.org", "https://rosa.example/"];
+    write_on_the_web(&blog, &post.slug, rosa, "Mine came from the market.").await;
     let web = eventually("the web comment's mail", 30, || async {
         smtp.received().into_iter().find(|m| {
             m["body"]
@@ -280,11 +287,20 @@ async fn every_comment_awaiting_approval_brings_a_mail_with_its_link() {
     })
     .await;
     let body = web["body"].as_str().unwrap();
+    // What she gave in the form, which the blog shows no one else.
+    assert!(body.contains("\nE-mail: rosa@example.org\n"), "{body}");
+    assert!(
+        body.contains("\nWebsite: https://rosa.example/\n"),
+        "{body}"
+    );
     let shown = open_link(&mut owner, &blog, &comment_link(body)).await;
     assert!(shown.contains("Mine came from the market."), "{shown}");
-    assert_eq!(smtp.received().len(), 2, "one mail per comment");
-    let left = mail::Entity::find().count(&blog.data().db).await.unwrap();
-    assert_eq!(left, 0, "sent mails leave the queue");
+    // Sent mails leave the queue; Rosa, who gave her address, is asked whether she wants
+    // to hear of answers: that mail is hers, not the owner's.
+    queue_empty(&blog).await;
+    let mails = smtp.received();
+    let to_owner = mails.iter().filter(|m| m["to"] == OWNER).count();
+    assert_eq!(to_owner, 2, "one mail per comment: {mails:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -461,7 +477,7 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
     set_mail(&mut owner, &smtp, false).await;
     let post = support::publish(&blog, "---\ntitle: Bees\n---\nThey hum.\n").await;
     const ROSA: &str = "rosa@reader.example";
-    write_on_the_web(&blog, &post.slug, "Rosa", ROSA, "Do they sleep?").await;
+    write_on_the_web(&blog, &post.slug, ["Rosa", ROSA, ""], "Do they sleep?").await;
     let id = comment::Entity::find()
         .filter(comment::Column::AuthorName.eq("Rosa"))
         .one(&blog.data().db)

@@ -134,7 +134,19 @@ pub(super) async fn comment_head(
         Some(p) => say(t, "mail_wrote_on", &[&who, &p.title, &at]),
         None => say(t, "mail_wrote", &[&who, &at]),
     };
-    Ok(format!("{wrote}\n\n{}\n\n", quoted(&c.content_html)))
+    // A web writer has no profile to look at: what they gave in the form is all the owner
+    // knows of them (the e-mail is never shown on the blog, only here).
+    let given: String = [
+        ("mail_writer_email", &c.author_email),
+        ("mail_writer_website", &c.author_website),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+        Some(format!("\n{}", say(t, key, &[value])))
+    })
+    .collect();
+    Ok(format!("{wrote}{given}\n\n{}\n\n", quoted(&c.content_html)))
 }
 
 /// "The post: …", a line, when there is one.
