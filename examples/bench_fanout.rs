@@ -43,6 +43,20 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system) the process `pid` has used: /proc/PID/stat counts them in
+/// clock ticks, 100 per second on Linux (USER_HZ).
+fn cpu_seconds(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // The fields after the command name, which is in parentheses and may hold spaces.
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -164,7 +178,12 @@ async fn main() -> anyhow::Result<()> {
     let queued = start.elapsed();
     let expected = delivery::Entity::find().count(&db).await?;
     let mut peak_kib = 0;
+    let mut cpu = vec![0.0; running.len()];
     loop {
+        // Read before the check that ends the loop: the nodes are stopped right after.
+        for (used, node) in cpu.iter_mut().zip(&running) {
+            *used = cpu_seconds(&node.0.id().to_string());
+        }
         for node in &running {
             peak_kib = peak_kib.max(rss_kib(node.0.id()));
         }
@@ -188,6 +207,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let after = receiver_stats(first_port).await?;
     let delta = |key: &str| after[key].as_u64().unwrap_or(0) - before[key].as_u64().unwrap_or(0);
+    let receiver_cpu = after["cpu_seconds"].as_f64().unwrap_or(0.0)
+        - before["cpu_seconds"].as_f64().unwrap_or(0.0);
+    let per_delivery = |seconds: f64| seconds * 1e6 / expected.max(1) as f64;
     let result = json!({
         "followers": followers,
         "shared_inboxes": shared,
@@ -202,6 +224,10 @@ async fn main() -> anyhow::Result<()> {
         "total_seconds": total.as_secs_f64(),
         "deliveries_per_second": expected as f64 / total.as_secs_f64(),
         "followers_per_second": followers as f64 / total.as_secs_f64(),
+        // CPU per delivery, of the feder nodes and of the verifying receiver (which shares
+        // the machine): unlike the rate, these hardly depend on what else the machine runs.
+        "feder_cpu_us_per_delivery": per_delivery(cpu.iter().sum()),
+        "receiver_cpu_us_per_delivery": per_delivery(receiver_cpu),
         "rss_idle_mib": idle_kib as f64 / 1024.0,
         "rss_peak_mib": peak_kib as f64 / 1024.0,
     });

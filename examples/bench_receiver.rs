@@ -151,6 +151,20 @@ async fn stats(State(receiver): State<Receiver>) -> Json<Value> {
         .map(|c| (c.requests, c.bad_signatures, c.seen.len(), c.duplicates));
     let (requests, bad, distinct, duplicates) = counts.unwrap_or_default();
     Json(
-        json!({"requests": requests, "bad_signatures": bad, "distinct": distinct, "duplicates": duplicates}),
+        json!({"requests": requests, "bad_signatures": bad, "distinct": distinct, "duplicates": duplicates, "cpu_seconds": cpu_seconds()}),
     )
+}
+
+/// CPU seconds (user + system) this receiver has used, for the fan-out's accounting of the
+/// machine it shares: /proc/self/stat counts clock ticks, 100 per second on Linux (USER_HZ).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // The fields after the command name, which is in parentheses.
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
 }

@@ -2,7 +2,8 @@
 # Delivery and ingest benchmarks (issue: delivery that keeps up). Builds release binaries,
 # starts the benchmark receiver on loopback, and runs each scenario RUNS times (default 3),
 # printing every run as a JSON line, then a table of the medians: each figure, its target, met
-# or missed, signing next to `openssl speed rsa2048` measured in the same run. Everything
+# or missed, signing next to `openssl speed rsa2048` measured in the same run, and the CPU one
+# delivery costs the sender and the receiver (the rate on otherwise idle cores). Everything
 # listens on 127.0.0.1 only and every run is bounded in time.
 #
 #   scripts/bench-delivery.sh            # all scenarios
@@ -77,6 +78,13 @@ for label in ("distinct", "2nodes-postgres"):
     where = "10,000 distinct inboxes" if label == "distinct" else "distinct inboxes, 2 nodes on PostgreSQL"
     row(f"fan-out, {where}", f"{rate:,.0f} signed deliveries/s = {rate / limit:.0%} of {cores} cores of openssl signing; {lost} lost",
         ">= 50 % of the signing limit", rate >= limit / 2 and lost <= 0)
+    # What one delivery costs in CPU, the sender's and the verifying receiver's (both on this
+    # machine): the rate the cores would give if nothing else ran, whatever the load now.
+    if "feder_cpu_us_per_delivery" in r[0]:
+        feder, receiver = med(r, "feder_cpu_us_per_delivery"), med(r, "receiver_cpu_us_per_delivery")
+        idle_rate = cores * 1e6 / (feder + receiver)
+        row(f"CPU per delivery, {where}", f"feder {feder:,.0f} us, receiver {receiver:,.0f} us: {idle_rate:,.0f}/s = {idle_rate / limit:.0%} of the limit on {cores} otherwise idle cores",
+            ">= 50 % of the signing limit", idle_rate >= limit / 2)
 r = runs_of("fanout-shared")
 if r:
     seconds = med(r, "total_seconds")
