@@ -13,7 +13,10 @@ use crate::{
     db::entities::{comment, post},
     error::{AppError, AppResult, Text},
     federation::{actions, state::AppState},
-    services::{blocklists, blocks, comment_filters, comments, local_actor, moderation, posts},
+    services::{
+        blocklists, blocks, comment_filters, comments, local_actor, moderation, posts,
+        settings::SiteSettings,
+    },
     web::{
         extract::{Path, Query},
         views::{self, CommentAuthor},
@@ -117,26 +120,7 @@ pub async fn queue(
         .collect();
     let settings = data.settings.current();
     let found = moderation::queue(&data.db, status, 200).await?;
-    let parents = found.iter().map(|c| c.ap_id.clone()).collect();
-    let found_answers = comments::answers_to(&data.db, parents).await?;
-    let answer_writers = comments::authors_of(&data, &found_answers).await?;
-    let mut answers: HashMap<String, Vec<AnswerView>> = HashMap::new();
-    for a in found_answers {
-        answers
-            .entry(a.in_reply_to.clone())
-            .or_default()
-            .push(AnswerView {
-                id: a.id,
-                by: answer_writers
-                    .local
-                    .get(&a.author_ap_id)
-                    .map(|u| u.display_name.clone())
-                    .unwrap_or_default(),
-                text: plain_text(&a.content_html),
-                html: a.content_html,
-                published: settings.local_time(a.published_at),
-            });
-    }
+    let mut answers = answers_by_parent(&data, &found, &settings).await?;
     let writers = comments::authors_of(&data, &found).await?;
     let on_posts = posts::by_ids(&data.db, found.iter().filter_map(|c| c.post_id)).await?;
     let on_posts: HashMap<i32, post::Model> = on_posts.into_iter().map(|p| (p.id, p)).collect();
@@ -189,6 +173,35 @@ pub async fn queue(
             back => back, ..minijinja::value::merge_maps([moderation, author.nav()])
         },
     ))
+}
+
+/// The blog's answers to the listed comments, by the comment they answer.
+async fn answers_by_parent(
+    data: &Data<AppState>,
+    found: &[comment::Model],
+    settings: &SiteSettings,
+) -> AppResult<HashMap<String, Vec<AnswerView>>> {
+    let parents = found.iter().map(|c| c.ap_id.clone()).collect();
+    let found_answers = comments::answers_to(&data.db, parents).await?;
+    let writers = comments::authors_of(data, &found_answers).await?;
+    let mut answers: HashMap<String, Vec<AnswerView>> = HashMap::new();
+    for a in found_answers {
+        answers
+            .entry(a.in_reply_to.clone())
+            .or_default()
+            .push(AnswerView {
+                id: a.id,
+                by: writers
+                    .local
+                    .get(&a.author_ap_id)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
+                text: plain_text(&a.content_html),
+                html: a.content_html,
+                published: settings.local_time(a.published_at),
+            });
+    }
+    Ok(answers)
 }
 
 /// The queue page's moderation settings: blocks, word filters, subscribed lists and exceptions.
