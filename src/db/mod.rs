@@ -5,7 +5,10 @@ pub mod entities;
 mod sqlite_wait;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, sqlx::Connection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, sqlx::Connection,
+};
 use std::time::Duration;
 
 /// Opens the database, creating the SQLite file and its folder when missing, and migrates it.
@@ -150,6 +153,21 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| path.into())
 }
 
+/// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`BEGIN
+/// IMMEDIATE`). A transaction begun plainly reads first and asks for the lock at its first
+/// write, while holding a snapshot; when another connection writes meanwhile, SQLite refuses
+/// that at once with "database is locked" instead of waiting (two such transactions could
+/// otherwise wait for each other). So the owner's approval of a comment failed whenever the
+/// inbox stored a reply at the same moment. Asked for at `BEGIN`, the lock is waited for like
+/// any other (`sqlite_wait`). PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Whether `e` is the database refusing a write for a moment: SQLite busy or locked by
 /// another writer (5, 6 and their extended codes), a PostgreSQL serialization failure or
 /// deadlock. The same statement, tried again shortly, usually goes through.
@@ -220,5 +238,45 @@ mod tests {
             .await
             .expect("write");
         assert!(size() <= WAL_SIZE_LIMIT, "the log: {} bytes", size());
+    }
+
+    /// A write transaction reads, another connection writes meanwhile, then the transaction
+    /// writes: both writes go through (the other one waits for the lock). Begun plainly, the
+    /// transaction's write was refused at once ("database is locked").
+    #[tokio::test]
+    async fn a_write_transaction_that_reads_first_waits_for_no_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("two.db");
+        let db = connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("connect");
+        db.execute_unprepared("CREATE TABLE t (n INTEGER)")
+            .await
+            .expect("table");
+        let txn = begin_write(&db).await.expect("begin");
+        txn.execute_unprepared("SELECT count(*) FROM t")
+            .await
+            .expect("read");
+        let mut other = tokio::spawn({
+            let db = db.clone();
+            async move { db.execute_unprepared("INSERT INTO t VALUES (1)").await }
+        });
+        // Given time to commit first; it must wait for the transaction instead.
+        let early = tokio::time::timeout(Duration::from_millis(300), &mut other).await;
+        assert!(early.is_err(), "the other writer waits for the lock");
+        txn.execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .expect("the write after the read");
+        txn.commit().await.expect("commit");
+        other.await.expect("task").expect("the other write");
+        let rows = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT count(*) AS n FROM t",
+            ))
+            .await
+            .expect("count")
+            .expect("a row");
+        assert_eq!(rows.try_get::<i64>("", "n").expect("n"), 2);
     }
 }

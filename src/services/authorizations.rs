@@ -20,7 +20,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
+    EntityTrait, QueryFilter, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -70,7 +70,7 @@ pub async fn grant(
     grant: Grant<'_>,
     quote: Option<&RemoteNote>,
 ) -> AppResult<authorization::Model> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     if grant.kind == authorization::QUOTE {
         quoted(&txn, &site.settings.current().mail, &grant, quote).await?;
     }
@@ -204,7 +204,7 @@ pub async fn answer_held_reply(
 
 /// Records the `Reject` of `request` (as received) by `actor`.
 pub async fn refuse(site: &Site, actor: &Url, request: AnsweredRequest) -> AppResult<()> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let event = Event::InteractionRejected {
         actor: actor.to_string(),
         request,
@@ -264,7 +264,7 @@ pub async fn revoke_excluded(site: &Site, post_id: Option<i32>) -> AppResult<usi
             None => false,
         };
         if !allowed {
-            let txn = site.db.begin().await?;
+            let txn = crate::db::begin_write(&site.db).await?;
             revoke(&txn, row).await?;
             txn.commit().await?;
             revoked += 1;

@@ -11,9 +11,7 @@ use crate::{
         posts, users,
     },
 };
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, PaginatorTrait, QueryFilter};
 
 /// The account that wrote `post` and speaks for it in the fediverse, when authors are actors:
 /// the writing account, else the account its `author` names (as the post page shows it).
@@ -51,7 +49,7 @@ pub async fn save_profile(
     user: user::Model,
     profile: users::Profile,
 ) -> AppResult<user::Model> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let saved = users::update_profile(&txn, user, profile).await?;
     if local_actor::author_user(site, &saved.username)
         .await?

@@ -23,8 +23,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::OnConflict,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -108,7 +107,7 @@ async fn insert_remote(
     id: &Url,
     status: &str,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = comment::Entity::insert(row)
         .on_conflict(
             OnConflict::column(comment::Column::ApId)
@@ -321,7 +320,7 @@ pub async fn reply(
 ) -> AppResult<comment::Model> {
     let post_id = thread_post(site, in_reply_to).await?;
     let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = comment::ActiveModel {
         ap_id: Set(id.to_string()),
         post_id: Set(post_id),
@@ -371,7 +370,7 @@ pub async fn answer_directly(
         None => LocalActor::Blog,
     };
     let id = site.urls.comment(&uuid::Uuid::new_v4().to_string());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = comment::ActiveModel {
         ap_id: Set(id.to_string()),
         post_id: Set(None),
@@ -406,7 +405,7 @@ pub async fn edit_reply(
     let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.content_html = Set(markdown::to_html(markdown_text));
     row.updated_at = Set(Some(Utc::now()));
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = row.update(&txn).await?;
     let event = Event::ReplyUpdated {
         comment_id: row.id,
@@ -420,7 +419,7 @@ pub async fn delete_reply(site: &Site, id: &Url, parent_author: Option<&Url>) ->
     let mut row: comment::ActiveModel = own(&site.db, id).await?.into();
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = row.update(&txn).await?;
     let event = Event::ReplyDeleted {
         comment_id: row.id,

@@ -19,7 +19,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict, Query},
 };
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ pub async fn accept(
     // Writes only, the insert first: on SQLite a transaction that reads first and writes
     // later fails at once (busy) when another writer came in between. Whether the insert
     // wrote a row says whether the follower is new.
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let inserted = follower::Entity::insert(follower::ActiveModel {
         local_actor: Set(local.name()),
         actor_ap_id: Set(who.ap_id.clone()),
@@ -146,7 +146,7 @@ pub async fn unfollowed(site: &Site, actor: &Url, follow: UndoneFollow<'_>) -> A
     let of = Condition::all()
         .add(follower::Column::ActorApId.eq(actor.as_str()))
         .add(which);
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let ended = end(&txn, of, follower_departure::UNFOLLOWED).await?;
     // Each ended follow names whom it followed: an Undo naming only the Follow's id does not.
     for local in ended
@@ -188,7 +188,7 @@ pub async fn remove(site: &Site, id: i32, blocking: bool) -> AppResult<Option<fo
     } else {
         follower_departure::REMOVED
     };
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let which = Condition::all().add(follower::Column::Id.eq(id));
     if end(&txn, which, reason).await?.is_empty() {
         return Ok(None);

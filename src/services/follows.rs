@@ -11,7 +11,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::OnConflict,
 };
 use url::Url;
@@ -34,7 +34,7 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<following::Model>> {
 /// Follows `target` (found by the federation layer): stores the follow and records `Follow`.
 pub async fn follow(site: &Site, target: &actor::Model) -> AppResult<()> {
     let follow_id = site.urls.new_activity().to_string();
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     following::Entity::insert(following::ActiveModel {
         actor_ap_id: Set(target.ap_id.clone()),
         follow_activity_id: Set(follow_id.clone()),
@@ -67,7 +67,7 @@ pub async fn unfollow(site: &Site, target: &Url) -> AppResult<()> {
         .one(&site.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     following::Entity::delete_by_id(row.id).exec(&txn).await?;
     let event = Event::FollowUndone {
         follow_id: row.follow_activity_id,

@@ -15,7 +15,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    QueryOrder, QuerySelect, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -63,7 +63,7 @@ pub async fn store(site: &Site, note: &RemoteNote, listed: Listed) -> AppResult<
         _ if note.audience == Audience::Direct => (notification::DIRECT, None),
         Listed::Mention | Listed::PrivateReply => (notification::MENTION, None),
     };
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let inserted = mention::Entity::insert(row(note, listed))
         .on_conflict(
             OnConflict::column(mention::Column::ApId)

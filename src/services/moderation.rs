@@ -10,7 +10,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait, sea_query::OnConflict,
+    QueryFilter, QueryOrder, QuerySelect, Select, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -132,7 +132,7 @@ pub async fn queue_counts(db: &DatabaseConnection) -> AppResult<Vec<(&'static st
 /// Returns whether it exists.
 /// A web comment whose writer let it go into the fediverse goes (or leaves) with the decision.
 pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) -> AppResult<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) = comment::Entity::find_by_id(id).one(&txn).await? {
         spam_filter::learn_decision(&txn, &existing, status).await?;
         // A held reply that asked first (GoToSocial) hears the decision.
@@ -153,7 +153,7 @@ pub async fn set_status(db: &DatabaseConnection, id: i32, status: &'static str) 
 
 /// Removes a comment for good (its replies move up to its parent on the page).
 pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<bool> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let result = comment::Entity::update_many()
         .col_expr(comment::Column::DeletedAt, Utc::now().into())
         .col_expr(comment::Column::ContentHtml, String::new().into())

@@ -21,9 +21,7 @@ use crate::{
     },
 };
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use url::Url;
@@ -67,7 +65,7 @@ pub async fn remove_alias(site: &Site, actor: &LocalActor, other: &str) -> AppRe
 /// actor again on an Update, and checks a `Move` to it against the `alsoKnownAs` it has.
 async fn set_aliases(site: &Site, actor: &LocalActor, list: &[String]) -> AppResult<()> {
     let key = aliases_key(&actor.name());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     settings::put(&txn, &key, &list.join("\n")).await?;
     let event = Event::ActorUpdated {
         local_actor: actor.clone(),
@@ -96,7 +94,7 @@ pub async fn moved(site: &Site, moves: &[(LocalActor, Url)], to: &NewHome) -> Ap
     }
     let per_server =
         serde_json::to_string(&followers_per_server(site).await?).map_err(AppError::internal)?;
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     settings::put(&txn, FOLLOWERS_AT_MOVE, &per_server).await?;
     settings::put(&txn, "moved_home", &format!("{}\n{}", to.home, to.handle)).await?;
     for (actor, target) in moves {
@@ -129,7 +127,7 @@ pub async fn retire(site: &Site) -> AppResult<()> {
             actors.push(local);
         }
     }
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     settings::put(&txn, "retired", &site.clock.now().to_rfc3339()).await?;
     for actor in &actors {
         outbox::record(
@@ -211,7 +209,7 @@ pub async fn old_followers_listed(
     listed: &OldFollowers,
 ) -> AppResult<()> {
     let now = Utc::now();
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     alias_follower::Entity::delete_many()
         .filter(alias_follower::Column::Alias.eq(alias.as_str()))
         .exec(&txn)

@@ -25,7 +25,7 @@ use gray_matter::{Matter, engine::YAML};
 use ring::hmac;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::Deserialize;
 
@@ -249,7 +249,7 @@ async fn store(
     federate: Federate,
     how: Published,
 ) -> AppResult<post::Model> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let model = match exists {
         true => row.update(&txn).await?,
         false => row.insert(&txn).await?,
@@ -443,7 +443,7 @@ pub async fn publish_due(site: &Site) -> AppResult<Vec<post::Model>> {
         .await?;
     let mut published = Vec::with_capacity(due.len());
     for post in due {
-        let txn = site.db.begin().await?;
+        let txn = crate::db::begin_write(&site.db).await?;
         // The status change is the claim: only the server whose update changed the row sends.
         let claimed = post::Entity::update_many()
             .col_expr(post::Column::Status, post::PUBLISHED.into())
@@ -488,7 +488,7 @@ pub async fn delete(site: &Site, slug: &str) -> AppResult<post::Model> {
     }
     let mut row: post::ActiveModel = post.into();
     row.deleted_at = Set(Some(Utc::now()));
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let post = row.update(&txn).await?;
     authorizations::revoke_for_post(&txn, post.id).await?;
     let deleted = Event::PostDeleted {
@@ -527,7 +527,7 @@ async fn take_down(
         // Its id is deleted for good on other servers: a later publication needs another.
         row.publication = Set(withdrawn + 1);
     }
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let post = row.update(&txn).await?;
     if !was_public {
         txn.commit().await?;
@@ -583,7 +583,7 @@ pub async fn restore(site: &Site, slug: &str) -> AppResult<post::Model> {
         return Ok(row.update(&site.db).await?);
     }
     row.updated_at = Set(Utc::now());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let post = row.update(&txn).await?;
     outbox::commit_with(site, txn, &Event::PostPublished { post_id: post.id }).await?;
     Ok(post)
@@ -605,7 +605,7 @@ pub async fn publish_now(site: &Site, slug: &str) -> AppResult<post::Model> {
     row.status = Set(post::PUBLISHED.into());
     row.published_at = Set(now);
     row.updated_at = Set(now);
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let post = row.update(&txn).await?;
     outbox::commit_with(site, txn, &Event::PostPublished { post_id: post.id }).await?;
     Ok(post)
@@ -695,7 +695,7 @@ pub async fn undelete(site: &Site, slug: &str) -> AppResult<post::Model> {
     let mut row: post::ActiveModel = post.into();
     row.deleted_at = Set(None);
     row.updated_at = Set(Utc::now());
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let post = row.update(&txn).await?;
     if post.is_public() {
         outbox::record(&txn, &Event::PostPublished { post_id: post.id }).await?;

@@ -12,7 +12,6 @@ use crate::{
         settings::{self, Changes, SiteSettings},
     },
 };
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// Checks and stores `changes` (with the Update of the blog's actor when they change its
@@ -27,7 +26,7 @@ async fn store(site: &Site, changes: Changes) -> AppResult<Arc<SiteSettings>> {
     let current = site.settings.current();
     // A retired blog's actor is gone: nothing is sent about it any more.
     let update = current.change_blog_profile(&changes) && !current.retired;
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     settings::put_all(&txn, changes).await?;
     if update {
         let event = Event::ActorUpdated {

@@ -12,7 +12,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::OnConflict,
+    sea_query::OnConflict,
 };
 use url::Url;
 
@@ -45,7 +45,7 @@ async fn store(
     post_id: i32,
     actor: &Url,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = reaction::Entity::insert(reaction::ActiveModel {
         activity_id: Set(activity_id.to_string()),
         kind: Set(kind.to_string()),

@@ -16,7 +16,6 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use url::Url;
 
@@ -92,7 +91,7 @@ async fn store(site: &Site, reaction: Reaction<'_>, html: Option<String>) -> App
             .comment(&uuid::Uuid::new_v4().to_string())
             .to_string()
     });
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = blog_reaction::ActiveModel {
         kind: Set(reaction.kind.to_string()),
         object_ap_id: Set(reaction.object.to_string()),
@@ -118,7 +117,7 @@ pub async fn undo(site: &Site, kind: &str, object: &Url) -> AppResult<()> {
     let row = find(&site.db, kind, object)
         .await?
         .ok_or(AppError::NotFound)?;
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     blog_reaction::Entity::delete_by_id(row.id)
         .exec(&txn)
         .await?;

@@ -8,7 +8,6 @@ use crate::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -31,7 +30,7 @@ pub async fn profiles(
 /// follows of every local actor, its reactions and the blog's follow of it go, in one
 /// transaction.
 pub async fn deleted(site: &Site, actor: &Url) -> AppResult<()> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     comments::delete_by_author(&txn, actor).await?;
     mentions::remove_by_author(&txn, actor).await?;
     followers::remove_actor(&txn, actor, follower_departure::DELETED).await?;
@@ -45,7 +44,7 @@ pub async fn deleted(site: &Site, actor: &Url) -> AppResult<()> {
 /// comments link to the new profile, and it follows none of our actors any more — the new
 /// account sends a Follow of its own. When the blog followed `old`, it follows `new` instead.
 pub async fn moved(site: &Site, old: &Url, new: &Url) -> AppResult<()> {
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     actor::Entity::update_many()
         .col_expr(actor::Column::MovedTo, Some(new.to_string()).into())
         .filter(actor::Column::ApId.eq(old.as_str()))

@@ -15,7 +15,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::OnConflict,
+    QuerySelect, sea_query::OnConflict,
 };
 use url::Url;
 
@@ -47,7 +47,7 @@ pub async fn received(
             break;
         }
     }
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let inserted = report::Entity::insert(report::ActiveModel {
         ap_id: Set(id.to_string()),
         direction: Set(report::RECEIVED.to_string()),
@@ -87,7 +87,7 @@ pub async fn report_comment(site: &Site, comment_id: i32, reason: &str) -> AppRe
         .ok_or(AppError::NotFound)?;
     let author = Url::parse(&found.author_ap_id).map_err(AppError::internal)?;
     let object = Url::parse(&found.ap_id).map_err(AppError::internal)?;
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let row = report::ActiveModel {
         ap_id: Set(site.urls.new_activity().to_string()),
         direction: Set(report::SENT.to_string()),

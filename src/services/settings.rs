@@ -14,8 +14,7 @@ use crate::{
 use chrono::Utc;
 use chrono_tz::Tz;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, sea_query::OnConflict,
 };
 use std::{
     collections::HashMap,
@@ -325,7 +324,7 @@ async fn store(
     cache: &SettingsCache,
     changes: Changes,
 ) -> AppResult<Arc<SiteSettings>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     put_all(&txn, changes).await?;
     txn.commit().await?;
     cache.reload(db).await

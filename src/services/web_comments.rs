@@ -28,7 +28,7 @@ use crate::{
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -168,7 +168,7 @@ async fn check_and_store(
     let status = comment_policy::initial_status(db, rules.policy, &candidate).await?;
     let key = users::random_token();
     let has_email = email.is_some();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = comment::ActiveModel {
         ap_id: Set(urls.comment(&uuid::Uuid::new_v4().to_string()).to_string()),
         post_id: Set(Some(new.post.id)),
@@ -308,7 +308,7 @@ pub async fn delete_by_writer(
     if found.deleted_at.is_some() {
         return Ok(None);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut row: comment::ActiveModel = found.clone().into();
     row.deleted_at = Set(Some(Utc::now()));
     row.content_html = Set(String::new());

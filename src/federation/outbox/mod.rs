@@ -37,7 +37,6 @@ use crate::{
     },
 };
 use activitypub_federation::config::{Data, FederationConfig};
-use sea_orm::TransactionTrait;
 use std::time::Duration;
 
 /// The activities for `event`: none when there is nothing to send any more (a post deleted
@@ -180,7 +179,7 @@ pub async fn dispatch(data: &Data<AppState>) -> AppResult<usize> {
 /// the event.
 async fn dispatch_one(data: &Data<AppState>, id: i32, event: &Event) -> AppResult<bool> {
     let built = activities_for(data, event).await?;
-    let txn = data.db.begin().await?;
+    let txn = crate::db::begin_write(&data.db).await?;
     if !events::take(&txn, id).await? {
         // Another node took it.
         return Ok(false);

@@ -20,7 +20,7 @@ use lettre::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 
 /// A mail not sent within three days is dropped: news of a comment is stale by then, and a
@@ -231,7 +231,7 @@ async fn schedule_digest(site: &Site, now: DateTime<Utc>) -> AppResult<()> {
     if now - at < DIGEST_EVERY {
         return Ok(());
     }
-    let txn = site.db.begin().await?;
+    let txn = crate::db::begin_write(&site.db).await?;
     let swapped = setting::Entity::update_many()
         .col_expr(setting::Column::Value, Expr::value(state(now, newest)))
         .col_expr(setting::Column::UpdatedAt, Expr::value(now))
