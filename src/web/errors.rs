@@ -17,6 +17,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::sync::Arc;
 
 /// Headers of the error answer that the page keeps: they say when to come back, what is
 /// allowed, and which cookie to set or forget.
@@ -29,7 +30,7 @@ const KEPT: [header::HeaderName; 5] = [
 ];
 
 pub async fn show(
-    State(federation): State<FederationConfig<AppState>>,
+    State(federation): State<Arc<FederationConfig<AppState>>>,
     request: Request,
     next: Next,
 ) -> Response {

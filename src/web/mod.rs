@@ -48,8 +48,12 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         federation.changes.clone(),
     ));
     let max_upload = federation.config.media.max_upload_bytes;
-    let error_pages = middleware::from_fn_with_state(federation.clone(), errors::show);
-    let moved = middleware::from_fn_with_state(federation.clone(), moved::serve);
+    // In an Arc: a middleware's state is cloned for every request, and a FederationConfig's
+    // clone copies the whole site (each cache, pool and setting), a few per cent of a cached
+    // page's cost.
+    let shared = Arc::new(federation.clone());
+    let error_pages = middleware::from_fn_with_state(shared.clone(), errors::show);
+    let moved = middleware::from_fn_with_state(shared, moved::serve);
     // Pages, feeds and documents that only change when the blog does: rendered once, kept
     // (compressed as each client asked) by the page cache. Inside the cache, so that a
     // cached answer needs no federation data.

@@ -17,6 +17,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::sync::Arc;
 use url::Url;
 
 /// Paths that stay as they are: the owner's, files, the server's own documents, and the
@@ -39,7 +40,7 @@ fn kept(path: &str) -> bool {
 }
 
 pub async fn serve(
-    State(federation): State<FederationConfig<AppState>>,
+    State(federation): State<Arc<FederationConfig<AppState>>>,
     request: Request,
     next: Next,
 ) -> Response {
