@@ -48,9 +48,7 @@ pub fn app(federation: FederationConfig<AppState>) -> Router {
         federation.changes.clone(),
     ));
     let max_upload = federation.config.media.max_upload_bytes;
-    // In an Arc: a middleware's state is cloned for every request, and a FederationConfig's
-    // clone copies the whole site (each cache, pool and setting), a few per cent of a cached
-    // page's cost.
+    // In an Arc: axum clones a middleware's state per request, and this one holds the site.
     let shared = Arc::new(federation.clone());
     let error_pages = middleware::from_fn_with_state(shared.clone(), errors::show);
     let moved = middleware::from_fn_with_state(shared, moved::serve);
