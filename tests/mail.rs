@@ -5,9 +5,9 @@
 //! /admin; the daily digest; and a blog without a mail server sends nothing and keeps nothing
 //! for long. A web writer who gives an address confirms it (double opt-in) before any mail
 //! about answers, and every such mail stops them or deletes the comment. On a German blog a
-//! held reply, a follow, a mention, a direct message and a quote each bring a German mail (no
-//! English word of the mail texts in it) while their kind is on in /admin/settings, and none
-//! while it is off. Without the venv it is skipped with a message, except under `CI=true`.
+//! held reply, a follow (of the blog, and of an author, named in the mail), a mention, a
+//! direct message and a quote each bring a German mail (no English word of the mail texts in
+//! it) while their kind is on in /admin/settings, and none while it is off. Without the venv it is skipped with a message, except under `CI=true`.
 
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -674,6 +674,7 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
             config.blog.title = "Gartenblog".into();
             config.blog.timezone = "Europe/Berlin".into();
             config.blog.comment_policy = CommentPolicy::Approval;
+            config.blog.author_actors = true;
         })
         .start()
         .await;
@@ -702,6 +703,15 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
     ];
     set_kinds(&mut owner, &smtp, &kinds).await;
     each_kind(&peer, &blog, &post_url, 2).await;
+    // A follow of an author rather than of the blog: the mail says whom.
+    let fan = peer.as_user("folgtjane");
+    let jane =
+        feder::services::local_actor::LocalActor::Author("jane".into()).id(&blog.data().urls);
+    let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
+                        "id": format!("{}/follows/jane", fan.actor), "type": "Follow",
+                        "actor": fan.actor, "object": jane});
+    let inbox = format!("{}inbox", blog.base());
+    assert_eq!(fan.post_signed(&inbox, &follow).await, 202);
     let expected = [
         (
             "Ein Kommentar wartet auf deine Freigabe: „Saatgut“",
@@ -710,6 +720,10 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
         (
             "Neuer Follower: Alice Example (@folger2@localhost)",
             "folgt dem Blog seit",
+        ),
+        (
+            "Neuer Follower von jane: Alice Example (@folgtjane@localhost)",
+            "folgt jane seit",
         ),
         (
             "Alice Example (@nennt2@localhost) hat das Blog erwähnt",
