@@ -211,19 +211,25 @@ mod tests {
     use super::*;
     use sea_orm::ConnectionTrait;
 
+    /// A new SQLite database `name` in `dir`, connected as the server connects, with `table`.
+    async fn file_db(dir: &tempfile::TempDir, name: &str, table: &str) -> DatabaseConnection {
+        let file = dir.path().join(name);
+        let db = connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("connect");
+        db.execute_unprepared(&format!("CREATE TABLE {table}"))
+            .await
+            .expect("table");
+        db
+    }
+
     /// A transaction far larger than the limit, then a checkpoint: the next commit leaves the
     /// log's file (its real size on disk) at most `WAL_SIZE_LIMIT` long. Without the limit it
     /// stayed at the size of that transaction, over 16 MB.
     #[tokio::test]
     async fn the_log_shrinks_back_after_a_large_transaction() {
         let dir = tempfile::tempdir().expect("dir");
-        let file = dir.path().join("log.db");
-        let db = connect(&format!("sqlite://{}", file.display()))
-            .await
-            .expect("connect");
-        db.execute_unprepared("CREATE TABLE burst (bytes BLOB)")
-            .await
-            .expect("table");
+        let db = file_db(&dir, "log.db", "burst (bytes BLOB)").await;
         db.execute_unprepared("INSERT INTO burst VALUES (zeroblob(16777216))")
             .await
             .expect("burst");
@@ -246,13 +252,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_transaction_that_reads_first_waits_for_no_one() {
         let dir = tempfile::tempdir().expect("dir");
-        let file = dir.path().join("two.db");
-        let db = connect(&format!("sqlite://{}", file.display()))
-            .await
-            .expect("connect");
-        db.execute_unprepared("CREATE TABLE t (n INTEGER)")
-            .await
-            .expect("table");
+        let db = file_db(&dir, "two.db", "t (n INTEGER)").await;
         let txn = begin_write(&db).await.expect("begin");
         txn.execute_unprepared("SELECT count(*) FROM t")
             .await
