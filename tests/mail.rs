@@ -526,6 +526,24 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
     let off = link_in(body, &blog, &format!("comments/{id}/answers?do=off&token="));
     let delete = link_in(body, &blog, &format!("comments/{id}/delete?key="));
 
+    // An answer from the fediverse comes by mail as well (the inbox reads what it answers
+    // before it stores it).
+    let peer = Peer::start().await;
+    let rosa = comment::Entity::find_by_id(id)
+        .one(&blog.data().db)
+        .await
+        .unwrap()
+        .expect("stored");
+    support::reply(&peer, &blog, &rosa.ap_id, 1, "Bees nap in flowers too.").await;
+    eventually("the fediverse answer's mail", 30, || async {
+        answers_to(&smtp, ROSA).into_iter().find(|m| {
+            m["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("nap in flowers"))
+        })
+    })
+    .await;
+
     let done = follow_and_press(&blog, &off).await;
     let text: String = done.root_element().text().collect();
     assert!(text.contains("no more mails"), "{text}");
@@ -535,8 +553,8 @@ async fn a_web_writer_confirms_first_then_hears_of_answers_and_can_stop_or_delet
     queue_empty(&blog).await;
     assert_eq!(
         answers_to(&smtp, ROSA).len(),
-        1,
-        "one mail: before confirming and after stopping none"
+        2,
+        "the owner's answer and the fediverse one: before confirming and after stopping none"
     );
 
     // The delete link of the mail deletes the comment.

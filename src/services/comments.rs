@@ -24,7 +24,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::OnConflict,
+    TryInsertResult,
 };
 use std::collections::HashMap;
 use url::Url;
@@ -94,63 +94,62 @@ pub async fn store_remote(
         reply_request_id: Set(request.map(Url::to_string)),
         ..Default::default()
     };
+    // What it answers is read before the transaction, which then holds SQLite's one write
+    // lock for its writes alone.
+    let parent = match &note.in_reply_to {
+        Some(url) => find(&site.db, url).await?,
+        None => None,
+    };
     // Only that post's page and the comments feed show it: other cached pages stay.
     let mails = &site.settings.current().mail;
-    let stored = insert_remote(&site.db, mails, row, &note.id, status);
+    let stored = insert_remote(&site.db, mails, row, parent.as_ref(), status);
     changes::within(Change::Comments(post_id), stored).await
 }
 
-/// [`store_remote`]: the row, the owner's notification and mail, in one transaction.
+/// [`store_remote`]: the row, the owner's notification and mail, in one transaction, which
+/// only writes: the inbox's busiest path, where each statement while SQLite's write lock is
+/// held is one more round trip to SQLite's thread that every other writer waits for.
 async fn insert_remote(
     db: &DatabaseConnection,
     mails: &MailConfig,
     row: comment::ActiveModel,
-    id: &Url,
+    parent: Option<&comment::Model>,
     status: &str,
 ) -> AppResult<()> {
     // Its first statement writes, so a plain BEGIN takes the write lock there, waiting for it
-    // as `db::begin_write` would; BEGIN IMMEDIATE would hold the lock one round trip to
-    // SQLite's thread longer on the inbox's busiest path (ingest: 538/s against 573/s).
+    // as `db::begin_write` would; BEGIN IMMEDIATE would hold the lock one round trip longer.
     let txn = db.begin().await?;
     let inserted = comment::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(comment::Column::ApId)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
+        .on_conflict_do_nothing_on([comment::Column::ApId])
+        .exec_with_returning_many(&txn)
         .await?;
-    let stored = match inserted {
-        0 => None,
-        _ => find(&txn, id).await?,
+    // A repeat of a stored reply returns no row.
+    let TryInsertResult::Inserted(rows) = inserted else {
+        return Ok(());
     };
-    if let Some(stored) = stored {
-        // Spam and what a filter rejected are no news for the owner (each waits in its folder).
-        if status != comment::SPAM && status != comment::REJECTED {
-            notify(&txn, mails, &stored).await?;
-        }
-        mail::answer_shown(&txn, stored.id).await?;
+    let Some(stored) = rows.into_iter().next() else {
+        return Ok(());
+    };
+    // Spam and what a filter rejected are no news for the owner (each waits in its folder).
+    if status != comment::SPAM && status != comment::REJECTED {
+        notify(&txn, mails, &stored, parent).await?;
     }
+    mail::answered(&txn, &stored, parent).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Tells the owner of a new comment (remote or from the web form), on `txn`, in
 /// /admin/notifications and by the mail `mails` asks for: an answer to one of the blog's own
-/// replies is told apart from a plain comment.
+/// replies (`parent`, the comment it answers, if stored) is told apart from a plain comment.
 pub(crate) async fn notify(
     txn: &impl ConnectionTrait,
     mails: &MailConfig,
     stored: &comment::Model,
+    parent: Option<&comment::Model>,
 ) -> AppResult<()> {
-    let answers_ours = comment::Entity::find()
-        .filter(comment::Column::ApId.eq(stored.in_reply_to.as_str()))
-        .filter(comment::Column::IsLocal.eq(true))
-        // A web comment published with its writer's consent is local too, but not the blog's.
-        .filter(comment::Column::Kind.ne(comment::WEB))
-        .count(txn)
-        .await?
-        > 0;
+    // A web comment published with its writer's consent is local too, but not the blog's.
+    let answers_ours = parent.is_some_and(|p| p.is_local && p.kind != comment::WEB);
     let kind = if answers_ours {
         notification::REPLY
     } else {

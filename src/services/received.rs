@@ -91,6 +91,10 @@ async fn thread(
 
 /// The post whose thread `url` is in: one of our live posts, or the post of a stored comment.
 async fn thread_at(site: &Site, url: &Url) -> AppResult<Option<post::Model>> {
+    // A reply to a post (most replies): the post as read once, not its id and then the post.
+    if site.urls.slug_of(url.as_str()).is_some() {
+        return posts::live_at(site, url.as_str()).await;
+    }
     match comments::thread_post(site, url).await? {
         Some(id) => posts::find_by_id(&site.db, id).await,
         None => Ok(None),

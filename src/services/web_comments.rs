@@ -140,14 +140,18 @@ async fn check_and_store(
     if !comment_policy::open_for_comments(new.post, rules.policy) {
         return Ok(Err(Invalid::Closed));
     }
-    let in_reply_to = match new.parent {
+    let parent = match new.parent {
+        None => None,
+        Some(id) => match shown_comment(db, new.post.id, id).await? {
+            Some(parent) => Some(parent),
+            None => return Ok(Err(Invalid::Parent)),
+        },
+    };
+    let in_reply_to = match &parent {
         None => urls
             .post_object(&new.post.slug, new.post.publication)
             .to_string(),
-        Some(id) => match shown_comment(db, new.post.id, id).await? {
-            Some(parent) => parent.ap_id,
-            None => return Ok(Err(Invalid::Parent)),
-        },
+        Some(parent) => parent.ap_id.clone(),
     };
     let html = sanitize::comment_html(&markdown::comment_to_html(text));
     // A writer is recognised by their e-mail (as WordPress does); without one, every comment
@@ -202,9 +206,9 @@ async fn check_and_store(
     federate_change(&txn, row.id).await?;
     // Held or shown, the owner hears of it; spam and what a filter rejected wait in their folders.
     if row.status != comment::SPAM && row.status != comment::REJECTED {
-        comments::notify(&txn, &rules.mails, &row).await?;
+        comments::notify(&txn, &rules.mails, &row, parent.as_ref()).await?;
     }
-    record_mails(&txn, &row).await?;
+    record_mails(&txn, &row, parent.as_ref()).await?;
     txn.commit().await?;
     Ok(Ok(Posted { comment: row, key }))
 }
@@ -212,11 +216,15 @@ async fn check_and_store(
 /// Within `txn`, the mails a new web comment brings its writers (the owner's come with the
 /// notification): the writer's confirmation (double opt-in), and to the writer of what it
 /// answers.
-async fn record_mails(txn: &impl ConnectionTrait, row: &comment::Model) -> AppResult<()> {
+async fn record_mails(
+    txn: &impl ConnectionTrait,
+    row: &comment::Model,
+    parent: Option<&comment::Model>,
+) -> AppResult<()> {
     if row.answer_mail.is_some() {
         mail::record(txn, &Mail::ConfirmAnswers { comment_id: row.id }).await?;
     }
-    mail::answer_shown(txn, row.id).await
+    mail::answered(txn, row, parent).await
 }
 
 /// An approved, live comment of `post_id`.

@@ -60,23 +60,42 @@ pub async fn record(db: &impl ConnectionTrait, mail: &Mail) -> AppResult<()> {
 }
 
 /// Within `txn`, after comment `id` became visible: when it answers a web comment whose writer
-/// confirmed mails about answers, records the mail to them (someone else's answer only).
+/// confirmed mails about answers, records the mail to them (`answered`).
 pub async fn answer_shown(txn: &impl ConnectionTrait, id: i32) -> AppResult<()> {
     let Some(answer) = comment::Entity::find_by_id(id).one(txn).await? else {
         return Ok(());
     };
+    let parent = comment::Entity::find()
+        .filter(comment::Column::ApId.eq(answer.in_reply_to.as_str()))
+        .one(txn)
+        .await?;
+    answered(txn, &answer, parent.as_ref()).await
+}
+
+/// Within `txn`, for `answer`, a comment just stored or shown, and `parent`, the comment it
+/// answers (if stored): when `answer` is visible and answers a web comment whose writer
+/// confirmed mails about answers, records the mail to them (someone else's answer only).
+pub async fn answered(
+    txn: &impl ConnectionTrait,
+    answer: &comment::Model,
+    parent: Option<&comment::Model>,
+) -> AppResult<()> {
     if answer.status != comment::APPROVED || answer.deleted_at.is_some() {
         return Ok(());
     }
-    let parent = comment::Entity::find()
-        .filter(comment::Column::ApId.eq(answer.in_reply_to.as_str()))
-        .filter(comment::Column::Kind.eq(comment::WEB))
-        .filter(comment::Column::AnswerMail.eq(comment::ANSWER_MAIL_ON))
-        .one(txn)
-        .await?;
     match parent {
-        Some(parent) if parent.author_ap_id != answer.author_ap_id => {
-            record(txn, &Mail::Answered { answer_id: id }).await
+        Some(parent)
+            if parent.kind == comment::WEB
+                && parent.answer_mail.as_deref() == Some(comment::ANSWER_MAIL_ON)
+                && parent.author_ap_id != answer.author_ap_id =>
+        {
+            record(
+                txn,
+                &Mail::Answered {
+                    answer_id: answer.id,
+                },
+            )
+            .await
         }
         _ => Ok(()),
     }
