@@ -2,14 +2,15 @@
 //! (`Signature-Input` + `Signature` over `@method @target-uri @authority content-digest`, with
 //! an RFC 9530 `Content-Digest`, what Mastodon 4.5+ requires of them) and draft-cavage as
 //! Mastodon sends it (`rsa-sha256`, `(request-target) host date digest content-type`). RSA is
-//! ring's, several times faster than the pure-Rust one: signing is what bounds a fan-out.
+//! AWS-LC's (`aws-lc-rs`): signing is what bounds a fan-out, and it signs twice as fast as
+//! ring on CPUs with AVX-512 IFMA (Cargo.toml).
 
 use super::signatures::Scheme;
-use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use ring::{
+use aws_lc_rs::{
     rand::SystemRandom,
     signature::{RSA_PKCS1_SHA256, RsaKeyPair},
 };
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use url::Url;
@@ -144,7 +145,7 @@ impl Signer {
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 of `text`, in base64.
     fn sign(&self, text: &str) -> anyhow::Result<String> {
-        let mut signature = vec![0; self.key.public().modulus_len()];
+        let mut signature = vec![0; self.key.public_modulus_len()];
         self.key
             .sign(
                 &RSA_PKCS1_SHA256,
