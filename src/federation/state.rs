@@ -9,7 +9,7 @@ use crate::{
     federation::{
         caches::KeyCache,
         delivery::HostHealth,
-        inbox::DoneMarks,
+        inbox::{Arrivals, DoneMarks},
         limits::RateLimiter,
         local_actor::{KeyedActor, load_or_create_key},
     },
@@ -50,6 +50,8 @@ pub struct StateInner {
     pub inbox_wakeup: Notify,
     /// Inbox activities processed, whose rows are marked done in batches.
     pub inbox_done: Arc<DoneMarks>,
+    /// Verified activities waiting to be stored together (`inbox::arrivals`).
+    pub inbox_arrivals: Arc<Arrivals>,
 }
 
 /// Remote documents one request may make the blog fetch (the federation crate counts them
@@ -121,6 +123,7 @@ impl AppState {
             inbox_work: Arc::new(Semaphore::new(INBOX_WORK)),
             inbox_wakeup: Notify::new(),
             inbox_done: Arc::default(),
+            inbox_arrivals: Arc::default(),
         }));
         let federation = FederationConfig::builder()
             .domain(urls.host())

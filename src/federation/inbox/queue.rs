@@ -1,4 +1,4 @@
-//! The durable inbox in the database: storing a verified activity (once per id), claiming due
+//! The durable inbox in the database: storing verified activities (once per id, many at once), claiming due
 //! rows under a lease, recording what became of a try, handing back the leases of a crashed
 //! process, and pruning what is done.
 
@@ -10,49 +10,77 @@ use crate::{
 };
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Statement, TryInsertResult, Value as DbValue, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryTrait, Statement, Value as DbValue,
+    sea_query::{Expr, OnConflict, Query},
 };
+use std::collections::HashMap;
 
 /// A verified activity, as it is stored.
-pub(super) struct Received<'a> {
-    pub activity_id: &'a str,
+pub(super) struct Received {
+    pub activity_id: String,
     /// The signer (the activity's actor).
-    pub actor: &'a str,
-    pub kind: &'a str,
-    pub document: &'a str,
+    pub actor: String,
+    pub kind: String,
+    pub document: String,
+    /// When it came; the request that stores it holds it (processing it at once) until
+    /// `now + lease`.
+    pub now: DateTime<Utc>,
+    pub lease: Duration,
 }
 
-/// Stores `received`, leased to the caller until `now + lease` (it processes it at once).
-/// Returns its row, or `None` when an activity with that id was received before.
+/// Stores `batch` in one statement. Returns each one's row, or `None` for an activity whose
+/// id was received before (also earlier in the same batch).
 pub(super) async fn store(
     db: &DatabaseConnection,
-    received: Received<'_>,
-    now: DateTime<Utc>,
-    lease: Duration,
-) -> AppResult<Option<i64>> {
-    let row = inbox_activity::ActiveModel {
-        activity_id: Set(received.activity_id.to_string()),
-        actor: Set(received.actor.to_string()),
-        kind: Set(received.kind.to_string()),
-        document: Set(received.document.to_string()),
+    batch: &[Received],
+) -> AppResult<Vec<Option<i64>>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = batch.iter().map(|received| inbox_activity::ActiveModel {
+        activity_id: Set(received.activity_id.clone()),
+        actor: Set(received.actor.clone()),
+        kind: Set(received.kind.clone()),
+        document: Set(received.document.clone()),
         status: Set(inbox_activity::PENDING.into()),
         attempts: Set(1),
-        received_at: Set(now),
-        next_attempt_at: Set(now),
-        locked_until: Set(Some(now + lease)),
+        received_at: Set(received.now),
+        next_attempt_at: Set(received.now),
+        locked_until: Set(Some(received.now + received.lease)),
         finished_at: Set(None),
         last_error: Set(None),
         ..Default::default()
-    };
-    let result = inbox_activity::Entity::insert(row)
-        .on_conflict_do_nothing_on([inbox_activity::Column::ActivityId])
-        .exec(db)
+    });
+    let mut insert = inbox_activity::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(inbox_activity::Column::ActivityId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    insert.returning(Query::returning().columns([
+        inbox_activity::Column::Id,
+        inbox_activity::Column::ActivityId,
+    ]));
+    let stored = db
+        .query_all_raw(db.get_database_backend().build(&insert))
         .await?;
-    Ok(match result {
-        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
-        TryInsertResult::Conflicted | TryInsertResult::Empty => None,
-    })
+    let mut ids = stored
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "activity_id")?,
+                row.try_get("", "id")?,
+            ))
+        })
+        .collect::<Result<HashMap<String, i64>, sea_orm::DbErr>>()?;
+    // The first of two with one id in the batch was stored; the second is a repeat.
+    Ok(batch
+        .iter()
+        .map(|received| ids.remove(&received.activity_id))
+        .collect())
 }
 
 /// A row claimed for a try.

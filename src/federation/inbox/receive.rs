@@ -5,7 +5,7 @@
 
 use super::{
     process::{self, Job, Tried},
-    queue::{self, Received},
+    queue::Received,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -103,12 +103,14 @@ pub async fn receive(data: &Data<AppState>, req: InboxRequest<'_>) -> AppResult<
     let now = data.clock.now();
     let lease = chrono::Duration::seconds(data.config.inbox.lease_seconds as i64);
     let received = Received {
-        activity_id: activity.id.as_str(),
-        actor: activity.actor.as_str(),
-        kind: &activity.kind.1,
-        document: text,
+        activity_id: activity.id.to_string(),
+        actor: activity.actor.to_string(),
+        kind: activity.kind.1.clone(),
+        document: text.to_string(),
+        now,
+        lease,
     };
-    let stored = tokio::time::timeout(STORE_TIMEOUT, queue::store(&data.db, received, now, lease))
+    let stored = tokio::time::timeout(STORE_TIMEOUT, data.inbox_arrivals.store(&data.db, received))
         .await
         .map_err(|_| AppError::Unavailable(RETRY_AFTER_SECONDS))?
         .map_err(|e| {

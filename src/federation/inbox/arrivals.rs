@@ -1,0 +1,151 @@
+//! Storing verified activities many in one INSERT (group commit) on SQLite. Under load, each
+//! request's INSERT of its own waited its turn for SQLite's one writer, and its commit wrote
+//! the same pages the next one wrote again. Now a request puts its activity on a list, and
+//! whoever writes next (the first request to get the writer's turn) stores everything on the
+//! list in one statement; each request still answers only once its own row is committed.
+
+use super::queue::{self, Received};
+use crate::{
+    db::is_postgres,
+    error::{AppError, AppResult},
+};
+use sea_orm::DatabaseConnection;
+use tokio::sync::oneshot;
+
+/// The activities waiting to be stored, and the writer's turn.
+#[derive(Default)]
+pub struct Arrivals {
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+/// Its row (`None`: received before), or why it could not be stored.
+type Stored = Result<Option<i64>, String>;
+
+struct Waiting {
+    received: Received,
+    stored: oneshot::Sender<Stored>,
+}
+
+/// Rows stored by one statement (11 values each; SQLite allows 32,766).
+const STORED_AT_ONCE: usize = 256;
+
+impl Arrivals {
+    /// Stores `received` (with whatever else waits), as `queue::store` does. A request whose
+    /// future is dropped while it writes (its timeout) drops the answers of its batch: those
+    /// requests answer 503 and their senders come back, while the rows may be stored already
+    /// (a repeat is recognised by its id, and the lease hands the row to the worker).
+    pub(super) async fn store(
+        &self,
+        db: &DatabaseConnection,
+        received: Received,
+    ) -> AppResult<Option<i64>> {
+        // PostgreSQL takes many writers at once and flushes their commits together itself;
+        // one writer at a time made its ingest slower (630 against 900 replies/s).
+        if is_postgres(db) {
+            let stored = queue::store(db, std::slice::from_ref(&received)).await?;
+            return Ok(stored.into_iter().next().flatten());
+        }
+        let (stored, mut answer) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Waiting { received, stored });
+        let _turn = self.writer.lock().await;
+        // In the order they came, batch after batch, until this one was stored (by an earlier
+        // writer, or here).
+        loop {
+            match answer.try_recv() {
+                Ok(stored) => return stored.map_err(AppError::Internal),
+                Err(oneshot::error::TryRecvError::Closed) => {
+                    return Err(AppError::Internal(
+                        "the batch with this activity was dropped".into(),
+                    ));
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let batch = {
+                let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                let take = waiting.len().min(STORED_AT_ONCE);
+                waiting.drain(..take).collect::<Vec<_>>()
+            };
+            let (rows, answers): (Vec<_>, Vec<_>) =
+                batch.into_iter().map(|w| (w.received, w.stored)).unzip();
+            match queue::store(db, &rows).await {
+                Ok(stored) => {
+                    for (answer, row) in answers.into_iter().zip(stored) {
+                        let _ = answer.send(Ok(row));
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    for answer in answers {
+                        let _ = answer.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::entities::inbox_activity;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    use std::sync::Arc;
+
+    fn received(n: usize) -> Received {
+        Received {
+            activity_id: format!("https://a.example/activities/{n}"),
+            actor: "https://a.example/users/a".into(),
+            kind: "Create".into(),
+            document: format!("{{\"n\":{n}}}"),
+            now: chrono::Utc::now(),
+            lease: chrono::Duration::seconds(60),
+        }
+    }
+
+    /// Requests at the same moment, more than one batch of them, each with its activity sent
+    /// twice: every activity is stored once, the first of its two requests gets its row and
+    /// the other hears it was received before, and no request waits for ever.
+    #[tokio::test]
+    async fn requests_at_once_are_stored_together_and_each_hears_of_its_own() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}/arrivals.db", dir.path().display());
+        let db = crate::db::connect(&url).await.expect("connect");
+        let arrivals = Arc::new(Arrivals::default());
+        let activities = STORED_AT_ONCE + 44;
+        let mut requests = tokio::task::JoinSet::new();
+        for n in (0..activities).chain(0..activities) {
+            let (arrivals, db) = (arrivals.clone(), db.clone());
+            requests.spawn(async move { (n, arrivals.store(&db, received(n)).await) });
+        }
+        let mut rows = vec![Vec::new(); activities];
+        while let Some(answer) = requests.join_next().await {
+            let (n, stored) = answer.expect("request");
+            rows[n].push(stored.expect("stored"));
+        }
+        for (n, answers) in rows.iter().enumerate() {
+            let stored: Vec<_> = answers.iter().flatten().collect();
+            assert_eq!(stored.len(), 1, "activity {n}: {answers:?}");
+        }
+        let count = inbox_activity::Entity::find()
+            .count(&db)
+            .await
+            .expect("count");
+        assert_eq!(count, activities as u64);
+        // Each row is the one its request was told.
+        for (n, answers) in rows.iter().enumerate() {
+            let Some(id) = answers.iter().flatten().next() else {
+                continue;
+            };
+            let row = inbox_activity::Entity::find_by_id(*id)
+                .one(&db)
+                .await
+                .expect("find")
+                .expect("row");
+            assert_eq!(row.activity_id, received(n).activity_id);
+        }
+    }
+}
