@@ -69,6 +69,13 @@ impl Arrivals {
                 let take = waiting.len().min(STORED_AT_ONCE);
                 waiting.drain(..take).collect::<Vec<_>>()
             };
+            // Not while this one waits (it was put on the list before the turn was taken);
+            // should it happen, an error rather than a loop that never ends.
+            if batch.is_empty() {
+                return Err(AppError::Internal(
+                    "an activity left the waiting list unstored".into(),
+                ));
+            }
             let (rows, answers): (Vec<_>, Vec<_>) =
                 batch.into_iter().map(|w| (w.received, w.stored)).unzip();
             match queue::store(db, &rows).await {
