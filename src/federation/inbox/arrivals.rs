@@ -30,6 +30,12 @@ struct Waiting {
 /// Rows stored by one statement (11 values each; SQLite allows 32,766).
 const STORED_AT_ONCE: usize = 256;
 
+/// Documents stored by one statement, in bytes (a batch holds one more when its first is
+/// larger): a body may be 1 MiB (`web::MAX_INBOX_BODY`), and 256 of them in one transaction
+/// would grow SQLite's log by as much at once, where one activity at a time grew it by one.
+/// About what SQLite writes to the database file at each checkpoint (`db::WAL_CHECKPOINT_PAGES`).
+const BYTES_AT_ONCE: usize = 4 * 1024 * 1024;
+
 impl Arrivals {
     /// Stores `received` (with whatever else waits), as `queue::store` does. A request whose
     /// future is dropped while it writes (its timeout) drops the answers of its batch: those
@@ -43,7 +49,7 @@ impl Arrivals {
         // PostgreSQL takes many writers at once and flushes their commits together itself;
         // one writer at a time made its ingest slower (630 against 900 replies/s).
         if is_postgres(db) {
-            let stored = queue::store(db, std::slice::from_ref(&received)).await?;
+            let stored = queue::store(db, vec![received]).await?;
             return Ok(stored.into_iter().next().flatten());
         }
         let (stored, mut answer) = oneshot::channel();
@@ -64,11 +70,7 @@ impl Arrivals {
                 }
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
-            let batch = {
-                let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-                let take = waiting.len().min(STORED_AT_ONCE);
-                waiting.drain(..take).collect::<Vec<_>>()
-            };
+            let batch = next_batch(&mut self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
             // Not while this one waits (it was put on the list before the turn was taken);
             // should it happen, an error rather than a loop that never ends.
             if batch.is_empty() {
@@ -78,7 +80,7 @@ impl Arrivals {
             }
             let (rows, answers): (Vec<_>, Vec<_>) =
                 batch.into_iter().map(|w| (w.received, w.stored)).unzip();
-            match queue::store(db, &rows).await {
+            match queue::store(db, rows).await {
                 Ok(stored) => {
                     for (answer, row) in answers.into_iter().zip(stored) {
                         let _ = answer.send(Ok(row));
@@ -93,6 +95,22 @@ impl Arrivals {
             }
         }
     }
+}
+
+/// The first of `waiting`, as many as one statement stores (`STORED_AT_ONCE`,
+/// `BYTES_AT_ONCE`); at least one.
+fn next_batch(waiting: &mut Vec<Waiting>) -> Vec<Waiting> {
+    let mut bytes = 0;
+    let take = waiting
+        .iter()
+        .take(STORED_AT_ONCE)
+        .enumerate()
+        .take_while(|(i, w)| {
+            bytes += w.received.document.len();
+            *i == 0 || bytes <= BYTES_AT_ONCE
+        })
+        .count();
+    waiting.drain(..take).collect()
 }
 
 #[cfg(test)]
@@ -111,6 +129,36 @@ mod tests {
             now: chrono::Utc::now(),
             lease: chrono::Duration::seconds(60),
         }
+    }
+
+    /// A batch ends at `STORED_AT_ONCE` rows or `BYTES_AT_ONCE` of documents, and holds one
+    /// activity larger than that on its own.
+    #[test]
+    fn a_batch_is_bounded_by_rows_and_by_bytes() {
+        let waiting = |sizes: &[usize]| -> Vec<Waiting> {
+            sizes
+                .iter()
+                .map(|&size| Waiting {
+                    received: Received {
+                        document: "x".repeat(size),
+                        ..received(size)
+                    },
+                    stored: oneshot::channel().0,
+                })
+                .collect()
+        };
+        let sizes = |batch: Vec<Waiting>| -> Vec<usize> {
+            batch.iter().map(|w| w.received.document.len()).collect()
+        };
+        let mut many = waiting(&[10; STORED_AT_ONCE + 1]);
+        assert_eq!(next_batch(&mut many).len(), STORED_AT_ONCE);
+        assert_eq!(next_batch(&mut many).len(), 1);
+        let mib = 1024 * 1024;
+        let mut large = waiting(&[3 * mib, mib, 5 * mib, 10]);
+        assert_eq!(sizes(next_batch(&mut large)), [3 * mib, mib]);
+        assert_eq!(sizes(next_batch(&mut large)), [5 * mib]);
+        assert_eq!(sizes(next_batch(&mut large)), [10]);
+        assert!(next_batch(&mut large).is_empty());
     }
 
     /// Requests at the same moment, more than one batch of them, each with its activity sent

@@ -1,6 +1,6 @@
-//! The durable inbox in the database: storing verified activities (once per id, many at once), claiming due
-//! rows under a lease, recording what became of a try, handing back the leases of a crashed
-//! process, and pruning what is done.
+//! The durable inbox in the database: storing verified activities (once per id, many at
+//! once), claiming due rows under a lease, recording what became of a try, handing back the
+//! leases of a crashed process, and pruning what is done.
 
 use crate::{
     config::InboxConfig,
@@ -30,29 +30,32 @@ pub(super) struct Received {
     pub lease: Duration,
 }
 
-/// Stores `batch` in one statement. Returns each one's row, or `None` for an activity whose
-/// id was received before (also earlier in the same batch).
+/// Stores `batch` in one statement. Returns each one's row, in its order, or `None` for an
+/// activity whose id was received before (also earlier in the same batch).
 pub(super) async fn store(
     db: &DatabaseConnection,
-    batch: &[Received],
+    batch: Vec<Received>,
 ) -> AppResult<Vec<Option<i64>>> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = batch.iter().map(|received| inbox_activity::ActiveModel {
-        activity_id: Set(received.activity_id.clone()),
-        actor: Set(received.actor.clone()),
-        kind: Set(received.kind.clone()),
-        document: Set(received.document.clone()),
-        status: Set(inbox_activity::PENDING.into()),
-        attempts: Set(1),
-        received_at: Set(received.now),
-        next_attempt_at: Set(received.now),
-        locked_until: Set(Some(received.now + received.lease)),
-        finished_at: Set(None),
-        last_error: Set(None),
-        ..Default::default()
-    });
+    let ids: Vec<String> = batch.iter().map(|r| r.activity_id.clone()).collect();
+    let rows = batch
+        .into_iter()
+        .map(|received| inbox_activity::ActiveModel {
+            activity_id: Set(received.activity_id),
+            actor: Set(received.actor),
+            kind: Set(received.kind),
+            document: Set(received.document),
+            status: Set(inbox_activity::PENDING.into()),
+            attempts: Set(1),
+            received_at: Set(received.now),
+            next_attempt_at: Set(received.now),
+            locked_until: Set(Some(received.now + received.lease)),
+            finished_at: Set(None),
+            last_error: Set(None),
+            ..Default::default()
+        });
     let mut insert = inbox_activity::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(inbox_activity::Column::ActivityId)
@@ -67,7 +70,7 @@ pub(super) async fn store(
     let stored = db
         .query_all_raw(db.get_database_backend().build(&insert))
         .await?;
-    let mut ids = stored
+    let mut rows = stored
         .iter()
         .map(|row| {
             Ok((
@@ -77,10 +80,7 @@ pub(super) async fn store(
         })
         .collect::<Result<HashMap<String, i64>, sea_orm::DbErr>>()?;
     // The first of two with one id in the batch was stored; the second is a repeat.
-    Ok(batch
-        .iter()
-        .map(|received| ids.remove(&received.activity_id))
-        .collect())
+    Ok(ids.iter().map(|id| rows.remove(id)).collect())
 }
 
 /// A row claimed for a try.
