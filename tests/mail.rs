@@ -7,7 +7,8 @@
 //! about answers, and every such mail stops them or deletes the comment. On a German blog a
 //! held reply, a follow (of the blog, and of an author, named in the mail), a mention, a
 //! direct message and a quote each bring a German mail (no English word of the mail texts in
-//! it) while their kind is on in /admin/settings, and none while it is off. Without the venv it is skipped with a message, except under `CI=true`.
+//! it) while their kind is on in /admin/settings, and none while it is off. Without the venv
+//! it is skipped with a message, except under `CI=true`.
 
 // A failed expect is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -18,7 +19,7 @@ use chrono::Utc;
 use feder::{
     config::CommentPolicy,
     db::entities::{comment, mail, notification, setting},
-    services::mail::send,
+    services::{local_actor::LocalActor, mail::send},
 };
 use scraper::{Html, Selector};
 use sea_orm::{
@@ -723,8 +724,7 @@ async fn a_german_blog_mails_each_kind_in_german_while_it_is_on() {
     each_kind(&peer, &blog, &post_url, 2).await;
     // A follow of an author rather than of the blog: the mail says whom.
     let fan = peer.as_user("folgtjane");
-    let jane =
-        feder::services::local_actor::LocalActor::Author("jane".into()).id(&blog.data().urls);
+    let jane = LocalActor::Author("jane".into()).id(&blog.data().urls);
     let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
                         "id": format!("{}/follows/jane", fan.actor), "type": "Follow",
                         "actor": fan.actor, "object": jane});
